@@ -62,12 +62,26 @@ export interface Requant {
   readonly actMax: number;
 }
 
+/**
+ * Fixed-point softmax parameters (TFLite's gemmlowp-based int8/uint8
+ * softmax), filled in by the `requantize` pass from beta and the input scale.
+ */
+export interface SoftmaxQuant {
+  readonly inputMultiplier: number;
+  readonly inputLeftShift: number;
+  readonly diffMin: number;
+}
+
 interface OpBase {
   readonly name: string;
   /** Tensor ids. Constant operands (filters, biases) are listed here too. */
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
-  /** Set by the requantize pass on quantized conv/depthwise/FC ops. */
+  /**
+   * Set by the requantize pass on quantized conv / depthwise / FC ops and on
+   * quantized pooling ops (which use only actMin/actMax; their multiplier
+   * and shift arrays are empty).
+   */
   readonly requant?: Requant;
 }
 
@@ -122,6 +136,8 @@ export interface FullyConnectedOp extends OpBase {
 export interface SoftmaxOp extends OpBase {
   readonly kind: 'softmax';
   readonly beta: number;
+  /** Set by the requantize pass when the op is quantized. */
+  readonly softmaxQuant?: SoftmaxQuant;
 }
 
 /** Same bytes, new shape (the output tensor's). */
