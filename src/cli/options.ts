@@ -1,0 +1,39 @@
+/** Option parsers shared by the commands; bad values are usage errors (exit 2). */
+import { InvalidArgumentError } from 'commander';
+import { TARGETS } from '../targets/index.js';
+
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^[0-9]+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a positive integer (got '${value}')`);
+    return Number(value);
+  };
+}
+
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer (got '${value}')`);
+    return Number(value);
+  };
+}
+
+export function finiteNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number (got '${value}')`);
+    return n;
+  };
+}
+
+export function targetName(value: string): string {
+  if (!TARGETS.has(value)) {
+    throw new InvalidArgumentError(`unknown target '${value}'; supported: ${[...TARGETS.keys()].join(', ')}`);
+  }
+  return value;
+}
+
+export type KernelChoice = 'simd' | 'generic';
+
+export function kernelChoice(value: string): KernelChoice {
+  if (value !== 'simd' && value !== 'generic') throw new InvalidArgumentError(`--kernels must be simd or generic (got '${value}')`);
+  return value;
+}

@@ -1,0 +1,21 @@
+/** The steps every command shares: load the model, pick the target, generate C. */
+import { generateProject, type GeneratedProject } from '../codegen/index.js';
+import type { Graph } from '../model/ir.js';
+import { checkModelName, defaultModelName, loadModel } from '../pipeline.js';
+import { targetByName, type Target } from '../targets/index.js';
+import type { KernelChoice } from './options.js';
+
+export interface Prepared {
+  readonly graph: Graph;
+  readonly target: Target;
+  readonly kernels: KernelChoice;
+  readonly project: GeneratedProject;
+}
+
+export function prepareModel(modelPath: string, opts: { target: string; kernels: KernelChoice; name?: string }): Prepared {
+  const graph = loadModel(modelPath);
+  const target = targetByName(opts.target);
+  const name = opts.name !== undefined ? checkModelName(opts.name) : defaultModelName(modelPath);
+  const project = generateProject(graph, { name, target, kernels: opts.kernels });
+  return { graph, target, kernels: opts.kernels, project };
+}

@@ -1,0 +1,126 @@
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { badInput } from '../model/errors.js';
+import { elementCount, tensorBytes, type Tensor, type TensorData } from '../model/ir.js';
+import { fromBytes, seededInput, toBytes } from '../util/tensors.js';
+import { buildAndLoad } from '../verify/verify.js';
+import type { KernelChoice } from './options.js';
+import { prepareModel } from './prepare.js';
+
+export interface RunOptions {
+  target: string;
+  kernels: KernelChoice;
+  input?: string;
+  image?: string;
+  seed?: number;
+  output?: string;
+  labels?: string;
+  top: number;
+  repeat: number;
+  mean?: number;
+  std?: number;
+  json: boolean;
+}
+
+export interface TopEntry {
+  readonly index: number;
+  readonly label: string | null;
+  readonly score: number;
+}
+
+function readRawInput(path: string, t: Tensor): TensorData {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw badInput(`--input ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const want = tensorBytes(t);
+  if (bytes.length !== want) {
+    throw badInput(`--input ${path}: ${bytes.length} bytes, the model input ${t.dtype}[${t.shape.join(',')}] needs exactly ${want}`);
+  }
+  return fromBytes(t.dtype, bytes);
+}
+
+function readLabels(path: string): string[] {
+  try {
+    return readFileSync(path, 'utf8').split(/\r?\n/).map((l) => l.trim());
+  } catch (e) {
+    throw badInput(`--labels ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+export function dequantize(t: Tensor, data: TensorData): number[] {
+  const out = Array.from(data, Number);
+  if (t.dtype === 'float32' || !t.quant) return out;
+  const s = t.quant.scale[0]!;
+  const z = t.quant.zeroPoint[0]!;
+  return out.map((q) => s * (q - z));
+}
+
+export function topK(scores: readonly number[], k: number, labels: readonly string[] | null): TopEntry[] {
+  const idx = scores.map((_, i) => i);
+  idx.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return idx.slice(0, Math.min(k, scores.length)).map((i) => ({ index: i, label: labels?.[i] ?? null, score: scores[i]! }));
+}
+
+function median(xs: ArrayLike<number>): number {
+  const s = Array.from(xs).sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export async function runCommand(model: string, opts: RunOptions): Promise<void> {
+  const sources = [opts.input, opts.image, opts.seed].filter((x) => x !== undefined).length;
+  if (sources !== 1) throw badInput('run: give exactly one of --input <raw.bin>, --image <file>, --seed <n>');
+  if ((opts.mean === undefined) !== (opts.std === undefined)) throw badInput('run: --mean and --std go together');
+  const prepared = prepareModel(model, opts);
+  const { graph, project } = prepared;
+  const inT = graph.tensors[graph.inputs[0]!]!;
+  const outT = graph.tensors[graph.outputs[0]!]!;
+  let input: TensorData;
+  if (opts.input !== undefined) input = readRawInput(opts.input, inT);
+  else if (opts.seed !== undefined) input = seededInput(inT.dtype, elementCount(inT.shape), opts.seed);
+  else throw badInput(`--image ${opts.image}: image input is not available in this version; use --input or --seed`);
+
+  const { binding } = await buildAndLoad(graph, project, { layerHooks: false, optimize: '-O3' });
+  const outView = binding.invoke(input);
+  const outBytes = new Uint8Array(outView.buffer, outView.byteOffset, outView.byteLength);
+  const output = fromBytes(outT.dtype, outBytes);
+  const medianMs = opts.repeat > 1 ? median(binding.bench(input, opts.repeat)) : median(binding.bench(input, 1));
+  if (opts.output !== undefined) {
+    // Write beside and rename, so a failed run never leaves a torn file.
+    const tmp = `${opts.output}.tmp-${process.pid}`;
+    writeFileSync(tmp, toBytes(output));
+    renameSync(tmp, opts.output);
+  }
+  const scores = dequantize(outT, output);
+  const labels = opts.labels !== undefined ? readLabels(opts.labels) : null;
+  const top = topK(scores, opts.top, labels);
+  if (opts.json) {
+    const result = {
+      model: project.name,
+      target: prepared.target.name,
+      kernels: prepared.kernels,
+      outputShape: outT.shape,
+      outputDtype: outT.dtype,
+      output: Array.from(output, Number),
+      scores,
+      topK: top,
+      medianMs,
+      instructions: null,
+      macs: project.macs,
+      arenaBytes: project.arena.bytes,
+      codeBytes: null,
+      weightBytes: project.weightBytes,
+      stackBytes: null,
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const lines = [`model ${project.name} on ${prepared.target.name} (${prepared.kernels}): output ${outT.dtype}[${outT.shape.join(',')}]`];
+  if (output.length <= 16) lines.push(`output: [${Array.from(output, Number).join(', ')}]`);
+  lines.push(`top-${top.length}:`);
+  for (const t of top) lines.push(`  ${String(t.index).padStart(5)}  ${t.score.toFixed(6)}  ${t.label ?? ''}`.trimEnd());
+  lines.push(`median ${medianMs.toFixed(3)} ms per inference over ${opts.repeat} run(s)`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,165 @@
+/**
+ * `mobilec inspect`: per-layer shapes, work and memory, the planned arena,
+ * and for each depthwise-separable block the cost of the standard
+ * convolution it replaces (CONTRACT.md, `inspect --json`).
+ */
+import { tensorBytes, type Graph, type Op } from '../model/ir.js';
+import { convMacs, opMacs } from '../model/cost.js';
+import type { ArenaPlan } from '../passes/planArena.js';
+
+export interface InspectLayer {
+  readonly index: number;
+  readonly op: string;
+  readonly name: string;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly kernel: [number, number] | null;
+  readonly stride: [number, number] | null;
+  readonly padding: string | null;
+  readonly activation: string | null;
+  readonly macs: number;
+  readonly paramBytes: number;
+  readonly activationBytes: number;
+  readonly arenaOffset: number | null;
+}
+
+export interface InspectBlock {
+  /** Indices of the depthwise and the pointwise layer. */
+  readonly layers: [number, number];
+  readonly standardMacs: number;
+  readonly separableMacs: number;
+  readonly ratio: number;
+}
+
+export interface InspectReport {
+  readonly model: string;
+  readonly target: string;
+  readonly layers: InspectLayer[];
+  readonly totals: { macs: number; paramBytes: number; arenaBytes: number };
+  readonly blocks: InspectBlock[];
+}
+
+function kernelOf(graph: Graph, op: Op): [number, number] | null {
+  switch (op.kind) {
+    case 'conv2d':
+    case 'depthwise_conv2d': {
+      const f = graph.tensors[op.inputs[1]!]!.shape;
+      return [f[1]!, f[2]!];
+    }
+    case 'average_pool2d':
+    case 'max_pool2d':
+      return [op.filterH, op.filterW];
+    default:
+      return null;
+  }
+}
+
+function paramBytes(graph: Graph, op: Op): number {
+  let n = 0;
+  for (const id of op.inputs) {
+    const t = graph.tensors[id]!;
+    if (t.data) n += tensorBytes(t);
+  }
+  return n;
+}
+
+/** A depthwise conv whose only consumer is a 1×1 stride-1 conv is one separable block. */
+function separableBlocks(graph: Graph): InspectBlock[] {
+  const blocks: InspectBlock[] = [];
+  graph.ops.forEach((dw, i) => {
+    if (dw.kind !== 'depthwise_conv2d') return;
+    const dwOut = dw.outputs[0]!;
+    const j = graph.ops.findIndex((p) => p.inputs[0] === dwOut);
+    const pw = graph.ops[j];
+    if (!pw || pw.kind !== 'conv2d') return;
+    const f = graph.tensors[pw.inputs[1]!]!.shape;
+    if (f[1] !== 1 || f[2] !== 1 || pw.strideH !== 1 || pw.strideW !== 1) return;
+    const dwFilter = graph.tensors[dw.inputs[1]!]!.shape;
+    const out = graph.tensors[dwOut]!.shape;
+    const k = dwFilter[1]!;
+    const m = graph.tensors[dw.inputs[0]!]!.shape[3]!;
+    const n = f[0]!;
+    // The standard conv replaced: K·K·M·N·F·F; the block's own cost counts
+    // the depthwise as executed (with its depth multiplier) plus the pointwise.
+    const standard = convMacs(k, k, m, n, out[1]!, out[2]!);
+    const separable = opMacs(graph, dw) + opMacs(graph, pw);
+    blocks.push({ layers: [i, j], standardMacs: standard, separableMacs: separable, ratio: separable / standard });
+  });
+  return blocks;
+}
+
+export function inspectGraph(graph: Graph, plan: ArenaPlan, target: string): InspectReport {
+  const layers: InspectLayer[] = graph.ops.map((op, index) => {
+    const x = graph.tensors[op.inputs[0]!]!;
+    const y = graph.tensors[op.outputs[0]!]!;
+    const windowed = 'strideH' in op;
+    return {
+      index,
+      op: op.kind,
+      name: op.name,
+      inputShape: x.shape,
+      outputShape: y.shape,
+      kernel: kernelOf(graph, op),
+      stride: windowed ? [op.strideH, op.strideW] : null,
+      padding: 'padding' in op ? op.padding : null,
+      activation: 'activation' in op ? op.activation : null,
+      macs: opMacs(graph, op),
+      paramBytes: paramBytes(graph, op),
+      activationBytes: tensorBytes(y),
+      arenaOffset: plan.offsets.get(y.id) ?? null,
+    };
+  });
+  const totals = {
+    macs: layers.reduce((s, l) => s + l.macs, 0),
+    paramBytes: layers.reduce((s, l) => s + l.paramBytes, 0),
+    arenaBytes: plan.bytes,
+  };
+  return { model: graph.name, target, layers, totals, blocks: separableBlocks(graph) };
+}
+
+const fmtShape = (s: readonly number[]) => s.join('x');
+const fmtInt = (n: number) => n.toLocaleString('en-US');
+
+/** The human-readable table. */
+export function formatInspect(r: InspectReport): string {
+  const head = ['#', 'op', 'input', 'output', 'kernel', 'stride', 'act', 'MACs', 'params B', 'act B', 'arena@'];
+  const rows = r.layers.map((l) => [
+    String(l.index),
+    l.op,
+    fmtShape(l.inputShape),
+    fmtShape(l.outputShape),
+    l.kernel ? `${l.kernel[0]}x${l.kernel[1]}` : '-',
+    l.stride ? `${l.stride[0]}` + (l.stride[0] !== l.stride[1] ? `x${l.stride[1]}` : '') : '-',
+    l.activation ?? '-',
+    fmtInt(l.macs),
+    fmtInt(l.paramBytes),
+    fmtInt(l.activationBytes),
+    l.arenaOffset === null ? '-' : String(l.arenaOffset),
+  ]);
+  const lines = [`model ${r.model}  target ${r.target}`, ...table(head, rows)];
+  lines.push(
+    `totals: ${fmtInt(r.totals.macs)} MACs, ${fmtInt(r.totals.paramBytes)} parameter bytes, arena ${fmtInt(r.totals.arenaBytes)} bytes`,
+  );
+  if (r.blocks.length > 0) {
+    lines.push('', 'depthwise-separable blocks (standard conv K·K·M·N·F·F vs depthwise K·K·M·F·F + pointwise M·N·F·F):');
+    lines.push(
+      ...table(
+        ['layers', 'standard MACs', 'separable MACs', 'ratio'],
+        r.blocks.map((b) => [`${b.layers[0]}+${b.layers[1]}`, fmtInt(b.standardMacs), fmtInt(b.separableMacs), b.ratio.toFixed(4)]),
+      ),
+    );
+    const std = r.blocks.reduce((s, b) => s + b.standardMacs, 0);
+    const sep = r.blocks.reduce((s, b) => s + b.separableMacs, 0);
+    lines.push(`all blocks: ${fmtInt(std)} standard vs ${fmtInt(sep)} separable MACs (ratio ${(sep / std).toFixed(4)})`);
+  }
+  return lines.join('\n');
+}
+
+/** Right-aligns numeric-looking columns, left-aligns the rest. */
+export function table(head: string[], rows: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+0-9.,e]+$|^-$/.test(r[i]!)));
+  const fmt = (r: string[]) =>
+    r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
+}

@@ -1,0 +1,41 @@
+/**
+ * Model file → prepared graph: the frontend picked by file extension, then
+ * the pass pipeline. Everything after this (reference, codegen, inspect)
+ * reads the graph it returns.
+ */
+import { existsSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import type { Graph } from './model/ir.js';
+import { badInput } from './model/errors.js';
+import { loadDescription } from './frontends/description/index.js';
+import { prepareGraph } from './passes/index.js';
+
+export const SUPPORTED_MODEL_EXTENSIONS = ['.json'] as const;
+
+/** The default C identifier for a model file: its base name with every char outside [A-Za-z0-9_] → '_'. */
+export function defaultModelName(path: string): string {
+  const base = basename(path, extname(path));
+  const name = base.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(name) ? `m_${name}` : name;
+}
+
+/** Checks a user-supplied `--name`. */
+export function checkModelName(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw badInput(`--name '${name}': must be a C identifier ([A-Za-z_][A-Za-z0-9_]*)`);
+  }
+  return name;
+}
+
+export function loadModel(path: string): Graph {
+  if (!existsSync(path)) throw badInput(`${path}: no such file`);
+  const ext = extname(path).toLowerCase();
+  switch (ext) {
+    case '.json':
+      return prepareGraph(loadDescription(path));
+    case '.tflite':
+      throw badInput(`${path}: .tflite import is not available in this version; supported model formats: ${SUPPORTED_MODEL_EXTENSIONS.join(', ')}`);
+    default:
+      throw badInput(`${path}: unknown model format '${ext || '(no extension)'}'; supported: ${SUPPORTED_MODEL_EXTENSIONS.join(', ')}`);
+  }
+}
