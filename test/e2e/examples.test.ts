@@ -1,0 +1,32 @@
+/**
+ * End to end: the shipped example models through the whole pipeline and the
+ * addon, every layer compared with the reference.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/pipeline.js';
+import { graphMacs } from '../../src/model/cost.js';
+import { EXAMPLES } from '../helpers/cli.js';
+import { divergences, verifyGraph } from '../helpers/models.js';
+
+describe('example models through the addon', () => {
+  it('mobilenet_v1_0.25_96_int8: every layer bit-exact on 3 seeded inputs', async () => {
+    const graph = loadModel(join(EXAMPLES, 'mobilenet_v1_0.25_96_int8.json'));
+    expect(graph.tensors[graph.inputs[0]!]!.dtype).toBe('int8');
+    expect(graph.tensors[graph.outputs[0]!]!.shape).toEqual([1, 2]);
+    const report = await verifyGraph(graph, 3);
+    expect(divergences(report)).toEqual([]);
+    expect(report.layers.length).toBe(graph.ops.length);
+    expect(report.layers.every((l) => l.maxAbsDiff === 0)).toBe(true);
+  });
+
+  it('mobilenet_v1_1.0_224 float32: every layer within tolerance', async () => {
+    const graph = loadModel(join(EXAMPLES, 'mobilenet_v1_1.0_224.json'));
+    // Σ conv K·K·Cin·Cout·Ho·Wo + depthwise K·K·C·Ho·Wo + the 1×1 head 1024·1000, computed by hand from TF-slim's layer table.
+    expect(graphMacs(graph)).toBe(568_740_352);
+    const report = await verifyGraph(graph, 1);
+    expect(divergences(report)).toEqual([]);
+    const last = report.layers[report.layers.length - 1]!;
+    expect(last.op).toBe('softmax');
+  });
+});
