@@ -43,7 +43,8 @@ export function buildVerificationLibrary(
   const flags = ['-std=c99', opts.optimize, '-fPIC', '-shared', '-Wall', '-Wextra', '-I', '.'];
   if (opts.layerHooks) flags.push('-DMOBILEC_LAYER_HOOKS');
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ RECIPE_VERSION, cc, flags, sig }));
+  // The binding embeds the addon path, so a checkout elsewhere gets its own build.
+  hash.update(JSON.stringify({ RECIPE_VERSION, cc, flags, sig, addon: ADDON_PATH }));
   for (const name of [...files.keys()].sort()) {
     hash.update(`\0${name}\0`);
     hash.update(files.get(name)!);
