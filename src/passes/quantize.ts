@@ -1,0 +1,129 @@
+/**
+ * Post-training quantization (docs/NUMERICS.md, "Post-training
+ * quantization"): float graph (folded, fused) + calibration inputs → int8
+ * graph with int8 input and output, per-channel symmetric int8 weights and
+ * int32 biases. Requant parameters are left to the requantize pass.
+ */
+import { internalError } from '../model/errors.js';
+import type { Graph, Op, Quantization, Tensor } from '../model/ir.js';
+import { roundHalfAwayFromZero } from '../numerics/fixedpoint.js';
+import { runGraph } from '../reference/interpreter.js';
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+/** Per activation tensor, min/max over every calibration run, widened to include 0. */
+export function calibrate(graph: Graph, inputs: readonly Float32Array[]): Map<number, Range> {
+  const ranges = new Map<number, Range>();
+  const see = (id: number, d: ArrayLike<number>) => {
+    let r = ranges.get(id);
+    if (!r) ranges.set(id, (r = { min: 0, max: 0 }));
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i]!;
+      if (v < r.min) r.min = v;
+      if (v > r.max) r.max = v;
+    }
+  };
+  for (const x of inputs) {
+    const { values } = runGraph(graph, [x]);
+    see(graph.inputs[0]!, x);
+    for (const [id, d] of values) see(id, d);
+  }
+  return ranges;
+}
+
+/** Asymmetric int8 parameters of a range (which includes 0). */
+export function activationQuant(r: Range): Quantization {
+  let scale = Math.fround((r.max - r.min) / 255);
+  // An all-zero tensor: any scale represents it; 1 keeps multipliers finite.
+  if (!(scale > 0)) scale = 1;
+  const zp = Math.min(127, Math.max(-128, roundHalfAwayFromZero(-128 - r.min / scale)));
+  return { scale: [scale], zeroPoint: [zp === 0 ? 0 : zp], axis: 0 }; // no -0
+}
+
+/** Per-channel symmetric int8 weights along `axis`. */
+export function quantizeWeights(w: Float32Array, shape: readonly number[], axis: number): { data: Int8Array; quant: Quantization } {
+  const channels = shape[axis]!;
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const ch = (i: number) => Math.floor(i / inner) % channels;
+  const maxAbs = new Float64Array(channels);
+  for (let i = 0; i < w.length; i++) maxAbs[ch(i)] = Math.max(maxAbs[ch(i)]!, Math.abs(w[i]!));
+  const scale = Array.from(maxAbs, (m) => (m === 0 ? 1 : Math.fround(m / 127)));
+  const data = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) data[i] = Math.min(127, Math.max(-127, roundHalfAwayFromZero(w[i]! / scale[ch(i)]!)));
+  return { data, quant: { scale, zeroPoint: scale.map(() => 0), axis } };
+}
+
+/** int32 bias with scale[c] = fround(sIn · sW[c]). */
+export function quantizeBias(b: Float32Array, inputScale: number, weightScales: readonly number[]): { data: Int32Array; quant: Quantization } {
+  const scale = Array.from(b, (_, c) => Math.fround(inputScale * weightScales[weightScales.length === 1 ? 0 : c]!));
+  const data = new Int32Array(b.length);
+  for (let c = 0; c < b.length; c++) {
+    data[c] = Math.min(2147483647, Math.max(-2147483648, roundHalfAwayFromZero(b[c]! / scale[c]!)));
+  }
+  return { data, quant: { scale, zeroPoint: scale.map(() => 0), axis: 0 } };
+}
+
+/** The int8 graph. `graph` must be float32, folded and fused. */
+export function quantizeGraph(graph: Graph, calibration: readonly Float32Array[]): Graph {
+  if (calibration.length === 0) throw internalError('quantizeGraph: no calibration inputs');
+  const ranges = calibrate(graph, calibration);
+  const tensors: Tensor[] = [...graph.tensors];
+  const quantOf = new Map<number, Quantization>();
+  const setAct = (id: number, q: Quantization) => {
+    quantOf.set(id, q);
+    tensors[id] = { ...graph.tensors[id]!, dtype: 'int8', quant: q };
+  };
+  const rangeQuant = (id: number): Quantization => {
+    const r = ranges.get(id);
+    if (!r) throw internalError(`quantizeGraph: no calibration range for tensor ${graph.tensors[id]!.name}`);
+    return activationQuant(r);
+  };
+  const done = new Set<number>();
+  const setConst = (id: number, t: Tensor) => {
+    if (done.has(id)) throw internalError(`quantizeGraph: constant ${t.name} is shared by two ops`);
+    done.add(id);
+    tensors[id] = t;
+  };
+
+  for (const id of graph.inputs) setAct(id, rangeQuant(id));
+  graph.ops.forEach((op: Op, index) => {
+    const xq = quantOf.get(op.inputs[0]!);
+    if (!xq) throw internalError(`quantizeGraph: op ${index} (${op.name}) reads an unquantized tensor`);
+    const y = op.outputs[0]!;
+    switch (op.kind) {
+      case 'conv2d':
+      case 'depthwise_conv2d':
+      case 'fully_connected': {
+        const f = graph.tensors[op.inputs[1]!]!;
+        const axis = op.kind === 'depthwise_conv2d' ? 3 : 0;
+        const wq = quantizeWeights(f.data as Float32Array, f.shape, axis);
+        setConst(f.id, { ...f, dtype: 'int8', data: wq.data, quant: wq.quant });
+        const bId = op.inputs[2];
+        if (bId !== undefined && bId >= 0) {
+          const b = graph.tensors[bId]!;
+          const bq = quantizeBias(b.data as Float32Array, xq.scale[0]!, wq.quant.scale);
+          setConst(bId, { ...b, dtype: 'int32', data: bq.data, quant: bq.quant });
+        }
+        setAct(y, rangeQuant(y));
+        break;
+      }
+      case 'average_pool2d':
+      case 'max_pool2d':
+      case 'reshape':
+        setAct(y, xq);
+        break;
+      case 'softmax':
+        setAct(y, { scale: [1 / 256], zeroPoint: [-128], axis: 0 });
+        break;
+      case 'activation':
+        setAct(y, rangeQuant(y));
+        break;
+      case 'batch_norm':
+        throw internalError(`quantizeGraph: op ${index} (${op.name}): batch norm must be folded first`);
+    }
+  });
+  return { ...graph, tensors };
+}
