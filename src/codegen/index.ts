@@ -1,0 +1,230 @@
+/**
+ * Code generation: a final IR graph (folded, fused, requantized) becomes a
+ * self-contained C99 project: `<name>.h`, `<name>.c` (specialised kernels +
+ * invoke), `<name>_weights.bin` + `<name>_weights.S` (constants),
+ * `mobilec_runtime.h` (fixed-point helpers), `<name>_abi.c` + `mobilec_abi.h`
+ * (verification library ABI) and `CMakeLists.txt`.
+ */
+import { elementCount, isConstant, tensorBytes, type Graph, type Op, type Tensor } from '../model/ir.js';
+import { badInput, internalError } from '../model/errors.js';
+import { planArena, type ArenaPlan } from '../passes/planArena.js';
+import type { Target } from '../targets/types.js';
+import { render } from './templates.js';
+import type { EmitContext, KernelVariant, OpEmission } from './types.js';
+import { cType } from './ops/common.js';
+import { emit as emitConv } from './ops/conv2d.js';
+import { emit as emitDwConv } from './ops/depthwiseConv2d.js';
+import { emit as emitPool } from './ops/pool2d.js';
+import { emit as emitFc } from './ops/fullyConnected.js';
+import { emit as emitSoftmax } from './ops/softmax.js';
+import { emit as emitReshape } from './ops/reshape.js';
+
+export interface CodegenOptions {
+  /** C identifier used in symbols and file names; defaults to graph.name. */
+  name?: string;
+  target: Target;
+  kernels: KernelVariant;
+}
+
+export interface GeneratedLayer {
+  index: number;
+  op: string;
+  /** Kernel function name, or `view` for reshape. */
+  kernel: string;
+  outputTensor: number;
+  arenaOffset: number;
+  bytes: number;
+}
+
+export interface GeneratedProject {
+  name: string;
+  files: ReadonlyMap<string, string | Uint8Array>;
+  arena: ArenaPlan;
+  weightBytes: number;
+  macs: number;
+  layers: GeneratedLayer[];
+}
+
+interface ConstantEntry {
+  symbol: string;
+  ctype: string;
+  count: number;
+  bytes: number;
+  offset: number;
+  data: Uint8Array;
+}
+
+function emitOp(op: Op, ctx: EmitContext): OpEmission {
+  switch (op.kind) {
+    case 'conv2d':
+      return emitConv(op, ctx);
+    case 'depthwise_conv2d':
+      return emitDwConv(op, ctx);
+    case 'average_pool2d':
+    case 'max_pool2d':
+      return emitPool(op, ctx);
+    case 'fully_connected':
+      return emitFc(op, ctx);
+    case 'softmax':
+      return emitSoftmax(op, ctx);
+    case 'reshape':
+      return emitReshape(op, ctx);
+    case 'batch_norm':
+    case 'activation':
+      throw badInput(`op ${op.name} (${op.kind}) must be folded or fused before code generation`);
+  }
+}
+
+function bytesOf(data: ArrayBufferView): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function scaleLiteral(v: number): string {
+  const s = String(v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+function ioInfo(t: Tensor, offset: number) {
+  const named: { key: string; value: number }[] = t.shape.map((d, i) => ({ key: `DIM${i}`, value: d }));
+  if (t.shape.length === 4) {
+    named.push({ key: 'H', value: t.shape[1]! }, { key: 'W', value: t.shape[2]! }, { key: 'C', value: t.shape[3]! });
+  }
+  return {
+    ctype: cType(t.dtype),
+    dtype: t.dtype,
+    scale: scaleLiteral(t.quant?.scale[0] ?? 1),
+    zeroPoint: String(t.quant?.zeroPoint[0] ?? 0),
+    elements: elementCount(t.shape),
+    bytes: tensorBytes(t),
+    rank: t.shape.length,
+    last: t.shape[t.shape.length - 1] ?? 1,
+    named,
+    offset,
+  };
+}
+
+export function generateProject(graph: Graph, options: CodegenOptions): GeneratedProject {
+  const name = options.name ?? graph.name;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw badInput(`model name '${name}' is not a C identifier`);
+  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
+    throw badInput(`model ${name}: ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; code generation supports exactly one of each`);
+  }
+  const NAME = name.toUpperCase();
+  const arena = planArena(graph);
+  const tensor = (id: number): Tensor => {
+    const t = graph.tensors[id];
+    if (!t) throw internalError(`no tensor ${id}`);
+    return t;
+  };
+  const offsetOf = (id: number): number => {
+    const o = arena.offsets.get(id);
+    if (o === undefined) throw internalError(`tensor ${id} has no arena offset`);
+    return o;
+  };
+
+  const constants: ConstantEntry[] = [];
+  const constantByTensor = new Map<number, ConstantEntry>();
+  let blobSize = 0;
+  const addConstant = (symbol: string, ctype: string, count: number, data: Uint8Array): ConstantEntry => {
+    const offset = Math.ceil(blobSize / 16) * 16;
+    const e: ConstantEntry = { symbol, ctype, count, bytes: data.byteLength, offset, data };
+    blobSize = offset + data.byteLength;
+    constants.push(e);
+    return e;
+  };
+
+  const kernels = new Map<string, string>();
+  const calls: { index: number; comment: string; call: string | null; offset: number; bytes: number }[] = [];
+  const layers: GeneratedLayer[] = [];
+  let macs = 0;
+  let needsMath = false;
+
+  graph.ops.forEach((op, index) => {
+    const ctx: EmitContext = {
+      graph,
+      index,
+      variant: options.kernels,
+      tensor,
+      arena(id, mutable) {
+        const t = tensor(id);
+        if (isConstant(t)) throw badInput(`op ${op.name}: operand ${t.name} is a constant where an activation is expected`);
+        return `MOBILEC_${NAME}_AT(${mutable ? '' : 'const '}${cType(t.dtype)}, ${offsetOf(id)})`;
+      },
+      constant(id) {
+        const t = tensor(id);
+        if (!isConstant(t)) throw internalError(`tensor ${id} is not a constant`);
+        let e = constantByTensor.get(id);
+        if (!e) {
+          e = addConstant(`mobilec_${name}_w${id}`, cType(t.dtype), elementCount(t.shape), bytesOf(t.data));
+          constantByTensor.set(id, e);
+        }
+        return e.symbol;
+      },
+      table(suffix, data) {
+        const ctype = data instanceof Float32Array ? 'float' : 'int32_t';
+        return addConstant(`mobilec_${name}_l${index}_${suffix}`, ctype, data.length, bytesOf(data)).symbol;
+      },
+    };
+    const em = emitOp(op, ctx);
+    if (em.kernel && em.family) {
+      const src = render(`kernels/${em.family}.c.hbs`, em.params);
+      const prev = kernels.get(em.kernel);
+      if (prev === undefined) kernels.set(em.kernel, src);
+      else if (prev !== src) throw internalError(`kernel ${em.kernel} has two different bodies`);
+      if (em.family === 'softmax' && !(em.params as { quant?: boolean }).quant) needsMath = true;
+    }
+    const out = op.outputs[0]!;
+    const outT = tensor(out);
+    macs += em.macs;
+    calls.push({
+      index,
+      comment: `${op.kind} ${op.name.replace(/\*\//g, '* /')}`,
+      call: em.call,
+      offset: offsetOf(out),
+      bytes: tensorBytes(outT),
+    });
+    layers.push({
+      index,
+      op: op.kind,
+      kernel: em.kernel ?? 'view',
+      outputTensor: out,
+      arenaOffset: offsetOf(out),
+      bytes: tensorBytes(outT),
+    });
+  });
+
+  const blob = new Uint8Array(blobSize);
+  for (const c of constants) blob.set(c.data, c.offset);
+
+  const inT = tensor(graph.inputs[0]!);
+  const outT = tensor(graph.outputs[0]!);
+  const input = ioInfo(inT, offsetOf(inT.id));
+  const output = ioInfo(outT, offsetOf(outT.id));
+  const common = {
+    name,
+    NAME,
+    arenaBytes: arena.bytes,
+    weightBytes: blobSize,
+    macs,
+    layerCount: graph.ops.length,
+    input,
+    output,
+    inputBytes: input.bytes,
+    outputBytes: output.bytes,
+    kernels: options.kernels,
+    target: options.target.name,
+  };
+  const constList = constants.map(({ symbol, ctype, count, bytes, offset }) => ({ symbol, ctype, count, bytes, offset }));
+
+  const files = new Map<string, string | Uint8Array>([
+    [`${name}.h`, render('model.h.hbs', common)],
+    [`${name}.c`, render('model.c.hbs', { ...common, constants: constList, kernelSources: [...kernels.values()], calls, needsMath })],
+    [`${name}_weights.S`, render('weights.S.hbs', { ...common, constants: constList })],
+    [`${name}_weights.bin`, blob],
+    ['mobilec_runtime.h', render('runtime.h.hbs', common)],
+    ['mobilec_abi.h', render('abi.h.hbs', common)],
+    [`${name}_abi.c`, render('abi.c.hbs', common)],
+    ['CMakeLists.txt', render('CMakeLists.txt.hbs', common)],
+  ]);
+  return { name, files, arena, weightBytes: blobSize, macs, layers };
+}

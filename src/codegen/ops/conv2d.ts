@@ -1,0 +1,57 @@
+import type { Conv2DOp, DepthwiseConv2DOp } from '../../model/ir.js';
+import { windowGeometry } from '../../model/geometry.js';
+import type { EmitContext, OpEmission } from '../types.js';
+import { DTYPE_TAG, biasSymbol, cType, floatActRange, quantDType, requantTables, strideTag, weightOperand, zeroPoint } from './common.js';
+
+/** Shared by conv2d and depthwise_conv2d: operands and the argument list. */
+export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, family: 'conv' | 'dwconv'): OpEmission {
+  const g = windowGeometry(ctx.graph, op);
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const dtype = quantDType(xT, op);
+  const quant = dtype !== 'float32';
+  const w = weightOperand(op, ctx, dtype);
+  const bias = biasSymbol(op, ctx, g.outC, quant);
+  const dm = family === 'dwconv' ? g.depthMultiplier : 1;
+  const kernel =
+    `mobilec_${family}_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}` +
+    `${w.hasWZp && dtype === 'int8' ? '_wzp' : ''}_${ctx.variant === 'simd' ? 'generic' : ctx.variant}` +
+    `_${g.inH}x${g.inW}x${g.inC}` +
+    (family === 'conv' ? `_${g.outC}` : dm !== 1 ? `_dm${dm}` : '');
+  const args = [ctx.arena(xT.id, false), w.sym, bias];
+  if (quant) {
+    const rq = requantTables(op, ctx, g.outC);
+    args.push(rq.mult, rq.shift, String(zeroPoint(xT)));
+    if (w.hasWZp) args.push(String(w.wZp));
+    args.push(String(zeroPoint(yT)), rq.actMin, rq.actMax);
+  } else {
+    args.push(...floatActRange(op.activation));
+  }
+  args.push(ctx.arena(yT.id, true));
+  const macs = g.outH * g.outW * g.outC * g.kH * g.kW * (family === 'conv' ? g.inC : 1);
+  return {
+    family,
+    kernel,
+    params: {
+      fn: kernel,
+      t: cType(dtype),
+      w: w.ctype,
+      b: quant ? 'int32_t' : 'float',
+      acc: quant ? 'int32_t' : 'float',
+      quant,
+      hasWZp: w.hasWZp,
+      dtype,
+      padding: op.padding,
+      ih: g.inH, iw: g.inW, ic: g.inC,
+      oh: g.outH, ow: g.outW, oc: g.outC,
+      kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW,
+      pt: g.padTop, pl: g.padLeft, dm,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs,
+  };
+}
+
+export function emit(op: Conv2DOp, ctx: EmitContext): OpEmission {
+  return convLike(op, ctx, 'conv');
+}

@@ -1,0 +1,49 @@
+import { elementCount, type FullyConnectedOp } from '../../model/ir.js';
+import { badInput } from '../../model/errors.js';
+import type { EmitContext, OpEmission } from '../types.js';
+import { DTYPE_TAG, biasSymbol, cType, floatActRange, quantDType, requantTables, weightOperand, zeroPoint } from './common.js';
+
+export function emit(op: FullyConnectedOp, ctx: EmitContext): OpEmission {
+  const xT = ctx.tensor(op.inputs[0]!);
+  const wT = ctx.tensor(op.inputs[1]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const dtype = quantDType(xT, op);
+  const quant = dtype !== 'float32';
+  const [out, inn] = wT.shape as [number, number];
+  const batch = elementCount(xT.shape) / inn;
+  if (!Number.isInteger(batch) || batch * out !== elementCount(yT.shape)) {
+    throw badInput(`op ${op.name}: input ${xT.shape.join('x')} / weights ${wT.shape.join('x')} / output ${yT.shape.join('x')} do not match`);
+  }
+  const w = weightOperand(op, ctx, dtype);
+  const bias = biasSymbol(op, ctx, out, quant);
+  const kernel = `mobilec_fc_${DTYPE_TAG[dtype]}${w.hasWZp && dtype === 'int8' ? '_wzp' : ''}_generic_${batch}x${inn}_${out}`;
+  const args = [ctx.arena(xT.id, false), w.sym, bias];
+  if (quant) {
+    const rq = requantTables(op, ctx, out);
+    args.push(rq.mult, rq.shift, String(zeroPoint(xT)));
+    if (w.hasWZp) args.push(String(w.wZp));
+    args.push(String(zeroPoint(yT)), rq.actMin, rq.actMax);
+  } else {
+    args.push(...floatActRange(op.activation));
+  }
+  args.push(ctx.arena(yT.id, true));
+  return {
+    family: 'fc',
+    kernel,
+    params: {
+      fn: kernel,
+      t: cType(dtype),
+      w: w.ctype,
+      b: quant ? 'int32_t' : 'float',
+      acc: quant ? 'int32_t' : 'float',
+      quant,
+      hasWZp: w.hasWZp,
+      dtype,
+      batch,
+      in: inn,
+      out,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: batch * inn * out,
+  };
+}

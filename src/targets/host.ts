@@ -1,0 +1,9 @@
+import type { Target } from './types.js';
+
+/** The machine mobilec runs on (x86-64 here), plain C kernels. */
+export const host: Target = {
+  name: 'host',
+  cc: 'cc',
+  cflags: ['-O2'],
+  simd: 'none',
+};
