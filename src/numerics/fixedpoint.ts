@@ -319,14 +319,20 @@ export function softmaxQuantizedRow(
     }
   }
   const { value: shiftedScale, numBitsOverUnit } = getReciprocal(sumOfExps, SOFTMAX_ACCUMULATION_INTEGER_BITS);
+  // TFLite aborts (TFLITE_CHECK) when exponent > 31, which happens once the
+  // sum of exps reaches 2^28 in Q12.19, i.e. at least 512 entries tie with the
+  // row maximum. Every output is then below 1/512 and the rounded shift of a
+  // non-negative int32 by 32 or more is exactly 0, so we define it as 0 (the
+  // generated C must do the same) instead of aborting.
   const exponent = numBitsOverUnit + 31 - 8;
-  if (exponent < 0 || exponent > 31) throw internalError(`softmax: reciprocal exponent ${exponent} out of range`);
+  if (exponent < 0) throw internalError(`softmax: reciprocal exponent ${exponent} out of range`);
   for (let c = 0; c < depth; c++) {
     const diff = input[start + c]! - maxInRow;
     if (diff >= diffMin) {
       const scaled = multiplyByQuantizedMultiplierGreaterThanOne(diff, inputMultiplier, inputLeftShift);
       const e = expOnNegativeValues(scaled, SOFTMAX_SCALED_DIFF_INTEGER_BITS);
-      const unsat = roundingDivideByPOT(saturatingRoundingDoublingHighMul(shiftedScale, e), exponent);
+      const unsat =
+        exponent > 31 ? 0 : roundingDivideByPOT(saturatingRoundingDoublingHighMul(shiftedScale, e), exponent);
       const shifted = (unsat + outMin) | 0;
       output[start + c] = shifted < outMin ? outMin : shifted > outMax ? outMax : shifted;
     } else {

@@ -220,6 +220,10 @@ function runOp(graph: Graph, op: Op, read: (id: number | undefined, op: Op) => T
       const depth = xT.shape[xT.shape.length - 1] ?? 1;
       if (quantized) {
         if (op.softmaxQuant === undefined) throw internalError(`quantized op ${op.name} (softmax) has no softmaxQuant parameters`);
+        const wantZp = yT.dtype === 'int8' ? -128 : 0;
+        if (yT.quant?.scale[0] !== 1 / 256 || yT.quant.zeroPoint[0] !== wantZp) {
+          throw badInput(`op ${op.name} (softmax): ${yT.dtype} output must have scale 1/256 and zero point ${wantZp}`);
+        }
         return softmaxQuant(quantData(x, op, 'input'), depth, op.softmaxQuant, out as QuantArray);
       }
       return softmaxFloat(expect(x, Float32Array, op, 'input'), depth, op.beta, out as Float32Array);

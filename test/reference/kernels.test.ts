@@ -1,4 +1,9 @@
 import { describe, it, expect } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { geom } from './helpers.js';
 import { conv2dFloat, conv2dQuant } from '../../src/reference/kernels/conv2d.js';
 import { depthwiseConv2dFloat, depthwiseConv2dQuant } from '../../src/reference/kernels/depthwiseConv2d.js';
@@ -229,3 +234,50 @@ describe('batch_norm, activation, reshape', () => {
     expect(Array.from(y)).toEqual([1, 2, 3]);
   });
 });
+
+describe('softmax: large rows and the C oracle', () => {
+  it('uniform rows of 300 and 600 entries (exponent 31 and beyond)', () => {
+    const q = prepareSoftmax(1, 0.1);
+    // 256/300 = 0.853 → 1; 256/600 = 0.427 → 0 (TFLite would abort; we define 0).
+    expect(Array.from(new Set(softmaxQuant(new Int8Array(300).fill(5), 300, q, new Int8Array(300))))).toEqual([-127]);
+    expect(Array.from(new Set(softmaxQuant(new Int8Array(600).fill(5), 600, q, new Int8Array(600))))).toEqual([-128]);
+  });
+
+  it.skipIf(!hasCc())('matches an independent int32/int64 C implementation bit for bit', () => {
+    const rng = new Prng(99);
+    const cases: { x: Int8Array; q: ReturnType<typeof prepareSoftmax> }[] = [];
+    for (let i = 0; i < 400; i++) {
+      const depth = i % 50 === 0 ? rng.int(500, 1001) : rng.int(1, 64);
+      const spread = rng.int(0, 255);
+      const base = rng.int(-128, 127 - Math.min(spread, 255));
+      const x = Int8Array.from({ length: depth }, () => Math.max(-128, Math.min(127, base + rng.int(0, spread))));
+      const q = prepareSoftmax(i % 4 === 0 ? Math.fround(rng.uniform(0.2, 3)) : 1, Math.fround(rng.uniform(0.002, 0.5)));
+      cases.push({ x, q });
+    }
+    const stdin = cases.map(({ x, q }) => `${q.inputMultiplier} ${q.inputLeftShift} ${q.diffMin} ${x.length} ${Array.from(x).join(' ')}`).join('\n');
+    const lines = runOracle(stdin);
+    cases.forEach(({ x, q }, i) => {
+      const y = softmaxQuant(x, x.length, q, new Int8Array(x.length));
+      expect(Array.from(y).join(' ')).toBe(lines[i]);
+    });
+  });
+});
+
+function hasCc(): boolean {
+  try {
+    execFileSync('cc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runOracle(stdin: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'mobilec-softmax-'));
+  const exe = join(dir, 'oracle');
+  const src = fileURLToPath(new URL('./fixtures/softmax_oracle.c', import.meta.url));
+  execFileSync('cc', ['-O1', '-fwrapv', '-o', exe, src]);
+  const out = execFileSync(exe, { input: stdin, maxBuffer: 1 << 26 }).toString();
+  rmSync(dir, { recursive: true, force: true });
+  return out.trimEnd().split('\n');
+}
