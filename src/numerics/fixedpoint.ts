@@ -180,12 +180,14 @@ export function calculateInputRadius(inputIntegerBits: number, inputLeftShift: n
 }
 
 /**
- * TFLite PreprocessSoftmaxScaling(beta, inputScale, 5) (double-rounding
+ * TFLite PreprocessSoftmaxScaling(beta, inputScale, 5) (both rounded to
+ * float32 as TFLite stores them; double-rounding
  * variant: cap 2^31 − 1) and diffMin = −CalculateInputRadius(5, leftShift).
  */
 export function prepareSoftmax(beta: number, inputScale: number): SoftmaxQuant {
   const bits = SOFTMAX_SCALED_DIFF_INTEGER_BITS;
-  const real = Math.min(beta * inputScale * (1 << (31 - bits)), TWO_POW_31 - 1);
+  // TFLite passes the float32 beta and scale, widened to double.
+  const real = Math.min(Math.fround(beta) * Math.fround(inputScale) * (1 << (31 - bits)), TWO_POW_31 - 1);
   const { multiplier, shift } = quantizeMultiplierGreaterThanOne(real);
   return {
     inputMultiplier: multiplier,

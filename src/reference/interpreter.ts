@@ -221,7 +221,8 @@ function runOp(graph: Graph, op: Op, read: (id: number | undefined, op: Op) => T
       if (quantized) {
         if (op.softmaxQuant === undefined) throw internalError(`quantized op ${op.name} (softmax) has no softmaxQuant parameters`);
         const wantZp = yT.dtype === 'int8' ? -128 : 0;
-        if (yT.quant?.scale[0] !== 1 / 256 || yT.quant.zeroPoint[0] !== wantZp) {
+        // As TFLite's prepare: int8 needs (1/256, -128); uint8 needs zero point 0.
+        if (yT.quant?.zeroPoint[0] !== wantZp || (yT.dtype === 'int8' && yT.quant.scale[0] !== 1 / 256)) {
           throw badInput(`op ${op.name} (softmax): ${yT.dtype} output must have scale 1/256 and zero point ${wantZp}`);
         }
         return softmaxQuant(quantData(x, op, 'input'), depth, op.softmaxQuant, out as QuantArray);

@@ -159,3 +159,11 @@ describe('runGraph (int8)', () => {
     expect(Array.from(outputs[0]! as TensorData)).toEqual([-28, -28, 10, 32]);
   });
 });
+
+describe('runGraph (int8 softmax output quantization)', () => {
+  it('rejects an int8 softmax output that is not (1/256, -128)', () => {
+    const g = int8Graph();
+    const tensors = g.tensors.map((x) => (x.id === 6 ? { ...x, quant: q(1 / 128, -128) } : x));
+    expect(() => runGraph({ ...g, tensors }, [dwInput()])).toThrow(/1\/256/);
+  });
+});
