@@ -248,6 +248,18 @@ describe('fixed-point arithmetic matches the reference on wider ranges', () => {
     expect([...r.output]).toEqual([...bytesOf(runGraph(g, [input]).outputs[0]!)]);
   });
 
+  it('int8 softmax with 600 ties at the maximum (reciprocal exponent > 31) gives the minimum', () => {
+    const b = new GraphBuilder();
+    const x = b.tensor('x', [1, 600], 'int8', { quant: q(0.1, 0) });
+    const y = b.tensor('y', [1, 600], 'int8', { quant: q(1 / 256, -128) });
+    b.op({ kind: 'softmax', name: 'sm', inputs: [x], outputs: [y], beta: 1, softmaxQuant: prepareSoftmax(1, 0.1) });
+    const g = b.build('ties', [x], [y]);
+    const input = new Int8Array(600).fill(17);
+    const r = runOnC(g, input);
+    expect([...new Int8Array(r.output.buffer)]).toEqual(new Array(600).fill(-128));
+    expect([...r.output]).toEqual([...bytesOf(runGraph(g, [input]).outputs[0]!)]);
+  });
+
   it('requant with left shifts, large multipliers and full-range clamps', () => {
     const b = new GraphBuilder();
     const rng = new Prng(9);
