@@ -140,9 +140,56 @@ export interface SoftmaxOp extends OpBase {
   readonly softmaxQuant?: SoftmaxQuant;
 }
 
-/** Same bytes, new shape (the output tensor's). */
+/** Same bytes, new shape (the output tensor's). TFLite RESHAPE and SQUEEZE. */
 export interface ReshapeOp extends OpBase {
   readonly kind: 'reshape';
+}
+
+/**
+ * Constant padding of a 4-D NHWC tensor. Quantized tensors pad with the
+ * output zero point (real 0), float tensors with 0.
+ */
+export interface PadOp extends OpBase {
+  readonly kind: 'pad';
+  /** [before, after] for each of the input's dimensions. */
+  readonly paddings: readonly (readonly [number, number])[];
+}
+
+/**
+ * float32 → int8/uint8 (affine quantization), or int8/uint8 → int8/uint8
+ * (requantization: `requant` holds one multiplier/shift, set by the
+ * requantize pass).
+ */
+export interface QuantizeOp extends OpBase {
+  readonly kind: 'quantize';
+}
+
+/** int8/uint8 → float32: (q − zeroPoint) · scale. */
+export interface DequantizeOp extends OpBase {
+  readonly kind: 'dequantize';
+}
+
+/**
+ * TFLite's quantized ADD parameters (left shift 20, each input rescaled to
+ * twice the larger input scale, then to the output), set by the requantize pass.
+ */
+export interface AddQuant {
+  readonly leftShift: number;
+  readonly input1Multiplier: number;
+  readonly input1Shift: number;
+  readonly input2Multiplier: number;
+  readonly input2Shift: number;
+  readonly outputMultiplier: number;
+  readonly outputShift: number;
+  readonly actMin: number;
+  readonly actMax: number;
+}
+
+/** Elementwise sum of two tensors of the same shape (no broadcasting). */
+export interface AddOp extends OpBase {
+  readonly kind: 'add';
+  readonly activation: Activation;
+  readonly addQuant?: AddQuant;
 }
 
 export type Op =
@@ -153,7 +200,11 @@ export type Op =
   | Pool2DOp
   | FullyConnectedOp
   | SoftmaxOp
-  | ReshapeOp;
+  | ReshapeOp
+  | PadOp
+  | QuantizeOp
+  | DequantizeOp
+  | AddOp;
 
 export type OpKind = Op['kind'];
 
