@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { badInput } from '../model/errors.js';
+import { decodeImage } from '../image/decode.js';
+import { imageToTensor } from '../image/toTensor.js';
 import { elementCount, tensorBytes, type Tensor, type TensorData } from '../model/ir.js';
 import { fromBytes, seededInput, toBytes } from '../util/tensors.js';
 import { buildAndLoad } from '../verify/verify.js';
@@ -80,7 +82,7 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   let input: TensorData;
   if (opts.input !== undefined) input = readRawInput(opts.input, inT);
   else if (opts.seed !== undefined) input = seededInput(inT.dtype, elementCount(inT.shape), opts.seed);
-  else throw badInput(`--image ${opts.image}: image input is not available in this version; use --input or --seed`);
+  else input = imageToTensor(decodeImage(opts.image!), inT, { mean: opts.mean, std: opts.std });
 
   const { binding } = await buildAndLoad(graph, project, { layerHooks: false, optimize: '-O3' });
   const outView = binding.invoke(input);
