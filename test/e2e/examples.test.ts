@@ -30,3 +30,21 @@ describe('example models through the addon', () => {
     expect(last.op).toBe('softmax');
   });
 });
+
+describe('verify catches a wrong C', () => {
+  it('a corrupted first weight makes layer 0 the first divergence', async () => {
+    const { generateProject } = await import('../../src/codegen/index.js');
+    const { verifyOnHost } = await import('../../src/verify/verify.js');
+    const { host } = await import('../../src/targets/index.js');
+    const graph = loadModel(join(EXAMPLES, 'mobilenet_v1_0.25_96_int8.json'));
+    const project = generateProject(graph, { name: 'tampered', target: host, kernels: 'generic' });
+    const files = new Map(project.files);
+    const blob = new Uint8Array(files.get('tampered_weights.bin') as Uint8Array);
+    // The blob starts with layer 0's filter: flip every bit of its first tap.
+    blob[0] = blob[0]! ^ 0xff;
+    files.set('tampered_weights.bin', blob);
+    const report = await verifyOnHost(graph, { ...project, files }, { inputs: 1 });
+    expect(report.firstDivergence).toMatchObject({ layer: 0, op: 'conv2d', input: 1 });
+    expect(report.layers[0]!.mismatches).toBeGreaterThan(0);
+  });
+});
