@@ -84,6 +84,9 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   else if (opts.seed !== undefined) input = seededInput(inT.dtype, elementCount(inT.shape), opts.seed);
   else input = imageToTensor(decodeImage(opts.image!), inT, { mean: opts.mean, std: opts.std });
 
+  if (prepared.target.emulator.kind !== 'addon') {
+    throw badInput(`run --target ${prepared.target.name}: running under QEMU is not available in this version; supported: host`);
+  }
   const { binding } = await buildAndLoad(graph, project, { layerHooks: false, optimize: '-O3' });
   const outView = binding.invoke(input);
   const outBytes = new Uint8Array(outView.buffer, outView.byteOffset, outView.byteLength);

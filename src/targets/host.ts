@@ -6,4 +6,7 @@ export const host: Target = {
   cc: 'cc',
   cflags: ['-O2'],
   simd: 'none',
+  platform: 'host',
+  emulator: { kind: 'addon' },
+  packages: ['gcc'],
 };

@@ -1,11 +1,16 @@
 import { badInput } from '../model/errors.js';
+import { cortexM3, cortexM4, cortexM55, cortexM7 } from './cortexM.js';
 import { host } from './host.js';
+import { rpi4, rpi5, rpiArmv7 } from './rpi.js';
 import type { Target } from './types.js';
 
-export type { SimdExtension, Target } from './types.js';
+export type { Emulator, SimdExtension, Target } from './types.js';
 export { host } from './host.js';
 
-export const TARGETS: ReadonlyMap<string, Target> = new Map([[host.name, host]]);
+/** Every target of CONTRACT.md, by CLI name. */
+export const TARGETS: ReadonlyMap<string, Target> = new Map(
+  [host, cortexM3, cortexM4, cortexM7, cortexM55, rpi4, rpi5, rpiArmv7].map((t) => [t.name, t]),
+);
 
 export function targetByName(name: string): Target {
   const t = TARGETS.get(name);

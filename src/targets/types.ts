@@ -1,9 +1,18 @@
 /**
  * A compilation target: which compiler builds the generated C and with what
- * flags, and which SIMD extension the `simd` kernels may use. Declarative:
- * no behaviour lives here.
+ * flags, which SIMD extension the `simd` kernels may use, and how the result
+ * runs here. Declarative: no behaviour lives here.
  */
 export type SimdExtension = 'none' | 'neon' | 'neon-dotprod' | 'dsp' | 'helium';
+
+/** How a target's programs run on this machine. */
+export type Emulator =
+  /** In-process, through the Node addon. */
+  | { readonly kind: 'addon' }
+  /** A bare-metal firmware image under qemu-system-arm on an MPS2/MPS3 board. */
+  | { readonly kind: 'system'; readonly command: 'qemu-system-arm'; readonly machine: string; readonly cpu: string }
+  /** A static Linux executable under QEMU user mode. */
+  | { readonly kind: 'user'; readonly command: 'qemu-aarch64' | 'qemu-arm'; readonly cpu: string };
 
 export interface Target {
   /** CLI name, e.g. `host`, `rpi4`, `cortex-m4`. */
@@ -14,4 +23,9 @@ export interface Target {
   readonly cflags: readonly string[];
   /** SIMD extension the `simd` kernel variant targets; `none` = generic only. */
   readonly simd: SimdExtension;
+  /** 'bare-metal' = no OS, newlib; 'linux' = glibc, static; 'host' = this machine. */
+  readonly platform: 'host' | 'linux' | 'bare-metal';
+  readonly emulator: Emulator;
+  /** Debian packages that provide the compiler and the emulator. */
+  readonly packages: readonly string[];
 }
