@@ -1,0 +1,38 @@
+/**
+ * Running generated C on an emulated target (QEMU user mode for the
+ * Raspberry Pi targets, qemu-system-arm boards for the Cortex-M targets).
+ * One build serves several inputs, so a verify of N inputs costs one compile.
+ */
+import type { GeneratedProject } from '../codegen/index.js';
+import type { Target } from '../targets/index.js';
+
+export interface CrossRunOptions {
+  /** Build with MOBILEC_LAYER_HOOKS and return every layer's output too. */
+  readonly layers: boolean;
+  /** Count executed instructions between mobilec_bench_start() and mobilec_bench_stop(). */
+  readonly countInstructions: boolean;
+}
+
+export interface CrossRunResult {
+  /** Raw output tensor bytes. */
+  readonly output: Uint8Array;
+  /** Every layer's output bytes in op order, when `layers` was asked for. */
+  readonly layers: Uint8Array[] | null;
+  /** Instructions executed by one invoke (between the bench markers). */
+  readonly instructions: number | null;
+}
+
+export interface CrossBuildInfo {
+  /** Generated model code in the linked image: text of the model's objects, no weights, no libc. */
+  readonly codeBytes: number | null;
+  /** Worst-case stack of the entry point, from -fstack-usage. */
+  readonly stackBytes: number | null;
+}
+
+export interface CrossRunner {
+  /** Builds (cached by content hash) and runs each input once. */
+  run(project: GeneratedProject, target: Target, inputs: readonly Uint8Array[], opts: CrossRunOptions): {
+    readonly results: CrossRunResult[];
+    readonly build: CrossBuildInfo;
+  };
+}
