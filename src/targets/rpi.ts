@@ -1,32 +1,27 @@
 import type { Target } from './types.js';
 
 /** Raspberry Pi (Cortex-A, Linux): static executables under QEMU user mode. */
-export const rpi4: Target = {
-  name: 'rpi4',
-  cc: 'aarch64-linux-gnu-gcc',
-  cflags: ['-mcpu=cortex-a72', '-O3'],
-  simd: 'neon',
-  platform: 'linux',
-  emulator: { kind: 'user', command: 'qemu-aarch64', cpu: 'cortex-a72' },
-  packages: ['gcc-aarch64-linux-gnu', 'qemu-user'],
-};
+function rpi(
+  name: string,
+  arch: 'aarch64' | 'armv7',
+  cpu: string,
+  simd: Target['simd'],
+  extraFlags: readonly string[] = [],
+): Target {
+  const aarch64 = arch === 'aarch64';
+  const cc = aarch64 ? 'aarch64-linux-gnu-gcc' : 'arm-linux-gnueabihf-gcc';
+  return {
+    name,
+    cc,
+    cflags: [`-mcpu=${cpu}`, ...extraFlags, '-O3'],
+    simd,
+    platform: 'linux',
+    emulator: { kind: 'user', command: aarch64 ? 'qemu-aarch64' : 'qemu-arm', cpu },
+    packages: [aarch64 ? 'gcc-aarch64-linux-gnu' : 'gcc-arm-linux-gnueabihf', 'qemu-user'],
+  };
+}
 
-export const rpi5: Target = {
-  name: 'rpi5',
-  cc: 'aarch64-linux-gnu-gcc',
-  cflags: ['-mcpu=cortex-a76', '-O3'],
-  simd: 'neon-dotprod',
-  platform: 'linux',
-  emulator: { kind: 'user', command: 'qemu-aarch64', cpu: 'cortex-a76' },
-  packages: ['gcc-aarch64-linux-gnu', 'qemu-user'],
-};
-
-export const rpiArmv7: Target = {
-  name: 'rpi-armv7',
-  cc: 'arm-linux-gnueabihf-gcc',
-  cflags: ['-mcpu=cortex-a7', '-mfpu=neon-vfpv4', '-mfloat-abi=hard', '-O3'],
-  simd: 'neon',
-  platform: 'linux',
-  emulator: { kind: 'user', command: 'qemu-arm', cpu: 'cortex-a7' },
-  packages: ['gcc-arm-linux-gnueabihf', 'qemu-user'],
-};
+export const rpi4 = rpi('rpi4', 'aarch64', 'cortex-a72', 'neon');
+/** Cortex-A76 is Armv8.2-A with the dot-product instructions (SDOT/UDOT). */
+export const rpi5 = rpi('rpi5', 'aarch64', 'cortex-a76', 'neon-dotprod');
+export const rpiArmv7 = rpi('rpi-armv7', 'armv7', 'cortex-a7', 'neon', ['-mfpu=neon-vfpv4', '-mfloat-abi=hard']);
