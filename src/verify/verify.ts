@@ -4,10 +4,12 @@
  * compare every layer.
  */
 import { pathToFileURL } from 'node:url';
-import type { Graph } from '../model/ir.js';
+import type { Graph, TensorData } from '../model/ir.js';
 import { runGraph } from '../reference/interpreter.js';
 import type { GeneratedProject } from '../codegen/index.js';
-import { seededInput } from '../util/tensors.js';
+import { seededInput, toBytes } from '../util/tensors.js';
+import type { CrossRunner } from '../cross/types.js';
+import type { Target } from '../targets/index.js';
 import { elementCount } from '../model/ir.js';
 import { buildVerificationLibrary, type BuiltModel } from './build.js';
 import { compareTensor } from './compare.js';
@@ -60,33 +62,39 @@ export async function buildAndLoad(
   return { built, binding, buildMs: performance.now() - t0 };
 }
 
-export async function verifyOnHost(
+/** The C's outputs for one input: every layer's, or only the final output's. */
+export type COutputs = { readonly layers: readonly Uint8Array[] } | { readonly output: Uint8Array };
+
+/**
+ * Compares the C with the reference over several inputs. With only final
+ * outputs, only the layer producing the graph output is reported.
+ */
+export function compareWithReference(
   graph: Graph,
   project: GeneratedProject,
-  opts: { inputs: number; firstSeed?: number },
-): Promise<VerifyReport> {
-  const { built, binding, buildMs } = await buildAndLoad(graph, project, { layerHooks: true, optimize: '-O2' });
-  const t0 = performance.now();
-  const inputTensor = graph.tensors[graph.inputs[0]!]!;
-  const acc = graph.ops.map((op, index) => {
-    const out = graph.tensors[op.outputs[0]!]!;
-    return { index, name: op.name, op: op.kind, dtype: out.dtype, elements: elementCount(out.shape), maxAbsDiff: 0, mismatches: 0, tolerance: 0 };
-  });
+  runs: readonly { seed: number; input: TensorData; c: COutputs }[],
+): Pick<VerifyReport, 'layers' | 'firstDivergence'> {
+  const outputId = graph.outputs[0]!;
+  const acc = new Map<number, LayerReport & { maxAbsDiff: number; mismatches: number; tolerance: number }>();
   let firstDivergence: VerifyReport['firstDivergence'] = null;
-  for (let k = 0; k < opts.inputs; k++) {
-    const seed = (opts.firstSeed ?? 1) + k;
-    const input = seededInput(inputTensor.dtype, elementCount(inputTensor.shape), seed);
+  for (const { seed, input, c } of runs) {
     const ref = runGraph(graph, [input]);
-    const layers = binding.invokeLayers(input);
     for (const layer of project.layers) {
-      const a = acc[layer.index]!;
+      const cValue = 'layers' in c ? c.layers[layer.index] : layer.outputTensor === outputId ? c.output : undefined;
+      if (!('layers' in c) && cValue === undefined) continue;
+      const op = graph.ops[layer.index]!;
+      const out = graph.tensors[layer.outputTensor]!;
+      let a = acc.get(layer.index);
+      if (!a) {
+        a = { index: layer.index, name: op.name, op: op.kind, dtype: out.dtype, elements: elementCount(out.shape), maxAbsDiff: 0, mismatches: 0, tolerance: 0 };
+        acc.set(layer.index, a);
+      }
       const refValue = ref.values.get(layer.outputTensor);
-      const cValue = layers[layer.index];
       if (!refValue || !cValue) {
         a.mismatches += a.elements;
         a.maxAbsDiff = Infinity;
       } else {
-        const cmp = compareTensor(graph.tensors[layer.outputTensor]!.dtype, refValue, cValue);
+        const cmp = compareTensor(out.dtype, refValue, cValue);
         a.maxAbsDiff = Math.max(a.maxAbsDiff, cmp.maxAbsDiff);
         a.mismatches += cmp.mismatches;
         a.tolerance = Math.max(a.tolerance, cmp.tolerance);
@@ -96,13 +104,58 @@ export async function verifyOnHost(
       }
     }
   }
+  return { layers: [...acc.values()].sort((x, y) => x.index - y.index), firstDivergence };
+}
+
+/** The seeded inputs of a verify run. */
+export function verifyInputs(graph: Graph, count: number, firstSeed = 1): { seed: number; input: TensorData }[] {
+  const t = graph.tensors[graph.inputs[0]!]!;
+  return Array.from({ length: count }, (_, k) => ({ seed: firstSeed + k, input: seededInput(t.dtype, elementCount(t.shape), firstSeed + k) }));
+}
+
+export async function verifyOnHost(
+  graph: Graph,
+  project: GeneratedProject,
+  opts: { inputs: number; firstSeed?: number },
+): Promise<VerifyReport> {
+  const { built, binding, buildMs } = await buildAndLoad(graph, project, { layerHooks: true, optimize: '-O2' });
+  const t0 = performance.now();
+  const runs = verifyInputs(graph, opts.inputs, opts.firstSeed).map((r) => ({ ...r, c: { layers: binding.invokeLayers(r.input) } }));
   return {
     model: project.name,
     inputs: opts.inputs,
-    layers: acc,
-    firstDivergence,
+    ...compareWithReference(graph, project, runs),
     buildMs,
     cached: !built.fresh,
     runMs: performance.now() - t0,
+  };
+}
+
+/**
+ * Verify on an emulated target: one build, every input in one emulator
+ * session per input; every layer with `layers`, else the final output.
+ */
+export function verifyOnTarget(
+  graph: Graph,
+  project: GeneratedProject,
+  target: Target,
+  runner: CrossRunner,
+  opts: { inputs: number; firstSeed?: number; layers: boolean },
+): VerifyReport {
+  const t0 = performance.now();
+  const inputs = verifyInputs(graph, opts.inputs, opts.firstSeed);
+  const { results } = runner.run(project, target, inputs.map((r) => toBytes(r.input)), { layers: opts.layers, countInstructions: false });
+  const t1 = performance.now();
+  const runs = inputs.map((r, i) => {
+    const res = results[i]!;
+    return { ...r, c: res.layers ? { layers: res.layers } : { output: res.output } };
+  });
+  return {
+    model: project.name,
+    inputs: opts.inputs,
+    ...compareWithReference(graph, project, runs),
+    buildMs: t1 - t0,
+    cached: false,
+    runMs: performance.now() - t1,
   };
 }
