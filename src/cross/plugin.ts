@@ -1,0 +1,47 @@
+/**
+ * The instruction-counting QEMU TCG plugin (native/qemu-plugin/insn_count.c),
+ * built with the host compiler into the cache, keyed by content hash.
+ *
+ * Use: `-plugin <so>,start=0x…,stop=0x…,out=<file>`; after the guest exits,
+ * `<file>` holds one line per start→stop window: the instructions executed
+ * from the start address (inclusive) to the stop address (exclusive).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { execTool } from '../util/exec.js';
+import { NATIVE_DIR, cacheDir } from '../util/paths.js';
+
+const SOURCE = join(NATIVE_DIR, 'qemu-plugin', 'insn_count.c');
+
+/** Builds the plugin if needed and returns the path of the shared object. */
+export function ensureInsnCountPlugin(): string {
+  const cc = process.env.CC || 'cc';
+  const flags = ['-shared', '-fPIC', '-O2', '-std=c99', '-Wall', '-Wextra', '-fvisibility=hidden'];
+  const source = readFileSync(SOURCE);
+  const key = createHash('sha256').update(JSON.stringify({ cc, flags })).update(source).digest('hex').slice(0, 24);
+  const dir = join(cacheDir(), 'qemu-plugin');
+  const so = join(dir, `insn_count-${key}.so`);
+  if (existsSync(so)) return so;
+  mkdirSync(dir, { recursive: true });
+  // Private name, then rename: a concurrent builder never sees a partial file.
+  const tmp = join(dir, `.tmp-insn_count-${key}-${process.pid}-${Date.now()}.so`);
+  try {
+    execTool(cc, [...flags, SOURCE, '-o', tmp], { what: 'building the QEMU instruction-count plugin' });
+    renameSync(tmp, so);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return so;
+}
+
+/** Parses the plugin's output file: one count per completed window. */
+export function parseInsnCounts(text: string): number[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      if (!/^\d+$/.test(l.trim())) throw new Error(`insn_count plugin output: unexpected line '${l}'`);
+      return Number(l.trim());
+    });
+}
