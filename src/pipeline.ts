@@ -8,9 +8,10 @@ import { basename, extname } from 'node:path';
 import type { Graph } from './model/ir.js';
 import { badInput } from './model/errors.js';
 import { loadDescription } from './frontends/description/index.js';
+import { loadTflite } from './frontends/tflite/import.js';
 import { prepareGraph } from './passes/index.js';
 
-export const SUPPORTED_MODEL_EXTENSIONS = ['.json'] as const;
+export const SUPPORTED_MODEL_EXTENSIONS = ['.json', '.tflite'] as const;
 
 /** The default C identifier for a model file: its base name with every char outside [A-Za-z0-9_] → '_'. */
 export function defaultModelName(path: string): string {
@@ -34,7 +35,7 @@ export function loadModel(path: string): Graph {
     case '.json':
       return prepareGraph(loadDescription(path));
     case '.tflite':
-      throw badInput(`${path}: .tflite import is not available in this version; supported model formats: ${SUPPORTED_MODEL_EXTENSIONS.join(', ')}`);
+      return prepareGraph(loadTflite(path));
     default:
       throw badInput(`${path}: unknown model format '${ext || '(no extension)'}'; supported: ${SUPPORTED_MODEL_EXTENSIONS.join(', ')}`);
   }

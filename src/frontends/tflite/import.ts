@@ -1,0 +1,484 @@
+/**
+ * The `.tflite` frontend: subgraph 0 of a TensorFlow Lite flatbuffer → an IR
+ * graph, one IR op per TFLite operator (so op indices in errors are the
+ * model's own). Tensors keep TFLite's layouts, dtypes, scales (float32
+ * values) and zero points; the model is already quantized, so no PTQ is
+ * requested. Every size is checked against TFLITE_LIMITS before anything is
+ * allocated for it.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { badInput, type MobilecError } from '../../model/errors.js';
+import {
+  DTYPE_BYTES,
+  type Activation,
+  type DType,
+  type Graph,
+  type Op,
+  type Padding,
+  type Quantization,
+  type Tensor,
+  type TensorData,
+} from '../../model/ir.js';
+import { compact } from '../../passes/graphUtils.js';
+import { sanitizeName } from '../description/index.js';
+import type { FrontendResult } from '../types.js';
+import {
+  ACTIVATION_NAMES,
+  ActivationCode,
+  BuiltinOp,
+  OptionsType,
+  PaddingCode,
+  TensorType,
+  addActivation,
+  builtinName,
+  conv2DOptions,
+  depthwiseConv2DOptions,
+  fullyConnectedOptions,
+  pool2DOptions,
+  readModel,
+  softmaxBeta,
+  tensorTypeName,
+  type BufferDef,
+  type ModelDef,
+  type OperatorDef,
+  type SubGraphDef,
+  type TensorDef,
+} from './schema.js';
+
+const MiB = 1024 * 1024;
+
+export const TFLITE_LIMITS = {
+  maxFileBytes: 512 * MiB,
+  maxTensorBytes: 64 * MiB,
+  maxTotalBytes: 256 * MiB,
+  maxRank: 6,
+} as const;
+
+/** The TFLite operators mobilec imports, in the order error messages list them. */
+export const SUPPORTED_TFLITE_OPS: readonly string[] = [
+  'CONV_2D',
+  'DEPTHWISE_CONV_2D',
+  'AVERAGE_POOL_2D',
+  'MAX_POOL_2D',
+  'FULLY_CONNECTED',
+  'SOFTMAX',
+  'RESHAPE',
+  'SQUEEZE',
+  'PAD',
+  'QUANTIZE',
+  'DEQUANTIZE',
+  'ADD',
+];
+
+const DTYPES: ReadonlyMap<number, DType> = new Map([
+  [TensorType.FLOAT32, 'float32'],
+  [TensorType.INT8, 'int8'],
+  [TensorType.UINT8, 'uint8'],
+  [TensorType.INT32, 'int32'],
+]);
+
+const ACTIVATIONS: ReadonlyMap<number, Activation> = new Map([
+  [ActivationCode.NONE, 'none'],
+  [ActivationCode.RELU, 'relu'],
+  [ActivationCode.RELU6, 'relu6'],
+  [ActivationCode.RELU_N1_TO_1, 'relu_n1_to_1'],
+]);
+
+export function loadTflite(path: string): FrontendResult {
+  const file = basename(path);
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    throw badInput(`${file}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (size > TFLITE_LIMITS.maxFileBytes) {
+    throw badInput(`${file}: file is ${size} bytes, over the ${TFLITE_LIMITS.maxFileBytes / MiB} MiB limit for .tflite models`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw badInput(`${file}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return importTflite(bytes, path);
+}
+
+/** Like loadTflite, from the file's bytes; `path` names the model and its errors. */
+export function importTflite(bytes: Uint8Array, path: string): FrontendResult {
+  const file = basename(path);
+  if (bytes.byteLength > TFLITE_LIMITS.maxFileBytes) {
+    throw badInput(`${file}: file is ${bytes.byteLength} bytes, over the ${TFLITE_LIMITS.maxFileBytes / MiB} MiB limit for .tflite models`);
+  }
+  const model = readModel(bytes, file);
+  return { graph: new Importer(bytes, file, model, sanitizeName(path)).graph() };
+}
+
+/** An operator resolved to its builtin name, with its tensor operands checked. */
+interface OpRef {
+  readonly index: number;
+  readonly def: OperatorDef;
+  readonly code: number;
+  readonly name: string;
+}
+
+class Importer {
+  private readonly sg: SubGraphDef;
+  /** TFLite tensor index → IR tensor (only tensors the graph uses). */
+  private readonly tensors = new Map<number, Tensor>();
+  private totalBytes = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly file: string,
+    private readonly model: ModelDef,
+    private readonly name: string,
+  ) {
+    if (model.version !== 3) throw this.err(`schema version ${model.version} is not supported (expected 3)`);
+    const sg = model.subgraphs[0];
+    if (sg === undefined) throw this.err('model has no subgraphs');
+    this.sg = sg;
+  }
+
+  private err(msg: string): MobilecError {
+    return badInput(`${this.file}: ${msg}`);
+  }
+
+  graph(): Graph {
+    const sg = this.sg;
+    const refs = sg.operators.map((def, index) => this.resolve(def, index));
+    sg.inputs.forEach((t, k) => this.checkIndex(t, `subgraph input ${k}`));
+    sg.outputs.forEach((t, k) => this.checkIndex(t, `subgraph output ${k}`));
+    this.checkDataflow(refs);
+    const ops = refs.map((ref) => this.convertOp(ref));
+    const tensorList: Tensor[] = [...this.tensors.values()].sort((a, b) => a.id - b.id);
+    // IR ids are TFLite indices for now; compact() renumbers to 0..n-1.
+    const sparse: Tensor[] = [];
+    for (const t of tensorList) sparse[t.id] = t;
+    const placeholder = (id: number): Tensor => ({ id, name: '', shape: [1], dtype: 'float32' });
+    const full = Array.from({ length: sg.tensors.length }, (_, i) => sparse[i] ?? placeholder(i));
+    const graph: Graph = {
+      name: this.name,
+      tensors: full,
+      ops,
+      inputs: sg.inputs.map((i) => this.tensor(i, 'subgraph input').id),
+      outputs: sg.outputs.map((i) => this.tensor(i, 'subgraph output').id),
+    };
+    return compact(graph);
+  }
+
+  private checkIndex(t: number, where: string): void {
+    if (!Number.isInteger(t) || t < 0 || t >= this.sg.tensors.length) {
+      throw this.err(`${where} refers to tensor ${t}; the subgraph has ${this.sg.tensors.length} tensors`);
+    }
+  }
+
+  private resolve(def: OperatorDef, index: number): OpRef {
+    const codes = this.model.operatorCodes;
+    if (def.opcodeIndex >= codes.length) {
+      throw this.err(`operator ${index}: opcode_index ${def.opcodeIndex} is out of range (${codes.length} operator codes)`);
+    }
+    const oc = codes[def.opcodeIndex]!;
+    const code = oc.builtinCode;
+    const name = code === BuiltinOp.CUSTOM ? `CUSTOM '${oc.customCode ?? ''}'` : builtinName(code);
+    const ref: OpRef = { index, def, code, name };
+    if (!SUPPORTED_TFLITE_OPS.includes(name)) {
+      throw this.err(`operator ${index} (${name}) is not supported; supported: ${SUPPORTED_TFLITE_OPS.join(', ')}`);
+    }
+    def.inputs.forEach((t, k) => {
+      // -1 marks an omitted optional operand (e.g. a bias).
+      if (t === -1 && k === 2 && (code === BuiltinOp.CONV_2D || code === BuiltinOp.DEPTHWISE_CONV_2D || code === BuiltinOp.FULLY_CONNECTED)) return;
+      if (t === -1 && k === 1 && code === BuiltinOp.RESHAPE) return;
+      this.checkIndex(t, `operator ${index} (${name}) input ${k}`);
+    });
+    def.outputs.forEach((t, k) => this.checkIndex(t, `operator ${index} (${name}) output ${k}`));
+    if (def.outputs.length !== 1) throw this.opErr(ref, `has ${def.outputs.length} outputs, expected 1`);
+    return ref;
+  }
+
+  private opErr(ref: OpRef, msg: string): MobilecError {
+    return this.err(`operator ${ref.index} (${ref.name}): ${msg}`);
+  }
+
+  /** Operators run in file order: every input must exist before its reader runs, every tensor is written once. */
+  private checkDataflow(refs: readonly OpRef[]): void {
+    const state = new Array<'input' | 'const' | 'produced' | undefined>(this.sg.tensors.length).fill(undefined);
+    const touch = (i: number) => {
+      if (state[i] === undefined && this.bufferOf(this.sg.tensors[i]!, i).length > 0) state[i] = 'const';
+    };
+    for (const i of this.sg.inputs) touch(i);
+    for (const ref of refs) for (const i of [...ref.def.inputs, ...ref.def.outputs]) if (i !== -1) touch(i);
+    for (const i of this.sg.inputs) {
+      if (state[i] === 'const') throw this.err(`subgraph input tensor ${i} (${this.sg.tensors[i]!.name}) is a constant`);
+      state[i] = 'input';
+    }
+    for (const ref of refs) {
+      ref.def.inputs.forEach((t, k) => {
+        if (t === -1) return;
+        if (state[t] === undefined) {
+          throw this.opErr(ref, `input ${k} (tensor ${t}, ${this.sg.tensors[t]!.name}) is read before any operator computes it (operators out of order or a cycle)`);
+        }
+      });
+      for (const t of ref.def.outputs) {
+        if (state[t] !== undefined) {
+          throw this.opErr(ref, `output tensor ${t} (${this.sg.tensors[t]!.name}) is already ${state[t] === 'produced' ? 'computed by an earlier operator' : state[t] === 'const' ? 'a constant' : 'a subgraph input'} (a cycle or a duplicate write)`);
+        }
+        state[t] = 'produced';
+      }
+    }
+    for (const t of this.sg.outputs) {
+      if (state[t] === undefined) throw this.err(`subgraph output tensor ${t} (${this.sg.tensors[t]!.name}) is never computed`);
+    }
+  }
+
+  private bufferOf(t: TensorDef, index: number): BufferDef {
+    const buffers = this.model.buffers;
+    if (t.buffer >= buffers.length) {
+      // Buffer 0 is the empty sentinel; some writers omit the buffers vector entirely when nothing is constant.
+      if (t.buffer === 0) return { start: 0, length: 0 };
+      throw this.err(`tensor ${index} (${t.name}): buffer ${t.buffer} is out of range (${buffers.length} buffers)`);
+    }
+    return buffers[t.buffer]!;
+  }
+
+  /** The IR tensor for TFLite tensor `index`, converted on first use (limits checked before allocating). */
+  private tensor(index: number, role: string): Tensor {
+    const have = this.tensors.get(index);
+    if (have) return have;
+    const def = this.sg.tensors[index]!;
+    const where = `tensor ${index} (${def.name})`;
+    const fail = (msg: string): never => {
+      throw this.err(`${where}: ${msg}`);
+    };
+    const dtype = DTYPES.get(def.type);
+    if (dtype === undefined) fail(`type ${tensorTypeName(def.type)} is not supported (${role}); supported: FLOAT32, INT8, UINT8, INT32`);
+    if (def.hasSparsity) fail('sparse tensors are not supported');
+    const shape = def.shape;
+    if (shape.length > TFLITE_LIMITS.maxRank) fail(`rank ${shape.length} is over the limit of ${TFLITE_LIMITS.maxRank}`);
+    let bytes = DTYPE_BYTES[dtype!];
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 1) fail(`shape [${shape.join(', ')}] must have positive dimensions`);
+      bytes *= d;
+      if (bytes > TFLITE_LIMITS.maxTensorBytes) {
+        fail(`shape [${shape.join(', ')}] ${dtype} needs more than the ${TFLITE_LIMITS.maxTensorBytes / MiB} MiB limit per tensor`);
+      }
+    }
+    this.totalBytes += bytes;
+    if (this.totalBytes > TFLITE_LIMITS.maxTotalBytes) {
+      fail(`the model's tensors need more than the ${TFLITE_LIMITS.maxTotalBytes / MiB} MiB limit in total`);
+    }
+    const buf = this.bufferOf(def, index);
+    let data: TensorData | undefined;
+    if (buf.length > 0) {
+      if (buf.length !== bytes) fail(`buffer ${def.buffer} holds ${buf.length} bytes, shape [${shape.join(', ')}] ${dtype} needs ${bytes}`);
+      data = this.copyData(buf, dtype!, bytes / DTYPE_BYTES[dtype!]);
+    }
+    const quant = this.quantization(def, dtype!, data !== undefined, fail);
+    const t: Tensor = { id: index, name: def.name || `tensor_${index}`, shape: [...shape], dtype: dtype!, ...(quant && { quant }), ...(data && { data }) };
+    this.tensors.set(index, t);
+    return t;
+  }
+
+  /** Little-endian file bytes → a fresh, aligned typed array. */
+  private copyData(buf: BufferDef, dtype: DType, n: number): TensorData {
+    const src = this.bytes.subarray(buf.start, buf.start + buf.length);
+    switch (dtype) {
+      case 'int8':
+        return new Int8Array(src.buffer.slice(src.byteOffset, src.byteOffset + n));
+      case 'uint8':
+        return Uint8Array.from(src);
+      case 'int32': {
+        const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+        const out = new Int32Array(n);
+        for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, true);
+        return out;
+      }
+      case 'float32': {
+        const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+        const out = new Float32Array(n);
+        for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+        return out;
+      }
+    }
+  }
+
+  private quantization(def: TensorDef, dtype: DType, constant: boolean, fail: (msg: string) => never): Quantization | undefined {
+    const q = def.quantization;
+    if (dtype === 'float32' || q === undefined || q.scale === undefined || q.scale.length === 0) return undefined;
+    if (q.detailsType !== 0) fail('custom quantization details are not supported');
+    const scale = q.scale;
+    const n = scale.length;
+    const zeroPoint = q.zeroPoint === undefined || q.zeroPoint.length === 0 ? scale.map(() => 0) : q.zeroPoint;
+    if (zeroPoint.length !== n) fail(`has ${n} scales but ${zeroPoint.length} zero points`);
+    for (const s of scale) if (!(s > 0) || !Number.isFinite(s)) fail(`quantization scale ${s} must be positive and finite`);
+    const [lo, hi] = dtype === 'int8' ? [-128, 127] : dtype === 'uint8' ? [0, 255] : [-2147483648, 2147483647];
+    for (const z of zeroPoint) if (z < lo || z > hi) fail(`zero point ${z} is outside the ${dtype} range [${lo}, ${hi}]`);
+    let axis = 0;
+    if (n > 1) {
+      // A 1-D tensor (a bias) can only be quantized along its one axis,
+      // whatever quantized_dimension says (some converters copy the filter's).
+      axis = def.shape.length === 1 ? 0 : q.quantizedDimension;
+      if (axis < 0 || axis >= def.shape.length) fail(`quantized_dimension ${axis} is not an axis of shape [${def.shape.join(', ')}]`);
+      if (def.shape[axis] !== n) fail(`has ${n} per-channel scales, dimension ${axis} of shape [${def.shape.join(', ')}] is ${def.shape[axis]}`);
+      if (!constant) fail('per-channel quantization is only supported on constant tensors (weights, biases)');
+      if (zeroPoint.some((z) => z !== zeroPoint[0])) fail('per-channel zero points must all be equal');
+    }
+    return { scale: [...scale], zeroPoint: zeroPoint.map((z) => (z === 0 ? 0 : z)), axis };
+  }
+
+  /** A constant integer operand (PAD's paddings): int32 or int64 data straight from its buffer. */
+  private constInts(index: number, ref: OpRef, what: string): { shape: number[]; values: number[] } {
+    const def = this.sg.tensors[index]!;
+    const buf = this.bufferOf(def, index);
+    const fail = (msg: string): never => {
+      throw this.opErr(ref, `${what} tensor ${index} (${def.name}) ${msg}`);
+    };
+    if (buf.length === 0) fail('must be a constant');
+    const size = def.type === TensorType.INT32 ? 4 : def.type === TensorType.INT64 ? 8 : fail(`has type ${tensorTypeName(def.type)}, expected INT32 or INT64`);
+    if (def.shape.length > TFLITE_LIMITS.maxRank || def.shape.some((d) => !Number.isInteger(d) || d < 1)) fail(`has an invalid shape [${def.shape.join(', ')}]`);
+    const n = def.shape.reduce((a, b) => a * b, 1);
+    if (n * size !== buf.length) fail(`holds ${buf.length} bytes, shape [${def.shape.join(', ')}] needs ${n * size}`);
+    if (n > 64) fail(`has ${n} values, too many for a ${what}`);
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + buf.start, buf.length);
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) values.push(size === 4 ? view.getInt32(4 * i, true) : Number(view.getBigInt64(8 * i, true)));
+    return { shape: [...def.shape], values };
+  }
+
+  private activation(ref: OpRef, code: number): Activation {
+    const a = ACTIVATIONS.get(code);
+    if (a === undefined) {
+      throw this.opErr(ref, `fused activation ${ACTIVATION_NAMES[code] ?? code} is not supported; supported: NONE, RELU, RELU6, RELU_N1_TO_1`);
+    }
+    return a;
+  }
+
+  private padding(ref: OpRef, code: number): Padding {
+    if (code === PaddingCode.SAME) return 'same';
+    if (code === PaddingCode.VALID) return 'valid';
+    throw this.opErr(ref, `padding ${code} is not supported; supported: SAME (0), VALID (1)`);
+  }
+
+  private strides(ref: OpRef, h: number, w: number): void {
+    if (h < 1 || w < 1) throw this.opErr(ref, `stride ${h}x${w} must be >= 1`);
+  }
+
+  private dilation(ref: OpRef, h: number, w: number): void {
+    if (h !== 1 || w !== 1) throw this.opErr(ref, `dilation ${h}x${w} is not supported (only 1x1)`);
+  }
+
+  /** The options table, checked to be of the type the operator expects (absent = defaults). */
+  private options(ref: OpRef, expected: number, name: string) {
+    const t = ref.def.builtinOptionsType;
+    if (t !== OptionsType.NONE && t !== expected) {
+      throw this.opErr(ref, `builtin_options has union type ${t}, expected ${name} (${expected})`);
+    }
+    return t === OptionsType.NONE ? undefined : ref.def.builtinOptions;
+  }
+
+  private arity(ref: OpRef, lo: number, hi: number): void {
+    const n = ref.def.inputs.length;
+    if (n < lo || n > hi) throw this.opErr(ref, `has ${n} inputs, expected ${lo === hi ? lo : `${lo} to ${hi}`}`);
+  }
+
+  private convertOp(ref: OpRef): Op {
+    const def = ref.def;
+    const name = `${ref.index}_${ref.name}`;
+    const ins = (k: number) => this.tensor(def.inputs[k]!, `input ${k} of operator ${ref.index} (${ref.name})`).id;
+    const withBias = () => {
+      const ids = [ins(0), ins(1)];
+      if (def.inputs.length > 2 && def.inputs[2] !== -1) ids.push(ins(2));
+      return ids;
+    };
+    const outputs = [this.tensor(def.outputs[0]!, `output of operator ${ref.index} (${ref.name})`).id];
+    switch (ref.code) {
+      case BuiltinOp.CONV_2D: {
+        this.arity(ref, 2, 3);
+        const o = conv2DOptions(this.options(ref, OptionsType.Conv2DOptions, 'Conv2DOptions'));
+        this.strides(ref, o.strideH, o.strideW);
+        this.dilation(ref, o.dilationH, o.dilationW);
+        return { kind: 'conv2d', name, inputs: withBias(), outputs, strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation) };
+      }
+      case BuiltinOp.DEPTHWISE_CONV_2D: {
+        this.arity(ref, 2, 3);
+        const o = depthwiseConv2DOptions(this.options(ref, OptionsType.DepthwiseConv2DOptions, 'DepthwiseConv2DOptions'));
+        this.strides(ref, o.strideH, o.strideW);
+        this.dilation(ref, o.dilationH, o.dilationW);
+        const inputs = withBias();
+        const x = this.tensors.get(def.inputs[0]!)!;
+        const f = this.tensors.get(def.inputs[1]!)!;
+        const inC = x.shape[3];
+        const outC = f.shape[3];
+        if (x.shape.length !== 4 || f.shape.length !== 4 || inC === undefined || outC === undefined || outC % inC !== 0) {
+          throw this.opErr(ref, `filter [${f.shape.join(', ')}] does not fit input [${x.shape.join(', ')}]: expected [1, KH, KW, C x multiplier]`);
+        }
+        // TFLite ignores depth_multiplier in the options in newer versions; the shapes decide.
+        return { kind: 'depthwise_conv2d', name, inputs, outputs, strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation), depthMultiplier: outC / inC };
+      }
+      case BuiltinOp.AVERAGE_POOL_2D:
+      case BuiltinOp.MAX_POOL_2D: {
+        this.arity(ref, 1, 1);
+        const o = pool2DOptions(this.options(ref, OptionsType.Pool2DOptions, 'Pool2DOptions'));
+        this.strides(ref, o.strideH, o.strideW);
+        if (o.filterH < 1 || o.filterW < 1) throw this.opErr(ref, `filter ${o.filterH}x${o.filterW} must be >= 1`);
+        const kind = ref.code === BuiltinOp.AVERAGE_POOL_2D ? 'average_pool2d' : 'max_pool2d';
+        return { kind, name, inputs: [ins(0)], outputs, filterH: o.filterH, filterW: o.filterW, strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation) };
+      }
+      case BuiltinOp.FULLY_CONNECTED: {
+        this.arity(ref, 2, 3);
+        const o = fullyConnectedOptions(this.options(ref, OptionsType.FullyConnectedOptions, 'FullyConnectedOptions'));
+        if (o.weightsFormat !== 0) throw this.opErr(ref, `weights_format ${o.weightsFormat} is not supported (only DEFAULT)`);
+        const inputs = withBias();
+        const y = this.tensors.get(def.outputs[0]!)!;
+        if (o.keepNumDims && y.shape.length !== 2) throw this.opErr(ref, `keep_num_dims with a ${y.shape.length}-D output is not supported`);
+        return { kind: 'fully_connected', name, inputs, outputs, activation: this.activation(ref, o.activation) };
+      }
+      case BuiltinOp.SOFTMAX: {
+        this.arity(ref, 1, 1);
+        const beta = softmaxBeta(this.options(ref, OptionsType.SoftmaxOptions, 'SoftmaxOptions'));
+        if (!(beta > 0) || !Number.isFinite(beta)) throw this.opErr(ref, `beta ${beta} must be positive and finite`);
+        return { kind: 'softmax', name, inputs: [ins(0)], outputs, beta };
+      }
+      case BuiltinOp.RESHAPE:
+        // The new shape (an optional input or ReshapeOptions) is the output tensor's shape.
+        this.arity(ref, 1, 2);
+        this.options(ref, OptionsType.ReshapeOptions, 'ReshapeOptions');
+        return { kind: 'reshape', name, inputs: [ins(0)], outputs };
+      case BuiltinOp.SQUEEZE:
+        this.arity(ref, 1, 1);
+        this.options(ref, OptionsType.SqueezeOptions, 'SqueezeOptions');
+        return { kind: 'reshape', name, inputs: [ins(0)], outputs };
+      case BuiltinOp.PAD: {
+        this.arity(ref, 2, 2);
+        const x = this.tensors.get(def.inputs[0]!) ?? this.tensor(def.inputs[0]!, `input 0 of operator ${ref.index} (${ref.name})`);
+        const p = this.constInts(def.inputs[1]!, ref, 'paddings');
+        const rank = x.shape.length;
+        if (p.shape.length !== 2 || p.shape[0] !== rank || p.shape[1] !== 2) {
+          throw this.opErr(ref, `paddings have shape [${p.shape.join(', ')}], expected [${rank}, 2]`);
+        }
+        const paddings: [number, number][] = [];
+        for (let i = 0; i < rank; i++) {
+          const b = p.values[2 * i]!;
+          const a = p.values[2 * i + 1]!;
+          if (b < 0 || a < 0 || b > 1 << 16 || a > 1 << 16) throw this.opErr(ref, `padding [${b}, ${a}] of dimension ${i} is out of range`);
+          paddings.push([b, a]);
+        }
+        return { kind: 'pad', name, inputs: [ins(0)], outputs, paddings };
+      }
+      case BuiltinOp.QUANTIZE:
+        this.arity(ref, 1, 1);
+        return { kind: 'quantize', name, inputs: [ins(0)], outputs };
+      case BuiltinOp.DEQUANTIZE:
+        this.arity(ref, 1, 1);
+        return { kind: 'dequantize', name, inputs: [ins(0)], outputs };
+      case BuiltinOp.ADD: {
+        this.arity(ref, 2, 2);
+        const act = addActivation(this.options(ref, OptionsType.AddOptions, 'AddOptions'));
+        return { kind: 'add', name, inputs: [ins(0), ins(1)], outputs, activation: this.activation(ref, act) };
+      }
+      default:
+        throw this.err(`operator ${ref.index} (${ref.name}) is not supported; supported: ${SUPPORTED_TFLITE_OPS.join(', ')}`);
+    }
+  }
+}
