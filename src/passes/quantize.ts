@@ -4,7 +4,7 @@
  * graph with int8 input and output, per-channel symmetric int8 weights and
  * int32 biases. Requant parameters are left to the requantize pass.
  */
-import { internalError } from '../model/errors.js';
+import { badInput, internalError } from '../model/errors.js';
 import type { Graph, Op, Quantization, Tensor } from '../model/ir.js';
 import { roundHalfAwayFromZero } from '../numerics/fixedpoint.js';
 import { runGraph } from '../reference/interpreter.js';
@@ -113,8 +113,18 @@ export function quantizeGraph(graph: Graph, calibration: readonly Float32Array[]
       case 'average_pool2d':
       case 'max_pool2d':
       case 'reshape':
+      case 'pad':
         setAct(y, xq);
         break;
+      case 'add':
+        if (!quantOf.has(op.inputs[1]!)) {
+          throw badInput(`post-training quantization: op ${index} (${op.name}, add): a constant operand is not supported`);
+        }
+        setAct(y, rangeQuant(y));
+        break;
+      case 'quantize':
+      case 'dequantize':
+        throw badInput(`post-training quantization: op ${index} (${op.name}, ${op.kind}): the graph is already (partly) quantized`);
       case 'softmax':
         setAct(y, { scale: [1 / 256], zeroPoint: [-128], axis: 0 });
         break;

@@ -4,7 +4,7 @@
  * bad input) and after the passes (a failure is ours: internal error).
  */
 import { badInput, internalError, type MobilecError } from '../model/errors.js';
-import { elementCount, isQuantizedDType, type Graph, type Op, type Tensor } from '../model/ir.js';
+import { dtypeRange, elementCount, isQuantizedDType, type Graph, type Op, type Tensor } from '../model/ir.js';
 import { outputExtent } from '../model/geometry.js';
 
 const OPERANDS: Readonly<Record<Op['kind'], [number, number]>> = {
@@ -17,6 +17,10 @@ const OPERANDS: Readonly<Record<Op['kind'], [number, number]>> = {
   fully_connected: [2, 3],
   softmax: [1, 1],
   reshape: [1, 1],
+  pad: [1, 1],
+  quantize: [1, 1],
+  dequantize: [1, 1],
+  add: [2, 2],
 };
 
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
@@ -57,7 +61,8 @@ export function validateGraph(graph: Graph, kind: 'bad-input' | 'internal' = 'ba
 
     const quant = isQuantizedDType(x.dtype);
     if (!quant && x.dtype !== 'float32') fail(`input ${x.name} has dtype ${x.dtype} (supported: float32, int8, uint8)`);
-    if (y.dtype !== x.dtype) fail(`output ${y.name} has dtype ${y.dtype}, its input ${x.dtype}`);
+    const converts = op.kind === 'quantize' || op.kind === 'dequantize';
+    if (!converts && y.dtype !== x.dtype) fail(`output ${y.name} has dtype ${y.dtype}, its input ${x.dtype}`);
     const constant = (k: number, what: string, dtypes: readonly string[]): Tensor | undefined => {
       const id = op.inputs[k];
       if (id === undefined) return undefined;
@@ -75,6 +80,15 @@ export function validateGraph(graph: Graph, kind: 'bad-input' | 'internal' = 'ba
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         fail(`${what} ${t.name} has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
       }
+    };
+    const perTensor = (t: Tensor, what: string) => {
+      if (!isQuantizedDType(t.dtype)) fail(`${what} ${t.name} must be int8 or uint8, has dtype ${t.dtype}`);
+      if (t.quant!.scale.length !== 1 || t.quant!.zeroPoint.length !== 1) fail(`${what} ${t.name} must be quantized per tensor`);
+      const s = t.quant!.scale[0]!;
+      if (!(s > 0) || !Number.isFinite(s)) fail(`${what} ${t.name} has scale ${s} (must be positive and finite)`);
+      const [qmin, qmax] = dtypeRange(t.dtype as 'int8' | 'uint8');
+      const zp = t.quant!.zeroPoint[0]!;
+      if (!Number.isInteger(zp) || zp < qmin || zp > qmax) fail(`${what} ${t.name} has zero point ${zp} outside [${qmin}, ${qmax}]`);
     };
     const window = (kh: number, kw: number, sh: number, sw: number, padding: 'same' | 'valid', channels: number) => {
       if (sh < 1 || sw < 1) fail(`stride ${sh}x${sw} must be >= 1`);
@@ -134,6 +148,45 @@ export function validateGraph(graph: Graph, kind: 'bad-input' | 'internal' = 'ba
       case 'reshape':
         if (elementCount(y.shape) !== elementCount(x.shape)) fail(`output ${fmt(y.shape)} and input ${fmt(x.shape)} differ in element count`);
         break;
+      case 'pad': {
+        const p = op.paddings;
+        if (x.shape.length > 4) fail(`input ${x.name} ${fmt(x.shape)} has more than 4 dimensions`);
+        if (p.length !== x.shape.length) fail(`has ${p.length} [before, after] paddings for the ${x.shape.length}-D input ${x.name}`);
+        if (p.some((ba) => ba.length !== 2 || ba.some((v) => !Number.isInteger(v) || v < 0))) {
+          fail(`paddings ${JSON.stringify(p)} must be non-negative integer [before, after] pairs`);
+        }
+        expectShape(y, x.shape.map((d, i) => d + p[i]![0] + p[i]![1]), 'output');
+        if (quant) {
+          perTensor(x, 'input');
+          perTensor(y, 'output');
+          if (x.quant!.scale[0] !== y.quant!.scale[0] || x.quant!.zeroPoint[0] !== y.quant!.zeroPoint[0]) {
+            fail(`output ${y.name} must have its input's scale and zero point (quantized pad copies values)`);
+          }
+        }
+        break;
+      }
+      case 'quantize':
+        if (quant) perTensor(x, 'input');
+        perTensor(y, 'output');
+        expectShape(y, x.shape, 'output');
+        break;
+      case 'dequantize':
+        perTensor(x, 'input');
+        if (y.dtype !== 'float32') fail(`output ${y.name} must be float32, has dtype ${y.dtype}`);
+        expectShape(y, x.shape, 'output');
+        break;
+      case 'add': {
+        const x2 = T[op.inputs[1]!]!;
+        if (x2.dtype !== x.dtype) fail(`input 1 ${x2.name} has dtype ${x2.dtype}, input 0 ${x.dtype}`);
+        expectShape(x2, x.shape, 'input 1 (no broadcasting)');
+        expectShape(y, x.shape, 'output');
+        if (quant) {
+          perTensor(x, 'input 0');
+          perTensor(x2, 'input 1');
+          perTensor(y, 'output');
+        }
+        break;
+      }
     }
   });
   for (const id of graph.outputs) if (!available.has(id)) throw err(`graph output ${T[id]!.name} is never computed`);

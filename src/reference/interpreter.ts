@@ -3,6 +3,7 @@
  * ./kernels, the source of truth the generated C is compared against.
  */
 import {
+  dtypeRange,
   elementCount,
   isQuantizedDType,
   type DType,
@@ -24,6 +25,9 @@ import { softmaxFloat, softmaxQuant } from './kernels/softmax.js';
 import { batchNormFloat } from './kernels/batchNorm.js';
 import { activationFloat, activationQuant } from './kernels/activation.js';
 import { reshape } from './kernels/reshape.js';
+import { pad } from './kernels/pad.js';
+import { dequantize, quantizeFloat, requantizeQuant } from './kernels/quantize.js';
+import { addFloat, addQuant } from './kernels/add.js';
 
 export interface RunResult {
   readonly outputs: TensorData[];
@@ -104,6 +108,14 @@ function zeroPoint(t: Tensor, what: string): number {
   return zp;
 }
 
+function perTensor(t: Tensor, op: Op, what: string): { scale: number; zeroPoint: number } {
+  const scale = t.quant?.scale[0];
+  const zp = t.quant?.zeroPoint[0];
+  if (scale === undefined || zp === undefined) throw internalError(`op ${op.name} (${op.kind}): ${what} tensor ${t.name} has no quantization`);
+  if (t.quant!.scale.length !== 1) throw badInput(`op ${op.name} (${op.kind}): ${what} tensor ${t.name} must be quantized per tensor`);
+  return { scale, zeroPoint: zp };
+}
+
 function requantOf(op: Op): Requant {
   if (op.requant === undefined) throw internalError(`quantized op ${op.name} (${op.kind}) has no requant parameters`);
   return op.requant;
@@ -150,7 +162,8 @@ function runOp(graph: Graph, op: Op, read: (id: number | undefined, op: Op) => T
   if (!quantized && xT.dtype !== 'float32') {
     throw badInput(`op ${op.name} (${op.kind}): input dtype ${xT.dtype} is not supported (float32, int8, uint8)`);
   }
-  if (quantized && yT.dtype !== xT.dtype && op.kind !== 'reshape') {
+  const convertsDType = op.kind === 'reshape' || op.kind === 'quantize' || op.kind === 'dequantize';
+  if (quantized && yT.dtype !== xT.dtype && !convertsDType) {
     throw badInput(`op ${op.name} (${op.kind}): mixed ${xT.dtype} input and ${yT.dtype} output is not supported`);
   }
   const out = allocate(yT);
@@ -264,6 +277,59 @@ function runOp(graph: Graph, op: Op, read: (id: number | undefined, op: Op) => T
         throw badInput(`op ${op.name} (reshape): cannot reshape ${x.length} ${dtypeOfData(x)} values to [${yT.shape.join(', ')}] ${yT.dtype}`);
       }
       return reshape(x);
+    }
+    case 'pad': {
+      if (dtypeOfData(x) !== yT.dtype) {
+        throw badInput(`op ${op.name} (pad): ${dtypeOfData(x)} input with ${yT.dtype} output is not supported`);
+      }
+      return pad(x, xT.shape, op.paddings, quantized ? zeroPoint(yT, 'output') : 0, out);
+    }
+    case 'quantize': {
+      if (!isQuantizedDType(yT.dtype)) throw badInput(`op ${op.name} (quantize): output must be int8 or uint8, got ${yT.dtype}`);
+      const [qmin, qmax] = dtypeRange(yT.dtype);
+      const yq = perTensor(yT, op, 'output');
+      if (!quantized) {
+        return quantizeFloat(expect(x, Float32Array, op, 'input'), yq.scale, yq.zeroPoint, qmin, qmax, out as QuantArray);
+      }
+      const r = requantOf(op);
+      if (r.multiplier.length !== 1 || r.shift.length !== 1) {
+        throw internalError(`op ${op.name} (quantize): requantization needs one multiplier and shift`);
+      }
+      return requantizeQuant(
+        quantData(x, op, 'input'),
+        perTensor(xT, op, 'input').zeroPoint,
+        r.multiplier[0]!,
+        r.shift[0]!,
+        yq.zeroPoint,
+        qmin,
+        qmax,
+        out as QuantArray,
+      );
+    }
+    case 'dequantize': {
+      if (!quantized) throw badInput(`op ${op.name} (dequantize): input must be int8 or uint8, got ${xT.dtype}`);
+      const xq = perTensor(xT, op, 'input');
+      return dequantize(quantData(x, op, 'input'), xq.scale, xq.zeroPoint, expect(out, Float32Array, op, 'output'));
+    }
+    case 'add': {
+      const x2T = graph.tensors[op.inputs[1]!]!;
+      const x2 = read(op.inputs[1], op);
+      if (x2.length !== x.length || dtypeOfData(x2) !== dtypeOfData(x) || out.length !== x.length) {
+        throw badInput(`op ${op.name} (add): operands must have the same shape and dtype`);
+      }
+      if (quantized) {
+        if (op.addQuant === undefined) throw internalError(`quantized op ${op.name} (add) has no addQuant parameters`);
+        return addQuant(
+          quantData(x, op, 'input 1'),
+          quantData(x2, op, 'input 2'),
+          perTensor(xT, op, 'input 1').zeroPoint,
+          perTensor(x2T, op, 'input 2').zeroPoint,
+          perTensor(yT, op, 'output').zeroPoint,
+          op.addQuant,
+          out as QuantArray,
+        );
+      }
+      return addFloat(expect(x, Float32Array, op, 'input 1'), expect(x2, Float32Array, op, 'input 2'), op.activation, out as Float32Array);
     }
     default: {
       const never: never = op;

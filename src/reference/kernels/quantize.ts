@@ -1,0 +1,58 @@
+/** quantize (float → q, q → q) and dequantize (q → float) reference kernels. */
+import { multiplyByQuantizedMultiplier, roundHalfAwayFromZero } from '../../numerics/fixedpoint.js';
+import type { QuantArray } from './common.js';
+
+/**
+ * TFLite AffineQuantize: q = clamp(round_half_away(fround(x / scale)) + zp),
+ * the division in float32. NaN (undefined in TFLite) quantizes to the zero
+ * point, clamped.
+ */
+export function quantizeFloat(
+  x: Float32Array,
+  scale: number,
+  zeroPoint: number,
+  qmin: number,
+  qmax: number,
+  out: QuantArray,
+): QuantArray {
+  const s = Math.fround(scale);
+  for (let i = 0; i < x.length; i++) {
+    const t = Math.fround(x[i]! / s);
+    const v = Number.isNaN(t) ? zeroPoint : roundHalfAwayFromZero(t) + zeroPoint;
+    out[i] = v < qmin ? qmin : v > qmax ? qmax : v;
+  }
+  return out;
+}
+
+/**
+ * TFLite Requantize: y = clamp(MBQM(x − zpIn, m, s) + zpOut, qmin, qmax)
+ * with the output dtype's full range.
+ */
+export function requantizeQuant(
+  x: QuantArray,
+  inputZeroPoint: number,
+  multiplier: number,
+  shift: number,
+  outputZeroPoint: number,
+  qmin: number,
+  qmax: number,
+  out: QuantArray,
+): QuantArray {
+  for (let i = 0; i < x.length; i++) {
+    const v = multiplyByQuantizedMultiplier(x[i]! - inputZeroPoint, multiplier, shift) + outputZeroPoint;
+    out[i] = v < qmin ? qmin : v > qmax ? qmax : v;
+  }
+  return out;
+}
+
+/** TFLite Dequantize: y = fround(double(scale) · (q − zp)). */
+export function dequantize(
+  x: QuantArray,
+  scale: number,
+  zeroPoint: number,
+  out: Float32Array = new Float32Array(x.length),
+): Float32Array {
+  const s = Math.fround(scale);
+  for (let i = 0; i < x.length; i++) out[i] = s * (x[i]! - zeroPoint);
+  return out;
+}
