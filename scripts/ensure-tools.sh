@@ -4,14 +4,26 @@
 # Under CI=true a missing tool is a failure, never a skip.
 set -eu
 
-# command -> Debian package
-NEED="cc:gcc c++:g++ cmake:cmake make:make clang:clang"
+# command (or absolute path of a file) -> Debian package. The cross C
+# libraries are only "Recommends" of the cross compilers, and apt-get below
+# skips recommends, so static linking needs them named explicitly.
+NEED="cc:gcc c++:g++ cmake:cmake make:make clang:clang
+qemu-aarch64:qemu-user qemu-arm:qemu-user
+aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf
+/usr/aarch64-linux-gnu/lib/libc.a:libc6-dev-arm64-cross /usr/arm-linux-gnueabihf/lib/libc.a:libc6-dev-armhf-cross"
 
 missing=""
 for pair in $NEED; do
   cmd=${pair%%:*}
   pkg=${pair#*:}
-  command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+  case "$cmd" in
+    /*) [ -e "$cmd" ] && continue ;;
+    *) command -v "$cmd" >/dev/null 2>&1 && continue ;;
+  esac
+  case " $missing " in
+    *" $pkg "*) ;;
+    *) missing="$missing $pkg" ;;
+  esac
 done
 
 if [ -z "$missing" ]; then

@@ -1,0 +1,267 @@
+/**
+ * The Raspberry Pi targets (emulator kind 'user'): the generated C plus a
+ * small harness (templates/harness/linux_main.c.hbs) becomes one static
+ * executable per (project, target, layers), cached by content hash, run
+ * under qemu-aarch64 / qemu-arm with the target's pinned -cpu.
+ *
+ * All inputs of a call go through one emulator session; the insn_count
+ * plugin records one start→stop window per input, so every input gets its
+ * own exact instruction count.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { GeneratedProject } from '../codegen/index.js';
+import { render } from '../codegen/templates.js';
+import { badInput, environmentError } from '../model/errors.js';
+import type { Target } from '../targets/index.js';
+import { execTool } from '../util/exec.js';
+import { cacheDir } from '../util/paths.js';
+import { ensureInsnCountPlugin, parseInsnCounts } from './plugin.js';
+import type { CrossBuildInfo, CrossRunner, CrossRunOptions, CrossRunResult } from './types.js';
+
+/** Bumped whenever the build recipe changes, to invalidate old caches. */
+const RECIPE_VERSION = 1;
+/** Emulated runs of large models at -O3 take a while; a hang must still end. */
+const RUN_TIMEOUT_MS = 20 * 60_000;
+
+interface LinuxBuild extends CrossBuildInfo {
+  readonly exe: string;
+  /** Entry addresses of the bench markers (Thumb bit cleared). */
+  readonly start: number;
+  readonly stop: number;
+}
+
+type UserEmulator = Extract<Target['emulator'], { kind: 'user' }>;
+
+function userEmulator(target: Target): UserEmulator {
+  if (target.emulator.kind !== 'user') throw badInput(`target ${target.name} does not run under QEMU user mode`);
+  return target.emulator;
+}
+
+function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, cmd)));
+}
+
+/**
+ * The static C library is only a "Recommends" of Debian's cross compilers,
+ * so a compiler can be present without it; name its package too.
+ */
+const CROSS_LIBC: Readonly<Record<string, string>> = {
+  'aarch64-linux-gnu-gcc': 'libc6-dev-arm64-cross',
+  'arm-linux-gnueabihf-gcc': 'libc6-dev-armhf-cross',
+};
+
+function hasStaticLibc(cc: string): boolean {
+  try {
+    // gcc prints the bare name back when it cannot find the file.
+    return execTool(cc, ['-print-file-name=libc.a'], { what: 'looking for the static C library' }).stdout.trim() !== 'libc.a';
+  } catch {
+    return false;
+  }
+}
+
+/** What a target lacks here (commands, or `libc.a`); empty when it can build and run. */
+export function missingLinuxTools(target: Target): string[] {
+  const emu = userEmulator(target);
+  const missing = [target.cc, binutil(target, 'nm'), emu.command].filter((c) => !onPath(c));
+  if (!missing.includes(target.cc) && !hasStaticLibc(target.cc)) missing.push('libc.a');
+  return missing;
+}
+
+function requireTools(target: Target): void {
+  const missing = missingLinuxTools(target);
+  if (missing.length > 0) {
+    const packages = [...target.packages, ...(CROSS_LIBC[target.cc] ? [CROSS_LIBC[target.cc]!] : [])];
+    throw environmentError(`target ${target.name} needs ${missing.join(', ')}; install the Debian packages: apt-get install ${packages.join(' ')}`);
+  }
+}
+
+/** `aarch64-linux-gnu-gcc` → `aarch64-linux-gnu-nm`. */
+function binutil(target: Target, tool: string): string {
+  return target.cc.replace(/gcc$/, tool);
+}
+
+/** Sum of the sizes of text symbols (functions) in an object file. */
+function textBytes(target: Target, object: string, cwd: string): number {
+  const { stdout } = execTool(binutil(target, 'nm'), ['--size-sort', '-S', object], { cwd, what: `measuring code size of ${object}` });
+  let total = 0;
+  for (const line of stdout.split('\n')) {
+    const m = /^[0-9a-f]+ ([0-9a-f]+) [tT] /.exec(line);
+    if (m) total += parseInt(m[1]!, 16);
+  }
+  return total;
+}
+
+/**
+ * Worst-case stack of invoke from gcc's -fstack-usage: invoke's own frame
+ * plus the largest frame of any other function in the model's object. The
+ * generated code calls kernels only from invoke, one level deep and never
+ * recursively, so this bounds the real depth (libm calls from a float
+ * softmax are not in the object and not counted).
+ */
+function stackUsage(suText: string, invoke: string): number {
+  let own = 0;
+  let deepest = 0;
+  for (const line of suText.split('\n')) {
+    const [where, bytes] = line.split('\t');
+    if (!where || !bytes) continue;
+    const fn = where.slice(where.lastIndexOf(':') + 1);
+    if (fn === invoke) own = Number(bytes);
+    else deepest = Math.max(deepest, Number(bytes));
+  }
+  return own + deepest;
+}
+
+function symbolAddress(nmOutput: string, symbol: string): number {
+  const m = new RegExp(`^([0-9a-f]+) T ${symbol}$`, 'm').exec(nmOutput);
+  if (!m) throw environmentError(`harness: symbol ${symbol} not found in the linked executable`);
+  // Thumb function symbols carry bit 0; the instruction itself is at the even address.
+  return parseInt(m[1]!, 16) & ~1;
+}
+
+/** Compiles and links the harness for one (project, target, layers), or reuses the cached one. */
+function buildLinux(project: GeneratedProject, target: Target, layers: boolean): LinuxBuild {
+  requireTools(target);
+  const name = project.name;
+  const sources = new Map<string, string | Uint8Array>();
+  for (const f of [`${name}.h`, `${name}.c`, `${name}_weights.S`, `${name}_weights.bin`, 'mobilec_runtime.h']) {
+    const content = project.files.get(f);
+    if (content === undefined) throw badInput(`generated project ${name} has no ${f}`);
+    sources.set(f, content);
+  }
+  sources.set('harness.c', render('harness/linux_main.c.hbs', { name, NAME: name.toUpperCase() }));
+
+  const cc = target.cc;
+  const cflags = [...target.cflags, '-std=c99', '-Wall', '-Wextra', '-I', '.'];
+  const hooks = layers ? ['-DMOBILEC_LAYER_HOOKS'] : [];
+  const hash = createHash('sha256').update(JSON.stringify({ RECIPE_VERSION, cc, cflags, layers }));
+  for (const f of [...sources.keys()].sort()) hash.update(`\0${f}\0`).update(sources.get(f)!);
+  const key = hash.digest('hex').slice(0, 24);
+  const root = join(cacheDir(), 'cross-linux');
+  const dir = join(root, `${name}-${target.name}-${layers ? 'layers' : 'plain'}-${key}`);
+  const infoPath = join(dir, 'build.json');
+  const load = (): LinuxBuild => ({ ...(JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<LinuxBuild, 'exe'>), exe: join(dir, 'harness') });
+  if (existsSync(infoPath)) return load();
+
+  // Build privately, then rename into place (see src/verify/build.ts).
+  mkdirSync(root, { recursive: true });
+  const tmp = join(root, `.tmp-${name}-${key}-${process.pid}-${Date.now()}`);
+  mkdirSync(tmp, { recursive: true });
+  try {
+    for (const [f, content] of sources) writeFileSync(join(tmp, f), content);
+    const compile = (args: string[], what: string) => execTool(cc, [...cflags, ...args], { cwd: tmp, what: `${what} for ${target.name}` });
+    // The size and stack figures always come from the object without hooks:
+    // what ships, whether or not this executable carries the layer hooks.
+    // gcc 12 names the .su after the object (-o), so the object is model.o → model.su.
+    compile(['-fstack-usage', '-c', `${name}.c`, '-o', 'model.o'], `compiling model ${name}`);
+    if (layers) compile([...hooks, '-c', `${name}.c`, '-o', 'model_hooks.o'], `compiling model ${name} with layer hooks`);
+    compile(['-c', `${name}_weights.S`, '-o', 'weights.o'], `assembling weights of ${name}`);
+    compile([...hooks, '-c', 'harness.c', '-o', 'harness.o'], 'compiling the harness');
+    // Static and not PIE: QEMU user mode then loads it at the link address,
+    // so the marker addresses from nm are the ones the plugin sees.
+    compile(['-static', '-no-pie', 'harness.o', layers ? 'model_hooks.o' : 'model.o', 'weights.o', '-lm', '-o', 'harness'], `linking ${name}`);
+
+    const nm = execTool(binutil(target, 'nm'), ['harness'], { cwd: tmp, what: 'reading harness symbols' }).stdout;
+    const info: Omit<LinuxBuild, 'exe'> = {
+      start: symbolAddress(nm, 'mobilec_bench_start'),
+      stop: symbolAddress(nm, 'mobilec_bench_stop'),
+      codeBytes: textBytes(target, 'model.o', tmp),
+      stackBytes: stackUsage(readFileSync(join(tmp, 'model.su'), 'utf8'), `mobilec_${name}_invoke`),
+    };
+    writeFileSync(join(tmp, 'build.json'), JSON.stringify(info));
+    try {
+      renameSync(tmp, dir);
+    } catch {
+      // Another process finished the same build first: use theirs.
+      if (!existsSync(infoPath)) throw environmentError(`cannot move ${tmp} to ${dir}`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return load();
+}
+
+/** Splits a layers file (records of u32 index, u32 bytes, data) into per-layer outputs. */
+function parseLayers(buf: Buffer, layerCount: number): Uint8Array[] {
+  const out: Uint8Array[] = new Array<Uint8Array>(layerCount);
+  let p = 0;
+  while (p + 8 <= buf.length) {
+    const index = buf.readUInt32LE(p);
+    const bytes = buf.readUInt32LE(p + 4);
+    if (p + 8 + bytes > buf.length || index >= layerCount) throw environmentError('harness: truncated or malformed layers file');
+    out[index] = new Uint8Array(buf.subarray(p + 8, p + 8 + bytes));
+    p += 8 + bytes;
+  }
+  if (p !== buf.length || out.some((l) => l === undefined) || out.length !== layerCount) {
+    throw environmentError(`harness: layers file does not hold all ${layerCount} layers`);
+  }
+  return out;
+}
+
+/** One emulator session over all inputs; counts per input when `count`. */
+function runSession(
+  build: LinuxBuild,
+  target: Target,
+  inputs: readonly Uint8Array[],
+  count: boolean,
+  layerCount: number | null,
+): { outputs: Uint8Array[]; layers: Uint8Array[][] | null; counts: number[] | null } {
+  const emu = userEmulator(target);
+  const work = mkdtempSync(join(tmpdir(), `mobilec-${target.name}-`));
+  try {
+    const inputPaths = inputs.map((data, k) => {
+      const p = join(work, `in${k}.bin`);
+      writeFileSync(p, data);
+      return p;
+    });
+    const countsPath = join(work, 'counts.txt');
+    const hex = (a: number) => `0x${a.toString(16)}`;
+    const plugin = count ? ['-plugin', `${ensureInsnCountPlugin()},start=${hex(build.start)},stop=${hex(build.stop)},out=${countsPath}`] : [];
+    execTool(emu.command, ['-cpu', emu.cpu, ...plugin, build.exe, work, ...inputPaths], {
+      timeoutMs: RUN_TIMEOUT_MS,
+      what: `running on ${target.name} (${emu.command} -cpu ${emu.cpu})`,
+    });
+    const outputs = inputs.map((_, k) => new Uint8Array(readFileSync(join(work, `out${k}.bin`))));
+    const layers = layerCount === null ? null : inputs.map((_, k) => parseLayers(readFileSync(join(work, `layers${k}.bin`)), layerCount));
+    let counts: number[] | null = null;
+    if (count) {
+      counts = existsSync(countsPath) ? parseInsnCounts(readFileSync(countsPath, 'utf8')) : [];
+      if (counts.length !== inputs.length) {
+        throw environmentError(`instruction-count plugin recorded ${counts.length} windows for ${inputs.length} inputs on ${target.name}`);
+      }
+    }
+    return { outputs, layers, counts };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export const linuxRunner: CrossRunner = {
+  run(project: GeneratedProject, target: Target, inputs: readonly Uint8Array[], opts: CrossRunOptions) {
+    // Both builds measure codeBytes / stackBytes on the model object without hooks.
+    let info: CrossBuildInfo;
+    let outputs: Uint8Array[];
+    let layers: Uint8Array[][] | null = null;
+    let counts: number[] | null = null;
+    if (opts.layers) {
+      const hooked = buildLinux(project, target, true);
+      info = hooked;
+      ({ outputs, layers } = runSession(hooked, target, inputs, false, project.layers.length));
+      // Counts always come from the executable without hooks: the hooks'
+      // file writes would otherwise land inside the counted window.
+      if (opts.countInstructions) counts = runSession(buildLinux(project, target, false), target, inputs, true, null).counts;
+    } else {
+      const plain = buildLinux(project, target, false);
+      info = plain;
+      ({ outputs, counts } = runSession(plain, target, inputs, opts.countInstructions, null));
+    }
+    const results: CrossRunResult[] = outputs.map((output, k) => ({
+      output,
+      layers: layers ? layers[k]! : null,
+      instructions: counts ? counts[k]! : null,
+    }));
+    return { results, build: { codeBytes: info.codeBytes, stackBytes: info.stackBytes } };
+  },
+};
