@@ -18,6 +18,10 @@ import { emit as emitPool } from './ops/pool2d.js';
 import { emit as emitFc } from './ops/fullyConnected.js';
 import { emit as emitSoftmax } from './ops/softmax.js';
 import { emit as emitReshape } from './ops/reshape.js';
+import { emit as emitPad } from './ops/pad.js';
+import { emit as emitQuantize } from './ops/quantize.js';
+import { emit as emitDequantize } from './ops/dequantize.js';
+import { emit as emitAdd } from './ops/add.js';
 
 export interface CodegenOptions {
   /** C identifier used in symbols and file names; defaults to graph.name. */
@@ -69,6 +73,14 @@ function emitOp(op: Op, ctx: EmitContext): OpEmission {
       return emitSoftmax(op, ctx);
     case 'reshape':
       return emitReshape(op, ctx);
+    case 'pad':
+      return emitPad(op, ctx);
+    case 'quantize':
+      return emitQuantize(op, ctx);
+    case 'dequantize':
+      return emitDequantize(op, ctx);
+    case 'add':
+      return emitAdd(op, ctx);
     case 'batch_norm':
     case 'activation':
       throw badInput(`op ${op.name} (${op.kind}) must be folded or fused before code generation`);

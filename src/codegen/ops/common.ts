@@ -112,3 +112,34 @@ export function weightOperand(op: Op, ctx: EmitContext, actDType: 'int8' | 'uint
   const hasWZp = w.dtype === 'uint8' || zeroPoint(w) !== 0;
   return { sym: ctx.constant(op.inputs[1]!), ctype: cType(w.dtype), hasWZp, wZp: hasWZp ? zeroPoint(w) : 0 };
 }
+
+/** Shape in a kernel name: dims joined by `x`, leading 1s dropped (`[1, 6, 6, 32]` → `6x6x32`). */
+export function shapeTag(shape: readonly number[]): string {
+  let k = 0;
+  while (k < shape.length - 1 && shape[k] === 1) k++;
+  return shape.slice(k).join('x');
+}
+
+/** C float literal of a float32 value (the shortest decimal that round-trips). */
+export function f32Literal(v: number): string {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) throw internalError(`not a finite float32: ${v}`);
+  const s = String(f);
+  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
+}
+
+/** Pointer expression for an operand that may be an activation or a constant. */
+export function operandPointer(ctx: EmitContext, id: number): string {
+  const t = ctx.tensor(id);
+  return t.data !== undefined ? ctx.constant(id) : ctx.arena(id, false);
+}
+
+/** Per-tensor scale and zero point of a quantized operand. */
+export function perTensorQuant(t: Tensor, op: Op): { scale: number; zeroPoint: number } {
+  const scale = t.quant?.scale[0];
+  const zeroPoint = t.quant?.zeroPoint[0];
+  if (scale === undefined || zeroPoint === undefined || t.quant!.scale.length !== 1) {
+    throw badInput(`op ${op.name} (${op.kind}): tensor ${t.name} must be quantized per tensor`);
+  }
+  return { scale, zeroPoint };
+}
