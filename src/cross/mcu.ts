@@ -1,0 +1,282 @@
+/**
+ * Cortex-M targets: the generated model plus the firmware of
+ * examples/firmware/ is linked into one bare-metal image per MPS2/MPS3 board
+ * and booted under qemu-system-arm. Inputs and outputs travel as host files
+ * through ARM semihosting, so a run of N inputs is one build and one boot.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GeneratedProject } from '../codegen/index.js';
+import { render } from '../codegen/templates.js';
+import { badInput, environmentError, internalError, MobilecError } from '../model/errors.js';
+import type { Target } from '../targets/index.js';
+import { execTool } from '../util/exec.js';
+import { cacheDir, PACKAGE_ROOT } from '../util/paths.js';
+import { ensureInsnCountPlugin, parseInsnCounts } from './plugin.js';
+import type { CrossBuildInfo, CrossRunner, CrossRunOptions, CrossRunResult } from './types.js';
+
+export const FIRMWARE_DIR = join(PACKAGE_ROOT, 'examples', 'firmware');
+
+/** Bumped whenever the build recipe changes, to invalidate old caches. */
+const RECIPE_VERSION = 1;
+
+/** Flags for every object of the image, after the target's own cflags. */
+const COMPILE_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-ffunction-sections', '-fdata-sections', '-fstack-usage', '-fcallgraph-info=su'];
+
+/** What of a generated project the firmware needs (the ABI files and CMake are for the host). */
+function modelFiles(project: GeneratedProject): string[] {
+  const n = project.name;
+  return [`${n}.h`, `${n}.c`, `${n}_weights.S`, `${n}_weights.bin`, 'mobilec_runtime.h'];
+}
+
+type SystemEmulator = Extract<Target['emulator'], { kind: 'system' }>;
+
+function systemEmulator(target: Target): SystemEmulator {
+  if (target.emulator.kind !== 'system') throw internalError(`target ${target.name} does not run on a qemu-system board`);
+  return target.emulator;
+}
+
+function toolMissing(target: Target, what: string): MobilecError {
+  return environmentError(
+    `target ${target.name}: ${what} not found; install the Debian packages ${target.packages.join(' ')} (e.g. sudo apt-get install ${target.packages.join(' ')})`,
+  );
+}
+
+function hasCommand(cmd: string): boolean {
+  const r = spawnSync(cmd, ['--version'], { stdio: 'ignore' });
+  return !r.error;
+}
+
+/** Compiler, newlib (a library file, not a command) and the emulator: else exit 3 naming the packages. */
+export function checkMcuTools(target: Target): void {
+  const emu = systemEmulator(target);
+  if (!hasCommand(target.cc)) throw toolMissing(target, `'${target.cc}'`);
+  const libc = spawnSync(target.cc, [...target.cflags, '-print-file-name=libc_nano.a'], { encoding: 'utf8' });
+  if (libc.error || !existsSync((libc.stdout ?? '').trim())) throw toolMissing(target, 'newlib (libc_nano.a)');
+  if (!hasCommand(emu.command)) throw toolMissing(target, `'${emu.command}'`);
+}
+
+/** True when the tools of `target` are all installed (tests skip on false outside CI). */
+export function mcuToolsAvailable(target: Target): boolean {
+  try {
+    checkMcuTools(target);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface McuImage extends CrossBuildInfo {
+  readonly dir: string;
+  readonly elf: string;
+  /** Addresses of the first instructions of the bench markers (Thumb bit cleared). */
+  readonly benchStart: number;
+  readonly benchStop: number;
+}
+
+/** Sums the sizes of the functions (T/t symbols) `nm -S` lists. */
+function textBytes(nmOutput: string): number {
+  let sum = 0;
+  for (const line of nmOutput.split('\n')) {
+    const m = /^[0-9a-f]+ ([0-9a-f]+) [Tt] /.exec(line);
+    if (m) sum += parseInt(m[1]!, 16);
+  }
+  return sum;
+}
+
+/**
+ * Worst-case stack of `entry`: the deepest path through the object's call
+ * graph (gcc -fcallgraph-info=su, the same frame sizes as -fstack-usage),
+ * summing each function's frame. Calls out of the object (libm's expf, the
+ * layer hook, memcpy) are not counted; a dynamic frame makes the figure null.
+ */
+export function worstStack(ci: string, entry: string): number | null {
+  const frames = new Map<string, number>();
+  const calls = new Map<string, string[]>();
+  for (const m of ci.matchAll(/node: \{ title: "([^"]+)" label: "[^"]*?\\n[^"]*?\\n(\d+) bytes \((\w+)/g)) {
+    frames.set(m[1]!, m[3] === 'static' ? Number(m[2]) : NaN);
+  }
+  for (const m of ci.matchAll(/edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"/g)) {
+    const list = calls.get(m[1]!) ?? [];
+    list.push(m[2]!);
+    calls.set(m[1]!, list);
+  }
+  const memo = new Map<string, number>();
+  const depth = (fn: string, seen: Set<string>): number => {
+    const known = memo.get(fn);
+    if (known !== undefined) return known;
+    if (seen.has(fn)) return NaN; // recursion: generated code has none, so no bound is claimed
+    const own = frames.get(fn) ?? 0;
+    let deepest = 0;
+    for (const callee of calls.get(fn) ?? []) deepest = Math.max(deepest, depth(callee, new Set([...seen, fn])));
+    const d = own + deepest;
+    memo.set(fn, d);
+    return d;
+  };
+  if (!frames.has(entry)) return null;
+  const d = depth(entry, new Set());
+  return Number.isFinite(d) ? d : null;
+}
+
+function symbolAddress(nmOutput: string, symbol: string): number {
+  const m = new RegExp(`^([0-9a-f]+) [Tt] ${symbol}$`, 'm').exec(nmOutput);
+  if (!m) throw internalError(`firmware image has no symbol ${symbol}`);
+  return parseInt(m[1]!, 16) & ~1; // Thumb symbols carry bit 0
+}
+
+/** Builds (or reuses, by content hash) the firmware image of a project for an MCU target. */
+export function buildMcuImage(project: GeneratedProject, target: Target, opts: { layers: boolean }): McuImage {
+  const emu = systemEmulator(target);
+  const name = project.name;
+  const boardScript = `${emu.machine}.ld`;
+  if (!existsSync(join(FIRMWARE_DIR, boardScript))) throw internalError(`no linker script ${boardScript} in ${FIRMWARE_DIR}`);
+
+  const files = new Map<string, string | Uint8Array>();
+  for (const f of modelFiles(project)) {
+    const content = project.files.get(f);
+    if (content === undefined) throw internalError(`generated project ${name} has no ${f}`);
+    files.set(f, content);
+  }
+  for (const f of readdirSync(FIRMWARE_DIR)) {
+    if (/\.(c|h|ld)$/.test(f)) files.set(f, readFileSync(join(FIRMWARE_DIR, f)));
+  }
+  files.set('main.c', render('harness/mcu_main.c.hbs', { name, NAME: name.toUpperCase() }));
+
+  const cflags = [...target.cflags, ...COMPILE_FLAGS, '-I', '.', ...(opts.layers ? ['-DMOBILEC_LAYER_HOOKS'] : [])];
+  const ldflags = ['-nostartfiles', '--specs=nano.specs', '-T', boardScript, '-Wl,--gc-sections', '-Wl,-Map=fw.map'];
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ RECIPE_VERSION, cc: target.cc, cflags, ldflags }));
+  for (const f of [...files.keys()].sort()) {
+    hash.update(`\0${f}\0`);
+    hash.update(files.get(f)!);
+  }
+  const key = hash.digest('hex').slice(0, 24);
+  const root = join(cacheDir(), 'mcu');
+  const dir = join(root, `${name}-${target.name}-${key}`);
+  const infoPath = join(dir, 'image.json');
+  const image = (info: Omit<McuImage, 'dir' | 'elf'>): McuImage => ({ dir, elf: join(dir, 'fw.elf'), ...info });
+  if (existsSync(infoPath)) return image(JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<McuImage, 'dir' | 'elf'>);
+
+  checkMcuTools(target);
+  // Build in a private directory and rename it into place, so concurrent
+  // builders of the same image never see each other's half-written files.
+  mkdirSync(root, { recursive: true });
+  const tmp = mkdtempSync(join(root, `.tmp-${name}-${key}-`));
+  try {
+    for (const [f, content] of files) writeFileSync(join(tmp, f), content);
+    const sources = [...files.keys()].filter((f) => f.endsWith('.c') || f.endsWith('.S')).sort();
+    const what = `compiling model ${name} for ${target.name}`;
+    execTool(target.cc, [...cflags, '-c', ...sources], { cwd: tmp, what });
+    const objects = sources.map((f) => f.replace(/\.[cS]$/, '.o'));
+    try {
+      execTool(target.cc, [...target.cflags, ...ldflags, ...objects, '-lm', '-o', 'fw.elf'], { cwd: tmp, what: `linking model ${name} for ${target.name}` });
+    } catch (e) {
+      // The board's memory is a resource limit of the model, not a broken toolchain.
+      const m = e instanceof MobilecError ? /region `?(\w+)'? overflowed by (\d+) bytes/.exec(e.message) : null;
+      if (m) throw badInput(`model ${name} does not fit the ${emu.machine} board of target ${target.name}: memory region ${m[1]} overflowed by ${m[2]} bytes (see ${FIRMWARE_DIR}/${boardScript})`);
+      throw e;
+    }
+    const nm = (args: string[]): string => execTool(`${target.cc.replace(/gcc$/, '')}nm`, args, { cwd: tmp, what: 'reading symbols' }).stdout;
+    const elfSymbols = nm(['fw.elf']);
+    const info: Omit<McuImage, 'dir' | 'elf'> = {
+      codeBytes: textBytes(nm(['-S', '--size-sort', `${name}.o`])),
+      stackBytes: worstStack(readFileSync(join(tmp, `${name}.ci`), 'utf8'), `mobilec_${name}_invoke`),
+      benchStart: symbolAddress(elfSymbols, 'mobilec_bench_start'),
+      benchStop: symbolAddress(elfSymbols, 'mobilec_bench_stop'),
+    };
+    writeFileSync(join(tmp, 'image.json'), JSON.stringify(info, null, 2));
+    try {
+      renameSync(tmp, dir);
+    } catch {
+      // Another process finished the same build first: use theirs.
+      if (!existsSync(infoPath)) throw environmentError(`cannot move ${tmp} to ${dir}`);
+    }
+    return image(info);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Parses layers<i>.bin: records of uint32 layer index, uint32 byte count, the bytes. */
+function parseLayers(buf: Buffer, layerCount: number): Uint8Array[] {
+  const layers: Uint8Array[] = [];
+  let at = 0;
+  while (at + 8 <= buf.length) {
+    const index = buf.readUInt32LE(at);
+    const bytes = buf.readUInt32LE(at + 4);
+    if (at + 8 + bytes > buf.length || index >= layerCount) break;
+    layers[index] = new Uint8Array(buf.subarray(at + 8, at + 8 + bytes));
+    at += 8 + bytes;
+  }
+  if (at !== buf.length || layers.length !== layerCount || layers.some((l) => l === undefined)) {
+    throw environmentError(`the firmware's layer dump is incomplete (${layers.length} of ${layerCount} layers)`);
+  }
+  return layers;
+}
+
+/**
+ * Boots an image once for all inputs. Emulation is slow per MAC, so the
+ * timeout grows with the work; MOBILEC_QEMU_TIMEOUT_MS overrides it.
+ */
+function runImage(
+  image: McuImage,
+  project: GeneratedProject,
+  target: Target,
+  inputs: readonly Uint8Array[],
+  opts: CrossRunOptions & { plugin: string | null },
+): CrossRunResult[] {
+  const emu = systemEmulator(target);
+  const work = mkdtempSync(join(tmpdir(), 'mobilec-qemu-'));
+  try {
+    inputs.forEach((input, i) => writeFileSync(join(work, `in${i}.bin`), input));
+    const countsPath = join(work, 'counts.txt');
+    const args = ['-M', emu.machine, '-cpu', emu.cpu, '-nographic', '-monitor', 'none', '-serial', 'none'];
+    args.push('-semihosting-config', 'enable=on,target=native', '-kernel', image.elf);
+    if (opts.plugin) {
+      const hex = (a: number) => `0x${a.toString(16)}`;
+      args.push('-plugin', `${opts.plugin},start=${hex(image.benchStart)},stop=${hex(image.benchStop)},out=${countsPath}`);
+    }
+    const passes = opts.layers ? 2 : 1;
+    const timeout = Number(process.env.MOBILEC_QEMU_TIMEOUT_MS) || 60_000 + Math.ceil(project.macs * inputs.length * passes * 2e-4);
+    const r = spawnSync(emu.command, args, { cwd: work, encoding: 'utf8', timeout, maxBuffer: 16 * 1024 * 1024 });
+    const said = `${r.stderr ?? ''} ${r.stdout ?? ''}`.trim().replace(/\s+/g, ' ').slice(0, 400);
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw toolMissing(target, `'${emu.command}'`);
+    if (r.error) throw environmentError(`${emu.command} -M ${emu.machine} on model ${project.name}: ${r.error.message} after ${timeout} ms${said ? `: ${said}` : ''}`);
+    if (r.status !== 0) {
+      throw environmentError(`${emu.command} -M ${emu.machine} on model ${project.name} failed (exit ${r.status ?? r.signal})${said ? `: ${said}` : ''}`);
+    }
+    let counts: (number | null)[] = inputs.map(() => null);
+    if (opts.plugin) {
+      // One line per bench window, i.e. per inference, in input order.
+      const found = existsSync(countsPath) ? parseInsnCounts(readFileSync(countsPath, 'utf8')) : [];
+      if (found.length !== inputs.length) {
+        throw environmentError(`the instruction-count plugin wrote ${found.length} counts for ${inputs.length} inferences`);
+      }
+      counts = found;
+    }
+    return inputs.map((_, i) => {
+      const outPath = join(work, `out${i}.bin`);
+      if (!existsSync(outPath)) throw environmentError(`the firmware wrote no out${i}.bin${said ? `: ${said}` : ''}`);
+      const layersPath = join(work, `layers${i}.bin`);
+      return {
+        output: new Uint8Array(readFileSync(outPath)),
+        layers: opts.layers ? parseLayers(readFileSync(layersPath), project.layers.length) : null,
+        instructions: counts[i]!,
+      };
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export const mcuRunner: CrossRunner = {
+  run(project, target, inputs, opts) {
+    const image = buildMcuImage(project, target, { layers: opts.layers });
+    const plugin = opts.countInstructions ? ensureInsnCountPlugin() : null;
+    const results = inputs.length === 0 ? [] : runImage(image, project, target, inputs, { ...opts, plugin });
+    return { results, build: { codeBytes: image.codeBytes, stackBytes: image.stackBytes } };
+  },
+};
