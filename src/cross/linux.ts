@@ -45,14 +45,9 @@ function onPath(cmd: string): boolean {
 }
 
 /**
- * The static C library is only a "Recommends" of Debian's cross compilers,
- * so a compiler can be present without it; name its package too.
+ * The static C library is only a "Recommends" of Debian's cross compilers
+ * (target.packages names it), so a compiler can be present without it.
  */
-const CROSS_LIBC: Readonly<Record<string, string>> = {
-  'aarch64-linux-gnu-gcc': 'libc6-dev-arm64-cross',
-  'arm-linux-gnueabihf-gcc': 'libc6-dev-armhf-cross',
-};
-
 function hasStaticLibc(cc: string): boolean {
   try {
     // gcc prints the bare name back when it cannot find the file.
@@ -73,8 +68,7 @@ export function missingLinuxTools(target: Target): string[] {
 function requireTools(target: Target): void {
   const missing = missingLinuxTools(target);
   if (missing.length > 0) {
-    const packages = [...target.packages, ...(CROSS_LIBC[target.cc] ? [CROSS_LIBC[target.cc]!] : [])];
-    throw environmentError(`target ${target.name} needs ${missing.join(', ')}; install the Debian packages: apt-get install ${packages.join(' ')}`);
+    throw environmentError(`target ${target.name} needs ${missing.join(', ')}; install the Debian packages: apt-get install ${target.packages.join(' ')}`);
   }
 }
 

@@ -17,7 +17,9 @@ function rpi(
     simd,
     platform: 'linux',
     emulator: { kind: 'user', command: aarch64 ? 'qemu-aarch64' : 'qemu-arm', cpu },
-    packages: [aarch64 ? 'gcc-aarch64-linux-gnu' : 'gcc-arm-linux-gnueabihf', 'qemu-user'],
+    packages: aarch64
+      ? ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'qemu-user']
+      : ['gcc-arm-linux-gnueabihf', 'libc6-dev-armhf-cross', 'qemu-user'],
   };
 }
 
