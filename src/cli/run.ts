@@ -5,6 +5,7 @@ import { imageToTensor } from '../image/toTensor.js';
 import { elementCount, tensorBytes, type Tensor, type TensorData } from '../model/ir.js';
 import { fromBytes, seededInput, toBytes } from '../util/tensors.js';
 import { buildAndLoad } from '../verify/verify.js';
+import { runnerFor } from '../cross/index.js';
 import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 
@@ -84,14 +85,27 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   else if (opts.seed !== undefined) input = seededInput(inT.dtype, elementCount(inT.shape), opts.seed);
   else input = imageToTensor(decodeImage(opts.image!), inT, { mean: opts.mean, std: opts.std });
 
-  if (prepared.target.emulator.kind !== 'addon') {
-    throw badInput(`run --target ${prepared.target.name}: running under QEMU is not available in this version; supported: host`);
+  let output: TensorData;
+  let medianMs: number | null = null;
+  let instructions: number | null = null;
+  let codeBytes: number | null = null;
+  let stackBytes: number | null = null;
+  if (prepared.target.emulator.kind === 'addon') {
+    const { binding } = await buildAndLoad(graph, project, { layerHooks: false, optimize: '-O3' });
+    const outView = binding.invoke(input);
+    output = fromBytes(outT.dtype, new Uint8Array(outView.buffer, outView.byteOffset, outView.byteLength));
+    medianMs = median(binding.bench(input, opts.repeat));
+  } else {
+    // Emulated: QEMU has no timing model, so the work is counted, not timed.
+    const { results, build } = runnerFor(prepared.target).run(project, prepared.target, [toBytes(input)], {
+      layers: false,
+      countInstructions: true,
+    });
+    output = fromBytes(outT.dtype, results[0]!.output);
+    instructions = results[0]!.instructions;
+    codeBytes = build.codeBytes;
+    stackBytes = build.stackBytes;
   }
-  const { binding } = await buildAndLoad(graph, project, { layerHooks: false, optimize: '-O3' });
-  const outView = binding.invoke(input);
-  const outBytes = new Uint8Array(outView.buffer, outView.byteOffset, outView.byteLength);
-  const output = fromBytes(outT.dtype, outBytes);
-  const medianMs = opts.repeat > 1 ? median(binding.bench(input, opts.repeat)) : median(binding.bench(input, 1));
   if (opts.output !== undefined) {
     // Write beside and rename, so a failed run never leaves a torn file.
     const tmp = `${opts.output}.tmp-${process.pid}`;
@@ -112,12 +126,12 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
       scores,
       topK: top,
       medianMs,
-      instructions: null,
+      instructions,
       macs: project.macs,
       arenaBytes: project.arena.bytes,
-      codeBytes: null,
+      codeBytes,
       weightBytes: project.weightBytes,
-      stackBytes: null,
+      stackBytes,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -126,6 +140,9 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   if (output.length <= 16) lines.push(`output: [${Array.from(output, Number).join(', ')}]`);
   lines.push(`top-${top.length}:`);
   for (const t of top) lines.push(`  ${String(t.index).padStart(5)}  ${t.score.toFixed(6)}  ${t.label ?? ''}`.trimEnd());
-  lines.push(`median ${medianMs.toFixed(3)} ms per inference over ${opts.repeat} run(s)`);
+  if (medianMs !== null) lines.push(`median ${medianMs.toFixed(3)} ms per inference over ${opts.repeat} run(s)`);
+  if (instructions !== null) {
+    lines.push(`${instructions.toLocaleString('en-US')} instructions per inference (${(instructions / project.macs).toFixed(3)} per MAC)`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

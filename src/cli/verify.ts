@@ -1,6 +1,7 @@
-import { mismatchError, badInput } from '../model/errors.js';
+import { mismatchError } from '../model/errors.js';
+import { runnerFor } from '../cross/index.js';
 import { table } from '../inspect/inspect.js';
-import { verifyOnHost, type VerifyReport } from '../verify/verify.js';
+import { verifyOnHost, verifyOnTarget, type VerifyReport } from '../verify/verify.js';
 import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 
@@ -22,16 +23,17 @@ export function formatVerify(r: VerifyReport): string {
   const rows = r.layers.map((l) => [String(l.index), l.op, l.dtype, formatDiff(l.maxAbsDiff), `${l.mismatches}/${l.elements * r.inputs}`]);
   return [
     ...table(['layer', 'op', 'dtype', 'max abs diff', 'mismatches'], rows),
-    `${r.model}: ${r.inputs} seeded inputs, ${r.layers.length} layers compared; build ${(r.buildMs / 1000).toFixed(2)} s${r.cached ? ' (cached)' : ''}, run ${(r.runMs / 1000).toFixed(2)} s`,
+    `${r.model}: ${r.inputs} seeded inputs, ${r.layers.length} layer(s) compared; build ${(r.buildMs / 1000).toFixed(2)} s${r.cached ? ' (cached)' : ''}, compare ${(r.runMs / 1000).toFixed(2)} s`,
   ].join('\n');
 }
 
 export async function verifyCommand(model: string, opts: VerifyOptions): Promise<void> {
   const prepared = prepareModel(model, opts);
-  if (prepared.target.name !== 'host') {
-    throw badInput(`verify --target ${prepared.target.name}: only host verification is available in this version`);
-  }
-  const report = await verifyOnHost(prepared.graph, prepared.project, { inputs: opts.inputs });
+  const { graph, project, target } = prepared;
+  const report =
+    target.emulator.kind === 'addon'
+      ? await verifyOnHost(graph, project, { inputs: opts.inputs })
+      : verifyOnTarget(graph, project, target, runnerFor(target), { inputs: opts.inputs, layers: opts.layers });
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatVerify(report)}\n`);
   const d = report.firstDivergence;
   if (d) {
@@ -41,5 +43,8 @@ export async function verifyCommand(model: string, opts: VerifyOptions): Promise
         `${l.mismatches} mismatching elements, max abs diff ${formatDiff(l.maxAbsDiff)}`,
     );
   }
-  if (!opts.json) process.stdout.write('verify: OK, the C matches the reference on every layer\n');
+  if (!opts.json) {
+    const what = report.layers.length === graph.ops.length ? 'every layer' : 'the final output (add --layers for every layer)';
+    process.stdout.write(`verify: OK, the C on ${target.name} matches the reference on ${what}\n`);
+  }
 }
