@@ -16,7 +16,7 @@ import type { Target } from '../targets/index.js';
 import { execTool } from '../util/exec.js';
 import { cacheDir, PACKAGE_ROOT } from '../util/paths.js';
 import { ensureInsnCountPlugin, parseInsnCounts } from './plugin.js';
-import type { CrossBuildInfo, CrossRunner, CrossRunOptions, CrossRunResult } from './types.js';
+import type { CrossBuildInfo, CrossRunner, CrossRunResult } from './types.js';
 
 export const FIRMWARE_DIR = join(PACKAGE_ROOT, 'examples', 'firmware');
 
@@ -226,7 +226,7 @@ function runImage(
   project: GeneratedProject,
   target: Target,
   inputs: readonly Uint8Array[],
-  opts: CrossRunOptions & { plugin: string | null },
+  opts: { layers: boolean; plugin: string | null },
 ): CrossRunResult[] {
   const emu = systemEmulator(target);
   const work = mkdtempSync(join(tmpdir(), 'mobilec-qemu-'));
@@ -274,9 +274,17 @@ function runImage(
 
 export const mcuRunner: CrossRunner = {
   run(project, target, inputs, opts) {
-    const image = buildMcuImage(project, target, { layers: opts.layers });
+    // Code and stack are those of the image without hooks (what a product
+    // ships), and so are the counts: the hooks' file writes would otherwise
+    // land inside the counted window.
+    const plain = buildMcuImage(project, target, { layers: false });
+    const build = { codeBytes: plain.codeBytes, stackBytes: plain.stackBytes };
+    if (inputs.length === 0) return { results: [], build };
     const plugin = opts.countInstructions ? ensureInsnCountPlugin() : null;
-    const results = inputs.length === 0 ? [] : runImage(image, project, target, inputs, { ...opts, plugin });
-    return { results, build: { codeBytes: image.codeBytes, stackBytes: image.stackBytes } };
+    if (!opts.layers) return { results: runImage(plain, project, target, inputs, { layers: false, plugin }), build };
+    const hooked = runImage(buildMcuImage(project, target, { layers: true }), project, target, inputs, { layers: true, plugin: null });
+    if (!plugin) return { results: hooked, build };
+    const counted = runImage(plain, project, target, inputs, { layers: false, plugin });
+    return { results: hooked.map((r, i) => ({ ...r, instructions: counted[i]!.instructions })), build };
   },
 };
