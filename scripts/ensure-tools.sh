@@ -10,7 +10,8 @@ set -eu
 NEED="cc:gcc c++:g++ cmake:cmake make:make clang:clang
 qemu-aarch64:qemu-user qemu-arm:qemu-user
 aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf
-/usr/aarch64-linux-gnu/lib/libc.a:libc6-dev-arm64-cross /usr/arm-linux-gnueabihf/lib/libc.a:libc6-dev-armhf-cross"
+/usr/aarch64-linux-gnu/lib/libc.a:libc6-dev-arm64-cross /usr/arm-linux-gnueabihf/lib/libc.a:libc6-dev-armhf-cross
+arm-none-eabi-gcc:gcc-arm-none-eabi qemu-system-arm:qemu-system-arm /usr/lib/arm-none-eabi/newlib/libc_nano.a:libnewlib-arm-none-eabi"
 
 missing=""
 for pair in $NEED; do
