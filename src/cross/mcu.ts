@@ -26,10 +26,9 @@ const RECIPE_VERSION = 1;
 /** Flags for every object of the image, after the target's own cflags. */
 const COMPILE_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-ffunction-sections', '-fdata-sections', '-fstack-usage', '-fcallgraph-info=su'];
 
-/** What of a generated project the firmware needs (the ABI files and CMake are for the host). */
-function modelFiles(project: GeneratedProject): string[] {
-  const n = project.name;
-  return [`${n}.h`, `${n}.c`, `${n}_weights.S`, `${n}_weights.bin`, 'mobilec_runtime.h'];
+/** Host-only files of a generated project: the verification ABI and CMake. */
+function hostOnly(file: string, name: string): boolean {
+  return file === `${name}_abi.c` || file === 'mobilec_abi.h' || file === 'CMakeLists.txt';
 }
 
 type SystemEmulator = Extract<Target['emulator'], { kind: 'system' }>;
@@ -135,11 +134,7 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
   if (!existsSync(join(FIRMWARE_DIR, boardScript))) throw internalError(`no linker script ${boardScript} in ${FIRMWARE_DIR}`);
 
   const files = new Map<string, string | Uint8Array>();
-  for (const f of modelFiles(project)) {
-    const content = project.files.get(f);
-    if (content === undefined) throw internalError(`generated project ${name} has no ${f}`);
-    files.set(f, content);
-  }
+  for (const [f, content] of project.files) if (!hostOnly(f, name)) files.set(f, content);
   for (const f of readdirSync(FIRMWARE_DIR)) {
     if (/\.(c|h|ld)$/.test(f)) files.set(f, readFileSync(join(FIRMWARE_DIR, f)));
   }
