@@ -391,14 +391,15 @@ class Importer {
       if (def.inputs.length > 2 && def.inputs[2] !== -1) ids.push(ins(2));
       return ids;
     };
-    const outputs = [this.tensor(def.outputs[0]!, `output of operator ${ref.index} (${ref.name})`).id];
+    // Inputs convert before the output, so errors name tensors in data-flow order.
+    const out = () => [this.tensor(def.outputs[0]!, `output of operator ${ref.index} (${ref.name})`).id];
     switch (ref.code) {
       case BuiltinOp.CONV_2D: {
         this.arity(ref, 2, 3);
         const o = conv2DOptions(this.options(ref, OptionsType.Conv2DOptions, 'Conv2DOptions'));
         this.strides(ref, o.strideH, o.strideW);
         this.dilation(ref, o.dilationH, o.dilationW);
-        return { kind: 'conv2d', name, inputs: withBias(), outputs, strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation) };
+        return { kind: 'conv2d', name, inputs: withBias(), outputs: out(), strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation) };
       }
       case BuiltinOp.DEPTHWISE_CONV_2D: {
         this.arity(ref, 2, 3);
@@ -414,7 +415,7 @@ class Importer {
           throw this.opErr(ref, `filter [${f.shape.join(', ')}] does not fit input [${x.shape.join(', ')}]: expected [1, KH, KW, C x multiplier]`);
         }
         // TFLite ignores depth_multiplier in the options in newer versions; the shapes decide.
-        return { kind: 'depthwise_conv2d', name, inputs, outputs, strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation), depthMultiplier: outC / inC };
+        return { kind: 'depthwise_conv2d', name, inputs, outputs: out(), strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation), depthMultiplier: outC / inC };
       }
       case BuiltinOp.AVERAGE_POOL_2D:
       case BuiltinOp.MAX_POOL_2D: {
@@ -423,13 +424,14 @@ class Importer {
         this.strides(ref, o.strideH, o.strideW);
         if (o.filterH < 1 || o.filterW < 1) throw this.opErr(ref, `filter ${o.filterH}x${o.filterW} must be >= 1`);
         const kind = ref.code === BuiltinOp.AVERAGE_POOL_2D ? 'average_pool2d' : 'max_pool2d';
-        return { kind, name, inputs: [ins(0)], outputs, filterH: o.filterH, filterW: o.filterW, strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation) };
+        return { kind, name, inputs: [ins(0)], outputs: out(), filterH: o.filterH, filterW: o.filterW, strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation) };
       }
       case BuiltinOp.FULLY_CONNECTED: {
         this.arity(ref, 2, 3);
         const o = fullyConnectedOptions(this.options(ref, OptionsType.FullyConnectedOptions, 'FullyConnectedOptions'));
         if (o.weightsFormat !== 0) throw this.opErr(ref, `weights_format ${o.weightsFormat} is not supported (only DEFAULT)`);
         const inputs = withBias();
+        const outputs = out();
         const y = this.tensors.get(def.outputs[0]!)!;
         if (o.keepNumDims && y.shape.length !== 2) throw this.opErr(ref, `keep_num_dims with a ${y.shape.length}-D output is not supported`);
         return { kind: 'fully_connected', name, inputs, outputs, activation: this.activation(ref, o.activation) };
@@ -438,17 +440,17 @@ class Importer {
         this.arity(ref, 1, 1);
         const beta = softmaxBeta(this.options(ref, OptionsType.SoftmaxOptions, 'SoftmaxOptions'));
         if (!(beta > 0) || !Number.isFinite(beta)) throw this.opErr(ref, `beta ${beta} must be positive and finite`);
-        return { kind: 'softmax', name, inputs: [ins(0)], outputs, beta };
+        return { kind: 'softmax', name, inputs: [ins(0)], outputs: out(), beta };
       }
       case BuiltinOp.RESHAPE:
         // The new shape (an optional input or ReshapeOptions) is the output tensor's shape.
         this.arity(ref, 1, 2);
         this.options(ref, OptionsType.ReshapeOptions, 'ReshapeOptions');
-        return { kind: 'reshape', name, inputs: [ins(0)], outputs };
+        return { kind: 'reshape', name, inputs: [ins(0)], outputs: out() };
       case BuiltinOp.SQUEEZE:
         this.arity(ref, 1, 1);
         this.options(ref, OptionsType.SqueezeOptions, 'SqueezeOptions');
-        return { kind: 'reshape', name, inputs: [ins(0)], outputs };
+        return { kind: 'reshape', name, inputs: [ins(0)], outputs: out() };
       case BuiltinOp.PAD: {
         this.arity(ref, 2, 2);
         const x = this.tensors.get(def.inputs[0]!) ?? this.tensor(def.inputs[0]!, `input 0 of operator ${ref.index} (${ref.name})`);
@@ -464,18 +466,18 @@ class Importer {
           if (b < 0 || a < 0 || b > 1 << 16 || a > 1 << 16) throw this.opErr(ref, `padding [${b}, ${a}] of dimension ${i} is out of range`);
           paddings.push([b, a]);
         }
-        return { kind: 'pad', name, inputs: [ins(0)], outputs, paddings };
+        return { kind: 'pad', name, inputs: [ins(0)], outputs: out(), paddings };
       }
       case BuiltinOp.QUANTIZE:
         this.arity(ref, 1, 1);
-        return { kind: 'quantize', name, inputs: [ins(0)], outputs };
+        return { kind: 'quantize', name, inputs: [ins(0)], outputs: out() };
       case BuiltinOp.DEQUANTIZE:
         this.arity(ref, 1, 1);
-        return { kind: 'dequantize', name, inputs: [ins(0)], outputs };
+        return { kind: 'dequantize', name, inputs: [ins(0)], outputs: out() };
       case BuiltinOp.ADD: {
         this.arity(ref, 2, 2);
         const act = addActivation(this.options(ref, OptionsType.AddOptions, 'AddOptions'));
-        return { kind: 'add', name, inputs: [ins(0), ins(1)], outputs, activation: this.activation(ref, act) };
+        return { kind: 'add', name, inputs: [ins(0), ins(1)], outputs: out(), activation: this.activation(ref, act) };
       }
       default:
         throw this.err(`operator ${ref.index} (${ref.name}) is not supported; supported: ${SUPPORTED_TFLITE_OPS.join(', ')}`);
