@@ -2,6 +2,7 @@
 import { internalError } from '../model/errors.js';
 import type { Target } from '../targets/index.js';
 import { linuxRunner } from './linux.js';
+import { mcuRunner } from './mcu.js';
 import type { CrossRunner } from './types.js';
 
 export type { CrossRunner, CrossRunResult, CrossBuildInfo, CrossRunOptions } from './types.js';
@@ -11,7 +12,7 @@ export function runnerFor(target: Target): CrossRunner {
     case 'user':
       return linuxRunner;
     case 'system':
-      throw internalError(`no runner for bare-metal target ${target.name} yet`);
+      return mcuRunner;
     case 'addon':
       throw internalError(`target ${target.name} runs through the addon, not an emulator`);
   }
