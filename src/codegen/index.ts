@@ -11,6 +11,7 @@ import { planArena, type ArenaPlan } from '../passes/planArena.js';
 import type { Target } from '../targets/types.js';
 import { render } from './templates.js';
 import type { EmitContext, KernelVariant, OpEmission } from './types.js';
+import { isaKernelsFor } from './isa/index.js';
 import { cType } from './ops/common.js';
 import { emit as emitConv } from './ops/conv2d.js';
 import { emit as emitDwConv } from './ops/depthwiseConv2d.js';
@@ -54,9 +55,16 @@ interface ConstantEntry {
   ctype: string;
   count: number;
   bytes: number;
-  offset: number;
   data: Uint8Array;
 }
+
+const TABLE_CTYPE: ReadonlyMap<Function, string> = new Map<Function, string>([
+  [Int8Array, 'int8_t'],
+  [Uint8Array, 'uint8_t'],
+  [Int16Array, 'int16_t'],
+  [Int32Array, 'int32_t'],
+  [Float32Array, 'float'],
+]);
 
 function emitOp(op: Op, ctx: EmitContext): OpEmission {
   switch (op.kind) {
@@ -134,16 +142,20 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     return o;
   };
 
-  const constants: ConstantEntry[] = [];
-  const constantByTensor = new Map<number, ConstantEntry>();
-  let blobSize = 0;
-  const addConstant = (symbol: string, ctype: string, count: number, data: Uint8Array): ConstantEntry => {
-    const offset = Math.ceil(blobSize / 16) * 16;
-    const e: ConstantEntry = { symbol, ctype, count, bytes: data.byteLength, offset, data };
-    blobSize = offset + data.byteLength;
-    constants.push(e);
-    return e;
+  // Constants are registered as emitters ask for them; only those a call
+  // finally references go into the blob (a SIMD kernel may replace the
+  // generic weights with a re-packed copy).
+  const constants = new Map<string, ConstantEntry>();
+  const addConstant = (symbol: string, ctype: string, count: number, data: Uint8Array): string => {
+    const prev = constants.get(symbol);
+    if (prev) {
+      if (Buffer.compare(prev.data, data) !== 0) throw internalError(`constant ${symbol} registered twice with different data`);
+      return symbol;
+    }
+    constants.set(symbol, { symbol, ctype, count, bytes: data.byteLength, data });
+    return symbol;
   };
+  const isa = options.kernels === 'simd' ? isaKernelsFor(options.target) : null;
 
   const kernels = new Map<string, string>();
   const calls: { index: number; comment: string; call: string | null; offset: number; bytes: number }[] = [];
@@ -156,6 +168,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
       graph,
       index,
       variant: options.kernels,
+      target: options.target,
       tensor,
       arena(id, mutable) {
         const t = tensor(id);
@@ -165,19 +178,16 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
       constant(id) {
         const t = tensor(id);
         if (!isConstant(t)) throw internalError(`tensor ${id} is not a constant`);
-        let e = constantByTensor.get(id);
-        if (!e) {
-          e = addConstant(`mobilec_${name}_w${id}`, cType(t.dtype), elementCount(t.shape), bytesOf(t.data));
-          constantByTensor.set(id, e);
-        }
-        return e.symbol;
+        return addConstant(`mobilec_${name}_w${id}`, cType(t.dtype), elementCount(t.shape), bytesOf(t.data));
       },
       table(suffix, data) {
-        const ctype = data instanceof Float32Array ? 'float' : 'int32_t';
-        return addConstant(`mobilec_${name}_l${index}_${suffix}`, ctype, data.length, bytesOf(data)).symbol;
+        const ctype = TABLE_CTYPE.get(data.constructor);
+        if (!ctype) throw internalError(`table ${suffix}: unsupported array type`);
+        return addConstant(`mobilec_${name}_l${index}_${suffix}`, ctype, data.length, bytesOf(data));
       },
     };
-    const em = emitOp(op, ctx);
+    const generic = emitOp(op, ctx);
+    const em = (generic.kernel && isa?.select(op, ctx, generic)) || generic;
     if (em.kernel && em.family) {
       const src = render(`kernels/${em.family}.c.hbs`, em.params);
       const prev = kernels.get(em.kernel);
@@ -205,8 +215,16 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     });
   });
 
+  const code = [...calls.map((c) => c.call ?? ''), ...kernels.values()].join('\n');
+  const referenced = new Set(code.match(/\bmobilec_\w+/g) ?? []);
+  let blobSize = 0;
+  const placed = [...constants.values()].filter((c) => referenced.has(c.symbol)).map((c) => {
+    const offset = Math.ceil(blobSize / 16) * 16;
+    blobSize = offset + c.bytes;
+    return { ...c, offset };
+  });
   const blob = new Uint8Array(blobSize);
-  for (const c of constants) blob.set(c.data, c.offset);
+  for (const c of placed) blob.set(c.data, c.offset);
 
   const inT = tensor(graph.inputs[0]!);
   const outT = tensor(graph.outputs[0]!);
@@ -226,7 +244,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     kernels: options.kernels,
     target: options.target.name,
   };
-  const constList = constants.map(({ symbol, ctype, count, bytes, offset }) => ({ symbol, ctype, count, bytes, offset }));
+  const constList = placed.map(({ symbol, ctype, count, bytes, offset }) => ({ symbol, ctype, count, bytes, offset }));
 
   const files = new Map<string, string | Uint8Array>([
     [`${name}.h`, render('model.h.hbs', common)],

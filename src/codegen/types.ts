@@ -1,4 +1,8 @@
 import type { Graph, Op, Tensor } from '../model/ir.js';
+import type { Target } from '../targets/types.js';
+
+/** Typed arrays a constant table may hold, with their C element types. */
+export type TableData = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array;
 
 export type KernelVariant = 'simd' | 'generic';
 
@@ -8,12 +12,17 @@ export interface EmitContext {
   readonly index: number;
   /** Kernel variant requested (`simd` falls back to generic kernels for now). */
   readonly variant: KernelVariant;
+  readonly target: Target;
   /** Arena pointer expression for a non-constant tensor, typed `const T *` or `T *`. */
   arena(tensorId: number, mutable: boolean): string;
   /** Symbol of a constant tensor (registered into the weights blob on first use). */
   constant(tensorId: number): string;
-  /** Symbol of a synthetic constant array (requant tables, zero bias) owned by this layer. */
-  table(suffix: string, data: Int32Array | Float32Array): string;
+  /**
+   * Symbol of a synthetic constant array owned by this layer (requant tables,
+   * zero bias, weights re-packed for a SIMD kernel). Asking twice for the
+   * same suffix returns the same symbol; the data must then be identical.
+   */
+  table(suffix: string, data: TableData): string;
   tensor(id: number): Tensor;
 }
 
@@ -31,3 +40,15 @@ export interface OpEmission {
 }
 
 export type OpEmitter<O extends Op = Op> = (op: O, ctx: EmitContext) => OpEmission;
+
+/**
+ * The SIMD kernels of one instruction-set extension. Given an op and the
+ * generic emission, it may return a specialised one (its own template
+ * family, kernel name, re-packed weights through `ctx.table`, call), or
+ * null to keep the generic kernel. Constants the chosen call does not
+ * reference are dropped from the weights blob.
+ */
+export interface IsaKernels {
+  readonly isa: string;
+  select(op: Op, ctx: EmitContext, generic: OpEmission): OpEmission | null;
+}

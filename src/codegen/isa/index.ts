@@ -1,0 +1,14 @@
+/**
+ * SIMD kernel providers by instruction-set extension. `--kernels simd` asks
+ * the target's provider first for each op; whatever it declines runs the
+ * generic C kernels. A target without a provider (host, cortex-m3) is all
+ * generic.
+ */
+import type { Target } from '../../targets/types.js';
+import type { IsaKernels } from '../types.js';
+
+const PROVIDERS: readonly IsaKernels[] = [];
+
+export function isaKernelsFor(target: Target): IsaKernels | null {
+  return PROVIDERS.find((p) => p.isa === target.simd) ?? null;
+}
