@@ -6,6 +6,7 @@ import pngjs from 'pngjs';
 import { MobilecError } from '../../src/model/errors.js';
 import { decodeImage, decodeImageBytes, sniffImageFormat } from '../../src/image/decode.js';
 import { makeBmp, makeRawPng, tmpFile } from './helpers.js';
+import { SHARED } from '../helpers/shared.js';
 
 function expectBadInput(fn: () => unknown, pattern: RegExp): void {
   let err: unknown;
@@ -226,7 +227,6 @@ describe('unrecognised input', () => {
   });
 });
 
-const SHARED = '/work/shared';
 const haveShared = existsSync(join(SHARED, 'images')) && existsSync(join(SHARED, 'expected'));
 
 describe.skipIf(!haveShared && process.env.CI !== 'true')('shared images', () => {

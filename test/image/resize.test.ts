@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { RgbImage } from '../../src/image/decode.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { convertChannels, resizeBilinear } from '../../src/image/resize.js';
+import { SHARED } from '../helpers/shared.js';
 
 const grey = (width: number, height: number, px: number[]): RgbImage => ({
   width,
@@ -76,7 +77,6 @@ describe('resizeBilinear (Pillow BILINEAR)', () => {
   });
 });
 
-const SHARED = '/work/shared';
 const BIRD = join(SHARED, 'images', 'bird.bmp');
 const BIRD_INPUT = join(SHARED, 'expected', 'mobilenet_v1_0.25_128_quant.bird.input.bin');
 

@@ -6,6 +6,7 @@ import { MobilecError } from '../../src/model/errors.js';
 import type { RgbImage } from '../../src/image/decode.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { imageToTensor } from '../../src/image/toTensor.js';
+import { SHARED } from '../helpers/shared.js';
 
 function tensor(dtype: DType, shape: number[], quant?: Quantization): Tensor {
   return { id: 0, name: 'input', shape, dtype, quant };
@@ -73,7 +74,6 @@ describe('imageToTensor pixel mappings', () => {
   });
 });
 
-const SHARED = '/work/shared';
 const haveShared = existsSync(join(SHARED, 'images')) && existsSync(join(SHARED, 'expected'));
 
 describe.skipIf(!haveShared && process.env.CI !== 'true')('shared images → tensors', () => {

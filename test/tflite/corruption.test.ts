@@ -15,7 +15,7 @@ import { graphMacs } from '../../src/model/cost.js';
 import { loadModel } from '../../src/pipeline.js';
 import { allocate, runGraph } from '../../src/reference/interpreter.js';
 import { Prng } from '../../src/util/prng.js';
-import { MOBILENET_QUANT, PERSON_DETECT, skipShared } from './shared.js';
+import { MOBILENET_QUANT, PERSON_DETECT, skipShared } from '../helpers/shared.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mobilec-tflite-corrupt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

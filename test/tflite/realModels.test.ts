@@ -8,7 +8,7 @@ import { loadTflite } from '../../src/frontends/tflite/import.js';
 import type { Graph } from '../../src/model/ir.js';
 import { loadModel } from '../../src/pipeline.js';
 import { runGraph } from '../../src/reference/interpreter.js';
-import { MOBILENET_QUANT, PERSON_DETECT, expectedBytes, skipShared } from './shared.js';
+import { MOBILENET_QUANT, PERSON_DETECT, expectedBytes, skipShared } from '../helpers/shared.js';
 
 const kinds = (g: Graph) => g.ops.map((o) => o.kind);
 const shapeOf = (g: Graph, id: number) => [...g.tensors[id]!.shape];

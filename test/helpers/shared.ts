@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 
+export const IMAGES_DIR = join(resolve(PACKAGE_ROOT, '..', 'shared'), 'images');
+
 export const SHARED = resolve(PACKAGE_ROOT, '..', 'shared');
 export const MODELS_DIR = join(SHARED, 'models');
 export const EXPECTED_DIR = join(SHARED, 'expected');
@@ -17,7 +19,7 @@ export const MOBILENET_QUANT = join(MODELS_DIR, 'mobilenet_v1_0.25_128_quant.tfl
 export const SKIP_SHARED = !existsSync(PERSON_DETECT) || !existsSync(MOBILENET_QUANT);
 export const SKIP_SHARED_REASON = `shared models not found under ${MODELS_DIR}`;
 export const skipShared = SKIP_SHARED && process.env.CI !== 'true';
-if (skipShared) console.warn(`test/tflite: skipping real-model tests: ${SKIP_SHARED_REASON}`);
+if (skipShared) console.warn(`test: skipping real-model tests: ${SKIP_SHARED_REASON}`);
 
 export function expectedBytes(name: string): Buffer {
   return readFileSync(join(EXPECTED_DIR, name));
