@@ -6,8 +6,9 @@
  */
 import type { Target } from '../../targets/types.js';
 import type { IsaKernels } from '../types.js';
+import { neonDotprodKernels, neonKernels } from './neon.js';
 
-const PROVIDERS: readonly IsaKernels[] = [];
+const PROVIDERS: readonly IsaKernels[] = [neonKernels, neonDotprodKernels];
 
 export function isaKernelsFor(target: Target): IsaKernels | null {
   return PROVIDERS.find((p) => p.isa === target.simd) ?? null;
