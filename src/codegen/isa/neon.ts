@@ -103,19 +103,27 @@ const wrap = (v: number) => v | 0;
 
 type PwMode = 'f32' | 's16' | 's8' | 'sdot';
 
-function selectPointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry, fl: Flavour): OpEmission | null {
+interface GemmShape {
+  readonly K: number;
+  readonly cout: number;
+  readonly npix: number;
+  /** Kernel name prefix and shape tag. */
+  readonly family: 'pw' | 'fc';
+  readonly shape: string;
+}
+
+/** Pointwise 1×1 convolution and fully connected: both are y[p] = W·x[p] + b over `npix` rows. */
+function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmShape, fl: Flavour): OpEmission | null {
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
   const dtype = actDType(xT);
   if (!dtype || yT.dtype !== dtype) return null;
   const quant = dtype !== 'float32';
   const wv = weightValues(op, ctx, dtype);
-  const bv = biasValues(op, ctx, g.outC, quant);
-  if (!wv || !bv) return null;
-  if (quant && !quantChannelsOk(op, g.outC)) return null;
-  const K = g.inC;
-  const cout = g.outC;
-  const npix = g.outH * g.outW;
+  const { K, cout, npix } = gs;
+  const bv = biasValues(op, ctx, cout, quant);
+  if (!wv || !bv || wv.w.length !== K * cout) return null;
+  if (quant && !quantChannelsOk(op, cout)) return null;
   let mode: PwMode;
   if (!quant) mode = 'f32';
   else if (dtype === 'int8' && wv.int8 && fl.dotprod) mode = 'sdot';
@@ -183,7 +191,7 @@ function selectPointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry, fl: 
           ? `mobilec_neon_pw_s8_tile(${xs}, wb, bias + oc, ${K}, PP, NN, ${cout}, ${rq}, ${ys})`
           : `mobilec_neon_pw_sdot_tile(${xs}, wb, bias + oc, ${K}, PP, VV, NN, ${cout}, ${rq}, ${ys})`;
   const blockW = mode === 'f32' || mode === 's16' ? K * 4 * VB : mode === 'sdot' ? Kp * 4 * VB : Kp * 4;
-  const kernel = `mobilec_pw_${DTYPE_TAG[dtype]}${mode === 'f32' ? '' : `_${mode}`}_neon_${P}x${VB}${hasLsh ? '_lsh' : ''}_${g.outH}x${g.outW}x${K}_${cout}`;
+  const kernel = `mobilec_${gs.family}_${DTYPE_TAG[dtype]}${mode === 'f32' ? '' : `_${mode}`}_neon_${P}x${VB}${hasLsh ? '_lsh' : ''}_${gs.shape}`;
   return {
     family: 'pw_neon',
     kernel,
@@ -291,15 +299,119 @@ function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeome
   };
 }
 
+// ---------------------------------------------------------------- conv (first layer)
+
+function selectConv(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry, fl: Flavour): OpEmission | null {
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const dtype = actDType(xT);
+  if (!dtype || yT.dtype !== dtype) return null;
+  const quant = dtype !== 'float32';
+  const wv = weightValues(op, ctx, dtype);
+  const bv = biasValues(op, ctx, g.outC, quant);
+  if (!wv || !bv) return null;
+  if (quant && !quantChannelsOk(op, g.outC)) return null;
+  const { kH, kW, inC, outC } = g;
+  const VB = fl.aarch64 ? 8 : 4;
+  const Q = Math.ceil(outC / 4);
+  const NB = Math.floor(Math.floor(outC / 4) / VB);
+  const VT = Q - NB * VB;
+  const ocpad = 4 * Q;
+  const packed = new Array<number>(kH * kW * inC * ocpad).fill(0);
+  for (let oc = 0; oc < outC; oc++)
+    for (let t = 0; t < kH * kW; t++) for (let c = 0; c < inC; c++) packed[(t * inC + c) * ocpad + oc] = wv.w[(oc * kH * kW + t) * inC + c]!;
+  const args = [ctx.arena(xT.id, false)];
+  let hasLsh = false;
+  if (quant) {
+    args.push(ctx.table('nw', Int16Array.from(packed)), ctx.table('nbias', Int32Array.from({ length: ocpad }, (_, i) => (i < outC ? bv[i]! : 0))));
+    const q = quantArgs(op, ctx, yT, outC, ocpad);
+    hasLsh = q.hasLsh;
+    args.push(q.args[0]!, q.args[1]!, q.args[2]!, String(zeroPoint(xT)), ...q.args.slice(3));
+  } else {
+    args.push(ctx.table('nw', Float32Array.from(packed)), ctx.table('nbias', Float32Array.from({ length: ocpad }, (_, i) => (i < outC ? bv[i]! : 0))));
+    args.push(...floatActRange(op.activation));
+  }
+  args.push(ctx.arena(yT.id, true));
+  const kernel =
+    `mobilec_conv_${kH}x${kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}_neon` +
+    `_${g.inH}x${g.inW}x${inC}_${outC}`;
+  return {
+    family: 'conv_neon',
+    kernel,
+    params: {
+      common: common(),
+      fn: kernel,
+      mode: quant ? 'int16 widened' : 'f32',
+      quant,
+      dtype,
+      t: cType(dtype),
+      w: quant ? 'int16_t' : 'float',
+      b: quant ? 'int32_t' : 'float',
+      isU8: dtype === 'uint8' ? 1 : 0,
+      hasLsh: hasLsh ? 1 : 0,
+      padding: op.padding,
+      ih: g.inH, iw: g.inW, ic: inC, oh: g.outH, ow: g.outW, oc: outC,
+      kh: kH, kw: kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
+      ocpad, vb: VB, nb: NB, vt: VT, blockOc: 4 * VB, tailValid: outC - NB * 4 * VB,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: g.outH * g.outW * outC * kH * kW * inC,
+  };
+}
+
+// ---------------------------------------------------------------- average pool
+
+function selectAvgPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const dtype = actDType(xT);
+  if (!dtype || yT.dtype !== dtype) return null;
+  const quant = dtype !== 'float32';
+  const range = quant ? quantActRange(op, dtype) : floatActRange(op.activation);
+  const kernel = `mobilec_avgpool_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}_neon_${g.inH}x${g.inW}x${g.inC}`;
+  return {
+    family: 'avgpool_neon',
+    kernel,
+    params: {
+      common: common(),
+      fn: kernel,
+      mode: quant ? 'int32 sums' : 'f32',
+      quant,
+      dtype,
+      t: cType(dtype),
+      isU8: dtype === 'uint8' ? 1 : 0,
+      padding: op.padding,
+      ih: g.inH, iw: g.inW, c: g.inC, oh: g.outH, ow: g.outW,
+      kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
+      cb: quant ? 8 : 4,
+      tailC: g.inC % (quant ? 8 : 4),
+    },
+    call: `${kernel}(${[ctx.arena(xT.id, false), ...range, ctx.arena(yT.id, true)].join(', ')});`,
+    macs: 0,
+  };
+}
+
 // ---------------------------------------------------------------- provider
 
 function select(op: Op, ctx: EmitContext, fl: Flavour): OpEmission | null {
   switch (op.kind) {
     case 'conv2d': {
       const g = windowGeometry(ctx.graph, op);
-      if (g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1) return selectPointwise(op, ctx, g, fl);
-      return null;
+      if (g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1) {
+        return selectGemm(op, ctx, { K: g.inC, cout: g.outC, npix: g.outH * g.outW, family: 'pw', shape: `${g.outH}x${g.outW}x${g.inC}_${g.outC}` }, fl);
+      }
+      return selectConv(op, ctx, g, fl);
     }
+    case 'fully_connected': {
+      const w = ctx.tensor(op.inputs[1]!);
+      if (w.shape.length !== 2) return null;
+      const [out, inn] = w.shape as [number, number];
+      const batch = elementCount(ctx.tensor(op.inputs[0]!).shape) / inn;
+      if (!Number.isInteger(batch)) return null;
+      return selectGemm(op, ctx, { K: inn, cout: out, npix: batch, family: 'fc', shape: `${batch}x${inn}_${out}` }, fl);
+    }
+    case 'average_pool2d':
+      return selectAvgPool(op, ctx, windowGeometry(ctx.graph, op));
     case 'depthwise_conv2d':
       return selectDepthwise(op, ctx, windowGeometry(ctx.graph, op));
     default:
