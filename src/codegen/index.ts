@@ -5,9 +5,10 @@
  * `mobilec_runtime.h` (fixed-point helpers), `<name>_abi.c` + `mobilec_abi.h`
  * (verification library ABI) and `CMakeLists.txt`.
  */
-import { elementCount, isConstant, tensorBytes, type Graph, type Op, type Tensor } from '../model/ir.js';
+import { DTYPE_BYTES, elementCount, isConstant, tensorBytes, type Graph, type Op, type Tensor } from '../model/ir.js';
 import { badInput, internalError } from '../model/errors.js';
-import { planArena, type ArenaPlan } from '../passes/planArena.js';
+import { planArena, streamingOverlap, type ArenaPlan, type OverlapAllowance } from '../passes/planArena.js';
+import { windowGeometry } from '../model/geometry.js';
 import type { Target } from '../targets/types.js';
 import { render } from './templates.js';
 import type { EmitContext, KernelVariant, OpEmission } from './types.js';
@@ -123,6 +124,67 @@ function ioInfo(t: Tensor, offset: number) {
   };
 }
 
+/**
+ * For debug builds with MOBILEC_POISON_DEAD: at each layer boundary b (0 =
+ * before the first op, i + 1 = after op i), the arena byte ranges that no
+ * later op reads and that are not the graph output. Filling them with a
+ * pattern proves neither the plan nor a kernel depends on dead bytes.
+ */
+function deadRanges(graph: Graph, arena: ArenaPlan): { ranges: [number, number][]; first: number[] } {
+  const lastUse = new Map<number, number>();
+  const born = new Map<number, number>();
+  for (const id of graph.inputs) born.set(id, -1);
+  graph.ops.forEach((op, i) => {
+    for (const id of op.inputs) lastUse.set(id, i);
+    for (const id of op.outputs) born.set(id, i);
+  });
+  for (const id of graph.outputs) lastUse.set(id, graph.ops.length);
+  const ranges: [number, number][] = [];
+  const first: number[] = [];
+  for (let b = 0; b <= graph.ops.length; b++) {
+    first.push(ranges.length);
+    // Live across boundary b: produced before it, read at or after it.
+    const live: [number, number][] = [];
+    for (const [id, off] of arena.offsets) {
+      if ((born.get(id) ?? Infinity) < b && (lastUse.get(id) ?? -Infinity) >= b) live.push([off, off + tensorBytes(graph.tensors[id]!)]);
+    }
+    live.sort((u, v) => u[0] - v[0]);
+    let at = 0;
+    for (const [lo, hi] of live) {
+      if (lo > at) ranges.push([at, lo - at]);
+      at = Math.max(at, hi);
+    }
+    if (at < arena.bytes) ranges.push([at, arena.bytes - at]);
+  }
+  first.push(ranges.length);
+  return { ranges, first };
+}
+
+function poisonTables(graph: Graph, arena: ArenaPlan) {
+  const { ranges, first } = deadRanges(graph, arena);
+  return {
+    // C has no empty arrays: a zero-length entry keeps the table valid.
+    ranges: (ranges.length > 0 ? ranges : [[0, 0]]).map(([off, len]) => ({ off, len })),
+    first: first.join(', '),
+    boundaries: first.length,
+  };
+}
+
+/** In-place permissions of the ops whose kernels stream (see OpEmission.streaming). */
+function overlapAllowances(graph: Graph, emitted: readonly { op: Op; em: OpEmission }[]): OverlapAllowance[] {
+  const out: OverlapAllowance[] = [];
+  emitted.forEach(({ op, em }, index) => {
+    if (!em.streaming) return;
+    if (op.kind !== 'conv2d' && op.kind !== 'depthwise_conv2d' && op.kind !== 'average_pool2d' && op.kind !== 'max_pool2d') return;
+    const x = graph.tensors[op.inputs[0]!]!;
+    const y = graph.tensors[op.outputs[0]!]!;
+    if (x.dtype !== y.dtype) return;
+    const minDelta = streamingOverlap(windowGeometry(graph, op), DTYPE_BYTES[x.dtype], em.streaming.pixelBlock);
+    out.push({ op: index, input: x.id, output: y.id, minDelta });
+  });
+  return out;
+}
+
 export function generateProject(graph: Graph, options: CodegenOptions): GeneratedProject {
   const name = options.name ?? graph.name;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw badInput(`model name '${name}' is not a C identifier`);
@@ -130,17 +192,14 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     throw badInput(`model ${name}: ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; code generation supports exactly one of each`);
   }
   const NAME = name.toUpperCase();
-  const arena = planArena(graph);
   const tensor = (id: number): Tensor => {
     const t = graph.tensors[id];
     if (!t) throw internalError(`no tensor ${id}`);
     return t;
   };
-  const offsetOf = (id: number): number => {
-    const o = arena.offsets.get(id);
-    if (o === undefined) throw internalError(`tensor ${id} has no arena offset`);
-    return o;
-  };
+  // Emitters see arena operands as placeholders: the arena is planned after
+  // every kernel is chosen, because a kernel that streams may run in place.
+  const placeholder = (id: number) => `@@T${id}@@`;
 
   // Constants are registered as emitters ask for them; only those a call
   // finally references go into the blob (a SIMD kernel may replace the
@@ -158,8 +217,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
   const isa = options.kernels === 'simd' ? isaKernelsFor(options.target) : null;
 
   const kernels = new Map<string, string>();
-  const calls: { index: number; comment: string; call: string | null; offset: number; bytes: number }[] = [];
-  const layers: GeneratedLayer[] = [];
+  const emitted: { op: Op; em: OpEmission }[] = [];
   let macs = 0;
   let needsMath = false;
 
@@ -173,7 +231,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
       arena(id, mutable) {
         const t = tensor(id);
         if (isConstant(t)) throw badInput(`op ${op.name}: operand ${t.name} is a constant where an activation is expected`);
-        return `MOBILEC_${NAME}_AT(${mutable ? '' : 'const '}${cType(t.dtype)}, ${offsetOf(id)})`;
+        return `MOBILEC_${NAME}_AT(${mutable ? '' : 'const '}${cType(t.dtype)}, ${placeholder(id)})`;
       },
       constant(id) {
         const t = tensor(id);
@@ -195,25 +253,31 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
       else if (prev !== src) throw internalError(`kernel ${em.kernel} has two different bodies`);
       if (em.family === 'softmax' && !(em.params as { quant?: boolean }).quant) needsMath = true;
     }
-    const out = op.outputs[0]!;
-    const outT = tensor(out);
     macs += em.macs;
-    calls.push({
-      index,
-      comment: `${op.kind} ${op.name.replace(/\*\//g, '* /')}`,
-      call: em.call,
-      offset: offsetOf(out),
-      bytes: tensorBytes(outT),
-    });
-    layers.push({
-      index,
-      op: op.kind,
-      kernel: em.kernel ?? 'view',
-      outputTensor: out,
-      arenaOffset: offsetOf(out),
-      bytes: tensorBytes(outT),
-    });
+    emitted.push({ op, em });
   });
+
+  const arena = planArena(graph, overlapAllowances(graph, emitted));
+  const offsetOf = (id: number): number => {
+    const o = arena.offsets.get(id);
+    if (o === undefined) throw internalError(`tensor ${id} has no arena offset`);
+    return o;
+  };
+  const calls = emitted.map(({ op, em }, index) => ({
+    index,
+    comment: `${op.kind} ${op.name.replace(/\*\//g, '* /')}`,
+    call: em.call === null ? null : em.call.replace(/@@T(\d+)@@/g, (_, id: string) => String(offsetOf(Number(id)))),
+    offset: offsetOf(op.outputs[0]!),
+    bytes: tensorBytes(tensor(op.outputs[0]!)),
+  }));
+  const layers: GeneratedLayer[] = emitted.map(({ op, em }, index) => ({
+    index,
+    op: op.kind,
+    kernel: em.kernel ?? 'view',
+    outputTensor: op.outputs[0]!,
+    arenaOffset: offsetOf(op.outputs[0]!),
+    bytes: tensorBytes(tensor(op.outputs[0]!)),
+  }));
 
   const code = [...calls.map((c) => c.call ?? ''), ...kernels.values()].join('\n');
   const referenced = new Set(code.match(/\bmobilec_\w+/g) ?? []);
@@ -248,7 +312,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
 
   const files = new Map<string, string | Uint8Array>([
     [`${name}.h`, render('model.h.hbs', common)],
-    [`${name}.c`, render('model.c.hbs', { ...common, constants: constList, kernelSources: [...kernels.values()], calls, needsMath })],
+    [`${name}.c`, render('model.c.hbs', { ...common, constants: constList, kernelSources: [...kernels.values()], calls, needsMath, poison: poisonTables(graph, arena) })],
     [`${name}_weights.S`, render('weights.S.hbs', { ...common, constants: constList })],
     [`${name}_weights.bin`, blob],
     ['mobilec_runtime.h', render('runtime.h.hbs', common)],

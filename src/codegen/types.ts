@@ -37,6 +37,14 @@ export interface OpEmission {
   /** Statement in invoke (null: nothing to run, e.g. reshape). */
   readonly call: string | null;
   readonly macs: number;
+  /**
+   * Set when the kernel may run with its output overlapping its input
+   * (in place): it writes output pixels in row-major order, `pixelBlock`
+   * pixels at a time, never reads input before the first pixel the current
+   * block's windows touch, and does not declare x / y `restrict`. The
+   * planner then places the output as far below the input as that allows.
+   */
+  readonly streaming?: { readonly pixelBlock: number };
 }
 
 export type OpEmitter<O extends Op = Op> = (op: O, ctx: EmitContext) => OpEmission;

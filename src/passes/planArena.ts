@@ -8,10 +8,20 @@
  * Placement is greedy, largest first (ties: lower tensor id first), at the
  * lowest 16-aligned offset not overlapping any already placed tensor whose
  * lifetime intersects (inclusive intervals, so an op's inputs and outputs
- * never share bytes).
+ * never share bytes) — unless the op's kernel streams its output over an
+ * input it has finished with.
+ *
+ * In-place: an `OverlapAllowance` says an op may write its output Y over its
+ * input X when Y starts at least `minDelta` bytes below X; the kernel then
+ * never overwrites input it still has to read (see `streamingOverlap`). It
+ * only applies when that op is X's last use. This is how a depthwise conv
+ * runs in place two rows behind its input and how a 1×1 expansion reads its
+ * input from the upper part of its own output buffer.
  */
 import { isAliasOp, isConstant, tensorBytes, type Graph } from '../model/ir.js';
+import type { WindowGeometry } from '../model/geometry.js';
 import { internalError } from '../model/errors.js';
+import { Prng } from '../util/prng.js';
 
 export interface ArenaPlan {
   /** Arena size, a multiple of `alignment`. */
@@ -21,7 +31,16 @@ export interface ArenaPlan {
   readonly offsets: ReadonlyMap<number, number>;
 }
 
+/** Op `op` may place output `output` at least `minDelta` bytes below input `input`, overlapping it. */
+export interface OverlapAllowance {
+  readonly op: number;
+  readonly input: number;
+  readonly output: number;
+  readonly minDelta: number;
+}
+
 const ALIGN = 16;
+const SHUFFLES = 64;
 
 function alignUp(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
@@ -35,7 +54,7 @@ interface Block {
   offset: number;
 }
 
-export function planArena(graph: Graph): ArenaPlan {
+export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] = []): ArenaPlan {
   const nOps = graph.ops.length;
   // Alias root of each non-constant tensor.
   const root = new Map<number, number>();
@@ -82,24 +101,127 @@ export function planArena(graph: Graph): ArenaPlan {
   });
   for (const id of graph.outputs) if (isVar(id)) touch(rootOf(id), nOps);
 
-  const order = [...blocks.values()].sort((a, b) => b.size - a.size || a.root - b.root);
-  const placed: Block[] = [];
-  let total = 0;
-  for (const b of order) {
-    const conflicts = placed
-      .filter((p) => p.start <= b.end && b.start <= p.end)
-      .sort((p, q) => p.offset - q.offset);
-    let offset = 0;
-    for (const p of conflicts) {
-      if (offset + b.size <= p.offset) break;
-      offset = Math.max(offset, alignUp(p.offset + p.size));
-    }
-    b.offset = offset;
-    placed.push(b);
-    total = Math.max(total, offset + b.size);
+  // An allowance holds only where the op is the input's last use and the
+  // output's first: then nothing else can read the bytes it overwrites.
+  const below = new Map<string, number>(); // `${y}:${x}` → minDelta: Y.offset ≤ X.offset − minDelta
+  for (const a of allowances) {
+    const x = blocks.get(rootOf(a.input));
+    const y = blocks.get(rootOf(a.output));
+    if (!x || !y || x === y || x.end !== a.op || y.start !== a.op) continue;
+    below.set(`${y.root}:${x.root}`, alignUp(Math.max(0, a.minDelta)));
   }
+
+  // Three placement orders, the smallest plan wins: largest first (the
+  // classic greedy, best when nothing runs in place), execution order (a
+  // chain of in-place ops follows itself down the arena) and reverse
+  // execution order (late, large tensors fix the layout and earlier ones
+  // fit around them: an expansion's input lands in the top of its output).
+  const all = [...blocks.values()];
+  const bySize = [...all].sort((a, b) => b.size - a.size || a.root - b.root);
+  const byTime = [...all].sort((a, b) => a.start - b.start || b.size - a.size || a.root - b.root);
+  const byTimeReversed = [...all].sort((a, b) => b.end - a.end || b.size - a.size || a.root - b.root);
+  const orders = [bySize, byTime, byTimeReversed];
+  // In-place constraints chain tensors together, and no single order sees
+  // every chain; a few seeded shuffles of the size order find tighter plans
+  // (deterministic: the same graph always gets the same plan).
+  if (below.size > 0) {
+    const rng = new Prng(all.length * 7919 + below.size);
+    for (let k = 0; k < SHUFFLES; k++) {
+      const o = [...bySize];
+      for (let i = o.length - 1; i > 0; i--) {
+        const j = rng.int(0, i);
+        [o[i], o[j]] = [o[j]!, o[i]!];
+      }
+      orders.push(o);
+    }
+  }
+  const plans = orders.map((order) => place(order, below));
+  const best = plans.reduce((a, b) => (b.total < a.total ? b : a));
+  for (const b of all) b.offset = best.offsets.get(b.root)!;
+  const total = best.total;
 
   const offsets = new Map<number, number>();
   for (const [id, r] of root) offsets.set(id, blocks.get(r)!.offset);
   return { bytes: alignUp(total), alignment: ALIGN, offsets };
+}
+
+/**
+ * Places blocks in the given order, each where the arena's span grows least
+ * (lowest offset on ties). Offsets may go below zero while planning, since an
+ * in-place output must sit below its input; the result is shifted to start at 0.
+ */
+function place(order: readonly Block[], below: ReadonlyMap<string, number>): { total: number; offsets: Map<number, number> } {
+  const at = new Map<number, number>();
+  const overlapOk = (b: Block, bOffset: number, p: Block, pOffset: number): boolean => {
+    const yx = below.get(`${b.root}:${p.root}`);
+    if (yx !== undefined) return bOffset <= pOffset - yx;
+    const xy = below.get(`${p.root}:${b.root}`);
+    if (xy !== undefined) return pOffset <= bOffset - xy;
+    return false;
+  };
+  const placed: Block[] = [];
+  let lo = 0;
+  let hi = 0;
+  for (const b of order) {
+    const conflicts = placed.filter((p) => p.start <= b.end && b.start <= p.end);
+    const fits = (o: number) =>
+      conflicts.every((p) => {
+        const po = at.get(p.root)!;
+        return o + b.size <= po || po + p.size <= o || overlapOk(b, o, p, po);
+      });
+    const candidates = new Set<number>([lo]);
+    for (const p of conflicts) {
+      const po = at.get(p.root)!;
+      candidates.add(alignUp(po + p.size));
+      candidates.add(alignDown(po - b.size));
+      const yx = below.get(`${b.root}:${p.root}`);
+      if (yx !== undefined) candidates.add(po - yx);
+      const xy = below.get(`${p.root}:${b.root}`);
+      if (xy !== undefined) candidates.add(po + xy);
+    }
+    const span = (o: number) => Math.max(hi, o + b.size) - Math.min(lo, o);
+    let best: number | undefined;
+    for (const o of candidates) {
+      if (placed.length === 0 && o !== 0) continue;
+      if (!fits(o)) continue;
+      if (best === undefined || span(o) < span(best) || (span(o) === span(best) && o < best)) best = o;
+    }
+    if (best === undefined) throw internalError(`planArena: no place for tensor ${b.root}`);
+    at.set(b.root, best);
+    placed.push(b);
+    lo = Math.min(lo, best);
+    hi = Math.max(hi, best + b.size);
+  }
+  for (const [r, o] of at) at.set(r, o - lo);
+  return { total: hi - lo, offsets: at };
+}
+
+function alignDown(n: number): number {
+  return Math.floor(n / ALIGN) * ALIGN;
+}
+
+/**
+ * The smallest distance by which a streaming kernel's output may start below
+ * its input. A streaming kernel writes output pixels in row-major order, in
+ * blocks of `pixelBlock` pixels, and once it writes a block it never again
+ * reads input before the first pixel that block's windows touch. So after
+ * writing up to pixel q the output reaches `writeEnd(q)` bytes past its
+ * start, while the input is still needed from `neededStart(q)`; the output
+ * may start `max(writeEnd − neededStart)` bytes below the input.
+ */
+export function streamingOverlap(g: WindowGeometry, elementBytes: number, pixelBlock: number): number {
+  const pixels = g.outH * g.outW;
+  const outPixel = g.outC * elementBytes;
+  const inPixel = g.inC * elementBytes;
+  let delta = -Infinity;
+  for (let q0 = 0; q0 < pixels; q0 += pixelBlock) {
+    const oy = Math.floor(q0 / g.outW);
+    const ox = q0 % g.outW;
+    const row = Math.max(0, oy * g.strideH - g.padTop);
+    const col = Math.max(0, ox * g.strideW - g.padLeft);
+    const neededStart = Math.min(row * g.inW + col, g.inH * g.inW) * inPixel;
+    const writeEnd = Math.min(q0 + pixelBlock, pixels) * outPixel;
+    delta = Math.max(delta, writeEnd - neededStart);
+  }
+  return delta;
 }

@@ -16,6 +16,8 @@ export interface BuildOptions {
   readonly layerHooks: boolean;
   /** e.g. '-O2' for verification, '-O3' for timing. */
   readonly optimize: string;
+  /** Compile with MOBILEC_POISON_DEAD: dead arena bytes are overwritten at every layer boundary. */
+  readonly poison?: boolean;
 }
 
 export interface BuiltModel {
@@ -42,6 +44,7 @@ export function buildVerificationLibrary(
   const cc = hostCompiler();
   const flags = ['-std=c99', opts.optimize, '-fPIC', '-shared', '-Wall', '-Wextra', '-I', '.'];
   if (opts.layerHooks) flags.push('-DMOBILEC_LAYER_HOOKS');
+  if (opts.poison) flags.push('-DMOBILEC_POISON_DEAD');
   const hash = createHash('sha256');
   // The binding embeds the addon path, so a checkout elsewhere gets its own build.
   hash.update(JSON.stringify({ RECIPE_VERSION, cc, flags, sig, addon: ADDON_PATH }));

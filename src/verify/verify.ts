@@ -11,7 +11,7 @@ import { seededInput, toBytes } from '../util/tensors.js';
 import type { CrossRunner } from '../cross/types.js';
 import type { Target } from '../targets/index.js';
 import { elementCount } from '../model/ir.js';
-import { buildVerificationLibrary, type BuiltModel } from './build.js';
+import { buildVerificationLibrary, type BuildOptions, type BuiltModel } from './build.js';
 import { compareTensor } from './compare.js';
 import { modelSignature } from './signature.js';
 
@@ -54,7 +54,7 @@ export async function importBinding(built: BuiltModel): Promise<BindingModule> {
 export async function buildAndLoad(
   graph: Graph,
   project: GeneratedProject,
-  opts: { layerHooks: boolean; optimize: string },
+  opts: BuildOptions,
 ): Promise<{ built: BuiltModel; binding: BindingModule; buildMs: number }> {
   const t0 = performance.now();
   const built = buildVerificationLibrary(project.files, modelSignature(graph, project.name, project.arena.bytes), opts);
@@ -118,7 +118,9 @@ export async function verifyOnHost(
   project: GeneratedProject,
   opts: { inputs: number; firstSeed?: number },
 ): Promise<VerifyReport> {
-  const { built, binding, buildMs } = await buildAndLoad(graph, project, { layerHooks: true, optimize: '-O2' });
+  // Dead arena bytes are poisoned at every layer boundary: a plan or kernel
+  // that reads bytes it does not own then shows up as a mismatch.
+  const { built, binding, buildMs } = await buildAndLoad(graph, project, { layerHooks: true, optimize: '-O2', poison: true });
   const t0 = performance.now();
   const runs = verifyInputs(graph, opts.inputs, opts.firstSeed).map((r) => ({ ...r, c: { layers: binding.invokeLayers(r.input) } }));
   return {

@@ -70,6 +70,8 @@ describe.skipIf(skipShared)('shared TFLite models through the generated C', () =
     expect(j.layers[0]).toMatchObject({ op: 'depthwise_conv2d', inputShape: [1, 96, 96, 1], outputShape: [1, 48, 48, 8] });
     // The 0.25/96 MobileNetV1 with a 3×3 depthwise ×8 stem on 1 channel (9·8·48·48) instead of a 3×3×3→8 conv, 2 classes.
     expect(j.totals.macs).toBe(7_489_664 - 3 * 3 * 3 * 8 * 48 * 48 + 9 * 8 * 48 * 48);
+    // In place, the arena is the largest tensor (48x48x16 = 36,864) plus 32 bytes: the goal is ≤ 37,000.
+    expect(j.totals.arenaBytes).toBe(36_896);
     const q = JSON.parse(mobilec(['inspect', MOBILENET_QUANT, '--json']).stdout);
     expect(q.totals.macs).toBe(13_570_304);
   });

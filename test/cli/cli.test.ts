@@ -139,7 +139,8 @@ describe('inspect', () => {
     expect(j.blocks).toHaveLength(13);
     // First block: 48×48 output, M = N... dw 3×3 on 8 channels, pw 8 → 16.
     expect(j.blocks[0]).toMatchObject({ standardMacs: 3 * 3 * 8 * 16 * 48 * 48, separableMacs: 3 * 3 * 8 * 48 * 48 + 8 * 16 * 48 * 48 });
-    expect(j.totals.arenaBytes).toBeGreaterThanOrEqual(96 * 96 * 3 + 48 * 48 * 8);
+    // In place: the largest tensor (48x48x16 = 36,864) plus 32 bytes, not input + output side by side.
+    expect(j.totals.arenaBytes).toBe(36_896);
   });
 
   it('prints the table with totals', () => {

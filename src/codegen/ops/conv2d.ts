@@ -49,6 +49,8 @@ export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, fam
     },
     call: `${kernel}(${args.join(', ')});`,
     macs,
+    // The generic kernels walk output pixels in row-major order.
+    streaming: { pixelBlock: 1 },
   };
 }
 

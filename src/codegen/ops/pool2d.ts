@@ -35,5 +35,7 @@ export function emit(op: Pool2DOp, ctx: EmitContext): OpEmission {
     },
     call: `${kernel}(${[ctx.arena(xT.id, false), ...range, ctx.arena(yT.id, true)].join(', ')});`,
     macs: 0,
+    // The generic kernel walks output pixels in row-major order.
+    streaming: { pixelBlock: 1 },
   };
 }
