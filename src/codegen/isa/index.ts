@@ -7,8 +7,10 @@
 import type { Target } from '../../targets/types.js';
 import type { IsaKernels } from '../types.js';
 import { neonDotprodKernels, neonKernels } from './neon.js';
+import { dspKernels } from './dsp.js';
+import { heliumKernels } from './helium.js';
 
-const PROVIDERS: readonly IsaKernels[] = [neonKernels, neonDotprodKernels];
+const PROVIDERS: readonly IsaKernels[] = [dspKernels, heliumKernels, neonKernels, neonDotprodKernels];
 
 export function isaKernelsFor(target: Target): IsaKernels | null {
   return PROVIDERS.find((p) => p.isa === target.simd) ?? null;

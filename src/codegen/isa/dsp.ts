@@ -1,0 +1,243 @@
+/**
+ * Cortex-M4/M7 kernels on the Armv7E-M DSP extension (ACLE `arm_acle.h`):
+ * int8/uint8 pointwise 1x1 convolutions and depthwise convolutions built on
+ * SMLAD-style dual 16-bit multiply-accumulates, weights re-packed at compile
+ * time into the order the kernels read them. Everything else (and any layer
+ * whose requantization falls outside the fast path) keeps the generic C.
+ */
+import type { Conv2DOp, DepthwiseConv2DOp, Op, Tensor } from '../../model/ir.js';
+import { dtypeRange } from '../../model/ir.js';
+import { windowGeometry, type WindowGeometry } from '../../model/geometry.js';
+import { render } from '../templates.js';
+import type { EmitContext, IsaKernels, OpEmission } from '../types.js';
+import { int32Literal, shapeTag, strideTag } from '../ops/common.js';
+
+export type QDType = 'int8' | 'uint8';
+
+/** Quantized operands of a conv-like op when the SIMD kernels can take it, else null. */
+export interface QuantConv {
+  readonly dtype: QDType;
+  readonly x: Tensor;
+  readonly y: Tensor;
+  readonly w: Tensor;
+  readonly wData: Int8Array | Uint8Array;
+  readonly xZp: number;
+  readonly yZp: number;
+  readonly wZp: number;
+  readonly bias: Int32Array;
+  readonly multiplier: readonly number[];
+  readonly shift: readonly number[];
+  readonly actMin: number;
+  readonly actMax: number;
+  /** The clamp is the dtype's full range: one saturating instruction. */
+  readonly sat: boolean;
+}
+
+function perChannel(values: readonly number[], c: number): number {
+  return values[values.length === 1 ? 0 : c]!;
+}
+
+/** Operands of a quantized conv2d / depthwise / FC with int8 or uint8 activations and weights of the same dtype. */
+export function quantConv(op: Op, ctx: EmitContext, channels: number): QuantConv | null {
+  const x = ctx.tensor(op.inputs[0]!);
+  const y = ctx.tensor(op.outputs[0]!);
+  const w = ctx.tensor(op.inputs[1]!);
+  const dtype = x.dtype;
+  if ((dtype !== 'int8' && dtype !== 'uint8') || y.dtype !== dtype || w.dtype !== dtype || !op.requant) return null;
+  if (!(w.data instanceof Int8Array || w.data instanceof Uint8Array)) return null;
+  if (!x.quant || !y.quant) return null;
+  const wZp = w.quant?.zeroPoint[0] ?? 0;
+  if (w.quant && w.quant.zeroPoint.some((z) => z !== wZp)) return null;
+  if (dtype === 'int8' && wZp !== 0) return null;
+  const rq = op.requant;
+  if ((rq.multiplier.length !== 1 && rq.multiplier.length !== channels) || rq.shift.length !== rq.multiplier.length) return null;
+  let bias = new Int32Array(channels);
+  const bId = op.inputs[2];
+  if (bId !== undefined && bId >= 0) {
+    const b = ctx.tensor(bId);
+    if (!(b.data instanceof Int32Array) || b.data.length !== channels) return null;
+    bias = Int32Array.from(b.data);
+  }
+  const [lo, hi] = dtypeRange(dtype);
+  return {
+    dtype, x, y, w, wData: w.data,
+    xZp: x.quant.zeroPoint[0] ?? 0,
+    yZp: y.quant.zeroPoint[0] ?? 0,
+    wZp,
+    bias,
+    multiplier: rq.multiplier,
+    shift: rq.shift,
+    actMin: rq.actMin,
+    actMax: rq.actMax,
+    sat: rq.actMin <= lo && rq.actMax >= hi,
+  };
+}
+
+/**
+ * Per-channel constants of the fast requantization (see
+ * `mobilec_dsp_requant`): {m, K low, K high, e - 1} with
+ * K = 2^30 + 2^(30+e) + zp * 2^(31+e), for channels with a right shift e in
+ * [1, 24] and m >= 0; `channels` rounded up to `pad` with copies of the last.
+ * Null when a channel needs the general path (left shift or no shift).
+ */
+export function fastRequant(q: QuantConv, channels: number, pad: number): Int32Array | null {
+  const n = Math.ceil(channels / pad) * pad;
+  const out = new Int32Array(4 * n);
+  for (let c = 0; c < n; c++) {
+    const src = Math.min(c, channels - 1);
+    const m = perChannel(q.multiplier, src);
+    const e = -perChannel(q.shift, src);
+    if (!(e >= 1 && e <= 24) || m < 0) return null;
+    const k = (1n << 30n) + (1n << BigInt(30 + e)) + (BigInt(q.yZp) << BigInt(31 + e));
+    out[4 * c] = m;
+    out[4 * c + 1] = Number(BigInt.asIntN(32, k));
+    out[4 * c + 2] = Number(BigInt.asIntN(32, k >> 32n));
+    out[4 * c + 3] = e - 1;
+  }
+  return out;
+}
+
+/** Two 16-bit lanes holding -v each, as a C literal. */
+export function negPair(v: number): string {
+  const h = -v & 0xffff;
+  return `(int32_t)0x${(((h << 16) | h) >>> 0).toString(16).padStart(8, '0')}u`;
+}
+
+function helpers(): string {
+  return render('kernels/runtime_dsp.c.hbs', {});
+}
+
+function clampArgs(q: QuantConv): string[] {
+  return q.sat ? [] : [int32Literal(q.actMin), int32Literal(q.actMax)];
+}
+
+function suffix(q: QuantConv): string {
+  return `${q.dtype}${q.sat ? '' : '_clamp'}_dsp`;
+}
+
+/** Pointwise 1x1 stride 1: weights [oc pairs][ic/4][2] words, ic zero-padded to 4 (uint8: padded with the weight zero point). */
+function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+  const q = quantConv(op, ctx, g.outC);
+  if (!q) return null;
+  const rq = fastRequant(q, g.outC, 2);
+  if (!rq) return null;
+  const { inC: ic, outC: oc } = g;
+  const npix = g.inH * g.inW;
+  const ic4 = Math.ceil(ic / 4) * 4;
+  const oc2 = Math.ceil(oc / 2) * 2;
+  const packed = new Uint8Array(oc2 * ic4).fill(q.dtype === 'uint8' ? q.wZp : 0);
+  for (let o = 0; o < oc; o++) {
+    for (let i = 0; i < ic; i++) {
+      // word k of channel pair j: [oc 2j: ic 4k..4k+3][oc 2j+1: same]
+      const j = o >> 1;
+      const k = i >> 2;
+      packed[(j * (ic4 / 4) + k) * 8 + (o & 1) * 4 + (i & 3)] = q.wData[o * ic + i]! & 0xff;
+    }
+  }
+  const bias = new Int32Array(oc2);
+  bias.set(q.bias);
+  const wSym = ctx.table('dsp_w', new Int32Array(packed.buffer));
+  const bSym = ctx.table('dsp_b', bias);
+  const rqSym = ctx.table('dsp_rq', rq);
+  const kernel = `mobilec_conv_1x1s1_${suffix(q)}_${g.inH}x${g.inW}x${ic}_${oc}`;
+  const ext = (w: string): [string, string] =>
+    q.dtype === 'int8'
+      ? [`__sxtb16(${w})`, `mobilec_dsp_sxtb16_ror8(${w})`]
+      : [`(int32_t)__uxtab16((uint32_t)${negPair(q.wZp)}, (uint32_t)${w})`, `mobilec_dsp_uxtab16_ror8(${negPair(q.wZp)}, ${w})`];
+  const [wext, wexto] = ext('w0');
+  const [wext1, wext1o] = ext('w1');
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...clampArgs(q), ctx.arena(q.y.id, true)];
+  return {
+    family: 'pointwise_dsp',
+    kernel,
+    params: {
+      helpers: helpers(), fn: kernel, t: q.dtype === 'int8' ? 'int8_t' : 'uint8_t', dtype: q.dtype, sat: q.sat,
+      npix, ic, oc, ic4, oc2, xzp2: negPair(q.xZp), wext, wexto, wext1, wext1o,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: npix * ic * oc,
+  };
+}
+
+export function isPointwise(g: WindowGeometry): boolean {
+  return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
+}
+
+export const dspKernels: IsaKernels = {
+  isa: 'dsp',
+  select(op: Op, ctx: EmitContext, _generic: OpEmission): OpEmission | null {
+    if (op.kind === 'conv2d') {
+      const g = windowGeometry(ctx.graph, op);
+      if (isPointwise(g)) return pointwise(op, ctx, g);
+      return null;
+    }
+    if (op.kind === 'depthwise_conv2d') return depthwise(op, ctx, windowGeometry(ctx.graph, op));
+    return null;
+  },
+};
+
+/** Depthwise (multiplier 1, or any multiplier of a single input channel) on a ring of widened, zero-padded rows. */
+function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+  const bcast = g.depthMultiplier !== 1;
+  if (bcast && g.inC !== 1) return null;
+  const q = quantConv(op, ctx, g.outC);
+  if (!q) return null;
+  const rq = fastRequant(q, g.outC, 4);
+  if (!rq) return null;
+  const { kH: kh, kW: kw, outC: oc } = g;
+  const oc4 = Math.ceil(oc / 4) * 4;
+  const ntaps = kh * kw;
+  // Weights as (w - wZp) int16 pairs: per group of 4 channels and tap, [c0 c2][c1 c3].
+  const w16 = new Int16Array(oc4 * ntaps);
+  for (let c = 0; c < oc; c++) {
+    for (let t = 0; t < ntaps; t++) {
+      const grp = c >> 2;
+      const lane = c & 3;
+      const word = lane & 1; // 0: we (c0, c2), 1: wo (c1, c3)
+      const half = lane >> 1;
+      w16[((grp * ntaps + t) * 2 + word) * 2 + half] = q.wData[t * oc + c]! - q.wZp;
+    }
+  }
+  const bias = new Int32Array(oc4);
+  bias.set(q.bias);
+  const pw = (g.outW - 1) * g.strideW + kw;
+  // Channels per chunk: the ring of kh padded rows stays within about 3 KB of stack.
+  let ch = 4;
+  if (!bcast) {
+    for (let c = 4; c <= oc4; c += 4) if (oc4 % c === 0 && kh * pw * c * 2 <= 3072) ch = c;
+  } else {
+    ch = oc4;
+  }
+  const pos = bcast ? 1 : ch / 2;
+  const taps = [];
+  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+    const t = ky * kw + kx;
+    taps.push({ ky, off: kx * pos, w0: 2 * t, w1: 2 * t + 1 });
+  }
+  const nzp = negPair(q.xZp);
+  const xext = q.dtype === 'int8' ? `__sxtab16(${nzp}, u)` : `(int32_t)__uxtab16((uint32_t)${nzp}, (uint32_t)u)`;
+  const xexto = q.dtype === 'int8' ? `mobilec_dsp_sxtab16_ror8(${nzp}, u)` : `mobilec_dsp_uxtab16_ror8(${nzp}, u)`;
+  const wSym = ctx.table('dsp_w', new Int32Array(w16.buffer));
+  const bSym = ctx.table('dsp_b', bias);
+  const rqSym = ctx.table('dsp_rq', rq);
+  const kernel =
+    `mobilec_dwconv_${kh}x${kw}${strideTag(g.strideH, g.strideW)}_${op.padding}_${suffix(q)}_${g.inH}x${g.inW}x${g.inC}` +
+    (bcast ? `_dm${g.depthMultiplier}` : '');
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...clampArgs(q), ctx.arena(q.y.id, true)];
+  return {
+    family: 'dwconv_dsp',
+    kernel,
+    params: {
+      helpers: helpers(), fn: kernel, t: q.dtype === 'int8' ? 'int8_t' : 'uint8_t', dtype: q.dtype, sat: q.sat, bcast,
+      padding: op.padding, ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc, oc4,
+      kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, pw, pos, ch, ntaps, taps,
+      rowDecls: Array.from({ length: kh - 1 }, (_, i) => i + 1), xo: bcast ? 0 : 1,
+      xzp: q.xZp, xext, xexto,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: g.outH * g.outW * oc * ntaps,
+  };
+}
+
+// Re-exported for the Helium provider's kernel names.
+export { shapeTag, strideTag };

@@ -1,0 +1,176 @@
+/**
+ * Cortex-M55 kernels on Helium (M-profile Vector Extension, `arm_mve.h`):
+ * int8/uint8 pointwise 1x1 convolutions as VMLADAVA dot products over 16
+ * input channels, depthwise convolutions on 8 channels of int16 lanes (or,
+ * for a multiplier of one input channel, 4 output channels per VMLA), with
+ * the requantization vectorized bit-exactly (VQRDMULH + sign fix-up +
+ * VRSHL). Whatever else keeps the generic C.
+ */
+import type { Conv2DOp, DepthwiseConv2DOp, Op } from '../../model/ir.js';
+import { windowGeometry, type WindowGeometry } from '../../model/geometry.js';
+import { render } from '../templates.js';
+import type { EmitContext, IsaKernels, OpEmission } from '../types.js';
+import { int32Literal, strideTag } from '../ops/common.js';
+import { isPointwise, quantConv, type QuantConv } from './dsp.js';
+
+function helpers(): string {
+  return render('kernels/runtime_mve.c.hbs', {});
+}
+
+function perChannel(values: readonly number[], c: number): number {
+  return values[values.length === 1 ? 0 : c]!;
+}
+
+/** Requantization tables on `n` (padded) channels, in lane order `order[lane] = channel` (-1: padding). */
+function requantTables(q: QuantConv, ctx: EmitContext, order: readonly number[], channels: number) {
+  const n = order.length;
+  const m = new Int32Array(n);
+  const ls = new Int32Array(n);
+  const rs = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = Math.min(order[i]! < 0 ? channels - 1 : order[i]!, channels - 1);
+    const s = perChannel(q.shift, c);
+    m[i] = perChannel(q.multiplier, c);
+    ls[i] = s > 0 ? s : 0;
+    rs[i] = s > 0 ? 0 : s;
+  }
+  const left = ls.some((v) => v !== 0);
+  return {
+    left,
+    syms: [ctx.table('mve_m', m), ...(left ? [ctx.table('mve_ls', ls)] : []), ctx.table('mve_rs', rs)],
+  };
+}
+
+function suffix(q: QuantConv): string {
+  return `${q.dtype}_mve`;
+}
+
+function tail(q: QuantConv): string[] {
+  return [int32Literal(q.actMin), int32Literal(q.actMax)];
+}
+
+/** Pointwise 1x1: weights per 4 output channels as [k block][oc 0..3][16 bytes]. */
+function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+  const q = quantConv(op, ctx, g.outC);
+  if (!q) return null;
+  const { inC: ic, outC: oc } = g;
+  const npix = g.inH * g.inW;
+  const ic16 = Math.ceil(ic / 16) * 16;
+  const oc4 = Math.ceil(oc / 4) * 4;
+  const unsigned = q.dtype === 'uint8';
+  const packed = new Uint8Array(oc4 * ic16).fill(unsigned ? q.wZp : 0);
+  const bias = new Int32Array(oc4);
+  for (let o = 0; o < oc; o++) {
+    let sw = 0;
+    for (let i = 0; i < ic; i++) {
+      const v = q.wData[o * ic + i]!;
+      sw += v - q.wZp;
+      packed[(o >> 2) * 4 * ic16 + (i >> 4) * 64 + (o & 3) * 16 + (i & 15)] = v & 0xff;
+    }
+    // acc = sum x*w (- wZp * sum x for uint8) + bias - xZp * sum (w - wZp)
+    bias[o] = q.bias[o]! - q.xZp * sw;
+  }
+  const rq = requantTables(q, ctx, Array.from({ length: oc4 }, (_, i) => (i < oc ? i : -1)), oc);
+  const wSym = ctx.table('mve_w', unsigned ? packed : new Int8Array(packed.buffer));
+  const bSym = ctx.table('mve_b', bias);
+  const t = unsigned ? 'uint8_t' : 'int8_t';
+  const vs = unsigned ? 'u8' : 's8';
+  const hasTail = ic % 16 !== 0;
+  const xload = hasTail ? `vldrbq_z_${vs}(xp + k, vctp8q((uint32_t)(${ic} - k)))` : `vldrbq_${vs}(xp + k)`;
+  const kernel = `mobilec_conv_1x1s1_${suffix(q)}_${g.inH}x${g.inW}x${ic}_${oc}`;
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rq.syms, ...tail(q), ctx.arena(q.y.id, true)];
+  return {
+    family: 'pointwise_mve',
+    kernel,
+    params: {
+      helpers: helpers(), fn: kernel, t, dtype: q.dtype, unsigned, vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs,
+      acct: unsigned ? 'uint32_t' : 'int32_t', xload, tail: hasTail, left: rq.left,
+      npix, ic, oc, ic16, oc4, wzp: q.wZp, yzp: q.yZp,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: npix * ic * oc,
+  };
+}
+
+function taps(g: WindowGeometry, stride: number) {
+  const out = [];
+  for (let ky = 0; ky < g.kH; ky++) for (let kx = 0; kx < g.kW; kx++) {
+    const i = ky * g.kW + kx;
+    out.push({ i, ky, kx, woff: i * stride });
+  }
+  return out;
+}
+
+function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+  const bcast = g.depthMultiplier !== 1;
+  if (bcast && g.inC !== 1) return null;
+  const q = quantConv(op, ctx, g.outC);
+  if (!q) return null;
+  const { kH: kh, kW: kw, outC: oc } = g;
+  const ntaps = kh * kw;
+  const t = q.dtype === 'uint8' ? 'uint8_t' : 'int8_t';
+  const common = {
+    helpers: helpers(), t, dtype: q.dtype, padding: op.padding,
+    ih: g.inH, iw: g.inW, oh: g.outH, ow: g.outW, kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
+    rows: Array.from({ length: kh }, (_, i) => i), xzp: q.xZp, yzp: q.yZp,
+  };
+  const args = (syms: string[]) => [ctx.arena(q.x.id, false), ...syms, ...tail(q), ctx.arena(q.y.id, true)];
+  const name = `mobilec_dwconv_${kh}x${kw}${strideTag(g.strideH, g.strideW)}_${op.padding}_${suffix(q)}_${g.inH}x${g.inW}x${g.inC}`;
+  const macs = g.outH * g.outW * oc * ntaps;
+  if (bcast) {
+    const oc4 = Math.ceil(oc / 4) * 4;
+    const w16 = new Int16Array(ntaps * oc4);
+    for (let tp = 0; tp < ntaps; tp++) for (let c = 0; c < oc; c++) w16[tp * oc4 + c] = q.wData[tp * oc + c]! - q.wZp;
+    const bias = new Int32Array(oc4);
+    bias.set(q.bias);
+    const rq = requantTables(q, ctx, Array.from({ length: oc4 }, (_, i) => (i < oc ? i : -1)), oc);
+    const kernel = `${name}_dm${g.depthMultiplier}`;
+    return {
+      family: 'dwconvdm_mve',
+      kernel,
+      params: { ...common, fn: kernel, oc, oc4, left: rq.left, taps: taps(g, oc4) },
+      call: `${kernel}(${args([ctx.table('mve_w', w16), ctx.table('mve_b', bias), ...rq.syms]).join(', ')});`,
+      macs,
+    };
+  }
+  const c8 = Math.ceil(oc / 8) * 8;
+  const w16 = new Int16Array(ntaps * c8);
+  const bias = new Int32Array(c8);
+  // Lane order per 8 channels: even channels, then odd (VMULLB / VMULLT halves).
+  const order = Array.from({ length: c8 }, (_, i) => {
+    const c = (i & ~7) + ((i & 7) < 4 ? 2 * (i & 3) : 2 * (i & 3) + 1);
+    return c < oc ? c : -1;
+  });
+  for (let c = 0; c < oc; c++) {
+    for (let tp = 0; tp < ntaps; tp++) w16[tp * c8 + c] = q.wData[tp * oc + c]! - q.wZp;
+  }
+  order.forEach((c, i) => {
+    if (c >= 0) bias[i] = q.bias[c]! - q.xZp * [...Array(ntaps).keys()].reduce((s, tp) => s + w16[tp * c8 + c]!, 0);
+  });
+  const rq = requantTables(q, ctx, order, oc);
+  const hasTail = oc % 8 !== 0;
+  const load = (ptr: string): string =>
+    q.dtype === 'int8'
+      ? hasTail ? `vldrbq_z_s16(${ptr}, pc)` : `vldrbq_s16(${ptr})`
+      : hasTail ? `vreinterpretq_s16_u16(vldrbq_z_u16(${ptr}, pc))` : `vreinterpretq_s16_u16(vldrbq_u16(${ptr}))`;
+  const kernel = name;
+  return {
+    family: 'dwconv_mve',
+    kernel,
+    params: { ...common, fn: kernel, c: oc, c8, tail: hasTail, left: rq.left, taps: taps(g, c8).map((tp) => ({ ...tp, xload: load(`t${tp.i} + c`) })) },
+    call: `${kernel}(${args([ctx.table('mve_w', w16), ctx.table('mve_b', bias), ...rq.syms]).join(', ')});`,
+    macs,
+  };
+}
+
+export const heliumKernels: IsaKernels = {
+  isa: 'helium',
+  select(op: Op, ctx: EmitContext, _generic: OpEmission): OpEmission | null {
+    if (op.kind === 'conv2d') {
+      const g = windowGeometry(ctx.graph, op);
+      return isPointwise(g) ? pointwise(op, ctx, g) : null;
+    }
+    if (op.kind === 'depthwise_conv2d') return depthwise(op, ctx, windowGeometry(ctx.graph, op));
+    return null;
+  },
+};

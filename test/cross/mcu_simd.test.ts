@@ -1,0 +1,74 @@
+/**
+ * The Cortex-M SIMD kernels (DSP on cortex-m4/m7, Helium on cortex-m55)
+ * through the shared kernel tester: random int8 depthwise-separable stacks
+ * agree with the reference on every layer, and the SIMD kernels were the
+ * ones chosen. Then the shared real models give their known outputs.
+ */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateProject } from '../../src/codegen/index.js';
+import { runnerFor } from '../../src/cross/index.js';
+import { mcuToolsAvailable } from '../../src/cross/mcu.js';
+import { loadModel } from '../../src/pipeline.js';
+import { targetByName, type Target } from '../../src/targets/index.js';
+import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad } from '../helpers/kernelTester.js';
+import { EXPECTED_DIR, MOBILENET_QUANT, PERSON_DETECT, skipShared } from '../helpers/shared.js';
+
+const SIMD: Readonly<Record<string, string>> = { 'cortex-m4': 'dsp', 'cortex-m7': 'dsp', 'cortex-m55': 'mve' };
+const ALL = ['cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m55'].map(targetByName);
+const skipTools = !ALL.every(mcuToolsAvailable) && process.env.CI !== 'true';
+if (skipTools) console.warn('skipping cross/mcu_simd tests: arm-none-eabi-gcc, newlib or qemu-system-arm missing (see scripts/ensure-tools.sh)');
+
+describe.skipIf(skipTools).each(Object.entries(SIMD))('%s simd kernels vs the reference', (name, tag) => {
+  it(
+    'random int8 separable stacks: zero divergences, SIMD kernels chosen',
+    async () => {
+      const target: Target = targetByName(name);
+      const divergences: string[] = [];
+      let simdLayers = 0;
+      let graphs = 0;
+      await fc.assert(
+        fc.asyncProperty(inputArb, stackArb, fc.integer({ min: 1, max: 1000 }), async (input, layers, seed) => {
+          const g = tryLoad(description(input, layers, 'int8', seed));
+          if (!g) return;
+          graphs++;
+          const r = await checkGraphOnTarget(g, target, 'simd');
+          simdLayers += r.project.layers.filter((l) => l.kernel.includes(`_${tag}`)).length;
+          divergences.push(...r.divergences.map((d) => `${JSON.stringify({ input, layers, seed })}: ${d}`));
+        }),
+        { seed: Number(process.env.MCU_SIMD_SEED ?? 20260428), numRuns: Number(process.env.MCU_SIMD_RUNS ?? 8), endOnFailure: true },
+      );
+      expect(divergences).toEqual([]);
+      expect(graphs).toBeGreaterThan(3);
+      expect(simdLayers).toBeGreaterThan(graphs);
+    },
+    240_000,
+  );
+});
+
+function run(model: string, target: Target, input: Uint8Array): Int8Array | Uint8Array {
+  const g = loadModel(model);
+  const project = generateProject(g, { name: model.includes('person') ? 'person_detect' : 'mobilenet_quant', target, kernels: 'simd' });
+  if (target.simd !== 'none') {
+    const tag = target.simd === 'helium' ? 'mve' : 'dsp';
+    expect(project.layers.filter((l) => l.kernel.includes(`_${tag}`)).length).toBeGreaterThan(10);
+  }
+  const { results } = runnerFor(target).run(project, target, [input], { layers: false, countInstructions: false });
+  const out = results[0]!.output;
+  const outT = g.tensors[g.outputs[0]!]!;
+  return outT.dtype === 'int8' ? new Int8Array(out.buffer, out.byteOffset, out.length) : out;
+}
+
+describe.skipIf(skipTools || skipShared)('shared models on the Cortex-M targets (kernels simd)', () => {
+  const input = (f: string) => new Uint8Array(readFileSync(`${EXPECTED_DIR}/${f}`));
+  it.each(ALL.map((t) => [t.name, t] as const))('person_detect on %s: person [-113, 113], no person [57, -57]', (_n, target) => {
+    expect([...run(PERSON_DETECT, target, input('person_detect.person.input.bin'))]).toEqual([-113, 113]);
+    expect([...run(PERSON_DETECT, target, input('person_detect.no_person.input.bin'))]).toEqual([57, -57]);
+  }, 120_000);
+
+  it('mobilenet_v1_0.25_128_quant bird on cortex-m55 equals the expected output', () => {
+    const out = run(MOBILENET_QUANT, targetByName('cortex-m55'), input('mobilenet_v1_0.25_128_quant.bird.input.bin'));
+    expect(Buffer.from(out.buffer, out.byteOffset, out.length).equals(input('mobilenet_v1_0.25_128_quant.bird.output.bin'))).toBe(true);
+  }, 120_000);
+});
