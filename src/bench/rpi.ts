@@ -1,0 +1,85 @@
+/**
+ * `npm run bench:rpi`: executed instructions per inference (exact, from the
+ * QEMU insn_count plugin between mobilec_bench_start/stop) and per MAC on
+ * the Raspberry Pi targets, `--kernels simd` (NEON) against `generic`, for
+ * the example models and the shared uint8 classifier, beside the peer
+ * figures of issue 5. Same input as `mobilec run … --seed 1`.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateProject } from '../codegen/index.js';
+import { runnerFor } from '../cross/index.js';
+import { elementCount } from '../model/ir.js';
+import { loadModel } from '../pipeline.js';
+import { targetByName } from '../targets/index.js';
+import { PACKAGE_ROOT } from '../util/paths.js';
+import { seededInput, toBytes } from '../util/tensors.js';
+
+/**
+ * Peer figures: measured under qemu-aarch64 -cpu cortex-a72, executed
+ * instructions, single thread (issue 5, "Where the bar is"), with the goals.
+ */
+const PEERS: Readonly<Record<string, { ncnn: number; onnxruntime: number; goal: string }>> = {
+  'mobilenet_v1_1.0_224.json': { ncnn: 173.2e6, onnxruntime: 248.4e6, goal: '<= 155 M' },
+  'mobilenet_v1_1.0_224_int8.json': { ncnn: 155.3e6, onnxruntime: 170.5e6, goal: '<= 120 M rpi4, <= 60 M rpi5' },
+  'mobilenet_v1_0.25_96.json': { ncnn: 3.18e6, onnxruntime: 7.58e6, goal: '<= 2.9 M' },
+};
+const PEER_SOURCE = 'peers: qemu-aarch64 -cpu cortex-a72, executed instructions, single thread (issue 5)';
+
+interface Row {
+  model: string;
+  target: string;
+  macs: number;
+  simd: number;
+  generic: number;
+}
+
+const M = (n: number) => `${(n / 1e6).toFixed(2)} M`;
+
+function count(path: string, targetName: string, kernels: 'simd' | 'generic'): { macs: number; instructions: number } {
+  const graph = loadModel(path);
+  const target = targetByName(targetName);
+  const project = generateProject(graph, { name: 'bench', target, kernels });
+  const inT = graph.tensors[graph.inputs[0]!]!;
+  const input = seededInput(inT.dtype, elementCount(inT.shape), 1);
+  const { results } = runnerFor(target).run(project, target, [toBytes(input)], { layers: false, countInstructions: true });
+  return { macs: project.macs, instructions: results[0]!.instructions! };
+}
+
+function main(): void {
+  const examples = join(PACKAGE_ROOT, 'examples', 'models');
+  const shared = join(PACKAGE_ROOT, '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
+  const models: { label: string; path: string; quantized: boolean }[] = [
+    { label: 'mobilenet_v1_1.0_224.json', path: join(examples, 'mobilenet_v1_1.0_224.json'), quantized: false },
+    { label: 'mobilenet_v1_1.0_224_int8.json', path: join(examples, 'mobilenet_v1_1.0_224_int8.json'), quantized: true },
+    { label: 'mobilenet_v1_0.25_96.json', path: join(examples, 'mobilenet_v1_0.25_96.json'), quantized: false },
+  ];
+  if (existsSync(shared)) models.push({ label: 'mobilenet_v1_0.25_128_quant.tflite', path: shared, quantized: true });
+  const only = process.env.BENCH_MODELS?.split(',');
+  const rows: Row[] = [];
+  for (const m of models) {
+    if (only && !only.some((o) => m.label.includes(o))) continue;
+    for (const t of m.quantized ? ['rpi4', 'rpi5', 'rpi-armv7'] : ['rpi4', 'rpi5']) {
+      const simd = count(m.path, t, 'simd');
+      const generic = count(m.path, t, 'generic');
+      const row = { model: m.label, target: t, macs: simd.macs, simd: simd.instructions, generic: generic.instructions };
+      rows.push(row);
+      console.error(`${row.model} ${t}: simd ${M(row.simd)}, generic ${M(row.generic)}`);
+    }
+  }
+  const lines = [
+    '| model | target | MACs | NEON insns | per MAC | generic insns | per MAC | generic/NEON | ncnn | ONNX Runtime | goal |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const peer = PEERS[r.model];
+    lines.push(
+      `| ${r.model} | ${r.target} | ${M(r.macs)} | ${M(r.simd)} | ${(r.simd / r.macs).toFixed(3)} | ${M(r.generic)} | ${(r.generic / r.macs).toFixed(3)} | ` +
+        `${(r.generic / r.simd).toFixed(1)}x | ${peer ? M(peer.ncnn) : '-'} | ${peer ? M(peer.onnxruntime) : '-'} | ${peer?.goal ?? '-'} |`,
+    );
+  }
+  lines.push('', PEER_SOURCE);
+  console.log(lines.join('\n'));
+}
+
+main();

@@ -1,0 +1,101 @@
+/**
+ * The NEON kernels (src/codegen/isa/neon.ts) on rpi4, rpi5 and rpi-armv7
+ * under QEMU user mode, through the shared kernel tester: random separable
+ * stacks (seeded), every layer against the reference (int8/uint8 bit for
+ * bit, float32 within tolerance), and NEON kernels actually chosen.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { missingLinuxTools } from '../../src/cross/linux.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Graph } from '../../src/model/ir.js';
+import { loadModel } from '../../src/pipeline.js';
+import { targetByName, type Target } from '../../src/targets/index.js';
+import { tinyMobilenet, writeModel } from '../tflite/models.js';
+import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/kernelTester.js';
+
+const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
+const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
+const skip = missing.length > 0 && process.env.CI !== 'true';
+if (skip) console.warn(`skipping cross/neon tests: missing ${missing.join(', ')} (see scripts/ensure-tools.sh)`);
+
+const STACKS = 6;
+
+/** Seeded random stacks that load (impossible shapes are skipped by design). */
+function randomGraphs(dtype: 'float32' | 'int8', seed: number): { graph: Graph; layers: Layer[] }[] {
+  const samples = fc.sample(fc.tuple(inputArb, stackArb, fc.integer({ min: 1, max: 1000 })), { seed, numRuns: STACKS * 3 });
+  const out: { graph: Graph; layers: Layer[] }[] = [];
+  for (const [input, layers, wseed] of samples) {
+    if (out.length === STACKS) break;
+    const graph = tryLoad(description(input, layers, dtype, wseed));
+    if (graph) out.push({ graph, layers });
+  }
+  return out;
+}
+
+/** A MobileNet-shaped stack whose every layer has a NEON kernel (all channel tails and both strides). */
+const COVERAGE: { input: object; layers: Layer[] } = {
+  input: { height: 11, width: 10, channels: 3 },
+  layers: [
+    { op: 'conv', filters: 20, kernel: 3, stride: 2, padding: 'same', activation: 'relu6' },
+    { op: 'depthwise', kernel: 3, stride: 1, padding: 'same', activation: 'relu6' },
+    { op: 'pointwise', filters: 35, activation: 'relu6' },
+    { op: 'depthwise', kernel: 3, stride: 2, padding: 'same', activation: 'relu' },
+    { op: 'pointwise', filters: 16, activation: 'none' },
+    { op: 'avgpool', size: 'global' },
+    { op: 'fc', units: 11 },
+  ],
+};
+
+describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON kernels', (_name, target) => {
+  it.each(['float32', 'int8'] as const)('%s: random stacks agree with the reference layer by layer', async (dtype) => {
+    const seed = dtype === 'float32' ? 20261 : 20262;
+    const graphs = randomGraphs(dtype, seed);
+    expect(graphs.length).toBeGreaterThanOrEqual(STACKS - 2);
+    let neonLayers = 0;
+    for (const { graph, layers } of graphs) {
+      const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd');
+      expect(divergences, JSON.stringify(layers)).toEqual([]);
+      neonLayers += project.layers.filter((l) => l.kernel.includes('_neon')).length;
+    }
+    expect(neonLayers).toBeGreaterThan(graphs.length);
+  });
+
+  it.each(['float32', 'int8'] as const)('%s: every layer of a MobileNet-shaped stack runs a NEON kernel', async (dtype) => {
+    const graph = tryLoad(description(COVERAGE.input, COVERAGE.layers, dtype, 5))!;
+    const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+    expect(divergences).toEqual([]);
+    const kernels = project.layers.map((l) => l.kernel);
+    expect(kernels.filter((k) => !k.includes('_neon'))).toEqual([]);
+    if (dtype === 'int8') {
+      const pw = kernels.filter((k) => k.startsWith('mobilec_pw_'));
+      expect(pw.every((k) => k.includes(target.simd === 'neon-dotprod' ? '_sdot_' : '_s8_'))).toBe(true);
+    }
+  });
+});
+
+/** Legacy uint8 (per-tensor weights with zero points) from the TFLite builder, and the shared uint8 classifier. */
+describe.skipIf(skip)('uint8 NEON kernels', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8-'));
+  const tiny = [1, 2].map((seed) =>
+    loadModel(writeModel(dir, `u8_${seed}.tflite`, tinyMobilenet({ dtype: 'uint8', channels: 3, size: 16, first: 'conv', head: seed === 1 ? 'fc' : 'conv', softmax: true, classes: 10, seed }))),
+  );
+  rmSync(dir, { recursive: true, force: true });
+
+  it.each(TARGETS.map((t) => [t.name, t] as const))('%s: builder models agree bit for bit', async (_name, target) => {
+    for (const graph of tiny) {
+      const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+      expect(divergences).toEqual([]);
+      expect(project.layers.filter((l) => l.kernel.includes('_neon')).length).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  const shared = join(__dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
+  it.skipIf(!existsSync(shared))('rpi4: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async () => {
+    const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName('rpi4'), 'simd');
+    expect(divergences).toEqual([]);
+    expect(project.layers.filter((l) => l.kernel.includes('_neon')).length).toBeGreaterThanOrEqual(27);
+  });
+});
