@@ -2,6 +2,7 @@
  * The reference interpreter: runs a Graph op by op with the kernels in
  * ./kernels, the source of truth the generated C is compared against.
  */
+import { allocate } from '../util/tensors.js';
 import {
   dtypeRange,
   elementCount,
@@ -44,18 +45,8 @@ export function dtypeOfData(d: TensorData): DType {
 }
 
 /** A zeroed typed array for a tensor. */
-export function allocate(t: Tensor): TensorData {
-  const n = elementCount(t.shape);
-  switch (t.dtype) {
-    case 'float32':
-      return new Float32Array(n);
-    case 'int8':
-      return new Int8Array(n);
-    case 'uint8':
-      return new Uint8Array(n);
-    case 'int32':
-      return new Int32Array(n);
-  }
+export function allocateFor(t: Tensor): TensorData {
+  return allocate(t.dtype, elementCount(t.shape));
 }
 
 export function runGraph(graph: Graph, inputs: readonly TensorData[]): RunResult {
@@ -166,7 +157,7 @@ function runOp(graph: Graph, op: Op, read: (id: number | undefined, op: Op) => T
   if (quantized && yT.dtype !== xT.dtype && !convertsDType) {
     throw badInput(`op ${op.name} (${op.kind}): mixed ${xT.dtype} input and ${yT.dtype} output is not supported`);
   }
-  const out = allocate(yT);
+  const out = allocateFor(yT);
   const optional = (i: number): TensorData | undefined =>
     op.inputs[i] === undefined || op.inputs[i]! < 0 ? undefined : read(op.inputs[i], op);
 

@@ -13,7 +13,7 @@ import { MobilecError } from '../../src/model/errors.js';
 import { elementCount, type Graph } from '../../src/model/ir.js';
 import { graphMacs } from '../../src/model/cost.js';
 import { loadModel } from '../../src/pipeline.js';
-import { allocate, runGraph } from '../../src/reference/interpreter.js';
+import { allocateFor, runGraph } from '../../src/reference/interpreter.js';
 import { Prng } from '../../src/util/prng.js';
 import { MOBILENET_QUANT, PERSON_DETECT, skipShared } from '../helpers/shared.js';
 
@@ -45,7 +45,7 @@ function check(bytes: Uint8Array, label: string, file: string, maxWork: number, 
       tally.skippedRun++;
       return;
     }
-    runGraph(g, g.inputs.map((id) => allocate(g.tensors[id]!)));
+    runGraph(g, g.inputs.map((id) => allocateFor(g.tensors[id]!)));
     tally.ran++;
   } catch (e) {
     if (!(e instanceof MobilecError) || e.kind !== 'bad-input' || e.message.includes('\n')) {
