@@ -156,6 +156,8 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * ic * oc,
+    // Each pixel pair is read whole (widened) before any of its outputs is written.
+    streaming: { pixelBlock: 2 },
   };
 }
 
@@ -236,6 +238,8 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * oc * ntaps,
+    // One chunk: input rows are read (into the ring) before the output rows that need them, never after.
+    ...(ch === oc4 ? { streaming: { pixelBlock: 1 } } : {}),
   };
 }
 

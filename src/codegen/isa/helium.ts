@@ -76,7 +76,7 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
   const t = unsigned ? 'uint8_t' : 'int8_t';
   const vs = unsigned ? 'u8' : 's8';
   const hasTail = ic % 16 !== 0;
-  const xload = hasTail ? `vldrbq_z_${vs}(xp + k, vctp8q((uint32_t)(${ic} - k)))` : `vldrbq_${vs}(xp + k)`;
+  const load = (ptr: string): string => (hasTail ? `vldrbq_z_${vs}(${ptr} + k, vctp8q((uint32_t)(${ic} - k)))` : `vldrbq_${vs}(${ptr} + k)`);
   const kernel = `mobilec_conv_1x1s1_${suffix(q)}_${g.inH}x${g.inW}x${ic}_${oc}`;
   const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rq.syms, ...tail(q), ctx.arena(q.y.id, true)];
   return {
@@ -84,11 +84,13 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
     kernel,
     params: {
       helpers: helpers(), fn: kernel, t, dtype: q.dtype, unsigned, vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs,
-      acct: unsigned ? 'uint32_t' : 'int32_t', xload, tail: hasTail, left: rq.left,
+      acct: unsigned ? 'uint32_t' : 'int32_t', xloada: load('xa'), xloadb: load('xb'), tail: hasTail, left: rq.left,
       npix, ic, oc, ic16, oc4, wzp: q.wZp, yzp: q.yZp,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * ic * oc,
+    // A pixel pair's input is read only while its own outputs are written.
+    streaming: { pixelBlock: 2 },
   };
 }
 
@@ -131,6 +133,7 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
       params: { ...common, fn: kernel, oc, oc4, left: rq.left, taps: taps(g, oc4) },
       call: `${kernel}(${args([ctx.table('mve_w', w16), ctx.table('mve_b', bias), ...rq.syms]).join(', ')});`,
       macs,
+      streaming: { pixelBlock: 1 },
     };
   }
   const c8 = Math.ceil(oc / 8) * 8;
@@ -149,17 +152,18 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   });
   const rq = requantTables(q, ctx, order, oc);
   const hasTail = oc % 8 !== 0;
-  const load = (ptr: string): string =>
-    q.dtype === 'int8'
-      ? hasTail ? `vldrbq_z_s16(${ptr}, pc)` : `vldrbq_s16(${ptr})`
-      : hasTail ? `vreinterpretq_s16_u16(vldrbq_z_u16(${ptr}, pc))` : `vreinterpretq_s16_u16(vldrbq_u16(${ptr}))`;
+  const vs = q.dtype === 'int8' ? 's8' : 'u8';
+  const load = (ptr: string): string => (q.dtype === 'int8' ? `vldrbq_s16(${ptr})` : `vreinterpretq_s16_u16(vldrbq_u16(${ptr}))`);
+  const pw = (g.outW - 1) * g.strideW + kw;
   const kernel = name;
   return {
     family: 'dwconv_mve',
     kernel,
-    params: { ...common, fn: kernel, c: oc, c8, tail: hasTail, left: rq.left, taps: taps(g, c8).map((tp) => ({ ...tp, xload: load(`t${tp.i} + c`) })) },
+    params: { ...common, fn: kernel, c: oc, c8, tail: hasTail, left: rq.left, vs, pw, rowBytes: pw * oc + 16,
+      taps: taps(g, c8).map((tp) => ({ ...tp, xload: load(`r${tp.ky} + ox * ${g.strideW * oc} + ${tp.kx * oc} + c`) })) },
     call: `${kernel}(${args([ctx.table('mve_w', w16), ctx.table('mve_b', bias), ...rq.syms]).join(', ')});`,
     macs,
+    streaming: { pixelBlock: 1 },
   };
 }
 
