@@ -8,8 +8,7 @@
  * plugin records one start→stop window per input, so every input gets its
  * own exact instruction count.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { GeneratedProject } from '../codegen/index.js';
@@ -17,12 +16,13 @@ import { render } from '../codegen/templates.js';
 import { badInput, environmentError } from '../model/errors.js';
 import type { Target } from '../targets/index.js';
 import { execTool } from '../util/exec.js';
-import { cacheDir } from '../util/paths.js';
+import { cachedBuild, contentKey } from '../util/buildCache.js';
+import { parseLayers, symbolAddress, textBytes, worstStack } from './elf.js';
 import { ensureInsnCountPlugin, parseInsnCounts } from './plugin.js';
 import type { CrossBuildInfo, CrossRunner, CrossRunOptions, CrossRunResult } from './types.js';
 
 /** Bumped whenever the build recipe changes, to invalidate old caches. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 /** Emulated runs of large models at -O3 take a while; a hang must still end. */
 const RUN_TIMEOUT_MS = 20 * 60_000;
 
@@ -77,44 +77,6 @@ function binutil(target: Target, tool: string): string {
   return target.cc.replace(/gcc$/, tool);
 }
 
-/** Sum of the sizes of text symbols (functions) in an object file. */
-function textBytes(target: Target, object: string, cwd: string): number {
-  const { stdout } = execTool(binutil(target, 'nm'), ['--size-sort', '-S', object], { cwd, what: `measuring code size of ${object}` });
-  let total = 0;
-  for (const line of stdout.split('\n')) {
-    const m = /^[0-9a-f]+ ([0-9a-f]+) [tT] /.exec(line);
-    if (m) total += parseInt(m[1]!, 16);
-  }
-  return total;
-}
-
-/**
- * Worst-case stack of invoke from gcc's -fstack-usage: invoke's own frame
- * plus the largest frame of any other function in the model's object. The
- * generated code calls kernels only from invoke, one level deep and never
- * recursively, so this bounds the real depth (libm calls from a float
- * softmax are not in the object and not counted).
- */
-function stackUsage(suText: string, invoke: string): number {
-  let own = 0;
-  let deepest = 0;
-  for (const line of suText.split('\n')) {
-    const [where, bytes] = line.split('\t');
-    if (!where || !bytes) continue;
-    const fn = where.slice(where.lastIndexOf(':') + 1);
-    if (fn === invoke) own = Number(bytes);
-    else deepest = Math.max(deepest, Number(bytes));
-  }
-  return own + deepest;
-}
-
-function symbolAddress(nmOutput: string, symbol: string): number {
-  const m = new RegExp(`^([0-9a-f]+) T ${symbol}$`, 'm').exec(nmOutput);
-  if (!m) throw environmentError(`harness: symbol ${symbol} not found in the linked executable`);
-  // Thumb function symbols carry bit 0; the instruction itself is at the even address.
-  return parseInt(m[1]!, 16) & ~1;
-}
-
 /** Compiles and links the harness for one (project, target, layers), or reuses the cached one. */
 function buildLinux(project: GeneratedProject, target: Target, layers: boolean): LinuxBuild {
   requireTools(target);
@@ -130,68 +92,31 @@ function buildLinux(project: GeneratedProject, target: Target, layers: boolean):
   const cc = target.cc;
   const cflags = [...target.cflags, '-std=c99', '-Wall', '-Wextra', '-I', '.'];
   const hooks = layers ? ['-DMOBILEC_LAYER_HOOKS'] : [];
-  const hash = createHash('sha256').update(JSON.stringify({ RECIPE_VERSION, cc, cflags, layers }));
-  for (const f of [...sources.keys()].sort()) hash.update(`\0${f}\0`).update(sources.get(f)!);
-  const key = hash.digest('hex').slice(0, 24);
-  const root = join(cacheDir(), 'cross-linux');
-  const dir = join(root, `${name}-${target.name}-${layers ? 'layers' : 'plain'}-${key}`);
-  const infoPath = join(dir, 'build.json');
-  const load = (): LinuxBuild => ({ ...(JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<LinuxBuild, 'exe'>), exe: join(dir, 'harness') });
-  if (existsSync(infoPath)) return load();
-
-  // Build privately, then rename into place (see src/verify/build.ts).
-  mkdirSync(root, { recursive: true });
-  const tmp = join(root, `.tmp-${name}-${key}-${process.pid}-${Date.now()}`);
-  mkdirSync(tmp, { recursive: true });
-  try {
+  const key = contentKey({ RECIPE_VERSION, cc, cflags, layers }, sources);
+  const { dir } = cachedBuild('cross-linux', `${name}-${target.name}-${layers ? 'layers' : 'plain'}`, key, 'build.json', (tmp) => {
     for (const [f, content] of sources) writeFileSync(join(tmp, f), content);
     const compile = (args: string[], what: string) => execTool(cc, [...cflags, ...args], { cwd: tmp, what: `${what} for ${target.name}` });
     // The size and stack figures always come from the object without hooks:
     // what ships, whether or not this executable carries the layer hooks.
-    // gcc 12 names the .su after the object (-o), so the object is model.o → model.su.
-    compile(['-fstack-usage', '-c', `${name}.c`, '-o', 'model.o'], `compiling model ${name}`);
+    // gcc 12 names the call-graph file after the object (-o model.o → model.ci).
+    compile(['-fcallgraph-info=su', '-c', `${name}.c`, '-o', 'model.o'], `compiling model ${name}`);
     if (layers) compile([...hooks, '-c', `${name}.c`, '-o', 'model_hooks.o'], `compiling model ${name} with layer hooks`);
     compile(['-c', `${name}_weights.S`, '-o', 'weights.o'], `assembling weights of ${name}`);
     compile([...hooks, '-c', 'harness.c', '-o', 'harness.o'], 'compiling the harness');
     // Static and not PIE: QEMU user mode then loads it at the link address,
     // so the marker addresses from nm are the ones the plugin sees.
     compile(['-static', '-no-pie', 'harness.o', layers ? 'model_hooks.o' : 'model.o', 'weights.o', '-lm', '-o', 'harness'], `linking ${name}`);
-
-    const nm = execTool(binutil(target, 'nm'), ['harness'], { cwd: tmp, what: 'reading harness symbols' }).stdout;
+    const nm = (args: string[]) => execTool(binutil(target, 'nm'), args, { cwd: tmp, what: 'reading harness symbols' }).stdout;
+    const symbols = nm(['harness']);
     const info: Omit<LinuxBuild, 'exe'> = {
-      start: symbolAddress(nm, 'mobilec_bench_start'),
-      stop: symbolAddress(nm, 'mobilec_bench_stop'),
-      codeBytes: textBytes(target, 'model.o', tmp),
-      stackBytes: stackUsage(readFileSync(join(tmp, 'model.su'), 'utf8'), `mobilec_${name}_invoke`),
+      start: symbolAddress(symbols, 'mobilec_bench_start'),
+      stop: symbolAddress(symbols, 'mobilec_bench_stop'),
+      codeBytes: textBytes(nm(['--size-sort', '-S', 'model.o'])),
+      stackBytes: worstStack(readFileSync(join(tmp, 'model.ci'), 'utf8'), `mobilec_${name}_invoke`),
     };
     writeFileSync(join(tmp, 'build.json'), JSON.stringify(info));
-    try {
-      renameSync(tmp, dir);
-    } catch {
-      // Another process finished the same build first: use theirs.
-      if (!existsSync(infoPath)) throw environmentError(`cannot move ${tmp} to ${dir}`);
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return load();
-}
-
-/** Splits a layers file (records of u32 index, u32 bytes, data) into per-layer outputs. */
-function parseLayers(buf: Buffer, layerCount: number): Uint8Array[] {
-  const out: Uint8Array[] = new Array<Uint8Array>(layerCount);
-  let p = 0;
-  while (p + 8 <= buf.length) {
-    const index = buf.readUInt32LE(p);
-    const bytes = buf.readUInt32LE(p + 4);
-    if (p + 8 + bytes > buf.length || index >= layerCount) throw environmentError('harness: truncated or malformed layers file');
-    out[index] = new Uint8Array(buf.subarray(p + 8, p + 8 + bytes));
-    p += 8 + bytes;
-  }
-  if (p !== buf.length || out.some((l) => l === undefined) || out.length !== layerCount) {
-    throw environmentError(`harness: layers file does not hold all ${layerCount} layers`);
-  }
-  return out;
+  });
+  return { ...(JSON.parse(readFileSync(join(dir, 'build.json'), 'utf8')) as Omit<LinuxBuild, 'exe'>), exe: join(dir, 'harness') };
 }
 
 /** One emulator session over all inputs; counts per input when `count`. */

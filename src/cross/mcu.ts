@@ -5,8 +5,7 @@
  * through ARM semihosting, so a run of N inputs is one build and one boot.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GeneratedProject } from '../codegen/index.js';
@@ -14,7 +13,11 @@ import { render } from '../codegen/templates.js';
 import { badInput, environmentError, internalError, MobilecError } from '../model/errors.js';
 import type { Target } from '../targets/index.js';
 import { execTool } from '../util/exec.js';
-import { cacheDir, PACKAGE_ROOT } from '../util/paths.js';
+import { PACKAGE_ROOT } from '../util/paths.js';
+import { cachedBuild, contentKey } from '../util/buildCache.js';
+import { parseLayers, symbolAddress, textBytes, worstStack } from './elf.js';
+
+export { worstStack } from './elf.js';
 import { ensureInsnCountPlugin, parseInsnCounts } from './plugin.js';
 import type { CrossBuildInfo, CrossRunner, CrossRunResult } from './types.js';
 
@@ -76,56 +79,6 @@ export interface McuImage extends CrossBuildInfo {
   readonly benchStop: number;
 }
 
-/** Sums the sizes of the functions (T/t symbols) `nm -S` lists. */
-function textBytes(nmOutput: string): number {
-  let sum = 0;
-  for (const line of nmOutput.split('\n')) {
-    const m = /^[0-9a-f]+ ([0-9a-f]+) [Tt] /.exec(line);
-    if (m) sum += parseInt(m[1]!, 16);
-  }
-  return sum;
-}
-
-/**
- * Worst-case stack of `entry`: the deepest path through the object's call
- * graph (gcc -fcallgraph-info=su, the same frame sizes as -fstack-usage),
- * summing each function's frame. Calls out of the object (libm's expf, the
- * layer hook, memcpy) are not counted; a dynamic frame makes the figure null.
- */
-export function worstStack(ci: string, entry: string): number | null {
-  const frames = new Map<string, number>();
-  const calls = new Map<string, string[]>();
-  for (const m of ci.matchAll(/node: \{ title: "([^"]+)" label: "[^"]*?\\n[^"]*?\\n(\d+) bytes \((\w+)/g)) {
-    frames.set(m[1]!, m[3] === 'static' ? Number(m[2]) : NaN);
-  }
-  for (const m of ci.matchAll(/edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"/g)) {
-    const list = calls.get(m[1]!) ?? [];
-    list.push(m[2]!);
-    calls.set(m[1]!, list);
-  }
-  const memo = new Map<string, number>();
-  const depth = (fn: string, seen: Set<string>): number => {
-    const known = memo.get(fn);
-    if (known !== undefined) return known;
-    if (seen.has(fn)) return NaN; // recursion: generated code has none, so no bound is claimed
-    const own = frames.get(fn) ?? 0;
-    let deepest = 0;
-    for (const callee of calls.get(fn) ?? []) deepest = Math.max(deepest, depth(callee, new Set([...seen, fn])));
-    const d = own + deepest;
-    memo.set(fn, d);
-    return d;
-  };
-  if (!frames.has(entry)) return null;
-  const d = depth(entry, new Set());
-  return Number.isFinite(d) ? d : null;
-}
-
-function symbolAddress(nmOutput: string, symbol: string): number {
-  const m = new RegExp(`^([0-9a-f]+) [Tt] ${symbol}$`, 'm').exec(nmOutput);
-  if (!m) throw internalError(`firmware image has no symbol ${symbol}`);
-  return parseInt(m[1]!, 16) & ~1; // Thumb symbols carry bit 0
-}
-
 /** Builds (or reuses, by content hash) the firmware image of a project for an MCU target. */
 export function buildMcuImage(project: GeneratedProject, target: Target, opts: { layers: boolean }): McuImage {
   const emu = systemEmulator(target);
@@ -142,29 +95,12 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
 
   const cflags = [...target.cflags, ...COMPILE_FLAGS, '-I', '.', ...(opts.layers ? ['-DMOBILEC_LAYER_HOOKS'] : [])];
   const ldflags = ['-nostartfiles', '--specs=nano.specs', '-T', boardScript, '-Wl,--gc-sections', '-Wl,-Map=fw.map'];
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify({ RECIPE_VERSION, cc: target.cc, cflags, ldflags }));
-  for (const f of [...files.keys()].sort()) {
-    hash.update(`\0${f}\0`);
-    hash.update(files.get(f)!);
-  }
-  const key = hash.digest('hex').slice(0, 24);
-  const root = join(cacheDir(), 'mcu');
-  const dir = join(root, `${name}-${target.name}-${key}`);
-  const infoPath = join(dir, 'image.json');
-  const image = (info: Omit<McuImage, 'dir' | 'elf'>): McuImage => ({ dir, elf: join(dir, 'fw.elf'), ...info });
-  if (existsSync(infoPath)) return image(JSON.parse(readFileSync(infoPath, 'utf8')) as Omit<McuImage, 'dir' | 'elf'>);
-
+  const key = contentKey({ RECIPE_VERSION, cc: target.cc, cflags, ldflags }, files);
   checkMcuTools(target);
-  // Build in a private directory and rename it into place, so concurrent
-  // builders of the same image never see each other's half-written files.
-  mkdirSync(root, { recursive: true });
-  const tmp = mkdtempSync(join(root, `.tmp-${name}-${key}-`));
-  try {
+  const { dir } = cachedBuild('mcu', `${name}-${target.name}`, key, 'image.json', (tmp) => {
     for (const [f, content] of files) writeFileSync(join(tmp, f), content);
     const sources = [...files.keys()].filter((f) => f.endsWith('.c') || f.endsWith('.S')).sort();
-    const what = `compiling model ${name} for ${target.name}`;
-    execTool(target.cc, [...cflags, '-c', ...sources], { cwd: tmp, what });
+    execTool(target.cc, [...cflags, '-c', ...sources], { cwd: tmp, what: `compiling model ${name} for ${target.name}` });
     const objects = sources.map((f) => f.replace(/\.[cS]$/, '.o'));
     try {
       execTool(target.cc, [...target.cflags, ...ldflags, ...objects, '-lm', '-o', 'fw.elf'], { cwd: tmp, what: `linking model ${name} for ${target.name}` });
@@ -183,33 +119,8 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
       benchStop: symbolAddress(elfSymbols, 'mobilec_bench_stop'),
     };
     writeFileSync(join(tmp, 'image.json'), JSON.stringify(info, null, 2));
-    try {
-      renameSync(tmp, dir);
-    } catch {
-      // Another process finished the same build first: use theirs.
-      if (!existsSync(infoPath)) throw environmentError(`cannot move ${tmp} to ${dir}`);
-    }
-    return image(info);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-/** Parses layers<i>.bin: records of uint32 layer index, uint32 byte count, the bytes. */
-function parseLayers(buf: Buffer, layerCount: number): Uint8Array[] {
-  const layers: Uint8Array[] = [];
-  let at = 0;
-  while (at + 8 <= buf.length) {
-    const index = buf.readUInt32LE(at);
-    const bytes = buf.readUInt32LE(at + 4);
-    if (at + 8 + bytes > buf.length || index >= layerCount) break;
-    layers[index] = new Uint8Array(buf.subarray(at + 8, at + 8 + bytes));
-    at += 8 + bytes;
-  }
-  if (at !== buf.length || layers.length !== layerCount || layers.some((l) => l === undefined)) {
-    throw environmentError(`the firmware's layer dump is incomplete (${layers.length} of ${layerCount} layers)`);
-  }
-  return layers;
+  });
+  return { dir, elf: join(dir, 'fw.elf'), ...(JSON.parse(readFileSync(join(dir, 'image.json'), 'utf8')) as Omit<McuImage, 'dir' | 'elf'>) };
 }
 
 /**

@@ -3,11 +3,10 @@
  * exporting `mobilec_abi`) and its typed binding, cached by content hash so
  * an unchanged model is never rebuilt.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execTool } from '../util/exec.js';
-import { cacheDir } from '../util/paths.js';
+import { buildDir, cachedBuild, contentKey } from '../util/buildCache.js';
 import { ADDON_PATH, ensureAddonBuilt } from './native.js';
 import { generateBinding, type ModelSignature } from './binding.js';
 
@@ -45,47 +44,24 @@ export function buildVerificationLibrary(
   const flags = ['-std=c99', opts.optimize, '-fPIC', '-shared', '-Wall', '-Wextra', '-I', '.'];
   if (opts.layerHooks) flags.push('-DMOBILEC_LAYER_HOOKS');
   if (opts.poison) flags.push('-DMOBILEC_POISON_DEAD');
-  const hash = createHash('sha256');
   // The binding embeds the addon path, so a checkout elsewhere gets its own build.
-  hash.update(JSON.stringify({ RECIPE_VERSION, cc, flags, sig, addon: ADDON_PATH }));
-  for (const name of [...files.keys()].sort()) {
-    hash.update(`\0${name}\0`);
-    hash.update(files.get(name)!);
-  }
-  const key = hash.digest('hex').slice(0, 24);
-  const root = join(cacheDir(), 'lib');
-  const dir = join(root, `${sig.name}-${key}`);
-  const libraryPath = join(dir, `lib${sig.name}.so`);
-  const bindingPath = join(dir, `${sig.name}.js`);
+  const key = contentKey({ RECIPE_VERSION, cc, flags, sig, addon: ADDON_PATH }, files);
   ensureAddonBuilt();
-  if (existsSync(bindingPath)) return { dir, libraryPath, bindingPath, fresh: false };
-
-  // Build in a private directory and rename it into place: concurrent
-  // builders of the same model cannot see each other's half-written files.
-  mkdirSync(root, { recursive: true });
-  const tmp = join(root, `.tmp-${sig.name}-${key}-${process.pid}-${Date.now()}`);
-  mkdirSync(tmp, { recursive: true });
-  try {
+  const libraryPath = join(buildDir('lib', sig.name, key), `lib${sig.name}.so`);
+  const { dir, fresh } = cachedBuild('lib', sig.name, key, `${sig.name}.js`, (tmp) => {
     for (const [name, content] of files) writeFileSync(join(tmp, name), content);
     const sources = [...files.keys()].filter((f) => f.endsWith('.c') || f.endsWith('.S')).sort();
     execTool(cc, [...flags, ...sources, '-o', `lib${sig.name}.so`], {
       cwd: tmp,
       what: `compiling model ${sig.name} for verification`,
     });
+    // The binding points at the library's final place, after the rename.
     const binding = generateBinding(sig, ADDON_PATH, libraryPath);
     writeFileSync(join(tmp, `${sig.name}.ts`), binding.ts);
     writeFileSync(join(tmp, `${sig.name}.d.ts`), binding.dts);
-    writeFileSync(join(tmp, `${sig.name}.js`), binding.js);
     // The binding is an ES module; the cache directory is not inside a package.
     writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
-    try {
-      renameSync(tmp, dir);
-    } catch {
-      // Another process finished the same build first: use theirs.
-      if (!existsSync(bindingPath)) throw new Error(`cannot move ${tmp} to ${dir}`);
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return { dir, libraryPath, bindingPath, fresh: true };
+    writeFileSync(join(tmp, `${sig.name}.js`), binding.js);
+  });
+  return { dir, libraryPath, bindingPath: join(dir, `${sig.name}.js`), fresh };
 }
