@@ -158,6 +158,10 @@ function runSession(
 }
 
 export const linuxRunner: CrossRunner = {
+  measure(project, target) {
+    const { codeBytes, stackBytes } = buildLinux(project, target, false);
+    return { codeBytes, stackBytes };
+  },
   run(project: GeneratedProject, target: Target, inputs: readonly Uint8Array[], opts: CrossRunOptions) {
     // Both builds measure codeBytes / stackBytes on the model object without hooks.
     let info: CrossBuildInfo;

@@ -179,6 +179,10 @@ function runImage(
 }
 
 export const mcuRunner: CrossRunner = {
+  measure(project, target) {
+    const { codeBytes, stackBytes } = buildMcuImage(project, target, { layers: false });
+    return { codeBytes, stackBytes };
+  },
   run(project, target, inputs, opts) {
     // Code and stack are those of the image without hooks (what a product
     // ships), and so are the counts: the hooks' file writes would otherwise

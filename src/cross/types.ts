@@ -30,6 +30,8 @@ export interface CrossBuildInfo {
 }
 
 export interface CrossRunner {
+  /** Builds (cached) without running: the code and stack figures of what ships. */
+  measure(project: GeneratedProject, target: Target): CrossBuildInfo;
   /** Builds (cached by content hash) and runs each input once. */
   run(project: GeneratedProject, target: Target, inputs: readonly Uint8Array[], opts: CrossRunOptions): {
     readonly results: CrossRunResult[];

@@ -31,12 +31,26 @@ export interface InspectBlock {
   readonly ratio: number;
 }
 
+/** What the model costs on the target: RAM = arena + stack, flash = weights + code. */
+export interface InspectMemory {
+  readonly arenaBytes: number;
+  /** Worst-case stack of invoke (gcc call graph), null where not measured (host). */
+  readonly stackBytes: number | null;
+  readonly ramBytes: number | null;
+  /** Constant data: weights, biases, requantization tables. */
+  readonly weightBytes: number;
+  /** Generated code in the linked image (no weights, no libc), null where not measured (host). */
+  readonly codeBytes: number | null;
+  readonly flashBytes: number | null;
+}
+
 export interface InspectReport {
   readonly model: string;
   readonly target: string;
   readonly layers: InspectLayer[];
   readonly totals: { macs: number; paramBytes: number; arenaBytes: number };
   readonly blocks: InspectBlock[];
+  readonly memory: InspectMemory;
 }
 
 function kernelOf(graph: Graph, op: Op): [number, number] | null {
@@ -88,7 +102,12 @@ function separableBlocks(graph: Graph): InspectBlock[] {
   return blocks;
 }
 
-export function inspectGraph(graph: Graph, plan: ArenaPlan, target: string): InspectReport {
+export function inspectGraph(
+  graph: Graph,
+  plan: ArenaPlan,
+  target: string,
+  build: { weightBytes: number; codeBytes: number | null; stackBytes: number | null },
+): InspectReport {
   const layers: InspectLayer[] = graph.ops.map((op, index) => {
     const x = graph.tensors[op.inputs[0]!]!;
     const y = graph.tensors[op.outputs[0]!]!;
@@ -114,7 +133,15 @@ export function inspectGraph(graph: Graph, plan: ArenaPlan, target: string): Ins
     paramBytes: layers.reduce((s, l) => s + l.paramBytes, 0),
     arenaBytes: plan.bytes,
   };
-  return { model: graph.name, target, layers, totals, blocks: separableBlocks(graph) };
+  const memory: InspectMemory = {
+    arenaBytes: plan.bytes,
+    stackBytes: build.stackBytes,
+    ramBytes: build.stackBytes === null ? null : plan.bytes + build.stackBytes,
+    weightBytes: build.weightBytes,
+    codeBytes: build.codeBytes,
+    flashBytes: build.codeBytes === null ? null : build.weightBytes + build.codeBytes,
+  };
+  return { model: graph.name, target, layers, totals, blocks: separableBlocks(graph), memory };
 }
 
 const fmtShape = (s: readonly number[]) => s.join('x');
@@ -139,6 +166,13 @@ export function formatInspect(r: InspectReport): string {
   const lines = [`model ${r.model}  target ${r.target}`, ...table(head, rows)];
   lines.push(
     `totals: ${fmtInt(r.totals.macs)} MACs, ${fmtInt(r.totals.paramBytes)} parameter bytes, arena ${fmtInt(r.totals.arenaBytes)} bytes`,
+  );
+  const m = r.memory;
+  lines.push(
+    m.ramBytes === null
+      ? `RAM: arena ${fmtInt(m.arenaBytes)} bytes; flash: weights ${fmtInt(m.weightBytes)} bytes (code and stack are measured on the cross targets)`
+      : `RAM: ${fmtInt(m.ramBytes)} bytes (arena ${fmtInt(m.arenaBytes)} + stack ${fmtInt(m.stackBytes!)}); ` +
+          `flash: ${fmtInt(m.flashBytes!)} bytes (weights ${fmtInt(m.weightBytes)} + code ${fmtInt(m.codeBytes!)})`,
   );
   if (r.blocks.length > 0) {
     lines.push('', 'depthwise-separable blocks (standard conv K·K·M·N·F·F vs depthwise K·K·M·F·F + pointwise M·N·F·F):');
