@@ -67,8 +67,9 @@ describe.skipIf(skipTools || skipShared)('shared models on the Cortex-M targets 
     expect([...run(PERSON_DETECT, target, input('person_detect.no_person.input.bin'))]).toEqual([57, -57]);
   }, 120_000);
 
-  it('mobilenet_v1_0.25_128_quant bird on cortex-m55 equals the expected output', () => {
-    const out = run(MOBILENET_QUANT, targetByName('cortex-m55'), input('mobilenet_v1_0.25_128_quant.bird.input.bin'));
+  // uint8 (legacy per-tensor weights with zero points) through the SIMD kernels of both extensions.
+  it.each(['cortex-m55', 'cortex-m4'])('mobilenet_v1_0.25_128_quant bird on %s equals the expected output', (name) => {
+    const out = run(MOBILENET_QUANT, targetByName(name), input('mobilenet_v1_0.25_128_quant.bird.input.bin'));
     expect(Buffer.from(out.buffer, out.byteOffset, out.length).equals(input('mobilenet_v1_0.25_128_quant.bird.output.bin'))).toBe(true);
   }, 120_000);
 });

@@ -140,19 +140,18 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
   const bSym = ctx.table('dsp_b', bias);
   const rqSym = ctx.table('dsp_rq', rq);
   const kernel = `mobilec_conv_1x1s1_${suffix(q)}_${g.inH}x${g.inW}x${ic}_${oc}`;
-  const ext = (w: string): [string, string] =>
-    q.dtype === 'int8'
-      ? [`__sxtb16(${w})`, `mobilec_dsp_sxtb16_ror8(${w})`]
-      : [`(int32_t)__uxtab16((uint32_t)${negPair(q.wZp)}, (uint32_t)${w})`, `mobilec_dsp_uxtab16_ror8(${negPair(q.wZp)}, ${w})`];
-  const [wext, wexto] = ext('w0');
-  const [wext1, wext1o] = ext('w1');
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...clampArgs(q), ctx.arena(q.y.id, true)];
+  const zps = [negPair(q.xZp), ...(q.dtype === 'uint8' ? [negPair(q.wZp)] : [])];
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...clampArgs(q), ctx.arena(q.y.id, true)];
   return {
     family: 'pointwise_dsp',
     kernel,
     params: {
       helpers: helpers(), fn: kernel, t: q.dtype === 'int8' ? 'int8_t' : 'uint8_t', dtype: q.dtype, sat: q.sat,
-      npix, ic, oc, ic4, oc2, xzp2: negPair(q.xZp), wext, wexto, wext1, wext1o,
+      npix, ic, oc, ic4, oc2,
+      steps: (ic4 / 4) % 2 === 0 ? ic4 / 8 : ic4 / 4,
+      unroll: (ic4 / 4) % 2 === 0 ? [0, 1] : [0],
+      unsigned: q.dtype === 'uint8',
+      step: q.dtype === 'int8' ? 'MOBILEC_DSP_PW_STEP_INT8(wp, q, a0, a1, b0, b1)' : 'MOBILEC_DSP_PW_STEP_UINT8(wp, q, a0, a1, b0, b1, w_nzp2)',
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * ic * oc,
@@ -206,7 +205,7 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   // Channels per chunk: the ring of kh padded rows stays within about 3 KB of stack.
   let ch = 4;
   if (!bcast) {
-    for (let c = 4; c <= oc4; c += 4) if (oc4 % c === 0 && kh * pw * c * 2 <= 3072) ch = c;
+    for (let c = 4; c <= oc4; c += 4) if (oc4 % c === 0 && 2 * kh * pw * c * 2 <= 4096) ch = c;
   } else {
     ch = oc4;
   }
@@ -214,9 +213,9 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   const taps = [];
   for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
     const t = ky * kw + kx;
-    taps.push({ ky, off: kx * pos, w0: 2 * t, w1: 2 * t + 1 });
+    taps.push({ ky, off: ky * pw * pos + kx * pos, w0: 2 * t, w1: 2 * t + 1 });
   }
-  const nzp = negPair(q.xZp);
+  const nzp = 'x_nzp2';
   const xext = q.dtype === 'int8' ? `__sxtab16(${nzp}, u)` : `(int32_t)__uxtab16((uint32_t)${nzp}, (uint32_t)u)`;
   const xexto = q.dtype === 'int8' ? `mobilec_dsp_sxtab16_ror8(${nzp}, u)` : `mobilec_dsp_uxtab16_ror8(${nzp}, u)`;
   const wSym = ctx.table('dsp_w', new Int32Array(w16.buffer));
@@ -225,7 +224,7 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   const kernel =
     `mobilec_dwconv_${kh}x${kw}${strideTag(g.strideH, g.strideW)}_${op.padding}_${suffix(q)}_${g.inH}x${g.inW}x${g.inC}` +
     (bcast ? `_dm${g.depthMultiplier}` : '');
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...clampArgs(q), ctx.arena(q.y.id, true)];
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, bcast ? String(q.xZp) : negPair(q.xZp), ...clampArgs(q), ctx.arena(q.y.id, true)];
   return {
     family: 'dwconv_dsp',
     kernel,
@@ -233,8 +232,8 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
       helpers: helpers(), fn: kernel, t: q.dtype === 'int8' ? 'int8_t' : 'uint8_t', dtype: q.dtype, sat: q.sat, bcast,
       padding: op.padding, ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc, oc4,
       kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, pw, pos, ch, ntaps, taps,
-      rowDecls: Array.from({ length: kh - 1 }, (_, i) => i + 1), xo: bcast ? 0 : 1,
-      xzp: q.xZp, xext, xexto,
+      rw: pw * pos, xo: bcast ? 0 : 1,
+      xext, xexto,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * oc * ntaps,

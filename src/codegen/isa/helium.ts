@@ -78,14 +78,15 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
   const hasTail = ic % 16 !== 0;
   const load = (ptr: string): string => (hasTail ? `vldrbq_z_${vs}(${ptr} + k, vctp8q((uint32_t)(${ic} - k)))` : `vldrbq_${vs}(${ptr} + k)`);
   const kernel = `mobilec_conv_1x1s1_${suffix(q)}_${g.inH}x${g.inW}x${ic}_${oc}`;
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rq.syms, ...tail(q), ctx.arena(q.y.id, true)];
+  const zps = [...(unsigned ? [String(q.wZp)] : []), String(q.yZp)];
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rq.syms, ...zps, ...tail(q), ctx.arena(q.y.id, true)];
   return {
     family: 'pointwise_mve',
     kernel,
     params: {
       helpers: helpers(), fn: kernel, t, dtype: q.dtype, unsigned, vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs,
       acct: unsigned ? 'uint32_t' : 'int32_t', xloada: load('xa'), xloadb: load('xb'), tail: hasTail, left: rq.left,
-      npix, ic, oc, ic16, oc4, wzp: q.wZp, yzp: q.yZp,
+      npix, ic, oc, ic16, oc4,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * ic * oc,
@@ -114,9 +115,9 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   const common = {
     helpers: helpers(), t, dtype: q.dtype, padding: op.padding,
     ih: g.inH, iw: g.inW, oh: g.outH, ow: g.outW, kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
-    rows: Array.from({ length: kh }, (_, i) => i), xzp: q.xZp, yzp: q.yZp,
+    rows: Array.from({ length: kh }, (_, i) => i),
   };
-  const args = (syms: string[]) => [ctx.arena(q.x.id, false), ...syms, ...tail(q), ctx.arena(q.y.id, true)];
+  const args = (syms: string[]) => [ctx.arena(q.x.id, false), ...syms, String(q.xZp), String(q.yZp), ...tail(q), ctx.arena(q.y.id, true)];
   const name = `mobilec_dwconv_${kh}x${kw}${strideTag(g.strideH, g.strideW)}_${op.padding}_${suffix(q)}_${g.inH}x${g.inW}x${g.inC}`;
   const macs = g.outH * g.outW * oc * ntaps;
   if (bcast) {
