@@ -23,6 +23,12 @@ if (skip) console.warn(`skipping cross/neon tests: missing ${missing.join(', ')}
 
 const STACKS = 6;
 
+/**
+ * The emulated runs are synchronous; let vitest's worker answer its RPC
+ * between them (a long blocked stretch times out "onTaskUpdate").
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Seeded random stacks that load (impossible shapes are skipped by design). */
 function randomGraphs(dtype: 'float32' | 'int8', seed: number): { graph: Graph; layers: Layer[] }[] {
   const samples = fc.sample(fc.tuple(inputArb, stackArb, fc.integer({ min: 1, max: 1000 })), { seed, numRuns: STACKS * 3 });
@@ -59,6 +65,7 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON ke
       const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd');
       expect(divergences, JSON.stringify(layers)).toEqual([]);
       neonLayers += project.layers.filter((l) => l.kernel.includes('_neon')).length;
+      await yieldToEventLoop();
     }
     expect(neonLayers).toBeGreaterThan(graphs.length);
   });
@@ -89,6 +96,7 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
       const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
       expect(divergences).toEqual([]);
       expect(project.layers.filter((l) => l.kernel.includes('_neon')).length).toBeGreaterThanOrEqual(3);
+      await yieldToEventLoop();
     }
   });
 
