@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { generateProject } from '../../src/codegen/index.js';
 import { runnerFor } from '../../src/cross/index.js';
 import { mcuToolsAvailable } from '../../src/cross/mcu.js';
+import { dspTuning } from '../../src/codegen/isa/dsp.js';
 import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad } from '../helpers/kernelTester.js';
@@ -20,13 +21,20 @@ const ALL = ['cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m55'].map(targetByNa
 const skipTools = !ALL.every(mcuToolsAvailable) && process.env.CI !== 'true';
 if (skipTools) console.warn('skipping cross/mcu_simd tests: arm-none-eabi-gcc, newlib or qemu-system-arm missing (see scripts/ensure-tools.sh)');
 
-describe.skipIf(skipTools).each(Object.entries(SIMD))('%s simd kernels vs the reference', (name, tag) => {
+// cortex-m4 twice: the DSP kernels requantize with SMMLAR when the accumulator
+// is bounded at compile time (always, for these stacks), else with the exact
+// 64-bit sequence; the second run forces the latter.
+const CASES: [string, string, boolean][] = [...Object.entries(SIMD).map(([n, t]): [string, string, boolean] => [n, t, true]), ['cortex-m4', 'dsp', false]];
+
+describe.skipIf(skipTools).each(CASES)('%s (%s, smmlar %s) simd kernels vs the reference', (name, tag, smmlar) => {
   it(
     'random int8 separable stacks: zero divergences, SIMD kernels chosen',
     async () => {
       const target: Target = targetByName(name);
+      dspTuning.smmlar = smmlar;
       const divergences: string[] = [];
       let simdLayers = 0;
+      let exactLayers = 0;
       let graphs = 0;
       await fc.assert(
         fc.asyncProperty(inputArb, stackArb, fc.integer({ min: 1, max: 1000 }), async (input, layers, seed) => {
@@ -35,13 +43,16 @@ describe.skipIf(skipTools).each(Object.entries(SIMD))('%s simd kernels vs the re
           graphs++;
           const r = await checkGraphOnTarget(g, target, 'simd');
           simdLayers += r.project.layers.filter((l) => l.kernel.includes(`_${tag}`)).length;
+          exactLayers += r.project.layers.filter((l) => l.kernel.includes('_x64')).length;
           divergences.push(...r.divergences.map((d) => `${JSON.stringify({ input, layers, seed })}: ${d}`));
         }),
-        { seed: Number(process.env.MCU_SIMD_SEED ?? 20260428), numRuns: Number(process.env.MCU_SIMD_RUNS ?? 8), endOnFailure: true },
+        { seed: Number(process.env.MCU_SIMD_SEED ?? 20260428) + (smmlar ? 0 : 1), numRuns: Number(process.env.MCU_SIMD_RUNS ?? 8), endOnFailure: true },
       );
+      dspTuning.smmlar = true;
       expect(divergences).toEqual([]);
       expect(graphs).toBeGreaterThan(3);
       expect(simdLayers).toBeGreaterThan(graphs);
+      if (!smmlar) expect(exactLayers).toBeGreaterThan(graphs);
     },
     240_000,
   );

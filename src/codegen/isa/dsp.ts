@@ -97,6 +97,41 @@ export function fastRequant(q: QuantConv, channels: number, pad: number): Int32A
   return out;
 }
 
+/** Switches for tests: `smmlar: false` forces the exact 64-bit requantization everywhere. */
+export const dspTuning = { smmlar: true };
+
+/**
+ * Constants of the one-instruction requantization (`mobilec_dsp_requant2`,
+ * SMMLAR on a doubled accumulator): {m, 2^(e-1) + zp * 2^e, e, 0} per
+ * channel, when every channel has e in [1, 30], m >= 0 and an accumulator
+ * bound B (from the weights, the bias and the input range) with
+ * 2B < 2^31 and B + |2^(e-1) + zp * 2^e| + 2 < 2^31; else null.
+ */
+export function smmlarRequant(q: QuantConv, channels: number, pad: number, bound: (c: number) => number): Int32Array | null {
+  if (!dspTuning.smmlar) return null;
+  const n = Math.ceil(channels / pad) * pad;
+  const out = new Int32Array(4 * n);
+  for (let c = 0; c < n; c++) {
+    const src = Math.min(c, channels - 1);
+    const m = perChannel(q.multiplier, src);
+    const e = -perChannel(q.shift, src);
+    if (!(e >= 1 && e <= 30) || m < 0) return null;
+    const rnd = 2 ** (e - 1) + q.yZp * 2 ** e;
+    const b = bound(src);
+    if (2 * b >= 2 ** 31 || b + Math.abs(rnd) + 2 >= 2 ** 31) return null;
+    out[4 * c] = m;
+    out[4 * c + 1] = rnd;
+    out[4 * c + 2] = e;
+  }
+  return out;
+}
+
+/** Largest |x - xZp| over the activation dtype's range. */
+export function inputSpan(q: QuantConv): number {
+  const [lo, hi] = dtypeRange(q.dtype);
+  return Math.max(q.xZp - lo, hi - q.xZp);
+}
+
 /** Two 16-bit lanes holding -v each, as a C literal. */
 export function negPair(v: number): string {
   const h = -v & 0xffff;
@@ -119,8 +154,15 @@ function suffix(q: QuantConv): string {
 function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
   const q = quantConv(op, ctx, g.outC);
   if (!q) return null;
-  const rq = fastRequant(q, g.outC, 2);
+  const span = inputSpan(q);
+  const rq2 = smmlarRequant(q, g.outC, 2, (o) => {
+    let s = Math.abs(q.bias[o]!);
+    for (let i = 0; i < g.inC; i++) s += Math.abs(q.wData[o * g.inC + i]! - q.wZp) * span;
+    return s;
+  });
+  const rq = rq2 ?? fastRequant(q, g.outC, 2);
   if (!rq) return null;
+  const dbl = rq2 !== null;
   const { inC: ic, outC: oc } = g;
   const npix = g.inH * g.inW;
   const ic4 = Math.ceil(ic / 4) * 4;
@@ -135,11 +177,11 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
     }
   }
   const bias = new Int32Array(oc2);
-  bias.set(q.bias);
+  bias.set(dbl ? q.bias.map((b) => 2 * b) : q.bias);
   const wSym = ctx.table('dsp_w', new Int32Array(packed.buffer));
   const bSym = ctx.table('dsp_b', bias);
   const rqSym = ctx.table('dsp_rq', rq);
-  const kernel = `mobilec_conv_1x1s1_${suffix(q)}_${g.inH}x${g.inW}x${ic}_${oc}`;
+  const kernel = `mobilec_conv_1x1s1_${suffix(q)}${dbl ? '' : '_x64'}_${g.inH}x${g.inW}x${ic}_${oc}`;
   const zps = [negPair(q.xZp), ...(q.dtype === 'uint8' ? [negPair(q.wZp)] : [])];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...clampArgs(q), ctx.arena(q.y.id, true)];
   return {
@@ -147,7 +189,7 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
     kernel,
     params: {
       helpers: helpers(), fn: kernel, t: q.dtype === 'int8' ? 'int8_t' : 'uint8_t', dtype: q.dtype, sat: q.sat,
-      npix, ic, oc, ic4, oc2,
+      npix, ic, oc, ic4, oc2, dbl: dbl ? 1 : 0, rqfn: dbl ? 'mobilec_dsp_requant2' : 'mobilec_dsp_requant',
       steps: (ic4 / 4) % 2 === 0 ? ic4 / 8 : ic4 / 4,
       unroll: (ic4 / 4) % 2 === 0 ? [0, 1] : [0],
       unsigned: q.dtype === 'uint8',
@@ -183,9 +225,16 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   if (bcast && g.inC !== 1) return null;
   const q = quantConv(op, ctx, g.outC);
   if (!q) return null;
-  const rq = fastRequant(q, g.outC, 4);
-  if (!rq) return null;
   const { kH: kh, kW: kw, outC: oc } = g;
+  const span = inputSpan(q);
+  const rq2 = smmlarRequant(q, oc, 4, (c) => {
+    let s = Math.abs(q.bias[c]!);
+    for (let t = 0; t < kh * kw; t++) s += Math.abs(q.wData[t * oc + c]! - q.wZp) * span;
+    return s;
+  });
+  const rq = rq2 ?? fastRequant(q, oc, 4);
+  if (!rq) return null;
+  const dbl = rq2 !== null;
   const oc4 = Math.ceil(oc / 4) * 4;
   const ntaps = kh * kw;
   // Weights as (w - wZp) int16 pairs: per group of 4 channels and tap, [c0 c2][c1 c3].
@@ -200,20 +249,14 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
     }
   }
   const bias = new Int32Array(oc4);
-  bias.set(q.bias);
+  bias.set(dbl ? q.bias.map((b) => 2 * b) : q.bias);
   const pw = (g.outW - 1) * g.strideW + kw;
-  // Channels per chunk: the ring of kh padded rows stays within about 3 KB of stack.
-  let ch = 4;
-  if (!bcast) {
-    for (let c = 4; c <= oc4; c += 4) if (oc4 % c === 0 && 2 * kh * pw * c * 2 <= 4096) ch = c;
-  } else {
-    ch = oc4;
-  }
-  const pos = bcast ? 1 : ch / 2;
+  const pos = bcast ? 1 : oc4 / 2;
+  const rw = pw * pos;
   const taps = [];
   for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
     const t = ky * kw + kx;
-    taps.push({ ky, off: ky * pw * pos + kx * pos, w0: 2 * t, w1: 2 * t + 1 });
+    taps.push({ ky, off: ky * rw + kx * pos, w0: 2 * t, w1: 2 * t + 1 });
   }
   const nzp = 'x_nzp2';
   const xext = q.dtype === 'int8' ? `__sxtab16(${nzp}, u)` : `(int32_t)__uxtab16((uint32_t)${nzp}, (uint32_t)u)`;
@@ -223,7 +266,7 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   const rqSym = ctx.table('dsp_rq', rq);
   const kernel =
     `mobilec_dwconv_${kh}x${kw}${strideTag(g.strideH, g.strideW)}_${op.padding}_${suffix(q)}_${g.inH}x${g.inW}x${g.inC}` +
-    (bcast ? `_dm${g.depthMultiplier}` : '');
+    (bcast ? `_dm${g.depthMultiplier}` : '') + (dbl ? '' : '_x64');
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, bcast ? String(q.xZp) : negPair(q.xZp), ...clampArgs(q), ctx.arena(q.y.id, true)];
   return {
     family: 'dwconv_dsp',
@@ -231,14 +274,15 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
     params: {
       helpers: helpers(), fn: kernel, t: q.dtype === 'int8' ? 'int8_t' : 'uint8_t', dtype: q.dtype, sat: q.sat, bcast,
       padding: op.padding, ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc, oc4,
-      kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, pw, pos, ch, ntaps, taps,
-      rw: pw * pos, xo: bcast ? 0 : 1,
+      kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, pw, pos, ntaps, taps,
+      keep: g.strideH < kh, keepq4: Math.ceil(Math.max(0, kh - g.strideH) * rw / 4), rowsw: (Math.ceil((kh * rw) / 4) + 1) * 4,
+      rw, xo: bcast ? 0 : 1, dbl, scale: dbl ? 2 : 1, rqfn: dbl ? 'mobilec_dsp_requant2' : 'mobilec_dsp_requant',
       xext, xexto,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * oc * ntaps,
-    // One chunk: input rows are read (into the ring) before the output rows that need them, never after.
-    ...(ch === oc4 ? { streaming: { pixelBlock: 1 } } : {}),
+    // Input rows are read (widened into the window buffer) before the output row that needs them, never after.
+    streaming: { pixelBlock: 1 },
   };
 }
 

@@ -1,0 +1,128 @@
+/**
+ * `npm run bench:mcu`: the shared TFLite models (person_detect,
+ * mobilenet_v1_0.25_128_quant) on the Cortex-M4 (DSP) and Cortex-M55
+ * (Helium) QEMU boards, SIMD kernels and plain-C kernels side by side:
+ * instructions executed by one inference (exact, QEMU TCG plugin between
+ * the bench markers), MACs per instruction, arena bytes and flash bytes
+ * (generated code + weights), beside the TFLite Micro + CMSIS-NN figures
+ * of the issue. Needs arm-none-eabi-gcc, newlib and qemu-system-arm.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateProject } from '../codegen/index.js';
+import { mcuRunner } from '../cross/mcu.js';
+import { elementCount } from '../model/ir.js';
+import { defaultModelName, loadModel } from '../pipeline.js';
+import { targetByName } from '../targets/index.js';
+import { PACKAGE_ROOT } from '../util/paths.js';
+import { seededInput, toBytes } from '../util/tensors.js';
+
+const SHARED = resolve(PACKAGE_ROOT, '..', 'shared');
+
+/**
+ * TensorFlow Lite Micro with CMSIS-NN kernels on person_detect.tflite,
+ * measured under QEMU 7.2 on the same boards: instructions executed by one
+ * Invoke() (figures of the microcontroller issue, "Where the bar is").
+ */
+export const TFLM_CMSIS_NN_PERSON_DETECT = {
+  provenance: 'TFLM + CMSIS-NN, QEMU 7.2 (same boards), instructions executed by one Invoke(); issue "Microcontroller targets"',
+  instructions: { 'cortex-m55': 6_509_818, 'cortex-m4': 22_930_148 } as Readonly<Record<string, number>>,
+  arenaBytes: 82_356,
+  runtimeCodeBytes: 50 * 1024, // ≈ 50 KB: framework + kernels + CMSIS-NN, without weights and libc
+} as const;
+
+/** The issue's goals for mobilec on person_detect. */
+export const GOALS = {
+  instructions: { 'cortex-m55': 3_000_000, 'cortex-m4': 11_000_000 } as Readonly<Record<string, number>>,
+  arenaBytes: 37_000,
+  codeBytes: 16 * 1024,
+} as const;
+
+const MODELS = [
+  { file: 'person_detect.tflite', input: 'person_detect.person.input.bin' },
+  { file: 'mobilenet_v1_0.25_128_quant.tflite', input: 'mobilenet_v1_0.25_128_quant.bird.input.bin' },
+];
+const TARGETS = ['cortex-m4', 'cortex-m55'];
+const KERNELS = ['simd', 'generic'] as const;
+
+interface Row {
+  model: string;
+  target: string;
+  kernels: string;
+  instructions: number;
+  macs: number;
+  arenaBytes: number;
+  codeBytes: number;
+  weightBytes: number;
+}
+
+const n = (v: number): string => v.toLocaleString('en-US');
+
+function measure(file: string, inputFile: string, target: string, kernels: 'simd' | 'generic'): Row {
+  const path = join(SHARED, 'models', file);
+  const g = loadModel(path);
+  const name = defaultModelName(path);
+  const t = targetByName(target);
+  const project = generateProject(g, { name, target: t, kernels });
+  const inPath = join(SHARED, 'expected', inputFile);
+  const inT = g.tensors[g.inputs[0]!]!;
+  const input = existsSync(inPath) ? new Uint8Array(readFileSync(inPath)) : toBytes(seededInput(inT.dtype, elementCount(inT.shape), 1));
+  const run = mcuRunner.run(project, t, [input], { layers: false, countInstructions: true });
+  return {
+    model: name,
+    target,
+    kernels,
+    instructions: run.results[0]!.instructions!,
+    macs: project.macs,
+    arenaBytes: project.arena.bytes,
+    codeBytes: run.build.codeBytes ?? 0,
+    weightBytes: project.weightBytes,
+  };
+}
+
+function main(): void {
+  const rows: Row[] = [];
+  for (const m of MODELS) {
+    if (!existsSync(join(SHARED, 'models', m.file))) {
+      console.log(`skipping ${m.file}: not found under ${join(SHARED, 'models')}`);
+      continue;
+    }
+    for (const target of TARGETS) for (const k of KERNELS) rows.push(measure(m.file, m.input, target, k));
+  }
+  const header = ['model', 'target', 'kernels', 'instructions', 'MACs/instr', 'vs generic', 'arena B', 'code B', 'weights B', 'flash B'];
+  const body = rows.map((r) => {
+    const generic = rows.find((g) => g.model === r.model && g.target === r.target && g.kernels === 'generic');
+    return [
+      r.model, r.target, r.kernels, n(r.instructions), (r.macs / r.instructions).toFixed(3),
+      generic ? `${(generic.instructions / r.instructions).toFixed(2)}x` : '-',
+      n(r.arenaBytes), n(r.codeBytes), n(r.weightBytes), n(r.codeBytes + r.weightBytes),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
+
+  const peer = TFLM_CMSIS_NN_PERSON_DETECT;
+  console.log(`\nperson_detect: mobilec (simd) vs ${peer.provenance}`);
+  for (const target of TARGETS) {
+    const r = rows.find((x) => x.model === 'person_detect' && x.target === target && x.kernels === 'simd');
+    if (!r) continue;
+    const theirs = peer.instructions[target]!;
+    const goal = GOALS.instructions[target]!;
+    console.log(
+      `  ${target}: ${n(r.instructions)} instructions vs ${n(theirs)} (${(theirs / r.instructions).toFixed(2)}x fewer); goal <= ${n(goal)}: ${r.instructions <= goal ? 'met' : 'missed'}`,
+    );
+  }
+  const pd = rows.find((x) => x.model === 'person_detect' && x.kernels === 'simd');
+  if (pd) {
+    console.log(`  arena: ${n(pd.arenaBytes)} B vs ${n(peer.arenaBytes)} B; goal <= ${n(GOALS.arenaBytes)}: ${pd.arenaBytes <= GOALS.arenaBytes ? 'met' : 'missed'}`);
+    for (const target of TARGETS) {
+      const r = rows.find((x) => x.model === 'person_detect' && x.target === target && x.kernels === 'simd');
+      if (r) console.log(`  ${target} runtime code: ${n(r.codeBytes)} B vs ≈ ${n(peer.runtimeCodeBytes)} B; goal <= ${n(GOALS.codeBytes)}: ${r.codeBytes <= GOALS.codeBytes ? 'met' : 'missed'}`);
+    }
+  }
+}
+
+main();
