@@ -158,31 +158,26 @@ function runOp(graph: Graph, op: Op, read: (id: number | undefined, op: Op) => T
     throw badInput(`op ${op.name} (${op.kind}): mixed ${xT.dtype} input and ${yT.dtype} output is not supported`);
   }
   const out = allocateFor(yT);
-  const optional = (i: number): TensorData | undefined =>
-    op.inputs[i] === undefined || op.inputs[i]! < 0 ? undefined : read(op.inputs[i], op);
+  // Operand i if the op has it (absent or -1 means none, e.g. a conv without bias), checked to be a `ctor`.
+  const optional = <T extends TensorData>(i: number, ctor: { new (n: number): T; name: string }, what: string): T | undefined =>
+    op.inputs[i] === undefined || op.inputs[i]! < 0 ? undefined : expect(read(op.inputs[i], op), ctor, op, what);
 
   switch (op.kind) {
     case 'conv2d':
     case 'depthwise_conv2d': {
       const g = windowGeometry(graph, op);
       const f = read(op.inputs[1], op);
-      const b = optional(2);
       if (quantized) {
         const q = quantParams(graph, op);
-        const bias = b === undefined ? undefined : expect(b, Int32Array, op, 'bias');
+        const bias = optional(2, Int32Array, 'bias');
         const fn = op.kind === 'conv2d' ? conv2dQuant : depthwiseConv2dQuant;
         return fn(quantData(x, op, 'input'), quantData(f, op, 'filter'), bias, g, q, out as QuantArray);
       }
-      const bias = b === undefined ? undefined : expect(b, Float32Array, op, 'bias');
+      const bias = optional(2, Float32Array, 'bias');
       const fn = op.kind === 'conv2d' ? conv2dFloat : depthwiseConv2dFloat;
-      return fn(
-        expect(x, Float32Array, op, 'input'),
-        expect(f, Float32Array, op, 'filter'),
-        bias,
-        g,
-        op.activation,
-        out as Float32Array,
-      );
+      const xf = expect(x, Float32Array, op, 'input');
+      const ff = expect(f, Float32Array, op, 'filter');
+      return fn(xf, ff, bias, g, op.activation, out as Float32Array);
     }
     case 'average_pool2d':
     case 'max_pool2d': {
@@ -197,7 +192,6 @@ function runOp(graph: Graph, op: Op, read: (id: number | undefined, op: Op) => T
     case 'fully_connected': {
       const wT = graph.tensors[op.inputs[1]!]!;
       const w = read(op.inputs[1], op);
-      const b = optional(2);
       const [outDepth, inDepth] = wT.shape as [number, number];
       if (wT.shape.length !== 2 || x.length % inDepth !== 0) {
         throw badInput(
@@ -206,19 +200,13 @@ function runOp(graph: Graph, op: Op, read: (id: number | undefined, op: Op) => T
       }
       if (quantized) {
         const q = quantParams(graph, op);
-        const bias = b === undefined ? undefined : expect(b, Int32Array, op, 'bias');
+        const bias = optional(2, Int32Array, 'bias');
         return fullyConnectedQuant(quantData(x, op, 'input'), quantData(w, op, 'weights'), bias, inDepth, outDepth, q, out as QuantArray);
       }
-      const bias = b === undefined ? undefined : expect(b, Float32Array, op, 'bias');
-      return fullyConnectedFloat(
-        expect(x, Float32Array, op, 'input'),
-        expect(w, Float32Array, op, 'weights'),
-        bias,
-        inDepth,
-        outDepth,
-        op.activation,
-        out as Float32Array,
-      );
+      const bias = optional(2, Float32Array, 'bias');
+      const xf = expect(x, Float32Array, op, 'input');
+      const wf = expect(w, Float32Array, op, 'weights');
+      return fullyConnectedFloat(xf, wf, bias, inDepth, outDepth, op.activation, out as Float32Array);
     }
     case 'softmax': {
       const depth = xT.shape[xT.shape.length - 1] ?? 1;

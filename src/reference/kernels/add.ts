@@ -1,7 +1,7 @@
 /** add reference kernels: elementwise sum of two same-shape tensors. */
 import type { Activation, AddQuant } from '../../model/ir.js';
 import { floatActivationRange, multiplyByQuantizedMultiplier } from '../../numerics/fixedpoint.js';
-import type { QuantArray } from './common.js';
+import { mapClamped, type QuantArray } from './common.js';
 
 /** Float add: fround(x1 + x2), then the activation clamp. */
 export function addFloat(
@@ -11,11 +11,7 @@ export function addFloat(
   out: Float32Array = new Float32Array(x1.length),
 ): Float32Array {
   const [lo, hi] = floatActivationRange(activation);
-  for (let i = 0; i < x1.length; i++) {
-    const v = Math.fround(x1[i]! + x2[i]!);
-    out[i] = v < lo ? lo : v > hi ? hi : v;
-  }
-  return out;
+  return mapClamped(x1.length, lo, hi, out, (i) => Math.fround(x1[i]! + x2[i]!));
 }
 
 /**
@@ -33,12 +29,10 @@ export function addQuant(
   out: QuantArray,
 ): QuantArray {
   const ls = 2 ** p.leftShift;
-  for (let i = 0; i < x1.length; i++) {
+  return mapClamped(x1.length, p.actMin, p.actMax, out, (i) => {
     // |x − zp| ≤ 255 and leftShift ≤ 20: the shifted values fit in int32.
     const a = multiplyByQuantizedMultiplier((x1[i]! - zp1) * ls, p.input1Multiplier, p.input1Shift);
     const b = multiplyByQuantizedMultiplier((x2[i]! - zp2) * ls, p.input2Multiplier, p.input2Shift);
-    const v = multiplyByQuantizedMultiplier((a + b) | 0, p.outputMultiplier, p.outputShift) + outputZeroPoint;
-    out[i] = v < p.actMin ? p.actMin : v > p.actMax ? p.actMax : v;
-  }
-  return out;
+    return multiplyByQuantizedMultiplier((a + b) | 0, p.outputMultiplier, p.outputShift) + outputZeroPoint;
+  });
 }

@@ -2,55 +2,41 @@
 import type { Activation } from '../../model/ir.js';
 import type { WindowGeometry } from '../../model/geometry.js';
 import { floatActivationRange } from '../../numerics/fixedpoint.js';
-import type { QuantArray } from './common.js';
+import { clamp, forEachWindow, widen, windowBatch, windowOutput, type QuantArray } from './common.js';
 
 export type PoolKind = 'average' | 'max';
 
-function batchOf(inputLength: number, g: WindowGeometry): number {
-  return Math.round(inputLength / (g.inH * g.inW * g.inC));
+/** acc[c] = max(acc[c], x[xi + c]); a NaN input is skipped, as `>` is false for it. */
+function maxTap(acc: Float64Array, x: Float64Array, xi: number): void {
+  for (let c = 0; c < acc.length; c++) {
+    const v = x[xi + c]!;
+    if (v > acc[c]!) acc[c] = v;
+  }
 }
 
-function poolLoop(
-  x: ArrayLike<number>,
+/** acc[c] += x[xi + c]. */
+function sumTap(acc: Float64Array, x: Float64Array, xi: number): void {
+  for (let c = 0; c < acc.length; c++) acc[c] += x[xi + c]!;
+}
+
+/**
+ * The loop both variants share: per channel the max, or the sum, over the
+ * in-bounds taps; `end` turns it into the outputs at out[outBase ..].
+ */
+function pool2d(
+  x: Float64Array,
   g: WindowGeometry,
   kind: PoolKind,
-  emit: (acc: Float64Array, count: number, outBase: number) => void,
+  end: (acc: Float64Array, taps: number, outBase: number) => void,
 ): void {
-  const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = g;
-  const C = inC;
-  const acc = new Float64Array(C);
-  const batch = batchOf(x.length, g);
-  for (let b = 0; b < batch; b++) {
-    const xBatch = b * inH * inW * C;
-    const oBatch = b * outH * outW * C;
-    for (let oy = 0; oy < outH; oy++) {
-      const iy0 = oy * strideH - padTop;
-      const ky0 = Math.max(0, -iy0);
-      const ky1 = Math.min(kH, inH - iy0);
-      for (let ox = 0; ox < outW; ox++) {
-        const ix0 = ox * strideW - padLeft;
-        const kx0 = Math.max(0, -ix0);
-        const kx1 = Math.min(kW, inW - ix0);
-        acc.fill(kind === 'max' ? -Infinity : 0);
-        let count = 0;
-        for (let ky = ky0; ky < ky1; ky++) {
-          for (let kx = kx0; kx < kx1; kx++) {
-            const xi = xBatch + ((iy0 + ky) * inW + (ix0 + kx)) * C;
-            if (kind === 'max') {
-              for (let c = 0; c < C; c++) {
-                const v = x[xi + c]!;
-                if (v > acc[c]!) acc[c] = v;
-              }
-            } else {
-              for (let c = 0; c < C; c++) acc[c] += x[xi + c]!;
-            }
-            count++;
-          }
-        }
-        emit(acc, count, oBatch + (oy * outW + ox) * C);
-      }
-    }
-  }
+  const acc = new Float64Array(g.inC);
+  const start = kind === 'max' ? -Infinity : 0;
+  const tap = kind === 'max' ? maxTap : sumTap;
+  forEachWindow(g, windowBatch(x.length, g), {
+    begin: () => acc.fill(start),
+    tap: (xi) => tap(acc, x, xi),
+    end: (outBase, taps) => end(acc, taps, outBase),
+  });
 }
 
 /** Float pooling: average = Σ / count (in double), max; then the activation clamp. */
@@ -59,14 +45,13 @@ export function pool2dFloat(
   g: WindowGeometry,
   kind: PoolKind,
   activation: Activation,
-  out: Float32Array = new Float32Array(batchOf(x.length, g) * g.outH * g.outW * g.outC),
+  out: Float32Array = windowOutput(x.length, g),
 ): Float32Array {
   const [lo, hi] = floatActivationRange(activation);
-  const C = g.inC;
-  poolLoop(x, g, kind, (acc, count, base) => {
-    for (let c = 0; c < C; c++) {
+  pool2d(widen(x), g, kind, (acc, count, base) => {
+    for (let c = 0; c < acc.length; c++) {
       const v = kind === 'max' ? acc[c]! : acc[c]! / count;
-      out[base + c] = v < lo ? lo : v > hi ? hi : v;
+      out[base + c] = clamp(v, lo, hi);
     }
   });
   return out;
@@ -85,13 +70,12 @@ export function pool2dQuant(
   actMax: number,
   out: QuantArray,
 ): QuantArray {
-  const C = g.inC;
-  poolLoop(x, g, kind, (acc, count, base) => {
+  pool2d(widen(x), g, kind, (acc, count, base) => {
     const half = count >> 1;
-    for (let c = 0; c < C; c++) {
+    for (let c = 0; c < acc.length; c++) {
       let v = acc[c]!;
       if (kind === 'average') v = v > 0 ? Math.trunc((v + half) / count) : Math.trunc((v - half) / count);
-      out[base + c] = v < actMin ? actMin : v > actMax ? actMax : v;
+      out[base + c] = clamp(v, actMin, actMax);
     }
   });
   return out;

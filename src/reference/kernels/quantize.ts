@@ -1,6 +1,6 @@
 /** quantize (float → q, q → q) and dequantize (q → float) reference kernels. */
 import { multiplyByQuantizedMultiplier, roundHalfAwayFromZero } from '../../numerics/fixedpoint.js';
-import type { QuantArray } from './common.js';
+import { mapClamped, type QuantArray } from './common.js';
 
 /**
  * TFLite AffineQuantize: q = clamp(round_half_away(fround(x / scale)) + zp),
@@ -16,12 +16,10 @@ export function quantizeFloat(
   out: QuantArray,
 ): QuantArray {
   const s = Math.fround(scale);
-  for (let i = 0; i < x.length; i++) {
+  return mapClamped(x.length, qmin, qmax, out, (i) => {
     const t = Math.fround(x[i]! / s);
-    const v = Number.isNaN(t) ? zeroPoint : roundHalfAwayFromZero(t) + zeroPoint;
-    out[i] = v < qmin ? qmin : v > qmax ? qmax : v;
-  }
-  return out;
+    return Number.isNaN(t) ? zeroPoint : roundHalfAwayFromZero(t) + zeroPoint;
+  });
 }
 
 /**
@@ -38,11 +36,7 @@ export function requantizeQuant(
   qmax: number,
   out: QuantArray,
 ): QuantArray {
-  for (let i = 0; i < x.length; i++) {
-    const v = multiplyByQuantizedMultiplier(x[i]! - inputZeroPoint, multiplier, shift) + outputZeroPoint;
-    out[i] = v < qmin ? qmin : v > qmax ? qmax : v;
-  }
-  return out;
+  return mapClamped(x.length, qmin, qmax, out, (i) => multiplyByQuantizedMultiplier(x[i]! - inputZeroPoint, multiplier, shift) + outputZeroPoint);
 }
 
 /** TFLite Dequantize: y = fround(double(scale) · (q − zp)). */
