@@ -85,7 +85,8 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
     kernel,
     params: {
       helpers: helpers(), fn: kernel, t, dtype: q.dtype, unsigned, vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs,
-      acct: unsigned ? 'uint32_t' : 'int32_t', xloada: load('xa'), xloadb: load('xb'), tail: hasTail, left: rq.left,
+      acct: unsigned ? 'uint32_t' : 'int32_t', xloada: load('xa'), xloadb: load('xb'), tail: hasTail,
+      full: Math.floor(ic / 16), full16: Math.floor(ic / 16) * 16, rem: ic % 16, VS: vs.toUpperCase(), left: rq.left,
       npix, ic, oc, ic16, oc4,
     },
     call: `${kernel}(${args.join(', ')});`,
