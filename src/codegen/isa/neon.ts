@@ -99,9 +99,150 @@ const ceil = (a: number, b: number) => Math.ceil(a / b) * b;
 /** int32 wrap-around arithmetic, as the C accumulators do. */
 const wrap = (v: number) => v | 0;
 
+// ---------------------------------------------------------------- aarch64 pointwise tiles (inline asm)
+
+/** Lines of an inline-asm string literal. */
+const asmText = (lines: string[]): string => lines.map((l) => `        "${l}\\n\\t"`).join('\n');
+const V = (n: number) => `v${n}`;
+const CLOBBERS = (hi: number) => Array.from({ length: hi }, (_, i) => `"v${i}"`).join(', ');
+
+/**
+ * The 4-pixel x 16-channel float32 tile as aarch64 assembly: accumulators
+ * v16-v31 (pixel-major), 8 input channels of each pixel per step (LDP),
+ * one LD1 of 4 registers per input channel's 16 weights, 128 by-element
+ * FMLAs per step; bias, clamp and stores included. K % 8 == 0.
+ */
+function f32AsmTile(fn: string, K: number, cout: number): string {
+  const L: string[] = [];
+  L.push('ld1 {v16.4s-v19.4s}, [%[b]]', 'ld1 {v20.4s-v23.4s}, [%[b]]', 'ld1 {v24.4s-v27.4s}, [%[b]]', 'ld1 {v28.4s-v31.4s}, [%[b]]');
+  L.push('1:');
+  for (let p = 0; p < 4; p++) L.push(`ldp q${2 * p}, q${2 * p + 1}, [%[x${p}]], #32`);
+  for (let j = 0; j < 8; j++) {
+    const wr = j % 2 === 0 ? 8 : 12;
+    L.push(`ld1 {v${wr}.4s-v${wr + 3}.4s}, [%[w]], #64`);
+    for (let i = 0; i < 4; i++) for (let p = 0; p < 4; p++) L.push(`fmla ${V(16 + 4 * p + i)}.4s, ${V(wr + i)}.4s, ${V(2 * p + (j >> 2))}.s[${j & 3}]`);
+  }
+  L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  L.push('ld2r {v12.4s, v13.4s}, [%[a]]');
+  for (let r = 16; r < 32; r++) L.push(`fmax v${r}.4s, v${r}.4s, v12.4s`);
+  for (let r = 16; r < 32; r++) L.push(`fmin v${r}.4s, v${r}.4s, v13.4s`);
+  for (let p = 0; p < 4; p++) L.push(`st1 {v${16 + 4 * p}.4s-v${19 + 4 * p}.4s}, [%[y]], %[ys]`);
+  return `/* 4 pixels x 16 channels, K = ${K}: LDP/LD1x4 loads, 128 FMLAs per 8 input channels. */
+MOBILEC_NEON_INLINE void ${fn}(const float *x, const float *w, const float *b, const float *a, float *y)
+{
+    const float *x1 = x + ${K}, *x2 = x + ${2 * K}, *x3 = x + ${3 * K};
+    long n = ${K / 8};
+    __asm__ __volatile__(
+${asmText(L)}
+        : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
+        : [b] "r"(b), [a] "r"(a), [ys] "r"((long)${cout * 4})
+        : "memory", "cc", ${CLOBBERS(32)});
+}`;
+}
+
+/**
+ * Requantization of accumulator registers in place (MultiplyByQuantizedMultiplier,
+ * bit-exact): mult in m, right shift (negative) in r, optional left shift in l, tmp a scratch register.
+ */
+function requantAsm(L: string[], acc: number, m: number, r: number, l: number | null, tmp: number): void {
+  if (l !== null) L.push(`sshl v${acc}.4s, v${acc}.4s, v${l}.4s`);
+  L.push(`sqrdmulh v${acc}.4s, v${acc}.4s, v${m}.4s`, `and v${tmp}.16b, v${acc}.16b, v${r}.16b`, `sshr v${tmp}.4s, v${tmp}.4s, #31`,
+    `sqadd v${acc}.4s, v${acc}.4s, v${tmp}.4s`, `srshl v${acc}.4s, v${acc}.4s, v${r}.4s`);
+}
+
+const QUANT_ASM_PARAMS = 'const int32_t *mult, const int32_t *lsh, const int32_t *rsh, const int16_t *zp, const int8_t *mm';
+const QUANT_ASM_INPUTS = '[m] "r"(mult), [l] "r"(lsh), [r] "r"(rsh), [z] "r"(zp), [mm] "r"(mm)';
+
+/**
+ * int8 x int8 without dot product, 4 pixels x 4 channels: lanes = 16 input
+ * channels, SMULL + SMLAL2 + SADALP per (pixel, channel), pairwise sums,
+ * bias, requantization, narrowing (zero point added in int16 with
+ * saturation, then int8 clamp: equal to the int32 clamp) and stores. K % 16 == 0.
+ */
+function s8AsmTile(fn: string, K: number, cout: number, hasLsh: boolean): string {
+  const L: string[] = [];
+  for (let r = 16; r < 32; r++) L.push(`movi v${r}.4s, #0`);
+  L.push('1:');
+  for (let p = 0; p < 4; p++) L.push(`ldr q${p}, [%[x${p}]], #16`);
+  L.push('ld1 {v4.16b-v7.16b}, [%[w]], #64');
+  let t = 0;
+  for (let p = 0; p < 4; p++)
+    for (let i = 0; i < 4; i++) {
+      const tr = 8 + (t++ % 8);
+      L.push(`smull v${tr}.8h, v${p}.8b, v${4 + i}.8b`, `smlal2 v${tr}.8h, v${p}.16b, v${4 + i}.16b`, `sadalp v${16 + 4 * p + i}.4s, v${tr}.8h`);
+    }
+  L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  for (let p = 0; p < 4; p++) L.push(`addp v8.4s, v${16 + 4 * p}.4s, v${17 + 4 * p}.4s`, `addp v9.4s, v${18 + 4 * p}.4s, v${19 + 4 * p}.4s`, `addp v${p}.4s, v8.4s, v9.4s`);
+  L.push('ld1 {v4.4s}, [%[b]]', 'ld1 {v5.4s}, [%[m]]', 'ld1 {v6.4s}, [%[r]]');
+  if (hasLsh) L.push('ld1 {v7.4s}, [%[l]]');
+  for (let p = 0; p < 4; p++) {
+    L.push(`add v${p}.4s, v${p}.4s, v4.4s`);
+    requantAsm(L, p, 5, 6, hasLsh ? 7 : null, 8 + p);
+  }
+  L.push('ld1r {v10.8h}, [%[z]]', 'ld2r {v11.16b, v12.16b}, [%[mm]]');
+  L.push('sqxtn v8.4h, v0.4s', 'sqxtn2 v8.8h, v1.4s', 'sqxtn v9.4h, v2.4s', 'sqxtn2 v9.8h, v3.4s');
+  L.push('sqadd v8.8h, v8.8h, v10.8h', 'sqadd v9.8h, v9.8h, v10.8h', 'sqxtn v8.8b, v8.8h', 'sqxtn2 v8.16b, v9.8h');
+  L.push('smax v8.16b, v8.16b, v11.16b', 'smin v8.16b, v8.16b, v12.16b');
+  for (let p = 0; p < 4; p++) L.push(`st1 {v8.s}[${p}], [%[y]], %[ys]`);
+  return `/* 4 pixels x 4 channels, K = ${K}: SMULL/SMLAL2/SADALP, requantized in registers. */
+MOBILEC_NEON_INLINE void ${fn}(const int8_t *x, const int8_t *w, const int32_t *b, ${QUANT_ASM_PARAMS}, int8_t *y)
+{
+    const int8_t *x1 = x + ${K}, *x2 = x + ${2 * K}, *x3 = x + ${3 * K};
+    long n = ${K / 16};
+    __asm__ __volatile__(
+${asmText(L)}
+        : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
+        : [b] "r"(b), ${QUANT_ASM_INPUTS}, [ys] "r"((long)${cout})
+        : "memory", "cc", ${CLOBBERS(32)});
+}`;
+}
+
+/**
+ * int8 dot product, 4 pixels x 16 channels: SDOT by element (16 MACs per
+ * instruction), one LD1 of 4 registers per 4 input channels, bias-initialised
+ * accumulators, requantization in registers (multiplier and shifts loaded once
+ * per tile), 16-byte stores. K % 16 == 0.
+ */
+function sdotAsmTile(fn: string, K: number, cout: number, hasLsh: boolean): string {
+  const L: string[] = [];
+  for (let p = 0; p < 4; p++) L.push(`ld1 {v${16 + 4 * p}.4s-v${19 + 4 * p}.4s}, [%[b]]`);
+  L.push('1:');
+  for (let p = 0; p < 4; p++) L.push(`ldr q${p}, [%[x${p}]], #16`);
+  for (let g = 0; g < 4; g++) {
+    const wr = g % 2 === 0 ? 4 : 8;
+    L.push(`ld1 {v${wr}.16b-v${wr + 3}.16b}, [%[w]], #64`);
+    for (let i = 0; i < 4; i++) for (let p = 0; p < 4; p++) L.push(`sdot v${16 + 4 * p + i}.4s, v${wr + i}.16b, v${p}.4b[${g}]`);
+  }
+  L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  L.push('ld1 {v0.4s-v3.4s}, [%[m]]', 'ld1 {v4.4s-v7.4s}, [%[r]]');
+  if (hasLsh) L.push('ld1 {v8.4s-v11.4s}, [%[l]]');
+  L.push('ld1r {v12.8h}, [%[z]]', 'ld2r {v13.16b, v14.16b}, [%[mm]]');
+  for (let p = 0; p < 4; p++) {
+    const a = 16 + 4 * p;
+    for (let i = 0; i < 4; i++) requantAsm(L, a + i, i, 4 + i, hasLsh ? 8 + i : null, 15);
+    L.push(`sqxtn v15.4h, v${a}.4s`, `sqxtn2 v15.8h, v${a + 1}.4s`, `sqxtn v${a}.4h, v${a + 2}.4s`, `sqxtn2 v${a}.8h, v${a + 3}.4s`);
+    L.push('sqadd v15.8h, v15.8h, v12.8h', `sqadd v${a}.8h, v${a}.8h, v12.8h`, 'sqxtn v15.8b, v15.8h', `sqxtn2 v15.16b, v${a}.8h`);
+    L.push('smax v15.16b, v15.16b, v13.16b', 'smin v15.16b, v15.16b, v14.16b', 'st1 {v15.16b}, [%[y]], %[ys]');
+  }
+  return `/* 4 pixels x 16 channels, K = ${K}: SDOT by element, requantized in registers. */
+MOBILEC_NEON_INLINE void ${fn}(const int8_t *x, const int8_t *w, const int32_t *b, ${QUANT_ASM_PARAMS}, int8_t *y)
+{
+    const int8_t *x1 = x + ${K}, *x2 = x + ${2 * K}, *x3 = x + ${3 * K};
+    long n = ${K / 16};
+    __asm__ __volatile__(
+${asmText(L)}
+        : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
+        : [b] "r"(b), ${QUANT_ASM_INPUTS}, [ys] "r"((long)${cout})
+        : "memory", "cc", ${CLOBBERS(32)});
+}`;
+}
+
 // ---------------------------------------------------------------- pointwise
 
 type PwMode = 'f32' | 's16' | 's8' | 'sdot';
+
+/** Pixels per chunk of the pointwise loop (a multiple of the tile height 4 and 2). */
+const PW_CHUNK = 32;
 
 interface GemmShape {
   readonly K: number;
@@ -192,6 +333,25 @@ function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmS
           : `mobilec_neon_pw_sdot_tile(${xs}, wb, bias + oc, ${K}, PP, VV, NN, ${cout}, ${rq}, ${ys})`;
   const blockW = mode === 'f32' || mode === 's16' ? K * 4 * VB : mode === 'sdot' ? Kp * 4 * VB : Kp * 4;
   const kernel = `mobilec_${gs.family}_${DTYPE_TAG[dtype]}${mode === 'f32' ? '' : `_${mode}`}_neon_${P}x${VB}${hasLsh ? '_lsh' : ''}_${gs.shape}`;
+  // Full 4-pixel tiles of full channel blocks run an assembly tile on aarch64.
+  const asmName = `${kernel}_asm`;
+  let asmFn: string | null = null;
+  let asmCall: string | null = null;
+  if (fl.aarch64 && P === 4 && NB > 0 && npix >= 4) {
+    const q = 'mult + oc, lsh + oc, rsh + oc, qzp, qmm';
+    if (mode === 'f32' && VB === 4 && K % 8 === 0) {
+      asmFn = f32AsmTile(asmName, K, cout);
+      asmCall = `${asmName}(x + p * ${K}, wb, bias + oc, act, y + p * ${cout} + oc)`;
+    } else if (mode === 's8' && K % 16 === 0) {
+      asmFn = s8AsmTile(asmName, K, cout, hasLsh);
+      asmCall = `${asmName}(x + p * ${K}, wb, bias + oc, ${q}, y + p * ${cout} + oc)`;
+    } else if (mode === 'sdot' && VB === 4 && K % 16 === 0) {
+      asmFn = sdotAsmTile(asmName, K, cout, hasLsh);
+      asmCall = `${asmName}(x + p * ${K}, wb, bias + oc, ${q}, y + p * ${cout} + oc)`;
+    }
+  }
+  // Pixels in chunks (row-major), every channel block of a chunk before the next: streams in place.
+  const chunk = Math.min(npix, PW_CHUNK);
   return {
     family: 'pw_neon',
     kernel,
@@ -215,9 +375,14 @@ function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmS
       blockOc: 4 * VB,
       blockW,
       tile,
+      asmFn,
+      asmCall,
+      chunk,
+      int8: dtype === 'int8',
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * cout * K,
+    ...(gs.family === 'pw' ? { streaming: { pixelBlock: chunk } } : {}),
   };
 }
 
