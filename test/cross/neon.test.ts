@@ -55,6 +55,20 @@ const COVERAGE: { input: object; layers: Layer[] } = {
   ],
 };
 
+/** Channel counts the aarch64 assembly tiles take (K % 16 == 0, 16-channel blocks), with expansions that stream in place. */
+const ASM_COVERAGE: { input: object; layers: Layer[] } = {
+  input: { height: 10, width: 9, channels: 16 },
+  layers: [
+    { op: 'conv', filters: 16, kernel: 3, stride: 1, padding: 'same', activation: 'relu6' },
+    { op: 'pointwise', filters: 32, activation: 'relu6' },
+    { op: 'depthwise', kernel: 3, stride: 1, padding: 'same', activation: 'relu6' },
+    { op: 'pointwise', filters: 48, activation: 'relu' },
+    { op: 'depthwise', kernel: 3, stride: 2, padding: 'valid', activation: 'relu6' },
+    { op: 'pointwise', filters: 16, activation: 'none' },
+    { op: 'avgpool', size: 'global' },
+  ],
+};
+
 describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON kernels', (_name, target) => {
   it.each(['float32', 'int8'] as const)('%s: random stacks agree with the reference layer by layer', async (dtype) => {
     const seed = dtype === 'float32' ? 20261 : 20262;
@@ -80,6 +94,13 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON ke
       const pw = kernels.filter((k) => k.startsWith('mobilec_pw_'));
       expect(pw.every((k) => k.includes(target.simd === 'neon-dotprod' ? '_sdot_' : '_s8_'))).toBe(true);
     }
+  });
+
+  it.each(['float32', 'int8'] as const)('%s: the assembly tile shapes (K a multiple of 16) agree, streaming in place', async (dtype) => {
+    const graph = tryLoad(description(ASM_COVERAGE.input, ASM_COVERAGE.layers, dtype, 9))!;
+    const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+    expect(divergences).toEqual([]);
+    expect(project.layers.map((l) => l.kernel).filter((k) => !k.includes('_neon'))).toEqual([]);
   });
 });
 
