@@ -154,17 +154,22 @@ function suffix(q: QuantConv): string {
 function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
   const q = quantConv(op, ctx, g.outC);
   if (!q) return null;
+  const conv = !isPointwise(g);
+  const K = g.kH * g.kW * g.inC;
+  const geo = { conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: op.padding };
+  const name = conv ? `mobilec_conv_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}` : 'mobilec_conv_1x1s1';
   const span = inputSpan(q);
   const rq2 = smmlarRequant(q, g.outC, 2, (o) => {
     let s = Math.abs(q.bias[o]!);
-    for (let i = 0; i < g.inC; i++) s += Math.abs(q.wData[o * g.inC + i]! - q.wZp) * span;
+    for (let i = 0; i < K; i++) s += Math.abs(q.wData[o * K + i]! - q.wZp) * span;
     return s;
   });
   const rq = rq2 ?? fastRequant(q, g.outC, 2);
   if (!rq) return null;
   const dbl = rq2 !== null;
-  const { inC: ic, outC: oc } = g;
-  const npix = g.inH * g.inW;
+  const { outC: oc } = g;
+  const ic = K;
+  const npix = g.outH * g.outW;
   const ic4 = Math.ceil(ic / 4) * 4;
   const oc2 = Math.ceil(oc / 2) * 2;
   const packed = new Uint8Array(oc2 * ic4).fill(q.dtype === 'uint8' ? q.wZp : 0);
@@ -181,14 +186,14 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
   const wSym = ctx.table('dsp_w', new Int32Array(packed.buffer));
   const bSym = ctx.table('dsp_b', bias);
   const rqSym = ctx.table('dsp_rq', rq);
-  const kernel = `mobilec_conv_1x1s1_${suffix(q)}${dbl ? '' : '_x64'}_${g.inH}x${g.inW}x${ic}_${oc}`;
-  const zps = [negPair(q.xZp), ...(q.dtype === 'uint8' ? [negPair(q.wZp)] : [])];
+  const kernel = `${name}_${suffix(q)}${dbl ? '' : '_x64'}_${g.inH}x${g.inW}x${g.inC}_${oc}`;
+  const zps = [negPair(q.xZp), ...(conv ? [String(q.xZp)] : []), ...(q.dtype === 'uint8' ? [negPair(q.wZp)] : [])];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...clampArgs(q), ctx.arena(q.y.id, true)];
   return {
     family: 'pointwise_dsp',
     kernel,
     params: {
-      helpers: helpers(), fn: kernel, t: q.dtype === 'int8' ? 'int8_t' : 'uint8_t', dtype: q.dtype, sat: q.sat,
+      helpers: helpers(), fn: kernel, t: q.dtype === 'int8' ? 'int8_t' : 'uint8_t', dtype: q.dtype, sat: q.sat, ...geo,
       npix, ic, oc, ic4, oc2, dbl: dbl ? 1 : 0, rqfn: dbl ? 'mobilec_dsp_requant2' : 'mobilec_dsp_requant',
       steps: (ic4 / 4) % 2 === 0 ? ic4 / 8 : ic4 / 4,
       unroll: (ic4 / 4) % 2 === 0 ? [0, 1] : [0],
@@ -197,7 +202,7 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * ic * oc,
-    // Each pixel pair is read whole (widened) before any of its outputs is written.
+    // Each pixel pair's windows are read whole (widened) before any of its outputs is written.
     streaming: { pixelBlock: 2 },
   };
 }
@@ -211,8 +216,7 @@ export const dspKernels: IsaKernels = {
   select(op: Op, ctx: EmitContext, _generic: OpEmission): OpEmission | null {
     if (op.kind === 'conv2d') {
       const g = windowGeometry(ctx.graph, op);
-      if (isPointwise(g)) return pointwise(op, ctx, g);
-      return null;
+      return pointwise(op, ctx, g);
     }
     if (op.kind === 'depthwise_conv2d') return depthwise(op, ctx, windowGeometry(ctx.graph, op));
     return null;

@@ -53,8 +53,13 @@ function tail(q: QuantConv): string[] {
 function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
   const q = quantConv(op, ctx, g.outC);
   if (!q) return null;
-  const { inC: ic, outC: oc } = g;
-  const npix = g.inH * g.inW;
+  const conv = !isPointwise(g);
+  const K = g.kH * g.kW * g.inC;
+  const geo = { conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: op.padding };
+  const name = conv ? `mobilec_conv_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}` : 'mobilec_conv_1x1s1';
+  const { outC: oc } = g;
+  const ic = K;
+  const npix = g.outH * g.outW;
   const ic16 = Math.ceil(ic / 16) * 16;
   const oc4 = Math.ceil(oc / 4) * 4;
   const unsigned = q.dtype === 'uint8';
@@ -77,14 +82,14 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
   const vs = unsigned ? 'u8' : 's8';
   const hasTail = ic % 16 !== 0;
   const load = (ptr: string): string => (hasTail ? `vldrbq_z_${vs}(${ptr} + k, vctp8q((uint32_t)(${ic} - k)))` : `vldrbq_${vs}(${ptr} + k)`);
-  const kernel = `mobilec_conv_1x1s1_${suffix(q)}_${g.inH}x${g.inW}x${ic}_${oc}`;
-  const zps = [...(unsigned ? [String(q.wZp)] : []), String(q.yZp)];
+  const kernel = `${name}_${suffix(q)}_${g.inH}x${g.inW}x${g.inC}_${oc}`;
+  const zps = [...(conv ? [String(q.xZp)] : []), ...(unsigned ? [String(q.wZp)] : []), String(q.yZp)];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rq.syms, ...zps, ...tail(q), ctx.arena(q.y.id, true)];
   return {
     family: 'pointwise_mve',
     kernel,
     params: {
-      helpers: helpers(), fn: kernel, t, dtype: q.dtype, unsigned, vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs,
+      helpers: helpers(), fn: kernel, t, dtype: q.dtype, unsigned, ...geo, vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs,
       acct: unsigned ? 'uint32_t' : 'int32_t', xloada: load('xa'), xloadb: load('xb'), tail: hasTail,
       full: Math.floor(ic / 16), full16: Math.floor(ic / 16) * 16, rem: ic % 16, VS: vs.toUpperCase(), left: rq.left,
       npix, ic, oc, ic16, oc4,
@@ -174,7 +179,7 @@ export const heliumKernels: IsaKernels = {
   select(op: Op, ctx: EmitContext, _generic: OpEmission): OpEmission | null {
     if (op.kind === 'conv2d') {
       const g = windowGeometry(ctx.graph, op);
-      return isPointwise(g) ? pointwise(op, ctx, g) : null;
+      return pointwise(op, ctx, g);
     }
     if (op.kind === 'depthwise_conv2d') return depthwise(op, ctx, windowGeometry(ctx.graph, op));
     return null;
