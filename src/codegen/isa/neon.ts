@@ -161,17 +161,24 @@ const QUANT_ASM_INPUTS = '[m] "r"(mult), [l] "r"(lsh), [r] "r"(rsh), [z] "r"(zp)
  */
 function s8AsmTile(fn: string, K: number, cout: number, hasLsh: boolean): string {
   const L: string[] = [];
-  for (let r = 16; r < 32; r++) L.push(`movi v${r}.4s, #0`);
-  L.push('1:');
-  for (let p = 0; p < 4; p++) L.push(`ldr q${p}, [%[x${p}]], #16`);
-  L.push('ld1 {v4.16b-v7.16b}, [%[w]], #64');
-  let t = 0;
-  for (let p = 0; p < 4; p++)
-    for (let i = 0; i < 4; i++) {
-      const tr = 8 + (t++ % 8);
-      L.push(`smull v${tr}.8h, v${p}.8b, v${4 + i}.8b`, `smlal2 v${tr}.8h, v${p}.16b, v${4 + i}.16b`, `sadalp v${16 + 4 * p + i}.4s, v${tr}.8h`);
-    }
-  L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  // The first 16 input channels start the accumulators (SADDLP), the rest add to them (SADALP).
+  const chunk = (first: boolean) => {
+    for (let p = 0; p < 4; p++) L.push(`ldr q${p}, [%[x${p}]], #16`);
+    L.push('ld1 {v4.16b-v7.16b}, [%[w]], #64');
+    let t = 0;
+    for (let p = 0; p < 4; p++)
+      for (let i = 0; i < 4; i++) {
+        const tr = 8 + (t++ % 8);
+        L.push(`smull v${tr}.8h, v${p}.8b, v${4 + i}.8b`, `smlal2 v${tr}.8h, v${p}.16b, v${4 + i}.16b`,
+          `${first ? 'saddlp' : 'sadalp'} v${16 + 4 * p + i}.4s, v${tr}.8h`);
+      }
+  };
+  chunk(true);
+  if (K > 16) {
+    L.push('1:');
+    chunk(false);
+    L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  }
   for (let p = 0; p < 4; p++) L.push(`addp v8.4s, v${16 + 4 * p}.4s, v${17 + 4 * p}.4s`, `addp v9.4s, v${18 + 4 * p}.4s, v${19 + 4 * p}.4s`, `addp v${p}.4s, v8.4s, v9.4s`);
   L.push('ld1 {v4.4s}, [%[b]]', 'ld1 {v5.4s}, [%[m]]', 'ld1 {v6.4s}, [%[r]]');
   if (hasLsh) L.push('ld1 {v7.4s}, [%[l]]');
@@ -188,7 +195,7 @@ function s8AsmTile(fn: string, K: number, cout: number, hasLsh: boolean): string
 MOBILEC_NEON_INLINE void ${fn}(const int8_t *x, const int8_t *w, const int32_t *b, ${QUANT_ASM_PARAMS}, int8_t *y)
 {
     const int8_t *x1 = x + ${K}, *x2 = x + ${2 * K}, *x3 = x + ${3 * K};
-    long n = ${K / 16};
+    long n = ${K / 16 - 1};
     __asm__ __volatile__(
 ${asmText(L)}
         : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
@@ -453,6 +460,7 @@ function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeome
       hasLsh: hasLsh ? 1 : 0,
       padding: op.padding,
       s: g.strideH,
+      s1: g.strideH === 1,
       ih: g.inH, iw: g.inW, c: C, oh: g.outH, ow: g.outW, pt: g.padTop, pl: g.padLeft,
       cb, ncb, cpad,
       tailC: C - ncb * cb,
@@ -461,6 +469,8 @@ function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeome
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * C * 9,
+    // One output row at a time, every channel block; reads only the rows of that row's windows.
+    streaming: { pixelBlock: g.outW },
   };
 }
 
