@@ -58,6 +58,22 @@ describe.skipIf(skipTools).each(CASES)('%s (%s, smmlar %s) simd kernels vs the r
   );
 });
 
+// A single SIMD layer whose output is the model output (gcc once judged such a
+// kernel side-effect free and dropped its call), and a fully connected head.
+describe.skipIf(skipTools).each(Object.entries(SIMD))('%s: fixed small graphs', (name, tag) => {
+  it('a lone pointwise layer, and conv + FC, match the reference', async () => {
+    const target = targetByName(name);
+    const lone = { input: { height: 12, width: 12, channels: 4 }, layers: [{ op: 'conv', filters: 2, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false }] };
+    const head = { input: { height: 6, width: 6, channels: 3 }, layers: [{ op: 'conv', filters: 8, kernel: 3, stride: 2, padding: 'same', activation: 'relu6', batchNorm: true }, { op: 'fc', units: 10, activation: 'none' }] };
+    for (const c of [lone, head]) {
+      const g = tryLoad(description(c.input, c.layers, 'int8', 249))!;
+      const r = await checkGraphOnTarget(g, target, 'simd', 2);
+      expect(r.divergences).toEqual([]);
+      expect(r.project.layers.every((l) => l.kernel.includes(`_${tag}`))).toBe(true);
+    }
+  }, 60_000);
+});
+
 function run(model: string, target: Target, input: Uint8Array): Int8Array | Uint8Array {
   const g = loadModel(model);
   const project = generateProject(g, { name: model.includes('person') ? 'person_detect' : 'mobilenet_quant', target, kernels: 'simd' });

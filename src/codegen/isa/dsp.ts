@@ -5,7 +5,7 @@
  * time into the order the kernels read them. Everything else (and any layer
  * whose requantization falls outside the fast path) keeps the generic C.
  */
-import type { Conv2DOp, DepthwiseConv2DOp, Op, Tensor } from '../../model/ir.js';
+import type { Conv2DOp, DepthwiseConv2DOp, FullyConnectedOp, Op, Tensor } from '../../model/ir.js';
 import { dtypeRange } from '../../model/ir.js';
 import { windowGeometry, type WindowGeometry } from '../../model/geometry.js';
 import { render } from '../templates.js';
@@ -151,13 +151,13 @@ function suffix(q: QuantConv): string {
 }
 
 /** Pointwise 1x1 stride 1: weights [oc pairs][ic/4][2] words, ic zero-padded to 4 (uint8: padded with the weight zero point). */
-function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+function pointwise(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
   const q = quantConv(op, ctx, g.outC);
   if (!q) return null;
   const conv = !isPointwise(g);
   const K = g.kH * g.kW * g.inC;
-  const geo = { conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: op.padding };
-  const name = conv ? `mobilec_conv_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}` : 'mobilec_conv_1x1s1';
+  const geo = { conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: op.kind === 'conv2d' ? op.padding : 'valid' };
+  const name = op.kind === 'fully_connected' ? 'mobilec_fc' : conv ? `mobilec_conv_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}` : 'mobilec_conv_1x1s1';
   const span = inputSpan(q);
   const rq2 = smmlarRequant(q, g.outC, 2, (o) => {
     let s = Math.abs(q.bias[o]!);
@@ -207,6 +207,23 @@ function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmissio
   };
 }
 
+/** The geometry of a fully connected layer seen as a pointwise convolution over its batch rows, or null. */
+export function fcGeometry(op: FullyConnectedOp, ctx: EmitContext): WindowGeometry | null {
+  const x = ctx.tensor(op.inputs[0]!);
+  const w = ctx.tensor(op.inputs[1]!);
+  if (w.shape.length !== 2) return null;
+  const [out, inn] = w.shape as [number, number];
+  const batch = x.shape.reduce((a, b) => a * b, 1) / inn;
+  if (!Number.isInteger(batch)) return null;
+  return { inH: 1, inW: batch, inC: inn, outH: 1, outW: batch, outC: out, kH: 1, kW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, depthMultiplier: 1 };
+}
+
+/** Fully connected through the pointwise kernel (weights [out, in] are its rows). */
+function fullyConnected(op: FullyConnectedOp, ctx: EmitContext): OpEmission | null {
+  const g = fcGeometry(op, ctx);
+  return g ? pointwise(op, ctx, g) : null;
+}
+
 export function isPointwise(g: WindowGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
 }
@@ -218,6 +235,7 @@ export const dspKernels: IsaKernels = {
       const g = windowGeometry(ctx.graph, op);
       return pointwise(op, ctx, g);
     }
+    if (op.kind === 'fully_connected') return fullyConnected(op, ctx);
     if (op.kind === 'depthwise_conv2d') return depthwise(op, ctx, windowGeometry(ctx.graph, op));
     return null;
   },

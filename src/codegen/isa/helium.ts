@@ -6,12 +6,12 @@
  * the requantization vectorized bit-exactly (VQRDMULH + sign fix-up +
  * VRSHL). Whatever else keeps the generic C.
  */
-import type { Conv2DOp, DepthwiseConv2DOp, Op } from '../../model/ir.js';
+import type { Conv2DOp, DepthwiseConv2DOp, FullyConnectedOp, Op } from '../../model/ir.js';
 import { windowGeometry, type WindowGeometry } from '../../model/geometry.js';
 import { render } from '../templates.js';
 import type { EmitContext, IsaKernels, OpEmission } from '../types.js';
 import { int32Literal, strideTag } from '../ops/common.js';
-import { isPointwise, quantConv, type QuantConv } from './dsp.js';
+import { fcGeometry, isPointwise, quantConv, type QuantConv } from './dsp.js';
 
 function helpers(): string {
   return render('kernels/runtime_mve.c.hbs', {});
@@ -50,13 +50,13 @@ function tail(q: QuantConv): string[] {
 }
 
 /** Pointwise 1x1: weights per 4 output channels as [k block][oc 0..3][16 bytes]. */
-function pointwise(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+function pointwise(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
   const q = quantConv(op, ctx, g.outC);
   if (!q) return null;
   const conv = !isPointwise(g);
   const K = g.kH * g.kW * g.inC;
-  const geo = { conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: op.padding };
-  const name = conv ? `mobilec_conv_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}` : 'mobilec_conv_1x1s1';
+  const geo = { conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: op.kind === 'conv2d' ? op.padding : 'valid' };
+  const name = op.kind === 'fully_connected' ? 'mobilec_fc' : conv ? `mobilec_conv_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}` : 'mobilec_conv_1x1s1';
   const { outC: oc } = g;
   const ic = K;
   const npix = g.outH * g.outW;
@@ -174,6 +174,12 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   };
 }
 
+/** Fully connected through the pointwise kernel (weights [out, in] are its rows). */
+function fullyConnected(op: FullyConnectedOp, ctx: EmitContext): OpEmission | null {
+  const g = fcGeometry(op, ctx);
+  return g ? pointwise(op, ctx, g) : null;
+}
+
 export const heliumKernels: IsaKernels = {
   isa: 'helium',
   select(op: Op, ctx: EmitContext, _generic: OpEmission): OpEmission | null {
@@ -181,6 +187,7 @@ export const heliumKernels: IsaKernels = {
       const g = windowGeometry(ctx.graph, op);
       return pointwise(op, ctx, g);
     }
+    if (op.kind === 'fully_connected') return fullyConnected(op, ctx);
     if (op.kind === 'depthwise_conv2d') return depthwise(op, ctx, windowGeometry(ctx.graph, op));
     return null;
   },
