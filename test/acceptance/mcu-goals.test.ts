@@ -1,0 +1,42 @@
+/**
+ * Issue 4's figures, read the way a user reads them: `mobilec run … --json`
+ * and `mobilec inspect --target … --json` on person_detect under QEMU.
+ * Exact outputs, the RAM and flash goals, and fewer executed instructions
+ * than TensorFlow Lite Micro + CMSIS-NN on the same boards.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mcuToolsAvailable } from '../../src/cross/mcu.js';
+import { targetByName } from '../../src/targets/index.js';
+import { mobilec } from '../helpers/cli.js';
+import { EXPECTED_DIR, PERSON_DETECT, skipShared } from '../helpers/shared.js';
+
+const tools = ['cortex-m4', 'cortex-m55'].every((t) => mcuToolsAvailable(targetByName(t)));
+const skip = skipShared || (!tools && process.env.CI !== 'true');
+
+/** TFLM + CMSIS-NN, QEMU 7.2, instructions executed by one Invoke() of person_detect (issue 4). */
+const TFLM_CMSIS_NN = { 'cortex-m4': 22_930_148, 'cortex-m55': 6_509_818 } as const;
+
+describe.skipIf(skip)('person_detect on Cortex-M (kernels simd)', () => {
+  for (const target of ['cortex-m4', 'cortex-m55'] as const) {
+    it(`${target}: exact output, arena ≤ 37,000 B, code ≤ 16 KB, fewer instructions than TFLM + CMSIS-NN`, () => {
+      const r = mobilec(['run', PERSON_DETECT, '--target', target, '--input', join(EXPECTED_DIR, 'person_detect.person.input.bin'), '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.output).toEqual([-113, 113]);
+      expect(j.arenaBytes).toBeLessThanOrEqual(37_000);
+      expect(j.codeBytes).toBeGreaterThan(0);
+      expect(j.codeBytes).toBeLessThanOrEqual(16_384);
+      expect(j.instructions).toBeLessThan(TFLM_CMSIS_NN[target]);
+      expect(j.macs).toBe(7_157_888);
+
+      const inspect = JSON.parse(mobilec(['inspect', PERSON_DETECT, '--target', target, '--json']).stdout);
+      const m = inspect.memory;
+      expect(m.arenaBytes).toBe(j.arenaBytes);
+      expect(m.codeBytes).toBe(j.codeBytes);
+      expect(m.stackBytes).toBeGreaterThan(0);
+      expect(m.ramBytes).toBe(m.arenaBytes + m.stackBytes);
+      expect(m.flashBytes).toBe(m.weightBytes + m.codeBytes);
+    });
+  }
+});
