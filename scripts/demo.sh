@@ -3,7 +3,7 @@
 # table, verify the C layer by layer through the Node addon, run it.
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/ensure-tools.sh
+sh scripts/ensure-tools.sh host
 [ -f dist/cli/main.js ] || npx tsc -p tsconfig.build.json
 MODEL=${1:-examples/models/mobilenet_v1_0.25_96_int8.json}
 NAME=$(basename "$MODEL" .json | tr -c 'A-Za-z0-9_\n' '_')

@@ -7,11 +7,16 @@ set -eu
 # command (or absolute path of a file) -> Debian package. The cross C
 # libraries are only "Recommends" of the cross compilers, and apt-get below
 # skips recommends, so static linking needs them named explicitly.
-NEED="cc:gcc c++:g++ cmake:cmake make:make clang:clang
+HOST="cc:gcc c++:g++ cmake:cmake make:make"
+NEED="$HOST clang:clang
 qemu-aarch64:qemu-user qemu-arm:qemu-user
 aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf
 /usr/aarch64-linux-gnu/lib/libc.a:libc6-dev-arm64-cross /usr/arm-linux-gnueabihf/lib/libc.a:libc6-dev-armhf-cross
 arm-none-eabi-gcc:gcc-arm-none-eabi qemu-system-arm:qemu-system-arm /usr/lib/arm-none-eabi/newlib/libc_nano.a:libnewlib-arm-none-eabi"
+
+# `ensure-tools.sh host`: only what the host path (compile, verify, run on
+# this machine) needs, for the demo; the tests need everything.
+[ "${1:-}" = "host" ] && NEED=$HOST
 
 missing=""
 for pair in $NEED; do
