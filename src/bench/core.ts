@@ -9,6 +9,7 @@
  * The example descriptions always; the shared TFLite models when ../shared
  * is there.
  */
+import { median } from '../util/stats.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -26,11 +27,6 @@ const EXAMPLES = join(PACKAGE_ROOT, 'examples', 'models');
 const SHARED_MODELS = resolve(PACKAGE_ROOT, '..', 'shared', 'models');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function fmt(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`;

@@ -1,3 +1,4 @@
+import { median } from '../util/stats.js';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { badInput } from '../model/errors.js';
 import { decodeImage } from '../image/decode.js';
@@ -66,11 +67,6 @@ export function topK(scores: readonly number[], k: number, labels: readonly stri
   return idx.slice(0, Math.min(k, scores.length)).map((i) => ({ index: i, label: labels?.[i] ?? null, score: scores[i]! }));
 }
 
-function median(xs: ArrayLike<number>): number {
-  const s = Array.from(xs).sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 export async function runCommand(model: string, opts: RunOptions): Promise<void> {
   const sources = [opts.input, opts.image, opts.seed].filter((x) => x !== undefined).length;
