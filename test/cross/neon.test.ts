@@ -69,6 +69,41 @@ const ASM_COVERAGE: { input: object; layers: Layer[] } = {
   ],
 };
 
+/**
+ * First-layer conv tiles (3 channels, stride 2 SAME, 32/16/8 filters; full and partial pixel tiles, padded
+ * borders) and depthwise on 16/32/64 channels at stride 1 and 2.
+ */
+const STEM_COVERAGE: { input: object; layers: Layer[] }[] = [
+  {
+    input: { height: 13, width: 17, channels: 3 },
+    layers: [
+      { op: 'conv', filters: 32, kernel: 3, stride: 2, padding: 'same', activation: 'relu6' },
+      { op: 'depthwise', kernel: 3, stride: 1, padding: 'same', activation: 'relu6' },
+      { op: 'depthwise', kernel: 3, stride: 2, padding: 'same', activation: 'relu6' },
+      { op: 'pointwise', filters: 64, activation: 'relu6' },
+      { op: 'depthwise', kernel: 3, stride: 1, padding: 'same', activation: 'relu' },
+      { op: 'depthwise', kernel: 3, stride: 2, padding: 'same', activation: 'relu6' },
+    ],
+  },
+  {
+    input: { height: 16, width: 16, channels: 3 },
+    layers: [
+      { op: 'conv', filters: 16, kernel: 3, stride: 2, padding: 'same', activation: 'relu6' },
+      { op: 'depthwise', kernel: 3, stride: 1, padding: 'same', activation: 'relu6' },
+      { op: 'depthwise', kernel: 3, stride: 2, padding: 'same', activation: 'none' },
+      { op: 'pointwise', filters: 8, activation: 'relu6' },
+    ],
+  },
+  {
+    input: { height: 18, width: 22, channels: 3 },
+    layers: [
+      { op: 'conv', filters: 8, kernel: 3, stride: 2, padding: 'same', activation: 'relu' },
+      { op: 'pointwise', filters: 32, activation: 'relu6' },
+      { op: 'depthwise', kernel: 3, stride: 2, padding: 'valid', activation: 'relu6' },
+    ],
+  },
+];
+
 describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON kernels', (_name, target) => {
   it.each(['float32', 'int8'] as const)('%s: random stacks agree with the reference layer by layer', async (dtype) => {
     const seed = dtype === 'float32' ? 20261 : 20262;
@@ -101,6 +136,18 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON ke
     const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
     expect(divergences).toEqual([]);
     expect(project.layers.map((l) => l.kernel).filter((k) => !k.includes('_neon'))).toEqual([]);
+  });
+});
+
+describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON first-layer conv and depthwise', (_name, target) => {
+  it.each(['float32', 'int8'] as const)('%s: stem tiles and 16/32/64-channel depthwise agree', async (dtype) => {
+    for (const [k, stack] of STEM_COVERAGE.entries()) {
+      const graph = tryLoad(description(stack.input, stack.layers, dtype, 11 + k))!;
+      const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+      expect(divergences, JSON.stringify(stack.layers)).toEqual([]);
+      expect(project.layers.map((l) => l.kernel).filter((n) => !n.includes('_neon'))).toEqual([]);
+      await yieldToEventLoop();
+    }
   });
 });
 
