@@ -13,6 +13,9 @@ import type { EmitContext, IsaKernels, OpEmission } from '../types.js';
 import { int32Literal, strideTag } from '../ops/common.js';
 import { fcGeometry, isPointwise, quantConv, type QuantConv } from './dsp.js';
 
+/** Block sizes (pixels) of the pointwise kernels; the kernel name does not spell them. */
+export const heliumTuning = { pointwiseBlock: 8, convBlock: 2 };
+
 function helpers(): string {
   return render('kernels/runtime_mve.c.hbs', {});
 }
@@ -82,6 +85,11 @@ function pointwise(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, g: WindowG
   const vs = unsigned ? 'u8' : 's8';
   const hasTail = ic % 16 !== 0;
   const load = (ptr: string): string => (hasTail ? `vldrbq_z_${vs}(${ptr} + k, vctp8q((uint32_t)(${ic} - k)))` : `vldrbq_${vs}(${ptr} + k)`);
+  // Pixels per block: each 4 output channels' constants are loaded once per block.
+  const pb = Math.min(npix, conv ? heliumTuning.convBlock : heliumTuning.pointwiseBlock);
+  // The assembly loop over whole 16-channel blocks, unrolled by 4 (or 2) when that divides them.
+  const full = Math.floor(ic / 16);
+  const unroll = full % 4 === 0 ? 4 : full % 2 === 0 ? 2 : 1;
   const kernel = `${name}_${suffix(q)}_${g.inH}x${g.inW}x${g.inC}_${oc}`;
   const zps = [...(conv ? [String(q.xZp)] : []), ...(unsigned ? [String(q.wZp)] : []), String(q.yZp)];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rq.syms, ...zps, ...tail(q), ctx.arena(q.y.id, true)];
@@ -90,14 +98,18 @@ function pointwise(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, g: WindowG
     kernel,
     params: {
       helpers: helpers(), fn: kernel, t, dtype: q.dtype, unsigned, ...geo, vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs,
-      acct: unsigned ? 'uint32_t' : 'int32_t', xloada: load('xa'), xloadb: load('xb'), tail: hasTail,
+      acct: unsigned ? 'uint32_t' : 'int32_t', xloada: load('xa'), tail: hasTail,
       full: Math.floor(ic / 16), full16: Math.floor(ic / 16) * 16, rem: ic % 16, VS: vs.toUpperCase(), left: rq.left,
-      npix, ic, oc, ic16, oc4,
+      npix, ic, oc, ic16, oc4, pb,
+      // the first `unroll` blocks peeled (VMLADAV sets the accumulators: no zeroing), then the loop
+      loopFirst: [`MOBILEC_MVE_PW_STEP("", "${vs}")`, ...Array(unroll - 1).fill(`MOBILEC_MVE_PW_STEP("a", "${vs}")`)].join(' '),
+      loopBody: Array(unroll).fill(`MOBILEC_MVE_PW_STEP("a", "${vs}")`).join(' '), loopIters: full / unroll - 1,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * ic * oc,
-    // A pixel pair's input is read only while its own outputs are written.
-    streaming: { pixelBlock: 2 },
+    // A block's input is read again (per 4 output channels) while its earlier outputs are written: the
+    // planner keeps each block's output clear of the block's own input (pixelBlock = the block).
+    streaming: { pixelBlock: pb },
   };
 }
 
