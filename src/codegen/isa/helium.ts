@@ -40,6 +40,8 @@ function requantTables(q: QuantConv, ctx: EmitContext, order: readonly number[],
   const left = ls.some((v) => v !== 0);
   return {
     left,
+    // every shift a right shift: the lighter rounding fix-up
+    rqfn: rs.every((v) => v < 0) ? 'mobilec_mve_mbqm_rn' : 'mobilec_mve_mbqm_r',
     syms: [ctx.table('mve_m', m), ...(left ? [ctx.table('mve_ls', ls)] : []), ctx.table('mve_rs', rs)],
   };
 }
@@ -99,7 +101,7 @@ function pointwise(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, g: WindowG
     params: {
       helpers: helpers(), fn: kernel, t, dtype: q.dtype, unsigned, ...geo, vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs,
       acct: unsigned ? 'uint32_t' : 'int32_t', xloada: load('xa'), tail: hasTail,
-      full: Math.floor(ic / 16), full16: Math.floor(ic / 16) * 16, rem: ic % 16, VS: vs.toUpperCase(), left: rq.left,
+      full: Math.floor(ic / 16), full16: Math.floor(ic / 16) * 16, rem: ic % 16, VS: vs.toUpperCase(), left: rq.left, rqfn: rq.rqfn,
       npix, ic, oc, ic16, oc4, pb,
       // the first `unroll` blocks peeled (VMLADAV sets the accumulators: no zeroing), then the loop
       loopFirst: [`MOBILEC_MVE_PW_STEP("", "${vs}")`, ...Array(unroll - 1).fill(`MOBILEC_MVE_PW_STEP("a", "${vs}")`)].join(' '),
@@ -149,7 +151,7 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
     return {
       family: 'dwconvdm_mve',
       kernel,
-      params: { ...common, fn: kernel, oc, oc4, left: rq.left, taps: taps(g, oc4) },
+      params: { ...common, fn: kernel, oc, oc4, left: rq.left, rqfn: rq.rqfn, taps: taps(g, oc4) },
       call: `${kernel}(${args([ctx.table('mve_w', w16), ctx.table('mve_b', bias), ...rq.syms]).join(', ')});`,
       macs,
       streaming: { pixelBlock: 1 },
@@ -169,7 +171,23 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   order.forEach((c, i) => {
     if (c >= 0) bias[i] = q.bias[c]! - q.xZp * [...Array(ntaps).keys()].reduce((s, tp) => s + w16[tp * c8 + c]!, 0);
   });
-  const rq = requantTables(q, ctx, order, oc);
+  // Per 8 channels, one block of constants [bias 8][m 8][left shifts 8, if any][right shifts 8] (lane order)
+  // and the weights [tap][8]: every load of a step at a small offset from two pointers.
+  const left = q.shift.some((s) => s > 0);
+  const rows = left ? 4 : 3;
+  const consts = new Int32Array(c8 * rows);
+  order.forEach((c, i) => {
+    const src = c < 0 ? oc - 1 : c;
+    const s = perChannel(q.shift, src);
+    const base = (i >> 3) * 8 * rows + (i & 7);
+    consts[base] = bias[i]!;
+    consts[base + 8] = perChannel(q.multiplier, src);
+    if (left) consts[base + 16] = s > 0 ? s : 0;
+    consts[base + 8 * (rows - 1)] = s > 0 ? 0 : s;
+  });
+  const rneg = order.every((c) => perChannel(q.shift, c < 0 ? oc - 1 : c) < 0);
+  const wg = new Int16Array(ntaps * c8);
+  for (let c = 0; c < c8; c++) for (let tp = 0; tp < ntaps; tp++) wg[((c >> 3) * ntaps + tp) * 8 + (c & 7)] = w16[tp * c8 + c]!;
   const hasTail = oc % 8 !== 0;
   const vs = q.dtype === 'int8' ? 's8' : 'u8';
   const load = (ptr: string): string => (q.dtype === 'int8' ? `vldrbq_s16(${ptr})` : `vreinterpretq_s16_u16(vldrbq_u16(${ptr}))`);
@@ -178,9 +196,10 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   return {
     family: 'dwconv_mve',
     kernel,
-    params: { ...common, fn: kernel, c: oc, c8, tail: hasTail, left: rq.left, vs, pw, rowBytes: pw * oc + 16,
-      taps: taps(g, c8).map((tp) => ({ ...tp, xload: load(`r${tp.ky} + ox * ${g.strideW * oc} + ${tp.kx * oc} + c`) })) },
-    call: `${kernel}(${args([ctx.table('mve_w', w16), ctx.table('mve_b', bias), ...rq.syms]).join(', ')});`,
+    params: { ...common, fn: kernel, c: oc, c8, tail: hasTail, left, rqfn: rneg ? 'mobilec_mve_mbqm_rn' : 'mobilec_mve_mbqm_r', vs, pw, rowBytes: pw * oc + 16,
+      crow: 8 * rows, ntaps8: 8 * ntaps,
+      taps: taps(g, 8).map((tp) => ({ ...tp, xload: load(`r${tp.ky} + ox * ${g.strideW * oc} + ${tp.kx * oc} + c`) })) },
+    call: `${kernel}(${args([ctx.table('mve_w', wg), ctx.table('mve_q', consts)]).join(', ')});`,
     macs,
     streaming: { pixelBlock: 1 },
   };
