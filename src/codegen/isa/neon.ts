@@ -409,7 +409,7 @@ function interior(outN: number, inN: number, stride: number, pad: number): [numb
  * weights v0-v8, three rotating column triples v9-v17 (each input column loaded and widened once),
  * accumulators v18-v23, y_zp/min/max v24-v26, requantization parameters and temporaries v27-v31.
  */
-function dwQAsm(u8: boolean, hasLsh: boolean, allNeg: boolean): string[] {
+function dwQAsm(u8: boolean, hasLsh: boolean, allNeg: boolean, stride: number): string[] {
   const L: string[] = [];
   const xtl = u8 ? 'uxtl' : 'sxtl';
   for (let t = 0; t < 9; t++) L.push(`ld1 {v${t}.8h}, [%[w]], %[ws]`);
@@ -428,15 +428,30 @@ function dwQAsm(u8: boolean, hasLsh: boolean, allNeg: boolean): string[] {
         L.push(`smlal v${lo}.4s, v${c}.4h, v${t}.4h`, `smlal2 v${lo + 1}.4s, v${c}.8h, v${t}.8h`);
       }
   };
-  load(9);
-  load(12);
-  L.push('1:');
-  load(15);
-  out(0, [9, 12, 15]);
-  load(9);
-  out(1, [12, 15, 9]);
-  load(12);
-  out(2, [15, 9, 12]);
+  if (stride === 1) {
+    load(9);
+    load(12);
+    L.push('1:');
+    load(15);
+    out(0, [9, 12, 15]);
+    load(9);
+    out(1, [12, 15, 9]);
+    load(12);
+    out(2, [15, 9, 12]);
+  } else {
+    // stride 2: the window's last column is the next window's first
+    load(9);
+    L.push('1:');
+    load(12);
+    load(15);
+    out(0, [9, 12, 15]);
+    load(9);
+    load(12);
+    out(1, [15, 9, 12]);
+    load(15);
+    load(9);
+    out(2, [12, 15, 9]);
+  }
   const accs = [18, 19, 20, 21, 22, 23];
   const par = (a: number) => (a % 2 === 0 ? 27 : 28);
   if (hasLsh) {
@@ -505,7 +520,7 @@ function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeome
   args.push(ctx.arena(yT.id, true));
   const rq = quant ? requireRequant(op) : null;
   const allNeg = rq !== null && rq.shift.every((v) => v < 0);
-  const dwAsm = quant && g.strideH === 1 ? asmText(dwQAsm(dtype === 'uint8', hasLsh, allNeg)) : '';
+  const dwAsm = quant ? asmText(dwQAsm(dtype === 'uint8', hasLsh, allNeg, g.strideH)) : '';
   const kernel = `mobilec_dwconv_3x3${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}_neon_${g.inH}x${g.inW}x${C}`;
   return {
     family: 'dwconv_neon',
@@ -565,8 +580,7 @@ function convF32Asm(g: WindowGeometry, P: number, Q: number, segRegs: number): s
   const L: string[] = [];
   const acc = (p: number, q: number) => 16 + p * Q + q;
   const list = (lo: number, n: number) => (n === 1 ? `{v${lo}.4s}` : `{v${lo}.4s-v${lo + n - 1}.4s}`);
-  L.push(`ld1 ${list(acc(0, 0), Q)}, [%[b]]`);
-  for (let p = 1; p < P; p++) for (let q = 0; q < Q; q++) L.push(`mov v${acc(p, q)}.16b, v${acc(0, q)}.16b`);
+  for (let p = 0; p < P; p++) L.push(`ld1 ${list(acc(p, 0), Q)}, [%[b]]`);
   let wsel = 0;
   for (let ky = 0; ky < g.kH; ky++) {
     L.push(`ldr %[xr], [%[r], #${8 * ky}]`);
@@ -598,13 +612,12 @@ function convF32Asm(g: WindowGeometry, P: number, Q: number, segRegs: number): s
  * (minus the input zero point) into v0-v3, weights (int16) v8-v9/v12-v13, SMLAL/SMLAL2 by element;
  * requantization in registers, the zero point added in int16 and the clamp done in 8 bits.
  */
-function convQAsm(g: WindowGeometry, P: number, Q: number, segRegs: number, u8: boolean, hasLsh: boolean): string[] {
+function convQAsm(g: WindowGeometry, P: number, Q: number, segRegs: number, u8: boolean, hasLsh: boolean, allNeg: boolean): string[] {
   const L: string[] = [];
   const acc = (p: number, q: number) => 16 + p * Q + q;
   const list = (lo: number, n: number, a: string) => (n === 1 ? `{v${lo}.${a}}` : `{v${lo}.${a}-v${lo + n - 1}.${a}}`);
   const sub = u8 ? 'usubl' : 'ssubl';
-  L.push(`ld1 ${list(acc(0, 0), Q, '4s')}, [%[b]]`);
-  for (let p = 1; p < P; p++) for (let q = 0; q < Q; q++) L.push(`mov v${acc(p, q)}.16b, v${acc(0, q)}.16b`);
+  for (let p = 0; p < P; p++) L.push(`ld1 ${list(acc(p, 0), Q, '4s')}, [%[b]]`);
   L.push('dup v6.16b, %w[xzp]');
   let wsel = 0;
   for (let ky = 0; ky < g.kH; ky++) {
@@ -623,6 +636,15 @@ function convQAsm(g: WindowGeometry, P: number, Q: number, segRegs: number, u8: 
       }
     }
   }
+  L.push(...convQEpilogue(P, Q, u8, hasLsh, allNeg));
+  return L;
+}
+
+/** Requantization, int16 zero point, 8-bit clamp and stores of the P x Q accumulators v16.. (v0-v15 free). */
+function convQEpilogue(P: number, Q: number, u8: boolean, hasLsh: boolean, allNeg: boolean): string[] {
+  const L: string[] = [];
+  const acc = (p: number, q: number) => 16 + p * Q + q;
+  const list = (lo: number, n: number, a: string) => (n === 1 ? `{v${lo}.${a}}` : `{v${lo}.${a}-v${lo + n - 1}.${a}}`);
   const all = Array.from({ length: P * Q }, (_, k) => [16 + k, k % Q] as const);
   if (hasLsh) {
     L.push(`ld1 ${list(8, Q, '4s')}, [%[l]]`);
@@ -632,7 +654,9 @@ function convQAsm(g: WindowGeometry, P: number, Q: number, segRegs: number, u8: 
   for (const [a, q] of all) L.push(`sqrdmulh v${a}.4s, v${a}.4s, v${q}.4s`);
   for (const [a, q] of all) {
     const t = a % 2 ? 9 : 8;
-    L.push(`and v${t}.16b, v${a}.16b, v${4 + q}.16b`, `sshr v${t}.4s, v${t}.4s, #31`, `sqadd v${a}.4s, v${a}.4s, v${t}.4s`, `srshl v${a}.4s, v${a}.4s, v${4 + q}.4s`);
+    if (allNeg) L.push(`cmlt v${t}.4s, v${a}.4s, #0`);
+    else L.push(`and v${t}.16b, v${a}.16b, v${4 + q}.16b`, `sshr v${t}.4s, v${t}.4s, #31`);
+    L.push(`sqadd v${a}.4s, v${a}.4s, v${t}.4s`, `srshl v${a}.4s, v${a}.4s, v${4 + q}.4s`);
   }
   L.push('dup v10.8h, %w[yzp]', 'dup v11.16b, %w[amin]', 'dup v12.16b, %w[amax]');
   const [nar, nar2, mx, mn] = u8 ? ['sqxtun', 'sqxtun2', 'umax', 'umin'] : ['sqxtn', 'sqxtn2', 'smax', 'smin'];
@@ -648,15 +672,54 @@ function convQAsm(g: WindowGeometry, P: number, Q: number, segRegs: number, u8: 
   return L;
 }
 
+/**
+ * rpi5 int8: the tile with SDOT by element, four taps of a kernel row per instruction (taps past the
+ * row have zero weights); each row segment is loaded at the byte shifts that 4-align every pixel's window.
+ */
+function convSdotAsm(g: WindowGeometry, P: number, hasLsh: boolean, allNeg: boolean): string[] | null {
+  const rowTaps = g.kW * g.inC;
+  const G = Math.ceil(rowTaps / 4);
+  const shifts = [...new Set(Array.from({ length: P }, (_, p) => (p * g.strideW * g.inC) % 4))].sort();
+  if (shifts.length > 4) return null;
+  for (let p = 0; p < P; p++) {
+    const off = p * g.strideW * g.inC;
+    if (off - (off % 4) + 4 * G > 32) return null;
+  }
+  const L: string[] = [];
+  const acc = (p: number, q: number) => 16 + p * 4 + q;
+  for (let p = 0; p < P; p++) L.push(`ld1 {v${acc(p, 0)}.4s-v${acc(p, 3)}.4s}, [%[b]]`);
+  let wsel = 0;
+  for (let ky = 0; ky < g.kH; ky++) {
+    L.push(`ldr %[xr], [%[r], #${8 * ky}]`);
+    for (const [ci, sh] of shifts.entries()) {
+      if (sh === 0) L.push(`ld1 {v${2 * ci}.16b, v${2 * ci + 1}.16b}, [%[xr]]`);
+      else L.push(`add %[xs], %[xr], #${sh}`, `ld1 {v${2 * ci}.16b, v${2 * ci + 1}.16b}, [%[xs]]`);
+    }
+    for (let gi = 0; gi < G; gi++) {
+      const wr = wsel++ % 2 === 0 ? 8 : 12;
+      L.push(`ld1 {v${wr}.16b-v${wr + 3}.16b}, [%[w]], #64`);
+      for (let q = 0; q < 4; q++)
+        for (let p = 0; p < P; p++) {
+          const off = p * g.strideW * g.inC;
+          const ci = shifts.indexOf(off % 4);
+          const pos = off - (off % 4) + 4 * gi;
+          L.push(`sdot v${acc(p, q)}.4s, v${wr + q}.16b, v${2 * ci + (pos >> 4)}.4b[${(pos & 15) >> 2}]`);
+        }
+    }
+  }
+  L.push(...convQEpilogue(P, 4, false, hasLsh, allNeg));
+  return L;
+}
+
 /** The fully unrolled tile: P pixels x 4Q channels over every tap, row segments loaded once per kernel row. */
-function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: ActDType, hasLsh: boolean): string {
+function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: ActDType, hasLsh: boolean, allNeg: boolean, sdot: string[] | null): string {
   const { P, Q, segRegs } = tile;
   const quant = dtype !== 'float32';
   const OCB = 4 * Q;
   const L: string[] = [];
   const t = cType(dtype);
   const acc = (p: number, q: number) => `a${p}_${q}`;
-  L.push(`MOBILEC_NEON_INLINE void ${fn}_tile(const ${t} *const *r, const ${quant ? 'int16_t' : 'float'} *w, const ${quant ? 'int32_t' : 'float'} *bias,`);
+  L.push(`MOBILEC_NEON_INLINE void ${fn}_tile(const ${t} *const *r, const ${sdot ? 'int8_t' : quant ? 'int16_t' : 'float'} *w, const ${quant ? 'int32_t' : 'float'} *bias,`);
   if (quant) L.push('    const int32_t *mult, const int32_t *lsh, const int32_t *rsh, int32_t x_zp, int32_t y_zp, int32_t act_min, int32_t act_max,');
   else L.push('    float act_min, float act_max,');
   L.push(`    ${t} *y, int ys)`, '{');
@@ -669,9 +732,18 @@ function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: Ac
     L.push('        : [w] "+r"(w), [y] "+r"(y), [xr] "=&r"(xr)', '        : [r] "r"(r), [b] "r"(bias), [a] "r"(a), [ys] "r"(ysb)', `        : "memory", "cc", ${CLOBBERS(32)});`, '}');
     return L.join('\n');
   }
+  if (sdot) {
+    L.push('    const int8_t *xr, *xs;', `    long ysb = (long)ys;`, '    (void)x_zp;');
+    L.push('    __asm__ __volatile__(', asmText(sdot));
+    L.push('        : [w] "+r"(w), [y] "+r"(y), [xr] "=&r"(xr), [xs] "=&r"(xs)');
+    L.push('        : [r] "r"(r), [b] "r"(bias), [m] "r"(mult), [l] "r"(lsh), [n] "r"(rsh), [ys] "r"(ysb),');
+    L.push('          [yzp] "r"(y_zp), [amin] "r"(act_min), [amax] "r"(act_max)');
+    L.push(`        : "memory", "cc", ${CLOBBERS(32)});`, '}');
+    return L.join('\n');
+  }
   if (quant && (Q === 2 || Q === 4) && P * Q <= 16 && segRegs <= 4) {
     L.push('    const int8_t *xr;', `    long ysb = (long)ys;`);
-    L.push('    __asm__ __volatile__(', asmText(convQAsm(g, P, Q, segRegs, dtype === 'uint8', hasLsh)));
+    L.push('    __asm__ __volatile__(', asmText(convQAsm(g, P, Q, segRegs, dtype === 'uint8', hasLsh, allNeg)));
     L.push('        : [w] "+r"(w), [y] "+r"(y), [xr] "=&r"(xr)');
     L.push('        : [r] "r"(r), [b] "r"(bias), [m] "r"(mult), [l] "r"(lsh), [n] "r"(rsh), [ys] "r"(ysb),');
     L.push('          [xzp] "r"(x_zp), [yzp] "r"(y_zp), [amin] "r"(act_min), [amax] "r"(act_max)');
@@ -786,7 +858,7 @@ function selectConv(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry, fl: Flavo
   if (quant && !quantChannelsOk(op, g.outC)) return null;
   const { kH, kW, inC, outC } = g;
   const tile = fl.aarch64 ? convTileShape(g, quant) : null;
-  if (tile) return selectConvTiled(op, ctx, g, dtype, wv, bv, tile);
+  if (tile) return selectConvTiled(op, ctx, g, dtype, wv, bv, tile, fl.dotprod && dtype === 'int8' && wv.int8);
   const VB = fl.aarch64 ? 8 : 4;
   const Q = Math.ceil(outC / 4);
   const NB = Math.floor(Math.floor(outC / 4) / VB);
@@ -844,6 +916,7 @@ function selectConvTiled(
   wv: { w: Float64Array | Int32Array },
   bv: Float64Array,
   tile: ConvTile,
+  sdotOk: boolean,
 ): OpEmission {
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
@@ -853,25 +926,51 @@ function selectConvTiled(
   const nOcb = Math.ceil(outC / OCB);
   const ocpad = nOcb * OCB;
   const T = kH * kW * inC;
-  const packed = new Array<number>(nOcb * T * OCB).fill(0);
-  for (let oc = 0; oc < outC; oc++) {
-    const b = Math.floor(oc / OCB);
-    for (let t = 0; t < T; t++) packed[(b * T + t) * OCB + (oc % OCB)] = wv.w[oc * T + t]!;
+  const hasLshPre = quant && requireRequant(op).shift.some((v) => v > 0);
+  // every right shift nonzero: the sign fix-up of the rounding shift is a compare
+  const allNeg = quant && requireRequant(op).shift.every((v) => v < 0);
+  const sdot = sdotOk && tile.P === 4 && tile.Q === 4 ? convSdotAsm(g, tile.P, hasLshPre, allNeg) : null;
+  let packed: number[];
+  const rowTaps = kW * inC;
+  const G = Math.ceil(rowTaps / 4);
+  if (sdot) {
+    // [block][ky][group of 4 row taps][16 channels][4 taps], zero past the row
+    packed = new Array<number>(nOcb * kH * G * 64).fill(0);
+    for (let oc = 0; oc < outC; oc++) {
+      const b = Math.floor(oc / OCB);
+      for (let ky = 0; ky < kH; ky++)
+        for (let j = 0; j < rowTaps; j++) packed[((b * kH + ky) * G + (j >> 2)) * 64 + (oc % OCB) * 4 + (j & 3)] = wv.w[oc * T + ky * rowTaps + j]!;
+    }
+  } else {
+    packed = new Array<number>(nOcb * T * OCB).fill(0);
+    for (let oc = 0; oc < outC; oc++) {
+      const b = Math.floor(oc / OCB);
+      for (let t = 0; t < T; t++) packed[(b * T + t) * OCB + (oc % OCB)] = wv.w[oc * T + t]!;
+    }
   }
   const args = [ctx.arena(xT.id, false)];
   let hasLsh = false;
   if (quant) {
-    args.push(ctx.table('nw', Int16Array.from(packed)), ctx.table('nbias', Int32Array.from({ length: ocpad }, (_, i) => (i < outC ? bv[i]! : 0))));
+    const xZp = zeroPoint(xT);
+    // SDOT multiplies raw activations: the zero point goes into the bias (borders are padded with it).
+    const bias = Int32Array.from({ length: ocpad }, (_, i) => {
+      if (i >= outC) return 0;
+      if (!sdot) return bv[i]!;
+      let sw = 0;
+      for (let t = 0; t < T; t++) sw = wrap(sw + wv.w[i * T + t]!);
+      return wrap(bv[i]! - Math.imul(xZp, sw));
+    });
+    args.push(ctx.table('nw', sdot ? Int8Array.from(packed) : Int16Array.from(packed)), ctx.table('nbias', bias));
     const q = quantArgs(op, ctx, yT, outC, ocpad);
     hasLsh = q.hasLsh;
-    args.push(q.args[0]!, q.args[1]!, q.args[2]!, String(zeroPoint(xT)), ...q.args.slice(3));
+    args.push(q.args[0]!, q.args[1]!, q.args[2]!, String(xZp), ...q.args.slice(3));
   } else {
     args.push(ctx.table('nw', Float32Array.from(packed)), ctx.table('nbias', Float32Array.from({ length: ocpad }, (_, i) => (i < outC ? bv[i]! : 0))));
     args.push(...floatActRange(op.activation));
   }
   args.push(ctx.arena(yT.id, true));
   const kernel =
-    `mobilec_conv_${kH}x${kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}_neon_tile${tile.P}x${OCB}` +
+    `mobilec_conv_${kH}x${kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}_neon_${sdot ? 'sdot' : 'tile'}${tile.P}x${OCB}` +
     `_${g.inH}x${g.inW}x${inC}_${outC}`;
   return {
     family: 'conv_neon',
@@ -881,16 +980,16 @@ function selectConvTiled(
       fn: kernel,
       mode: quant ? `int16 widened, ${tile.P} pixels x ${OCB} channels` : `f32, ${tile.P} pixels x ${OCB} channels`,
       fast: true,
-      tileSrc: convTileSource(kernel, g, tile, dtype, hasLsh),
+      tileSrc: convTileSource(kernel, g, tile, dtype, hasLsh, allNeg, sdot),
       quant,
       dtype,
       t: cType(dtype),
-      w: quant ? 'int16_t' : 'float',
+      w: sdot ? 'int8_t' : quant ? 'int16_t' : 'float',
       b: quant ? 'int32_t' : 'float',
       padding: op.padding,
       ih: g.inH, iw: g.inW, ic: inC, oh: g.outH, ow: g.outW, oc: outC,
       kh: kH, kw: kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
-      P: tile.P, ocb: OCB, nOcb, wstride: T * OCB, segAlloc: tile.segAlloc,
+      P: tile.P, ocb: OCB, nOcb, wstride: sdot ? kH * G * 64 : T * OCB, segAlloc: sdot ? 36 : tile.segAlloc,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * outC * kH * kW * inC,
