@@ -61,11 +61,13 @@ describe.skipIf(skipTools).each(CASES)('%s (%s, smmlar %s) simd kernels vs the r
 // A single SIMD layer whose output is the model output (gcc once judged such a
 // kernel side-effect free and dropped its call), and a fully connected head.
 describe.skipIf(skipTools).each(Object.entries(SIMD))('%s: fixed small graphs', (name, tag) => {
-  it('a lone pointwise layer, and conv + FC, match the reference', async () => {
+  it('a lone pointwise layer, a wide one, and conv + FC, match the reference', async () => {
     const target = targetByName(name);
     const lone = { input: { height: 12, width: 12, channels: 4 }, layers: [{ op: 'conv', filters: 2, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false }] };
     const head = { input: { height: 6, width: 6, channels: 3 }, layers: [{ op: 'conv', filters: 8, kernel: 3, stride: 2, padding: 'same', activation: 'relu6', batchNorm: true }, { op: 'fc', units: 10, activation: 'none' }] };
-    for (const c of [lone, head]) {
+    // 25 pixels (not a multiple of the 3-pixel DSP block), 128 input channels (the 4-step unrolled loop), 3 outputs (odd).
+    const wide = { input: { height: 5, width: 5, channels: 128 }, layers: [{ op: 'conv', filters: 3, kernel: 1, stride: 1, padding: 'same', activation: 'relu6', batchNorm: true }] };
+    for (const c of [lone, head, wide]) {
       const g = tryLoad(description(c.input, c.layers, 'int8', 249))!;
       const r = await checkGraphOnTarget(g, target, 'simd', 2);
       expect(r.divergences).toEqual([]);
