@@ -144,10 +144,13 @@ ${asmText(L)}
  * Requantization of accumulator registers in place (MultiplyByQuantizedMultiplier,
  * bit-exact): mult in m, right shift (negative) in r, optional left shift in l, tmp a scratch register.
  */
-function requantAsm(L: string[], acc: number, m: number, r: number, l: number | null, tmp: number): void {
+function requantAsm(L: string[], acc: number, m: number, r: number, l: number | null, tmp: number, allNeg: boolean): void {
   if (l !== null) L.push(`sshl v${acc}.4s, v${acc}.4s, v${l}.4s`);
-  L.push(`sqrdmulh v${acc}.4s, v${acc}.4s, v${m}.4s`, `and v${tmp}.16b, v${acc}.16b, v${r}.16b`, `sshr v${tmp}.4s, v${tmp}.4s, #31`,
-    `sqadd v${acc}.4s, v${acc}.4s, v${tmp}.4s`, `srshl v${acc}.4s, v${acc}.4s, v${r}.4s`);
+  L.push(`sqrdmulh v${acc}.4s, v${acc}.4s, v${m}.4s`);
+  // every shift a right shift: the sign of (x & rsh) is the sign of x
+  if (allNeg) L.push(`cmlt v${tmp}.4s, v${acc}.4s, #0`);
+  else L.push(`and v${tmp}.16b, v${acc}.16b, v${r}.16b`, `sshr v${tmp}.4s, v${tmp}.4s, #31`);
+  L.push(`sqadd v${acc}.4s, v${acc}.4s, v${tmp}.4s`, `srshl v${acc}.4s, v${acc}.4s, v${r}.4s`);
 }
 
 const QUANT_ASM_PARAMS = 'const int32_t *mult, const int32_t *lsh, const int32_t *rsh, const int16_t *zp, const int8_t *mm';
@@ -159,7 +162,7 @@ const QUANT_ASM_INPUTS = '[m] "r"(mult), [l] "r"(lsh), [r] "r"(rsh), [z] "r"(zp)
  * bias, requantization, narrowing (zero point added in int16 with
  * saturation, then int8 clamp: equal to the int32 clamp) and stores. K % 16 == 0.
  */
-function s8AsmTile(fn: string, K: number, cout: number, hasLsh: boolean): string {
+function s8AsmTile(fn: string, K: number, cout: number, hasLsh: boolean, allNeg: boolean): string {
   const L: string[] = [];
   // The first 16 input channels start the accumulators (SADDLP), the rest add to them (SADALP).
   const chunk = (first: boolean) => {
@@ -184,7 +187,7 @@ function s8AsmTile(fn: string, K: number, cout: number, hasLsh: boolean): string
   if (hasLsh) L.push('ld1 {v7.4s}, [%[l]]');
   for (let p = 0; p < 4; p++) {
     L.push(`add v${p}.4s, v${p}.4s, v4.4s`);
-    requantAsm(L, p, 5, 6, hasLsh ? 7 : null, 8 + p);
+    requantAsm(L, p, 5, 6, hasLsh ? 7 : null, 8 + p, allNeg);
   }
   L.push('ld1r {v10.8h}, [%[z]]', 'ld2r {v11.16b, v12.16b}, [%[mm]]');
   L.push('sqxtn v8.4h, v0.4s', 'sqxtn2 v8.8h, v1.4s', 'sqxtn v9.4h, v2.4s', 'sqxtn2 v9.8h, v3.4s');
@@ -210,7 +213,7 @@ ${asmText(L)}
  * accumulators, requantization in registers (multiplier and shifts loaded once
  * per tile), 16-byte stores. K % 16 == 0.
  */
-function sdotAsmTile(fn: string, K: number, cout: number, hasLsh: boolean): string {
+function sdotAsmTile(fn: string, K: number, cout: number, hasLsh: boolean, allNeg: boolean): string {
   const L: string[] = [];
   for (let p = 0; p < 4; p++) L.push(`ld1 {v${16 + 4 * p}.4s-v${19 + 4 * p}.4s}, [%[b]]`);
   L.push('1:');
@@ -226,7 +229,7 @@ function sdotAsmTile(fn: string, K: number, cout: number, hasLsh: boolean): stri
   L.push('ld1r {v12.8h}, [%[z]]', 'ld2r {v13.16b, v14.16b}, [%[mm]]');
   for (let p = 0; p < 4; p++) {
     const a = 16 + 4 * p;
-    for (let i = 0; i < 4; i++) requantAsm(L, a + i, i, 4 + i, hasLsh ? 8 + i : null, 15);
+    for (let i = 0; i < 4; i++) requantAsm(L, a + i, i, 4 + i, hasLsh ? 8 + i : null, 15, allNeg);
     L.push(`sqxtn v15.4h, v${a}.4s`, `sqxtn2 v15.8h, v${a + 1}.4s`, `sqxtn v${a}.4h, v${a + 2}.4s`, `sqxtn2 v${a}.8h, v${a + 3}.4s`);
     L.push('sqadd v15.8h, v15.8h, v12.8h', `sqadd v${a}.8h, v${a}.8h, v12.8h`, 'sqxtn v15.8b, v15.8h', `sqxtn2 v15.16b, v${a}.8h`);
     L.push('smax v15.16b, v15.16b, v13.16b', 'smin v15.16b, v15.16b, v14.16b', 'st1 {v15.16b}, [%[y]], %[ys]');
@@ -339,7 +342,8 @@ function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmS
           ? `mobilec_neon_pw_s8_tile(${xs}, wb, bias + oc, ${K}, PP, NN, ${cout}, ${rq}, ${ys})`
           : `mobilec_neon_pw_sdot_tile(${xs}, wb, bias + oc, ${K}, PP, VV, NN, ${cout}, ${rq}, ${ys})`;
   const blockW = mode === 'f32' || mode === 's16' ? K * 4 * VB : mode === 'sdot' ? Kp * 4 * VB : Kp * 4;
-  const kernel = `mobilec_${gs.family}_${DTYPE_TAG[dtype]}${mode === 'f32' ? '' : `_${mode}`}_neon_${P}x${VB}${hasLsh ? '_lsh' : ''}_${gs.shape}`;
+  const allNeg = quant && requireRequant(op).shift.every((v) => v < 0);
+  const kernel = `mobilec_${gs.family}_${DTYPE_TAG[dtype]}${mode === 'f32' ? '' : `_${mode}`}_neon_${P}x${VB}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_${gs.shape}`;
   // Full 4-pixel tiles of full channel blocks run an assembly tile on aarch64.
   const asmName = `${kernel}_asm`;
   let asmFn: string | null = null;
@@ -350,10 +354,10 @@ function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmS
       asmFn = f32AsmTile(asmName, K, cout);
       asmCall = `${asmName}(x + p * ${K}, wb, bias + oc, act, y + p * ${cout} + oc)`;
     } else if (mode === 's8' && K % 16 === 0) {
-      asmFn = s8AsmTile(asmName, K, cout, hasLsh);
+      asmFn = s8AsmTile(asmName, K, cout, hasLsh, allNeg);
       asmCall = `${asmName}(x + p * ${K}, wb, bias + oc, ${q}, y + p * ${cout} + oc)`;
     } else if (mode === 'sdot' && VB === 4 && K % 16 === 0) {
-      asmFn = sdotAsmTile(asmName, K, cout, hasLsh);
+      asmFn = sdotAsmTile(asmName, K, cout, hasLsh, allNeg);
       asmCall = `${asmName}(x + p * ${K}, wb, bias + oc, ${q}, y + p * ${cout} + oc)`;
     }
   }
@@ -521,7 +525,8 @@ function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeome
   const rq = quant ? requireRequant(op) : null;
   const allNeg = rq !== null && rq.shift.every((v) => v < 0);
   const dwAsm = quant ? asmText(dwQAsm(dtype === 'uint8', hasLsh, allNeg, g.strideH)) : '';
-  const kernel = `mobilec_dwconv_3x3${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}_neon_${g.inH}x${g.inW}x${C}`;
+  // `_rn`: every shift is a right shift (the assembly's rounding fix-up is a compare), part of the name so kernels dedupe correctly
+  const kernel = `mobilec_dwconv_3x3${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_neon_${g.inH}x${g.inW}x${C}`;
   return {
     family: 'dwconv_neon',
     kernel,
@@ -970,7 +975,7 @@ function selectConvTiled(
   }
   args.push(ctx.arena(yT.id, true));
   const kernel =
-    `mobilec_conv_${kH}x${kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}_neon_${sdot ? 'sdot' : 'tile'}${tile.P}x${OCB}` +
+    `mobilec_conv_${kH}x${kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_neon_${sdot ? 'sdot' : 'tile'}${tile.P}x${OCB}` +
     `_${g.inH}x${g.inW}x${inC}_${outC}`;
   return {
     family: 'conv_neon',
