@@ -14,7 +14,7 @@ import { int32Literal, strideTag } from '../ops/common.js';
 import { fcGeometry, isPointwise, quantConv, type QuantConv } from './dsp.js';
 
 /** Block sizes (pixels) of the pointwise kernels; the kernel name does not spell them. */
-export const heliumTuning = { pointwiseBlock: 8, convBlock: 2 };
+export const heliumTuning = { pointwiseBlock: 8, pointwiseBlockNarrow: 16, convBlock: 2 };
 
 function helpers(): string {
   return render('kernels/runtime_mve.c.hbs', {});
@@ -88,7 +88,11 @@ function pointwise(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, g: WindowG
   const hasTail = ic % 16 !== 0;
   const load = (ptr: string): string => (hasTail ? `vldrbq_z_${vs}(${ptr} + k, vctp8q((uint32_t)(${ic} - k)))` : `vldrbq_${vs}(${ptr} + k)`);
   // Pixels per block: each 4 output channels' constants are loaded once per block.
-  const pb = Math.min(npix, conv ? heliumTuning.convBlock : heliumTuning.pointwiseBlock);
+  // Large expansions (oc > ic, output over 16 KB: the tensors that set the arena) keep smaller blocks: run
+  // in place, each block's output must clear its own input, so b pixels cost about b * (oc - ic) arena bytes.
+  const bigExpansion = oc > ic && npix * oc > 16384;
+  const want = conv ? heliumTuning.convBlock : bigExpansion ? heliumTuning.pointwiseBlock : heliumTuning.pointwiseBlockNarrow;
+  const pb = Math.min(npix, Math.ceil(npix / Math.ceil(npix / want)));
   // The assembly loop over whole 16-channel blocks, unrolled by 4 (or 2) when that divides them.
   const full = Math.floor(ic / 16);
   const unroll = full % 4 === 0 ? 4 : full % 2 === 0 ? 2 : 1;
