@@ -65,8 +65,8 @@ describe.skipIf(skipTools).each(Object.entries(SIMD))('%s: fixed small graphs', 
     const target = targetByName(name);
     const lone = { input: { height: 12, width: 12, channels: 4 }, layers: [{ op: 'conv', filters: 2, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false }] };
     const head = { input: { height: 6, width: 6, channels: 3 }, layers: [{ op: 'conv', filters: 8, kernel: 3, stride: 2, padding: 'same', activation: 'relu6', batchNorm: true }, { op: 'fc', units: 10, activation: 'none' }] };
-    // 25 pixels (not a multiple of the 3-pixel DSP block), 128 input channels (the 4-step unrolled loop), 3 outputs (odd).
-    const wide = { input: { height: 5, width: 5, channels: 128 }, layers: [{ op: 'conv', filters: 3, kernel: 1, stride: 1, padding: 'same', activation: 'relu6', batchNorm: true }] };
+    // 121 pixels (not a multiple of the 3-pixel DSP block), 64 -> 71 channels (odd; 550K MACs: the DSP loop unrolled by 4).
+    const wide = { input: { height: 11, width: 11, channels: 64 }, layers: [{ op: 'conv', filters: 71, kernel: 1, stride: 1, padding: 'same', activation: 'relu6', batchNorm: true }] };
     for (const c of [lone, head, wide]) {
       const g = tryLoad(description(c.input, c.layers, 'int8', 249))!;
       const r = await checkGraphOnTarget(g, target, 'simd', 2);

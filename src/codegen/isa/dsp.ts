@@ -187,10 +187,11 @@ function pointwise(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, g: WindowG
   const bSym = ctx.table('dsp_b', bias);
   const rqSym = ctx.table('dsp_rq', rq);
   // int8 1x1 (and FC): 3 pixels x 2 channels per block, the whole loop in assembly, unrolled by 2 steps, by 4 for the
-  // long dot products (ic >= 128) where the loop test weighs most (4 everywhere costs ~1.5 KB of code).
+  // layers of 500K MACs or more, where the loop test (MACs / 32 instructions saved) pays for
+  // the ~160 bytes of code (4 everywhere costs ~1.5 KB).
   const px3 = q.dtype === 'int8' && !conv && dspTuning.px3;
   const steps4 = ic4 / 4;
-  const unroll3 = steps4 % 4 === 0 && ic >= 128 ? 4 : steps4 % 2 === 0 ? 2 : 1;
+  const unroll3 = steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
   const kernel = `${name}_${suffix(q)}${dbl ? '' : '_x64'}_${g.inH}x${g.inW}x${g.inC}_${oc}`;
   const zps = [negPair(q.xZp), ...(conv ? [String(q.xZp)] : []), ...(q.dtype === 'uint8' ? [negPair(q.wZp)] : [])];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...clampArgs(q), ctx.arena(q.y.id, true)];
