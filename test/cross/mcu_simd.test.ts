@@ -13,7 +13,7 @@ import { mcuToolsAvailable } from '../../src/cross/mcu.js';
 import { dspTuning } from '../../src/codegen/isa/dsp.js';
 import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
-import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad } from '../helpers/kernelTester.js';
+import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/kernelTester.js';
 import { EXPECTED_DIR, MOBILENET_QUANT, PERSON_DETECT, skipShared } from '../helpers/shared.js';
 
 const SIMD: Readonly<Record<string, string>> = { 'cortex-m4': 'dsp', 'cortex-m7': 'dsp', 'cortex-m55': 'mve' };
@@ -67,9 +67,13 @@ describe.skipIf(skipTools).each(Object.entries(SIMD))('%s: fixed small graphs', 
     const head = { input: { height: 6, width: 6, channels: 3 }, layers: [{ op: 'conv', filters: 8, kernel: 3, stride: 2, padding: 'same', activation: 'relu6', batchNorm: true }, { op: 'fc', units: 10, activation: 'none' }] };
     // 121 pixels (not a multiple of the 3-pixel DSP block), 64 -> 71 channels (odd; 550K MACs: the DSP loop unrolled by 4).
     const wide = { input: { height: 11, width: 11, channels: 64 }, layers: [{ op: 'conv', filters: 71, kernel: 1, stride: 1, padding: 'same', activation: 'relu6', batchNorm: true }] };
-    for (const c of [lone, head, wide]) {
+    // 512 input channels: the largest widened block of the DSP 3x2 loop (every register taken), both requantizations.
+    const deep = { input: { height: 3, width: 3, channels: 512 }, layers: [{ op: 'conv', filters: 4, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false }] };
+    const cases: [{ input: object; layers: Layer[] }, boolean][] = [[lone, true], [head, true], [wide, true], [deep, true], [deep, false]];
+    for (const [c, smmlar] of cases) {
+      dspTuning.smmlar = smmlar;
       const g = tryLoad(description(c.input, c.layers, 'int8', 249))!;
-      const r = await checkGraphOnTarget(g, target, 'simd', 2);
+      const r = await checkGraphOnTarget(g, target, 'simd', 2).finally(() => (dspTuning.smmlar = true));
       expect(r.divergences).toEqual([]);
       expect(r.project.layers.every((l) => l.kernel.includes(`_${tag}`))).toBe(true);
     }

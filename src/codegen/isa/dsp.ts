@@ -189,7 +189,9 @@ function pointwise(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, g: WindowG
   // int8 1x1 (and FC): 3 pixels x 2 channels per block, the whole loop in assembly, unrolled by 2 steps, by 4 for the
   // layers of 500K MACs or more, where the loop test (MACs / 32 instructions saved) pays for
   // the ~160 bytes of code (4 everywhere costs ~1.5 KB).
-  const px3 = q.dtype === 'int8' && !conv && dspTuning.px3;
+  // Only up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
+  // within an immediate offset of sp (the assembly has no register left for a base); and not for one pixel (FC).
+  const px3 = q.dtype === 'int8' && !conv && dspTuning.px3 && ic4 <= 512 && npix >= 3;
   const steps4 = ic4 / 4;
   const unroll3 = steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
   const kernel = `${name}_${suffix(q)}${dbl ? '' : '_x64'}_${g.inH}x${g.inW}x${g.inC}_${oc}`;
