@@ -46,6 +46,11 @@ function requantTables(q: QuantConv, ctx: EmitContext, order: readonly number[],
   };
 }
 
+/** Kernel-name tag of the requantization variant. */
+function rqTag(rq: { left: boolean; rqfn: string }): string {
+  return rq.left ? '_ls' : rq.rqfn.endsWith('_rn') ? '_rn' : '';
+}
+
 function suffix(q: QuantConv): string {
   return `${q.dtype}_mve`;
 }
@@ -96,7 +101,8 @@ function pointwise(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, g: WindowG
   // The assembly loop over whole 16-channel blocks, unrolled by 4 (or 2) when that divides them.
   const full = Math.floor(ic / 16);
   const unroll = full % 4 === 0 ? 4 : full % 2 === 0 ? 2 : 1;
-  const kernel = `${name}_${suffix(q)}_${g.inH}x${g.inW}x${g.inC}_${oc}`;
+  // Kernels dedupe by name: it spells the requantization variant ('_ls' left shifts, '_rn' every shift right).
+  const kernel = `${name}_${suffix(q)}_${g.inH}x${g.inW}x${g.inC}_${oc}${rqTag(rq)}`;
   const zps = [...(conv ? [String(q.xZp)] : []), ...(unsigned ? [String(q.wZp)] : []), String(q.yZp)];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rq.syms, ...zps, ...tail(q), ctx.arena(q.y.id, true)];
   return {
@@ -151,7 +157,7 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
     const bias = new Int32Array(oc4);
     bias.set(q.bias);
     const rq = requantTables(q, ctx, Array.from({ length: oc4 }, (_, i) => (i < oc ? i : -1)), oc);
-    const kernel = `${name}_dm${g.depthMultiplier}`;
+    const kernel = `${name}_dm${g.depthMultiplier}${rqTag(rq)}`;
     return {
       family: 'dwconvdm_mve',
       kernel,
@@ -196,7 +202,7 @@ function depthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): 
   const vs = q.dtype === 'int8' ? 's8' : 'u8';
   const load = (ptr: string): string => (q.dtype === 'int8' ? `vldrbq_s16(${ptr})` : `vreinterpretq_s16_u16(vldrbq_u16(${ptr}))`);
   const pw = (g.outW - 1) * g.strideW + kw;
-  const kernel = name;
+  const kernel = `${name}${rqTag({ left, rqfn: rneg ? 'mobilec_mve_mbqm_rn' : 'mobilec_mve_mbqm_r' })}`;
   return {
     family: 'dwconv_mve',
     kernel,
