@@ -117,7 +117,11 @@ function main(): void {
   }
   const pd = rows.find((x) => x.model === 'person_detect' && x.kernels === 'simd');
   if (pd) {
-    console.log(`  arena: ${n(pd.arenaBytes)} B vs ${n(peer.arenaBytes)} B; goal <= ${n(GOALS.arenaBytes)}: ${pd.arenaBytes <= GOALS.arenaBytes ? 'met' : 'missed'}`);
+    // The arena differs per target: each SIMD kernel declares its own streaming block.
+    for (const target of TARGETS) {
+      const r = rows.find((x) => x.model === 'person_detect' && x.target === target && x.kernels === 'simd');
+      if (r) console.log(`  ${target} arena: ${n(r.arenaBytes)} B vs ${n(peer.arenaBytes)} B; goal <= ${n(GOALS.arenaBytes)}: ${r.arenaBytes <= GOALS.arenaBytes ? 'met' : 'missed'}`);
+    }
     for (const target of TARGETS) {
       const r = rows.find((x) => x.model === 'person_detect' && x.target === target && x.kernels === 'simd');
       if (r) console.log(`  ${target} runtime code: ${n(r.codeBytes)} B vs ≈ ${n(peer.runtimeCodeBytes)} B; goal <= ${n(GOALS.codeBytes)}: ${r.codeBytes <= GOALS.codeBytes ? 'met' : 'missed'}`);
