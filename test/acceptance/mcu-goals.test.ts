@@ -16,10 +16,12 @@ const skip = skipShared || (!tools && process.env.CI !== 'true');
 
 /** TFLM + CMSIS-NN, QEMU 7.2, instructions executed by one Invoke() of person_detect (issue 4). */
 const TFLM_CMSIS_NN = { 'cortex-m4': 22_930_148, 'cortex-m55': 6_509_818 } as const;
+/** Issue 4's goals for mobilec. */
+const GOAL = { 'cortex-m4': 11_000_000, 'cortex-m55': 3_000_000 } as const;
 
 describe.skipIf(skip)('person_detect on Cortex-M (kernels simd)', () => {
   for (const target of ['cortex-m4', 'cortex-m55'] as const) {
-    it(`${target}: exact output, arena ≤ 37,000 B, code ≤ 16 KB, fewer instructions than TFLM + CMSIS-NN`, () => {
+    it(`${target}: exact output, arena ≤ 37,000 B, code ≤ 16 KB, instructions within the goal (TFLM + CMSIS-NN: about 2x more)`, () => {
       const r = mobilec(['run', PERSON_DETECT, '--target', target, '--input', join(EXPECTED_DIR, 'person_detect.person.input.bin'), '--json']);
       expect(r.code, r.stderr).toBe(0);
       const j = JSON.parse(r.stdout);
@@ -28,6 +30,7 @@ describe.skipIf(skip)('person_detect on Cortex-M (kernels simd)', () => {
       expect(j.codeBytes).toBeGreaterThan(0);
       expect(j.codeBytes).toBeLessThanOrEqual(16_384);
       expect(j.instructions).toBeLessThan(TFLM_CMSIS_NN[target]);
+      expect(j.instructions).toBeLessThanOrEqual(GOAL[target]);
       expect(j.macs).toBe(7_157_888);
 
       const inspect = JSON.parse(mobilec(['inspect', PERSON_DETECT, '--target', target, '--json']).stdout);

@@ -330,8 +330,9 @@ function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmS
     args.push(...floatActRange(op.activation));
   }
   args.push(ctx.arena(yT.id, true));
-  const xs = 'x + p * ' + K;
-  const ys = `y + p * ${cout} + oc`;
+  // size_t: the pixel offset is unsigned arithmetic, so gcc sees no signed overflow to warn about.
+  const xs = `x + (size_t)p * ${K}`;
+  const ys = `y + (size_t)p * ${cout} + oc`;
   const rq = `mult + oc, lsh + oc, rsh + oc, ${hasLsh ? 1 : 0}, y_zp, act_min, act_max`;
   const tile =
     mode === 'f32'
@@ -352,13 +353,13 @@ function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmS
     const q = 'mult + oc, lsh + oc, rsh + oc, qzp, qmm';
     if (mode === 'f32' && VB === 4 && K % 8 === 0) {
       asmFn = f32AsmTile(asmName, K, cout);
-      asmCall = `${asmName}(x + p * ${K}, wb, bias + oc, act, y + p * ${cout} + oc)`;
+      asmCall = `${asmName}(x + (size_t)p * ${K}, wb, bias + oc, act, y + (size_t)p * ${cout} + oc)`;
     } else if (mode === 's8' && K % 16 === 0) {
       asmFn = s8AsmTile(asmName, K, cout, hasLsh, allNeg);
-      asmCall = `${asmName}(x + p * ${K}, wb, bias + oc, ${q}, y + p * ${cout} + oc)`;
+      asmCall = `${asmName}(x + (size_t)p * ${K}, wb, bias + oc, ${q}, y + (size_t)p * ${cout} + oc)`;
     } else if (mode === 'sdot' && VB === 4 && K % 16 === 0) {
       asmFn = sdotAsmTile(asmName, K, cout, hasLsh, allNeg);
-      asmCall = `${asmName}(x + p * ${K}, wb, bias + oc, ${q}, y + p * ${cout} + oc)`;
+      asmCall = `${asmName}(x + (size_t)p * ${K}, wb, bias + oc, ${q}, y + (size_t)p * ${cout} + oc)`;
     }
   }
   // Pixels in chunks (row-major), every channel block of a chunk before the next: streams in place.
