@@ -5,7 +5,7 @@
  * unchanged input is never rebuilt.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentError } from '../model/errors.js';
 import { cacheDir } from './paths.js';
@@ -30,7 +30,16 @@ export function buildDir(area: string, label: string, key: string): string {
 export function cachedBuild(area: string, label: string, key: string, done: string, build: (tmp: string) => void): { dir: string; fresh: boolean } {
   const root = join(cacheDir(), area);
   const dir = buildDir(area, label, key);
-  if (existsSync(join(dir, done))) return { dir, fresh: false };
+  if (existsSync(join(dir, done))) {
+    // Mark it used, so pruning removes the least recently used builds.
+    try {
+      const now = new Date();
+      utimesSync(dir, now, now);
+    } catch {
+      /* pruned meanwhile: rebuilt next time */
+    }
+    return { dir, fresh: false };
+  }
   mkdirSync(root, { recursive: true });
   const tmp = mkdtempSync(join(root, `.tmp-${label}-${key}-`));
   try {
@@ -44,5 +53,27 @@ export function cachedBuild(area: string, label: string, key: string, done: stri
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  pruneArea(root, MAX_ENTRIES_PER_AREA);
   return { dir, fresh: true };
+}
+
+/** Builds kept per area; random-shape tests make many, and a cache should not grow without bound. */
+export const MAX_ENTRIES_PER_AREA = 400;
+
+/**
+ * Removes the least recently modified finished builds beyond `keep`.
+ * Temporary directories of builds in progress are left alone.
+ */
+export function pruneArea(root: string, keep: number): void {
+  let entries: { path: string; mtime: number }[];
+  try {
+    entries = readdirSync(root)
+      .filter((n) => !n.startsWith('.tmp-'))
+      .map((n) => ({ path: join(root, n), mtime: statSync(join(root, n)).mtimeMs }));
+  } catch {
+    return; // another process pruned at the same time
+  }
+  if (entries.length <= keep) return;
+  entries.sort((a, b) => a.mtime - b.mtime);
+  for (const e of entries.slice(0, entries.length - keep)) rmSync(e.path, { recursive: true, force: true });
 }
