@@ -91,7 +91,9 @@ function buildLinux(project: GeneratedProject, target: Target, layers: boolean):
 
   const cc = target.cc;
   const cflags = [...target.cflags, '-std=c99', '-Wall', '-Wextra', '-I', '.'];
-  const hooks = layers ? ['-DMOBILEC_LAYER_HOOKS'] : [];
+  // The layer-dumping build also poisons dead arena bytes at every layer
+  // boundary, as the host verify does: a wrong plan then shows as a mismatch.
+  const hooks = layers ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : [];
   const key = contentKey({ RECIPE_VERSION, cc, cflags, layers }, sources);
   const { dir } = cachedBuild('cross-linux', `${name}-${target.name}-${layers ? 'layers' : 'plain'}`, key, 'build.json', (tmp) => {
     for (const [f, content] of sources) writeFileSync(join(tmp, f), content);

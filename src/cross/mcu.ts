@@ -93,7 +93,10 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
   }
   files.set('main.c', render('harness/mcu_main.c.hbs', { name, NAME: name.toUpperCase() }));
 
-  const cflags = [...target.cflags, ...COMPILE_FLAGS, '-I', '.', ...(opts.layers ? ['-DMOBILEC_LAYER_HOOKS'] : [])];
+  // The layer-dumping image also poisons dead arena bytes at every layer
+  // boundary, as the host verify does: a wrong plan then shows as a mismatch.
+  const debug = opts.layers ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : [];
+  const cflags = [...target.cflags, ...COMPILE_FLAGS, '-I', '.', ...debug];
   const ldflags = ['-nostartfiles', '--specs=nano.specs', '-T', boardScript, '-Wl,--gc-sections', '-Wl,-Map=fw.map'];
   const key = contentKey({ RECIPE_VERSION, cc: target.cc, cflags, ldflags }, files);
   checkMcuTools(target);
