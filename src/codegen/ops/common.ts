@@ -143,3 +143,32 @@ export function perTensorQuant(t: Tensor, op: Op): { scale: number; zeroPoint: n
   }
   return { scale, zeroPoint };
 }
+
+/**
+ * Arguments of a weighted kernel (conv, depthwise, FC) in the order every
+ * generic template takes them: x, w, bias, then either the requantization
+ * (mult, shift, x zero point, [w zero point,] y zero point, act min, act max)
+ * or the float clamp, then y.
+ */
+export function weightedKernelArgs(
+  op: Op & { activation: Activation },
+  ctx: EmitContext,
+  x: Tensor,
+  y: Tensor,
+  w: { sym: string; hasWZp: boolean; wZp: number },
+  bias: string,
+  channels: number,
+  quant: boolean,
+): string[] {
+  const args = [ctx.arena(x.id, false), w.sym, bias];
+  if (quant) {
+    const rq = requantTables(op, ctx, channels);
+    args.push(rq.mult, rq.shift, String(zeroPoint(x)));
+    if (w.hasWZp) args.push(String(w.wZp));
+    args.push(String(zeroPoint(y)), rq.actMin, rq.actMax);
+  } else {
+    args.push(...floatActRange(op.activation));
+  }
+  args.push(ctx.arena(y.id, true));
+  return args;
+}

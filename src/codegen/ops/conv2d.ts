@@ -1,7 +1,7 @@
 import type { Conv2DOp, DepthwiseConv2DOp } from '../../model/ir.js';
 import { windowGeometry } from '../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, biasSymbol, cType, floatActRange, quantDType, requantTables, strideTag, weightOperand, zeroPoint } from './common.js';
+import { DTYPE_TAG, biasSymbol, cType, quantDType, strideTag, weightOperand, weightedKernelArgs } from './common.js';
 
 /** Shared by conv2d and depthwise_conv2d: operands and the argument list. */
 export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, family: 'conv' | 'dwconv'): OpEmission {
@@ -18,16 +18,7 @@ export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, fam
     `${w.hasWZp && dtype === 'int8' ? '_wzp' : ''}_${ctx.variant === 'simd' ? 'generic' : ctx.variant}` +
     `_${g.inH}x${g.inW}x${g.inC}` +
     (family === 'conv' ? `_${g.outC}` : dm !== 1 ? `_dm${dm}` : '');
-  const args = [ctx.arena(xT.id, false), w.sym, bias];
-  if (quant) {
-    const rq = requantTables(op, ctx, g.outC);
-    args.push(rq.mult, rq.shift, String(zeroPoint(xT)));
-    if (w.hasWZp) args.push(String(w.wZp));
-    args.push(String(zeroPoint(yT)), rq.actMin, rq.actMax);
-  } else {
-    args.push(...floatActRange(op.activation));
-  }
-  args.push(ctx.arena(yT.id, true));
+  const args = weightedKernelArgs(op, ctx, xT, yT, w, bias, g.outC, quant);
   const macs = g.outH * g.outW * g.outC * g.kH * g.kW * (family === 'conv' ? g.inC : 1);
   return {
     family,

@@ -1,7 +1,7 @@
 import { elementCount, type FullyConnectedOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
 import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, biasSymbol, cType, floatActRange, quantDType, requantTables, weightOperand, zeroPoint } from './common.js';
+import { DTYPE_TAG, biasSymbol, cType, quantDType, weightOperand, weightedKernelArgs } from './common.js';
 
 export function emit(op: FullyConnectedOp, ctx: EmitContext): OpEmission {
   const xT = ctx.tensor(op.inputs[0]!);
@@ -17,16 +17,7 @@ export function emit(op: FullyConnectedOp, ctx: EmitContext): OpEmission {
   const w = weightOperand(op, ctx, dtype);
   const bias = biasSymbol(op, ctx, out, quant);
   const kernel = `mobilec_fc_${DTYPE_TAG[dtype]}${w.hasWZp && dtype === 'int8' ? '_wzp' : ''}_generic_${batch}x${inn}_${out}`;
-  const args = [ctx.arena(xT.id, false), w.sym, bias];
-  if (quant) {
-    const rq = requantTables(op, ctx, out);
-    args.push(rq.mult, rq.shift, String(zeroPoint(xT)));
-    if (w.hasWZp) args.push(String(w.wZp));
-    args.push(String(zeroPoint(yT)), rq.actMin, rq.actMax);
-  } else {
-    args.push(...floatActRange(op.activation));
-  }
-  args.push(ctx.arena(yT.id, true));
+  const args = weightedKernelArgs(op, ctx, xT, yT, w, bias, out, quant);
   return {
     family: 'fc',
     kernel,
