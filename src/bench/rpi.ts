@@ -36,14 +36,27 @@ interface Row {
 
 const M = (n: number) => `${(n / 1e6).toFixed(2)} M`;
 
+/** `BENCH_LAYERS=1`: also print where the SIMD instructions go, layer by layer. */
+const PROFILE = process.env.BENCH_LAYERS === '1';
+
 function count(path: string, targetName: string, kernels: 'simd' | 'generic'): { macs: number; instructions: number } {
   const graph = loadModel(path);
   const target = targetByName(targetName);
   const project = generateProject(graph, { name: 'bench', target, kernels });
   const inT = graph.tensors[graph.inputs[0]!]!;
   const input = seededInput(inT.dtype, elementCount(inT.shape), 1);
-  const { results } = runnerFor(target).run(project, target, [toBytes(input)], { layers: false, countInstructions: true });
-  return { macs: project.macs, instructions: results[0]!.instructions! };
+  const profileLayers = PROFILE && kernels === 'simd';
+  const { results } = runnerFor(target).run(project, target, [toBytes(input)], { layers: false, countInstructions: true, profileLayers });
+  const r = results[0]!;
+  if (profileLayers && r.layerInstructions) {
+    const lines = [`per layer, ${path.split('/').pop()} on ${targetName}:`, '| # | op | kernel | MACs | instructions | per MAC |', '| --- | --- | --- | --- | --- | --- |'];
+    project.layers.forEach((l, i) => {
+      const n = r.layerInstructions![i]!;
+      lines.push(`| ${i} | ${l.op} | ${l.kernel} | ${l.macs} | ${n} | ${l.macs ? (n / l.macs).toFixed(3) : '-'} |`);
+    });
+    console.error(lines.join('\n'));
+  }
+  return { macs: project.macs, instructions: r.instructions! };
 }
 
 function main(): void {
@@ -55,13 +68,17 @@ function main(): void {
     { label: 'mobilenet_v1_0.25_96.json', path: join(examples, 'mobilenet_v1_0.25_96.json'), quantized: false },
   ];
   if (existsSync(shared)) models.push({ label: 'mobilenet_v1_0.25_128_quant.tflite', path: shared, quantized: true });
+  // Narrowing for kernel work: BENCH_MODELS / BENCH_TARGETS (comma lists), BENCH_GENERIC=0.
   const only = process.env.BENCH_MODELS?.split(',');
+  const targets = process.env.BENCH_TARGETS?.split(',');
+  const withGeneric = process.env.BENCH_GENERIC !== '0';
   const rows: Row[] = [];
   for (const m of models) {
     if (only && !only.some((o) => m.label.includes(o))) continue;
     for (const t of m.quantized ? ['rpi4', 'rpi5', 'rpi-armv7'] : ['rpi4', 'rpi5']) {
+      if (targets && !targets.includes(t)) continue;
       const simd = count(m.path, t, 'simd');
-      const generic = count(m.path, t, 'generic');
+      const generic = withGeneric ? count(m.path, t, 'generic') : { instructions: NaN };
       const row = { model: m.label, target: t, macs: simd.macs, simd: simd.instructions, generic: generic.instructions };
       rows.push(row);
       console.error(`${row.model} ${t}: simd ${M(row.simd)}, generic ${M(row.generic)}`);

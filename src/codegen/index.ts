@@ -40,6 +40,8 @@ export interface GeneratedLayer {
   outputTensor: number;
   arenaOffset: number;
   bytes: number;
+  /** Multiply-accumulates of this layer (conv, depthwise, FC), 0 for the rest. */
+  macs: number;
 }
 
 export interface GeneratedProject {
@@ -277,6 +279,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     outputTensor: op.outputs[0]!,
     arenaOffset: offsetOf(op.outputs[0]!),
     bytes: tensorBytes(tensor(op.outputs[0]!)),
+    macs: em.macs,
   }));
 
   const code = [...calls.map((c) => c.call ?? ''), ...kernels.values()].join('\n');

@@ -77,8 +77,11 @@ function binutil(target: Target, tool: string): string {
   return target.cc.replace(/gcc$/, tool);
 }
 
-/** Compiles and links the harness for one (project, target, layers), or reuses the cached one. */
-function buildLinux(project: GeneratedProject, target: Target, layers: boolean): LinuxBuild {
+/** What the executable carries: nothing extra, layer dumps (with dead-byte poisoning), or per-layer counting windows. */
+type BuildKind = 'plain' | 'layers' | 'profile';
+
+/** Compiles and links the harness for one (project, target, kind), or reuses the cached one. */
+function buildLinux(project: GeneratedProject, target: Target, kind: BuildKind): LinuxBuild {
   requireTools(target);
   const name = project.name;
   const sources = new Map<string, string | Uint8Array>();
@@ -93,21 +96,22 @@ function buildLinux(project: GeneratedProject, target: Target, layers: boolean):
   const cflags = [...target.cflags, '-std=c99', '-Wall', '-Wextra', '-I', '.'];
   // The layer-dumping build also poisons dead arena bytes at every layer
   // boundary, as the host verify does: a wrong plan then shows as a mismatch.
-  const hooks = layers ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : [];
-  const key = contentKey({ RECIPE_VERSION, cc, cflags, layers }, sources);
-  const { dir } = cachedBuild('cross-linux', `${name}-${target.name}-${layers ? 'layers' : 'plain'}`, key, 'build.json', (tmp) => {
+  const hooks = kind === 'layers' ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : kind === 'profile' ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_PROFILE_LAYERS'] : [];
+  const hooked = kind !== 'plain';
+  const key = contentKey({ RECIPE_VERSION, cc, cflags, kind }, sources);
+  const { dir } = cachedBuild('cross-linux', `${name}-${target.name}-${kind}`, key, 'build.json', (tmp) => {
     for (const [f, content] of sources) writeFileSync(join(tmp, f), content);
     const compile = (args: string[], what: string) => execTool(cc, [...cflags, ...args], { cwd: tmp, what: `${what} for ${target.name}` });
     // The size and stack figures always come from the object without hooks:
     // what ships, whether or not this executable carries the layer hooks.
     // gcc 12 names the call-graph file after the object (-o model.o → model.ci).
     compile(['-fcallgraph-info=su', '-c', `${name}.c`, '-o', 'model.o'], `compiling model ${name}`);
-    if (layers) compile([...hooks, '-c', `${name}.c`, '-o', 'model_hooks.o'], `compiling model ${name} with layer hooks`);
+    if (hooked) compile([...hooks, '-c', `${name}.c`, '-o', 'model_hooks.o'], `compiling model ${name} with layer hooks`);
     compile(['-c', `${name}_weights.S`, '-o', 'weights.o'], `assembling weights of ${name}`);
     compile([...hooks, '-c', 'harness.c', '-o', 'harness.o'], 'compiling the harness');
     // Static and not PIE: QEMU user mode then loads it at the link address,
     // so the marker addresses from nm are the ones the plugin sees.
-    compile(['-static', '-no-pie', 'harness.o', layers ? 'model_hooks.o' : 'model.o', 'weights.o', '-lm', '-o', 'harness'], `linking ${name}`);
+    compile(['-static', '-no-pie', 'harness.o', hooked ? 'model_hooks.o' : 'model.o', 'weights.o', '-lm', '-o', 'harness'], `linking ${name}`);
     const nm = (args: string[]) => execTool(binutil(target, 'nm'), args, { cwd: tmp, what: 'reading harness symbols' }).stdout;
     const symbols = nm(['harness']);
     const info: Omit<LinuxBuild, 'exe'> = {
@@ -128,6 +132,7 @@ function runSession(
   inputs: readonly Uint8Array[],
   count: boolean,
   layerCount: number | null,
+  windowsPerInput = 1,
 ): { outputs: Uint8Array[]; layers: Uint8Array[][] | null; counts: number[] | null } {
   const emu = userEmulator(target);
   const work = mkdtempSync(join(tmpdir(), `mobilec-${target.name}-`));
@@ -149,8 +154,8 @@ function runSession(
     let counts: number[] | null = null;
     if (count) {
       counts = existsSync(countsPath) ? parseInsnCounts(readFileSync(countsPath, 'utf8')) : [];
-      if (counts.length !== inputs.length) {
-        throw environmentError(`instruction-count plugin recorded ${counts.length} windows for ${inputs.length} inputs on ${target.name}`);
+      if (counts.length !== inputs.length * windowsPerInput) {
+        throw environmentError(`instruction-count plugin recorded ${counts.length} windows for ${inputs.length} inputs on ${target.name}, expected ${inputs.length * windowsPerInput}`);
       }
     }
     return { outputs, layers, counts };
@@ -161,7 +166,7 @@ function runSession(
 
 export const linuxRunner: CrossRunner = {
   measure(project, target) {
-    const { codeBytes, stackBytes } = buildLinux(project, target, false);
+    const { codeBytes, stackBytes } = buildLinux(project, target, 'plain');
     return { codeBytes, stackBytes };
   },
   run(project: GeneratedProject, target: Target, inputs: readonly Uint8Array[], opts: CrossRunOptions) {
@@ -171,21 +176,29 @@ export const linuxRunner: CrossRunner = {
     let layers: Uint8Array[][] | null = null;
     let counts: number[] | null = null;
     if (opts.layers) {
-      const hooked = buildLinux(project, target, true);
+      const hooked = buildLinux(project, target, 'layers');
       info = hooked;
       ({ outputs, layers } = runSession(hooked, target, inputs, false, project.layers.length));
       // Counts always come from the executable without hooks: the hooks'
       // file writes would otherwise land inside the counted window.
-      if (opts.countInstructions) counts = runSession(buildLinux(project, target, false), target, inputs, true, null).counts;
+      if (opts.countInstructions) counts = runSession(buildLinux(project, target, 'plain'), target, inputs, true, null).counts;
     } else {
-      const plain = buildLinux(project, target, false);
+      const plain = buildLinux(project, target, 'plain');
       info = plain;
       ({ outputs, counts } = runSession(plain, target, inputs, opts.countInstructions, null));
+    }
+    let perLayer: number[][] | null = null;
+    if (opts.profileLayers) {
+      // One window per layer, then the short tail from the last hook to the stop marker.
+      const n = project.layers.length + 1;
+      const windows = runSession(buildLinux(project, target, 'profile'), target, inputs, true, null, n).counts!;
+      perLayer = inputs.map((_, k) => windows.slice(k * n, k * n + n - 1));
     }
     const results: CrossRunResult[] = outputs.map((output, k) => ({
       output,
       layers: layers ? layers[k]! : null,
       instructions: counts ? counts[k]! : null,
+      layerInstructions: perLayer ? perLayer[k]! : null,
     }));
     return { results, build: { codeBytes: info.codeBytes, stackBytes: info.stackBytes } };
   },

@@ -11,6 +11,11 @@ export interface CrossRunOptions {
   readonly layers: boolean;
   /** Count executed instructions between mobilec_bench_start() and mobilec_bench_stop(). */
   readonly countInstructions: boolean;
+  /**
+   * Also count every layer on its own (a profile build whose layer hook
+   * closes one counting window and opens the next). QEMU user-mode targets only.
+   */
+  readonly profileLayers?: boolean;
 }
 
 export interface CrossRunResult {
@@ -20,6 +25,8 @@ export interface CrossRunResult {
   readonly layers: Uint8Array[] | null;
   /** Instructions executed by one invoke (between the bench markers). */
   readonly instructions: number | null;
+  /** Instructions of each layer in op order (hook call included), when `profileLayers` was asked for. */
+  readonly layerInstructions?: number[] | null;
 }
 
 export interface CrossBuildInfo {
