@@ -6,7 +6,7 @@
  */
 import type { Target } from '../../targets/types.js';
 import type { IsaKernels } from '../types.js';
-import { neonDotprodKernels, neonKernels } from './neon.js';
+import { neonDotprodKernels, neonKernels } from './neon/index.js';
 import { dspKernels } from './dsp.js';
 import { heliumKernels } from './helium.js';
 

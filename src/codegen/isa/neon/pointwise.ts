@@ -1,0 +1,283 @@
+/** Pointwise 1x1 convolution and fully connected on NEON: register-blocked GEMM tiles (aarch64 assembly where it pays). */
+import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
+import type { EmitContext, OpEmission } from '../../types.js';
+import { DTYPE_TAG, cType, floatActRange, requireRequant, zeroPoint } from '../../ops/common.js';
+import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, V, CLOBBERS, requantAsm, QUANT_ASM_PARAMS, QUANT_ASM_INPUTS, type Flavour } from './shared.js';
+
+
+/**
+ * The 4-pixel x 16-channel float32 tile as aarch64 assembly: accumulators
+ * v16-v31 (pixel-major), 8 input channels of each pixel per step (LDP),
+ * one LD1 of 4 registers per input channel's 16 weights, 128 by-element
+ * FMLAs per step; bias, clamp and stores included. K % 8 == 0.
+ */
+function f32AsmTile(fn: string, K: number, cout: number): string {
+  const L: string[] = [];
+  L.push('ld1 {v16.4s-v19.4s}, [%[b]]', 'ld1 {v20.4s-v23.4s}, [%[b]]', 'ld1 {v24.4s-v27.4s}, [%[b]]', 'ld1 {v28.4s-v31.4s}, [%[b]]');
+  L.push('1:');
+  for (let p = 0; p < 4; p++) L.push(`ldp q${2 * p}, q${2 * p + 1}, [%[x${p}]], #32`);
+  for (let j = 0; j < 8; j++) {
+    const wr = j % 2 === 0 ? 8 : 12;
+    L.push(`ld1 {v${wr}.4s-v${wr + 3}.4s}, [%[w]], #64`);
+    for (let i = 0; i < 4; i++) for (let p = 0; p < 4; p++) L.push(`fmla ${V(16 + 4 * p + i)}.4s, ${V(wr + i)}.4s, ${V(2 * p + (j >> 2))}.s[${j & 3}]`);
+  }
+  L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  L.push('ld2r {v12.4s, v13.4s}, [%[a]]');
+  for (let r = 16; r < 32; r++) L.push(`fmax v${r}.4s, v${r}.4s, v12.4s`);
+  for (let r = 16; r < 32; r++) L.push(`fmin v${r}.4s, v${r}.4s, v13.4s`);
+  for (let p = 0; p < 4; p++) L.push(`st1 {v${16 + 4 * p}.4s-v${19 + 4 * p}.4s}, [%[y]], %[ys]`);
+  return `/* 4 pixels x 16 channels, K = ${K}: LDP/LD1x4 loads, 128 FMLAs per 8 input channels. */
+MOBILEC_NEON_INLINE void ${fn}(const float *x, const float *w, const float *b, const float *a, float *y)
+{
+    const float *x1 = x + ${K}, *x2 = x + ${2 * K}, *x3 = x + ${3 * K};
+    long n = ${K / 8};
+    __asm__ __volatile__(
+${asmText(L)}
+        : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
+        : [b] "r"(b), [a] "r"(a), [ys] "r"((long)${cout * 4})
+        : "memory", "cc", ${CLOBBERS(32)});
+}`;
+}
+
+
+/**
+ * int8 x int8 without dot product, 4 pixels x 4 channels: lanes = 16 input
+ * channels, SMULL + SMLAL2 + SADALP per (pixel, channel), pairwise sums,
+ * bias, requantization, narrowing (zero point added in int16 with
+ * saturation, then int8 clamp: equal to the int32 clamp) and stores. K % 16 == 0.
+ */
+function s8AsmTile(fn: string, K: number, cout: number, hasLsh: boolean, allNeg: boolean): string {
+  const L: string[] = [];
+  // The first 16 input channels start the accumulators (SADDLP), the rest add to them (SADALP).
+  const chunk = (first: boolean) => {
+    for (let p = 0; p < 4; p++) L.push(`ldr q${p}, [%[x${p}]], #16`);
+    L.push('ld1 {v4.16b-v7.16b}, [%[w]], #64');
+    let t = 0;
+    for (let p = 0; p < 4; p++)
+      for (let i = 0; i < 4; i++) {
+        const tr = 8 + (t++ % 8);
+        L.push(`smull v${tr}.8h, v${p}.8b, v${4 + i}.8b`, `smlal2 v${tr}.8h, v${p}.16b, v${4 + i}.16b`,
+          `${first ? 'saddlp' : 'sadalp'} v${16 + 4 * p + i}.4s, v${tr}.8h`);
+      }
+  };
+  chunk(true);
+  if (K > 16) {
+    L.push('1:');
+    chunk(false);
+    L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  }
+  for (let p = 0; p < 4; p++) L.push(`addp v8.4s, v${16 + 4 * p}.4s, v${17 + 4 * p}.4s`, `addp v9.4s, v${18 + 4 * p}.4s, v${19 + 4 * p}.4s`, `addp v${p}.4s, v8.4s, v9.4s`);
+  L.push('ld1 {v4.4s}, [%[b]]', 'ld1 {v5.4s}, [%[m]]', 'ld1 {v6.4s}, [%[r]]');
+  if (hasLsh) L.push('ld1 {v7.4s}, [%[l]]');
+  for (let p = 0; p < 4; p++) {
+    L.push(`add v${p}.4s, v${p}.4s, v4.4s`);
+    requantAsm(L, p, 5, 6, hasLsh ? 7 : null, 8 + p, allNeg);
+  }
+  L.push('ld1r {v10.8h}, [%[z]]', 'ld2r {v11.16b, v12.16b}, [%[mm]]');
+  L.push('sqxtn v8.4h, v0.4s', 'sqxtn2 v8.8h, v1.4s', 'sqxtn v9.4h, v2.4s', 'sqxtn2 v9.8h, v3.4s');
+  L.push('sqadd v8.8h, v8.8h, v10.8h', 'sqadd v9.8h, v9.8h, v10.8h', 'sqxtn v8.8b, v8.8h', 'sqxtn2 v8.16b, v9.8h');
+  L.push('smax v8.16b, v8.16b, v11.16b', 'smin v8.16b, v8.16b, v12.16b');
+  for (let p = 0; p < 4; p++) L.push(`st1 {v8.s}[${p}], [%[y]], %[ys]`);
+  return `/* 4 pixels x 4 channels, K = ${K}: SMULL/SMLAL2/SADALP, requantized in registers. */
+MOBILEC_NEON_INLINE void ${fn}(const int8_t *x, const int8_t *w, const int32_t *b, ${QUANT_ASM_PARAMS}, int8_t *y)
+{
+    const int8_t *x1 = x + ${K}, *x2 = x + ${2 * K}, *x3 = x + ${3 * K};
+    long n = ${K / 16 - 1};
+    __asm__ __volatile__(
+${asmText(L)}
+        : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
+        : [b] "r"(b), ${QUANT_ASM_INPUTS}, [ys] "r"((long)${cout})
+        : "memory", "cc", ${CLOBBERS(32)});
+}`;
+}
+
+/**
+ * int8 dot product, 4 pixels x 16 channels: SDOT by element (16 MACs per
+ * instruction), one LD1 of 4 registers per 4 input channels, bias-initialised
+ * accumulators, requantization in registers (multiplier and shifts loaded once
+ * per tile), 16-byte stores. K % 16 == 0.
+ */
+function sdotAsmTile(fn: string, K: number, cout: number, hasLsh: boolean, allNeg: boolean): string {
+  const L: string[] = [];
+  for (let p = 0; p < 4; p++) L.push(`ld1 {v${16 + 4 * p}.4s-v${19 + 4 * p}.4s}, [%[b]]`);
+  L.push('1:');
+  for (let p = 0; p < 4; p++) L.push(`ldr q${p}, [%[x${p}]], #16`);
+  for (let g = 0; g < 4; g++) {
+    const wr = g % 2 === 0 ? 4 : 8;
+    L.push(`ld1 {v${wr}.16b-v${wr + 3}.16b}, [%[w]], #64`);
+    for (let i = 0; i < 4; i++) for (let p = 0; p < 4; p++) L.push(`sdot v${16 + 4 * p + i}.4s, v${wr + i}.16b, v${p}.4b[${g}]`);
+  }
+  L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  L.push('ld1 {v0.4s-v3.4s}, [%[m]]', 'ld1 {v4.4s-v7.4s}, [%[r]]');
+  if (hasLsh) L.push('ld1 {v8.4s-v11.4s}, [%[l]]');
+  L.push('ld1r {v12.8h}, [%[z]]', 'ld2r {v13.16b, v14.16b}, [%[mm]]');
+  for (let p = 0; p < 4; p++) {
+    const a = 16 + 4 * p;
+    for (let i = 0; i < 4; i++) requantAsm(L, a + i, i, 4 + i, hasLsh ? 8 + i : null, 15, allNeg);
+    L.push(`sqxtn v15.4h, v${a}.4s`, `sqxtn2 v15.8h, v${a + 1}.4s`, `sqxtn v${a}.4h, v${a + 2}.4s`, `sqxtn2 v${a}.8h, v${a + 3}.4s`);
+    L.push('sqadd v15.8h, v15.8h, v12.8h', `sqadd v${a}.8h, v${a}.8h, v12.8h`, 'sqxtn v15.8b, v15.8h', `sqxtn2 v15.16b, v${a}.8h`);
+    L.push('smax v15.16b, v15.16b, v13.16b', 'smin v15.16b, v15.16b, v14.16b', 'st1 {v15.16b}, [%[y]], %[ys]');
+  }
+  return `/* 4 pixels x 16 channels, K = ${K}: SDOT by element, requantized in registers. */
+MOBILEC_NEON_INLINE void ${fn}(const int8_t *x, const int8_t *w, const int32_t *b, ${QUANT_ASM_PARAMS}, int8_t *y)
+{
+    const int8_t *x1 = x + ${K}, *x2 = x + ${2 * K}, *x3 = x + ${3 * K};
+    long n = ${K / 16};
+    __asm__ __volatile__(
+${asmText(L)}
+        : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
+        : [b] "r"(b), ${QUANT_ASM_INPUTS}, [ys] "r"((long)${cout})
+        : "memory", "cc", ${CLOBBERS(32)});
+}`;
+}
+
+// ---------------------------------------------------------------- pointwise
+
+type PwMode = 'f32' | 's16' | 's8' | 'sdot';
+
+/** Pixels per chunk of the pointwise loop (a multiple of the tile height 4 and 2). */
+const PW_CHUNK = 32;
+
+interface GemmShape {
+  readonly K: number;
+  readonly cout: number;
+  readonly npix: number;
+  /** Kernel name prefix and shape tag. */
+  readonly family: 'pw' | 'fc';
+  readonly shape: string;
+}
+
+/** Pointwise 1×1 convolution and fully connected: both are y[p] = W·x[p] + b over `npix` rows. */
+export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmShape, fl: Flavour): OpEmission | null {
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const dtype = actDType(xT);
+  if (!dtype || yT.dtype !== dtype) return null;
+  const quant = dtype !== 'float32';
+  const wv = weightValues(op, ctx, dtype);
+  const { K, cout, npix } = gs;
+  const bv = biasValues(op, ctx, cout, quant);
+  if (!wv || !bv || wv.w.length !== K * cout) return null;
+  if (quant && !quantChannelsOk(op, cout)) return null;
+  let mode: PwMode;
+  if (!quant) mode = 'f32';
+  else if (dtype === 'int8' && wv.int8 && fl.dotprod) mode = 'sdot';
+  else if (dtype === 'int8' && wv.int8 && !wv.w.some((v) => v < -127)) mode = 's8';
+  else mode = 's16';
+  const P = fl.aarch64 ? 4 : 2;
+  const VB = mode === 's8' ? 1 : fl.aarch64 ? 4 : mode === 'f32' ? 4 : 2;
+  const Q = Math.ceil(cout / 4);
+  const NB = Math.floor(Math.floor(cout / 4) / VB);
+  const VT = Q - NB * VB;
+  const tailValid = cout - NB * 4 * VB;
+  const Kp = mode === 's8' || mode === 'sdot' ? ceil(K, 16) : K;
+  const W = (oc: number, k: number) => (oc < cout && k < K ? wv.w[oc * K + k]! : 0);
+  const blocks: [number, number][] = [];
+  for (let b = 0; b < NB; b++) blocks.push([b * 4 * VB, VB]);
+  if (VT) blocks.push([NB * 4 * VB, VT]);
+  const packed: number[] = [];
+  for (const [oc0, vq] of blocks) {
+    if (mode === 'f32' || mode === 's16') {
+      for (let k = 0; k < K; k++) for (let j = 0; j < 4 * vq; j++) packed.push(W(oc0 + j, k));
+    } else if (mode === 'sdot') {
+      for (let grp = 0; grp < Kp / 4; grp++)
+        for (let i = 0; i < vq; i++) for (let l = 0; l < 4; l++) for (let t = 0; t < 4; t++) packed.push(W(oc0 + 4 * i + l, 4 * grp + t));
+    } else {
+      for (let c = 0; c < Kp / 16; c++) for (let l = 0; l < 4; l++) for (let t = 0; t < 16; t++) packed.push(W(oc0 + l, 16 * c + t));
+    }
+  }
+  const padded = 4 * Q;
+  const xZp = quant ? zeroPoint(xT) : 0;
+  let biasSym: string;
+  if (quant) {
+    const b = new Int32Array(padded);
+    for (let oc = 0; oc < cout; oc++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s = wrap(s + wv.w[oc * K + k]!);
+      b[oc] = wrap(bv[oc]! - Math.imul(xZp, s));
+    }
+    biasSym = ctx.table('nbias', b);
+  } else {
+    biasSym = ctx.table('nbias', Float32Array.from({ length: padded }, (_, i) => (i < cout ? bv[i]! : 0)));
+  }
+  const wSym =
+    mode === 'f32' ? ctx.table('nw', Float32Array.from(packed)) : mode === 's16' ? ctx.table('nw', Int16Array.from(packed)) : ctx.table('nw', Int8Array.from(packed));
+  const wType = mode === 'f32' ? 'float' : mode === 's16' ? 'int16_t' : 'int8_t';
+  const t = cType(dtype);
+  const args = [ctx.arena(xT.id, false), wSym, biasSym];
+  let hasLsh = false;
+  if (quant) {
+    const q = quantArgs(op, ctx, yT, cout, padded);
+    hasLsh = q.hasLsh;
+    args.push(...q.args);
+  } else {
+    args.push(...floatActRange(op.activation));
+  }
+  args.push(ctx.arena(yT.id, true));
+  // size_t: the pixel offset is unsigned arithmetic, so gcc sees no signed overflow to warn about.
+  const xs = `x + (size_t)p * ${K}`;
+  const ys = `y + (size_t)p * ${cout} + oc`;
+  const rq = `mult + oc, lsh + oc, rsh + oc, ${hasLsh ? 1 : 0}, y_zp, act_min, act_max`;
+  const tile =
+    mode === 'f32'
+      ? `mobilec_neon_pw_f32_tile(${xs}, wb, bias + oc, ${K}, PP, VV, NN, ${cout}, act_min, act_max, ${ys})`
+      : mode === 's16'
+        ? `mobilec_neon_pw_s16_tile((const unsigned char *)(${xs}), wb, bias + oc, ${K}, PP, VV, NN, ${cout}, ${rq}, ${dtype === 'uint8' ? 1 : 0}, (unsigned char *)(${ys}))`
+        : mode === 's8'
+          ? `mobilec_neon_pw_s8_tile(${xs}, wb, bias + oc, ${K}, PP, NN, ${cout}, ${rq}, ${ys})`
+          : `mobilec_neon_pw_sdot_tile(${xs}, wb, bias + oc, ${K}, PP, VV, NN, ${cout}, ${rq}, ${ys})`;
+  const blockW = mode === 'f32' || mode === 's16' ? K * 4 * VB : mode === 'sdot' ? Kp * 4 * VB : Kp * 4;
+  const allNeg = quant && requireRequant(op).shift.every((v) => v < 0);
+  const kernel = `mobilec_${gs.family}_${DTYPE_TAG[dtype]}${mode === 'f32' ? '' : `_${mode}`}_neon_${P}x${VB}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_${gs.shape}`;
+  // Full 4-pixel tiles of full channel blocks run an assembly tile on aarch64.
+  const asmName = `${kernel}_asm`;
+  let asmFn: string | null = null;
+  let asmCall: string | null = null;
+  if (fl.aarch64 && P === 4 && NB > 0 && npix >= 4) {
+    const q = 'mult + oc, lsh + oc, rsh + oc, qzp, qmm';
+    if (mode === 'f32' && VB === 4 && K % 8 === 0) {
+      asmFn = f32AsmTile(asmName, K, cout);
+      asmCall = `${asmName}(x + (size_t)p * ${K}, wb, bias + oc, act, y + (size_t)p * ${cout} + oc)`;
+    } else if (mode === 's8' && K % 16 === 0) {
+      asmFn = s8AsmTile(asmName, K, cout, hasLsh, allNeg);
+      asmCall = `${asmName}(x + (size_t)p * ${K}, wb, bias + oc, ${q}, y + (size_t)p * ${cout} + oc)`;
+    } else if (mode === 'sdot' && VB === 4 && K % 16 === 0) {
+      asmFn = sdotAsmTile(asmName, K, cout, hasLsh, allNeg);
+      asmCall = `${asmName}(x + (size_t)p * ${K}, wb, bias + oc, ${q}, y + (size_t)p * ${cout} + oc)`;
+    }
+  }
+  // Pixels in chunks (row-major), every channel block of a chunk before the next: streams in place.
+  const chunk = Math.min(npix, PW_CHUNK);
+  return {
+    family: 'pw_neon',
+    kernel,
+    params: {
+      common: common(),
+      fn: kernel,
+      mode,
+      dtype,
+      quant,
+      t,
+      w: wType,
+      b: quant ? 'int32_t' : 'float',
+      npix,
+      k: K,
+      cout,
+      p: P,
+      vb: VB,
+      nb: NB,
+      vt: VT,
+      tailValid,
+      blockOc: 4 * VB,
+      blockW,
+      tile,
+      asmFn,
+      asmCall,
+      chunk,
+      int8: dtype === 'int8',
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: npix * cout * K,
+    ...(gs.family === 'pw' ? { streaming: { pixelBlock: chunk } } : {}),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * What every NEON kernel family shares: activation dtypes, the target
+ * flavour, weights and bias as plain numbers, requantization tables, and the
+ * inline-assembly helpers (string-literal lines, bit-exact requantization).
+ */
+import type { Op, Tensor } from '../../../model/ir.js';
+import type { EmitContext } from '../../types.js';
+import { render } from '../../templates.js';
+import { int32Literal, requireRequant, zeroPoint } from '../../ops/common.js';
+
+export type ActDType = 'float32' | 'int8' | 'uint8';
+
+export interface Flavour {
+  readonly dotprod: boolean;
+  readonly aarch64: boolean;
+}
+
+let commonSource: string | undefined;
+export function common(): string {
+  commonSource ??= render('kernels/neon_common.c.hbs', {});
+  return commonSource;
+}
+
+export function actDType(t: Tensor): ActDType | null {
+  return t.dtype === 'float32' || t.dtype === 'int8' || t.dtype === 'uint8' ? t.dtype : null;
+}
+
+/** Weights as numbers with the weight zero point already subtracted (quantized) or as floats. */
+export function weightValues(op: Op, ctx: EmitContext, dtype: ActDType): { w: Float64Array | Int32Array; shape: readonly number[]; wZp: number; int8: boolean } | null {
+  const wT = ctx.tensor(op.inputs[1]!);
+  if (!wT.data) return null;
+  if (dtype === 'float32') {
+    if (wT.dtype !== 'float32') return null;
+    return { w: Float64Array.from(wT.data as Float32Array), shape: wT.shape, wZp: 0, int8: false };
+  }
+  if (wT.dtype !== 'int8' && wT.dtype !== 'uint8') return null;
+  if ((wT.quant?.zeroPoint.length ?? 1) > 1 && wT.quant!.zeroPoint.some((z) => z !== 0)) return null;
+  const wZp = zeroPoint(wT);
+  const w = new Int32Array(wT.data.length);
+  for (let i = 0; i < w.length; i++) w[i] = (wT.data[i] as number) - wZp;
+  return { w, shape: wT.shape, wZp, int8: wT.dtype === 'int8' && wZp === 0 };
+}
+
+/** Raw bias values (length channels), zero when the op has none. */
+export function biasValues(op: Op, ctx: EmitContext, channels: number, quant: boolean): Float64Array | null {
+  const id = op.inputs[2];
+  const out = new Float64Array(channels);
+  if (id === undefined || id < 0) return out;
+  const b = ctx.tensor(id);
+  if (!b.data || b.dtype !== (quant ? 'int32' : 'float32') || b.data.length !== channels) return null;
+  for (let i = 0; i < channels; i++) out[i] = b.data[i] as number;
+  return out;
+}
+
+export interface QuantParams {
+  readonly args: string[];
+  readonly hasLsh: boolean;
+}
+
+/** Requant tables padded to `padded` channels: multiplier, left shift (≥ 0), right shift as a negative count. */
+export function quantArgs(op: Op, ctx: EmitContext, yT: Tensor, channels: number, padded: number): QuantParams {
+  const rq = requireRequant(op);
+  const n = rq.multiplier.length;
+  const mult = new Int32Array(padded);
+  const lsh = new Int32Array(padded);
+  const rsh = new Int32Array(padded);
+  let hasLsh = false;
+  for (let c = 0; c < channels; c++) {
+    const m = rq.multiplier[n === 1 ? 0 : c]!;
+    const s = rq.shift[n === 1 ? 0 : c]!;
+    mult[c] = m;
+    lsh[c] = Math.max(s, 0);
+    rsh[c] = Math.min(s, 0);
+    if (s > 0) hasLsh = true;
+  }
+  const rshSym = ctx.table('nrsh', rsh);
+  return {
+    args: [ctx.table('nmult', mult), hasLsh ? ctx.table('nlsh', lsh) : rshSym, rshSym, String(zeroPoint(yT)), int32Literal(rq.actMin), int32Literal(rq.actMax)],
+    hasLsh,
+  };
+}
+
+export function quantChannelsOk(op: Op, channels: number): boolean {
+  const rq = op.requant;
+  if (!rq) return false;
+  return rq.multiplier.length === 1 || rq.multiplier.length === channels;
+}
+
+export const ceil = (a: number, b: number) => Math.ceil(a / b) * b;
+
+/** int32 wrap-around arithmetic, as the C accumulators do. */
+export const wrap = (v: number) => v | 0;
+
+
+/** Lines of an inline-asm string literal. */
+export const asmText = (lines: string[]): string => lines.map((l) => `        "${l}\\n\\t"`).join('\n');
+export const V = (n: number) => `v${n}`;
+export const CLOBBERS = (hi: number) => Array.from({ length: hi }, (_, i) => `"v${i}"`).join(', ');
+
+/**
+ * Requantization of accumulator registers in place (MultiplyByQuantizedMultiplier,
+ * bit-exact): mult in m, right shift (negative) in r, optional left shift in l, tmp a scratch register.
+ */
+export function requantAsm(L: string[], acc: number, m: number, r: number, l: number | null, tmp: number, allNeg: boolean): void {
+  if (l !== null) L.push(`sshl v${acc}.4s, v${acc}.4s, v${l}.4s`);
+  L.push(`sqrdmulh v${acc}.4s, v${acc}.4s, v${m}.4s`);
+  // every shift a right shift: the sign of (x & rsh) is the sign of x
+  if (allNeg) L.push(`cmlt v${tmp}.4s, v${acc}.4s, #0`);
+  else L.push(`and v${tmp}.16b, v${acc}.16b, v${r}.16b`, `sshr v${tmp}.4s, v${tmp}.4s, #31`);
+  L.push(`sqadd v${acc}.4s, v${acc}.4s, v${tmp}.4s`, `srshl v${acc}.4s, v${acc}.4s, v${r}.4s`);
+}
+
+export const QUANT_ASM_PARAMS = 'const int32_t *mult, const int32_t *lsh, const int32_t *rsh, const int16_t *zp, const int8_t *mm';
+export const QUANT_ASM_INPUTS = '[m] "r"(mult), [l] "r"(lsh), [r] "r"(rsh), [z] "r"(zp), [mm] "r"(mm)';
