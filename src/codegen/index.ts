@@ -7,7 +7,7 @@
  */
 import { DTYPE_BYTES, elementCount, isConstant, tensorBytes, type Graph, type Op, type Tensor } from '../model/ir.js';
 import { badInput, internalError } from '../model/errors.js';
-import { planArena, streamingOverlap, type ArenaPlan, type OverlapAllowance } from '../passes/planArena.js';
+import { planArena, streamingOverlap, type ArenaPlan, type OverlapAllowance, type ScratchRequest } from '../passes/planArena.js';
 import { windowGeometry } from '../model/geometry.js';
 import type { Target } from '../targets/types.js';
 import { render } from './templates.js';
@@ -220,6 +220,8 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
 
   const kernels = new Map<string, string>();
   const emitted: { op: Op; em: OpEmission }[] = [];
+  // Scratch blocks get ids past every tensor's, one per layer that asks.
+  const scratch: ScratchRequest[] = [];
   let macs = 0;
   let needsMath = false;
 
@@ -245,6 +247,16 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
         if (!ctype) throw internalError(`table ${suffix}: unsupported array type`);
         return addConstant(`mobilec_${name}_l${index}_${suffix}`, ctype, data.length, bytesOf(data));
       },
+      scratch(ctype, bytes) {
+        let r = scratch.find((s) => s.op === index);
+        if (!r) {
+          r = { op: index, id: graph.tensors.length + index, bytes };
+          scratch.push(r);
+        } else if (r.bytes !== bytes) {
+          throw internalError(`layer ${index}: scratch asked twice with different sizes`);
+        }
+        return `MOBILEC_${NAME}_AT(${ctype}, ${placeholder(r.id)})`;
+      },
     };
     const generic = emitOp(op, ctx);
     const em = (generic.kernel && isa?.select(op, ctx, generic)) || generic;
@@ -259,7 +271,9 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     emitted.push({ op, em });
   });
 
-  const arena = planArena(graph, overlapAllowances(graph, emitted));
+  // Scratch of a layer whose final emission does not use it is dropped.
+  const used = scratch.filter((r) => emitted[r.op]!.em.call?.includes(placeholder(r.id)));
+  const arena = planArena(graph, overlapAllowances(graph, emitted), used);
   const offsetOf = (id: number): number => {
     const o = arena.offsets.get(id);
     if (o === undefined) throw internalError(`tensor ${id} has no arena offset`);

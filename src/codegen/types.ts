@@ -23,6 +23,12 @@ export interface EmitContext {
    * same suffix returns the same symbol; the data must then be identical.
    */
   table(suffix: string, data: TableData): string;
+  /**
+   * Arena pointer expression (`T *`) to `bytes` of working memory for this
+   * layer only: planned with the tensors, never live across a layer boundary.
+   * One request per layer; a second call returns the same block.
+   */
+  scratch(ctype: string, bytes: number): string;
   tensor(id: number): Tensor;
 }
 

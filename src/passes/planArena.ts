@@ -17,6 +17,11 @@
  * only applies when that op is X's last use. This is how a depthwise conv
  * runs in place two rows behind its input and how a 1×1 expansion reads its
  * input from the upper part of its own output buffer.
+ *
+ * Scratch: a kernel may ask for working memory (e.g. a pointwise kernel that
+ * packs a block of input pixels). Each request is a block live during its op
+ * only, planned with the tensors, so the arena stays the one static buffer
+ * and its size stays known at compile time.
  */
 import { isAliasOp, isConstant, tensorBytes, type Graph } from '../model/ir.js';
 import type { WindowGeometry } from '../model/geometry.js';
@@ -39,6 +44,13 @@ export interface OverlapAllowance {
   readonly minDelta: number;
 }
 
+/** Working memory of op `op`, under a synthetic id that no tensor has. */
+export interface ScratchRequest {
+  readonly op: number;
+  readonly id: number;
+  readonly bytes: number;
+}
+
 const ALIGN = 16;
 const SHUFFLES = 64;
 
@@ -54,7 +66,7 @@ interface Block {
   offset: number;
 }
 
-export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] = []): ArenaPlan {
+export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] = [], scratch: readonly ScratchRequest[] = []): ArenaPlan {
   const nOps = graph.ops.length;
   // Alias root of each non-constant tensor.
   const root = new Map<number, number>();
@@ -100,6 +112,11 @@ export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] 
     }
   });
   for (const id of graph.outputs) if (isVar(id)) touch(rootOf(id), nOps);
+  for (const r of scratch) {
+    if (graph.tensors[r.id] || root.has(r.id)) throw internalError(`planArena: scratch id ${r.id} is taken`);
+    root.set(r.id, r.id);
+    blocks.set(r.id, { root: r.id, size: alignUp(r.bytes), start: r.op, end: r.op, offset: -1 });
+  }
 
   // An allowance holds only where the op is the input's last use and the
   // output's first: then nothing else can read the bytes it overwrites.

@@ -2,6 +2,7 @@
 import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, requireRequant, zeroPoint } from '../../ops/common.js';
+import { PACKED_CHANNELS, PACKED_PIXELS, f32DotTileSource, f32PackedTileSource, packF32Name, packF32Source, packF32Weights } from './packedF32.js';
 import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, V, CLOBBERS, requantAsm, QUANT_ASM_PARAMS, QUANT_ASM_INPUTS, type Flavour } from './shared.js';
 
 
@@ -164,6 +165,9 @@ export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs
   else if (dtype === 'int8' && wv.int8 && fl.dotprod) mode = 'sdot';
   else if (dtype === 'int8' && wv.int8 && !wv.w.some((v) => v < -127)) mode = 's8';
   else mode = 's16';
+  if (mode === 'f32' && fl.aarch64 && cout % PACKED_CHANNELS === 0 && K % 4 === 0) {
+    return selectPackedF32(op, ctx, gs, (oc, k) => wv.w[oc * K + k]!, bv);
+  }
   const P = fl.aarch64 ? 4 : 2;
   const VB = mode === 's8' ? 1 : fl.aarch64 ? 4 : mode === 'f32' ? 4 : 2;
   const Q = Math.ceil(cout / 4);
@@ -279,5 +283,70 @@ export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * cout * K,
     ...(gs.family === 'pw' ? { streaming: { pixelBlock: chunk } } : {}),
+  };
+}
+
+/** float32 pointwise / FC with packed pixel blocks (see packedF32.ts): aarch64, cout % 8 == 0, K % 4 == 0. */
+function selectPackedF32(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmShape, W: (oc: number, k: number) => number, bias: Float64Array): OpEmission {
+  const { K, cout, npix } = gs;
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const full8 = Math.floor(npix / 8) > 0;
+  const tail4 = npix % 8 >= 4;
+  const tail1 = npix % 4 > 0;
+  const kernel = `mobilec_${gs.family}_f32_packed_neon_8x8_${op.activation}_${gs.shape}`;
+  const tile = (n: number) => `${kernel}_tile${n}`;
+  const packFns: { guard: string; source: string }[] = [];
+  const tileFns: string[] = [];
+  if (full8) {
+    packFns.push({ guard: `PACK8_F32_K${K}`, source: packF32Source(K, 2) });
+    tileFns.push(f32PackedTileSource(tile(8), K, op.activation, 2));
+  }
+  if (tail4) {
+    packFns.push({ guard: `PACK4_F32_K${K}`, source: packF32Source(K, 1) });
+    tileFns.push(f32PackedTileSource(tile(4), K, op.activation, 1));
+  }
+  if (tail1) tileFns.push(f32DotTileSource(tile(1), K, op.activation));
+  const packs = full8 || tail4;
+  const args = [
+    ctx.arena(xT.id, false),
+    ctx.table('nw', packF32Weights(W, K, cout)),
+    ctx.table('nbias', Float32Array.from(bias)),
+    packs ? ctx.scratch('float', 4 * (full8 ? 8 : 4) * K) : '(float *)0',
+    ctx.arena(yT.id, true),
+  ];
+  return {
+    family: 'pw_packed_neon',
+    kernel,
+    params: {
+      common: common(),
+      fn: kernel,
+      family: gs.family === 'pw' ? 'pointwise 1x1' : 'fully connected',
+      mode: 'float32, packed pixel blocks',
+      t: 'float',
+      w: 'float',
+      b: 'float',
+      npix,
+      k: K,
+      cout,
+      pc: PACKED_CHANNELS,
+      nb: cout / PACKED_CHANNELS,
+      blockW: PACKED_CHANNELS * K,
+      ysBytes: 4 * cout,
+      packFns,
+      tileFns,
+      full8,
+      tail4,
+      tail1,
+      pack8: packF32Name(K, 2),
+      pack4: packF32Name(K, 1),
+      tile8: tile(8),
+      tile4: tile(4),
+      tile1: tile(1),
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: npix * cout * K,
+    // Each block (8 or 4 pixels, or one) is read in full before any of its outputs is written.
+    ...(gs.family === 'pw' ? { streaming: { pixelBlock: PACKED_PIXELS } } : {}),
   };
 }
