@@ -37,7 +37,8 @@ export async function verifyCommand(model: string, opts: VerifyOptions): Promise
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatVerify(report)}\n`);
   const d = report.firstDivergence;
   if (d) {
-    const l = report.layers[d.layer]!;
+    // Without --layers on a cross target the report holds only the output layer: look it up by index.
+    const l = report.layers.find((x) => x.index === d.layer)!;
     throw mismatchError(
       `${model}: layer ${d.layer} (${d.name}, ${d.op}) diverges from the reference on input seed ${d.input}: ` +
         `${l.mismatches} mismatching elements, max abs diff ${formatDiff(l.maxAbsDiff)}`,

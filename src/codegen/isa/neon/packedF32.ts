@@ -51,7 +51,7 @@ MOBILEC_NEON_INLINE void ${packF32Name(K, G)}(const float *x, float *xp)
     long n = ${K / 4};
     __asm__ __volatile__(
 ${asmText(L)}
-        : ${Array.from({ length: n }, (_, p) => `[x${p}] "+r"(x${p})`).join(', ')}, [xp] "+r"(xp), [n] "+r"(n)
+        : ${Array.from({ length: n }, (_, p) => `[x${p}] "+&r"(x${p})`).join(', ')}, [xp] "+&r"(xp), [n] "+&r"(n)
         :
         : "memory", "cc", ${CLOBBERS(4 * G)});
 }`;
@@ -117,7 +117,7 @@ MOBILEC_NEON_INLINE void ${fn}(const float *xp, const float *w, const float *b, 
 {
 ${unroll < steps ? `    long n = ${steps / unroll};\n` : ''}${arr}    __asm__ __volatile__(
 ${asmText(L)}
-        : [xp] "+r"(xp), [w] "+r"(w), [y] "+r"(y)${unroll < steps ? ', [n] "+r"(n)' : ''}
+        : [xp] "+&r"(xp), [w] "+&r"(w), [y] "+&r"(y)${unroll < steps ? ', [n] "+&r"(n)' : ''}
         : [b] "r"(b), [b4] "r"(b + 4), [ys16] "r"(ys - 16)${arr ? ', [a] "r"(act)' : ''}
         : "memory", "cc", ${CLOBBERS(32)});
 }`;
@@ -153,7 +153,7 @@ MOBILEC_NEON_INLINE void ${fn}(const float *x, const float *w, const float *b, f
 {
 ${iters > 1 ? `    long n = ${iters};\n` : ''}${arr}    __asm__ __volatile__(
 ${asmText(L)}
-        : [x] "+r"(x), [w] "+r"(w)${iters > 1 ? ', [n] "+r"(n)' : ''}
+        : [x] "+&r"(x), [w] "+&r"(w)${iters > 1 ? ', [n] "+&r"(n)' : ''}
         : [b] "r"(b), [y] "r"(y)${arr ? ', [a] "r"(act)' : ''}
         : "memory", "cc", ${CLOBBERS(24)});
 }`;

@@ -3,6 +3,7 @@ import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, requireRequant, zeroPoint } from '../../ops/common.js';
 import { PACKED_CHANNELS, PACKED_PIXELS, f32DotTileSource, f32PackedTileSource, packF32Name, packF32Source, packF32Weights } from './packedF32.js';
+import { S8_PACKED_CHANNELS, S8_PACKED_PIXELS, packS8Indices, packS8Name, packS8PartialC, packS8Source, packS8Weights, q16Epilogue, s8PackedTileSource } from './packedS8.js';
 import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, V, CLOBBERS, requantAsm, QUANT_ASM_PARAMS, QUANT_ASM_INPUTS, type Flavour } from './shared.js';
 
 
@@ -34,7 +35,7 @@ MOBILEC_NEON_INLINE void ${fn}(const float *x, const float *w, const float *b, c
     long n = ${K / 8};
     __asm__ __volatile__(
 ${asmText(L)}
-        : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
+        : [x0] "+&r"(x), [x1] "+&r"(x1), [x2] "+&r"(x2), [x3] "+&r"(x3), [w] "+&r"(w), [y] "+&r"(y), [n] "+&r"(n)
         : [b] "r"(b), [a] "r"(a), [ys] "r"((long)${cout * 4})
         : "memory", "cc", ${CLOBBERS(32)});
 }`;
@@ -86,7 +87,7 @@ MOBILEC_NEON_INLINE void ${fn}(const int8_t *x, const int8_t *w, const int32_t *
     long n = ${K / 16 - 1};
     __asm__ __volatile__(
 ${asmText(L)}
-        : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
+        : [x0] "+&r"(x), [x1] "+&r"(x1), [x2] "+&r"(x2), [x3] "+&r"(x3), [w] "+&r"(w), [y] "+&r"(y), [n] "+&r"(n)
         : [b] "r"(b), ${QUANT_ASM_INPUTS}, [ys] "r"((long)${cout})
         : "memory", "cc", ${CLOBBERS(32)});
 }`;
@@ -109,16 +110,7 @@ function sdotAsmTile(fn: string, K: number, cout: number, hasLsh: boolean, allNe
     for (let i = 0; i < 4; i++) for (let p = 0; p < 4; p++) L.push(`sdot v${16 + 4 * p + i}.4s, v${wr + i}.16b, v${p}.4b[${g}]`);
   }
   L.push('subs %[n], %[n], #1', 'b.ne 1b');
-  L.push('ld1 {v0.4s-v3.4s}, [%[m]]', 'ld1 {v4.4s-v7.4s}, [%[r]]');
-  if (hasLsh) L.push('ld1 {v8.4s-v11.4s}, [%[l]]');
-  L.push('ld1r {v12.8h}, [%[z]]', 'ld2r {v13.16b, v14.16b}, [%[mm]]');
-  for (let p = 0; p < 4; p++) {
-    const a = 16 + 4 * p;
-    for (let i = 0; i < 4; i++) requantAsm(L, a + i, i, 4 + i, hasLsh ? 8 + i : null, 15, allNeg);
-    L.push(`sqxtn v15.4h, v${a}.4s`, `sqxtn2 v15.8h, v${a + 1}.4s`, `sqxtn v${a}.4h, v${a + 2}.4s`, `sqxtn2 v${a}.8h, v${a + 3}.4s`);
-    L.push('sqadd v15.8h, v15.8h, v12.8h', `sqadd v${a}.8h, v${a}.8h, v12.8h`, 'sqxtn v15.8b, v15.8h', `sqxtn2 v15.16b, v${a}.8h`);
-    L.push('smax v15.16b, v15.16b, v13.16b', 'smin v15.16b, v15.16b, v14.16b', 'st1 {v15.16b}, [%[y]], %[ys]');
-  }
+  q16Epilogue(L, hasLsh, allNeg);
   return `/* 4 pixels x 16 channels, K = ${K}: SDOT by element, requantized in registers. */
 MOBILEC_NEON_INLINE void ${fn}(const int8_t *x, const int8_t *w, const int32_t *b, ${QUANT_ASM_PARAMS}, int8_t *y)
 {
@@ -126,7 +118,7 @@ MOBILEC_NEON_INLINE void ${fn}(const int8_t *x, const int8_t *w, const int32_t *
     long n = ${K / 16};
     __asm__ __volatile__(
 ${asmText(L)}
-        : [x0] "+r"(x), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3), [w] "+r"(w), [y] "+r"(y), [n] "+r"(n)
+        : [x0] "+&r"(x), [x1] "+&r"(x1), [x2] "+&r"(x2), [x3] "+&r"(x3), [w] "+&r"(w), [y] "+&r"(y), [n] "+&r"(n)
         : [b] "r"(b), ${QUANT_ASM_INPUTS}, [ys] "r"((long)${cout})
         : "memory", "cc", ${CLOBBERS(32)});
 }`;
@@ -167,6 +159,9 @@ export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs
   else mode = 's16';
   if (mode === 'f32' && fl.aarch64 && cout % PACKED_CHANNELS === 0 && K % 4 === 0) {
     return selectPackedF32(op, ctx, gs, (oc, k) => wv.w[oc * K + k]!, bv);
+  }
+  if (mode === 's8' && fl.aarch64 && gs.family === 'pw' && npix >= S8_PACKED_PIXELS && cout % S8_PACKED_CHANNELS === 0 && K % 16 === 0) {
+    return selectPackedS8(op, ctx, gs, (oc, k) => wv.w[oc * K + k]!, bv);
   }
   const P = fl.aarch64 ? 4 : 2;
   const VB = mode === 's8' ? 1 : fl.aarch64 ? 4 : mode === 'f32' ? 4 : 2;
@@ -348,5 +343,55 @@ function selectPackedF32(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: 
     macs: npix * cout * K,
     // Each block (8 or 4 pixels, or one) is read in full before any of its outputs is written.
     ...(gs.family === 'pw' ? { streaming: { pixelBlock: PACKED_PIXELS } } : {}),
+  };
+}
+
+/** int8 pointwise on rpi4 with packed 4-pixel blocks (see packedS8.ts): aarch64, cout % 16 == 0, K % 16 == 0. */
+function selectPackedS8(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmShape, W: (oc: number, k: number) => number, bias: Float64Array): OpEmission {
+  const { K, cout, npix } = gs;
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const xZp = zeroPoint(xT);
+  const b = new Int32Array(cout);
+  for (let oc = 0; oc < cout; oc++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s = wrap(s + W(oc, k));
+    b[oc] = wrap(bias[oc]! - Math.imul(xZp, s));
+  }
+  const q = quantArgs(op, ctx, yT, cout, cout);
+  const allNeg = requireRequant(op).shift.every((v) => v < 0);
+  const kernel = `mobilec_pw_int8_s8_packed_neon_4x16${q.hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_${gs.shape}`;
+  const tileName = `${kernel}_tile`;
+  const args = [
+    ctx.arena(xT.id, false),
+    ctx.table('nw', packS8Weights(W, K, cout)),
+    ctx.table('nbias', b),
+    ctx.table('nidx', packS8Indices()),
+    ...q.args,
+    ctx.scratch('int8_t', S8_PACKED_PIXELS * K * 4),
+    ctx.arena(yT.id, true),
+  ];
+  return {
+    family: 'pw_packed_s8_neon',
+    kernel,
+    params: {
+      common: common(),
+      fn: kernel,
+      npix,
+      k: K,
+      cout,
+      nb: cout / S8_PACKED_CHANNELS,
+      blockW: S8_PACKED_CHANNELS * K,
+      packFn: packS8Source(K),
+      packName: packS8Name(K),
+      packPartial: packS8PartialC(K),
+      tileFn: s8PackedTileSource(tileName, K, q.hasLsh, allNeg),
+      tileName,
+      tail: npix % S8_PACKED_PIXELS !== 0,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: npix * cout * K,
+    // Each block of 4 pixels is read (packed) in full before any of its outputs is written.
+    streaming: { pixelBlock: S8_PACKED_PIXELS },
   };
 }
