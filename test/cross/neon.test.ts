@@ -175,3 +175,41 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
     expect(project.layers.filter((l) => l.kernel.includes('_neon')).length).toBeGreaterThanOrEqual(27);
   });
 });
+
+/**
+ * The packed-pixel pointwise kernels (aarch64): 15 pixels = one 8-pixel block, a 4-pixel block and 3 single
+ * pixels for float32 (one 4-pixel block and 3 single pixels for int8), a channel count that is not a whole
+ * int8 tile, and fully connected layers (one pixel) on the same packed weights.
+ */
+const PACKED_COVERAGE: { input: object; layers: Layer[] } = {
+  input: { height: 3, width: 5, channels: 16 },
+  layers: [
+    { op: 'pointwise', filters: 48, activation: 'relu6' },
+    { op: 'depthwise', kernel: 3, stride: 1, padding: 'same', activation: 'relu6' },
+    { op: 'pointwise', filters: 40, activation: 'relu' },
+    { op: 'pointwise', filters: 32, activation: 'none' },
+    { op: 'avgpool', size: 'global' },
+    { op: 'fc', units: 24 },
+  ],
+};
+
+describe.skipIf(skip).each(TARGETS.filter((t) => t.cc.startsWith('aarch64')).map((t) => [t.name, t] as const))('%s packed pointwise kernels', (_name, target) => {
+  it.each(['float32', 'int8'] as const)('%s: every block and tail variant agrees with the reference', async (dtype) => {
+    const graph = tryLoad(description(PACKED_COVERAGE.input, PACKED_COVERAGE.layers, dtype, 11))!;
+    const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+    expect(divergences).toEqual([]);
+    const source = project.files.get(`${project.name}.c`) as string;
+    const packed = project.layers.map((l) => l.kernel).filter((k) => k.includes('_packed_'));
+    if (dtype === 'float32') {
+      // Every pointwise (cout % 8 == 0) and the FC take the packed float kernel.
+      expect(packed).toHaveLength(4);
+      for (const t of ['_tile8(', '_tile4(', '_tile1(']) expect(source).toContain(t);
+    } else if (target.simd === 'neon') {
+      // K % 16 == 0: the pointwise layers on 16 and 48 channels (not the one on 40) and the FC (K 32, 24 = 16 + 8 channels).
+      expect(packed.map((k) => k.split('_')[1])).toEqual(['pw', 'pw', 'fc']);
+      for (const t of ['_tile4(', '_tile1(', 'tmp[4 * 16]', 'tmp[16]']) expect(source).toContain(t);
+    } else {
+      expect(packed).toEqual([]); // rpi5: SDOT tiles
+    }
+  });
+});

@@ -40,37 +40,28 @@ export function packS8Indices(): Int8Array {
   return idx;
 }
 
-export const packS8Name = (K: number) => `mobilec_neon_pack4_s8_k${K}`;
+export const packS8Name = (K: number, P: number) => `mobilec_neon_pack${P}_s8_k${K}`;
 
-/** 4 pixel rows of K int8 → scratch [K/4][4 pixels][16], 16 input channels per iteration. K % 16 == 0. */
-export function packS8Source(K: number): string {
+/** P (4 or 1) pixel rows of K int8 → scratch [K/4][P][16], 16 input channels per iteration. K % 16 == 0. */
+export function packS8Source(K: number, P: 1 | 4): string {
   const L: string[] = ['ld1 {v20.16b-v23.16b}, [%[idx]]', '1:'];
-  for (let p = 0; p < 4; p++) L.push(`ldr q${p}, [%[x${p}]], #16`);
-  for (let s = 0; s < 4; s++) for (let p = 0; p < 4; p++) L.push(`tbl v${4 + 4 * s + p}.16b, {v${p}.16b}, v${20 + s}.16b`);
-  for (let s = 0; s < 4; s++) L.push(`st1 {v${4 + 4 * s}.16b-v${7 + 4 * s}.16b}, [%[xp]], #64`);
+  for (let p = 0; p < P; p++) L.push(`ldr q${p}, [%[x${p}]], #16`);
+  for (let s = 0; s < 4; s++) for (let p = 0; p < P; p++) L.push(`tbl v${4 + 4 * s + p}.16b, {v${p}.16b}, v${20 + s}.16b`);
+  if (P === 4) for (let s = 0; s < 4; s++) L.push(`st1 {v${4 + 4 * s}.16b-v${7 + 4 * s}.16b}, [%[xp]], #64`);
+  else L.push('st1 {v4.16b}, [%[xp]], #16', 'st1 {v8.16b}, [%[xp]], #16', 'st1 {v12.16b}, [%[xp]], #16', 'st1 {v16.16b}, [%[xp]], #16');
   L.push('subs %[n], %[n], #1', 'b.ne 1b');
-  return `/* 4 pixels x ${K} int8 channels into [K/4][4][16]: (k0 k1)x4 | (k2 k3)x4 per step. */
-MOBILEC_NEON_INLINE void ${packS8Name(K)}(const int8_t *x, int8_t *xp, const int8_t *idx)
+  const rows = Array.from({ length: P }, (_, p) => `*x${p} = x + ${p * K}`).join(', ');
+  return `/* ${P} pixel(s) x ${K} int8 channels into [K/4][${P}][16]: (k0 k1)x4 | (k2 k3)x4 per step. */
+MOBILEC_NEON_INLINE void ${packS8Name(K, P)}(const int8_t *x, int8_t *xp, const int8_t *idx)
 {
-    const int8_t *x0 = x, *x1 = x + ${K}, *x2 = x + ${2 * K}, *x3 = x + ${3 * K};
+    const int8_t ${rows};
     long n = ${K / 16};
     __asm__ __volatile__(
 ${asmText(L)}
-        : [x0] "+&r"(x0), [x1] "+&r"(x1), [x2] "+&r"(x2), [x3] "+&r"(x3), [xp] "+&r"(xp), [n] "+&r"(n)
+        : ${Array.from({ length: P }, (_, p) => `[x${p}] "+&r"(x${p})`).join(', ')}, [xp] "+&r"(xp), [n] "+&r"(n)
         : [idx] "r"(idx)
         : "memory", "cc", ${CLOBBERS(24)});
 }`;
-}
-
-/** C for a short last block (1-3 pixels): zero pixels past the end, same layout. */
-export function packS8PartialC(K: number): string {
-  return `memset(xp, 0, ${4 * 4 * K});
-        for (r = 0; r < np; ++r) {
-            int s, j;
-            for (s = 0; s < ${K / 4}; ++s) {
-                for (j = 0; j < 16; ++j) xp[(s * 4 + r) * 16 + j] = x[(size_t)(p + r) * ${K} + 4 * s + (j < 8 ? (j & 1) : 2 + (j & 1))];
-            }
-        }`;
 }
 
 /**
@@ -79,11 +70,11 @@ export function packS8PartialC(K: number): string {
  * 16 channels loaded once, zero point added in int16 with saturation, clamp
  * in int8, one 16-byte store per pixel at stride `ys`. Shared by the SDOT tile.
  */
-export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean): void {
+export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean, P = 4): void {
   L.push('ld1 {v0.4s-v3.4s}, [%[m]]', 'ld1 {v4.4s-v7.4s}, [%[r]]');
   if (hasLsh) L.push('ld1 {v8.4s-v11.4s}, [%[l]]');
   L.push('ld1r {v12.8h}, [%[z]]', 'ld2r {v13.16b, v14.16b}, [%[mm]]');
-  for (let p = 0; p < 4; p++) {
+  for (let p = 0; p < P; p++) {
     const a = 16 + 4 * p;
     for (let i = 0; i < 4; i++) requantAsm(L, a + i, i, 4 + i, hasLsh ? 8 + i : null, 15, allNeg);
     L.push(`sqxtn v15.4h, v${a}.4s`, `sqxtn2 v15.8h, v${a + 1}.4s`, `sqxtn v${a}.4h, v${a + 2}.4s`, `sqxtn2 v${a}.8h, v${a + 3}.4s`);
@@ -92,26 +83,33 @@ export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean): void
   }
 }
 
-/** The 4×16 tile on packed pixels: bias-initialised accumulators, K/4 steps, requantized stores. K % 16 == 0. */
-export function s8PackedTileSource(fn: string, K: number, hasLsh: boolean, allNeg: boolean): string {
+/**
+ * The P×16 tile on packed pixels (P = 4, or 1 for the last pixels of a
+ * layer): bias-initialised accumulators, K/4 steps, requantized stores. K % 16 == 0.
+ */
+export function s8PackedTileSource(fn: string, K: number, hasLsh: boolean, allNeg: boolean, P: 1 | 4): string {
   const steps = K / 4;
-  // K % 16 == 0: steps is a multiple of 4; 8 steps per iteration halve the loop overhead when they divide.
   const unroll = steps <= 8 ? steps : steps % 8 === 0 ? 8 : 4;
   const L: string[] = [];
-  for (let p = 0; p < 4; p++) L.push(`ld1 {v${16 + 4 * p}.4s-v${19 + 4 * p}.4s}, [%[b]]`);
+  for (let p = 0; p < P; p++) L.push(`ld1 {v${16 + 4 * p}.4s-v${19 + 4 * p}.4s}, [%[b]]`);
   if (unroll < steps) L.push('1:');
   let t = 0;
   for (let u = 0; u < unroll; u++) {
-    L.push('ld1 {v0.16b-v3.16b}, [%[xp]], #64', 'ld1 {v4.16b-v7.16b}, [%[w]], #64');
-    for (let p = 0; p < 4; p++)
+    // One pixel: one LD1 brings its next 4 steps; four pixels: one LD1 per step.
+    if (P === 4) L.push('ld1 {v0.16b-v3.16b}, [%[xp]], #64');
+    else if (u % 4 === 0) L.push('ld1 {v0.16b-v3.16b}, [%[xp]], #64');
+    L.push('ld1 {v4.16b-v7.16b}, [%[w]], #64');
+    for (let p = 0; p < P; p++) {
+      const xr = P === 4 ? p : u % 4;
       for (let c = 0; c < 4; c++) {
         const tr = 8 + (t++ % 8);
-        L.push(`smull v${tr}.8h, v${p}.8b, v${4 + c}.8b`, `smlal2 v${tr}.8h, v${p}.16b, v${4 + c}.16b`, `sadalp v${16 + 4 * p + c}.4s, v${tr}.8h`);
+        L.push(`smull v${tr}.8h, v${xr}.8b, v${4 + c}.8b`, `smlal2 v${tr}.8h, v${xr}.16b, v${4 + c}.16b`, `sadalp v${16 + 4 * p + c}.4s, v${tr}.8h`);
       }
+    }
   }
   if (unroll < steps) L.push('subs %[n], %[n], #1', 'b.ne 1b');
-  q16Epilogue(L, hasLsh, allNeg);
-  return `/* 4 pixels x 16 channels, K = ${K}: packed pixels, SMULL/SMLAL2/SADALP with channel lanes, ${unroll < steps ? `${unroll} steps per iteration` : 'fully unrolled'}. */
+  q16Epilogue(L, hasLsh, allNeg, P);
+  return `/* ${P} pixel(s) x 16 channels, K = ${K}: packed pixels, SMULL/SMLAL2/SADALP with channel lanes, ${unroll < steps ? `${unroll} steps per iteration` : 'fully unrolled'}. */
 MOBILEC_NEON_INLINE void ${fn}(const int8_t *xp, const int8_t *w, const int32_t *b, ${QUANT_ASM_PARAMS}, int8_t *y, long ys)
 {
 ${unroll < steps ? `    long n = ${steps / unroll};\n` : ''}    __asm__ __volatile__(

@@ -3,7 +3,7 @@ import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, requireRequant, zeroPoint } from '../../ops/common.js';
 import { PACKED_CHANNELS, PACKED_PIXELS, f32DotTileSource, f32PackedTileSource, packF32Name, packF32Source, packF32Weights } from './packedF32.js';
-import { S8_PACKED_CHANNELS, S8_PACKED_PIXELS, packS8Indices, packS8Name, packS8PartialC, packS8Source, packS8Weights, q16Epilogue, s8PackedTileSource } from './packedS8.js';
+import { S8_PACKED_CHANNELS, S8_PACKED_PIXELS, packS8Indices, packS8Name, packS8Source, packS8Weights, q16Epilogue, s8PackedTileSource } from './packedS8.js';
 import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, V, CLOBBERS, requantAsm, QUANT_ASM_PARAMS, QUANT_ASM_INPUTS, type Flavour } from './shared.js';
 
 
@@ -160,7 +160,7 @@ export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs
   if (mode === 'f32' && fl.aarch64 && cout % PACKED_CHANNELS === 0 && K % 4 === 0) {
     return selectPackedF32(op, ctx, gs, (oc, k) => wv.w[oc * K + k]!, bv);
   }
-  if (mode === 's8' && fl.aarch64 && gs.family === 'pw' && npix >= S8_PACKED_PIXELS && cout % S8_PACKED_CHANNELS === 0 && K % 16 === 0) {
+  if (mode === 's8' && fl.aarch64 && !fl.dotprod && K % 16 === 0) {
     return selectPackedS8(op, ctx, gs, (oc, k) => wv.w[oc * K + k]!, bv);
   }
   const P = fl.aarch64 ? 4 : 2;
@@ -352,23 +352,36 @@ function selectPackedS8(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: G
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
   const xZp = zeroPoint(xT);
-  const b = new Int32Array(cout);
+  // Channels padded to a whole tile: zero weights, and the last tile stores through a local buffer.
+  const coutPad = ceil(cout, S8_PACKED_CHANNELS);
+  const b = new Int32Array(coutPad);
   for (let oc = 0; oc < cout; oc++) {
     let s = 0;
     for (let k = 0; k < K; k++) s = wrap(s + W(oc, k));
     b[oc] = wrap(bias[oc]! - Math.imul(xZp, s));
   }
-  const q = quantArgs(op, ctx, yT, cout, cout);
+  const q = quantArgs(op, ctx, yT, cout, coutPad);
   const allNeg = requireRequant(op).shift.every((v) => v < 0);
-  const kernel = `mobilec_pw_int8_s8_packed_neon_4x16${q.hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_${gs.shape}`;
-  const tileName = `${kernel}_tile`;
+  const kernel = `mobilec_${gs.family}_int8_s8_packed_neon_4x16${q.hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_${gs.shape}`;
+  const full = npix >= S8_PACKED_PIXELS;
+  const tail = npix % S8_PACKED_PIXELS !== 0;
+  const packFns: { guard: string; source: string }[] = [];
+  const tileFns: string[] = [];
+  if (full) {
+    packFns.push({ guard: `PACK4_S8_K${K}`, source: packS8Source(K, 4) });
+    tileFns.push(s8PackedTileSource(`${kernel}_tile4`, K, q.hasLsh, allNeg, 4));
+  }
+  if (tail) {
+    packFns.push({ guard: `PACK1_S8_K${K}`, source: packS8Source(K, 1) });
+    tileFns.push(s8PackedTileSource(`${kernel}_tile1`, K, q.hasLsh, allNeg, 1));
+  }
   const args = [
     ctx.arena(xT.id, false),
-    ctx.table('nw', packS8Weights(W, K, cout)),
+    ctx.table('nw', packS8Weights((oc, k) => (oc < cout ? W(oc, k) : 0), K, coutPad)),
     ctx.table('nbias', b),
     ctx.table('nidx', packS8Indices()),
     ...q.args,
-    ctx.scratch('int8_t', S8_PACKED_PIXELS * K * 4),
+    ctx.scratch('int8_t', (full ? S8_PACKED_PIXELS : 1) * K * 4),
     ctx.arena(yT.id, true),
   ];
   return {
@@ -380,18 +393,23 @@ function selectPackedS8(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: G
       npix,
       k: K,
       cout,
-      nb: cout / S8_PACKED_CHANNELS,
+      nb: Math.floor(cout / S8_PACKED_CHANNELS),
+      tailC: cout % S8_PACKED_CHANNELS,
+      c0Tail: cout - (cout % S8_PACKED_CHANNELS),
       blockW: S8_PACKED_CHANNELS * K,
-      packFn: packS8Source(K),
-      packName: packS8Name(K),
-      packPartial: packS8PartialC(K),
-      tileFn: s8PackedTileSource(tileName, K, q.hasLsh, allNeg),
-      tileName,
-      tail: npix % S8_PACKED_PIXELS !== 0,
+      packFns,
+      tileFns,
+      pack4: packS8Name(K, 4),
+      pack1: packS8Name(K, 1),
+      tile4: `${kernel}_tile4`,
+      tile1: `${kernel}_tile1`,
+      full,
+      tail,
+      family: gs.family === 'pw' ? 'pointwise 1x1' : 'fully connected',
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * cout * K,
-    // Each block of 4 pixels is read (packed) in full before any of its outputs is written.
-    streaming: { pixelBlock: S8_PACKED_PIXELS },
+    // Each block of 4 pixels (or one) is read (packed) in full before any of its outputs is written.
+    ...(gs.family === 'pw' ? { streaming: { pixelBlock: S8_PACKED_PIXELS } } : {}),
   };
 }
