@@ -89,6 +89,280 @@ function dwQAsm(u8: boolean, hasLsh: boolean, allNeg: boolean, stride: number): 
   return L;
 }
 
+// ------------------------------------------------- whole-row assembly kernels
+
+/**
+ * One dtype's side of a row kernel. The row is computed input column by input
+ * column ("scatter"): each loaded column feeds the (up to 3) outputs whose
+ * windows hold it, so every input pixel is loaded once and the weights stay in
+ * registers; outputs rotate through `accSets` accumulator sets.
+ */
+interface RowIsa {
+  readonly accSets: number;
+  /** Loads the valid rows of input column ix. */
+  load(L: string[], ix: number, rows: readonly number[]): void;
+  /** Starts output o from its bias (operand name). */
+  init(L: string[], o: number, bias: string): void;
+  /** Adds the taps (ky, kx) of column ix to output o; `last` when o needs no later column. */
+  taps(L: string[], o: number, ix: number, taps: readonly { ky: number; kx: number }[], last: boolean): void;
+  /** Activation / requantization and the store of output o. */
+  finish(L: string[], o: number): void;
+}
+
+interface RowGeom {
+  readonly s: number;
+  readonly pl: number;
+  readonly inW: number;
+  readonly outW: number;
+}
+
+const firstCol = (g: RowGeom, o: number) => Math.max(0, o * g.s - g.pl);
+const lastCol = (g: RowGeom, o: number) => Math.min(g.inW - 1, o * g.s - g.pl + 2);
+
+/** The kx of output o's window that column ix falls on, for every valid column. */
+export function outputTaps(g: RowGeom, o: number): number[] {
+  const kxs: number[] = [];
+  for (let ix = firstCol(g, o); ix <= lastCol(g, o); ix++) kxs.push(ix - (o * g.s - g.pl));
+  return kxs;
+}
+
+/** The straight-line program of one output row, one line list per input column. */
+function rowColumns(g: RowGeom, rows: readonly number[], isa: RowIsa, bias: (o: number) => string): string[][] {
+  const cols: string[][] = [];
+  for (let ix = 0; ix <= lastCol(g, g.outW - 1); ix++) {
+    const L: string[] = [];
+    isa.load(L, ix, rows);
+    // the output finishing here first: its accumulators free up soonest
+    for (let o = 0; o < g.outW; o++) {
+      if (ix < firstCol(g, o) || ix > lastCol(g, o)) continue;
+      if (ix === firstCol(g, o)) isa.init(L, o, bias(o));
+      const kx = ix - (o * g.s - g.pl);
+      isa.taps(L, o, ix, rows.map((ky) => ({ ky, kx })), ix === lastCol(g, o));
+      if (ix === lastCol(g, o)) isa.finish(L, o);
+    }
+    cols.push(L);
+  }
+  return cols;
+}
+
+/**
+ * Folds the longest run of identical `period`-column groups into a counted
+ * loop. Comparing the emitted text makes the fold exact: the loop executes
+ * the very instructions the straight-line program would.
+ */
+function foldLoop(cols: string[][], period: number): { lines: string[]; count: number } {
+  const key = cols.map((c) => c.join('\n'));
+  let best = { a: 0, n: 1 };
+  for (let a = 0; a + period <= key.length; a++) {
+    let n = 1;
+    const same = (k: number) => key.slice(a + k * period, a + (k + 1) * period).every((t, j) => t === key[a + j]);
+    while (a + (n + 1) * period <= key.length && same(n)) n++;
+    if (n > best.n) best = { a, n };
+  }
+  if (best.n < 2) return { lines: cols.flat(), count: 0 };
+  const { a, n } = best;
+  return {
+    lines: [
+      ...cols.slice(0, a).flat(),
+      `mov %[n], #${n}`,
+      '1:',
+      ...cols.slice(a, a + period).flat(),
+      'subs %[n], %[n], #1',
+      'b.ne 1b',
+      ...cols.slice(a + n * period).flat(),
+    ],
+    count: n,
+  };
+}
+
+/** float32, 8 channels: weights v0-v17 (tap t in v2t, v2t+1), accumulators v18-v23, column v24-v29, clamp v30-v31. */
+function f32RowIsa(s: number): RowIsa {
+  const accSets = s === 1 ? 3 : 2;
+  const acc = (o: number) => 18 + 2 * (o % accSets);
+  const x = (ky: number) => 24 + 2 * ky;
+  return {
+    accSets,
+    load(L, _ix, rows) {
+      for (const ky of rows) L.push(`ld1 {v${x(ky)}.4s, v${x(ky) + 1}.4s}, [%[r${ky}]], %[cs]`);
+    },
+    init(L, o, bias) {
+      L.push(`ld1 {v${acc(o)}.4s, v${acc(o) + 1}.4s}, [%[${bias}]]`);
+    },
+    taps(L, o, _ix, taps) {
+      for (const { ky, kx } of taps)
+        for (let h = 0; h < 2; h++) L.push(`fmla v${acc(o) + h}.4s, v${x(ky) + h}.4s, v${2 * (ky * 3 + kx) + h}.4s`);
+    },
+    finish(L, o) {
+      const a = acc(o);
+      L.push(`fmax v${a}.4s, v${a}.4s, v30.4s`, `fmax v${a + 1}.4s, v${a + 1}.4s, v30.4s`);
+      L.push(`fmin v${a}.4s, v${a}.4s, v31.4s`, `fmin v${a + 1}.4s, v${a + 1}.4s, v31.4s`);
+      L.push(`st1 {v${a}.4s, v${a + 1}.4s}, [%[y]], %[cs]`);
+    },
+  };
+}
+
+const F32_ROW_START = [
+  ...[0, 4, 8, 12].map((r) => `ld1 {v${r}.4s, v${r + 1}.4s, v${r + 2}.4s, v${r + 3}.4s}, [%[w]], #64`),
+  'ld1 {v16.4s, v17.4s}, [%[w]]',
+  'ld2r {v30.4s, v31.4s}, [%[mm]]',
+];
+
+interface QRow {
+  readonly hasLsh: boolean;
+  readonly allNeg: boolean;
+  readonly clampLo: boolean;
+  readonly clampHi: boolean;
+}
+
+/**
+ * int8, 16 channels, products in int16: x * w fits in 15 bits (|w| <= 127),
+ * so two taps share one SMULL/SMLAL pair before SADDW widens them into int32.
+ * Weights v0-v8, accumulators v9-v20 (4 per output), columns v21-v26 (two
+ * alternating sets, so a column's odd tap can wait to pair with the next
+ * column's), y_zp v27, products and requantization scratch v28-v31.
+ */
+function int8RowIsa(s: number, q: QRow): RowIsa {
+  const accSets = s === 1 ? 3 : 2;
+  const acc = (o: number) => 9 + 4 * (o % accSets);
+  const x = (ix: number, ky: number) => 21 + 3 * (ix % 2) + ky;
+  type Tap = { x: number; w: number };
+  const pending = new Map<number, Tap>();
+  const widenAdd = (L: string[], a: number) =>
+    L.push(`saddw v${a}.4s, v${a}.4s, v28.4h`, `saddw2 v${a + 1}.4s, v${a + 1}.4s, v28.8h`,
+      `saddw v${a + 2}.4s, v${a + 2}.4s, v29.4h`, `saddw2 v${a + 3}.4s, v${a + 3}.4s, v29.8h`);
+  return {
+    accSets,
+    load(L, ix, rows) {
+      for (const ky of rows) L.push(`ld1 {v${x(ix, ky)}.16b}, [%[r${ky}]], %[cs]`);
+    },
+    init(L, o, bias) {
+      const a = acc(o);
+      L.push(`ld1 {v${a}.4s, v${a + 1}.4s, v${a + 2}.4s, v${a + 3}.4s}, [%[${bias}]]`);
+    },
+    taps(L, o, ix, taps, last) {
+      const list: Tap[] = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
+      const held = pending.get(o);
+      if (held) list.unshift(held);
+      pending.delete(o);
+      const a = acc(o);
+      for (; list.length >= 2; list.splice(0, 2)) {
+        const [p, r] = list as [Tap, Tap];
+        L.push(`smull v28.8h, v${p.x}.8b, v${p.w}.8b`, `smlal v28.8h, v${r.x}.8b, v${r.w}.8b`);
+        L.push(`smull2 v29.8h, v${p.x}.16b, v${p.w}.16b`, `smlal2 v29.8h, v${r.x}.16b, v${r.w}.16b`);
+        widenAdd(L, a);
+      }
+      const odd = list[0];
+      if (odd && !last) pending.set(o, odd);
+      else if (odd) {
+        L.push(`smull v28.8h, v${odd.x}.8b, v${odd.w}.8b`, `smull2 v29.8h, v${odd.x}.16b, v${odd.w}.16b`);
+        widenAdd(L, a);
+      }
+    },
+    finish(L, o) {
+      const a = acc(o);
+      const each = (f: (i: number) => string) => [0, 1, 2, 3].forEach((i) => L.push(f(i)));
+      if (q.hasLsh) {
+        L.push('ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[l]]');
+        each((i) => `sshl v${a + i}.4s, v${a + i}.4s, v${28 + i}.4s`);
+      }
+      L.push('ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[m]]');
+      each((i) => `sqrdmulh v${a + i}.4s, v${a + i}.4s, v${28 + i}.4s`);
+      // Round half away from zero: negative values move down by one before the
+      // rounding shift. SQRDMULH never returns INT32_MIN, so the plain add of
+      // SSRA cannot wrap.
+      if (q.allNeg) {
+        each((i) => `ssra v${a + i}.4s, v${a + i}.4s, #31`);
+        L.push('ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[rs]]');
+        each((i) => `srshl v${a + i}.4s, v${a + i}.4s, v${28 + i}.4s`);
+      } else {
+        // only where the shift is a right shift (the sign of x & rsh)
+        for (const h of [0, 2]) {
+          L.push(`ld1 {v28.4s, v29.4s}, [%[${h ? 'rs2' : 'rs'}]]`);
+          for (const i of [h, h + 1]) {
+            const r = 28 + i - h;
+            L.push(`and v30.16b, v${a + i}.16b, v${r}.16b`, `ssra v${a + i}.4s, v30.4s, #31`, `srshl v${a + i}.4s, v${a + i}.4s, v${r}.4s`);
+          }
+        }
+      }
+      L.push(`sqxtn v28.4h, v${a}.4s`, `sqxtn2 v28.8h, v${a + 1}.4s`, `sqxtn v29.4h, v${a + 2}.4s`, `sqxtn2 v29.8h, v${a + 3}.4s`);
+      L.push('sqadd v28.8h, v28.8h, v27.8h', 'sqadd v29.8h, v29.8h, v27.8h', 'sqxtn v28.8b, v28.8h', 'sqxtn2 v28.16b, v29.8h');
+      // the clamps that can bind (the narrowing already saturates to the int8 range)
+      if (q.clampLo || q.clampHi) L.push('ld2r {v30.16b, v31.16b}, [%[mm]]');
+      if (q.clampLo) L.push('smax v28.16b, v28.16b, v30.16b');
+      if (q.clampHi) L.push('smin v28.16b, v28.16b, v31.16b');
+      L.push('st1 {v28.16b}, [%[y]], %[cs]');
+    },
+  };
+}
+
+const INT8_ROW_START = [
+  'ld1 {v0.16b, v1.16b, v2.16b, v3.16b}, [%[w]], #64',
+  'ld1 {v4.16b, v5.16b, v6.16b, v7.16b}, [%[w]], #64',
+  'ld1 {v8.16b}, [%[w]]',
+  'dup v27.8h, %w[yzp]',
+];
+
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+
+export interface RowKernel {
+  /** Channels per block. */
+  readonly block: number;
+  /** Row variant of output row oy, as a C expression. */
+  readonly varExpr: string;
+  /** Per variant: the assembly text and its bias operands. */
+  readonly variants: { text: string; bias: string }[];
+  /** Bias tables (int8: one per set of valid taps), each `cpad` long. */
+  readonly biasTaps: { rows: number[]; kxs: number[] }[];
+}
+
+/** The valid kernel rows of output row oy. */
+function validRows(oy: number, s: number, pt: number, inH: number): number[] {
+  return [0, 1, 2].filter((ky) => oy * s - pt + ky >= 0 && oy * s - pt + ky < inH);
+}
+
+/**
+ * Whole-row kernels, one per distinct set of valid kernel rows (top, middle,
+ * bottom), or null when the rows in between differ (not a 3x3 'same'/'valid' shape).
+ */
+export function rowKernel(g: WindowGeometry, q: QRow | null, cpad: number): RowKernel | null {
+  const s = g.strideW;
+  const rg: RowGeom = { s, pl: g.padLeft, inW: g.inW, outW: g.outW };
+  const masks = Array.from({ length: g.outH }, (_, oy) => validRows(oy, s, g.padTop, g.inH));
+  const mid = masks.slice(1, -1).map((m) => m.join(''));
+  if (mid.some((m) => m !== mid[0]) || masks.some((m) => m.length === 0)) return null;
+  const picks = [0, g.outH - 1, ...(g.outH > 2 ? [1] : [])];
+  const keys = [...new Set(picks.map((oy) => masks[oy]!.join('')))];
+  const varOf = (oy: number) => keys.indexOf(masks[oy]!.join(''));
+  const varExpr = g.outH > 2 ? `oy == 0 ? ${varOf(0)} : oy == ${g.outH - 1} ? ${varOf(g.outH - 1)} : ${varOf(1)}` : `oy == 0 ? ${varOf(0)} : ${varOf(g.outH - 1)}`;
+  const biasTaps: { rows: number[]; kxs: number[] }[] = [];
+  const biasKey: string[] = [];
+  const variants = keys.map((k) => {
+    const rows = [...k].map(Number);
+    const isa = q ? int8RowIsa(s, q) : f32RowIsa(s);
+    const used = new Set<number>();
+    const bias = (o: number) => {
+      if (!q) return 'b0';
+      const kxs = outputTaps(rg, o);
+      const key = `${k}|${kxs.join('')}`;
+      let i = biasKey.indexOf(key);
+      if (i < 0) {
+        i = biasKey.push(key) - 1;
+        biasTaps.push({ rows, kxs });
+      }
+      used.add(i);
+      return `b${i}`;
+    };
+    const xSets = q ? 2 : 1;
+    const span = isa.accSets * s;
+    const period = (span * xSets) / gcd(span, xSets);
+    const { lines } = foldLoop(rowColumns(rg, rows, isa, bias), period);
+    const start = q ? INT8_ROW_START : F32_ROW_START;
+    const ops = q ? [...used].map((i) => `, [b${i}] "r"(bt + ${i * cpad})`).join('') : ', [b0] "r"(bt)';
+    return { text: asmText([...start, ...lines]), bias: ops };
+  });
+  return { block: q ? 16 : 8, varExpr, variants, biasTaps };
+}
+
 export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
   if (g.kH !== 3 || g.kW !== 3 || g.strideH !== g.strideW || (g.strideH !== 1 && g.strideH !== 2) || g.depthMultiplier !== 1) return null;
   const xT = ctx.tensor(op.inputs[0]!);
@@ -129,12 +403,41 @@ export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: Wind
     args.push(ctx.table('nw', Float32Array.from(packed)), ctx.table('nbias', Float32Array.from({ length: cpad }, (_, i) => (i < C ? bv[i]! : 0))));
     args.push(...floatActRange(op.activation));
   }
-  args.push(ctx.arena(yT.id, true));
   const rq = quant ? requireRequant(op) : null;
   const allNeg = rq !== null && rq.shift.every((v) => v < 0);
   const dwAsm = quant ? asmText(dwQAsm(dtype === 'uint8', hasLsh, allNeg, g.strideH)) : '';
-  // `_rn`: every shift is a right shift (the assembly's rounding fix-up is a compare), part of the name so kernels dedupe correctly
-  const kernel = `mobilec_dwconv_3x3${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_neon_${g.inH}x${g.inW}x${C}`;
+  // aarch64 whole-row kernels: float32 on 8 channels, int8 on 16 with int16 pair products
+  // (two products of |x| <= 128 and |w| <= 127 fit in int16)
+  const pairable = dtype === 'int8' && wv.int8 && wv.w.every((v) => Math.abs(v) <= 127);
+  const clampLo = rq !== null && rq.actMin > -128;
+  const clampHi = rq !== null && rq.actMax < 127;
+  const row = !quant && C >= 8 ? rowKernel(g, null, cpad)
+    : pairable && C >= 16 ? rowKernel(g, { hasLsh, allNeg, clampLo, clampHi }, cpad) : null;
+  if (row) {
+    const B = row.block;
+    const nb = Math.floor(C / B);
+    const packedRow = (quant ? new Int8Array(nb * 9 * B) : new Float32Array(nb * 9 * B)) as Int8Array | Float32Array;
+    for (let b = 0; b < nb; b++) for (let t = 0; t < 9; t++) for (let c = 0; c < B; c++) packedRow[(b * 9 + t) * B + c] = wv.w[t * C + b * B + c]!;
+    args.push(ctx.table('ndwr', packedRow));
+    if (quant) {
+      // one bias per set of valid taps: bias - x_zp * sum(w over those taps)
+      const xZp = zeroPoint(xT);
+      const bt = new Int32Array(row.biasTaps.length * cpad);
+      row.biasTaps.forEach(({ rows, kxs }, k) => {
+        for (let c = 0; c < C; c++) {
+          let s = 0;
+          for (const ky of rows) for (const kx of kxs) s = wrap(s + wv.w[(ky * 3 + kx) * C + c]!);
+          bt[k * cpad + c] = wrap(bv[c]! - Math.imul(xZp, s));
+        }
+      });
+      args.push(ctx.table('ndwb', bt));
+    } else args.push(args[2]!);
+  }
+  args.push(ctx.arena(yT.id, true));
+  // `_rn`: every shift is a right shift (the assembly's rounding fix-up is a compare), part of the name so kernels dedupe correctly;
+  // `_pair`: int8 row kernels with int16 pair products, `_min`/`_max` the clamps they keep
+  const pairTag = quant && row ? `_pair${clampLo ? '_min' : ''}${clampHi ? '_max' : ''}` : '';
+  const kernel = `mobilec_dwconv_3x3${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${pairTag}_neon_${g.inH}x${g.inW}x${C}`;
   return {
     family: 'dwconv_neon',
     kernel,
@@ -156,6 +459,17 @@ export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: Wind
       c0Tail: ncb * cb,
       oyLo, oyHi, oyHiM1: oyHi - 1, oxLo, oxHi, oxHiM1: oxHi - 1,
       dwAsm,
+      row: row && {
+        variants: row.variants,
+        varExpr: row.varExpr,
+        B: row.block,
+        nb: Math.floor(C / row.block),
+        // the C block loop resumes after the row kernels' channels
+        cbSkip: Math.floor(C / row.block) * (row.block / cb),
+        wt: quant ? 'int8_t' : 'float',
+        bt: quant ? 'int32_t' : 'float',
+        esize: quant ? 1 : 4,
+      },
       clobbers: CLOBBERS(32),
     },
     call: `${kernel}(${args.join(', ')});`,
