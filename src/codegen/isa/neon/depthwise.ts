@@ -147,10 +147,11 @@ function rowColumns(g: RowGeom, rows: readonly number[], isa: RowIsa, bias: (o: 
 
 /**
  * Folds the longest run of identical `period`-column groups into a counted
- * loop. Comparing the emitted text makes the fold exact: the loop executes
- * the very instructions the straight-line program would.
+ * loop (unrolled to about 12 columns). Comparing the emitted text makes the
+ * fold exact: the loop executes the very instructions the straight-line
+ * program would.
  */
-function foldLoop(cols: string[][], period: number): { lines: string[]; count: number } {
+function foldLoop(cols: string[][], period: number): string[] {
   const key = cols.map((c) => c.join('\n'));
   let best = { a: 0, n: 1 };
   for (let a = 0; a + period <= key.length; a++) {
@@ -159,20 +160,21 @@ function foldLoop(cols: string[][], period: number): { lines: string[]; count: n
     while (a + (n + 1) * period <= key.length && same(n)) n++;
     if (n > best.n) best = { a, n };
   }
-  if (best.n < 2) return { lines: cols.flat(), count: 0 };
   const { a, n } = best;
-  return {
-    lines: [
-      ...cols.slice(0, a).flat(),
-      `mov %[n], #${n}`,
-      '1:',
-      ...cols.slice(a, a + period).flat(),
-      'subs %[n], %[n], #1',
-      'b.ne 1b',
-      ...cols.slice(a + n * period).flat(),
-    ],
-    count: n,
-  };
+  let u = Math.max(1, Math.floor(12 / period));
+  while (u > 1 && Math.floor(n / u) < 2) u--;
+  const iters = Math.floor(n / u);
+  if (iters < 2) return cols.flat();
+  const body = a + iters * u * period;
+  return [
+    ...cols.slice(0, a).flat(),
+    `mov x16, #${iters}`,
+    '1:',
+    ...cols.slice(a, a + u * period).flat(),
+    'subs x16, x16, #1',
+    'b.ne 1b',
+    ...cols.slice(body).flat(),
+  ];
 }
 
 /** float32, 8 channels: weights v0-v17 (tap t in v2t, v2t+1), accumulators v18-v23, column v24-v29, clamp v30-v31. */
@@ -186,7 +188,7 @@ function f32RowIsa(s: number): RowIsa {
       for (const ky of rows) L.push(`ld1 {v${x(ky)}.4s, v${x(ky) + 1}.4s}, [%[r${ky}]], %[cs]`);
     },
     init(L, o, bias) {
-      L.push(`ld1 {v${acc(o)}.4s, v${acc(o) + 1}.4s}, [%[${bias}]]`);
+      L.push(`ld1 {v${acc(o)}.4s, v${acc(o) + 1}.4s}, [${bias}]`);
     },
     taps(L, o, _ix, taps) {
       for (const { ky, kx } of taps)
@@ -201,11 +203,19 @@ function f32RowIsa(s: number): RowIsa {
   };
 }
 
-const F32_ROW_START = [
+/** The weights of one channel block (the pointer left at the next block's). */
+const F32_WEIGHTS = [
   ...[0, 4, 8, 12].map((r) => `ld1 {v${r}.4s, v${r + 1}.4s, v${r + 2}.4s, v${r + 3}.4s}, [%[w]], #64`),
-  'ld1 {v16.4s, v17.4s}, [%[w]]',
-  'ld2r {v30.4s, v31.4s}, [%[mm]]',
+  'ld1 {v16.4s, v17.4s}, [%[w]], #32',
 ];
+
+/**
+ * Pointers the assembly steps itself, in fixed registers (an asm statement has
+ * at most 30 operands): requantization tables, biases from x13, loop counters x16, x17.
+ */
+const QP = { m: 'x9', l: 'x10', rs: 'x11', rs2: 'x12' } as const;
+const BIAS_REG = (j: number) => `x${13 + j}`;
+export const ROW_GPRS = ['x9', 'x10', 'x11', 'x12', 'x13', 'x14', 'x15', 'x16', 'x17'].map((r) => `"${r}"`).join(', ');
 
 interface QRow {
   readonly hasLsh: boolean;
@@ -237,7 +247,7 @@ function int8RowIsa(s: number, q: QRow): RowIsa {
     },
     init(L, o, bias) {
       const a = acc(o);
-      L.push(`ld1 {v${a}.4s, v${a + 1}.4s, v${a + 2}.4s, v${a + 3}.4s}, [%[${bias}]]`);
+      L.push(`ld1 {v${a}.4s, v${a + 1}.4s, v${a + 2}.4s, v${a + 3}.4s}, [${bias}]`);
     },
     taps(L, o, ix, taps, last) {
       const list: Tap[] = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
@@ -262,22 +272,22 @@ function int8RowIsa(s: number, q: QRow): RowIsa {
       const a = acc(o);
       const each = (f: (i: number) => string) => [0, 1, 2, 3].forEach((i) => L.push(f(i)));
       if (q.hasLsh) {
-        L.push('ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[l]]');
+        L.push(`ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [${QP.l}]`);
         each((i) => `sshl v${a + i}.4s, v${a + i}.4s, v${28 + i}.4s`);
       }
-      L.push('ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[m]]');
+      L.push(`ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [${QP.m}]`);
       each((i) => `sqrdmulh v${a + i}.4s, v${a + i}.4s, v${28 + i}.4s`);
       // Round half away from zero: negative values move down by one before the
       // rounding shift. SQRDMULH never returns INT32_MIN, so the plain add of
       // SSRA cannot wrap.
       if (q.allNeg) {
         each((i) => `ssra v${a + i}.4s, v${a + i}.4s, #31`);
-        L.push('ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[rs]]');
+        L.push(`ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [${QP.rs}]`);
         each((i) => `srshl v${a + i}.4s, v${a + i}.4s, v${28 + i}.4s`);
       } else {
         // only where the shift is a right shift (the sign of x & rsh)
         for (const h of [0, 2]) {
-          L.push(`ld1 {v28.4s, v29.4s}, [%[${h ? 'rs2' : 'rs'}]]`);
+          L.push(`ld1 {v28.4s, v29.4s}, [${h ? QP.rs2 : QP.rs}]`);
           for (const i of [h, h + 1]) {
             const r = 28 + i - h;
             L.push(`and v30.16b, v${a + i}.16b, v${r}.16b`, `ssra v${a + i}.4s, v30.4s, #31`, `srshl v${a + i}.4s, v${a + i}.4s, v${r}.4s`);
@@ -295,11 +305,10 @@ function int8RowIsa(s: number, q: QRow): RowIsa {
   };
 }
 
-const INT8_ROW_START = [
+const INT8_WEIGHTS = [
   'ld1 {v0.16b, v1.16b, v2.16b, v3.16b}, [%[w]], #64',
   'ld1 {v4.16b, v5.16b, v6.16b, v7.16b}, [%[w]], #64',
-  'ld1 {v8.16b}, [%[w]]',
-  'dup v27.8h, %w[yzp]',
+  'ld1 {v8.16b}, [%[w]], #16',
 ];
 
 const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
@@ -313,6 +322,9 @@ export interface RowKernel {
   readonly variants: { text: string; bias: string }[];
   /** Bias tables (int8: one per set of valid taps), each `cpad` long. */
   readonly biasTaps: { rows: number[]; kxs: number[] }[];
+  /** Bytes the row pointers and the output pointer step back after a block's row. */
+  readonly rb: number;
+  readonly yb: number;
 }
 
 /** The valid kernel rows of output row oy. */
@@ -326,6 +338,9 @@ function validRows(oy: number, s: number, pt: number, inH: number): number[] {
  */
 export function rowKernel(g: WindowGeometry, q: QRow | null, cpad: number): RowKernel | null {
   const s = g.strideW;
+  const B = q ? 16 : 8;
+  const esize = q ? 1 : 4;
+  const nb = Math.floor(g.inC / B);
   const rg: RowGeom = { s, pl: g.padLeft, inW: g.inW, outW: g.outW };
   const masks = Array.from({ length: g.outH }, (_, oy) => validRows(oy, s, g.padTop, g.inH));
   const mid = masks.slice(1, -1).map((m) => m.join(''));
@@ -339,9 +354,10 @@ export function rowKernel(g: WindowGeometry, q: QRow | null, cpad: number): RowK
   const variants = keys.map((k) => {
     const rows = [...k].map(Number);
     const isa = q ? int8RowIsa(s, q) : f32RowIsa(s);
-    const used = new Set<number>();
+    // the tap sets' biases of this variant, in x13.. (int8; float32 has one)
+    const used: number[] = [];
     const bias = (o: number) => {
-      if (!q) return 'b0';
+      if (!q) return BIAS_REG(0);
       const kxs = outputTaps(rg, o);
       const key = `${k}|${kxs.join('')}`;
       let i = biasKey.indexOf(key);
@@ -349,18 +365,34 @@ export function rowKernel(g: WindowGeometry, q: QRow | null, cpad: number): RowK
         i = biasKey.push(key) - 1;
         biasTaps.push({ rows, kxs });
       }
-      used.add(i);
-      return `b${i}`;
+      if (!used.includes(i)) used.push(i);
+      return BIAS_REG(used.indexOf(i));
     };
     const xSets = q ? 2 : 1;
     const span = isa.accSets * s;
     const period = (span * xSets) / gcd(span, xSets);
-    const { lines } = foldLoop(rowColumns(rg, rows, isa, bias), period);
-    const start = q ? INT8_ROW_START : F32_ROW_START;
-    const ops = q ? [...used].map((i) => `, [b${i}] "r"(bt + ${i * cpad})`).join('') : ', [b0] "r"(bt)';
-    return { text: asmText([...start, ...lines]), bias: ops };
+    const lines = foldLoop(rowColumns(rg, rows, isa, bias), period);
+    const biases = q ? used : [0];
+    // every channel block in one call: step the pointers to the next block and repeat
+    const next = [
+      ...rows.map((ky) => `sub %[r${ky}], %[r${ky}], %[rb]`),
+      'sub %[y], %[y], %[yb]',
+      ...biases.map((_, j) => `add ${BIAS_REG(j)}, ${BIAS_REG(j)}, #${B * 4}`),
+      ...(q ? Object.values(QP).map((r) => `add ${r}, ${r}, #64`) : []),
+    ];
+    const start = [
+      ...biases.map((_, j) => `mov ${BIAS_REG(j)}, %[b${j}]`),
+      ...(q ? ['mov x9, %[m]', 'mov x10, %[l]', 'mov x11, %[rs]', 'add x12, x11, #32', 'dup v27.8h, %w[yzp]'] : ['ld2r {v30.4s, v31.4s}, [%[mm]]']),
+    ];
+    const body = [...(q ? INT8_WEIGHTS : F32_WEIGHTS), ...lines];
+    const text = [...start, ...(nb > 1 ? [`mov x17, #${nb}`, '2:', ...body, ...next, 'subs x17, x17, #1', 'b.ne 2b'] : body)];
+    return {
+      text: asmText(text),
+      bias: biases.map((i, j) => `, [b${j}] "r"(bt + ${i * cpad})`).join(''),
+    };
   });
-  return { block: q ? 16 : 8, varExpr, variants, biasTaps };
+  const ncols = lastCol(rg, g.outW - 1) + 1;
+  return { block: B, varExpr, variants, biasTaps, rb: (ncols * g.inC - B) * esize, yb: (g.outW * g.inC - B) * esize };
 }
 
 export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
@@ -469,8 +501,11 @@ export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: Wind
         wt: quant ? 'int8_t' : 'float',
         bt: quant ? 'int32_t' : 'float',
         esize: quant ? 1 : 4,
+        rb: row.rb,
+        yb: row.yb,
       },
       clobbers: CLOBBERS(32),
+      rowGprs: ROW_GPRS,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * C * 9,
