@@ -373,6 +373,7 @@ export function rowKernel(g: WindowGeometry, q: QRow | null, cpad: number): RowK
     const period = (span * xSets) / gcd(span, xSets);
     const lines = foldLoop(rowColumns(rg, rows, isa, bias), period);
     const biases = q ? used : [0];
+    if (biases.length > 3) return null; // x13-x15 only (never for pads of at most 1)
     // every channel block in one call: step the pointers to the next block and repeat
     const next = [
       ...rows.map((ky) => `sub %[r${ky}], %[r${ky}], %[rb]`),
@@ -391,8 +392,9 @@ export function rowKernel(g: WindowGeometry, q: QRow | null, cpad: number): RowK
       bias: biases.map((i, j) => `, [b${j}] "r"(bt + ${i * cpad})`).join(''),
     };
   });
+  if (variants.some((v) => v === null)) return null;
   const ncols = lastCol(rg, g.outW - 1) + 1;
-  return { block: B, varExpr, variants, biasTaps, rb: (ncols * g.inC - B) * esize, yb: (g.outW * g.inC - B) * esize };
+  return { block: B, varExpr, variants: variants as { text: string; bias: string }[], biasTaps, rb: (ncols * g.inC - B) * esize, yb: (g.outW * g.inC - B) * esize };
 }
 
 export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
