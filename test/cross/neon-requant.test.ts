@@ -115,7 +115,7 @@ function buildCases(): { cases: RqCase[]; families: Map<string, number> } {
   let n = 0;
 
   // 1. Edge accumulators x edge multipliers x every shift; lanes of a record share the shift
-  //    (all-negative records take the cmlt form too), then the same lanes shuffled across records
+  //    (all-negative records take the all-right-shift form too), then the same lanes shuffled across records
   //    so one vector mixes right shifts, zero and left shifts per lane.
   const accs = [INT32_MIN, INT32_MIN + 1, INT32_MIN + 2, -(2 ** 30) - 1, -(2 ** 30), -65537, -65536, -255, -3, -2, -1, 0, 1, 2, 3, 255, 65536, 65537, 2 ** 30 - 1, 2 ** 30, INT32_MAX - 1, INT32_MAX];
   const mults = [0, Q30, Q30 + 1, 1518500250 /* ≈ 2^31/√2 */, 1977538739, INT32_MAX - 1, INT32_MAX];
@@ -232,13 +232,13 @@ function compare(cases: readonly RqCase[], out: Int32Array, asm: boolean): { mis
       check(`${zpForm}: store8`, c, l, qi, out[o + 12 + l]!);
       check(`${zpForm}: store8`, c, l + 4, qi, out[o + 16 + l]!);
       if (!asm) continue;
-      check('asm and/sshr raw', c, l, raw, out[o + 20 + l]!);
-      check('asm and/sshr narrowed', c, l, q, out[o + 24 + l]!);
-      check('asm and/sshr narrowed', c, l + 4, q, out[o + 28 + l]!);
+      check('asm mixed-shift raw', c, l, raw, out[o + 20 + l]!);
+      check('asm mixed-shift narrowed', c, l, q, out[o + 24 + l]!);
+      check('asm mixed-shift narrowed', c, l + 4, q, out[o + 28 + l]!);
       if (!isAllNeg(c)) continue;
-      check('asm cmlt raw', c, l, raw, out[o + 32 + l]!);
-      check('asm cmlt narrowed', c, l, q, out[o + 36 + l]!);
-      check('asm cmlt narrowed', c, l + 4, q, out[o + 40 + l]!);
+      check('asm all-right-shift raw', c, l, raw, out[o + 32 + l]!);
+      check('asm all-right-shift narrowed', c, l, q, out[o + 36 + l]!);
+      check('asm all-right-shift narrowed', c, l + 4, q, out[o + 40 + l]!);
     }
   });
   return { mismatches, checked };
@@ -280,7 +280,7 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON re
     console.log(`${target.name}: ${CASES.length} records (${[...FAMILIES].map(([k, v]) => `${k} ${v}`).join(', ')}); lanes checked: ${[...checked].map(([k, v]) => `${k} ${v}`).join(', ')}; mismatches ${mismatches.length}`);
     expect(checked.get('intrinsics mbqm')).toBe(4 * CASES.length);
     expect(checked.get('intrinsics zp stage: requant4')).toBeGreaterThan(4 * CASES.length - 100);
-    if (asm) expect(checked.get('asm cmlt raw')).toBe(4 * CASES.filter(isAllNeg).length);
+    if (asm) expect(checked.get('asm all-right-shift raw')).toBe(4 * CASES.filter(isAllNeg).length);
     expect(mismatches.slice(0, 20).map(describeMismatch)).toEqual([]);
     expect(mismatches.length).toBe(0);
   });

@@ -15,10 +15,10 @@
  *   [4..8)   intrinsics: mobilec_neon_requant4 (zero point added, clamped, int32)
  *   [8..12)  intrinsics: mobilec_neon_store4 bytes (int8 or uint8, widened)
  *   [12..20) intrinsics: mobilec_neon_store8 bytes of (requant4, requant4)
- *   [20..24) asm, and/sshr fix-up form: raw requantized lanes   (aarch64 only)
- *   [24..32) asm, and/sshr fix-up form: narrowed bytes, two copies
- *   [32..36) asm, cmlt ('allNeg') form: raw lanes                (aarch64, FLAG_ALL_NEG)
- *   [36..44) asm, cmlt ('allNeg') form: narrowed bytes, two copies
+ *   [20..24) asm, mixed-shift fix-up form (AND + SSRA): raw requantized lanes   (aarch64 only)
+ *   [24..32) asm, mixed-shift fix-up form (AND + SSRA): narrowed bytes, two copies
+ *   [32..36) asm, all-right-shift ('allNeg') form: raw lanes                (aarch64, FLAG_ALL_NEG)
+ *   [36..44) asm, all-right-shift ('allNeg') form: narrowed bytes, two copies
  * Lanes a build does not produce are left 0.
  */
 import { render } from '../../src/codegen/templates.js';
@@ -31,7 +31,7 @@ export const RECORD_OUT = 44;
 export const FLAG_U8 = 1;
 /** Left shifts applied (the kernels' hasLsh: some channel has shift > 0). */
 export const FLAG_LSH = 2;
-/** Every shift < 0: also run the cmlt form of the fix-up. */
+/** Every shift < 0: also run the all-right-shift form of the fix-up (SSRA alone). */
 export const FLAG_ALL_NEG = 4;
 
 export interface RqCase {

@@ -64,13 +64,24 @@ ${asmText(L)}
 }`;
 }
 
+/** Which int8 clamps an activation range needs: saturating narrowing already gives [-128, 127]. */
+export interface Int8Clamp {
+  readonly min: boolean;
+  readonly max: boolean;
+}
+
+export const int8Clamp = (actMin: number, actMax: number): Int8Clamp => ({ min: actMin > -128, max: actMax < 127 });
+
+/** Kernel-name part for the clamps kept (kernels dedupe by name). */
+export const clampTag = (c: Int8Clamp) => `${c.min ? '_min' : ''}${c.max ? '_max' : ''}`;
+
 /**
  * Requantization, narrowing and stores of a 4-pixel × 16-channel int32 tile
  * in v16–v31 (pixel-major, lanes = channels): multiplier and shifts for the
  * 16 channels loaded once, zero point added in int16 with saturation, clamp
  * in int8, one 16-byte store per pixel at stride `ys`. Shared by the SDOT tile.
  */
-export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean, P = 4): void {
+export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean, clamp: Int8Clamp, P = 4): void {
   L.push('ld1 {v0.4s-v3.4s}, [%[m]]', 'ld1 {v4.4s-v7.4s}, [%[r]]');
   if (hasLsh) L.push('ld1 {v8.4s-v11.4s}, [%[l]]');
   L.push('ld1r {v12.8h}, [%[z]]', 'ld2r {v13.16b, v14.16b}, [%[mm]]');
@@ -79,7 +90,9 @@ export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean, P = 4
     for (let i = 0; i < 4; i++) requantAsm(L, a + i, i, 4 + i, hasLsh ? 8 + i : null, 15, allNeg);
     L.push(`sqxtn v15.4h, v${a}.4s`, `sqxtn2 v15.8h, v${a + 1}.4s`, `sqxtn v${a}.4h, v${a + 2}.4s`, `sqxtn2 v${a}.8h, v${a + 3}.4s`);
     L.push('sqadd v15.8h, v15.8h, v12.8h', `sqadd v${a}.8h, v${a}.8h, v12.8h`, 'sqxtn v15.8b, v15.8h', `sqxtn2 v15.16b, v${a}.8h`);
-    L.push('smax v15.16b, v15.16b, v13.16b', 'smin v15.16b, v15.16b, v14.16b', 'st1 {v15.16b}, [%[y]], %[ys]');
+    if (clamp.min) L.push('smax v15.16b, v15.16b, v13.16b');
+    if (clamp.max) L.push('smin v15.16b, v15.16b, v14.16b');
+    L.push('st1 {v15.16b}, [%[y]], %[ys]');
   }
 }
 
@@ -87,7 +100,7 @@ export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean, P = 4
  * The P×16 tile on packed pixels (P = 4, or 1 for the last pixels of a
  * layer): bias-initialised accumulators, K/4 steps, requantized stores. K % 16 == 0.
  */
-export function s8PackedTileSource(fn: string, K: number, hasLsh: boolean, allNeg: boolean, P: 1 | 4): string {
+export function s8PackedTileSource(fn: string, K: number, hasLsh: boolean, allNeg: boolean, clamp: Int8Clamp, P: 1 | 4): string {
   const steps = K / 4;
   const unroll = steps <= 8 ? steps : steps % 8 === 0 ? 8 : 4;
   const L: string[] = [];
@@ -108,7 +121,7 @@ export function s8PackedTileSource(fn: string, K: number, hasLsh: boolean, allNe
     }
   }
   if (unroll < steps) L.push('subs %[n], %[n], #1', 'b.ne 1b');
-  q16Epilogue(L, hasLsh, allNeg, P);
+  q16Epilogue(L, hasLsh, allNeg, clamp, P);
   return `/* ${P} pixel(s) x 16 channels, K = ${K}: packed pixels, SMULL/SMLAL2/SADALP with channel lanes, ${unroll < steps ? `${unroll} steps per iteration` : 'fully unrolled'}. */
 MOBILEC_NEON_INLINE void ${fn}(const int8_t *xp, const int8_t *w, const int32_t *b, ${QUANT_ASM_PARAMS}, int8_t *y, long ys)
 {

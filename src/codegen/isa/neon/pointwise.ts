@@ -3,7 +3,7 @@ import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, requireRequant, zeroPoint } from '../../ops/common.js';
 import { PACKED_CHANNELS, PACKED_PIXELS, f32DotTileSource, f32PackedTileSource, packF32Name, packF32Source, packF32Weights } from './packedF32.js';
-import { S8_PACKED_CHANNELS, S8_PACKED_PIXELS, packS8Indices, packS8Name, packS8Source, packS8Weights, q16Epilogue, s8PackedTileSource } from './packedS8.js';
+import { S8_PACKED_CHANNELS, S8_PACKED_PIXELS, packS8Indices, packS8Name, packS8Source, packS8Weights, q16Epilogue, s8PackedTileSource, int8Clamp, clampTag, type Int8Clamp } from './packedS8.js';
 import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, V, CLOBBERS, requantAsm, QUANT_ASM_PARAMS, QUANT_ASM_INPUTS, type Flavour } from './shared.js';
 
 
@@ -99,7 +99,7 @@ ${asmText(L)}
  * accumulators, requantization in registers (multiplier and shifts loaded once
  * per tile), 16-byte stores. K % 16 == 0.
  */
-function sdotAsmTile(fn: string, K: number, cout: number, hasLsh: boolean, allNeg: boolean): string {
+function sdotAsmTile(fn: string, K: number, cout: number, hasLsh: boolean, allNeg: boolean, clamp: Int8Clamp): string {
   const L: string[] = [];
   for (let p = 0; p < 4; p++) L.push(`ld1 {v${16 + 4 * p}.4s-v${19 + 4 * p}.4s}, [%[b]]`);
   L.push('1:');
@@ -110,7 +110,7 @@ function sdotAsmTile(fn: string, K: number, cout: number, hasLsh: boolean, allNe
     for (let i = 0; i < 4; i++) for (let p = 0; p < 4; p++) L.push(`sdot v${16 + 4 * p + i}.4s, v${wr + i}.16b, v${p}.4b[${g}]`);
   }
   L.push('subs %[n], %[n], #1', 'b.ne 1b');
-  q16Epilogue(L, hasLsh, allNeg);
+  q16Epilogue(L, hasLsh, allNeg, clamp);
   return `/* 4 pixels x 16 channels, K = ${K}: SDOT by element, requantized in registers. */
 MOBILEC_NEON_INLINE void ${fn}(const int8_t *x, const int8_t *w, const int32_t *b, ${QUANT_ASM_PARAMS}, int8_t *y)
 {
@@ -227,7 +227,10 @@ export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs
           : `mobilec_neon_pw_sdot_tile(${xs}, wb, bias + oc, ${K}, PP, VV, NN, ${cout}, ${rq}, ${ys})`;
   const blockW = mode === 'f32' || mode === 's16' ? K * 4 * VB : mode === 'sdot' ? Kp * 4 * VB : Kp * 4;
   const allNeg = quant && requireRequant(op).shift.every((v) => v < 0);
-  const kernel = `mobilec_${gs.family}_${DTYPE_TAG[dtype]}${mode === 'f32' ? '' : `_${mode}`}_neon_${P}x${VB}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_${gs.shape}`;
+  // The SDOT tile's clamps: only those the activation range needs (part of the name: kernels dedupe by name).
+  const sdotClamp = quant ? int8Clamp(requireRequant(op).actMin, requireRequant(op).actMax) : { min: true, max: true };
+  const clampName = mode === 'sdot' ? clampTag(sdotClamp) : '';
+  const kernel = `mobilec_${gs.family}_${DTYPE_TAG[dtype]}${mode === 'f32' ? '' : `_${mode}`}_neon_${P}x${VB}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${clampName}_${gs.shape}`;
   // Full 4-pixel tiles of full channel blocks run an assembly tile on aarch64.
   const asmName = `${kernel}_asm`;
   let asmFn: string | null = null;
@@ -241,7 +244,7 @@ export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs
       asmFn = s8AsmTile(asmName, K, cout, hasLsh, allNeg);
       asmCall = `${asmName}(x + (size_t)p * ${K}, wb, bias + oc, ${q}, y + (size_t)p * ${cout} + oc)`;
     } else if (mode === 'sdot' && VB === 4 && K % 16 === 0) {
-      asmFn = sdotAsmTile(asmName, K, cout, hasLsh, allNeg);
+      asmFn = sdotAsmTile(asmName, K, cout, hasLsh, allNeg, sdotClamp);
       asmCall = `${asmName}(x + (size_t)p * ${K}, wb, bias + oc, ${q}, y + (size_t)p * ${cout} + oc)`;
     }
   }
@@ -361,19 +364,21 @@ function selectPackedS8(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: G
     b[oc] = wrap(bias[oc]! - Math.imul(xZp, s));
   }
   const q = quantArgs(op, ctx, yT, cout, coutPad);
-  const allNeg = requireRequant(op).shift.every((v) => v < 0);
-  const kernel = `mobilec_${gs.family}_int8_s8_packed_neon_4x16${q.hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_${gs.shape}`;
+  const rq = requireRequant(op);
+  const allNeg = rq.shift.every((v) => v < 0);
+  const clamp = int8Clamp(rq.actMin, rq.actMax);
+  const kernel = `mobilec_${gs.family}_int8_s8_packed_neon_4x16${q.hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${clampTag(clamp)}_${gs.shape}`;
   const full = npix >= S8_PACKED_PIXELS;
   const tail = npix % S8_PACKED_PIXELS !== 0;
   const packFns: { guard: string; source: string }[] = [];
   const tileFns: string[] = [];
   if (full) {
     packFns.push({ guard: `PACK4_S8_K${K}`, source: packS8Source(K, 4) });
-    tileFns.push(s8PackedTileSource(`${kernel}_tile4`, K, q.hasLsh, allNeg, 4));
+    tileFns.push(s8PackedTileSource(`${kernel}_tile4`, K, q.hasLsh, allNeg, clamp, 4));
   }
   if (tail) {
     packFns.push({ guard: `PACK1_S8_K${K}`, source: packS8Source(K, 1) });
-    tileFns.push(s8PackedTileSource(`${kernel}_tile1`, K, q.hasLsh, allNeg, 1));
+    tileFns.push(s8PackedTileSource(`${kernel}_tile1`, K, q.hasLsh, allNeg, clamp, 1));
   }
   const args = [
     ctx.arena(xT.id, false),

@@ -104,10 +104,14 @@ export const CLOBBERS = (hi: number) => Array.from({ length: hi }, (_, i) => `"v
 export function requantAsm(L: string[], acc: number, m: number, r: number, l: number | null, tmp: number, allNeg: boolean): void {
   if (l !== null) L.push(`sshl v${acc}.4s, v${acc}.4s, v${l}.4s`);
   L.push(`sqrdmulh v${acc}.4s, v${acc}.4s, v${m}.4s`);
-  // every shift a right shift: the sign of (x & rsh) is the sign of x
-  if (allNeg) L.push(`cmlt v${tmp}.4s, v${acc}.4s, #0`);
-  else L.push(`and v${tmp}.16b, v${acc}.16b, v${r}.16b`, `sshr v${tmp}.4s, v${tmp}.4s, #31`);
-  L.push(`sqadd v${acc}.4s, v${acc}.4s, v${tmp}.4s`, `srshl v${acc}.4s, v${acc}.4s, v${r}.4s`);
+  // TFLite rounds half away from zero, SRSHL half up: negative values first
+  // step down by one. SQRDMULH never returns INT32_MIN, so x - 1 cannot
+  // overflow and SSRA (x += x >> 31) is exact. With mixed shifts the step
+  // applies only where a right shift follows: (x & rsh) has the sign of x
+  // where rsh < 0 and is 0 where rsh == 0.
+  if (allNeg) L.push(`ssra v${acc}.4s, v${acc}.4s, #31`);
+  else L.push(`and v${tmp}.16b, v${acc}.16b, v${r}.16b`, `ssra v${acc}.4s, v${tmp}.4s, #31`);
+  L.push(`srshl v${acc}.4s, v${acc}.4s, v${r}.4s`);
 }
 
 export const QUANT_ASM_PARAMS = 'const int32_t *mult, const int32_t *lsh, const int32_t *rsh, const int16_t *zp, const int8_t *mm';
