@@ -2,7 +2,7 @@
 import type { Conv2DOp } from '../../../model/ir.js';
 import { type WindowGeometry } from '../../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../types.js';
-import { DTYPE_TAG, cType, floatActRange, requireRequant, strideTag, zeroPoint } from '../../ops/common.js';
+import { DTYPE_TAG, cType, floatActRange, int32Literal, requireRequant, strideTag, zeroPoint } from '../../ops/common.js';
 import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, CLOBBERS, type ActDType, type Flavour } from './shared.js';
 
 // ---------------------------------------------------------------- conv (first layer), aarch64 register tiles
@@ -401,6 +401,8 @@ function selectConvTiled(
       for (let t = 0; t < T; t++) packed[(b * T + t) * OCB + (oc % OCB)] = wv.w[oc * T + t]!;
     }
   }
+  const loop = convLoopSelect(op, ctx, g, dtype, wv, bv, tile, sdot, packed, nOcb, hasLshPre, allNeg);
+  if (loop) return loop;
   const args = [ctx.arena(xT.id, false)];
   let hasLsh = false;
   if (quant) {
@@ -446,5 +448,371 @@ function selectConvTiled(
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * outC * kH * kW * inC,
+  };
+}
+
+// ---------------------------------------------------------------- conv (first layer), aarch64 row loops
+
+interface LoopSpec {
+  readonly g: WindowGeometry;
+  readonly tile: ConvTile;
+  readonly dtype: ActDType;
+  readonly nOcb: number;
+  readonly hasLsh: boolean;
+  readonly allNeg: boolean;
+  readonly sdot: boolean;
+  /** quantized: the 8-bit clamps that saturation already does are skipped */
+  readonly clampLo: boolean;
+  readonly clampHi: boolean;
+}
+
+const esize = (dtype: ActDType) => (dtype === 'float32' ? 4 : 1);
+
+/** Row bytes one tile's segment load reads (from the first pixel of the tile), per kernel row. */
+function loopSegBytes(s: LoopSpec): number {
+  if (s.sdot) return 36;
+  return s.tile.segAlloc * esize(s.dtype);
+}
+
+/**
+ * The tile loop as aarch64 assembly: n tiles of P pixels along one output row, every channel block
+ * per tile; row pointers x0.. advance by register post-increment, weights and the per-block table
+ * (bias[, lsh], mult, rsh) are rewound per tile. Returns null when an immediate does not fit.
+ */
+function convLoopAsm(s: LoopSpec): string[] | null {
+  const { g, tile, dtype, nOcb, sdot } = s;
+  const { P, Q, segRegs } = tile;
+  const quant = dtype !== 'float32';
+  const OCB = 4 * Q;
+  const es = esize(dtype);
+  const ysub = (P * g.outC - OCB) * es;
+  const yback = (nOcb - 1) * OCB * es;
+  if (ysub > 4095 || yback > 4095) return null;
+  const L: string[] = [];
+  const acc = (p: number, q: number) => 16 + p * Q + q;
+  const list = (lo: number, n: number, a: string) => (n === 1 ? `{v${lo}.${a}}` : `{v${lo}.${a}-v${lo + n - 1}.${a}}`);
+  const u8 = dtype === 'uint8';
+  // persistent constants
+  if (!quant) L.push('ld2r {v12.4s, v13.4s}, [%[a]]');
+  else {
+    if (!sdot) L.push('dup v6.16b, %w[xzp]');
+    L.push('dup v7.8h, %w[yzp]');
+    if (s.clampLo) L.push('dup v12.16b, %w[amin]');
+    if (s.clampHi) L.push('dup v13.16b, %w[amax]');
+  }
+  L.push('1:', 'mov %[wp], %[w]', 'mov %[bp], %[bq]');
+  const shifts = sdot ? [...new Set(Array.from({ length: P }, (_, p) => (p * g.strideW * g.inC) % 4))].sort() : [];
+  const G = Math.ceil((g.kW * g.inC) / 4);
+  for (let b = 0; b < nOcb; b++) {
+    const last = b === nOcb - 1;
+    for (let p = 0; p < P; p++) L.push(`ld1 ${list(acc(p, 0), Q, '4s')}, [%[bp]]${p === P - 1 ? `, #${16 * Q}` : ''}`);
+    for (let ky = 0; ky < g.kH; ky++) {
+      const xr = `%[x${ky}]`;
+      const post = last ? ', %[xs]' : '';
+      if (sdot) {
+        // shifted loads first, the unshifted one (post-incremented) last
+        const order = [...shifts.entries()].sort((a, b2) => (a[1] === 0 ? 1 : 0) - (b2[1] === 0 ? 1 : 0));
+        let incremented = false;
+        for (const [ci, sh] of order) {
+          if (sh === 0) {
+            L.push(`ld1 {v${2 * ci}.16b, v${2 * ci + 1}.16b}, [${xr}]${post}`);
+            incremented = true;
+          } else L.push(`ldur q${2 * ci}, [${xr}, #${sh}]`, `ldur q${2 * ci + 1}, [${xr}, #${sh + 16}]`);
+        }
+        if (last && !incremented) L.push(`add ${xr}, ${xr}, %[xs]`);
+        for (let gi = 0; gi < G; gi++) {
+          L.push(`ld1 {v8.16b-v11.16b}, [%[wp]], #64`);
+          for (let q = 0; q < 4; q++)
+            for (let p = 0; p < P; p++) {
+              const off = p * g.strideW * g.inC;
+              const ci = shifts.indexOf(off % 4);
+              const pos = off - (off % 4) + 4 * gi;
+              L.push(`sdot v${acc(p, q)}.4s, v${8 + q}.16b, v${2 * ci + (pos >> 4)}.4b[${(pos & 15) >> 2}]`);
+            }
+        }
+      } else if (!quant) {
+        for (let j = 4; j < segRegs; j += 2) {
+          if (j + 1 < segRegs) L.push(`ldp q${j}, q${j + 1}, [${xr}, #${16 * j}]`);
+          else L.push(`ldr q${j}, [${xr}, #${16 * j}]`);
+        }
+        L.push(`ld1 ${list(0, Math.min(4, segRegs), '4s')}, [${xr}]${post}`);
+        for (let kx = 0; kx < g.kW; kx++)
+          for (let c = 0; c < g.inC; c++) {
+            L.push(`ld1 ${list(8, Q, '4s')}, [%[wp]], #${16 * Q}`);
+            for (let q = 0; q < Q; q++)
+              for (let p = 0; p < P; p++) {
+                const e = (p * g.strideW + kx) * g.inC + c;
+                L.push(`fmla v${acc(p, q)}.4s, v${8 + q}.4s, v${e >> 2}.s[${e & 3}]`);
+              }
+          }
+      } else {
+        const sub = u8 ? 'usubl' : 'ssubl';
+        L.push(`ld1 ${list(4, Math.ceil(segRegs / 2), '16b')}, [${xr}]${post}`);
+        for (let j = 0; j < segRegs; j++) L.push(`${sub}${j % 2 ? '2' : ''} v${j}.8h, v${4 + (j >> 1)}.${j % 2 ? '16b' : '8b'}, v6.${j % 2 ? '16b' : '8b'}`);
+        for (let kx = 0; kx < g.kW; kx++)
+          for (let c = 0; c < g.inC; c++) {
+            L.push(`ld1 ${list(8, Q / 2, '8h')}, [%[wp]], #${8 * Q}`);
+            for (let q = 0; q < Q; q++)
+              for (let p = 0; p < P; p++) {
+                const e = (p * g.strideW + kx) * g.inC + c;
+                L.push(`${q % 2 ? 'smlal2' : 'smlal'} v${acc(p, q)}.4s, v${8 + (q >> 1)}.${q % 2 ? '8h' : '4h'}, v${e >> 3}.h[${e & 7}]`);
+              }
+          }
+      }
+    }
+    // epilogue
+    if (!quant) {
+      for (let k = 0; k < P * Q; k++) L.push(`fmax v${16 + k}.4s, v${16 + k}.4s, v12.4s`);
+      for (let k = 0; k < P * Q; k++) L.push(`fmin v${16 + k}.4s, v${16 + k}.4s, v13.4s`);
+      for (let p = 0; p < P; p++) L.push(`st1 ${list(acc(p, 0), Q, '4s')}, [%[y]], %[ys]`);
+    } else {
+      const all = Array.from({ length: P * Q }, (_, k) => [16 + k, k % Q] as const);
+      if (s.hasLsh) {
+        L.push(`ld1 ${list(0, Q, '4s')}, [%[bp]], #${16 * Q}`);
+        for (const [a, q] of all) L.push(`sshl v${a}.4s, v${a}.4s, v${q}.4s`);
+      }
+      L.push(`ld1 ${list(0, Q, '4s')}, [%[bp]], #${16 * Q}`, `ld1 ${list(8, Q, '4s')}, [%[bp]], #${16 * Q}`);
+      for (const [a, q] of all) L.push(`sqrdmulh v${a}.4s, v${a}.4s, v${q}.4s`);
+      for (const [a, q] of all) {
+        // x + (x < 0 ? -1 : 0) cannot overflow after SQRDMULH by a positive multiplier (|result| < 2^31)
+        if (s.allNeg) L.push(`ssra v${a}.4s, v${a}.4s, #31`);
+        else L.push(`and v4.16b, v${a}.16b, v${8 + q}.16b`, `ssra v${a}.4s, v4.4s, #31`);
+        L.push(`srshl v${a}.4s, v${a}.4s, v${8 + q}.4s`);
+      }
+      const [nar, nar2, mx, mn] = u8 ? ['sqxtun', 'sqxtun2', 'umax', 'umin'] : ['sqxtn', 'sqxtn2', 'smax', 'smin'];
+      for (let p = 0; p < P; p++) {
+        L.push(`sqxtn v4.4h, v${acc(p, 0)}.4s`, `sqxtn2 v4.8h, v${acc(p, 1)}.4s`, 'sqadd v4.8h, v4.8h, v7.8h');
+        const a = Q === 4 ? '16b' : '8b';
+        if (Q === 4) L.push(`sqxtn v5.4h, v${acc(p, 2)}.4s`, `sqxtn2 v5.8h, v${acc(p, 3)}.4s`, 'sqadd v5.8h, v5.8h, v7.8h', `${nar} v4.8b, v4.8h`, `${nar2} v4.16b, v5.8h`);
+        else L.push(`${nar} v4.8b, v4.8h`);
+        if (s.clampLo) L.push(`${mx} v4.${a}, v4.${a}, v12.${a}`);
+        if (s.clampHi) L.push(`${mn} v4.${a}, v4.${a}, v13.${a}`);
+        L.push(`st1 {v4.${a}}, [%[y]], %[ys]`);
+      }
+    }
+    if (!last) L.push(`sub %[y], %[y], #${ysub}`);
+    else if (yback) L.push(`sub %[y], %[y], #${yback}`);
+  }
+  L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  return L;
+}
+
+/** Scalar C of the same loop (the #else of the assembly; never selected for 32-bit targets). */
+function convLoopScalar(s: LoopSpec): string[] {
+  const { g, tile, dtype, nOcb, sdot } = s;
+  const { P } = tile;
+  const quant = dtype !== 'float32';
+  const OCB = 4 * tile.Q;
+  const G = Math.ceil((g.kW * g.inC) / 4);
+  const T = g.kH * g.kW * g.inC;
+  const wstride = sdot ? g.kH * G * 64 : T * OCB;
+  const bstride = quant ? (s.hasLsh ? 4 : 3) * OCB : OCB;
+  const rows = Array.from({ length: g.kH }, (_, k) => `x${k}`).join(', ');
+  const L: string[] = [];
+  L.push(`    const ${cType(dtype)} *xr[${g.kH}] = { ${rows} };`, '    int t, b, p, o, ky, kx, c, k;');
+  L.push('    for (t = 0; t < n; ++t) {', `        for (b = 0; b < ${nOcb}; ++b) {`);
+  L.push(`            for (p = 0; p < ${P}; ++p) {`, `                for (o = 0; o < ${OCB}; ++o) {`);
+  L.push(`                    ${quant ? 'int32_t' : 'float'} a = bq[b * ${bstride} + o];`);
+  L.push(`                    for (ky = 0; ky < ${g.kH}; ++ky) {`, `                        for (kx = 0; kx < ${g.kW}; ++kx) {`, `                            for (c = 0; c < ${g.inC}; ++c) {`);
+  L.push(`                                const int e = (p * ${g.strideW} + kx) * ${g.inC} + c;`);
+  L.push(`                                const int j = kx * ${g.inC} + c;`);
+  L.push(`                                const ${cType(dtype)} xv = xr[ky][t * ${P * g.strideW * g.inC} + e];`);
+  if (sdot) L.push(`                                a += (int32_t)w[b * ${wstride} + (ky * ${G} + j / 4) * 64 + o * 4 + j % 4] * (int32_t)xv;`);
+  else if (quant) L.push(`                                a += (int32_t)w[b * ${wstride} + (ky * ${g.kW * g.inC} + j) * ${OCB} + o] * ((int32_t)xv - x_zp);`);
+  else L.push(`                                a += w[b * ${wstride} + (ky * ${g.kW * g.inC} + j) * ${OCB} + o] * xv;`);
+  L.push('                            }', '                        }', '                    }');
+  L.push(`                    k = (t * ${P} + p) * ${g.outC} + b * ${OCB} + o;`);
+  if (quant) {
+    const sh = s.hasLsh ? `bq[b * ${bstride} + ${OCB} + o] + bq[b * ${bstride} + ${3 * OCB} + o]` : `bq[b * ${bstride} + ${2 * OCB} + o]`;
+    const m = `bq[b * ${bstride} + ${(s.hasLsh ? 2 : 1) * OCB} + o]`;
+    L.push(`                    y[k] = (${cType(dtype)})mobilec_clamp(mobilec_mbqm(a, ${m}, ${sh}) + y_zp, act_min, act_max);`);
+  } else {
+    L.push(`                    y[k] = a < a_[0] ? a_[0] : (a > a_[1] ? a_[1] : a);`);
+  }
+  L.push('                }', '            }', '        }', '    }', '    (void)ys; (void)xs;');
+  if (quant) L.push('    (void)k;');
+  return L;
+}
+
+/** The run function (n tiles along a row) and the driver over output rows with border tiles. */
+function convLoopSource(fn: string, s: LoopSpec): string | null {
+  const { g, tile, dtype, nOcb, sdot } = s;
+  const { P } = tile;
+  const quant = dtype !== 'float32';
+  const t = cType(dtype);
+  const wt = sdot ? 'int8_t' : quant ? 'int16_t' : 'float';
+  const bt = quant ? 'int32_t' : 'float';
+  const es = esize(dtype);
+  const asm = convLoopAsm(s);
+  if (!asm) return null;
+  const SB = loopSegBytes(s) / es; // elements one tile reads per row
+  const step = P * g.strideW * g.inC; // elements per tile
+  const nT = Math.ceil(g.outW / P);
+  const interior = (ti: number) => {
+    const ix0 = ti * P * g.strideW - g.padLeft;
+    return ix0 >= 0 && ix0 * g.inC + SB <= g.inW * g.inC && (ti + 1) * P <= g.outW;
+  };
+  let t0 = 0;
+  while (t0 < nT && !interior(t0)) t0++;
+  let t1 = t0;
+  while (t1 < nT && interior(t1)) t1++;
+  const border = Array.from({ length: nT }, (_, i) => i).filter((i) => i < t0 || i >= t1);
+  if (border.length > 4 || Array.from({ length: nT }, (_, i) => i).some((i) => i >= t1 && interior(i))) return null;
+  const nInt = t1 - t0;
+  const ZN = Math.max(SB, nInt > 0 ? (nInt - 1) * step + SB : 0);
+  const xs = Array.from({ length: g.kH }, (_, k) => `x${k}`);
+  const L: string[] = [];
+  // ---- run
+  L.push(`static void ${fn}_run(${xs.map((x) => `const ${t} *${x}`).join(', ')}, long n, const ${wt} *w, const ${bt} *bq,`);
+  L.push(quant ? '    int32_t x_zp, int32_t y_zp, int32_t act_min, int32_t act_max, ' + `${t} *y)` : `    const float *a_, ${t} *y)`, '{');
+  L.push(`    const long xs = ${step * es}, ys = ${g.outC * es};`);
+  L.push('#if defined(__aarch64__)');
+  L.push(`    const ${wt} *wp;`, `    const ${bt} *bp;`);
+  if (quant && sdot) L.push('    (void)x_zp;');
+  if (quant && !s.clampLo) L.push('    (void)act_min;');
+  if (quant && !s.clampHi) L.push('    (void)act_max;');
+  L.push('    __asm__ __volatile__(', asmText(asm));
+  L.push(`        : ${xs.map((x) => `[${x}] "+r"(${x})`).join(', ')}, [n] "+r"(n), [y] "+r"(y), [wp] "=&r"(wp), [bp] "=&r"(bp)`);
+  const ins = ['[w] "r"(w)', '[bq] "r"(bq)', '[xs] "r"(xs)', '[ys] "r"(ys)'];
+  if (quant) {
+    if (!sdot) ins.push('[xzp] "r"(x_zp)');
+    ins.push('[yzp] "r"(y_zp)');
+    if (s.clampLo) ins.push('[amin] "r"(act_min)');
+    if (s.clampHi) ins.push('[amax] "r"(act_max)');
+  } else ins.push('[a] "r"(a_)');
+  L.push(`        : ${ins.join(', ')}`);
+  L.push(`        : "memory", "cc", ${CLOBBERS(32)});`);
+  L.push('#else');
+  L.push(...convLoopScalar(s));
+  L.push('#endif');
+  L.push('}', '');
+  // ---- driver
+  L.push(`static void ${fn}(const ${t} *x, const ${wt} *w, const ${bt} *bq,`);
+  L.push(quant ? '    int32_t x_zp, int32_t y_zp, int32_t act_min, int32_t act_max,' : '    float act_min, float act_max,');
+  L.push(`    ${t} *y)`, '{');
+  L.push(`    ${t} zrow[${ZN}];`);
+  if (border.length) L.push(`    ${t} pad[${border.length}][${g.kH}][${SB}];`);
+  const partial = border.some((i) => (i + 1) * P > g.outW);
+  if (partial) L.push(`    ${t} tmp[${P * g.outC}];`);
+  L.push(`    const ${t} *r[${g.kH}];`);
+  if (!quant) L.push('    const float a_[2] = { act_min, act_max };');
+  L.push('    int oy, ky, e;');
+  const zp = quant ? `(${t})x_zp` : '0.0f';
+  L.push(`    for (e = 0; e < ${ZN}; ++e) {`, `        zrow[e] = ${zp};`, '    }');
+  if (border.length) L.push(`    for (e = 0; e < ${border.length * g.kH * SB}; ++e) {`, `        (&pad[0][0][0])[e] = ${zp};`, '    }');
+  const qa = quant ? 'x_zp, y_zp, act_min, act_max, ' : 'a_, ';
+  L.push(`    for (oy = 0; oy < ${g.outH}; ++oy) {`);
+  L.push(`        ${t} *yr = y + oy * ${g.outW * g.outC};`);
+  L.push(`        for (ky = 0; ky < ${g.kH}; ++ky) {`);
+  L.push(`            const int iy = oy * ${g.strideH} - ${g.padTop} + ky;`);
+  L.push(`            r[ky] = iy < 0 || iy >= ${g.inH} ? 0 : x + iy * ${g.inW * g.inC};`);
+  L.push('        }');
+  if (nInt > 0) {
+    const ix0 = t0 * P * g.strideW - g.padLeft;
+    const rows = Array.from({ length: g.kH }, (_, k) => `r[${k}] ? r[${k}] + ${ix0 * g.inC} : zrow`).join(', ');
+    L.push(`        ${fn}_run(${rows}, ${nInt}, w, bq, ${qa}yr + ${t0 * P * g.outC});`);
+  }
+  border.forEach((ti, j) => {
+    const ix0 = ti * P * g.strideW - g.padLeft;
+    const lo = Math.max(ix0, 0);
+    const hi = Math.min(g.inW, ix0 + Math.ceil(SB / g.inC));
+    const dst = (lo - ix0) * g.inC;
+    const cnt = Math.min((hi - lo) * g.inC, SB - dst);
+    if (cnt > 0) {
+      L.push(`        for (ky = 0; ky < ${g.kH}; ++ky) {`);
+      L.push(`            if (r[ky]) {`, `                memcpy(&pad[${j}][ky][${dst}], r[ky] + ${lo * g.inC}, ${cnt * es});`, '            }', '        }');
+    }
+    const rows = Array.from({ length: g.kH }, (_, k) => `r[${k}] ? pad[${j}][${k}] : zrow`).join(', ');
+    const np = Math.min(P, g.outW - ti * P);
+    if (np === P) L.push(`        ${fn}_run(${rows}, 1, w, bq, ${qa}yr + ${ti * P * g.outC});`);
+    else {
+      L.push(`        ${fn}_run(${rows}, 1, w, bq, ${qa}tmp);`);
+      L.push(`        memcpy(yr + ${ti * P * g.outC}, tmp, ${np * g.outC * es});`);
+    }
+  });
+  L.push('    }', '}');
+  return L.join('\n');
+}
+
+/** The row-loop emission (aarch64 assembly paths with whole channel blocks), or null. */
+function convLoopSelect(
+  op: Conv2DOp,
+  ctx: EmitContext,
+  g: WindowGeometry,
+  dtype: ActDType,
+  wv: { w: Float64Array | Int32Array },
+  bv: Float64Array,
+  tile: ConvTile,
+  sdotAsm: string[] | null,
+  packed: number[],
+  nOcb: number,
+  hasLsh: boolean,
+  allNeg: boolean,
+): OpEmission | null {
+  const quant = dtype !== 'float32';
+  const { P, Q, segRegs } = tile;
+  const OCB = 4 * Q;
+  const sdot = sdotAsm !== null;
+  const asmOk = sdot || (!quant ? P * Q <= 16 && segRegs <= 8 && Q <= 4 : (Q === 2 || Q === 4) && P * Q <= 16 && segRegs <= 4);
+  if (!asmOk || nOcb * OCB !== g.outC || g.kH > 7) return null;
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const T = g.kH * g.kW * g.inC;
+  let clampLo = true;
+  let clampHi = true;
+  const args = [ctx.arena(xT.id, false)];
+  if (quant) {
+    const rq = requireRequant(op);
+    const xZp = zeroPoint(xT);
+    const n = rq.multiplier.length;
+    const per = hasLsh ? 4 : 3;
+    const tab = new Int32Array(nOcb * per * OCB);
+    for (let oc = 0; oc < g.outC; oc++) {
+      const b = Math.floor(oc / OCB);
+      const o = oc % OCB;
+      let bias = bv[oc]!;
+      if (sdot) {
+        let sw = 0;
+        for (let t = 0; t < T; t++) sw = wrap(sw + wv.w[oc * T + t]!);
+        bias = wrap(bias - Math.imul(xZp, sw));
+      }
+      const m = rq.multiplier[n === 1 ? 0 : oc]!;
+      const sh = rq.shift[n === 1 ? 0 : oc]!;
+      const base = b * per * OCB;
+      tab[base + o] = bias;
+      if (hasLsh) tab[base + OCB + o] = Math.max(sh, 0);
+      tab[base + (per - 2) * OCB + o] = m;
+      tab[base + (per - 1) * OCB + o] = Math.min(sh, 0);
+    }
+    const [lo8, hi8] = dtype === 'uint8' ? [0, 255] : [-128, 127];
+    clampLo = rq.actMin > lo8;
+    clampHi = rq.actMax < hi8;
+    args.push(ctx.table('nw', sdot ? Int8Array.from(packed) : Int16Array.from(packed)), ctx.table('nbq', tab));
+    args.push(String(xZp), String(zeroPoint(yT)), int32Literal(rq.actMin), int32Literal(rq.actMax));
+  } else {
+    args.push(ctx.table('nw', Float32Array.from(packed)), ctx.table('nbias', Float32Array.from({ length: g.outC }, (_, i) => bv[i]!)));
+    args.push(...floatActRange(op.activation));
+  }
+  args.push(ctx.arena(yT.id, true));
+  const spec: LoopSpec = { g, tile, dtype, nOcb, hasLsh, allNeg, sdot, clampLo, clampHi };
+  const clampTag = quant && !clampLo && !clampHi ? '_sat' : '';
+  const kernel =
+    `mobilec_conv_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${clampTag}_neon_${sdot ? 'sdot' : 'tile'}${P}x${OCB}_rows` +
+    `_${g.inH}x${g.inW}x${g.inC}_${g.outC}`;
+  const src = convLoopSource(kernel, spec);
+  if (!src) return null;
+  return {
+    family: 'conv_neon',
+    kernel,
+    params: {
+      common: common(),
+      loop: true,
+      loopSrc: src,
+      mode: `${quant ? (sdot ? 'int8 SDOT' : 'int16 widened') : 'f32'}, ${P} pixels x ${g.outC} channels per tile, whole output rows in assembly`,
+      kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, padding: op.padding,
+      ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc: g.outC,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: g.outH * g.outW * g.outC * T,
   };
 }
