@@ -139,6 +139,31 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON ke
   });
 });
 
+/** Softmax heads: 16-value vectors with and without an overlapping tail, and 1000 classes. */
+const SOFTMAX_COVERAGE: { input: object; layers: Layer[] }[] = [21, 32, 1000].map((units) => ({
+  input: { height: 4, width: 4, channels: 3 },
+  layers: [
+    { op: 'conv', filters: 8, kernel: 3, stride: 2, padding: 'same', activation: 'relu6' },
+    { op: 'avgpool', size: 'global' },
+    { op: 'fc', units },
+    { op: 'softmax' },
+  ],
+}));
+
+describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON softmax', (_name, target) => {
+  it.each(['float32', 'int8'] as const)('%s: softmax heads agree and run the NEON kernel on aarch64', async (dtype) => {
+    for (const [k, stack] of SOFTMAX_COVERAGE.entries()) {
+      const graph = tryLoad(description(stack.input, stack.layers, dtype, 31 + k))!;
+      const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+      expect(divergences, JSON.stringify(stack.layers)).toEqual([]);
+      const sm = project.layers.map((l) => l.kernel).filter((n) => n.startsWith('mobilec_softmax_'));
+      expect(sm.length).toBe(1);
+      expect(sm[0]!.includes('_neon_')).toBe(target.cc.startsWith('aarch64'));
+      await yieldToEventLoop();
+    }
+  });
+});
+
 describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON first-layer conv and depthwise', (_name, target) => {
   it.each(['float32', 'int8'] as const)('%s: stem tiles and 16/32/64-channel depthwise agree', async (dtype) => {
     for (const [k, stack] of STEM_COVERAGE.entries()) {

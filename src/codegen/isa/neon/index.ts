@@ -18,6 +18,7 @@ import { selectGemm } from './pointwise.js';
 import { selectDepthwise } from './depthwise.js';
 import { selectConv } from './conv.js';
 import { selectAvgPool } from './pool.js';
+import { selectSoftmax } from './softmax.js';
 
 // ---------------------------------------------------------------- provider
 
@@ -42,6 +43,8 @@ function select(op: Op, ctx: EmitContext, fl: Flavour): OpEmission | null {
       return selectAvgPool(op, ctx, windowGeometry(ctx.graph, op));
     case 'depthwise_conv2d':
       return selectDepthwise(op, ctx, windowGeometry(ctx.graph, op));
+    case 'softmax':
+      return selectSoftmax(op, ctx, fl);
     default:
       return null;
   }
