@@ -461,9 +461,26 @@ interface LoopSpec {
   readonly hasLsh: boolean;
   readonly allNeg: boolean;
   readonly sdot: boolean;
+  /**
+   * int8 without SDOT: 16-bit MLA by element on raw activations (zero point in the bias), the int16
+   * partial sums widened into the int32 accumulators at group ends; ends[h][t]: tap t closes a group
+   * of the 8-channel half h (a group's |w| sum times 128 fits int16).
+   */
+  readonly mla: MlaPlan | null;
+  /**
+   * SDOT with every tap of a pixel packed into consecutive groups of 4 (one TBL gather per 16 taps
+   * from the kernel rows, each read at the tile's first and third pixel), instead of 4-tap groups per row.
+   */
+  readonly packed: boolean;
   /** quantized: the 8-bit clamps that saturation already does are skipped */
   readonly clampLo: boolean;
   readonly clampHi: boolean;
+}
+
+/** Per 8-channel half (blocks in order): slot -> tap (a permutation within each kernel row) and the slots closing a group. */
+interface MlaPlan {
+  readonly order: number[][];
+  readonly ends: boolean[][];
 }
 
 const esize = (dtype: ActDType) => (dtype === 'float32' ? 4 : 1);
@@ -488,18 +505,22 @@ function convLoopAsm(s: LoopSpec): string[] | null {
   const ysub = (P * g.outC - OCB) * es;
   const yback = (nOcb - 1) * OCB * es;
   if (ysub > 4095 || yback > 4095) return null;
+  if (s.packed) return convPackedSdotAsm(s, ysub, yback);
   const L: string[] = [];
   const acc = (p: number, q: number) => 16 + p * Q + q;
   const list = (lo: number, n: number, a: string) => (n === 1 ? `{v${lo}.${a}}` : `{v${lo}.${a}-v${lo + n - 1}.${a}}`);
   const u8 = dtype === 'uint8';
   // persistent constants
   if (!quant) L.push('ld2r {v12.4s, v13.4s}, [%[a]]');
+  else if (s.mla) L.push('dup v14.8h, %w[yzp]');
   else {
     if (!sdot) L.push('dup v6.16b, %w[xzp]');
     L.push('dup v7.8h, %w[yzp]');
     if (s.clampLo) L.push('dup v12.16b, %w[amin]');
     if (s.clampHi) L.push('dup v13.16b, %w[amax]');
   }
+  const yzpReg = s.mla ? 14 : 7;
+  const [loReg, hiReg] = s.mla ? [12, 13] : [12, 13];
   L.push('1:', 'mov %[wp], %[w]', 'mov %[bp], %[bq]');
   const shifts = sdot ? [...new Set(Array.from({ length: P }, (_, p) => (p * g.strideW * g.inC) % 4))].sort() : [];
   const G = Math.ceil((g.kW * g.inC) / 4);
@@ -545,6 +566,33 @@ function convLoopAsm(s: LoopSpec): string[] | null {
                 L.push(`fmla v${acc(p, q)}.4s, v${8 + q}.4s, v${e >> 2}.s[${e & 3}]`);
               }
           }
+      } else if (s.mla) {
+        // raw bytes v4-v5 sign-extended into v0-v3; weights (int16, 16 channels) v4-v5; int16 sums v6-v13
+        L.push(`ld1 ${list(4, Math.ceil(segRegs / 2), '16b')}, [${xr}]${post}`);
+        for (let j = 0; j < segRegs; j++) L.push(`sxtl${j % 2 ? '2' : ''} v${j}.8h, v${4 + (j >> 1)}.${j % 2 ? '16b' : '8b'}`);
+        const H = Q / 2;
+        const hacc = (p: number, h: number) => 6 + p * H + h;
+        for (let kx = 0; kx < g.kW; kx++)
+          for (let c = 0; c < g.inC; c++) {
+            const slot = (ky * g.kW + kx) * g.inC + c;
+            L.push(`ld1 ${list(4, H, '8h')}, [%[wp]], #${16 * H}`);
+            for (let h = 0; h < H; h++) {
+              const start = slot === 0 || s.mla.ends[b * H + h]![slot - 1]!;
+              const tap = s.mla.order[b * H + h]![slot]!;
+              const tx = Math.floor((tap % (g.kW * g.inC)) / g.inC);
+              const tc = tap % g.inC;
+              for (let p = 0; p < P; p++) {
+                const e = (p * g.strideW + tx) * g.inC + tc;
+                L.push(`${start ? 'mul' : 'mla'} v${hacc(p, h)}.8h, v${4 + h}.8h, v${e >> 3}.h[${e & 7}]`);
+              }
+              if (s.mla.ends[b * H + h]![slot]) {
+                for (let p = 0; p < P; p++) {
+                  L.push(`saddw v${acc(p, 2 * h)}.4s, v${acc(p, 2 * h)}.4s, v${hacc(p, h)}.4h`);
+                  L.push(`saddw2 v${acc(p, 2 * h + 1)}.4s, v${acc(p, 2 * h + 1)}.4s, v${hacc(p, h)}.8h`);
+                }
+              }
+            }
+          }
       } else {
         const sub = u8 ? 'usubl' : 'ssubl';
         L.push(`ld1 ${list(4, Math.ceil(segRegs / 2), '16b')}, [${xr}]${post}`);
@@ -580,13 +628,15 @@ function convLoopAsm(s: LoopSpec): string[] | null {
         L.push(`srshl v${a}.4s, v${a}.4s, v${8 + q}.4s`);
       }
       const [nar, nar2, mx, mn] = u8 ? ['sqxtun', 'sqxtun2', 'umax', 'umin'] : ['sqxtn', 'sqxtn2', 'smax', 'smin'];
+      if (s.mla && s.clampLo) L.push(`dup v${loReg}.16b, %w[amin]`);
+      if (s.mla && s.clampHi) L.push(`dup v${hiReg}.16b, %w[amax]`);
       for (let p = 0; p < P; p++) {
-        L.push(`sqxtn v4.4h, v${acc(p, 0)}.4s`, `sqxtn2 v4.8h, v${acc(p, 1)}.4s`, 'sqadd v4.8h, v4.8h, v7.8h');
+        L.push(`sqxtn v4.4h, v${acc(p, 0)}.4s`, `sqxtn2 v4.8h, v${acc(p, 1)}.4s`, `sqadd v4.8h, v4.8h, v${yzpReg}.8h`);
         const a = Q === 4 ? '16b' : '8b';
-        if (Q === 4) L.push(`sqxtn v5.4h, v${acc(p, 2)}.4s`, `sqxtn2 v5.8h, v${acc(p, 3)}.4s`, 'sqadd v5.8h, v5.8h, v7.8h', `${nar} v4.8b, v4.8h`, `${nar2} v4.16b, v5.8h`);
+        if (Q === 4) L.push(`sqxtn v5.4h, v${acc(p, 2)}.4s`, `sqxtn2 v5.8h, v${acc(p, 3)}.4s`, `sqadd v5.8h, v5.8h, v${yzpReg}.8h`, `${nar} v4.8b, v4.8h`, `${nar2} v4.16b, v5.8h`);
         else L.push(`${nar} v4.8b, v4.8h`);
-        if (s.clampLo) L.push(`${mx} v4.${a}, v4.${a}, v12.${a}`);
-        if (s.clampHi) L.push(`${mn} v4.${a}, v4.${a}, v13.${a}`);
+        if (s.clampLo) L.push(`${mx} v4.${a}, v4.${a}, v${loReg}.${a}`);
+        if (s.clampHi) L.push(`${mn} v4.${a}, v4.${a}, v${hiReg}.${a}`);
         L.push(`st1 {v4.${a}}, [%[y]], %[ys]`);
       }
     }
@@ -610,6 +660,15 @@ function convLoopScalar(s: LoopSpec): string[] {
   const rows = Array.from({ length: g.kH }, (_, k) => `x${k}`).join(', ');
   const L: string[] = [];
   L.push(`    const ${cType(dtype)} *xr[${g.kH}] = { ${rows} };`, '    int t, b, p, o, ky, kx, c, k;');
+  if (s.mla) {
+    // tap -> slot of the packed weights, per 8-channel half
+    const inv = s.mla.order.map((ord) => {
+      const r = new Array<number>(T).fill(0);
+      ord.forEach((tap, i) => (r[tap] = i));
+      return `{ ${r.join(', ')} }`;
+    });
+    L.push(`    static const ${T < 256 ? 'unsigned char' : 'unsigned short'} slot[${inv.length}][${T}] = { ${inv.join(', ')} };`);
+  }
   L.push('    for (t = 0; t < n; ++t) {', `        for (b = 0; b < ${nOcb}; ++b) {`);
   L.push(`            for (p = 0; p < ${P}; ++p) {`, `                for (o = 0; o < ${OCB}; ++o) {`);
   L.push(`                    ${quant ? 'int32_t' : 'float'} a = bq[b * ${bstride} + o];`);
@@ -617,19 +676,23 @@ function convLoopScalar(s: LoopSpec): string[] {
   L.push(`                                const int e = (p * ${g.strideW} + kx) * ${g.inC} + c;`);
   L.push(`                                const int j = kx * ${g.inC} + c;`);
   L.push(`                                const ${cType(dtype)} xv = xr[ky][t * ${P * g.strideW * g.inC} + e];`);
-  if (sdot) L.push(`                                a += (int32_t)w[b * ${wstride} + (ky * ${G} + j / 4) * 64 + o * 4 + j % 4] * (int32_t)xv;`);
+  if (s.packed) L.push(`                                a += (int32_t)w[b * ${Math.ceil(T / 4) * 64} + ((ky * ${g.kW * g.inC} + j) / 4) * 64 + o * 4 + (ky * ${g.kW * g.inC} + j) % 4] * (int32_t)xv;`);
+  else if (sdot) L.push(`                                a += (int32_t)w[b * ${wstride} + (ky * ${G} + j / 4) * 64 + o * 4 + j % 4] * (int32_t)xv;`);
+  else if (s.mla) L.push(`                                a += (int32_t)w[b * ${wstride} + slot[b * ${OCB / 8} + o / 8][ky * ${g.kW * g.inC} + j] * ${OCB} + o] * (int32_t)xv;`);
   else if (quant) L.push(`                                a += (int32_t)w[b * ${wstride} + (ky * ${g.kW * g.inC} + j) * ${OCB} + o] * ((int32_t)xv - x_zp);`);
   else L.push(`                                a += w[b * ${wstride} + (ky * ${g.kW * g.inC} + j) * ${OCB} + o] * xv;`);
   L.push('                            }', '                        }', '                    }');
   L.push(`                    k = (t * ${P} + p) * ${g.outC} + b * ${OCB} + o;`);
   if (quant) {
-    const sh = s.hasLsh ? `bq[b * ${bstride} + ${OCB} + o] + bq[b * ${bstride} + ${3 * OCB} + o]` : `bq[b * ${bstride} + ${2 * OCB} + o]`;
-    const m = `bq[b * ${bstride} + ${(s.hasLsh ? 2 : 1) * OCB} + o]`;
+    const rsh = s.packed ? `bq[b * ${bstride} + ${(s.hasLsh ? 2 : 1) * OCB + 8} + o + (o >= 8 ? 8 : 0)]` : `bq[b * ${bstride} + ${(s.hasLsh ? 3 : 2) * OCB} + o]`;
+    const sh = s.hasLsh ? `bq[b * ${bstride} + ${OCB} + o] + ${rsh}` : rsh;
+    const m = s.packed ? `bq[b * ${bstride} + ${(s.hasLsh ? 2 : 1) * OCB} + o + (o >= 8 ? 8 : 0)]` : `bq[b * ${bstride} + ${(s.hasLsh ? 2 : 1) * OCB} + o]`;
     L.push(`                    y[k] = (${cType(dtype)})mobilec_clamp(mobilec_mbqm(a, ${m}, ${sh}) + y_zp, act_min, act_max);`);
   } else {
     L.push(`                    y[k] = a < a_[0] ? a_[0] : (a > a_[1] ? a_[1] : a);`);
   }
   L.push('                }', '            }', '        }', '    }', '    (void)ys; (void)xs;');
+  if (s.mla) L.push('    (void)x_zp;');
   if (quant) L.push('    (void)k;');
   return L;
 }
@@ -668,14 +731,16 @@ function convLoopSource(fn: string, s: LoopSpec): string | null {
   L.push(`    const long xs = ${step * es}, ys = ${g.outC * es};`);
   L.push('#if defined(__aarch64__)');
   L.push(`    const ${wt} *wp;`, `    const ${bt} *bp;`);
-  if (quant && sdot) L.push('    (void)x_zp;');
+  if (s.packed) L.push(`    static const uint8_t ix[64] = { ${packedSdotIndex(g).join(', ')} };`);
+  if (quant && (sdot || s.mla)) L.push('    (void)x_zp;');
   if (quant && !s.clampLo) L.push('    (void)act_min;');
   if (quant && !s.clampHi) L.push('    (void)act_max;');
   L.push('    __asm__ __volatile__(', asmText(asm));
   L.push(`        : ${xs.map((x) => `[${x}] "+r"(${x})`).join(', ')}, [n] "+r"(n), [y] "+r"(y), [wp] "=&r"(wp), [bp] "=&r"(bp)`);
   const ins = ['[w] "r"(w)', '[bq] "r"(bq)', '[xs] "r"(xs)', '[ys] "r"(ys)'];
+  if (s.packed) ins.push('[ix] "r"(ix)');
   if (quant) {
-    if (!sdot) ins.push('[xzp] "r"(x_zp)');
+    if (!sdot && !s.mla) ins.push('[xzp] "r"(x_zp)');
     ins.push('[yzp] "r"(y_zp)');
     if (s.clampLo) ins.push('[amin] "r"(act_min)');
     if (s.clampHi) ins.push('[amax] "r"(act_max)');
@@ -758,6 +823,8 @@ function convLoopSelect(
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
   const T = g.kH * g.kW * g.inC;
+  const mla = !sdot && dtype === 'int8' && P === 4 ? mlaPlan(wv.w, g.outC, g.kH, T, Q, P) : null;
+  const packedSdot = sdot && P === 4 && Q === 4 && packedSdotOk(g);
   let clampLo = true;
   let clampHi = true;
   const args = [ctx.arena(xT.id, false)];
@@ -771,7 +838,7 @@ function convLoopSelect(
       const b = Math.floor(oc / OCB);
       const o = oc % OCB;
       let bias = bv[oc]!;
-      if (sdot) {
+      if (sdot || mla) {
         let sw = 0;
         for (let t = 0; t < T; t++) sw = wrap(sw + wv.w[oc * T + t]!);
         bias = wrap(bias - Math.imul(xZp, sw));
@@ -781,23 +848,47 @@ function convLoopSelect(
       const base = b * per * OCB;
       tab[base + o] = bias;
       if (hasLsh) tab[base + OCB + o] = Math.max(sh, 0);
-      tab[base + (per - 2) * OCB + o] = m;
-      tab[base + (per - 1) * OCB + o] = Math.min(sh, 0);
+      if (packedSdot) {
+        // multipliers and shifts by channel halves: m[0..8), rsh[0..8), m[8..16), rsh[8..16)
+        const r0 = base + (per - 2) * OCB + o + (o >= 8 ? 8 : 0);
+        tab[r0] = m;
+        tab[r0 + 8] = Math.min(sh, 0);
+      } else {
+        tab[base + (per - 2) * OCB + o] = m;
+        tab[base + (per - 1) * OCB + o] = Math.min(sh, 0);
+      }
     }
     const [lo8, hi8] = dtype === 'uint8' ? [0, 255] : [-128, 127];
     clampLo = rq.actMin > lo8;
     clampHi = rq.actMax < hi8;
-    args.push(ctx.table('nw', sdot ? Int8Array.from(packed) : Int16Array.from(packed)), ctx.table('nbq', tab));
+    let wpk = packed;
+    if (packedSdot) {
+      const GT = Math.ceil(T / 4);
+      wpk = new Array<number>(nOcb * GT * 64).fill(0);
+      for (let oc = 0; oc < g.outC; oc++) {
+        const b = Math.floor(oc / OCB);
+        for (let t = 0; t < T; t++) wpk[(b * GT + (t >> 2)) * 64 + (oc % OCB) * 4 + (t & 3)] = wv.w[oc * T + t]!;
+      }
+    }
+    if (mla) {
+      wpk = new Array<number>(packed.length).fill(0);
+      for (let oc = 0; oc < g.outC; oc++) {
+        const ord = mla.order[oc >> 3]!;
+        const b = Math.floor(oc / OCB);
+        for (let i = 0; i < T; i++) wpk[(b * T + i) * OCB + (oc % OCB)] = wv.w[oc * T + ord[i]!]!;
+      }
+    }
+    args.push(ctx.table('nw', sdot ? Int8Array.from(wpk) : Int16Array.from(wpk)), ctx.table('nbq', tab));
     args.push(String(xZp), String(zeroPoint(yT)), int32Literal(rq.actMin), int32Literal(rq.actMax));
   } else {
     args.push(ctx.table('nw', Float32Array.from(packed)), ctx.table('nbias', Float32Array.from({ length: g.outC }, (_, i) => bv[i]!)));
     args.push(...floatActRange(op.activation));
   }
   args.push(ctx.arena(yT.id, true));
-  const spec: LoopSpec = { g, tile, dtype, nOcb, hasLsh, allNeg, sdot, clampLo, clampHi };
+  const spec: LoopSpec = { g, tile, dtype, nOcb, hasLsh, allNeg, sdot, mla, packed: packedSdot, clampLo, clampHi };
   const clampTag = quant && !clampLo && !clampHi ? '_sat' : '';
   const kernel =
-    `mobilec_conv_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${clampTag}_neon_${sdot ? 'sdot' : 'tile'}${P}x${OCB}_rows` +
+    `mobilec_conv_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${clampTag}_neon_${packedSdot ? 'sdotpk' : sdot ? 'sdot' : mla ? 'mla' : 'tile'}${P}x${OCB}${mla ? mlaTag(mla) : ''}_rows` +
     `_${g.inH}x${g.inW}x${g.inC}_${g.outC}`;
   const src = convLoopSource(kernel, spec);
   if (!src) return null;
@@ -808,11 +899,163 @@ function convLoopSelect(
       common: common(),
       loop: true,
       loopSrc: src,
-      mode: `${quant ? (sdot ? 'int8 SDOT' : 'int16 widened') : 'f32'}, ${P} pixels x ${g.outC} channels per tile, whole output rows in assembly`,
+      mode: `${quant ? (sdot ? 'int8 SDOT' : mla ? 'int16 MLA, tap groups widened into int32' : 'int16 widened') : 'f32'}, ${P} pixels x ${g.outC} channels per tile, whole output rows in assembly`,
       kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, padding: op.padding,
       ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc: g.outC,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * g.outC * T,
   };
+}
+
+/**
+ * Tap groups per 8-channel half for the int16 MLA tile (halves of the 16-channel blocks, in order): greedy
+ * along the taps while every channel's sum of |w| times 128 (the largest |int8 activation|) fits int16;
+ * the taps of each kernel row are taken in the order (natural, then seeded shuffles) giving the fewest
+ * groups. Null when it does not beat SMLAL (two instructions per tap and pixel per half).
+ */
+function mlaPlan(w: Float64Array | Int32Array, outC: number, kH: number, T: number, Q: number, P: number): MlaPlan | null {
+  const halves = outC / 8;
+  if (!Number.isInteger(halves) || Q !== 4 || T % kH !== 0) return null;
+  const RT = T / kH;
+  const order: number[][] = [];
+  const ends: boolean[][] = [];
+  let groups = 0;
+  let seed = 12345;
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let h = 0; h < halves; h++) {
+    const absw = (t: number, o: number) => Math.abs(w[(8 * h + o) * T + t]!);
+    const grouping = (ord: number[]): boolean[] | null => {
+      const e = new Array<boolean>(T).fill(false);
+      const sum = new Array<number>(8).fill(0);
+      for (let i = 0; i < T; i++) {
+        const t = ord[i]!;
+        if (!sum.every((v, o) => (v + absw(t, o)) * 128 <= 32767)) {
+          if (i === 0) return null;
+          e[i - 1] = true;
+          sum.fill(0);
+        }
+        for (let o = 0; o < 8; o++) sum[o] += absw(t, o);
+        if (sum.some((v) => v * 128 > 32767)) return null;
+      }
+      e[T - 1] = true;
+      return e;
+    };
+    const count = (e: boolean[]) => e.filter(Boolean).length;
+    let bestOrd = Array.from({ length: T }, (_, i) => i);
+    let best = grouping(bestOrd);
+    if (!best) return null;
+    for (let it = 0; it < 1500 && count(best) > 1; it++) {
+      const ord: number[] = [];
+      for (let ky = 0; ky < kH; ky++) {
+        const r = Array.from({ length: RT }, (_, i) => ky * RT + i);
+        for (let i = RT - 1; i > 0; i--) {
+          const j = Math.floor(rnd() * (i + 1));
+          [r[i], r[j]] = [r[j]!, r[i]!];
+        }
+        ord.push(...r);
+      }
+      const e = grouping(ord);
+      if (e && count(e) < count(best)) [best, bestOrd] = [e, ord];
+    }
+    groups += count(best);
+    order.push(bestOrd);
+    ends.push(best);
+  }
+  // per pixel: MLA one per tap and half, two widening adds per group; SMLAL two per tap and half
+  if (halves * T * P + 2 * groups * P >= 2 * halves * T * P) return null;
+  return { order, ends };
+}
+
+/** A short tag naming the plan (the tile's code depends on it). */
+function mlaTag(plan: MlaPlan): string {
+  let hsh = 0x811c9dc5;
+  let n = 0;
+  plan.ends.forEach((e, h) =>
+    e.forEach((b, i) => {
+      hsh = Math.imul(hsh ^ ((b ? 1024 : 0) + plan.order[h]![i]!), 0x01000193) >>> 0;
+      if (b) n++;
+    }),
+  );
+  return `g${n}x${hsh.toString(16).padStart(8, '0')}`;
+}
+
+/** Packed SDOT applies: 4 pixels x 16 channels, at most 32 taps, two pixels' row windows within 16 bytes. */
+function packedSdotOk(g: WindowGeometry): boolean {
+  const T = g.kH * g.kW * g.inC;
+  return T <= 32 && g.kH <= 4 && g.strideW * g.inC + g.kW * g.inC <= 16 && 2 * g.strideW * g.inC + 16 <= 36;
+}
+
+/** TBL indices (64 bytes): pixel j of a pair, low/high 16 taps, into the kernel rows' 16-byte windows. */
+function packedSdotIndex(g: WindowGeometry): number[] {
+  const T = g.kH * g.kW * g.inC;
+  const RT = g.kW * g.inC;
+  const ix: number[] = [];
+  for (let j = 0; j < 2; j++)
+    for (let k = 0; k < 32; k++) ix.push(k < T ? Math.floor(k / RT) * 16 + j * g.strideW * g.inC + (k % RT) : 255);
+  return ix;
+}
+
+/**
+ * The packed SDOT tile loop: taps gathered once per tile into v0-v7 (two registers per pixel) by TBL from
+ * the kernel rows (v20.. at the first pixel, v24.. at the third; indices in v16-v19); per block 4-tap
+ * weight groups v8-v11, accumulators v16-v31; requantization by channel halves (v8-v11), narrowed in place.
+ */
+function convPackedSdotAsm(s: LoopSpec, ysub: number, yback: number): string[] {
+  const { g, nOcb } = s;
+  const P = 4;
+  const T = g.kH * g.kW * g.inC;
+  const GT = Math.ceil(T / 4);
+  const acc = (p: number, q: number) => 16 + p * 4 + q;
+  const L: string[] = [];
+  L.push('dup v12.8h, %w[yzp]');
+  if (s.clampLo) L.push('dup v13.16b, %w[amin]');
+  if (s.clampHi) L.push('dup v14.16b, %w[amax]');
+  L.push('1:', 'mov %[wp], %[w]', 'mov %[bp], %[bq]', 'ld1 {v16.16b-v19.16b}, [%[ix]]');
+  const off2 = 2 * g.strideW * g.inC;
+  for (let ky = 0; ky < g.kH; ky++) L.push(`ldur q${24 + ky}, [%[x${ky}], #${off2}]`, `ld1 {v${20 + ky}.16b}, [%[x${ky}]], %[xs]`);
+  const tab = (lo: number) => (g.kH === 1 ? `{v${lo}.16b}` : `{v${lo}.16b-v${lo + g.kH - 1}.16b}`);
+  for (let p = 0; p < P; p++) {
+    const t = tab(p < 2 ? 20 : 24);
+    const j = p % 2;
+    L.push(`tbl v${2 * p}.16b, ${t}, v${16 + 2 * j}.16b`);
+    if (T > 16) L.push(`tbl v${2 * p + 1}.16b, ${t}, v${17 + 2 * j}.16b`);
+  }
+  for (let b = 0; b < nOcb; b++) {
+    const last = b === nOcb - 1;
+    for (let p = 0; p < P; p++) L.push(`ld1 {v${acc(p, 0)}.4s-v${acc(p, 3)}.4s}, [%[bp]]${p === P - 1 ? ', #64' : ''}`);
+    for (let gi = 0; gi < GT; gi++) {
+      L.push('ld1 {v8.16b-v11.16b}, [%[wp]], #64');
+      for (let q = 0; q < 4; q++)
+        for (let p = 0; p < P; p++) L.push(`sdot v${acc(p, q)}.4s, v${8 + q}.16b, v${2 * p + (gi >> 2)}.4b[${gi & 3}]`);
+    }
+    if (s.hasLsh) {
+      L.push('ld1 {v8.4s-v11.4s}, [%[bp]], #64');
+      for (let p = 0; p < P; p++) for (let q = 0; q < 4; q++) L.push(`sshl v${acc(p, q)}.4s, v${acc(p, q)}.4s, v${8 + q}.4s`);
+    }
+    for (let hh = 0; hh < 2; hh++) {
+      L.push('ld1 {v8.4s, v9.4s}, [%[bp]], #32', 'ld1 {v10.4s, v11.4s}, [%[bp]], #32');
+      for (let p = 0; p < P; p++)
+        for (let k = 0; k < 2; k++) {
+          const a = acc(p, 2 * hh + k);
+          L.push(`sqrdmulh v${a}.4s, v${a}.4s, v${8 + k}.4s`);
+          if (s.allNeg) L.push(`ssra v${a}.4s, v${a}.4s, #31`);
+          else L.push(`and v15.16b, v${a}.16b, v${10 + k}.16b`, `ssra v${a}.4s, v15.4s, #31`);
+          L.push(`srshl v${a}.4s, v${a}.4s, v${10 + k}.4s`);
+        }
+    }
+    for (let p = 0; p < P; p++) {
+      const [a0, a1, a2, a3] = [0, 1, 2, 3].map((q) => acc(p, q));
+      L.push(`sqxtn v${a0}.4h, v${a0}.4s`, `sqxtn2 v${a0}.8h, v${a1}.4s`, `sqadd v${a0}.8h, v${a0}.8h, v12.8h`);
+      L.push(`sqxtn v${a2}.4h, v${a2}.4s`, `sqxtn2 v${a2}.8h, v${a3}.4s`, `sqadd v${a2}.8h, v${a2}.8h, v12.8h`);
+      L.push(`sqxtn v${a0}.8b, v${a0}.8h`, `sqxtn2 v${a0}.16b, v${a2}.8h`);
+      if (s.clampLo) L.push(`smax v${a0}.16b, v${a0}.16b, v13.16b`);
+      if (s.clampHi) L.push(`smin v${a0}.16b, v${a0}.16b, v14.16b`);
+      L.push(`st1 {v${a0}.16b}, [%[y]], %[ys]`);
+    }
+    if (!last) L.push(`sub %[y], %[y], #${ysub}`);
+    else if (yback) L.push(`sub %[y], %[y], #${yback}`);
+  }
+  L.push('subs %[n], %[n], #1', 'b.ne 1b');
+  return L;
 }

@@ -212,7 +212,7 @@ export function softmaxFloatSource(p: SoftmaxSrc): string {
   L.push('    q = vfmaq_f32(vdupq_n_f32(5.0000001201e-1f), q, r);');
   L.push('    q = vfmaq_f32(vaddq_f32(r, vdupq_n_f32(1.0f)), q, vmulq_f32(r, r));');
   L.push('    return vreinterpretq_f32_s32(vaddq_s32(vreinterpretq_s32_f32(q), vshlq_n_s32(vcvtq_s32_f32(n), 23)));', '}');
-  L.push('#endif');
+  L.push('#else', '#include <math.h>', '#endif');
   L.push(`static void ${fn}(const float *x, float beta, float *y)`, '{');
   L.push('    int r, c;');
   L.push(`    for (r = 0; r < ${outer}; ++r) {`);
