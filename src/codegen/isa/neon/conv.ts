@@ -177,18 +177,18 @@ function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: Ac
   else L.push('    float act_min, float act_max,');
   L.push(`    ${t} *y, int ys)`, '{');
   // Opaque weight pointer: keeps GCC from hoisting the (loop-invariant) weights out of the pixel loop into stack spills.
-  L.push('    __asm__("" : "+r"(w));');
+  L.push('    __asm__("" : "+&r"(w));');
   if (quant) L.push('    (void)lsh;');
   if (!quant && P * Q <= 16 && segRegs <= 8) {
     L.push(`    const float a[2] = { act_min, act_max };`, '    const float *xr;', `    long ysb = (long)ys * 4;`);
     L.push('    __asm__ __volatile__(', asmText(convF32Asm(g, P, Q, segRegs)));
-    L.push('        : [w] "+r"(w), [y] "+r"(y), [xr] "=&r"(xr)', '        : [r] "r"(r), [b] "r"(bias), [a] "r"(a), [ys] "r"(ysb)', `        : "memory", "cc", ${CLOBBERS(32)});`, '}');
+    L.push('        : [w] "+&r"(w), [y] "+&r"(y), [xr] "=&r"(xr)', '        : [r] "r"(r), [b] "r"(bias), [a] "r"(a), [ys] "r"(ysb)', `        : "memory", "cc", ${CLOBBERS(32)});`, '}');
     return L.join('\n');
   }
   if (sdot) {
     L.push('    const int8_t *xr, *xs;', `    long ysb = (long)ys;`, '    (void)x_zp;');
     L.push('    __asm__ __volatile__(', asmText(sdot));
-    L.push('        : [w] "+r"(w), [y] "+r"(y), [xr] "=&r"(xr), [xs] "=&r"(xs)');
+    L.push('        : [w] "+&r"(w), [y] "+&r"(y), [xr] "=&r"(xr), [xs] "=&r"(xs)');
     L.push('        : [r] "r"(r), [b] "r"(bias), [m] "r"(mult), [l] "r"(lsh), [n] "r"(rsh), [ys] "r"(ysb),');
     L.push('          [yzp] "r"(y_zp), [amin] "r"(act_min), [amax] "r"(act_max)');
     L.push(`        : "memory", "cc", ${CLOBBERS(32)});`, '}');
@@ -197,7 +197,7 @@ function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: Ac
   if (quant && (Q === 2 || Q === 4) && P * Q <= 16 && segRegs <= 4) {
     L.push('    const int8_t *xr;', `    long ysb = (long)ys;`);
     L.push('    __asm__ __volatile__(', asmText(convQAsm(g, P, Q, segRegs, dtype === 'uint8', hasLsh, allNeg)));
-    L.push('        : [w] "+r"(w), [y] "+r"(y), [xr] "=&r"(xr)');
+    L.push('        : [w] "+&r"(w), [y] "+&r"(y), [xr] "=&r"(xr)');
     L.push('        : [r] "r"(r), [b] "r"(bias), [m] "r"(mult), [l] "r"(lsh), [n] "r"(rsh), [ys] "r"(ysb),');
     L.push('          [xzp] "r"(x_zp), [yzp] "r"(y_zp), [amin] "r"(act_min), [amax] "r"(act_max)');
     L.push(`        : "memory", "cc", ${CLOBBERS(32)});`, '}');
@@ -736,7 +736,7 @@ function convLoopSource(fn: string, s: LoopSpec): string | null {
   if (quant && !s.clampLo) L.push('    (void)act_min;');
   if (quant && !s.clampHi) L.push('    (void)act_max;');
   L.push('    __asm__ __volatile__(', asmText(asm));
-  L.push(`        : ${xs.map((x) => `[${x}] "+r"(${x})`).join(', ')}, [n] "+r"(n), [y] "+r"(y), [wp] "=&r"(wp), [bp] "=&r"(bp)`);
+  L.push(`        : ${xs.map((x) => `[${x}] "+&r"(${x})`).join(', ')}, [n] "+&r"(n), [y] "+&r"(y), [wp] "=&r"(wp), [bp] "=&r"(bp)`);
   const ins = ['[w] "r"(w)', '[bq] "r"(bq)', '[xs] "r"(xs)', '[ys] "r"(ys)'];
   if (s.packed) ins.push('[ix] "r"(ix)');
   if (quant) {
