@@ -194,10 +194,14 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
   });
 
   const shared = join(__dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
-  it.skipIf(!existsSync(shared))('rpi4: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async () => {
-    const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName('rpi4'), 'simd');
+  it.skipIf(!existsSync(shared)).each(['rpi4', 'rpi5'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (name) => {
+    const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName(name), 'simd');
     expect(divergences).toEqual([]);
     expect(project.layers.filter((l) => l.kernel.includes('_neon')).length).toBeGreaterThanOrEqual(27);
+    // rpi5: every pointwise with K % 16 == 0 (all but the first, K = 8) and the 1001-class head (1 pixel,
+    // 9 channels past the last whole tile) run UDOT with the weight zero point folded.
+    const udot = project.layers.filter((l) => l.kernel.includes('_udot_'));
+    expect(udot.length).toBe(name === 'rpi5' ? 13 : 0);
   });
 });
 

@@ -70,7 +70,8 @@ export interface Int8Clamp {
   readonly max: boolean;
 }
 
-export const int8Clamp = (actMin: number, actMax: number): Int8Clamp => ({ min: actMin > -128, max: actMax < 127 });
+export const int8Clamp = (actMin: number, actMax: number, u8 = false): Int8Clamp =>
+  u8 ? { min: actMin > 0, max: actMax < 255 } : { min: actMin > -128, max: actMax < 127 };
 
 /** Kernel-name part for the clamps kept (kernels dedupe by name). */
 export const clampTag = (c: Int8Clamp) => `${c.min ? '_min' : ''}${c.max ? '_max' : ''}`;
@@ -79,9 +80,10 @@ export const clampTag = (c: Int8Clamp) => `${c.min ? '_min' : ''}${c.max ? '_max
  * Requantization, narrowing and stores of a 4-pixel × 16-channel int32 tile
  * in v16–v31 (pixel-major, lanes = channels): multiplier and shifts for the
  * 16 channels loaded once, zero point added in int16 with saturation, clamp
- * in int8, one 16-byte store per pixel at stride `ys`. Shared by the SDOT tile.
+ * in 8 bits (int8, or uint8 with `u8`), one 16-byte store per pixel at
+ * stride `ys`. Shared by the SDOT and UDOT tiles.
  */
-export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean, clamp: Int8Clamp, P = 4): void {
+export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean, clamp: Int8Clamp, P = 4, u8 = false): void {
   L.push('ld1 {v0.4s-v3.4s}, [%[m]]', 'ld1 {v4.4s-v7.4s}, [%[r]]');
   if (hasLsh) L.push('ld1 {v8.4s-v11.4s}, [%[l]]');
   L.push('ld1r {v12.8h}, [%[z]]', 'ld2r {v13.16b, v14.16b}, [%[mm]]');
@@ -89,9 +91,10 @@ export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean, clamp
     const a = 16 + 4 * p;
     for (let i = 0; i < 4; i++) requantAsm(L, a + i, i, 4 + i, hasLsh ? 8 + i : null, 15, allNeg);
     L.push(`sqxtn v15.4h, v${a}.4s`, `sqxtn2 v15.8h, v${a + 1}.4s`, `sqxtn v${a}.4h, v${a + 2}.4s`, `sqxtn2 v${a}.8h, v${a + 3}.4s`);
-    L.push('sqadd v15.8h, v15.8h, v12.8h', `sqadd v${a}.8h, v${a}.8h, v12.8h`, 'sqxtn v15.8b, v15.8h', `sqxtn2 v15.16b, v${a}.8h`);
-    if (clamp.min) L.push('smax v15.16b, v15.16b, v13.16b');
-    if (clamp.max) L.push('smin v15.16b, v15.16b, v14.16b');
+    const [nar, nar2, mx, mn] = u8 ? ['sqxtun', 'sqxtun2', 'umax', 'umin'] : ['sqxtn', 'sqxtn2', 'smax', 'smin'];
+    L.push('sqadd v15.8h, v15.8h, v12.8h', `sqadd v${a}.8h, v${a}.8h, v12.8h`, `${nar} v15.8b, v15.8h`, `${nar2} v15.16b, v${a}.8h`);
+    if (clamp.min) L.push(`${mx} v15.16b, v15.16b, v13.16b`);
+    if (clamp.max) L.push(`${mn} v15.16b, v15.16b, v14.16b`);
     L.push('st1 {v15.16b}, [%[y]], %[ys]');
   }
 }

@@ -4,6 +4,7 @@ import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, requireRequant, zeroPoint } from '../../ops/common.js';
 import { PACKED_CHANNELS, PACKED_PIXELS, f32DotTileSource, f32PackedTileSource, packF32Name, packF32Source, packF32Weights } from './packedF32.js';
 import { S8_PACKED_CHANNELS, S8_PACKED_PIXELS, packS8Indices, packS8Name, packS8Source, packS8Weights, q16Epilogue, s8PackedTileSource, int8Clamp, clampTag, type Int8Clamp } from './packedS8.js';
+import { selectUdot } from './udot.js';
 import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, V, CLOBBERS, requantAsm, QUANT_ASM_PARAMS, QUANT_ASM_INPUTS, type Flavour } from './shared.js';
 
 
@@ -159,6 +160,11 @@ export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs
   else mode = 's16';
   if (mode === 'f32' && fl.aarch64 && cout % PACKED_CHANNELS === 0 && K % 4 === 0) {
     return selectPackedF32(op, ctx, gs, (oc, k) => wv.w[oc * K + k]!, bv);
+  }
+  if (dtype === 'uint8' && fl.aarch64 && fl.dotprod && (ctx.tensor(op.inputs[1]!).quant?.zeroPoint.length ?? 1) <= 1) {
+    const wZp = wv.wZp;
+    const udot = selectUdot(op, ctx, gs, (oc, k) => wv.w[oc * K + k]! + wZp, wZp, bv);
+    if (udot) return udot;
   }
   if (mode === 's8' && fl.aarch64 && !fl.dotprod && K % 16 === 0) {
     return selectPackedS8(op, ctx, gs, (oc, k) => wv.w[oc * K + k]!, bv);
