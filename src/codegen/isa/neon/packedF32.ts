@@ -60,7 +60,7 @@ ${asmText(L)}
 /** Input-channel steps per loop iteration: fully unrolled for short K. */
 function unrollFor(steps: number, full: number): number {
   if (steps <= full) return steps;
-  for (const u of [8, 4, 2]) if (steps % u === 0) return u;
+  for (const u of [16, 8, 4, 2]) if (steps % u === 0) return u;
   return 1;
 }
 

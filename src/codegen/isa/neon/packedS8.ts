@@ -105,7 +105,8 @@ export function q16Epilogue(L: string[], hasLsh: boolean, allNeg: boolean, clamp
  */
 export function s8PackedTileSource(fn: string, K: number, hasLsh: boolean, allNeg: boolean, clamp: Int8Clamp, P: 1 | 4): string {
   const steps = K / 4;
-  const unroll = steps <= 8 ? steps : steps % 8 === 0 ? 8 : 4;
+  // K % 16 == 0, so steps is a multiple of 4: 16 or 8 steps per iteration where they divide.
+  const unroll = steps <= 8 ? steps : steps % 16 === 0 ? 16 : steps % 8 === 0 ? 8 : 4;
   const L: string[] = [];
   for (let p = 0; p < P; p++) L.push(`ld1 {v${16 + 4 * p}.4s-v${19 + 4 * p}.4s}, [%[b]]`);
   if (unroll < steps) L.push('1:');
