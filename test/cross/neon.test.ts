@@ -7,13 +7,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { missingLinuxTools } from '../../src/cross/linux.js';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GeneratedProject } from '../../src/codegen/index.js';
 import type { Graph } from '../../src/model/ir.js';
 import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
-import { tinyMobilenet, writeModel } from '../tflite/models.js';
+import { SpecBuilder, tinyMobilenet, writeModel } from '../tflite/models.js';
 import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/kernelTester.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
@@ -274,5 +276,114 @@ describe.skipIf(skip).each(TARGETS.filter((t) => t.cc.startsWith('aarch64')).map
     }
     // rpi5 runs int8 on SDOT tiles; every other case must have exercised the packed kernels.
     if (dtype === 'float32' || target.simd === 'neon') expect(packedLayers).toBeGreaterThanOrEqual(5);
+  });
+});
+
+/**
+ * Max pooling: sizes 2 and 3, strides 1 and 2, SAME and VALID (padded taps ignored), on 3 (scalar tail only),
+ * 16 (whole int8 vectors), 17 (16 + 1) and 24 (16 + 8) channels, after each other and after pointwise layers
+ * (so most run in place), with fused activations.
+ */
+const MAXPOOL_COVERAGE: { input: object; layers: Layer[] }[] = [
+  {
+    input: { height: 11, width: 10, channels: 3 },
+    layers: [
+      { op: 'maxpool', size: 3, stride: 2, padding: 'same', activation: 'relu' },
+      { op: 'pointwise', filters: 16, activation: 'relu6' },
+      { op: 'maxpool', size: 2, stride: 1, padding: 'valid', activation: 'none' },
+      { op: 'pointwise', filters: 17, activation: 'none' },
+      { op: 'maxpool', size: 3, stride: 1, padding: 'same', activation: 'relu' },
+      { op: 'pointwise', filters: 24, activation: 'none' },
+      { op: 'maxpool', size: 2, stride: 2, padding: 'same', activation: 'none' },
+    ],
+  },
+  {
+    input: { height: 9, width: 12, channels: 17 },
+    layers: [
+      { op: 'maxpool', size: 2, stride: 1, padding: 'same', activation: 'none' },
+      { op: 'maxpool', size: 3, stride: 2, padding: 'valid', activation: 'relu' },
+      { op: 'pointwise', filters: 16, activation: 'none' },
+      { op: 'maxpool', size: 3, stride: 1, padding: 'valid', activation: 'relu6' },
+      { op: 'pointwise', filters: 3, activation: 'none' },
+      { op: 'maxpool', size: 2, stride: 2, padding: 'same', activation: 'relu' },
+    ],
+  },
+  {
+    input: { height: 8, width: 9, channels: 24 },
+    layers: [
+      { op: 'maxpool', size: 2, stride: 2, padding: 'valid', activation: 'relu' },
+      { op: 'maxpool', size: 3, stride: 1, padding: 'same', activation: 'none' },
+      { op: 'pointwise', filters: 3, activation: 'relu6' },
+      { op: 'maxpool', size: 3, stride: 2, padding: 'valid', activation: 'none' },
+    ],
+  },
+];
+
+/** Legacy uint8 max pools (input zero point 128, so a fused ReLU clamps) from the TFLite builder. */
+function uint8MaxPools(h: number, w: number, c: number, pools: { k: number; s: number; padding: 'same' | 'valid'; act: 'none' | 'relu' | 'relu6' }[]) {
+  const b = new SpecBuilder();
+  const quant = { scale: [Math.fround(1 / 128)], zeroPoint: [128] };
+  const input = b.tensor({ name: 'input', shape: [1, h, w, c], type: 'UINT8', quant });
+  let x = input;
+  for (const [i, p] of pools.entries()) {
+    const out = (n: number) => (p.padding === 'same' ? Math.ceil(n / p.s) : Math.floor((n - p.k) / p.s) + 1);
+    [h, w] = [out(h), out(w)];
+    const y = b.tensor({ name: `pool${i}`, shape: [1, h, w, c], type: 'UINT8', quant });
+    x = b.op({ op: 'MAX_POOL_2D', inputs: [x], outputs: [y], options: { kind: 'pool2d', padding: p.padding, filter: [p.k, p.k], stride: [p.s, p.s], activation: p.act } });
+  }
+  return b.spec([input], [x]);
+}
+
+const STRICT = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
+
+/** Every max pool runs the NEON kernel, and the generated C compiles warning-free with the strict flags. */
+function expectNeonMaxPools(project: GeneratedProject, target: Target): void {
+  const pools = project.layers.filter((l) => l.op === 'max_pool2d').map((l) => l.kernel);
+  expect(pools.length).toBeGreaterThan(0);
+  expect(pools.filter((k) => !k.includes('_neon_'))).toEqual([]);
+  const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-maxpool-'));
+  try {
+    for (const [f, c] of project.files) writeFileSync(join(dir, f), c);
+    const r = spawnSync(target.cc, [...target.cflags, ...STRICT, '-I', '.', '-c', `${project.name}.c`], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON max pool', (_name, target) => {
+  it.each(['float32', 'int8'] as const)('%s: max pool stacks agree with the reference layer by layer', async (dtype) => {
+    for (const [k, stack] of MAXPOOL_COVERAGE.entries()) {
+      const graph = tryLoad(description(stack.input, stack.layers, dtype, 41 + k))!;
+      expect(graph).not.toBeNull();
+      const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+      expect(divergences, JSON.stringify(stack.layers)).toEqual([]);
+      expectNeonMaxPools(project, target);
+      await yieldToEventLoop();
+    }
+  });
+
+  it('uint8: max pool models from the TFLite builder agree bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-maxpool-u8-'));
+    const graphs = [
+      uint8MaxPools(9, 7, 17, [
+        { k: 3, s: 2, padding: 'same', act: 'relu' },
+        { k: 2, s: 1, padding: 'valid', act: 'none' },
+      ]),
+      uint8MaxPools(8, 9, 24, [
+        { k: 2, s: 2, padding: 'valid', act: 'relu6' },
+        { k: 3, s: 1, padding: 'same', act: 'none' },
+      ]),
+      uint8MaxPools(7, 6, 3, [{ k: 3, s: 1, padding: 'same', act: 'relu' }]),
+      uint8MaxPools(6, 5, 16, [{ k: 2, s: 2, padding: 'same', act: 'none' }]),
+    ].map((spec, i) => loadModel(writeModel(dir, `maxpool_u8_${i}.tflite`, spec)));
+    rmSync(dir, { recursive: true, force: true });
+    for (const graph of graphs) {
+      const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+      expect(divergences).toEqual([]);
+      expectNeonMaxPools(project, target);
+      await yieldToEventLoop();
+    }
   });
 });

@@ -17,7 +17,7 @@ import { type Flavour } from './shared.js';
 import { selectGemm } from './pointwise.js';
 import { selectDepthwise } from './depthwise.js';
 import { selectConv } from './conv.js';
-import { selectAvgPool } from './pool.js';
+import { selectAvgPool, selectMaxPool } from './pool.js';
 import { selectSoftmax } from './softmax.js';
 
 // ---------------------------------------------------------------- provider
@@ -41,6 +41,8 @@ function select(op: Op, ctx: EmitContext, fl: Flavour): OpEmission | null {
     }
     case 'average_pool2d':
       return selectAvgPool(op, ctx, windowGeometry(ctx.graph, op));
+    case 'max_pool2d':
+      return selectMaxPool(op, ctx, windowGeometry(ctx.graph, op));
     case 'depthwise_conv2d':
       return selectDepthwise(op, ctx, windowGeometry(ctx.graph, op));
     case 'softmax':

@@ -1,5 +1,5 @@
-/** Average pooling on NEON. */
-import type { Pool2DOp } from '../../../model/ir.js';
+/** Average and max pooling on NEON. */
+import { dtypeRange, type Pool2DOp } from '../../../model/ir.js';
 import { type WindowGeometry } from '../../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, quantActRange, strideTag } from '../../ops/common.js';
@@ -34,5 +34,66 @@ export function selectAvgPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry)
     },
     call: `${kernel}(${[ctx.arena(xT.id, false), ...range, ctx.arena(yT.id, true)].join(', ')});`,
     macs: 0,
+  };
+}
+
+// ---------------------------------------------------------------- max pool
+
+/**
+ * Max pooling: the window maximum over in-bounds taps (padding ignored, as in
+ * TFLite), vectorized across channels: 16 per vector for int8 / uint8
+ * (VMAX), then an 8-lane step, then scalar; 4 per vector for float32, then
+ * scalar. Quantized max pool keeps the input's scale and zero point, so the
+ * result is the input code clamped to the activation range, as the generic
+ * kernel does. Float taps use compare-and-select (`v > m`), not VMAX, so NaN
+ * taps are skipped and ±0 keep the first tap, bit for bit with the generic
+ * kernel; likewise the clamps. Output pixels are written in row-major order,
+ * each after its window is read, so the kernel streams in place like the
+ * generic one.
+ */
+export function selectMaxPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const dtype = actDType(xT);
+  if (!dtype || yT.dtype !== dtype || g.outC !== g.inC) return null;
+  const quant = dtype !== 'float32';
+  const range = quant ? quantActRange(op, dtype) : floatActRange(op.activation);
+  if (quant) {
+    // The 8-bit clamp runs on 8-bit lanes: the range must lie within the dtype's.
+    const [qmin, qmax] = dtypeRange(dtype);
+    const [lo, hi] = range.map(Number) as [number, number];
+    if (!(lo >= qmin && hi <= qmax && lo <= hi)) return null;
+  }
+  const cb = quant ? 16 : 4;
+  const main = g.inC - (g.inC % cb);
+  const half = quant && g.inC - main >= 8 ? 8 : 0;
+  const sfx = dtype === 'int8' ? 's8' : 'u8';
+  const kernel = `mobilec_maxpool_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}_neon_${g.inH}x${g.inW}x${g.inC}`;
+  return {
+    family: 'maxpool_neon',
+    kernel,
+    params: {
+      common: common(),
+      fn: kernel,
+      quant,
+      dtype,
+      t: cType(dtype),
+      vq: dtype === 'int8' ? 'int8x16_t' : 'uint8x16_t',
+      vd: dtype === 'int8' ? 'int8x8_t' : 'uint8x8_t',
+      sfx,
+      init: dtype === 'int8' ? '-128' : '0',
+      padding: op.padding,
+      ih: g.inH, iw: g.inW, c: g.inC, oh: g.outH, ow: g.outW,
+      kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
+      cb,
+      hasMain: main > 0,
+      hasHalf: half > 0,
+      hasScalar: g.inC - main - half > 0,
+      tailC: g.inC - main,
+    },
+    call: `${kernel}(${[ctx.arena(xT.id, false), ...range, ctx.arena(yT.id, true)].join(', ')});`,
+    macs: 0,
+    // Like the generic kernel: output pixels one at a time in row-major order, no restrict.
+    streaming: { pixelBlock: 1 },
   };
 }
