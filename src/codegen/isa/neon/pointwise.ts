@@ -5,6 +5,7 @@ import { DTYPE_TAG, cType, floatActRange, requireRequant, zeroPoint } from '../.
 import { PACKED_CHANNELS, PACKED_PIXELS, f32DotTileSource, f32PackedTileSource, packF32Name, packF32Source, packF32Weights } from './packedF32.js';
 import { S8_PACKED_CHANNELS, S8_PACKED_PIXELS, packS8Indices, packS8Name, packS8Source, packS8Weights, q16Epilogue, s8PackedTileSource, int8Clamp, clampTag, type Int8Clamp } from './packedS8.js';
 import { selectUdot } from './udot.js';
+import { selectPackedS8v7 } from './packedS8v7.js';
 import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, V, CLOBBERS, requantAsm, QUANT_ASM_PARAMS, QUANT_ASM_INPUTS, type Flavour } from './shared.js';
 
 
@@ -168,6 +169,8 @@ export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs
   }
   if (mode === 's8' && fl.aarch64 && !fl.dotprod && K % 16 === 0) {
     return selectPackedS8(op, ctx, gs, (oc, k) => wv.w[oc * K + k]!, bv);
+  } else if (!fl.aarch64 && mode === 's8') {
+    return selectPackedS8v7(op, ctx, gs, (oc, k) => wv.w[oc * K + k]!, bv);
   }
   const P = fl.aarch64 ? 4 : 2;
   const VB = mode === 's8' ? 1 : fl.aarch64 ? 4 : mode === 'f32' ? 4 : 2;

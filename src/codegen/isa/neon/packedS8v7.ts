@@ -1,0 +1,100 @@
+/**
+ * int8 pointwise 1×1 convolution and fully connected on 32-bit ARM NEON
+ * (rpi-armv7): `pw_int8_s8_packed_neon32_2x16`, in C intrinsics
+ * (templates/kernels/pw_packed_s8_neon32.c.hbs).
+ *
+ * The same packed layout as the aarch64 tile (packedS8.ts): each
+ * 4-input-channel step of a pixel is packed (VDUP.16 of d-register lanes,
+ * into arena scratch with VST4, once per block of 2 pixels) as (k0 k1)×4 | (k2 k3)×4,
+ * weights per 4 output channels as (c0k0 c0k1 … c3k0 c3k1 | the same for
+ * k2, k3), so VMULL.S8 + VMLAL.S8 + VPADAL.S16 leave one int32 lane per
+ * output channel: 3 instructions per 16 MACs, no horizontal sums. Pixels
+ * and weights move 32 bytes (four d registers) per VST4.8 / VLD4.8, the
+ * weights byte-interleaved at compile time to come out in that order.
+ * Tile: 2 pixels × 16 channels (8 q accumulators, 4 q of weights, 2 of
+ * pixels: 14 of armv7's 16 q registers), per step 3 VLD1 and 24
+ * multiply/accumulate instructions — 27 per 128 MACs. A last odd pixel (and
+ * a fully connected layer's single row) runs the 1-pixel tile on the same
+ * weights. Any K: steps of 4 input channels, the last one zero-padded.
+ * Requantization with the shared intrinsics helpers (bit-exact).
+ */
+import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
+import type { EmitContext, OpEmission } from '../../types.js';
+import { requireRequant, zeroPoint } from '../../ops/common.js';
+import { packS8Weights } from './packedS8.js';
+import { ceil, common, quantArgs, wrap } from './shared.js';
+
+export const S8V7_PIXELS = 2;
+export const S8V7_CHANNELS = 16;
+
+/**
+ * Each 32 bytes as VLD4.8 wants them for four consecutive d registers of 8
+ * bytes: memory byte 4i + j holds byte 8j + i.
+ */
+export function vld4Order(a: Int8Array): Int8Array {
+  const out = new Int8Array(a.length);
+  for (let c = 0; c < a.length; c += 32) for (let i = 0; i < 8; i++) for (let j = 0; j < 4; j++) out[c + 4 * i + j] = a[c + 8 * j + i]!;
+  return out;
+}
+
+interface GemmShape {
+  readonly K: number;
+  readonly cout: number;
+  readonly npix: number;
+  readonly family: 'pw' | 'fc';
+  readonly shape: string;
+}
+
+/** int8 pointwise / FC on armv7 with packed 2-pixel blocks: int8 weights without -128, any K and cout. */
+export function selectPackedS8v7(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmShape, W: (oc: number, k: number) => number, bias: Float64Array): OpEmission {
+  const { K, cout, npix } = gs;
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const xZp = zeroPoint(xT);
+  // Input channels padded to whole steps and output channels to whole tiles, with zero weights.
+  const Kp = ceil(K, 4);
+  const coutPad = ceil(cout, S8V7_CHANNELS);
+  const b = new Int32Array(coutPad);
+  for (let oc = 0; oc < cout; oc++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s = wrap(s + W(oc, k));
+    b[oc] = wrap(bias[oc]! - Math.imul(xZp, s));
+  }
+  const q = quantArgs(op, ctx, yT, cout, coutPad);
+  requireRequant(op);
+  const kernel = `mobilec_${gs.family}_int8_s8_packed_neon32_${S8V7_PIXELS}x${S8V7_CHANNELS}${q.hasLsh ? '_lsh' : ''}_${gs.shape}`;
+  const full = npix >= S8V7_PIXELS;
+  const args = [
+    ctx.arena(xT.id, false),
+    ctx.table('nw', vld4Order(packS8Weights((oc, k) => (oc < cout && k < K ? W(oc, k) : 0), Kp, coutPad))),
+    ctx.table('nbias', b),
+    ...q.args,
+    // 2-pixel blocks: [K/4][2][16]; a single pixel: [K/8][2 steps][16].
+    ctx.scratch('int8_t', full ? S8V7_PIXELS * Kp * 4 : ceil(K, 8) * 4),
+    ctx.arena(yT.id, true),
+  ];
+  return {
+    family: 'pw_packed_s8_neon32',
+    kernel,
+    params: {
+      common: common(),
+      fn: kernel,
+      family: gs.family === 'pw' ? 'pointwise 1x1' : 'fully connected',
+      npix,
+      k: K,
+      steps: Kp / 4,
+      cout,
+      nb: Math.floor(cout / S8V7_CHANNELS),
+      tailC: cout % S8V7_CHANNELS,
+      c0Tail: cout - (cout % S8V7_CHANNELS),
+      blockW: S8V7_CHANNELS * Kp,
+      hasLsh: q.hasLsh ? 1 : 0,
+      full,
+      tail: npix % S8V7_PIXELS !== 0,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: npix * cout * K,
+    // Each block of 2 pixels (or the last one) is read (packed) in full before any of its outputs is written.
+    ...(gs.family === 'pw' ? { streaming: { pixelBlock: S8V7_PIXELS } } : {}),
+  };
+}
