@@ -69,8 +69,8 @@ export function selectPackedS8v7(op: Conv2DOp | FullyConnectedOp, ctx: EmitConte
     ctx.table('nw', vld4Order(packS8Weights((oc, k) => (oc < cout && k < K ? W(oc, k) : 0), Kp, coutPad))),
     ctx.table('nbias', b),
     ...q.args,
-    // 2-pixel blocks: [K/4][2][16]; a single pixel: [K/8][2 steps][16].
-    ctx.scratch('int8_t', full ? S8V7_PIXELS * Kp * 4 : ceil(K, 8) * 4),
+    // Packed 2-pixel blocks ([K/4][2][4], written 16 bytes per 8 channels), or the last row zero-padded to 8 bytes.
+    full ? ctx.scratch('int8_t', 2 * ceil(K, 8)) : K % 8 ? ctx.scratch('int8_t', ceil(K, 8)) : '(int8_t *)0',
     ctx.arena(yT.id, true),
   ];
   return {
@@ -83,6 +83,8 @@ export function selectPackedS8v7(op: Conv2DOp | FullyConnectedOp, ctx: EmitConte
       npix,
       k: K,
       steps: Kp / 4,
+      kTail: K % 8,
+      kPad8: ceil(K, 8),
       cout,
       nb: Math.floor(cout / S8V7_CHANNELS),
       tailC: cout % S8V7_CHANNELS,
