@@ -21,7 +21,7 @@
 import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { requireRequant, zeroPoint } from '../../ops/common.js';
-import { packS8Weights } from './packedS8.js';
+import { clampTag, int8Clamp, packS8Weights } from './packedS8.js';
 import { ceil, common, quantArgs, wrap } from './shared.js';
 
 export const S8V7_PIXELS = 2;
@@ -61,8 +61,10 @@ export function selectPackedS8v7(op: Conv2DOp | FullyConnectedOp, ctx: EmitConte
     b[oc] = wrap(bias[oc]! - Math.imul(xZp, s));
   }
   const q = quantArgs(op, ctx, yT, cout, coutPad);
-  requireRequant(op);
-  const kernel = `mobilec_${gs.family}_int8_s8_packed_neon32_${S8V7_PIXELS}x${S8V7_CHANNELS}${q.hasLsh ? '_lsh' : ''}_${gs.shape}`;
+  const rq = requireRequant(op);
+  // Only the int8 clamps the activation range needs (part of the name: kernels dedupe by name).
+  const clamp = int8Clamp(rq.actMin, rq.actMax);
+  const kernel = `mobilec_${gs.family}_int8_s8_packed_neon32_${S8V7_PIXELS}x${S8V7_CHANNELS}${q.hasLsh ? '_lsh' : ''}${clampTag(clamp)}_${gs.shape}`;
   const full = npix >= S8V7_PIXELS;
   const args = [
     ctx.arena(xT.id, false),
@@ -91,6 +93,8 @@ export function selectPackedS8v7(op: Conv2DOp | FullyConnectedOp, ctx: EmitConte
       c0Tail: cout - (cout % S8V7_CHANNELS),
       blockW: S8V7_CHANNELS * Kp,
       hasLsh: q.hasLsh ? 1 : 0,
+      clampMin: clamp.min ? 1 : 0,
+      clampMax: clamp.max ? 1 : 0,
       full,
       tail: npix % S8V7_PIXELS !== 0,
     },
