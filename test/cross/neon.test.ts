@@ -387,3 +387,39 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON ma
     }
   });
 });
+
+/**
+ * rpi-armv7 int8 pointwise and fully connected (pw_packed_s8_neon32, fast-check, seeded): input depths off
+ * the 8-channel pairs and 4-channel steps (zero-padded last step), odd pixel counts (the 1-pixel tile),
+ * output depths with and without a whole 16-channel tile, every activation, an expansion streaming in place,
+ * and a fully connected head (one row) on the same kernel.
+ */
+const armv7ShapeArb = fc.record({
+  height: fc.integer({ min: 1, max: 3 }),
+  width: fc.integer({ min: 1, max: 5 }),
+  k: fc.constantFrom(3, 8, 12, 20, 21, 37, 64),
+  cout: fc.constantFrom(5, 16, 24, 40),
+  expand: fc.constantFrom(16, 33, 96),
+  act: fc.constantFrom('none', 'relu', 'relu6'),
+});
+
+describe.skipIf(skip)('rpi-armv7 packed int8 pointwise, random shapes', () => {
+  it('agrees with the reference layer by layer', async () => {
+    const target = targetByName('rpi-armv7');
+    let packedLayers = 0;
+    for (const s of fc.sample(armv7ShapeArb, { seed: 7007, numRuns: 6 })) {
+      const layers: Layer[] = [
+        { op: 'pointwise', filters: s.cout, activation: s.act },
+        { op: 'pointwise', filters: s.expand, activation: 'relu6' },
+        { op: 'avgpool', size: 'global' },
+        { op: 'fc', units: s.cout },
+      ];
+      const graph = tryLoad(description({ height: s.height, width: s.width, channels: s.k }, layers, 'int8', s.k + s.cout))!;
+      const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+      expect(divergences, JSON.stringify(s)).toEqual([]);
+      packedLayers += project.layers.filter((l) => l.kernel.includes('_packed_neon32_')).length;
+      await yieldToEventLoop();
+    }
+    expect(packedLayers).toBeGreaterThanOrEqual(18);
+  });
+});
