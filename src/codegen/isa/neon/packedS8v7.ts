@@ -3,20 +3,26 @@
  * (rpi-armv7): `pw_int8_s8_packed_neon32_2x16`, in C intrinsics
  * (templates/kernels/pw_packed_s8_neon32.c.hbs).
  *
- * The same packed layout as the aarch64 tile (packedS8.ts): each
- * 4-input-channel step of a pixel is packed (VDUP.16 of d-register lanes,
- * into arena scratch with VST4, once per block of 2 pixels) as (k0 k1)×4 | (k2 k3)×4,
- * weights per 4 output channels as (c0k0 c0k1 … c3k0 c3k1 | the same for
+ * The same packed layout as the aarch64 tile (packedS8.ts): a
+ * 4-input-channel step of a pixel is (k0 k1)×4 | (k2 k3)×4 in a d-register
+ * pair, weights per 4 output channels (c0k0 c0k1 … c3k0 c3k1 | the same for
  * k2, k3), so VMULL.S8 + VMLAL.S8 + VPADAL.S16 leave one int32 lane per
- * output channel: 3 instructions per 16 MACs, no horizontal sums. Pixels
- * and weights move 32 bytes (four d registers) per VST4.8 / VLD4.8, the
- * weights byte-interleaved at compile time to come out in that order.
- * Tile: 2 pixels × 16 channels (8 q accumulators, 4 q of weights, 2 of
- * pixels: 14 of armv7's 16 q registers), per step 3 VLD1 and 24
- * multiply/accumulate instructions — 27 per 128 MACs. A last odd pixel (and
- * a fully connected layer's single row) runs the 1-pixel tile on the same
- * weights. Any K: steps of 4 input channels, the last one zero-padded.
- * Requantization with the shared intrinsics helpers (bit-exact).
+ * output channel: 3 instructions per 16 MACs, no horizontal sums.
+ *  - weights: packS8Weights, each 32 bytes byte-interleaved at compile time
+ *    (vld4Order) so one post-incremented VLD4.8 brings two channel groups;
+ *  - pixels: a block of 2 rows is packed once into arena scratch as
+ *    [K/4][2][4] (VZIP.32 of the rows, 8 bytes per step); one VLD4.16 to all
+ *    lanes then yields the step of both pixels as 4 d registers. A single
+ *    row is already 2 steps per 8 bytes and is read in place.
+ * Tile: 2 pixels × 16 channels (8 q accumulators, 2 q of weights, 2 of
+ * pixels, one product), per step 3 loads and 24 multiply/accumulate
+ * instructions: 110 instructions per 4 steps (512 MACs) with the loop,
+ * checked in the -O3 assembly (no spills). A last odd pixel (and a fully
+ * connected layer's single row) runs the 1-pixel tile on the same weights.
+ * Any K: steps of 4 input channels, the last one zero-padded; any cout: the
+ * last 16-channel tile zero-padded and stored through a local buffer.
+ * Requantization: mobilec_neon_mbqm (bit-exact), zero point and clamps in
+ * int16 / int8 (equal to the int32 order, see the template).
  */
 import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../types.js';
@@ -100,7 +106,8 @@ export function selectPackedS8v7(op: Conv2DOp | FullyConnectedOp, ctx: EmitConte
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * cout * K,
-    // Each block of 2 pixels (or the last one) is read (packed) in full before any of its outputs is written.
+    // Each block of 2 pixels (or the last one) is read (packed) in full before any of its outputs is written;
+    // the planner keeps a block's outputs clear of its own input rows, which every channel tile reads.
     ...(gs.family === 'pw' ? { streaming: { pixelBlock: S8V7_PIXELS } } : {}),
   };
 }
