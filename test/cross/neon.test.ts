@@ -16,6 +16,7 @@ import type { Graph } from '../../src/model/ir.js';
 import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { SpecBuilder, tinyMobilenet, writeModel } from '../tflite/models.js';
+import { Prng } from '../../src/util/prng.js';
 import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/kernelTester.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
@@ -421,5 +422,69 @@ describe.skipIf(skip)('rpi-armv7 packed int8 pointwise, random shapes', () => {
       await yieldToEventLoop();
     }
     expect(packedLayers).toBeGreaterThanOrEqual(18);
+  });
+});
+
+/**
+ * rpi5 uint8 pointwise and FC on UDOT over random shapes (fast-check, seeded): legacy uint8 layers (per-tensor
+ * weight zero points 100-160, input zero point 128) built with the TFLite builder, pixel counts off the 4-pixel
+ * blocks, depths with and without a whole 16-channel tile, and an FC head (one row).
+ */
+function uint8PointwiseStack(h: number, w: number, k: number, couts: number[], classes: number, seed: number) {
+  const rng = new Prng(seed);
+  const b = new SpecBuilder();
+  const f = Math.fround;
+  const relu6Q = { scale: [f(6 / 255)], zeroPoint: [0] };
+  let q = { scale: [f(1 / 128)], zeroPoint: [128] };
+  let x = b.tensor({ name: 'input', shape: [1, h, w, k], type: 'UINT8', quant: q });
+  const layer = (name: string, cout: number, cin: number, shape: number[]) => {
+    const ws = f(rng.uniform(0.004, 0.02));
+    const wt = b.tensor({ name: `${name}/w`, shape, type: 'UINT8', quant: { scale: [ws], zeroPoint: [rng.int(100, 160)] }, data: Uint8Array.from({ length: cout * cin }, () => rng.int(0, 255)) });
+    const bs = f(q.scale[0]! * ws);
+    const bt = b.tensor({ name: `${name}/b`, shape: [cout], type: 'INT32', quant: { scale: [bs], zeroPoint: [0] }, data: Int32Array.from({ length: cout }, () => rng.int(-2000, 2000)) });
+    return [wt, bt] as const;
+  };
+  let c = k;
+  for (const [i, cout] of couts.entries()) {
+    const [wt, bt] = layer(`pw${i}`, cout, c, [cout, 1, 1, c]);
+    const y = b.tensor({ name: `pw${i}`, shape: [1, h, w, cout], type: 'UINT8', quant: relu6Q });
+    x = b.op({ op: 'CONV_2D', inputs: [x, wt, bt], outputs: [y], options: { kind: 'conv2d', padding: 'valid', activation: 'relu6' } });
+    q = relu6Q;
+    c = cout;
+  }
+  const flat = b.tensor({ name: 'flat', shape: [1, h * w * c], type: 'UINT8', quant: q });
+  const shape = b.tensor({ name: 'shape', shape: [2], type: 'INT32', data: Int32Array.of(1, h * w * c) });
+  x = b.op({ op: 'RESHAPE', inputs: [x, shape], outputs: [flat], options: { kind: 'reshape', newShape: [1, h * w * c] } });
+  const [wt, bt] = layer('fc', classes, h * w * c, [classes, h * w * c]);
+  const logits = b.tensor({ name: 'logits', shape: [1, classes], type: 'UINT8', quant: { scale: [f(0.1)], zeroPoint: [130] } });
+  x = b.op({ op: 'FULLY_CONNECTED', inputs: [flat, wt, bt], outputs: [logits], options: { kind: 'fully_connected' } });
+  return b.spec([b.tensors.findIndex((t) => t.name === 'input')], [x]);
+}
+
+describe.skipIf(skip)('rpi5 uint8 UDOT pointwise, random shapes', () => {
+  it('agrees with the reference bit for bit, on UDOT kernels', async () => {
+    const arb = fc.record({
+      h: fc.integer({ min: 1, max: 3 }),
+      w: fc.integer({ min: 1, max: 5 }),
+      k: fc.constantFrom(16, 32, 48),
+      c1: fc.constantFrom(16, 24, 40),
+      c2: fc.constantFrom(16, 32, 33),
+      classes: fc.constantFrom(7, 16, 21),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-udot-'));
+    try {
+      let udot = 0;
+      for (const [i, s] of fc.sample(arb, { seed: 5252, numRuns: 5 }).entries()) {
+        // UDOT takes K % 16 == 0: the first pointwise always, the second when c1 is 16, the FC when h·w·c2 is.
+        const graph = loadModel(writeModel(dir, `udot_${i}.tflite`, uint8PointwiseStack(s.h, s.w, s.k, [s.c1, s.c2], s.classes, 700 + i)));
+        const { project, divergences } = await checkGraphOnTarget(graph, targetByName('rpi5'), 'simd', 2);
+        expect(divergences, JSON.stringify(s)).toEqual([]);
+        udot += project.layers.filter((l) => l.kernel.includes('_udot_')).length;
+        await yieldToEventLoop();
+      }
+      expect(udot).toBeGreaterThanOrEqual(7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
