@@ -165,7 +165,7 @@ function convSdotAsm(g: WindowGeometry, P: number, hasLsh: boolean, allNeg: bool
 }
 
 /** The fully unrolled tile: P pixels x 4Q channels over every tap, row segments loaded once per kernel row. */
-function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: ActDType, hasLsh: boolean, allNeg: boolean, sdot: string[] | null): string {
+function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: ActDType, hasLsh: boolean, allNeg: boolean, sdot: string[] | null, v7 = false): string {
   const { P, Q, segRegs } = tile;
   const quant = dtype !== 'float32';
   const OCB = 4 * Q;
@@ -194,7 +194,7 @@ function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: Ac
     L.push(`        : "memory", "cc", ${CLOBBERS(32)});`, '}');
     return L.join('\n');
   }
-  if (quant && (Q === 2 || Q === 4) && P * Q <= 16 && segRegs <= 4) {
+  if (quant && !v7 && (Q === 2 || Q === 4) && P * Q <= 16 && segRegs <= 4) {
     L.push('    const int8_t *xr;', `    long ysb = (long)ys;`);
     L.push('    __asm__ __volatile__(', asmText(convQAsm(g, P, Q, segRegs, dtype === 'uint8', hasLsh, allNeg)));
     L.push('        : [w] "+&r"(w), [y] "+&r"(y), [xr] "=&r"(xr)');
@@ -217,11 +217,13 @@ function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: Ac
         if (dtype === 'uint8') {
           L.push(`        const uint8x16_t v${j} = vld1q_u8(xr + ${8 * j});`);
           L.push(`        const int16x8_t s${j} = vreinterpretq_s16_u16(vsubl_u8(vget_low_u8(v${j}), vget_low_u8(zp)));`);
-          if (j + 1 < segRegs) L.push(`        const int16x8_t s${j + 1} = vreinterpretq_s16_u16(vsubl_high_u8(v${j}, zp));`);
+          if (j + 1 < segRegs && v7) L.push(`        const int16x8_t s${j + 1} = vreinterpretq_s16_u16(vsubl_u8(vget_high_u8(v${j}), vget_high_u8(zp)));`);
+          else if (j + 1 < segRegs) L.push(`        const int16x8_t s${j + 1} = vreinterpretq_s16_u16(vsubl_high_u8(v${j}, zp));`);
         } else {
           L.push(`        const int8x16_t v${j} = vld1q_s8(xr + ${8 * j});`);
           L.push(`        const int16x8_t s${j} = vsubl_s8(vget_low_s8(v${j}), vget_low_s8(zp));`);
-          if (j + 1 < segRegs) L.push(`        const int16x8_t s${j + 1} = vsubl_high_s8(v${j}, zp);`);
+          if (j + 1 < segRegs && v7) L.push(`        const int16x8_t s${j + 1} = vsubl_s8(vget_high_s8(v${j}), vget_high_s8(zp));`);
+          else if (j + 1 < segRegs) L.push(`        const int16x8_t s${j + 1} = vsubl_high_s8(v${j}, zp);`);
         }
       }
     } else {
@@ -241,7 +243,10 @@ function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: Ac
           const e = (p * g.strideW + kx) * g.inC + c;
           for (let q = 0; q < Q; q++) {
             const a = acc(p, q);
-            if (!quant) L.push(`            ${a} = vfmaq_laneq_f32(${a}, w${q}, s${e >> 2}, ${e & 3});`);
+            if (v7) {
+              const half = `${(e & 7) < 4 ? 'vget_low_s16' : 'vget_high_s16'}(s${e >> 3})`;
+              L.push(`            ${a} = vmlal_lane_s16(${a}, ${q % 2 === 0 ? 'vget_low_s16' : 'vget_high_s16'}(w${q >> 1}), ${half}, ${e & 3});`);
+            } else if (!quant) L.push(`            ${a} = vfmaq_laneq_f32(${a}, w${q}, s${e >> 2}, ${e & 3});`);
             else if (Q === 1) L.push(`            ${a} = vmlal_laneq_s16(${a}, w0, s${e >> 3}, ${e & 7});`);
             else if (q % 2 === 0) L.push(`            ${a} = vmlal_laneq_s16(${a}, vget_low_s16(w${q >> 1}), s${e >> 3}, ${e & 7});`);
             else L.push(`            ${a} = vmlal_high_laneq_s16(${a}, w${q >> 1}, s${e >> 3}, ${e & 7});`);
@@ -297,6 +302,22 @@ function convTileSource(fn: string, g: WindowGeometry, tile: ConvTile, dtype: Ac
   return L.join('\n');
 }
 
+/**
+ * armv7 (16 q registers), int8/uint8: P pixels x 4Q channels, int32 accumulators P*Q, one row
+ * segment widened to int16 (at most 4 registers) and one tap's weights (Q/2 registers); 2 x 16
+ * where it fits (fewest by-scalar copies: GCC keeps the short segment in d0-d7).
+ */
+function convTileShapeV7(g: WindowGeometry): ConvTile | null {
+  if (g.outC < 8) return null;
+  const Q = g.outC <= 8 ? 2 : 4;
+  for (const P of Q === 4 ? [2] : [4, 2]) {
+    const SL = ((P - 1) * g.strideW + g.kW) * g.inC;
+    const segRegs = Math.ceil(SL / 8);
+    if (segRegs <= 4 && Q * P + segRegs + Q / 2 <= 14) return { P, Q, segRegs, segAlloc: 16 * Math.ceil(segRegs / 2) };
+  }
+  return null;
+}
+
 // ---------------------------------------------------------------- conv (first layer)
 
 export function selectConv(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry, fl: Flavour): OpEmission | null {
@@ -312,6 +333,8 @@ export function selectConv(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry, fl
   const { kH, kW, inC, outC } = g;
   const tile = fl.aarch64 ? convTileShape(g, quant) : null;
   if (tile) return selectConvTiled(op, ctx, g, dtype, wv, bv, tile, fl.dotprod && dtype === 'int8' && wv.int8);
+  const tile7 = quant ? convTileShapeV7(g) : null;
+  if (tile7) return selectConvTiled(op, ctx, g, dtype, wv, bv, tile7, false, true);
   const VB = fl.aarch64 ? 8 : 4;
   const Q = Math.ceil(outC / 4);
   const NB = Math.floor(Math.floor(outC / 4) / VB);
@@ -370,6 +393,7 @@ function selectConvTiled(
   bv: Float64Array,
   tile: ConvTile,
   sdotOk: boolean,
+  v7 = false,
 ): OpEmission {
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
@@ -401,7 +425,7 @@ function selectConvTiled(
       for (let t = 0; t < T; t++) packed[(b * T + t) * OCB + (oc % OCB)] = wv.w[oc * T + t]!;
     }
   }
-  const loop = convLoopSelect(op, ctx, g, dtype, wv, bv, tile, sdot, packed, nOcb, hasLshPre, allNeg);
+  const loop = v7 ? null : convLoopSelect(op, ctx, g, dtype, wv, bv, tile, sdot, packed, nOcb, hasLshPre, allNeg);
   if (loop) return loop;
   const args = [ctx.arena(xT.id, false)];
   let hasLsh = false;
@@ -425,7 +449,7 @@ function selectConvTiled(
   }
   args.push(ctx.arena(yT.id, true));
   const kernel =
-    `mobilec_conv_${kH}x${kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_neon_${sdot ? 'sdot' : 'tile'}${tile.P}x${OCB}` +
+    `mobilec_conv_${kH}x${kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_neon_${sdot ? 'sdot' : 'tile'}${tile.P}x${OCB}${v7 ? '_v7' : ''}` +
     `_${g.inH}x${g.inW}x${inC}_${outC}`;
   return {
     family: 'conv_neon',
@@ -435,7 +459,7 @@ function selectConvTiled(
       fn: kernel,
       mode: quant ? `int16 widened, ${tile.P} pixels x ${OCB} channels` : `f32, ${tile.P} pixels x ${OCB} channels`,
       fast: true,
-      tileSrc: convTileSource(kernel, g, tile, dtype, hasLsh, allNeg, sdot),
+      tileSrc: convTileSource(kernel, g, tile, dtype, hasLsh, allNeg, sdot, v7),
       quant,
       dtype,
       t: cType(dtype),
