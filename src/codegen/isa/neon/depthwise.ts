@@ -3,7 +3,7 @@ import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { type WindowGeometry } from '../../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, requireRequant, strideTag, zeroPoint } from '../../ops/common.js';
-import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, CLOBBERS } from './shared.js';
+import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, CLOBBERS, type Flavour } from './shared.js';
 
 // ---------------------------------------------------------------- depthwise
 
@@ -397,7 +397,18 @@ export function rowKernel(g: WindowGeometry, q: QRow | null, cpad: number): RowK
   return { block: B, varExpr, variants: variants as { text: string; bias: string }[], biasTaps, rb: (ncols * g.inC - B) * esize, yb: (g.outW * g.inC - B) * esize };
 }
 
-export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+/**
+ * armv7 int8 rows in C: which kernel rows (columns) each output row (column) class keeps, class 0 the
+ * first output, 2 the last, 1 every other (all three taps valid), or null when the border is wider.
+ */
+function v7Classes(outN: number, inN: number, stride: number, pad: number): number[][] | null {
+  const mask = (o: number) => [0, 1, 2].filter((k) => o * stride - pad + k >= 0 && o * stride - pad + k < inN);
+  for (let o = 1; o < outN - 1; o++) if (mask(o).length !== 3) return null;
+  const m = [mask(0), [0, 1, 2], mask(outN - 1)];
+  return m.some((k) => k.length === 0) ? null : m;
+}
+
+export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry, fl?: Flavour): OpEmission | null {
   if (g.kH !== 3 || g.kW !== 3 || g.strideH !== g.strideW || (g.strideH !== 1 && g.strideH !== 2) || g.depthMultiplier !== 1) return null;
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
@@ -467,10 +478,40 @@ export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: Wind
       args.push(ctx.table('ndwb', bt));
     } else args.push(args[2]!);
   }
+  // armv7 int8: rows in C intrinsics with int8 pair products (weights ndwr), 8 channels per vector;
+  // bias per (row class, column class): bias - x_zp * sum(w over the valid taps)
+  const rowCls = v7Classes(g.outH, g.inH, g.strideH, g.padTop);
+  const colCls = v7Classes(g.outW, g.inW, g.strideW, g.padLeft);
+  const v7 = fl !== undefined && !fl.aarch64 && quant && row !== null && rowCls !== null && colCls !== null;
+  // channel c's slot in its 8-channel group, interleaved so one VLD2 gives channels 0-3 and 4-7
+  const il = (c: number) => (c & ~7) | ((c & 3) << 1) | ((c >> 2) & 1);
+  if (v7) {
+    const xZp = zeroPoint(xT);
+    const bt7 = new Int32Array(9 * cpad);
+    for (let rc = 0; rc < 3; rc++)
+      for (let cc = 0; cc < 3; cc++)
+        for (let c = 0; c < C; c++) {
+          let s = 0;
+          for (const ky of rowCls![rc]!) for (const kx of colCls![cc]!) s = wrap(s + wv.w[(ky * 3 + kx) * C + c]!);
+          bt7[(rc * 3 + cc) * cpad + il(c)] = wrap(bv[c]! - Math.imul(xZp, s));
+        }
+    // per 8-channel block: multipliers, right shifts[, left shifts], interleaved like the biases
+    const rqv = rq!;
+    const nq = hasLsh ? 3 : 2;
+    const q7 = new Int32Array((cpad / 8) * nq * 8);
+    for (let c = 0; c < C; c++) {
+      const sh = rqv.shift[rqv.shift.length === 1 ? 0 : c]!;
+      const at = (k: number) => (Math.floor(c / 8) * nq + k) * 8 + (il(c) % 8);
+      q7[at(0)] = rqv.multiplier[rqv.multiplier.length === 1 ? 0 : c]!;
+      q7[at(1)] = Math.min(sh, 0);
+      if (hasLsh) q7[at(2)] = Math.max(sh, 0);
+    }
+    args.push(ctx.table('ndw7b', bt7), ctx.table('ndw7q', q7));
+  }
   args.push(ctx.arena(yT.id, true));
   // `_rn`: every shift is a right shift (the assembly's rounding fix-up is a compare), part of the name so kernels dedupe correctly;
   // `_pair`: int8 row kernels with int16 pair products, `_min`/`_max` the clamps they keep
-  const pairTag = quant && row ? `_pair${clampLo ? '_min' : ''}${clampHi ? '_max' : ''}` : '';
+  const pairTag = quant && row ? `_pair${clampLo ? '_min' : ''}${clampHi ? '_max' : ''}${v7 ? '_v7' : ''}` : '';
   const kernel = `mobilec_dwconv_3x3${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${pairTag}_neon_${g.inH}x${g.inW}x${C}`;
   return {
     family: 'dwconv_neon',
@@ -505,6 +546,13 @@ export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: Wind
         esize: quant ? 1 : 4,
         rb: row.rb,
         yb: row.yb,
+      },
+      v7: v7 && {
+        // channel blocks of 8 the C rows cover (whole 16-channel blocks of ndwr)
+        ncb: 2 * Math.floor(C / 16),
+        oxLo, oxHi,
+        nq: hasLsh ? 24 : 16,
+        clampLo, clampHi,
       },
       clobbers: CLOBBERS(32),
       rowGprs: ROW_GPRS,

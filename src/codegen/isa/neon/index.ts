@@ -44,7 +44,7 @@ function select(op: Op, ctx: EmitContext, fl: Flavour): OpEmission | null {
     case 'max_pool2d':
       return selectMaxPool(op, ctx, windowGeometry(ctx.graph, op));
     case 'depthwise_conv2d':
-      return selectDepthwise(op, ctx, windowGeometry(ctx.graph, op));
+      return selectDepthwise(op, ctx, windowGeometry(ctx.graph, op), fl);
     case 'softmax':
       return selectSoftmax(op, ctx, fl);
     default:
