@@ -3,7 +3,7 @@ import type { Conv2DOp } from '../../../model/ir.js';
 import { type WindowGeometry } from '../../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, int32Literal, requireRequant, strideTag, zeroPoint } from '../../ops/common.js';
-import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, CLOBBERS, type ActDType, type Flavour } from './shared.js';
+import { foldInputZeroPoint, weightedOperands, common, quantArgs, ceil, wrap, asmText, CLOBBERS, type ActDType, type Flavour } from './shared.js';
 
 // ---------------------------------------------------------------- conv (first layer), aarch64 register tiles
 
@@ -321,15 +321,9 @@ function convTileShapeV7(g: WindowGeometry): ConvTile | null {
 // ---------------------------------------------------------------- conv (first layer)
 
 export function selectConv(op: Conv2DOp, ctx: EmitContext, g: WindowGeometry, fl: Flavour): OpEmission | null {
-  const xT = ctx.tensor(op.inputs[0]!);
-  const yT = ctx.tensor(op.outputs[0]!);
-  const dtype = actDType(xT);
-  if (!dtype || yT.dtype !== dtype) return null;
-  const quant = dtype !== 'float32';
-  const wv = weightValues(op, ctx, dtype);
-  const bv = biasValues(op, ctx, g.outC, quant);
-  if (!wv || !bv) return null;
-  if (quant && !quantChannelsOk(op, g.outC)) return null;
+  const ops = weightedOperands(op, ctx, g.outC);
+  if (!ops) return null;
+  const { xT, yT, dtype, quant, wv, bv } = ops;
   const { kH, kW, inC, outC } = g;
   const tile = fl.aarch64 ? convTileShape(g, quant) : null;
   if (tile) return selectConvTiled(op, ctx, g, dtype, wv, bv, tile, fl.dotprod && dtype === 'int8' && wv.int8);
@@ -432,13 +426,9 @@ function selectConvTiled(
   if (quant) {
     const xZp = zeroPoint(xT);
     // SDOT multiplies raw activations: the zero point goes into the bias (borders are padded with it).
-    const bias = Int32Array.from({ length: ocpad }, (_, i) => {
-      if (i >= outC) return 0;
-      if (!sdot) return bv[i]!;
-      let sw = 0;
-      for (let t = 0; t < T; t++) sw = wrap(sw + wv.w[i * T + t]!);
-      return wrap(bv[i]! - Math.imul(xZp, sw));
-    });
+    const bias = sdot
+      ? foldInputZeroPoint(bv, (oc, t) => wv.w[oc * T + t]!, T, outC, ocpad, xZp)
+      : Int32Array.from({ length: ocpad }, (_, i) => (i < outC ? bv[i]! : 0));
     args.push(ctx.table('nw', sdot ? Int8Array.from(packed) : Int16Array.from(packed)), ctx.table('nbias', bias));
     const q = quantArgs(op, ctx, yT, outC, ocpad);
     hasLsh = q.hasLsh;

@@ -3,7 +3,7 @@ import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { type WindowGeometry } from '../../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, requireRequant, strideTag, zeroPoint } from '../../ops/common.js';
-import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, CLOBBERS, type Flavour } from './shared.js';
+import { foldInputZeroPoint, common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, CLOBBERS, type Flavour } from './shared.js';
 
 // ---------------------------------------------------------------- depthwise
 
@@ -432,14 +432,8 @@ export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: Wind
   let hasLsh = false;
   if (quant) {
     const xZp = zeroPoint(xT);
-    const raw = new Int32Array(cpad);
-    const adj = new Int32Array(cpad);
-    for (let c = 0; c < C; c++) {
-      let s = 0;
-      for (let t = 0; t < 9; t++) s = wrap(s + wv.w[t * C + c]!);
-      raw[c] = bv[c]!;
-      adj[c] = wrap(bv[c]! - Math.imul(xZp, s));
-    }
+    const raw = Int32Array.from({ length: cpad }, (_, c) => (c < C ? bv[c]! : 0));
+    const adj = foldInputZeroPoint(bv, (c, t) => wv.w[t * C + c]!, 9, C, cpad, xZp);
     args.push(ctx.table('nw', Int16Array.from(packed)), ctx.table('nbiasin', adj), ctx.table('nbias', raw));
     const q = quantArgs(op, ctx, yT, C, cpad);
     hasLsh = q.hasLsh;

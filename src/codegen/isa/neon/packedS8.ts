@@ -15,7 +15,10 @@
  * Tile: 4 pixels × 16 channels (v16–v31), per step 2 LD1 (x4 registers) and
  * 48 multiply/accumulate instructions — 50 per 256 MACs.
  */
-import { asmText, CLOBBERS, QUANT_ASM_INPUTS, QUANT_ASM_PARAMS, requantAsm } from './shared.js';
+import type { Op, Tensor } from '../../../model/ir.js';
+import type { EmitContext } from '../../types.js';
+import { requireRequant } from '../../ops/common.js';
+import { asmText, CLOBBERS, QUANT_ASM_INPUTS, QUANT_ASM_PARAMS, quantArgs, requantAsm } from './shared.js';
 
 export const S8_PACKED_PIXELS = 4;
 export const S8_PACKED_CHANNELS = 16;
@@ -75,6 +78,18 @@ export const int8Clamp = (actMin: number, actMax: number, u8 = false): Int8Clamp
 
 /** Kernel-name part for the clamps kept (kernels dedupe by name). */
 export const clampTag = (c: Int8Clamp) => `${c.min ? '_min' : ''}${c.max ? '_max' : ''}`;
+
+/**
+ * Requantization of an 8-bit tile kernel: the tables (`q.args`), whether every
+ * shift is a right shift, the clamps kept, and the kernel-name tag of all three.
+ */
+export function tileRequant(op: Op, ctx: EmitContext, yT: Tensor, channels: number, padded: number, u8 = false) {
+  const q = quantArgs(op, ctx, yT, channels, padded);
+  const rq = requireRequant(op);
+  const allNeg = rq.shift.every((v) => v < 0);
+  const clamp = int8Clamp(rq.actMin, rq.actMax, u8);
+  return { q, allNeg, clamp, tag: `${q.hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${clampTag(clamp)}` };
+}
 
 /**
  * Requantization, narrowing and stores of a 4-pixel × 16-channel int32 tile

@@ -26,9 +26,9 @@
  */
 import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../types.js';
-import { requireRequant, zeroPoint } from '../../ops/common.js';
-import { clampTag, int8Clamp, packS8Weights } from './packedS8.js';
-import { ceil, common, quantArgs, wrap } from './shared.js';
+import { zeroPoint } from '../../ops/common.js';
+import { clampTag, packS8Weights, tileRequant } from './packedS8.js';
+import { foldInputZeroPoint, ceil, common } from './shared.js';
 
 export const S8V7_PIXELS = 2;
 export const S8V7_CHANNELS = 16;
@@ -60,16 +60,9 @@ export function selectPackedS8v7(op: Conv2DOp | FullyConnectedOp, ctx: EmitConte
   // Input channels padded to whole steps and output channels to whole tiles, with zero weights.
   const Kp = ceil(K, 4);
   const coutPad = ceil(cout, S8V7_CHANNELS);
-  const b = new Int32Array(coutPad);
-  for (let oc = 0; oc < cout; oc++) {
-    let s = 0;
-    for (let k = 0; k < K; k++) s = wrap(s + W(oc, k));
-    b[oc] = wrap(bias[oc]! - Math.imul(xZp, s));
-  }
-  const q = quantArgs(op, ctx, yT, cout, coutPad);
-  const rq = requireRequant(op);
+  const b = foldInputZeroPoint(bias, W, K, cout, coutPad, xZp);
   // Only the int8 clamps the activation range needs (part of the name: kernels dedupe by name).
-  const clamp = int8Clamp(rq.actMin, rq.actMax);
+  const { q, clamp } = tileRequant(op, ctx, yT, cout, coutPad);
   const kernel = `mobilec_${gs.family}_int8_s8_packed_neon32_${S8V7_PIXELS}x${S8V7_CHANNELS}${q.hasLsh ? '_lsh' : ''}${clampTag(clamp)}_${gs.shape}`;
   const full = npix >= S8V7_PIXELS;
   const args = [

@@ -3,10 +3,10 @@ import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, requireRequant, zeroPoint } from '../../ops/common.js';
 import { PACKED_CHANNELS, PACKED_PIXELS, f32DotTileSource, f32PackedTileSource, packF32Name, packF32Source, packF32Weights } from './packedF32.js';
-import { S8_PACKED_CHANNELS, S8_PACKED_PIXELS, packS8Indices, packS8Name, packS8Source, packS8Weights, q16Epilogue, s8PackedTileSource, int8Clamp, clampTag, type Int8Clamp } from './packedS8.js';
+import { S8_PACKED_CHANNELS, S8_PACKED_PIXELS, packS8Indices, packS8Name, packS8Source, packS8Weights, q16Epilogue, s8PackedTileSource, int8Clamp, clampTag, tileRequant, type Int8Clamp } from './packedS8.js';
 import { selectUdot } from './udot.js';
 import { selectPackedS8v7 } from './packedS8v7.js';
-import { common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, V, CLOBBERS, requantAsm, QUANT_ASM_PARAMS, QUANT_ASM_INPUTS, type Flavour } from './shared.js';
+import { foldInputZeroPoint, weightedOperands, common, quantArgs, ceil, asmText, V, CLOBBERS, requantAsm, QUANT_ASM_PARAMS, QUANT_ASM_INPUTS, type Flavour } from './shared.js';
 
 
 /**
@@ -144,16 +144,10 @@ interface GemmShape {
 
 /** Pointwise 1×1 convolution and fully connected: both are y[p] = W·x[p] + b over `npix` rows. */
 export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmShape, fl: Flavour): OpEmission | null {
-  const xT = ctx.tensor(op.inputs[0]!);
-  const yT = ctx.tensor(op.outputs[0]!);
-  const dtype = actDType(xT);
-  if (!dtype || yT.dtype !== dtype) return null;
-  const quant = dtype !== 'float32';
-  const wv = weightValues(op, ctx, dtype);
   const { K, cout, npix } = gs;
-  const bv = biasValues(op, ctx, cout, quant);
-  if (!wv || !bv || wv.w.length !== K * cout) return null;
-  if (quant && !quantChannelsOk(op, cout)) return null;
+  const ops = weightedOperands(op, ctx, cout);
+  if (!ops || ops.wv.w.length !== K * cout) return null;
+  const { xT, yT, dtype, quant, wv, bv } = ops;
   let mode: PwMode;
   if (!quant) mode = 'f32';
   else if (dtype === 'int8' && wv.int8 && fl.dotprod) mode = 'sdot';
@@ -198,13 +192,7 @@ export function selectGemm(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs
   const xZp = quant ? zeroPoint(xT) : 0;
   let biasSym: string;
   if (quant) {
-    const b = new Int32Array(padded);
-    for (let oc = 0; oc < cout; oc++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s = wrap(s + wv.w[oc * K + k]!);
-      b[oc] = wrap(bv[oc]! - Math.imul(xZp, s));
-    }
-    biasSym = ctx.table('nbias', b);
+    biasSym = ctx.table('nbias', foldInputZeroPoint(bv, (oc, k) => wv.w[oc * K + k]!, K, cout, padded, xZp));
   } else {
     biasSym = ctx.table('nbias', Float32Array.from({ length: padded }, (_, i) => (i < cout ? bv[i]! : 0)));
   }
@@ -366,17 +354,9 @@ function selectPackedS8(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: G
   const xZp = zeroPoint(xT);
   // Channels padded to a whole tile: zero weights, and the last tile stores through a local buffer.
   const coutPad = ceil(cout, S8_PACKED_CHANNELS);
-  const b = new Int32Array(coutPad);
-  for (let oc = 0; oc < cout; oc++) {
-    let s = 0;
-    for (let k = 0; k < K; k++) s = wrap(s + W(oc, k));
-    b[oc] = wrap(bias[oc]! - Math.imul(xZp, s));
-  }
-  const q = quantArgs(op, ctx, yT, cout, coutPad);
-  const rq = requireRequant(op);
-  const allNeg = rq.shift.every((v) => v < 0);
-  const clamp = int8Clamp(rq.actMin, rq.actMax);
-  const kernel = `mobilec_${gs.family}_int8_s8_packed_neon_4x16${q.hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${clampTag(clamp)}_${gs.shape}`;
+  const b = foldInputZeroPoint(bias, W, K, cout, coutPad, xZp);
+  const { q, allNeg, clamp, tag } = tileRequant(op, ctx, yT, cout, coutPad);
+  const kernel = `mobilec_${gs.family}_int8_s8_packed_neon_4x16${tag}_${gs.shape}`;
   const full = npix >= S8_PACKED_PIXELS;
   const tail = npix % S8_PACKED_PIXELS !== 0;
   const packFns: { guard: string; source: string }[] = [];

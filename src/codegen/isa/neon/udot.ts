@@ -14,9 +14,9 @@
  */
 import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../types.js';
-import { requireRequant, zeroPoint } from '../../ops/common.js';
-import { asmText, ceil, CLOBBERS, common, QUANT_ASM_INPUTS, QUANT_ASM_PARAMS, quantArgs, wrap } from './shared.js';
-import { clampTag, int8Clamp, q16Epilogue, type Int8Clamp } from './packedS8.js';
+import { zeroPoint } from '../../ops/common.js';
+import { foldInputZeroPoint, asmText, ceil, CLOBBERS, common, QUANT_ASM_INPUTS, QUANT_ASM_PARAMS, wrap } from './shared.js';
+import { q16Epilogue, tileRequant, type Int8Clamp } from './packedS8.js';
 
 /** Largest K whose Σ x·w (each ≤ 255²) stays below 2^31. */
 const MAX_K = 33025;
@@ -78,17 +78,10 @@ export function selectUdot(
   const yT = ctx.tensor(op.outputs[0]!);
   const xZp = zeroPoint(xT);
   const coutPad = ceil(cout, 16);
-  const b = new Int32Array(coutPad);
-  for (let oc = 0; oc < cout; oc++) {
-    let s = 0;
-    for (let k = 0; k < K; k++) s = wrap(s + wRaw(oc, k));
-    b[oc] = wrap(wrap(bias[oc]! - Math.imul(xZp, s)) + Math.imul(Math.imul(K, xZp), wZp));
-  }
-  const q = quantArgs(op, ctx, yT, cout, coutPad);
-  const rq = requireRequant(op);
-  const allNeg = rq.shift.every((v) => v < 0);
-  const clamp = int8Clamp(rq.actMin, rq.actMax, true);
-  const kernel = `mobilec_${gs.family}_uint8_udot_neon_4x16${q.hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${clampTag(clamp)}_${gs.shape}`;
+  const b = foldInputZeroPoint(bias, wRaw, K, cout, coutPad, xZp);
+  for (let oc = 0; oc < cout; oc++) b[oc] = wrap(b[oc]! + Math.imul(Math.imul(K, xZp), wZp));
+  const { q, allNeg, clamp, tag } = tileRequant(op, ctx, yT, cout, coutPad, true);
+  const kernel = `mobilec_${gs.family}_uint8_udot_neon_4x16${tag}_${gs.shape}`;
   const full = npix >= 4;
   const tail = npix % 4 !== 0;
   const tileFns: string[] = [];
