@@ -3,7 +3,7 @@
  * the pass pipeline. Everything after this (reference, codegen, inspect)
  * reads the graph it returns.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Graph } from './model/ir.js';
 import { badInput } from './model/errors.js';
@@ -30,6 +30,7 @@ export function checkModelName(name: string): string {
 
 export function loadModel(path: string): Graph {
   if (!existsSync(path)) throw badInput(`${path}: no such file`);
+  if (statSync(path).isDirectory()) throw badInput(`${path}: is a directory; give a model file (${SUPPORTED_MODEL_EXTENSIONS.join(', ')})`);
   const ext = extname(path).toLowerCase();
   switch (ext) {
     case '.json':

@@ -1,5 +1,4 @@
-import { resolve } from 'node:path';
-import { writeProject } from '../codegen/write.js';
+import { checkOutputDir, writeProject } from '../codegen/write.js';
 import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 
@@ -13,9 +12,11 @@ export interface CompileOptions {
 
 export function compileCommand(model: string, opts: CompileOptions): void {
   const t0 = performance.now();
+  // The output path is checked before any work, and again when written.
+  const guard = { flag: '--out', force: opts.force, inputs: [model] };
+  checkOutputDir(opts.out, guard);
   const { project } = prepareModel(model, opts);
-  const dir = resolve(opts.out);
-  writeProject(dir, project, { force: opts.force });
+  const dir = writeProject(opts.out, project, guard);
   const files = [...project.files.keys()].sort();
   process.stdout.write(
     `wrote ${dir}: ${files.join(', ')}\n` +

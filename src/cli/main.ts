@@ -11,6 +11,9 @@ import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
 import { kernelChoice, nonNegativeInt, positiveInt, finiteNumber, targetName } from './options.js';
 
+/** Every command's `<model>`: the formats loadModel accepts. */
+const MODEL_ARG_HELP = `model file: a TensorFlow Lite model (.tflite) or a JSON description (.json)`;
+
 function targetOption(): Option {
   return new Option('--target <target>', 'target to compile for (host, cortex-m4, rpi4, ...)').default('host').argParser(targetName);
 }
@@ -30,7 +33,7 @@ export function buildProgram(): Command {
   program
     .command('compile')
     .description('generate the C project (model .h/.c, weights, CMakeLists.txt) for a model')
-    .argument('<model>', 'model description (.json)')
+    .argument('<model>', MODEL_ARG_HELP)
     .addOption(targetOption())
     .addOption(kernelsOption())
     .option('--name <name>', 'C identifier of the model (default: file base name with [^A-Za-z0-9_] → _)')
@@ -41,7 +44,7 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('build the generated C into the Node addon and compare every layer with the TypeScript reference')
-    .argument('<model>', 'model description (.json)')
+    .argument('<model>', MODEL_ARG_HELP)
     .addOption(targetOption())
     .addOption(kernelsOption())
     .option('--inputs <n>', 'number of seeded inputs', positiveInt('--inputs'), 3)
@@ -52,7 +55,7 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('run one inference of the generated C and print the output')
-    .argument('<model>', 'model description (.json)')
+    .argument('<model>', MODEL_ARG_HELP)
     .addOption(targetOption())
     .addOption(kernelsOption())
     .option('--input <raw.bin>', 'raw input tensor (little-endian, NHWC, the model input dtype)')
@@ -70,7 +73,7 @@ export function buildProgram(): Command {
   program
     .command('inspect')
     .description('print per-layer shapes, MACs, parameter and activation bytes, and the planned arena')
-    .argument('<model>', 'model description (.json)')
+    .argument('<model>', MODEL_ARG_HELP)
     .addOption(targetOption())
     .option('--json', 'print JSON (CONTRACT.md, inspect --json)', false)
     .action(inspectCommand);
@@ -80,6 +83,11 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  if (argv.length <= 2) {
+    // No command at all is a usage error: the usage goes to stderr, exit 2.
+    process.stderr.write(program.helpInformation());
+    return ExitCode.badInput;
+  }
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);

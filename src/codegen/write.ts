@@ -1,24 +1,135 @@
-/** Writes a generated project atomically: into a temp dir beside `dir`, then rename. */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { badInput } from '../model/errors.js';
-import type { GeneratedProject } from './index.js';
+/**
+ * Writes a generated directory (a C project, an Arduino library, a Node
+ * package) atomically and safely: into a temporary directory beside the
+ * destination, then renamed into place.
+ *
+ * `--force` replaces only a directory that mobilec itself wrote (it holds
+ * the marker file below). It never touches the working directory or one of
+ * its ancestors, a directory holding the input model, or anything that is
+ * not such a directory: those are bad-input errors (exit 2) raised before
+ * anything on disk changes.
+ */
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, relative, resolve, isAbsolute, sep } from 'node:path';
+import { badInput, MobilecError } from '../model/errors.js';
 
-export function writeProject(dir: string, project: GeneratedProject, opts: { force: boolean }): void {
-  const target = resolve(dir);
-  if (existsSync(target) && !opts.force) {
-    throw badInput(`output directory ${dir} already exists; pass --force to replace it`);
-  }
-  const parent = dirname(target);
-  mkdirSync(parent, { recursive: true });
-  const tmp = mkdtempSync(join(parent, `.${basename(target)}.tmp-`));
+/** The marker file every directory mobilec writes carries. */
+export const OUTPUT_MARKER = '.mobilec-output';
+
+export interface OutputCheck {
+  /** The flag the path came from, for messages (`--out`, `--binding`). */
+  readonly flag: string;
+  readonly force: boolean;
+  /** Files the command reads (the model): their directories are never replaced. */
+  readonly inputs?: readonly string[];
+}
+
+/** `path` itself or a directory above it. */
+function isSameOrAncestor(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function realOrResolved(path: string): string {
   try {
-    for (const [file, content] of project.files) {
-      writeFileSync(join(tmp, file), content);
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+function fsReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ?? err.message ?? String(e);
+}
+
+/**
+ * Checks that `out` may be written with the given options and returns its
+ * absolute path. Throws a one-line bad-input error otherwise; touches nothing.
+ */
+export function checkOutputDir(out: string, opts: OutputCheck): string {
+  if (out.trim() === '') throw badInput(`${opts.flag} is empty; give the directory to write`);
+  const target = resolve(out);
+  const real = realOrResolved(target);
+  const cwd = realOrResolved(process.cwd());
+  if (isSameOrAncestor(real, cwd)) {
+    throw badInput(`${opts.flag} ${out}: is the working directory or one of its ancestors; mobilec writes only into a directory of its own (e.g. ${opts.flag} ./out)`);
+  }
+  for (const input of opts.inputs ?? []) {
+    const inReal = realOrResolved(input);
+    if (isSameOrAncestor(real, inReal)) {
+      throw badInput(`${opts.flag} ${out}: holds the input ${input}; write the output to another directory`);
     }
+  }
+  let st;
+  try {
+    st = lstatSync(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return target;
+    throw badInput(`${opts.flag} ${out}: cannot use this path (${fsReason(e)})`);
+  }
+  if (st.isSymbolicLink()) throw badInput(`${opts.flag} ${out}: is a symbolic link; give a real directory`);
+  if (!st.isDirectory()) throw badInput(`${opts.flag} ${out}: exists and is not a directory`);
+  if (!opts.force) throw badInput(`${opts.flag} ${out}: already exists; pass --force to replace a directory mobilec wrote`);
+  let entries: string[];
+  try {
+    entries = readdirSync(target);
+  } catch (e) {
+    throw badInput(`${opts.flag} ${out}: cannot read the existing directory (${fsReason(e)})`);
+  }
+  if (entries.length > 0 && !entries.includes(OUTPUT_MARKER)) {
+    throw badInput(
+      `${opts.flag} ${out}: exists and was not written by mobilec (no ${OUTPUT_MARKER} marker); --force replaces only mobilec's own output, so remove it yourself or choose another directory`,
+    );
+  }
+  return target;
+}
+
+/** The marker's content: what wrote the directory. */
+function markerText(kind: string): string {
+  return `${JSON.stringify({ writtenBy: 'mobilec', kind })}\n`;
+}
+
+/** True when `dir` holds mobilec's marker (a directory mobilec wrote). */
+export function isMobilecOutput(dir: string): boolean {
+  try {
+    return readFileSync(join(dir, OUTPUT_MARKER), 'utf8').includes('"writtenBy":"mobilec"');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes `files` (relative paths, `/`-separated, subdirectories allowed) as
+ * the directory `out`, after `checkOutputDir`. New directories get the
+ * usual 0777 & ~umask mode, like any tool's.
+ */
+export function writeOutputDir(out: string, files: ReadonlyMap<string, string | Uint8Array>, opts: OutputCheck & { kind: string }): string {
+  const target = checkOutputDir(out, opts);
+  const parent = dirname(target);
+  try {
+    mkdirSync(parent, { recursive: true });
+  } catch (e) {
+    throw badInput(`${opts.flag} ${out}: cannot create ${parent} (${fsReason(e)})`);
+  }
+  if (!statSync(parent).isDirectory()) throw badInput(`${opts.flag} ${out}: ${parent} is not a directory`);
+  const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    mkdirSync(tmp, { mode: 0o777 });
+  } catch (e) {
+    throw badInput(`${opts.flag} ${out}: cannot write in ${parent} (${fsReason(e)})`);
+  }
+  try {
+    for (const [file, content] of files) {
+      const path = join(tmp, ...file.split('/'));
+      if (!resolve(path).startsWith(tmp + sep)) throw badInput(`internal file name ${file} leaves the output directory`);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o777 });
+      writeFileSync(path, content);
+    }
+    writeFileSync(join(tmp, OUTPUT_MARKER), markerText(opts.kind));
     if (existsSync(target)) {
-      const old = mkdtempSync(join(parent, `.${basename(target)}.old-`));
-      rmSync(old, { recursive: true, force: true });
+      const old = join(parent, `.${basename(target)}.old-${process.pid}-${randomBytes(4).toString('hex')}`);
       renameSync(target, old);
       try {
         renameSync(tmp, target);
@@ -32,6 +143,17 @@ export function writeProject(dir: string, project: GeneratedProject, opts: { for
     }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    if (e instanceof MobilecError) throw e;
+    throw badInput(`${opts.flag} ${out}: cannot write the output (${fsReason(e)})`);
   }
+  return target;
+}
+
+/** Writes a generated C project as `--out` (see writeOutputDir). */
+export function writeProject(
+  dir: string,
+  project: { readonly files: ReadonlyMap<string, string | Uint8Array> },
+  opts: { force: boolean; inputs?: readonly string[]; flag?: string },
+): string {
+  return writeOutputDir(dir, project.files, { flag: opts.flag ?? '--out', force: opts.force, inputs: opts.inputs, kind: 'c-project' });
 }

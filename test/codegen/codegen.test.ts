@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateProject, type GeneratedProject } from '../../src/codegen/index.js';
-import { writeProject } from '../../src/codegen/write.js';
+import { OUTPUT_MARKER, writeProject } from '../../src/codegen/write.js';
 import { MobilecError } from '../../src/model/errors.js';
 import type { Graph, TensorData } from '../../src/model/ir.js';
 import { runGraph } from '../../src/reference/interpreter.js';
@@ -304,7 +304,7 @@ describe('writeProject', () => {
     const parent = newDir('write');
     const out = join(parent, 'out');
     writeProject(out, p, { force: false });
-    expect(readdirSync(out).sort()).toEqual([...p.files.keys()].sort());
+    expect(readdirSync(out).sort()).toEqual([...p.files.keys(), OUTPUT_MARKER].sort());
     expect(readFileSync(join(out, 'qnet.h'), 'utf8')).toBe(p.files.get('qnet.h'));
     expect(() => writeProject(out, p, { force: false })).toThrow(/already exists/);
     try {
