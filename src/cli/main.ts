@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { MobilecError, ExitCode } from '../model/errors.js';
+import { MOBILEC_VERSION } from '../util/version.js';
 import { compileCommand } from './compile.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
@@ -25,7 +26,7 @@ function kernelsOption(): Option {
 export function buildProgram(): Command {
   const program = new Command('mobilec')
     .description('Compile MobileNet-family models into fixed-size, allocation-free C, verified against a TypeScript reference')
-    .version('0.1.0')
+    .version(MOBILEC_VERSION)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`mobilec: ${str.replace(/^error: /, '').trimEnd()}\n`) })
     .showHelpAfterError(false);
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
     .option('--image <file>', 'image file (BMP, PNG, JPEG)')
     .option('--seed <n>', 'deterministic random input', nonNegativeInt('--seed'))
     .option('--output <raw.bin>', 'write the raw output tensor here')
+    .option('--save-input <raw.bin>', 'write the exact input tensor given to the model (e.g. the preprocessed --image) here')
     .option('--labels <file>', 'one label per line, index 0 first')
     .option('--top <k>', 'how many classes to print', positiveInt('--top'), 5)
     .option('--repeat <n>', 'time this many inferences (median)', positiveInt('--repeat'), 1)

@@ -1,4 +1,7 @@
 /** The steps every command shares: load the model, pick the target, generate C. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { generateProject, type GeneratedProject } from '../codegen/index.js';
 import type { Graph } from '../model/ir.js';
 import { checkModelName, defaultModelName, loadModel } from '../pipeline.js';
@@ -16,6 +19,7 @@ export function prepareModel(modelPath: string, opts: { target: string; kernels:
   const graph = loadModel(modelPath);
   const target = targetByName(opts.target);
   const name = opts.name !== undefined ? checkModelName(opts.name) : defaultModelName(modelPath);
-  const project = generateProject(graph, { name, target, kernels: opts.kernels });
+  const source = { file: basename(modelPath), sha256: createHash('sha256').update(readFileSync(modelPath)).digest('hex') };
+  const project = generateProject(graph, { name, target, kernels: opts.kernels, source });
   return { graph, target, kernels: opts.kernels, project };
 }

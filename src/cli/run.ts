@@ -1,5 +1,5 @@
 import { median } from '../util/stats.js';
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { badInput } from '../model/errors.js';
 import { decodeImage } from '../image/decode.js';
 import { imageToTensor } from '../image/toTensor.js';
@@ -17,6 +17,7 @@ export interface RunOptions {
   image?: string;
   seed?: number;
   output?: string;
+  saveInput?: string;
   labels?: string;
   top: number;
   repeat: number;
@@ -45,11 +46,28 @@ function readRawInput(path: string, t: Tensor): TensorData {
   return fromBytes(t.dtype, bytes);
 }
 
-function readLabels(path: string): string[] {
+/** One label per line, index 0 first; a final newline does not add a label. */
+export function readLabels(path: string): string[] {
+  let text: string;
   try {
-    return readFileSync(path, 'utf8').split(/\r?\n/).map((l) => l.trim());
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     throw badInput(`--labels ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Writes beside and renames, so a failed run never leaves a torn file. */
+function writeAtomically(flag: string, path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw badInput(`${flag} ${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 
@@ -80,6 +98,15 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   if (opts.input !== undefined) input = readRawInput(opts.input, inT);
   else if (opts.seed !== undefined) input = seededInput(inT.dtype, elementCount(inT.shape), opts.seed);
   else input = imageToTensor(decodeImage(opts.image!), inT, { mean: opts.mean, std: opts.std });
+  // The exact tensor the model gets, for firmware or an app to be fed the same input.
+  if (opts.saveInput !== undefined) writeAtomically('--save-input', opts.saveInput, toBytes(input));
+  const labels = opts.labels !== undefined ? readLabels(opts.labels) : null;
+  const classes = outT.shape[outT.shape.length - 1] ?? 1;
+  if (labels !== null && labels.length !== classes) {
+    process.stderr.write(
+      `mobilec: warning: --labels ${opts.labels} has ${labels.length} labels but the output of model ${project.name} has ${classes} classes; the names shown may not match\n`,
+    );
+  }
 
   let output: TensorData;
   let medianMs: number | null = null;
@@ -102,14 +129,8 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
     codeBytes = build.codeBytes;
     stackBytes = build.stackBytes;
   }
-  if (opts.output !== undefined) {
-    // Write beside and rename, so a failed run never leaves a torn file.
-    const tmp = `${opts.output}.tmp-${process.pid}`;
-    writeFileSync(tmp, toBytes(output));
-    renameSync(tmp, opts.output);
-  }
+  if (opts.output !== undefined) writeAtomically('--output', opts.output, toBytes(output));
   const scores = dequantize(outT, output);
-  const labels = opts.labels !== undefined ? readLabels(opts.labels) : null;
   const top = topK(scores, opts.top, labels);
   if (opts.json) {
     const result = {

@@ -11,6 +11,7 @@ import { planArena, streamingOverlap, type ArenaPlan, type OverlapAllowance, typ
 import { windowGeometry } from '../model/geometry.js';
 import type { Target } from '../targets/types.js';
 import { render } from './templates.js';
+import { MOBILEC_VERSION } from '../util/version.js';
 import type { EmitContext, KernelVariant, OpEmission } from './types.js';
 import { isaKernelsFor } from './isa/index.js';
 import { cType } from './ops/common.js';
@@ -30,6 +31,13 @@ export interface CodegenOptions {
   name?: string;
   target: Target;
   kernels: KernelVariant;
+  /** The model file the graph came from (base name and SHA-256), stamped into the header. */
+  source?: ModelSource;
+}
+
+export interface ModelSource {
+  readonly file: string;
+  readonly sha256: string;
 }
 
 export interface GeneratedLayer {
@@ -324,6 +332,8 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     outputBytes: output.bytes,
     kernels: options.kernels,
     target: options.target.name,
+    version: MOBILEC_VERSION,
+    source: options.source ?? { file: `(graph ${graph.name})`, sha256: 'unknown' },
   };
   const constList = placed.map(({ symbol, ctype, count, bytes, offset }) => ({ symbol, ctype, count, bytes, offset }));
 

@@ -39,9 +39,20 @@ function realOrResolved(path: string): string {
   }
 }
 
+const FS_REASONS: Readonly<Record<string, string>> = {
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOENT: 'no such directory',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'a file is in the way',
+};
+
 function fsReason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err.code ?? err.message ?? String(e);
+  if (err.code) return FS_REASONS[err.code] ? `${FS_REASONS[err.code]}, ${err.code}` : err.code;
+  return err.message ?? String(e);
 }
 
 /**

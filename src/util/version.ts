@@ -1,0 +1,6 @@
+/** mobilec's own version, from its package.json (one place for the CLI and the generated headers). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './paths.js';
+
+export const MOBILEC_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
