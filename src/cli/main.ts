@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The mobilec command line (CONTRACT.md, "Commands"). Every failure is one
+ * The mobilec command line (docs/CONTRACT.md, "Commands"). Every failure is one
  * line on stderr and an exit code from the contract's table.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -69,7 +69,7 @@ export function buildProgram(): Command {
     .option('--repeat <n>', 'time this many inferences (median)', positiveInt('--repeat'), 1)
     .option('--mean <m>', 'image mapping x = (p - m) / s', finiteNumber('--mean'))
     .option('--std <s>', 'image mapping x = (p - m) / s', finiteNumber('--std'))
-    .option('--json', 'print one JSON object (CONTRACT.md, run --json)', false)
+    .option('--json', 'print one JSON object (docs/CONTRACT.md, run --json)', false)
     .action(runCommand);
 
   program
@@ -77,7 +77,7 @@ export function buildProgram(): Command {
     .description('print per-layer shapes, MACs, parameter and activation bytes, and the planned arena')
     .argument('<model>', MODEL_ARG_HELP)
     .addOption(targetOption())
-    .option('--json', 'print JSON (CONTRACT.md, inspect --json)', false)
+    .option('--json', 'print JSON (docs/CONTRACT.md, inspect --json)', false)
     .action(inspectCommand);
 
   return program;

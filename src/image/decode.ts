@@ -1,5 +1,5 @@
 /**
- * Image decoding for `mobilec run --image` (CONTRACT.md, "Images").
+ * Image decoding for `mobilec run --image` (docs/CONTRACT.md, "Images").
  *
  * BMP is parsed here; PNG goes through `pngjs` and JPEG through `jpeg-js`.
  * The format is chosen by the file's signature, never its extension. Every

@@ -1,5 +1,5 @@
 /**
- * Map a decoded image onto a model input tensor (CONTRACT.md, "Images"):
+ * Map a decoded image onto a model input tensor (docs/CONTRACT.md, "Images"):
  * convert channels, resize to the input's [1, H, W, C], then map each pixel
  * value p ∈ [0, 255]:
  *   uint8   q = p

@@ -1,7 +1,7 @@
 /**
  * `mobilec inspect`: per-layer shapes, work and memory, the planned arena,
  * and for each depthwise-separable block the cost of the standard
- * convolution it replaces (CONTRACT.md, `inspect --json`).
+ * convolution it replaces (docs/CONTRACT.md, `inspect --json`).
  */
 import { tensorBytes, type Graph, type Op } from '../model/ir.js';
 import { convMacs, opMacs } from '../model/cost.js';

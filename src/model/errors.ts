@@ -1,5 +1,5 @@
 /**
- * Errors are values with an exit code (CONTRACT.md, "Exit codes") and a
+ * Errors are values with an exit code (docs/CONTRACT.md, "Exit codes") and a
  * one-line message that names where the problem is and what is supported.
  */
 

@@ -17,7 +17,7 @@ import { validateDescription } from './validateDescription.js';
 
 export { descriptionSchema } from './schema.js';
 
-/** The C-identifier form of a file's base name (CONTRACT.md, `--name`). */
+/** The C-identifier form of a file's base name (docs/CONTRACT.md, `--name`). */
 export function sanitizeName(path: string): string {
   const base = basename(path, extname(path));
   const s = base.replace(/[^A-Za-z0-9_]/g, '_');

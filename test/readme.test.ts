@@ -1,0 +1,121 @@
+/**
+ * The README's commands, run exactly as written. A fenced block right after
+ * a line `<!-- readme-test: <id> [file=<path>] -->` belongs to test <id>:
+ * `sh` blocks run in bash (set -euo pipefail) in a sandbox that looks like a
+ * fresh checkout after `npm ci` (every top-level entry of the repository
+ * linked, the working directory its root); a block with `file=` is written
+ * to that path first, so code a user is told to save is compiled as shown.
+ * Every tagged id must have a case below, and every case a block.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../src/util/paths.js';
+
+interface Block {
+  readonly id: string;
+  readonly file: string | null;
+  readonly lang: string;
+  readonly text: string;
+}
+
+export function readmeBlocks(markdown: string): Block[] {
+  const out: Block[] = [];
+  const re = /<!-- readme-test: ([\w-]+)(?: file=(\S+))? -->\s*\n\s*```(\w*)\n([\s\S]*?)\n\s*```/g;
+  for (let m = re.exec(markdown); m !== null; m = re.exec(markdown)) {
+    out.push({ id: m[1]!, file: m[2] ?? null, lang: m[3]!, text: m[4]! });
+  }
+  return out;
+}
+
+const README = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+const blocks = readmeBlocks(README);
+const work = mkdtempSync(join(tmpdir(), 'mobilec-readme-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A directory that looks like the checkout after `npm ci`: every top-level entry linked, outputs land here. */
+function sandbox(id: string): string {
+  const dir = join(work, id);
+  mkdirSync(dir);
+  for (const e of readdirSync(PACKAGE_ROOT)) {
+    if (e === '.git' || e === 'out') continue;
+    symlinkSync(join(PACKAGE_ROOT, e), join(dir, e));
+  }
+  return dir;
+}
+
+interface Ran {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs test <id>'s blocks in order in `cwd`; throws with the output on failure. */
+function runBlocks(id: string, cwd: string, env: NodeJS.ProcessEnv = {}): Ran {
+  const mine = blocks.filter((b) => b.id === id);
+  expect(mine.length, `README has no block tagged readme-test: ${id}`).toBeGreaterThan(0);
+  let stdout = '';
+  let stderr = '';
+  for (const b of mine) {
+    if (b.file) {
+      mkdirSync(dirname(join(cwd, b.file)), { recursive: true });
+      writeFileSync(join(cwd, b.file), `${b.text}\n`);
+      continue;
+    }
+    expect(b.lang, `block of ${id}`).toBe('sh');
+    const r = spawnSync('bash', ['-euo', 'pipefail', '-c', b.text], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: { ...process.env, MOBILEC_DEBUG: '', ...env },
+    });
+    stdout += r.stdout;
+    stderr += r.stderr;
+    if (r.status !== 0) throw new Error(`README block ${id} failed (exit ${r.status}):\n${b.text}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  }
+  return { stdout, stderr };
+}
+
+/** Each README test: what its commands must print. */
+const CASES: Record<string, (cwd: string) => void> = {
+  'quick-start': (cwd) => {
+    const { stdout } = runBlocks('quick-start', cwd);
+    expect(stdout).toMatch(/^wrote .*\/mymodel: /m);
+    expect(stdout).toMatch(/model mobilenet_v1_0_25_96_int8: 31 layers, 7,489,664 MACs/);
+    expect(stdout).toMatch(/verify: OK, the C on host matches the reference on every layer/);
+    expect(readFileSync(join(cwd, 'in.bin')).length).toBe(96 * 96 * 3);
+    expect(readFileSync(join(cwd, 'out.bin')).length).toBe(2);
+  },
+  'npm-link': () => {
+    // `npm link` builds the package (its prepare script), so it runs in a
+    // copy of the sources rather than next to the dist/ other tests use.
+    const copy = join(work, 'link-copy');
+    mkdirSync(copy);
+    for (const e of ['src', 'templates', 'native', 'examples', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md']) {
+      cpSync(join(PACKAGE_ROOT, e), join(copy, e), { recursive: true, filter: (p) => !p.includes(`${join('native', 'build')}`) });
+    }
+    symlinkSync(join(PACKAGE_ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const prefix = join(work, 'prefix');
+    runBlocks('npm-link', copy, { NPM_CONFIG_PREFIX: prefix });
+    const elsewhere = join(work, 'elsewhere');
+    mkdirSync(elsewhere);
+    const r = spawnSync('mobilec', ['compile', join(copy, 'examples', 'models', 'tiny_layers.json'), '--out', 'tiny'], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(join(elsewhere, 'tiny'))).toContain('tiny_layers.c');
+  },
+};
+
+describe('README commands run as written', () => {
+  it('every tagged block has a test case, and every case a block', () => {
+    const ids = [...new Set(blocks.map((b) => b.id))].sort();
+    expect(ids).toEqual(Object.keys(CASES).sort());
+  });
+  for (const [id, check] of Object.entries(CASES)) {
+    it(id, () => check(id === 'npm-link' ? work : sandbox(id)));
+  }
+});
