@@ -23,6 +23,9 @@ import { modelSignature } from './signature.js';
 /** The addon's file name inside the package. */
 const ADDON_FILE = 'mobilec_native.node';
 
+/** The package's own version: a generated package starts its own history. */
+const PACKAGE_VERSION = '1.0.0';
+
 /** The Node-API version the addon is built against (native/package.json). */
 const NODE_API_VERSION = 8;
 
@@ -81,7 +84,7 @@ export function bindingPackage(graph: Graph, project: GeneratedProject): Binding
   const version = mobilecVersion();
   const packageJson = {
     name: packageName,
-    version: '1.0.0',
+    version: PACKAGE_VERSION,
     description: `The model ${sig.name} compiled to C by mobilec ${version}, with a typed Node binding (${builtFor})`,
     private: true,
     type: 'module',
@@ -109,12 +112,14 @@ export function bindingPackage(graph: Graph, project: GeneratedProject): Binding
   });
   const readme = render('package/README.md.hbs', {
     packageName,
+    packageVersion: PACKAGE_VERSION,
     model: sig.name,
     version,
     builtFor,
     nodeApi: NODE_API_VERSION,
     layers: sig.layerCount,
     arenaBytes: sig.arenaBytes.toLocaleString('en-US'),
+    arenaBytesRaw: sig.arenaBytes,
     input: tensor(sig.input),
     output: tensor(sig.output),
     expectedInput: expectedInput(sig.input),
