@@ -28,7 +28,8 @@ npm init -y && npm install --install-links ../mnet-pkg
 `;
 
 /** README: the TypeScript that uses it (mnet-app/main.mts). */
-const README_TS = `import { invoke, INPUT_SHAPE, OUTPUT_SCALE, OUTPUT_ZERO_POINT } from 'mnet';
+const README_TS = `// mnet-app/main.mts: compile with tsc (module and moduleResolution NodeNext), then run node main.mjs
+import { invoke, INPUT_SHAPE, OUTPUT_SCALE, OUTPUT_ZERO_POINT } from 'mnet';
 
 const input = new Int8Array(INPUT_SHAPE.reduce((a, b) => a * b, 1)); // your image: int8, NHWC
 const output = invoke(input); // an Int8Array (a copy)
