@@ -1,4 +1,8 @@
-import { checkOutputDir, writeProject } from '../codegen/write.js';
+import { relative, isAbsolute, resolve } from 'node:path';
+import { checkOutputDir, writeOutputDir, writeProject } from '../codegen/write.js';
+import { badInput } from '../model/errors.js';
+import { targetByName } from '../targets/index.js';
+import { bindingPackage, hostPlatform } from '../verify/package.js';
 import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 
@@ -8,18 +12,53 @@ export interface CompileOptions {
   name?: string;
   out: string;
   force: boolean;
+  /** Also write the model as an npm package for this machine (host target only). */
+  binding?: string;
+}
+
+/** True when `a` and `b` are the same directory or one holds the other. */
+function overlaps(a: string, b: string): boolean {
+  const inside = (dir: string, p: string) => {
+    const rel = relative(dir, p);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  return inside(resolve(a), resolve(b)) || inside(resolve(b), resolve(a));
+}
+
+/** `--binding`: a package for the machine compiling it, so only `--target host`, in a directory of its own. */
+function checkBinding(binding: string, opts: CompileOptions): void {
+  if (targetByName(opts.target).emulator.kind !== 'addon') {
+    throw badInput(
+      `--binding writes a Node package that runs on this machine (${hostPlatform()}); it needs --target host (got --target ${opts.target}); compile ${opts.target} C with --out alone`,
+    );
+  }
+  if (binding.trim() !== '' && opts.out.trim() !== '' && overlaps(binding, opts.out)) {
+    throw badInput(`--binding ${binding}: overlaps --out ${opts.out}; give the package a directory of its own`);
+  }
 }
 
 export function compileCommand(model: string, opts: CompileOptions): void {
   const t0 = performance.now();
-  // The output path is checked before any work, and again when written.
+  // The output paths are checked before any work, and again when written.
   const guard = { flag: '--out', force: opts.force, inputs: [model] };
   checkOutputDir(opts.out, guard);
-  const { project } = prepareModel(model, opts);
+  const bindingGuard = { flag: '--binding', force: opts.force, inputs: [model] };
+  if (opts.binding !== undefined) {
+    checkBinding(opts.binding, opts);
+    checkOutputDir(opts.binding, bindingGuard);
+  }
+  const { graph, project } = prepareModel(model, opts);
+  // The package's library is built before anything is written: a failed build leaves no output.
+  const pkg = opts.binding !== undefined ? bindingPackage(graph, project) : undefined;
   const dir = writeProject(opts.out, project, guard);
   const files = [...project.files.keys()].sort();
+  let report = `wrote ${dir}: ${files.join(', ')}\n`;
+  if (pkg) {
+    const pkgDir = writeOutputDir(opts.binding!, pkg.files, { ...bindingGuard, kind: 'npm-package' });
+    report += `wrote ${pkgDir}: npm package ${pkg.packageName} for ${pkg.builtFor} (${[...pkg.files.keys()].sort().join(', ')})\n`;
+  }
   process.stdout.write(
-    `wrote ${dir}: ${files.join(', ')}\n` +
+    report +
       `model ${project.name}: ${project.layers.length} layers, ${project.macs.toLocaleString('en-US')} MACs, ` +
       `arena ${project.arena.bytes.toLocaleString('en-US')} bytes, weights ${project.weightBytes.toLocaleString('en-US')} bytes ` +
       `(${((performance.now() - t0) / 1000).toFixed(2)} s)\n`,

@@ -40,6 +40,7 @@ export function buildProgram(): Command {
     .option('--name <name>', 'C identifier of the model (default: file base name with [^A-Za-z0-9_] → _)')
     .requiredOption('--out <dir>', 'output directory (written atomically)')
     .option('--force', 'replace an existing output directory', false)
+    .option('--binding <dir>', 'also write an npm package of the model for this machine (--target host): addon, library, typed index.js/index.d.ts')
     .action(compileCommand);
 
   program

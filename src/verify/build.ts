@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execTool } from '../util/exec.js';
-import { buildDir, cachedBuild, contentKey } from '../util/buildCache.js';
+import { cachedBuild, contentKey } from '../util/buildCache.js';
 import { ADDON_PATH, ensureAddonBuilt } from './native.js';
 import { generateBinding, type ModelSignature } from './binding.js';
 
@@ -29,7 +29,7 @@ export interface BuiltModel {
 }
 
 /** Bumped whenever the build recipe changes, to invalidate old caches. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 
 function hostCompiler(): string {
   return process.env.CC || 'cc';
@@ -47,21 +47,21 @@ export function buildVerificationLibrary(
   // The binding embeds the addon path, so a checkout elsewhere gets its own build.
   const key = contentKey({ RECIPE_VERSION, cc, flags, sig, addon: ADDON_PATH }, files);
   ensureAddonBuilt();
-  const libraryPath = join(buildDir('lib', sig.name, key), `lib${sig.name}.so`);
+  const library = `lib${sig.name}.so`;
   const { dir, fresh } = cachedBuild('lib', sig.name, key, `${sig.name}.js`, (tmp) => {
     for (const [name, content] of files) writeFileSync(join(tmp, name), content);
     const sources = [...files.keys()].filter((f) => f.endsWith('.c') || f.endsWith('.S')).sort();
-    execTool(cc, [...flags, ...sources, '-o', `lib${sig.name}.so`], {
+    execTool(cc, [...flags, ...sources, '-o', library], {
       cwd: tmp,
       what: `compiling model ${sig.name} for verification`,
     });
-    // The binding points at the library's final place, after the rename.
-    const binding = generateBinding(sig, ADDON_PATH, libraryPath);
+    // The binding finds the library beside itself, so the rename into place keeps it valid.
+    const binding = generateBinding(sig, { addon: { absolute: ADDON_PATH }, library: { beside: library }, layerHooks: opts.layerHooks });
     writeFileSync(join(tmp, `${sig.name}.ts`), binding.ts);
     writeFileSync(join(tmp, `${sig.name}.d.ts`), binding.dts);
     // The binding is an ES module; the cache directory is not inside a package.
     writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
     writeFileSync(join(tmp, `${sig.name}.js`), binding.js);
   });
-  return { dir, libraryPath, bindingPath: join(dir, `${sig.name}.js`), fresh };
+  return { dir, libraryPath: join(dir, library), bindingPath: join(dir, `${sig.name}.js`), fresh };
 }

@@ -14,6 +14,7 @@ import { elementCount } from '../model/ir.js';
 import { buildVerificationLibrary, type BuildOptions, type BuiltModel } from './build.js';
 import { compareTensor } from './compare.js';
 import { modelSignature } from './signature.js';
+import { internalError } from '../model/errors.js';
 
 export interface LayerReport {
   readonly index: number;
@@ -39,10 +40,10 @@ export interface VerifyReport {
   readonly runMs: number;
 }
 
-/** What a compiled binding module exports (see binding.ts). */
+/** What a compiled binding module exports (see binding.ts); invokeLayers only when built with layer hooks. */
 export interface BindingModule {
   invoke(input: ArrayBufferView): ArrayBufferView;
-  invokeLayers(input: ArrayBufferView): Uint8Array[];
+  invokeLayers?(input: ArrayBufferView): Uint8Array[];
   bench(input: ArrayBufferView, repeat: number): Float64Array;
 }
 
@@ -121,8 +122,10 @@ export async function verifyOnHost(
   // Dead arena bytes are poisoned at every layer boundary: a plan or kernel
   // that reads bytes it does not own then shows up as a mismatch.
   const { built, binding, buildMs } = await buildAndLoad(graph, project, { layerHooks: true, optimize: '-O2', poison: true });
+  const invokeLayers = binding.invokeLayers;
+  if (!invokeLayers) throw internalError(`the verification build of ${project.name} has no layer hooks`);
   const t0 = performance.now();
-  const runs = verifyInputs(graph, opts.inputs, opts.firstSeed).map((r) => ({ ...r, c: { layers: binding.invokeLayers(r.input) } }));
+  const runs = verifyInputs(graph, opts.inputs, opts.firstSeed).map((r) => ({ ...r, c: { layers: invokeLayers(r.input) } }));
   return {
     model: project.name,
     inputs: opts.inputs,
