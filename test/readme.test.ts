@@ -13,38 +13,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
+import { README_BLOCKS, sandboxCheckout, userEnv } from './helpers/readme.js';
 
-interface Block {
-  readonly id: string;
-  readonly file: string | null;
-  readonly lang: string;
-  readonly text: string;
-}
-
-export function readmeBlocks(markdown: string): Block[] {
-  const out: Block[] = [];
-  const re = /<!-- readme-test: ([\w-]+)(?: file=(\S+))? -->\s*\n\s*```(\w*)\n([\s\S]*?)\n\s*```/g;
-  for (let m = re.exec(markdown); m !== null; m = re.exec(markdown)) {
-    out.push({ id: m[1]!, file: m[2] ?? null, lang: m[3]!, text: m[4]! });
-  }
-  return out;
-}
-
-const README = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
-const blocks = readmeBlocks(README);
+const blocks = README_BLOCKS;
 const work = mkdtempSync(join(tmpdir(), 'mobilec-readme-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A directory that looks like the checkout after `npm ci`: every top-level entry linked, outputs land here. */
-function sandbox(id: string): string {
-  const dir = join(work, id);
-  mkdirSync(dir);
-  for (const e of readdirSync(PACKAGE_ROOT)) {
-    if (e === '.git' || e === 'out') continue;
-    symlinkSync(join(PACKAGE_ROOT, e), join(dir, e));
-  }
-  return dir;
-}
+/** README blocks that other test files run (they hold more checks than fit here). */
+const ELSEWHERE: Readonly<Record<string, string>> = {
+  binding: 'test/e2e/binding.test.ts',
+};
+
+const sandbox = (id: string): string => sandboxCheckout(join(work, id));
 
 interface Ran {
   readonly stdout: string;
@@ -68,7 +48,7 @@ function runBlocks(id: string, cwd: string, env: NodeJS.ProcessEnv = {}): Ran {
       cwd,
       encoding: 'utf8',
       timeout: 600_000,
-      env: { ...process.env, MOBILEC_DEBUG: '', ...env },
+      env: { ...userEnv(), ...env },
     });
     stdout += r.stdout;
     stderr += r.stderr;
@@ -98,6 +78,7 @@ const CASES: Record<string, (cwd: string) => void> = {
     symlinkSync(join(PACKAGE_ROOT, 'node_modules'), join(copy, 'node_modules'));
     const prefix = join(work, 'prefix');
     runBlocks('npm-link', copy, { NPM_CONFIG_PREFIX: prefix });
+    expect(readdirSync(join(prefix, 'bin'))).toEqual(['mobilec']);
     const elsewhere = join(work, 'elsewhere');
     mkdirSync(elsewhere);
     const r = spawnSync('mobilec', ['compile', join(copy, 'examples', 'models', 'tiny_layers.json'), '--out', 'tiny'], {
@@ -113,7 +94,10 @@ const CASES: Record<string, (cwd: string) => void> = {
 describe('README commands run as written', () => {
   it('every tagged block has a test case, and every case a block', () => {
     const ids = [...new Set(blocks.map((b) => b.id))].sort();
-    expect(ids).toEqual(Object.keys(CASES).sort());
+    expect(ids).toEqual([...Object.keys(CASES), ...Object.keys(ELSEWHERE)].sort());
+    for (const [id, file] of Object.entries(ELSEWHERE)) {
+      expect(readFileSync(join(PACKAGE_ROOT, file), 'utf8'), `${file} runs the README's ${id} block`).toContain(`'${id}'`);
+    }
   });
   for (const [id, check] of Object.entries(CASES)) {
     it(id, () => check(id === 'npm-link' ? work : sandbox(id)));

@@ -1,5 +1,5 @@
-import { relative, isAbsolute, resolve } from 'node:path';
-import { checkOutputDir, writeOutputDir, writeProject } from '../codegen/write.js';
+import { resolve } from 'node:path';
+import { checkOutputDir, isSameOrAncestor, writeOutputDir, writeProject } from '../codegen/write.js';
 import { badInput } from '../model/errors.js';
 import { targetByName } from '../targets/index.js';
 import { bindingPackage, hostPlatform } from '../verify/package.js';
@@ -18,11 +18,7 @@ export interface CompileOptions {
 
 /** True when `a` and `b` are the same directory or one holds the other. */
 function overlaps(a: string, b: string): boolean {
-  const inside = (dir: string, p: string) => {
-    const rel = relative(dir, p);
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-  };
-  return inside(resolve(a), resolve(b)) || inside(resolve(b), resolve(a));
+  return isSameOrAncestor(resolve(a), resolve(b)) || isSameOrAncestor(resolve(b), resolve(a));
 }
 
 /** `--binding`: a package for the machine compiling it, so only `--target host`, in a directory of its own. */

@@ -25,8 +25,8 @@ export interface OutputCheck {
   readonly inputs?: readonly string[];
 }
 
-/** `path` itself or a directory above it. */
-function isSameOrAncestor(dir: string, path: string): boolean {
+/** True when `dir` is `path` itself or a directory above it. */
+export function isSameOrAncestor(dir: string, path: string): boolean {
   const rel = relative(dir, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

@@ -6,7 +6,7 @@
  * and still loads after the project is moved and the package copied away.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,21 +20,11 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { seededInput, toBytes } from '../../src/util/tensors.js';
 import { npmPackageName } from '../../src/verify/package.js';
 import { EXAMPLES, mobilec } from '../helpers/cli.js';
+import { readmeFile, readmeShell, sandboxCheckout, userEnv } from '../helpers/readme.js';
 
-/** README, "A Node package of the model": the shell lines, run from the repository root. */
-const README_SHELL = `node dist/cli/main.js compile examples/models/mobilenet_v1_0.25_96_int8.json --name mnet --out mnet-c --binding mnet-pkg
-mkdir mnet-app && cd mnet-app
-npm init -y && npm install --install-links ../mnet-pkg
-`;
-
-/** README: the TypeScript that uses it (mnet-app/main.mts). */
-const README_TS = `// mnet-app/main.mts: compile with tsc (module and moduleResolution NodeNext), then run node main.mjs
-import { invoke, INPUT_SHAPE, OUTPUT_SCALE, OUTPUT_ZERO_POINT } from 'mnet';
-
-const input = new Int8Array(INPUT_SHAPE.reduce((a, b) => a * b, 1)); // your image: int8, NHWC
-const output = invoke(input); // an Int8Array (a copy)
-console.log(Array.from(output, (q) => OUTPUT_SCALE * (q - OUTPUT_ZERO_POINT)));
-`;
+/** README, "A Node package of a model": the shell lines, run from the repository root, and the TypeScript (mnet-app/main.mts). */
+const README_SHELL = readmeShell('binding');
+const README_TS = readmeFile('binding', 'mnet-app/main.mts');
 
 const MODEL = join(EXAMPLES, 'mobilenet_v1_0.25_96_int8.json');
 const EXPECTED_INPUT = 'an Int8Array of 27648 elements (int8 [1,96,96,3])';
@@ -91,7 +81,7 @@ const work = mkdtempSync(join(tmpdir(), 'mobilec-binding-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function sh(script: string, cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync('sh', ['-c', script], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd, encoding: 'utf8', env: { ...userEnv(), ...env }, timeout: 300_000 });
 }
 
 function node(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
@@ -121,8 +111,7 @@ describe('compile --binding writes a relocatable npm package', () => {
   const cacheBindingErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(root);
-    for (const d of ['dist', 'examples']) symlinkSync(join(PACKAGE_ROOT, d), join(root, d));
+    sandboxCheckout(root);
     shell = sh(README_SHELL, root, npmEnv);
     // The cache binding (verify/run) comes from the same generator: same checks.
     const cacheLib = join(cache, 'lib');
