@@ -1,5 +1,5 @@
 /** The steps every command shares: load the model, pick the target, generate C. */
-import { generateProject, type GeneratedProject } from '../codegen/index.js';
+import { generateProject, type GeneratedProject, type WeightsForm } from '../codegen/index.js';
 import type { Graph } from '../model/ir.js';
 import { checkModelName, defaultModelName, loadModel } from '../pipeline.js';
 import { targetByName, type Target } from '../targets/index.js';
@@ -12,10 +12,10 @@ export interface Prepared {
   readonly project: GeneratedProject;
 }
 
-export function prepareModel(modelPath: string, opts: { target: string; kernels: KernelChoice; name?: string }): Prepared {
+export function prepareModel(modelPath: string, opts: { target: string; kernels: KernelChoice; name?: string; weights?: WeightsForm }): Prepared {
   const graph = loadModel(modelPath);
   const target = targetByName(opts.target);
   const name = opts.name !== undefined ? checkModelName(opts.name) : defaultModelName(modelPath);
-  const project = generateProject(graph, { name, target, kernels: opts.kernels });
+  const project = generateProject(graph, { name, target, kernels: opts.kernels, weights: opts.weights });
   return { graph, target, kernels: opts.kernels, project };
 }
