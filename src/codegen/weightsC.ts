@@ -176,7 +176,7 @@ export function initializerText(ctype: string, data: Uint8Array, count: number):
  * `<name>_weights.c` for the given constants (in blob order). `params` are
  * the project's template parameters (name, NAME, weightBytes, ...).
  */
-export function weightsCSource(params: { readonly name: string; readonly NAME: string }, constants: readonly WeightsConstant[]): Buffer {
+export function weightsCSource(params: { readonly name: string; readonly NAME: string; readonly weightBytes: number }, constants: readonly WeightsConstant[]): Buffer {
   const values = constants.map((c) => {
     if (c.bytes !== c.count * (BYTES_OF[c.ctype] ?? 0)) throw internalError(`constant ${c.symbol}: ${c.bytes} bytes for ${c.count} ${c.ctype}`);
     return initializerText(c.ctype, c.data, c.count);

@@ -109,7 +109,8 @@ int main(void)
 }
 `;
   writeFileSync(join(dir, 'main.c'), main);
-  run(cc, [...STRICT, '-O1', '-DMOBILEC_LAYER_HOOKS', 'main.c', `${n}.c`, `${n}_weights.S`, '-o', 'main', '-lm'], dir);
+  const weights = project.files.has(`${n}_weights.c`) ? `${n}_weights.c` : `${n}_weights.S`;
+  run(cc, [...STRICT, '-O1', '-DMOBILEC_LAYER_HOOKS', 'main.c', `${n}.c`, weights, '-o', 'main', '-lm'], dir);
   const text = run(join(dir, 'main'), [], dir);
   const layers = new Map<number, Uint8Array>();
   let output = new Uint8Array(0);
