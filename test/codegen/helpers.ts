@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import type { DType, Graph, Op, Quantization, Tensor, TensorData } from '../../src/model/ir.js';
 import type { GeneratedProject } from '../../src/codegen/index.js';
 
@@ -42,6 +43,17 @@ export function tempDir(prefix: string): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** A temporary-directory maker for one test file: its directories are removed after the file's tests. */
+export function tempDirs(): (prefix: string) => string {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(removeDir));
+  return (prefix) => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
 }
 
 export function writeFiles(dir: string, project: GeneratedProject): void {

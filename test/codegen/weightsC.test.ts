@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateProject, type GeneratedProject, type WeightsForm } from '../../src/codegen/index.js';
 import { weightsCSource, type WeightsConstant } from '../../src/codegen/weightsC.js';
 import { mcuRunner, mcuToolsAvailable } from '../../src/cross/mcu.js';
@@ -20,7 +20,7 @@ import { host, targetByName, type Target } from '../../src/targets/index.js';
 import { Prng } from '../../src/util/prng.js';
 import { seededInput, toBytes } from '../../src/util/tensors.js';
 import { EXAMPLES, mobilec } from '../helpers/cli.js';
-import { STRICT, buildAndRun, bytesOf, hasCompiler, removeDir, tempDir, writeFiles } from './helpers.js';
+import { STRICT, buildAndRun, bytesOf, hasCompiler, tempDirs, writeFiles } from './helpers.js';
 
 const CI = process.env.CI === 'true';
 const M4 = targetByName('cortex-m4');
@@ -40,13 +40,7 @@ if (!CI && available.length < COMPILERS.length) {
 }
 const compilers = CI ? COMPILERS : available;
 
-const dirs: string[] = [];
-const newDir = (p: string) => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach(removeDir));
+const newDir = tempDirs();
 
 function run(cmd: string, args: readonly string[], cwd: string): string {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
