@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { checkOutputDir, isSameOrAncestor, writeOutputDir, writeProject } from '../codegen/write.js';
-import { badInput } from '../model/errors.js';
+import { OUTPUT_FORMATS } from '../codegen/formats/index.js';
+import { checkOutputDir, isSameOrAncestor, writeOutputDir } from '../codegen/write.js';
+import { badInput, internalError } from '../model/errors.js';
 import { targetByName } from '../targets/index.js';
 import { bindingPackage, hostPlatform } from '../verify/package.js';
-import type { KernelChoice } from './options.js';
+import type { FormatChoice, KernelChoice, WeightsChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 
 export interface CompileOptions {
@@ -12,6 +13,8 @@ export interface CompileOptions {
   name?: string;
   out: string;
   force: boolean;
+  format: FormatChoice;
+  weights?: WeightsChoice;
   /** Also write the model as an npm package for this machine (host target only). */
   binding?: string;
 }
@@ -35,7 +38,11 @@ function checkBinding(binding: string, opts: CompileOptions): void {
 
 export function compileCommand(model: string, opts: CompileOptions): void {
   const t0 = performance.now();
-  // The output paths are checked before any work, and again when written.
+  const format = OUTPUT_FORMATS.get(opts.format);
+  if (!format) throw internalError(`no output format ${opts.format}`);
+  // The format, the weights form and the output paths are checked before
+  // any work, and the paths again when written.
+  const weights = format.weightsFor(targetByName(opts.target), opts.weights);
   const guard = { flag: '--out', force: opts.force, inputs: [model] };
   checkOutputDir(opts.out, guard);
   const bindingGuard = { flag: '--binding', force: opts.force, inputs: [model] };
@@ -43,12 +50,12 @@ export function compileCommand(model: string, opts: CompileOptions): void {
     checkBinding(opts.binding, opts);
     checkOutputDir(opts.binding, bindingGuard);
   }
-  const { graph, project } = prepareModel(model, opts);
+  const { graph, project, target } = prepareModel(model, { ...opts, weights });
   // The package's library is built before anything is written: a failed build leaves no output.
   const pkg = opts.binding !== undefined ? bindingPackage(graph, project) : undefined;
-  const dir = writeProject(opts.out, project, guard);
-  const files = [...project.files.keys()].sort();
-  let report = `wrote ${dir}: ${files.join(', ')}\n`;
+  const output = format.files(project, target);
+  const dir = writeOutputDir(opts.out, output, { ...guard, kind: format.kind });
+  let report = `wrote ${dir}: ${[...output.keys()].sort().join(', ')}\n`;
   if (pkg) {
     const pkgDir = writeOutputDir(opts.binding!, pkg.files, { ...bindingGuard, kind: 'npm-package' });
     report += `wrote ${pkgDir}: npm package ${pkg.packageName} for ${pkg.builtFor} (${[...pkg.files.keys()].sort().join(', ')})\n`;

@@ -10,7 +10,7 @@ import { compileCommand } from './compile.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
-import { kernelChoice, nonNegativeInt, positiveInt, finiteNumber, targetName } from './options.js';
+import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt, finiteNumber, targetName } from './options.js';
 
 /** Every command's `<model>`: the formats loadModel accepts. */
 const MODEL_ARG_HELP = `model file: a TensorFlow Lite model (.tflite) or a JSON description (.json)`;
@@ -33,10 +33,20 @@ export function buildProgram(): Command {
 
   program
     .command('compile')
-    .description('generate the C project (model .h/.c, weights, CMakeLists.txt) for a model')
+    .description('generate the C project (model .h/.c, weights, CMakeLists.txt), an Arduino library or a Zephyr module for a model')
     .argument('<model>', MODEL_ARG_HELP)
     .addOption(targetOption())
     .addOption(kernelsOption())
+    .addOption(
+      new Option('--format <format>', 'cmake: C project with CMakeLists.txt; arduino: Arduino library; zephyr: Zephyr module (arduino and zephyr: Cortex-M targets)')
+        .default('cmake')
+        .argParser(formatChoice),
+    )
+    .addOption(
+      new Option('--weights <form>', 'incbin: <name>_weights.bin pulled in by GNU .incbin in <name>_weights.S; c: C arrays in <name>_weights.c (default: incbin; c for arduino and zephyr)').argParser(
+        weightsChoice,
+      ),
+    )
     .option('--name <name>', 'C identifier of the model (default: file base name with [^A-Za-z0-9_] → _)')
     .requiredOption('--out <dir>', 'output directory (written atomically)')
     .option('--force', 'replace an existing output directory', false)

@@ -37,3 +37,19 @@ export function kernelChoice(value: string): KernelChoice {
   if (value !== 'simd' && value !== 'generic') throw new InvalidArgumentError(`--kernels must be simd or generic (got '${value}')`);
   return value;
 }
+
+export type WeightsChoice = 'incbin' | 'c';
+
+export function weightsChoice(value: string): WeightsChoice {
+  if (value !== 'incbin' && value !== 'c') throw new InvalidArgumentError(`--weights must be incbin or c (got '${value}')`);
+  return value;
+}
+
+export type FormatChoice = 'cmake' | 'arduino' | 'zephyr';
+
+export function formatChoice(value: string): FormatChoice {
+  if (value !== 'cmake' && value !== 'arduino' && value !== 'zephyr') {
+    throw new InvalidArgumentError(`--format must be cmake, arduino or zephyr (got '${value}')`);
+  }
+  return value;
+}

@@ -1,9 +1,11 @@
 /**
  * Code generation: a final IR graph (folded, fused, requantized) becomes a
  * self-contained C99 project: `<name>.h`, `<name>.c` (specialised kernels +
- * invoke), `<name>_weights.bin` + `<name>_weights.S` (constants),
- * `mobilec_runtime.h` (fixed-point helpers), `<name>_abi.c` + `mobilec_abi.h`
- * (verification library ABI) and `CMakeLists.txt`.
+ * invoke), the constants (`<name>_weights.bin` + `<name>_weights.S`, or with
+ * `weights: 'c'` the C arrays of `<name>_weights.c`), `mobilec_runtime.h`
+ * (fixed-point helpers), `<name>_abi.c` + `mobilec_abi.h` (verification
+ * library ABI) and `CMakeLists.txt`. The other output formats (Arduino,
+ * Zephyr: ./formats/) rearrange these files.
  */
 import { DTYPE_BYTES, elementCount, isConstant, tensorBytes, type Graph, type Op, type Tensor } from '../model/ir.js';
 import { badInput, internalError } from '../model/errors.js';
@@ -25,6 +27,10 @@ import { emit as emitPad } from './ops/pad.js';
 import { emit as emitQuantize } from './ops/quantize.js';
 import { emit as emitDequantize } from './ops/dequantize.js';
 import { emit as emitAdd } from './ops/add.js';
+import { weightsCSource } from './weightsC.js';
+
+/** How the constants reach the compiler: a GNU `.incbin` of a binary blob, or C arrays. */
+export type WeightsForm = 'incbin' | 'c';
 
 export interface CodegenOptions {
   /** C identifier used in symbols and file names; defaults to graph.name. */
@@ -33,6 +39,8 @@ export interface CodegenOptions {
   kernels: KernelVariant;
   /** The model file the graph came from (base name and SHA-256), stamped into the header. */
   source?: ModelSource;
+  /** Default `incbin`. */
+  weights?: WeightsForm;
 }
 
 export interface ModelSource {
@@ -52,6 +60,32 @@ export interface GeneratedLayer {
   macs: number;
 }
 
+/** Input or output tensor facts, as the templates see them. */
+export type IoInfo = ReturnType<typeof ioInfo>;
+
+/** The template parameters every file of a project shares (also used by the format writers). */
+export interface ProjectParams {
+  readonly name: string;
+  readonly NAME: string;
+  readonly arenaBytes: number;
+  readonly weightBytes: number;
+  readonly macs: number;
+  readonly layerCount: number;
+  readonly input: IoInfo;
+  readonly output: IoInfo;
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+  readonly kernels: KernelVariant;
+  readonly target: string;
+  /** How the constants are written, and the source file(s) that define them. */
+  readonly weightsForm: WeightsForm;
+  readonly weightsC: boolean;
+  readonly weightsSource: string;
+  /** mobilec's version and the model file, stamped into the header. */
+  readonly version: string;
+  readonly source: ModelSource;
+}
+
 export interface GeneratedProject {
   name: string;
   files: ReadonlyMap<string, string | Uint8Array>;
@@ -59,6 +93,9 @@ export interface GeneratedProject {
   weightBytes: number;
   macs: number;
   layers: GeneratedLayer[];
+  params: ProjectParams;
+  /** The model calls libm (float softmax: expf). */
+  needsMath: boolean;
 }
 
 interface ConstantEntry {
@@ -312,14 +349,18 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     blobSize = offset + c.bytes;
     return { ...c, offset };
   });
-  const blob = new Uint8Array(blobSize);
-  for (const c of placed) blob.set(c.data, c.offset);
+  const blob = (): Uint8Array => {
+    const b = new Uint8Array(blobSize);
+    for (const c of placed) b.set(c.data, c.offset);
+    return b;
+  };
 
   const inT = tensor(graph.inputs[0]!);
   const outT = tensor(graph.outputs[0]!);
   const input = ioInfo(inT, offsetOf(inT.id));
   const output = ioInfo(outT, offsetOf(outT.id));
-  const common = {
+  const weightsForm = options.weights ?? 'incbin';
+  const common: ProjectParams = {
     name,
     NAME,
     arenaBytes: arena.bytes,
@@ -334,18 +375,25 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     target: options.target.name,
     version: MOBILEC_VERSION,
     source: options.source ?? { file: `(graph ${graph.name})`, sha256: 'unknown' },
+    weightsForm,
+    weightsC: weightsForm === 'c',
+    weightsSource: weightsForm === 'c' ? `${name}_weights.c` : `${name}_weights.S`,
   };
   const constList = placed.map(({ symbol, ctype, count, bytes, offset }) => ({ symbol, ctype, count, bytes, offset }));
 
   const files = new Map<string, string | Uint8Array>([
     [`${name}.h`, render('model.h.hbs', common)],
     [`${name}.c`, render('model.c.hbs', { ...common, constants: constList, kernelSources: [...kernels.values()], calls, needsMath, poison: poisonTables(graph, arena) })],
-    [`${name}_weights.S`, render('weights.S.hbs', { ...common, constants: constList })],
-    [`${name}_weights.bin`, blob],
+    ...(weightsForm === 'c'
+      ? ([[`${name}_weights.c`, weightsCSource(common, placed)]] as const)
+      : ([
+          [`${name}_weights.S`, render('weights.S.hbs', { ...common, constants: constList })],
+          [`${name}_weights.bin`, blob()],
+        ] as const)),
     ['mobilec_runtime.h', render('runtime.h.hbs', common)],
     ['mobilec_abi.h', render('abi.h.hbs', common)],
     [`${name}_abi.c`, render('abi.c.hbs', common)],
     ['CMakeLists.txt', render('CMakeLists.txt.hbs', common)],
   ]);
-  return { name, files, arena, weightBytes: blobSize, macs, layers };
+  return { name, files, arena, weightBytes: blobSize, macs, layers, params: common, needsMath };
 }

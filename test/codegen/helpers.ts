@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import type { DType, Graph, Op, Quantization, Tensor, TensorData } from '../../src/model/ir.js';
 import type { GeneratedProject } from '../../src/codegen/index.js';
 
@@ -42,6 +43,17 @@ export function tempDir(prefix: string): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** A temporary-directory maker for one test file: its directories are removed after the file's tests. */
+export function tempDirs(): (prefix: string) => string {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(removeDir));
+  return (prefix) => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
 }
 
 export function writeFiles(dir: string, project: GeneratedProject): void {
@@ -109,7 +121,8 @@ int main(void)
 }
 `;
   writeFileSync(join(dir, 'main.c'), main);
-  run(cc, [...STRICT, '-O1', '-DMOBILEC_LAYER_HOOKS', 'main.c', `${n}.c`, `${n}_weights.S`, '-o', 'main', '-lm'], dir);
+  const weights = project.files.has(`${n}_weights.c`) ? `${n}_weights.c` : `${n}_weights.S`;
+  run(cc, [...STRICT, '-O1', '-DMOBILEC_LAYER_HOOKS', 'main.c', `${n}.c`, weights, '-o', 'main', '-lm'], dir);
   const text = run(join(dir, 'main'), [], dir);
   const layers = new Map<number, Uint8Array>();
   let output = new Uint8Array(0);
