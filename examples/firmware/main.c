@@ -3,8 +3,9 @@
  * Cortex-M core, the top class and its score printed with printf, and the
  * core cycles of the inference from the DWT cycle counter.
  *
- * Built against one model by CMakeLists.txt, which passes MOBILEC_MODEL (the
- * model's C name) and MOBILEC_MODEL_UPPER (the same in upper case).
+ * Built against one model: CMakeLists.txt writes mobilec_firmware_model.h
+ * (from mobilec_firmware_model.h.in), which includes the generated <name>.h
+ * and names its functions and macros model_invoke, MODEL_INPUT_BYTES, ...
  *
  * The input tensor is raw bytes in the model's input layout and dtype
  * (NHWC, int8/uint8/float32 little-endian, MOBILEC_<NAME>_INPUT_BYTES long)
@@ -26,17 +27,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MOBILEC_STR_(x) #x
-#define MOBILEC_STR(x) MOBILEC_STR_(x)
-#define MOBILEC_CAT_(a, b) a##b
-#define MOBILEC_CAT(a, b) MOBILEC_CAT_(a, b)
-
-#include MOBILEC_STR(MOBILEC_MODEL.h)
-
-/* mobilec_<name>_<fn> and MOBILEC_<NAME>_<macro> of the model built in. */
-#define MODEL_FN(fn) MOBILEC_CAT(MOBILEC_CAT(mobilec_, MOBILEC_MODEL), fn)
-#define MODEL_MACRO(m) MOBILEC_CAT(MOBILEC_CAT(MOBILEC_, MOBILEC_MODEL_UPPER), m)
-#define model_output_t MOBILEC_CAT(MOBILEC_CAT(mobilec_, MOBILEC_MODEL), _output_t)
+/* The model under fixed names (model_invoke, MODEL_INPUT_BYTES, ...). */
+#include "mobilec_firmware_model.h"
 
 #if !defined(MOBILEC_INPUT_COMPILED_IN)
 #include "semihosting.h"
@@ -51,10 +43,11 @@ int main(void);
  * DWT cycle counter (Armv7-M and Armv8-M): TRCENA in DEMCR powers the DWT,
  * CYCCNTENA in DWT_CTRL starts CYCCNT, which then counts core clock cycles.
  * On a board the difference around invoke() is the inference's cycles
- * (divide by the core clock for seconds). QEMU does not model the DWT: it
- * ignores these writes and CYCCNT reads 0, so under QEMU the example prints
- * "cycles 0" (`mobilec run --target cortex-m… --repeat` counts instructions
- * with a QEMU plugin instead).
+ * (divide by the core clock for seconds). QEMU (7.2) models no DWT: DEMCR
+ * and the DWT registers read as zero and ignore writes, without a fault
+ * (-d guest_errors,unimp logs each access), so under QEMU the example prints
+ * "cycles 0" (`mobilec run --target cortex-m…` counts instructions with a
+ * QEMU plugin instead).
  */
 #define DEMCR (*(volatile uint32_t *)0xE000EDFCu)
 #define DEMCR_TRCENA (1u << 24)
@@ -82,11 +75,11 @@ extern const unsigned char mobilec_input_start[], mobilec_input_end[];
 static int load_input(void)
 {
     size_t bytes = (size_t)(mobilec_input_end - mobilec_input_start);
-    if (bytes != MODEL_MACRO(_INPUT_BYTES)) {
-        printf("the compiled-in input has %u bytes, the model takes %u\n", (unsigned)bytes, (unsigned)MODEL_MACRO(_INPUT_BYTES));
+    if (bytes != MODEL_INPUT_BYTES) {
+        printf("the compiled-in input has %u bytes, the model takes %u\n", (unsigned)bytes, (unsigned)MODEL_INPUT_BYTES);
         return -1;
     }
-    memcpy(MODEL_FN(_input)(), mobilec_input_start, bytes);
+    memcpy(model_input(), mobilec_input_start, bytes);
     return 0;
 }
 #else
@@ -99,22 +92,29 @@ static int load_input(void)
         return -1;
     }
     /* Reads exactly the input's size; a shorter file is an error. */
-    rc = sh_read_all(h, MODEL_FN(_input)(), MODEL_MACRO(_INPUT_BYTES));
+    rc = sh_read_all(h, model_input(), MODEL_INPUT_BYTES);
     sh_close(h);
     if (rc != 0) {
-        printf("%s is shorter than the model's %u input bytes\n", MOBILEC_INPUT_FILE, (unsigned)MODEL_MACRO(_INPUT_BYTES));
+        printf("%s is shorter than the model's %u input bytes\n", MOBILEC_INPUT_FILE, (unsigned)MODEL_INPUT_BYTES);
     }
     return rc;
 }
 #endif
 
 /* printf of newlib-nano has no %f unless linked with -u _printf_float
- * (about 10 KB more flash): the score is printed as a fixed-point decimal. */
-static void print_score(double score)
+ * (about 10 KB more flash): the score is printed as a fixed-point decimal,
+ * in single precision, which the FPU of the M4/M7/M55 does in hardware
+ * (double would pull in about 2 KB of software floating point). */
+static void print_score(float score)
 {
-    double mag = score < 0.0 ? -score : score;
-    unsigned long micro = (unsigned long)(mag * 1e6 + 0.5);
-    printf("%s%lu.%06lu", score < 0.0 ? "-" : "", micro / 1000000ul, micro % 1000000ul);
+    float mag = score < 0.0f ? -score : score;
+    unsigned long whole = (unsigned long)mag;
+    unsigned long micro = (unsigned long)((mag - (float)whole) * 1e6f + 0.5f);
+    if (micro >= 1000000ul) {
+        whole += 1ul;
+        micro -= 1000000ul;
+    }
+    printf("%s%lu.%06lu", score < 0.0f ? "-" : "", whole, micro);
 }
 
 int main(void)
@@ -128,7 +128,7 @@ int main(void)
     }
     cycle_counter_start();
     start = DWT_CYCCNT;
-    rc = MODEL_FN(_invoke)();
+    rc = model_invoke();
     cycles = DWT_CYCCNT - start;
     if (rc != 0) {
         printf("invoke failed (%d)\n", rc);
@@ -136,15 +136,15 @@ int main(void)
     }
 
     /* The output scale is positive, so the largest raw value is the top class. */
-    out = MODEL_FN(_output)();
-    for (k = 1; k < MODEL_MACRO(_OUTPUT_ELEMENTS); ++k) {
+    out = model_output();
+    for (k = 1; k < MODEL_OUTPUT_ELEMENTS; ++k) {
         if (out[k] > out[best]) {
             best = k;
         }
     }
     printf("top class %d score ", best);
-    print_score(MODEL_MACRO(_OUTPUT_SCALE) * ((double)out[best] - MODEL_MACRO(_OUTPUT_ZERO_POINT)));
-    if (strcmp(MODEL_MACRO(_OUTPUT_DTYPE), "float32") != 0) {
+    print_score((float)MODEL_OUTPUT_SCALE * ((float)out[best] - (float)MODEL_OUTPUT_ZERO_POINT));
+    if (strcmp(MODEL_OUTPUT_DTYPE, "float32") != 0) {
         printf(" (raw %ld)", (long)out[best]); /* the quantized value */
     }
     printf("\n");

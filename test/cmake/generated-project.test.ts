@@ -76,6 +76,12 @@ describe.skipIf(skip)('the generated project under every toolchain, configured f
       const cmd = compileCommand(plain, 'tiny.c');
       expect(lastOpt(cmd)).toBe(optOf(target));
       for (const flag of archOf(target)) expect(cmd).toContain(flag);
+      // The toolchain file itself sets the target's compiler and flags (not only the model's usage requirements).
+      const cache = readFileSync(join(plain, 'CMakeCache.txt'), 'utf8');
+      if (file) {
+        expect(cmd[0]).toMatch(new RegExp(`/${target.cc}$`));
+        expect(cache).toContain(`\nCMAKE_C_FLAGS:STRING=${archOf(target).join(' ')}\n`);
+      }
 
       // Debug: -g stays, but the model's -O comes after every configuration flag.
       const debug = join(dir, 'build-debug');
