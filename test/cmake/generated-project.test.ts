@@ -112,6 +112,26 @@ describe.skipIf(skip)('the generated project under every toolchain, configured f
   });
 });
 
+describe.skipIf(skip)('-O0 and the Cortex-M DSP kernels', () => {
+  it('MOBILEC_OPT_FLAGS=-O0 on a cortex-m4 int8 model warns at configure time; the -Og it suggests builds', () => {
+    const dir = join(work, 'dsp-o0');
+    compileModel('mobilenet_v1_0.25_96_int8.json', targetByName('cortex-m4'), 'q', join(dir, 'q'));
+    const file = join(MCU_TOOLCHAINS, 'cortex-m4.cmake');
+    const r = spawnSync('cmake', ['-S', join(dir, 'q'), '-B', join(dir, 'b0'), `-DCMAKE_TOOLCHAIN_FILE=${file}`, '-DMOBILEC_OPT_FLAGS=-O0'], { cwd: elsewhere, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr.replace(/\s+/g, ' ')).toContain(
+      "MOBILEC_OPT_FLAGS '-O0': the cortex-m4 DSP kernels of model q use inline assembly that needs 14 registers, which -O0 does not leave free; debug with -Og instead",
+    );
+    configure(join(dir, 'q'), join(dir, 'bg'), file, ['-DMOBILEC_OPT_FLAGS=-Og']);
+    run('cmake', ['--build', join(dir, 'bg')]);
+    expect(lastOpt(compileCommand(join(dir, 'bg'), 'q.c'))).toBe('-Og');
+    // A model without DSP kernels (float32) says nothing.
+    const f = spawnSync('cmake', ['-S', join(work, 'cortex-m4', 'model'), '-B', join(dir, 'bf'), `-DCMAKE_TOOLCHAIN_FILE=${file}`, '-DMOBILEC_OPT_FLAGS=-O0'], { cwd: elsewhere, encoding: 'utf8' });
+    expect(f.status, f.stderr).toBe(0);
+    expect(f.stderr).not.toContain('MOBILEC_OPT_FLAGS');
+  });
+});
+
 /** A consumer of the model: add_subdirectory + mobilec::<name>. */
 const CONSUMER_CMAKE = `cmake_minimum_required(VERSION 3.13)
 project(consumer C ASM)
