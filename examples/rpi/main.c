@@ -9,12 +9,17 @@
  * Built against one model: MOBILEC_MODEL is its C name, MOBILEC_MODEL_UPPER
  * the same in upper case (CMakeLists.txt passes both).
  *
+ * Input from any image format: `mobilec run <model> --image photo.jpg
+ * --save-input input.bin` writes the exact tensor mobilec feeds the model
+ * (BMP, PNG or JPEG decoded, resized and mapped on the host); pass it with
+ * --input input.bin. No image decoding is needed in C.
+ *
  * Images: binary PPM (P6) or PGM (P5), 8-bit. They are converted to the
  * model's channel count, resized bilinearly (pixel centres aligned) and
  * mapped as `mobilec run --image` does: uint8 q = p, int8 q = p - 128,
  * float32 x = (p - 127.5) / 127.5. (mobilec run --image also area-filters
  * when shrinking, as PIL does; for bit-identical preprocessing feed the raw
- * tensor it writes.)
+ * tensor --save-input writes.)
  */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>

@@ -232,6 +232,22 @@ function overlapAllowances(graph: Graph, emitted: readonly { op: Op; em: OpEmiss
   return out;
 }
 
+/**
+ * The target's flags as the generated CMakeLists.txt uses them: the -O level
+ * builds the model's sources only; the architecture flags (-mcpu, -mthumb,
+ * -mfpu, -mfloat-abi) are usage requirements of whatever links the model.
+ */
+function cmakeFlags(target: Target, emitted: readonly { em: OpEmission }[]): { optFlags: string; archFlags: string; dspAsm: boolean } {
+  const opt = target.cflags.filter((f) => f.startsWith('-O'));
+  if (opt.length !== 1) throw internalError(`target ${target.name}: expected one -O flag in ${target.cflags.join(' ')}`);
+  return {
+    optFlags: opt[0]!,
+    archFlags: target.cflags.filter((f) => !f.startsWith('-O')).join(' '),
+    // The Cortex-M DSP kernels' inline assembly needs more registers than -O0 leaves free.
+    dspAsm: emitted.some(({ em }) => em.family?.endsWith('_dsp') ?? false),
+  };
+}
+
 export function generateProject(graph: Graph, options: CodegenOptions): GeneratedProject {
   const name = options.name ?? graph.name;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw badInput(`model name '${name}' is not a C identifier`);
@@ -393,7 +409,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     ['mobilec_runtime.h', render('runtime.h.hbs', common)],
     ['mobilec_abi.h', render('abi.h.hbs', common)],
     [`${name}_abi.c`, render('abi.c.hbs', common)],
-    ['CMakeLists.txt', render('CMakeLists.txt.hbs', common)],
+    ['CMakeLists.txt', render('CMakeLists.txt.hbs', { ...common, ...cmakeFlags(options.target, emitted) })],
   ]);
   return { name, files, arena, weightBytes: blobSize, macs, layers, params: common, needsMath };
 }

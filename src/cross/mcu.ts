@@ -5,7 +5,7 @@
  * through ARM semihosting, so a run of N inputs is one build and one boot.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GeneratedProject } from '../codegen/index.js';
@@ -22,6 +22,9 @@ import { ensureInsnCountPlugin, parseInsnCounts } from './plugin.js';
 import type { CrossBuildInfo, CrossRunner, CrossRunResult } from './types.js';
 
 export const FIRMWARE_DIR = join(PACKAGE_ROOT, 'examples', 'firmware');
+
+/** Files of examples/firmware/ every harness image links, besides the board's linker script. */
+const FIRMWARE_RUNTIME = ['startup.c', 'semihosting.c', 'semihosting.h', 'sections.ld'] as const;
 
 /** Bumped whenever the build recipe changes, to invalidate old caches. */
 const RECIPE_VERSION = 1;
@@ -88,16 +91,17 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
 
   const files = new Map<string, string | Uint8Array>();
   for (const [f, content] of project.files) if (!hostOnly(f, name)) files.set(f, content);
-  for (const f of readdirSync(FIRMWARE_DIR)) {
-    if (/\.(c|h|ld)$/.test(f)) files.set(f, readFileSync(join(FIRMWARE_DIR, f)));
-  }
+  // The start-up code, semihosting and linker scripts of the example; its
+  // main.c and syscalls.c (the user's application) are not the harness's.
+  for (const f of [...FIRMWARE_RUNTIME, boardScript]) files.set(f, readFileSync(join(FIRMWARE_DIR, f)));
   files.set('main.c', render('harness/mcu_main.c.hbs', { name, NAME: name.toUpperCase() }));
 
   // The layer-dumping image also poisons dead arena bytes at every layer
   // boundary, as the host verify does: a wrong plan then shows as a mismatch.
   const debug = opts.layers ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : [];
   const cflags = [...target.cflags, ...COMPILE_FLAGS, '-I', '.', ...debug];
-  const ldflags = ['-nostartfiles', '--specs=nano.specs', '-T', boardScript, '-Wl,--gc-sections', '-Wl,-Map=fw.map'];
+  // No heap: the harness never calls malloc, so the board's RAM is the model's.
+  const ldflags = ['-nostartfiles', '--specs=nano.specs', '-T', boardScript, '-Wl,--gc-sections', '-Wl,--defsym=__heap_size=0', '-Wl,-Map=fw.map'];
   const key = contentKey({ RECIPE_VERSION, cc: target.cc, cflags, ldflags }, files);
   checkMcuTools(target);
   const { dir } = cachedBuild('mcu', `${name}-${target.name}`, key, 'image.json', (tmp) => {

@@ -45,7 +45,9 @@ describe.skipIf(skip)('examples/rpi around person_detect, cross-compiled for rpi
     const configure = [
       '-S', EXAMPLE, '-B', join(work, 'build'),
       `-DCMAKE_TOOLCHAIN_FILE=${join(EXAMPLE, 'toolchains', 'rpi4.cmake')}`,
-      `-DMOBILEC_MODEL_DIR=${model}`, '-DMOBILEC_MODEL_NAME=person_detect', '-DCMAKE_C_FLAGS=-Werror',
+      `-DMOBILEC_MODEL_DIR=${model}`, '-DMOBILEC_MODEL_NAME=person_detect',
+      // Not -DCMAKE_C_FLAGS=-Werror: that would replace the toolchain file's flags.
+      '-DCMAKE_COMPILE_WARNING_AS_ERROR=ON',
     ];
     run('cmake', configure);
     run('cmake', ['--build', join(work, 'build')]);
