@@ -22,6 +22,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** README blocks that other test files run (they hold more checks than fit here). */
 const ELSEWHERE: Readonly<Record<string, string>> = {
   binding: 'test/e2e/binding.test.ts',
+  rpi: 'test/cmake/readme-boards.test.ts',
+  firmware: 'test/cmake/readme-boards.test.ts',
 };
 
 const sandbox = (id: string): string => sandboxCheckout(join(work, id));
@@ -66,6 +68,27 @@ const CASES: Record<string, (cwd: string) => void> = {
     expect(stdout).toMatch(/verify: OK, the C on host matches the reference on every layer/);
     expect(readFileSync(join(cwd, 'in.bin')).length).toBe(96 * 96 * 3);
     expect(readFileSync(join(cwd, 'out.bin')).length).toBe(2);
+  },
+  arduino: (cwd) => {
+    runBlocks('arduino', cwd);
+    const props = readFileSync(join(cwd, 'mobilec_mymodel', 'library.properties'), 'utf8');
+    expect(props).toMatch(/^name=mobilec_mobilenet_v1_0_25_96_int8$/m);
+    expect(readdirSync(join(cwd, 'mobilec_mymodel', 'src')).sort()).toEqual(
+      ['mobilec_runtime.h', 'mobilenet_v1_0_25_96_int8.c', 'mobilenet_v1_0_25_96_int8.h', 'mobilenet_v1_0_25_96_int8_weights.c'],
+    );
+    expect(readdirSync(join(cwd, 'mobilec_mymodel', 'examples', 'Classify'))).toEqual(['Classify.ino']);
+  },
+  zephyr: (cwd) => {
+    runBlocks('zephyr', cwd);
+    expect(readFileSync(join(cwd, 'mymodel-zephyr', 'zephyr', 'module.yml'), 'utf8')).toMatch(/kconfig: Kconfig/);
+    expect(readFileSync(join(cwd, 'mymodel-zephyr', 'Kconfig'), 'utf8')).toMatch(/^config MOBILEC_MOBILENET_V1_0_25_96_INT8$/m);
+    expect(readFileSync(join(cwd, 'mymodel-zephyr', 'Kconfig'), 'utf8')).toMatch(/^config MOBILEC_MOBILENET_V1_0_25_96_INT8_WEIGHTS_SECTION$/m);
+  },
+  'weights-c': (cwd) => {
+    const { stdout } = runBlocks('weights-c', cwd);
+    // objdump -h: the section line, then its flags (READONLY: weights stay in flash).
+    expect(stdout).toMatch(/^\s+\d+ \.qspi_rodata\s+[0-9a-f]{8}\s/m);
+    expect(readdirSync(join(cwd, 'mymodel-c'))).not.toContain('mobilenet_v1_0_25_96_int8_weights.bin');
   },
   'npm-link': () => {
     // `npm link` builds the package (its prepare script), so it runs in a

@@ -215,3 +215,22 @@ describe.skipIf(skip)('a consumer links mobilec::<name>, a float32 model links l
     expect(attrs).toMatch(/Tag_ABI_VFP_args: VFP registers\n/);
   });
 });
+
+describe.skipIf(skip)('--weights c: the generated CMake project needs no assembler', () => {
+  it('cortex-m4 with its toolchain file: a C-only project (no ASM language) whose library defines every weight symbol', () => {
+    const target = targetByName('cortex-m4');
+    const dir = join(work, 'weights-c');
+    compileModel('mobilenet_v1_0.25_96_int8.json', target, 'wc', join(dir, 'wc'), ['--weights', 'c']);
+    const cmake = readFileSync(join(dir, 'wc', 'CMakeLists.txt'), 'utf8');
+    expect(cmake).toContain('project(wc LANGUAGES C)');
+    expect(cmake).not.toContain('wc_weights.S');
+    const build = join(dir, 'build');
+    configure(join(dir, 'wc'), build, join(MCU_TOOLCHAINS, 'cortex-m4.cmake'), []);
+    run('cmake', ['--build', build]);
+    expect(lastOpt(compileCommand(build, 'wc_weights.c'))).toBe(optOf(target));
+    const declared = [...readFileSync(join(dir, 'wc', 'wc.c'), 'utf8').matchAll(/^extern const \w+ (mobilec_wc_\w+)\[/gm)].map((m) => m[1]!);
+    expect(declared.length).toBeGreaterThan(50);
+    const defined = new Set([...run('arm-none-eabi-nm', [join(build, 'libwc.a')]).matchAll(/ [RrDd] (mobilec_wc_\w+)$/gm)].map((m) => m[1]!));
+    for (const sym of declared) expect(defined.has(sym), sym).toBe(true);
+  });
+});
