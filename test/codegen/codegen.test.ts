@@ -79,7 +79,7 @@ describe('generateProject: structure', () => {
     }
     const c = p.files.get('qnet.c') as string;
     expect(c).not.toMatch(/malloc|alloca/);
-    expect(c).toContain('extern const int8_t mobilec_qnet_w1[216];');
+    expect(c).toContain('extern const int8_t mobilec_qnet_w1[216] MOBILEC_QNET_CONST;');
     expect(c).toContain('MOBILEC_LAYER_DONE(5, ');
   });
 
