@@ -10,11 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
 import type { GeneratedProject } from '../codegen/index.js';
 import { render } from '../codegen/templates.js';
 import type { Graph } from '../model/ir.js';
-import { PACKAGE_ROOT } from '../util/paths.js';
+import { MOBILEC_VERSION } from '../util/version.js';
 import { expectedInput, generateBinding, typedArrayName } from './binding.js';
 import { buildVerificationLibrary } from './build.js';
 import { ADDON_PATH } from './native.js';
@@ -49,14 +48,6 @@ export function npmPackageName(modelName: string): string {
   return name;
 }
 
-function mobilecVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 export interface BindingPackage {
   /** The npm package name (what `import ... from` names). */
   readonly packageName: string;
@@ -81,7 +72,7 @@ export function bindingPackage(graph: Graph, project: GeneratedProject): Binding
     builtFor,
   });
   const [platform, arch] = [process.platform, process.arch];
-  const version = mobilecVersion();
+  const version = MOBILEC_VERSION;
   const packageJson = {
     name: packageName,
     version: PACKAGE_VERSION,

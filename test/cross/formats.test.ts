@@ -187,7 +187,7 @@ describe.skipIf(skip)('--format arduino', () => {
     // library.properties: every field of the 1.5 specification, well-formed.
     const props = properties(readFileSync(join(lib, 'library.properties'), 'utf8'));
     for (const key of ['name', 'version', 'author', 'maintainer', 'sentence', 'paragraph', 'category', 'url', 'architectures', 'includes']) {
-      expect(props.get(key)?.trim(), key).toBeTruthy();
+      expect(props.get(key)?.trim() ?? '', key).not.toBe('');
     }
     expect(props.get('name')).toBe(`mobilec_${name}`);
     expect(props.get('name')).toMatch(/^[A-Za-z][A-Za-z0-9 _.-]{0,62}$/);

@@ -11,7 +11,8 @@
  */
 import { badInput } from '../../model/errors.js';
 import { render } from '../templates.js';
-import { firmwareFiles, mobilecVersion, requireCortexM, shapeText, type FileMap, type OutputFormat } from './common.js';
+import { MOBILEC_VERSION } from '../../util/version.js';
+import { firmwareFiles, requireCortexM, shapeText, type FileMap, type OutputFormat } from './common.js';
 
 /** The example sketch: examples/<EXAMPLE>/<EXAMPLE>.ino. */
 export const ARDUINO_EXAMPLE = 'Classify';
@@ -41,7 +42,7 @@ export const arduinoFormat: OutputFormat = {
     const params = {
       ...p,
       libName,
-      version: mobilecVersion(),
+      version: MOBILEC_VERSION,
       url: MOBILEC_URL,
       inputShape: shapeText(p.input),
       outputShape: shapeText(p.output),

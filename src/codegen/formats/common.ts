@@ -1,9 +1,6 @@
 /** What the output formats (CMake project, Arduino library, Zephyr module) share. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { badInput } from '../../model/errors.js';
 import { TARGETS, type Target } from '../../targets/index.js';
-import { PACKAGE_ROOT } from '../../util/paths.js';
 import type { GeneratedProject, WeightsForm } from '../index.js';
 
 export type FileMap = Map<string, string | Uint8Array>;
@@ -33,14 +30,6 @@ export function requireCortexM(format: string, target: Target): void {
   if (target.platform === 'bare-metal') return;
   const mcus = [...TARGETS.values()].filter((t) => t.platform === 'bare-metal').map((t) => t.name);
   throw badInput(`--format ${format} is for Cortex-M targets (${mcus.join(', ')}); target ${target.name} is not one (use --format cmake)`);
-}
-
-let version: string | undefined;
-
-/** mobilec's own version (package.json). */
-export function mobilecVersion(): string {
-  version ??= (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  return version;
 }
 
 /** `[1,96,96,1]` of a project's input or output. */

@@ -15,7 +15,8 @@
  * big float model under GCC or Clang.
  */
 import { render } from '../templates.js';
-import { firmwareFiles, mobilecVersion, requireCortexM, shapeText, type FileMap, type OutputFormat } from './common.js';
+import { MOBILEC_VERSION } from '../../util/version.js';
+import { firmwareFiles, requireCortexM, shapeText, type FileMap, type OutputFormat } from './common.js';
 
 export const zephyrFormat: OutputFormat = {
   name: 'zephyr',
@@ -28,7 +29,7 @@ export const zephyrFormat: OutputFormat = {
     const p = project.params;
     const params = {
       ...p,
-      version: mobilecVersion(),
+      version: MOBILEC_VERSION,
       moduleName: `mobilec_${project.name}`,
       configSymbol: `MOBILEC_${p.NAME}`,
       needsMath: project.needsMath,
