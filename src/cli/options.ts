@@ -1,5 +1,6 @@
 /** Option parsers shared by the commands; bad values are usage errors (exit 2). */
 import { InvalidArgumentError } from 'commander';
+import type { WeightsForm } from '../codegen/index.js';
 import { TARGETS } from '../targets/index.js';
 
 export function positiveInt(name: string) {
@@ -38,7 +39,7 @@ export function kernelChoice(value: string): KernelChoice {
   return value;
 }
 
-export type WeightsChoice = 'incbin' | 'c';
+export type WeightsChoice = WeightsForm;
 
 export function weightsChoice(value: string): WeightsChoice {
   if (value !== 'incbin' && value !== 'c') throw new InvalidArgumentError(`--weights must be incbin or c (got '${value}')`);

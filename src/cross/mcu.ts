@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GeneratedProject } from '../codegen/index.js';
+import { firmwareFiles } from '../codegen/formats/common.js';
 import { render } from '../codegen/templates.js';
 import { badInput, environmentError, internalError, MobilecError } from '../model/errors.js';
 import type { Target } from '../targets/index.js';
@@ -31,11 +32,6 @@ const RECIPE_VERSION = 1;
 
 /** Flags for every object of the image, after the target's own cflags. */
 const COMPILE_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-ffunction-sections', '-fdata-sections', '-fstack-usage', '-fcallgraph-info=su'];
-
-/** Host-only files of a generated project: the verification ABI and CMake. */
-function hostOnly(file: string, name: string): boolean {
-  return file === `${name}_abi.c` || file === 'mobilec_abi.h' || file === 'CMakeLists.txt';
-}
 
 type SystemEmulator = Extract<Target['emulator'], { kind: 'system' }>;
 
@@ -89,8 +85,7 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
   const boardScript = `${emu.machine}.ld`;
   if (!existsSync(join(FIRMWARE_DIR, boardScript))) throw internalError(`no linker script ${boardScript} in ${FIRMWARE_DIR}`);
 
-  const files = new Map<string, string | Uint8Array>();
-  for (const [f, content] of project.files) if (!hostOnly(f, name)) files.set(f, content);
+  const files = firmwareFiles(project);
   // The start-up code, semihosting and linker scripts of the example; its
   // main.c and syscalls.c (the user's application) are not the harness's.
   for (const f of [...FIRMWARE_RUNTIME, boardScript]) files.set(f, readFileSync(join(FIRMWARE_DIR, f)));

@@ -11,7 +11,6 @@
  */
 import { badInput } from '../../model/errors.js';
 import { render } from '../templates.js';
-import { MOBILEC_VERSION } from '../../util/version.js';
 import { firmwareFiles, requireCortexM, shapeText, type FileMap, type OutputFormat } from './common.js';
 
 /** The example sketch: examples/<EXAMPLE>/<EXAMPLE>.ino. */
@@ -42,7 +41,6 @@ export const arduinoFormat: OutputFormat = {
     const params = {
       ...p,
       libName,
-      version: MOBILEC_VERSION,
       url: MOBILEC_URL,
       inputShape: shapeText(p.input),
       outputShape: shapeText(p.output),

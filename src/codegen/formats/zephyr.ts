@@ -15,7 +15,6 @@
  * big float model under GCC or Clang.
  */
 import { render } from '../templates.js';
-import { MOBILEC_VERSION } from '../../util/version.js';
 import { firmwareFiles, requireCortexM, shapeText, type FileMap, type OutputFormat } from './common.js';
 
 export const zephyrFormat: OutputFormat = {
@@ -29,7 +28,6 @@ export const zephyrFormat: OutputFormat = {
     const p = project.params;
     const params = {
       ...p,
-      version: MOBILEC_VERSION,
       moduleName: `mobilec_${project.name}`,
       configSymbol: `MOBILEC_${p.NAME}`,
       needsMath: project.needsMath,
