@@ -14,7 +14,7 @@ import { windowGeometry } from '../model/geometry.js';
 import type { Target } from '../targets/types.js';
 import { render } from './templates.js';
 import { MOBILEC_VERSION } from '../util/version.js';
-import type { EmitContext, KernelVariant, OpEmission } from './types.js';
+import type { EmitContext, KernelTuning, KernelVariant, OpEmission } from './types.js';
 import { isaKernelsFor } from './isa/index.js';
 import { cType } from './ops/common.js';
 import { emit as emitConv } from './ops/conv2d.js';
@@ -41,6 +41,8 @@ export interface CodegenOptions {
   source?: ModelSource;
   /** Default `incbin`. */
   weights?: WeightsForm;
+  /** Kernel choice tuning for experiments and tests; default none. */
+  tuning?: KernelTuning;
 }
 
 export interface ModelSource {
@@ -292,6 +294,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
       index,
       variant: options.kernels,
       target: options.target,
+      tuning: options.tuning ?? {},
       tensor,
       arena(id, mutable) {
         const t = tensor(id);

@@ -1,10 +1,23 @@
-import type { Graph, Op, Tensor } from '../model/ir.js';
+import type { Graph, Op, OpKind, Tensor } from '../model/ir.js';
 import type { Target } from '../targets/types.js';
+import type { KernelId, KernelIsa } from './kernelId.js';
 
 /** Typed arrays a constant table may hold, with their C element types. */
 export type TableData = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array;
 
 export type KernelVariant = 'simd' | 'generic';
+
+/**
+ * Explicit tuning of the kernel choice, passed down from the caller (the CLI's
+ * `--tune`, tests, experiments); the default `{}` is what users get. Never a
+ * module global.
+ */
+export interface KernelTuning {
+  /** Only the SIMD variants whose key is listed may be chosen (the rest of the layers run generic C). */
+  readonly only?: readonly string[];
+  /** Named switches of variants (`dsp.smmlar: false`), each documented where a variant reads it. */
+  readonly switches?: Readonly<Record<string, boolean | number>>;
+}
 
 /** What an op emitter may ask of the project being generated. */
 export interface EmitContext {
@@ -13,6 +26,7 @@ export interface EmitContext {
   /** Kernel variant requested (`simd` falls back to generic kernels for now). */
   readonly variant: KernelVariant;
   readonly target: Target;
+  readonly tuning: KernelTuning;
   /** Arena pointer expression for a non-constant tensor, typed `const T *` or `T *`. */
   arena(tensorId: number, mutable: boolean): string;
   /** Symbol of a constant tensor (registered into the weights blob on first use). */
@@ -65,4 +79,40 @@ export type OpEmitter<O extends Op = Op> = (op: O, ctx: EmitContext) => OpEmissi
 export interface IsaKernels {
   readonly isa: string;
   select(op: Op, ctx: EmitContext, generic: OpEmission): OpEmission | null;
+}
+
+/** One layer as a kernel variant sees it: the op, the emit context, and the generic emission it may replace. */
+export interface Layer<O extends Op = Op> {
+  readonly op: O;
+  readonly ctx: EmitContext;
+  readonly generic: OpEmission;
+}
+
+/**
+ * One SIMD kernel variant, as data: which layers it takes (`applies`, on
+ * shape and dtype: issue 12 forbids value-dependent refusals), its name
+ * (`id`, formatted by kernelId.ts only), and its emission: the weights it
+ * re-packs (`ctx.table`), its template parameters and its call. `P` is the
+ * plan `applies` computed, handed back to `id` and `emit`.
+ */
+export interface SimdVariant<P = unknown, O extends Op = Op> {
+  /** Unique registry key `<isa>/<family>/<variant>`; the tester covers every key. */
+  readonly key: string;
+  readonly isa: KernelIsa;
+  readonly ops: readonly OpKind[];
+  applies(layer: Layer<O>): P | null;
+  id(layer: Layer<O>, plan: P): KernelId;
+  emit(layer: Layer<O>, plan: P): OpEmission;
+}
+
+/** The first variant (in list order) that applies and that the tuning allows, as an emission. */
+export function selectVariant(variants: readonly SimdVariant<any, any>[], layer: Layer): OpEmission | null {
+  const only = layer.ctx.tuning.only;
+  for (const v of variants) {
+    if (!v.ops.includes(layer.op.kind)) continue;
+    if (only && !only.includes(v.key)) continue;
+    const plan = v.applies(layer);
+    if (plan !== null) return v.emit(layer, plan);
+  }
+  return null;
 }

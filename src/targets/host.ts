@@ -5,6 +5,7 @@ export const host: Target = {
   name: 'host',
   cc: 'cc',
   cflags: ['-O2'],
+  arch: 'native',
   simd: 'none',
   platform: 'host',
   emulator: { kind: 'addon' },

@@ -14,6 +14,7 @@ function rpi(
     name,
     cc,
     cflags: [`-mcpu=${cpu}`, ...extraFlags, '-O3'],
+    arch: aarch64 ? 'aarch64' : 'armv7-a',
     simd,
     platform: 'linux',
     emulator: { kind: 'user', command: aarch64 ? 'qemu-aarch64' : 'qemu-arm', cpu },

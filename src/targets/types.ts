@@ -5,6 +5,9 @@
  */
 export type SimdExtension = 'none' | 'neon' | 'neon-dotprod' | 'dsp' | 'helium';
 
+/** The instruction set the target's code runs on (the kernels' inline assembly is written per architecture); `native`: whatever this machine is (generic C only). */
+export type Arch = 'native' | 'aarch64' | 'armv7-a' | 'armv7-m' | 'armv7e-m' | 'armv8.1-m';
+
 /** How a target's programs run on this machine. */
 export type Emulator =
   /** In-process, through the Node addon. */
@@ -21,6 +24,8 @@ export interface Target {
   readonly cc: string;
   /** Flags for compiling the generated C (architecture, optimisation). */
   readonly cflags: readonly string[];
+  /** Architecture of the generated code (declared, never guessed from the compiler's name). */
+  readonly arch: Arch;
   /** SIMD extension the `simd` kernel variant targets; `none` = generic only. */
   readonly simd: SimdExtension;
   /** 'bare-metal' = no OS, newlib; 'linux' = glibc, static; 'host' = this machine. */

@@ -53,7 +53,7 @@ function select(op: Op, ctx: EmitContext, fl: Flavour): OpEmission | null {
 }
 
 function flavour(ctx: EmitContext, dotprod: boolean): Flavour {
-  return { dotprod, aarch64: ctx.target.cc.startsWith('aarch64') };
+  return { dotprod, aarch64: ctx.target.arch === 'aarch64' };
 }
 
 /** rpi4 (aarch64) and rpi-armv7 (32-bit): NEON without dot product. */

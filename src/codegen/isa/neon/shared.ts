@@ -88,22 +88,7 @@ export function quantChannelsOk(op: Op, channels: number): boolean {
 
 export const ceil = (a: number, b: number) => Math.ceil(a / b) * b;
 
-/** int32 wrap-around arithmetic, as the C accumulators do. */
-export const wrap = (v: number) => v | 0;
-
-/**
- * The bias of a kernel that multiplies raw activations: bias[c] − xZp·Σ_t w(c, t)
- * (int32 wrap-around, as the C accumulates), `padded` long, zero past `channels`.
- */
-export function foldInputZeroPoint(bias: ArrayLike<number>, w: (c: number, t: number) => number, taps: number, channels: number, padded: number, xZp: number): Int32Array {
-  const out = new Int32Array(padded);
-  for (let c = 0; c < channels; c++) {
-    let s = 0;
-    for (let t = 0; t < taps; t++) s = wrap(s + w(c, t));
-    out[c] = wrap(bias[c]! - Math.imul(xZp, s));
-  }
-  return out;
-}
+export { foldInputZeroPoint, wrap } from '../../requant.js';
 
 /** Operands every weighted NEON kernel starts from; null when the op is not one it takes. */
 export function weightedOperands(op: Op, ctx: EmitContext, channels: number) {

@@ -1,0 +1,132 @@
+/**
+ * Kernel names: one grammar on every ISA, one place that spells them.
+ *
+ *   mobilec_<op>_<dtype>_<isa>[_t<tile>][_<flag>...][_<window>][_<shape>]
+ *
+ * - op:     what the kernel computes (KERNEL_OPS)
+ * - dtype:  activation type: f32, s8, u8
+ * - isa:    c (generic C), dsp (Armv7E-M), mve (Helium), neon (aarch64),
+ *           neon32 (Armv7-A NEON), neondot (aarch64 with SDOT/UDOT)
+ * - tile:   the register/pixel block of the inner loop, e.g. `t4x16`
+ * - flags:  configuration switches from the closed vocabulary KERNEL_FLAGS,
+ *           always in vocabulary order, each with one meaning everywhere
+ * - window: kernel size, stride and padding of a windowed op: `k3s2same`,
+ *           `k3x1s1valid` (kH x kW when not square, sH x sW likewise)
+ * - shape:  the specialised geometry, dims joined by `x`, `_` before the
+ *           output-channel count (`48x48x8_16`)
+ *
+ * Helper functions of a kernel are named `<kernel>_<part>` (`_tile4`, `_row`,
+ * `_asm`). `parseKernelName` inverts `formatKernelId`; tests read a chosen
+ * kernel's configuration through it, never by substring.
+ */
+import { internalError } from '../model/errors.js';
+
+export const KERNEL_OPS = ['conv', 'pw', 'dw', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'softmax', 'pad', 'quantize', 'dequantize'] as const;
+export type KernelOp = (typeof KERNEL_OPS)[number];
+
+export const KERNEL_DTYPES = ['f32', 's8', 'u8'] as const;
+export type KernelDType = (typeof KERNEL_DTYPES)[number];
+
+export const KERNEL_ISAS = ['c', 'dsp', 'mve', 'neon', 'neon32', 'neondot'] as const;
+export type KernelIsa = (typeof KERNEL_ISAS)[number];
+
+/**
+ * The flag vocabulary, in the order names spell them. Add a flag here, with
+ * its one meaning, before a variant uses it.
+ */
+export const KERNEL_FLAGS = {
+  // requantization
+  rn: 'every channel shifts right (the cheap rounding form of the epilogue)',
+  ls: 'some channel shifts left (the epilogue applies a left shift first)',
+  // clamp
+  clamp: 'the activation clamp is narrower than the dtype range (else saturation alone)',
+  // weights
+  wzp: 'weights carry a non-zero zero point (subtracted in the kernel)',
+  w16: 'weights re-packed as int16',
+  w8: 'weights re-packed as int8',
+  // structure
+  pair: 'pairs of taps multiplied into int16 before widening',
+  dm: 'depth multiplier > 1 (the only flag with a value, which follows: dm2)',
+} as const;
+export type KernelFlag = keyof typeof KERNEL_FLAGS;
+const FLAG_ORDER = Object.keys(KERNEL_FLAGS) as KernelFlag[];
+
+export interface KernelWindow {
+  readonly kH: number;
+  readonly kW: number;
+  readonly sH: number;
+  readonly sW: number;
+  readonly padding: 'same' | 'valid';
+}
+
+export interface KernelId {
+  readonly op: KernelOp;
+  readonly dtype: KernelDType;
+  readonly isa: KernelIsa;
+  /** Block of the inner loop, e.g. `4x16` (spelt `t4x16`). */
+  readonly tile?: string;
+  /** Switches from KERNEL_FLAGS; `dm` takes the depth multiplier as its value. */
+  readonly flags?: Readonly<Partial<Record<KernelFlag, true | number>>>;
+  readonly window?: KernelWindow;
+  /** Specialised geometry, `48x48x8_16`. */
+  readonly shape?: string;
+}
+
+const pair = (a: number, b: number) => (a === b ? `${a}` : `${a}x${b}`);
+
+export function windowTag(w: KernelWindow): string {
+  return `k${pair(w.kH, w.kW)}s${pair(w.sH, w.sW)}${w.padding}`;
+}
+
+/** The only source of kernel names. */
+export function formatKernelId(id: KernelId): string {
+  const parts: string[] = ['mobilec', id.op, id.dtype, id.isa];
+  if (id.tile !== undefined) {
+    if (!/^\d+(x\d+)*$/.test(id.tile)) throw internalError(`kernel tile '${id.tile}' is not dims joined by x`);
+    parts.push(`t${id.tile}`);
+  }
+  for (const f of FLAG_ORDER) {
+    const v = id.flags?.[f];
+    if (v === undefined) continue;
+    parts.push(v === true ? f : `${f}${v}`);
+  }
+  if (id.window) parts.push(windowTag(id.window));
+  if (id.shape !== undefined) {
+    if (!/^\d+(x\d+)*(_\d+)?$/.test(id.shape)) throw internalError(`kernel shape '${id.shape}' does not follow the grammar`);
+    parts.push(id.shape);
+  }
+  return parts.join('_');
+}
+
+/** Inverse of formatKernelId (helper-function suffixes are not part of a name). */
+export function parseKernelName(name: string): KernelId {
+  const t = name.split('_');
+  const [pre, op, dtype, isa] = t;
+  if (pre !== 'mobilec' || !KERNEL_OPS.includes(op as KernelOp) || !KERNEL_DTYPES.includes(dtype as KernelDType) || !KERNEL_ISAS.includes(isa as KernelIsa)) {
+    throw internalError(`'${name}' is not a kernel name (mobilec_<op>_<dtype>_<isa>...)`);
+  }
+  let i = 4;
+  let tile: string | undefined;
+  if (t[i]?.startsWith('t') && /^t\d+(x\d+)*$/.test(t[i]!)) tile = t[i++]!.slice(1);
+  const flags: Partial<Record<KernelFlag, true | number>> = {};
+  for (; i < t.length; i++) {
+    const tok = t[i]!;
+    if (tok in KERNEL_FLAGS) {
+      flags[tok as KernelFlag] = true;
+      continue;
+    }
+    const m = /^(dm)(\d+)$/.exec(tok);
+    if (!m) break;
+    flags[m[1] as KernelFlag] = Number(m[2]);
+  }
+  let window: KernelWindow | undefined;
+  const w = t[i] !== undefined ? /^k(\d+)(?:x(\d+))?s(\d+)(?:x(\d+))?(same|valid)$/.exec(t[i]!) : null;
+  if (w) {
+    window = { kH: +w[1]!, kW: +(w[2] ?? w[1]!), sH: +w[3]!, sW: +(w[4] ?? w[3]!), padding: w[5] as 'same' | 'valid' };
+    i++;
+  }
+  const shape = i < t.length ? t.slice(i).join('_') : undefined;
+  const id: KernelId = { op: op as KernelOp, dtype: dtype as KernelDType, isa: isa as KernelIsa, tile, flags, window, shape };
+  if (formatKernelId(id) !== name) throw internalError(`'${name}' does not follow the kernel name grammar`);
+  return id;
+}
