@@ -78,6 +78,8 @@ export type OpEmitter<O extends Op = Op> = (op: O, ctx: EmitContext) => OpEmissi
  */
 export interface IsaKernels {
   readonly isa: string;
+  /** Every registered variant of this provider (the kernel tester covers each key). */
+  readonly variants: readonly SimdVariant<any, any>[];
   select(op: Op, ctx: EmitContext, generic: OpEmission): OpEmission | null;
 }
 

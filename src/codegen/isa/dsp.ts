@@ -239,6 +239,7 @@ export function isPointwise(g: WindowGeometry): boolean {
 
 export const dspKernels: IsaKernels = {
   isa: 'dsp',
+  variants: [],
   select(op: Op, ctx: EmitContext, _generic: OpEmission): OpEmission | null {
     if (op.kind === 'conv2d') {
       const g = windowGeometry(ctx.graph, op);

@@ -223,6 +223,7 @@ function fullyConnected(op: FullyConnectedOp, ctx: EmitContext): OpEmission | nu
 
 export const heliumKernels: IsaKernels = {
   isa: 'helium',
+  variants: [],
   select(op: Op, ctx: EmitContext, _generic: OpEmission): OpEmission | null {
     if (op.kind === 'conv2d') {
       const g = windowGeometry(ctx.graph, op);

@@ -5,7 +5,7 @@
  * generic.
  */
 import type { Target } from '../../targets/types.js';
-import type { IsaKernels } from '../types.js';
+import type { IsaKernels, SimdVariant } from '../types.js';
 import { neonDotprodKernels, neonKernels } from './neon/index.js';
 import { dspKernels } from './dsp.js';
 import { heliumKernels } from './helium.js';
@@ -14,4 +14,11 @@ const PROVIDERS: readonly IsaKernels[] = [dspKernels, heliumKernels, neonKernels
 
 export function isaKernelsFor(target: Target): IsaKernels | null {
   return PROVIDERS.find((p) => p.isa === target.simd) ?? null;
+}
+
+/** Every registered SIMD variant of every provider, by key. */
+export function allSimdVariants(): ReadonlyMap<string, SimdVariant<any, any>> {
+  const out = new Map<string, SimdVariant<any, any>>();
+  for (const p of PROVIDERS) for (const v of p.variants) out.set(v.key, v);
+  return out;
 }

@@ -59,11 +59,13 @@ function flavour(ctx: EmitContext, dotprod: boolean): Flavour {
 /** rpi4 (aarch64) and rpi-armv7 (32-bit): NEON without dot product. */
 export const neonKernels: IsaKernels = {
   isa: 'neon',
+  variants: [],
   select: (op, ctx) => select(op, ctx, flavour(ctx, false)),
 };
 
 /** rpi5: NEON with SDOT. */
 export const neonDotprodKernels: IsaKernels = {
   isa: 'neon-dotprod',
+  variants: [],
   select: (op, ctx) => select(op, ctx, flavour(ctx, true)),
 };
