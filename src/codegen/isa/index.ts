@@ -7,8 +7,8 @@
 import type { Target } from '../../targets/types.js';
 import type { IsaKernels, SimdVariant } from '../types.js';
 import { neonDotprodKernels, neonKernels } from './neon/index.js';
-import { dspKernels } from './dsp.js';
-import { heliumKernels } from './helium.js';
+import { dspKernels } from './dsp/index.js';
+import { heliumKernels } from './mve/index.js';
 
 const PROVIDERS: readonly IsaKernels[] = [dspKernels, heliumKernels, neonKernels, neonDotprodKernels];
 
