@@ -6,6 +6,10 @@
  */
 import type { RequantTable } from '../../requant.js';
 
+/** The 64-bit headroom of the general form's constant: K + acc * m - [acc < 0] * 2^31 never wraps. */
+const K_MIN = -(1n << 62n);
+const K_MAX = (1n << 63n) - 1n - ((1n << 31n) - 1n) ** 2n;
+
 /** The right shift e of padded channel c when both forms take it, else null. */
 function rightShift(t: RequantTable, c: number, maxE: number): number | null {
   const e = -t.shift[c]!;
@@ -15,7 +19,10 @@ function rightShift(t: RequantTable, c: number, maxE: number): number | null {
 /**
  * The general form (`mobilec_dsp_requant`, a 64-bit SMLAL): per channel
  * {m, K low, K high, e - 1} with K = 2^30 + 2^(30+e) + zp * 2^(31+e), for
- * right shifts e in [1, 24]; null when a channel has another shift.
+ * right shifts e in [1, 24] whose K leaves the 64-bit sum room for any
+ * int32 product (-2^62 <= K <= 2^63 - 1 - (2^31 - 1)^2: not so for e = 24
+ * with an output zero point above 127, where the sum used to wrap); null
+ * when a channel has another shift.
  */
 export function generalRequant(t: RequantTable): Int32Array | null {
   const out = new Int32Array(4 * t.padded);
@@ -23,6 +30,7 @@ export function generalRequant(t: RequantTable): Int32Array | null {
     const e = rightShift(t, c, 24);
     if (e === null) return null;
     const k = (1n << 30n) + (1n << BigInt(30 + e)) + (BigInt(t.yZp) << BigInt(31 + e));
+    if (k < K_MIN || k > K_MAX) return null;
     out[4 * c] = t.multiplier[c]!;
     out[4 * c + 1] = Number(BigInt.asIntN(32, k));
     out[4 * c + 2] = Number(BigInt.asIntN(32, k >> 32n));
