@@ -17,10 +17,11 @@ import { mveRequant } from '../../src/codegen/isa/mve/requant.js';
 import { requantTable, type RequantTable } from '../../src/codegen/requant.js';
 import type { EmitContext } from '../../src/codegen/types.js';
 import { mcuToolsAvailable } from '../../src/cross/mcu.js';
-import type { Activation, Op } from '../../src/model/ir.js';
-import { activationRange, INT32_MAX, INT32_MIN, multiplyByQuantizedMultiplier } from '../../src/numerics/fixedpoint.js';
+import type { Op } from '../../src/model/ir.js';
+import { INT32_MAX, INT32_MIN, multiplyByQuantizedMultiplier } from '../../src/numerics/fixedpoint.js';
 import { targetByName } from '../../src/targets/index.js';
 import { C_IN, C_OUT, DSP_IN, DSP_OUT, MVE_IN, MVE_OUT, runCHarness, runDspHarness, runMveHarness } from '../helpers/mcuRequantHarness.js';
+import { NARROWINGS, rng, type Narrowing } from '../helpers/requantCases.js';
 
 const M4 = targetByName('cortex-m4');
 const M55 = targetByName('cortex-m55');
@@ -31,40 +32,6 @@ if (skipM4 || skipM55) console.warn('skipping cross/mcu-requant on Cortex-M: arm
 const SHIFT_MIN = -31;
 const SHIFT_MAX = 30;
 const Q30 = 1 << 30;
-
-/** mulberry32: a small seeded generator (uniform in [0, 1)). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Narrowing {
-  readonly u8: boolean;
-  readonly zp: number;
-  readonly actMin: number;
-  readonly actMax: number;
-}
-
-/** Zero points and clamps: full range, ReLU, ReLU6, ReLU-1..1 at a few scales, as the requantize pass computes them. */
-const NARROWINGS: readonly Narrowing[] = (() => {
-  const out = new Map<string, Narrowing>();
-  const acts: Activation[] = ['none', 'relu', 'relu6', 'relu_n1_to_1'];
-  for (const [dtype, zps] of [['int8', [-128, 0, 127, -17]], ['uint8', [0, 127, 128, 255]]] as const)
-    for (const zp of zps)
-      for (const act of acts)
-        for (const scale of [6 / 255, 0.0235, 0.1, 1]) {
-          const [actMin, actMax] = activationRange(act, scale, zp, dtype);
-          const n = { u8: dtype === 'uint8', zp, actMin, actMax };
-          if (actMin <= actMax) out.set(JSON.stringify(n), n);
-        }
-  return [...out.values()];
-})();
 
 interface Lane {
   readonly acc: number;
@@ -162,7 +129,9 @@ describe.skipIf(skipM4)('the DSP epilogue on cortex-m4 (qemu-system-arm)', () =>
       lanes.push({ l, gen: gen !== null, smm: smm !== null });
       recs.push(l.acc, l.nar.u8 ? 1 : 0, l.nar.actMin, l.nar.actMax, ...(gen ?? [0, 0, 0, 0]), ...(smm ?? [0, 0, 0, 0]), smm ? 2 * l.acc : 0);
     }
-    const out = runDspHarness(M4, Int32Array.from(recs));
+    const records = Int32Array.from(recs);
+    expect(records.length).toBe(lanes.length * DSP_IN);
+    const out = runDspHarness(M4, records);
     expect(out.length).toBe(lanes.length * DSP_OUT);
     const bad: string[] = [];
     const shifts = { gen: new Set<number>(), smm: new Set<number>() };

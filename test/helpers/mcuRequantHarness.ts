@@ -2,7 +2,7 @@
  * Standalone harnesses for the requantization epilogues outside NEON, each
  * built from the very template code the kernels use:
  *
- * - DSP (cortex-m4, qemu-system-arm): templates/kernels/runtime_dsp.c.hbs
+ * - DSP (cortex-m4, qemu-system-arm): the kernels' helpers, partial dsp/runtime
  *   (whose partial dsp/requant holds mobilec_dsp_requant and
  *   mobilec_dsp_requant2) and the kernels' call partial dsp/requant_call in
  *   its six instantiations (general / SMMLAR form x int8 saturation, uint8
@@ -10,7 +10,7 @@
  *   src/codegen/isa/dsp/requant.ts.
  *   Record in (DSP_IN int32): acc, u8, act_min, act_max, general[4], smmlar[4], 2·acc.
  *   Record out (DSP_OUT int32): general raw, sat, clamp; SMMLAR raw, sat, clamp.
- * - Helium (cortex-m55): templates/kernels/runtime_mve.c.hbs (partial
+ * - Helium (cortex-m55): the kernels' helpers, partial mve/runtime (with
  *   mve/requant) and mve/requant_call in its three forms (ls, r, rn), on
  *   4 lanes and on its second vector (v2).
  *   Record in (MVE_IN int32): acc[4], m[4], ls[4], rs[4], y_zp, act_min, act_max, 0.
@@ -22,6 +22,7 @@
  * On the MCUs the records stream through semihosting in chunks (the
  * Cortex-M55 board has 512 KB of data RAM).
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,7 +75,7 @@ int main(void)
 const DSP_SOURCE = `/* DSP requantization harness (test/helpers/mcuRequantHarness.ts). */
 #include <stdint.h>
 #include "semihosting.h"
-{{{runtime}}}
+{{> dsp/runtime}}
 {{#each forms}}
 static int32_t {{name}}(int32_t a0, const int32_t *ra, int32_t act_min, int32_t act_max)
 {
@@ -107,7 +108,7 @@ const DSP_FORMS = [false, true].flatMap((dbl) => {
 const MVE_SOURCE = `/* Helium requantization harness (test/helpers/mcuRequantHarness.ts). */
 #include <stdint.h>
 #include "semihosting.h"
-{{{runtime}}}
+{{> mve/runtime}}
 {{#each forms}}
 static void {{name}}(const int32_t *r, int32_t *o)
 {
@@ -140,38 +141,18 @@ const MVE_FORMS = [
   { name: 'rq_rn', left: false, rn: true },
 ];
 
-const C_SOURCE = `/* Generic C requantization harness (test/helpers/mcuRequantHarness.ts). */
+const C_SOURCE = `/* Generic C requantization harness (test/helpers/mcuRequantHarness.ts): records on stdin, results on stdout. */
 #include <stdio.h>
-#include <stdlib.h>
 {{{runtime}}}
 
-int main(int argc, char **argv)
+int main(void)
 {
-    FILE *f;
-    long size, n, i;
-    int32_t *in, *out;
-    if (argc != 3) return 2;
-    f = fopen(argv[1], "rb");
-    if (!f) return 3;
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    n = size / (long)({{recIn}} * sizeof(int32_t));
-    in = (int32_t *)malloc((size_t)size + 1);
-    out = (int32_t *)calloc((size_t)n * {{recOut}} + 1, sizeof(int32_t));
-    if (!in || !out || fread(in, 1, (size_t)size, f) != (size_t)size) return 4;
-    fclose(f);
-    for (i = 0; i < n; ++i) {
-        const int32_t *r = in + i * {{recIn}};
-        int32_t *o = out + i * {{recOut}};
+    int32_t r[{{recIn}}], o[{{recOut}}];
+    while (fread(r, sizeof r, 1, stdin) == 1) {
         o[0] = mobilec_mbqm(r[0], r[1], r[2]);
         o[1] = mobilec_clamp(mobilec_add_zp(mobilec_mbqm(r[0], r[1], r[2]), r[3]), r[4], r[5]);
+        if (fwrite(o, sizeof o, 1, stdout) != 1) return 1;
     }
-    f = fopen(argv[2], "wb");
-    if (!f || fwrite(out, sizeof(int32_t), (size_t)n * {{recOut}}, f) != (size_t)n * {{recOut}}) return 5;
-    fclose(f);
-    free(in);
-    free(out);
     return 0;
 }
 `;
@@ -207,14 +188,14 @@ function runMcu(target: Target, source: string, input: Int32Array, n: number, re
 /** Runs DSP records (DSP_IN int32 each) on `target` (cortex-m4 / m7); DSP_OUT int32 per record back. */
 export function runDspHarness(target: Target, records: Int32Array): Int32Array {
   const n = records.length / DSP_IN;
-  const src = renderSource(DSP_SOURCE, { runtime: render('kernels/runtime_dsp.c.hbs', {}), forms: DSP_FORMS, chunk: CHUNK, n, recIn: DSP_IN, recOut: DSP_OUT });
+  const src = renderSource(DSP_SOURCE, { forms: DSP_FORMS, chunk: CHUNK, n, recIn: DSP_IN, recOut: DSP_OUT });
   return runMcu(target, src, records, n, DSP_OUT);
 }
 
 /** Runs Helium records (MVE_IN int32 each) on `target` (cortex-m55); MVE_OUT int32 per record back. */
 export function runMveHarness(target: Target, records: Int32Array): Int32Array {
   const n = records.length / MVE_IN;
-  const src = renderSource(MVE_SOURCE, { runtime: render('kernels/runtime_mve.c.hbs', {}), forms: MVE_FORMS, chunk: CHUNK, n, recIn: MVE_IN, recOut: MVE_OUT });
+  const src = renderSource(MVE_SOURCE, { forms: MVE_FORMS, chunk: CHUNK, n, recIn: MVE_IN, recOut: MVE_OUT });
   return runMcu(target, src, records, n, MVE_OUT);
 }
 
@@ -223,10 +204,10 @@ export function runCHarness(cc: string, records: Int32Array): Int32Array {
   const dir = mkdtempSync(join(tmpdir(), 'mobilec-c-requant-'));
   try {
     writeFileSync(join(dir, 'harness.c'), renderSource(C_SOURCE, { runtime: render('runtime.h.hbs', {}), recIn: C_IN, recOut: C_OUT }));
-    writeFileSync(join(dir, 'in.bin'), new Uint8Array(records.buffer, records.byteOffset, records.byteLength));
     execTool(cc, [...STRICT, '-O2', 'harness.c', '-o', 'harness'], { cwd: dir, what: 'compiling the generic requantization harness' });
-    execTool(join(dir, 'harness'), [join(dir, 'in.bin'), join(dir, 'out.bin')], { cwd: dir, timeoutMs: 60_000, what: 'running the generic requantization harness' });
-    return toInt32(readFileSync(join(dir, 'out.bin')));
+    const r = spawnSync(join(dir, 'harness'), [], { input: new Uint8Array(records.buffer, records.byteOffset, records.byteLength), maxBuffer: 64 << 20, timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`the generic requantization harness failed (${r.status ?? r.signal ?? r.error?.message})`);
+    return toInt32(r.stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,7 +13,6 @@
 import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
-import { render } from '../../templates.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { cType, flagSwitch, kernelDType, layerGeometry, quantConv, type QuantConv } from '../quantConv.js';
 import { dspRequant, type DspRequant } from './requant.js';
@@ -89,7 +88,7 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     family: 'dwconv_dsp',
     kernel,
     params: {
-      helpers: render('kernels/runtime_dsp.c.hbs', {}), fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', sat: q.rq.saturating, bcast,
+      fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', sat: q.rq.saturating, bcast,
       padding: op.padding, ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc, oc4,
       kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, pw, pos, ntaps, taps,
       keep: g.strideH < kh, keepq4: Math.ceil((Math.max(0, kh - g.strideH) * rw) / 4), rowsw: (Math.ceil((kh * rw) / 4) + 1) * 4,

@@ -16,7 +16,6 @@
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
-import { render } from '../../templates.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { cType, flagSwitch, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
 import { dspRequant, type DspRequant } from './requant.js';
@@ -104,7 +103,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
     family: 'pointwise_dsp',
     kernel,
     params: {
-      helpers: render('kernels/runtime_dsp.c.hbs', {}), fn: kernel, t: cType(q.dtype), dtype: q.dtype, sat: q.rq.saturating,
+      fn: kernel, t: cType(q.dtype), dtype: q.dtype, sat: q.rq.saturating,
       conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: paddingOf(op),
       npix, ic, oc, ic4, oc2, dbl: dbl ? 1 : 0,
       steps: steps4 % 2 === 0 ? ic4 / 8 : steps4,

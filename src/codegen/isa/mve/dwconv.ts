@@ -14,7 +14,6 @@ import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import { foldInputZeroPoint } from '../../requant.js';
-import { render } from '../../templates.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { clampArgs, cType, kernelDType, layerGeometry, quantConv, type QuantConv } from '../quantConv.js';
 import { mveFlags, mveRequant, type MveRequant } from './requant.js';
@@ -72,7 +71,7 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const ntaps = kh * kw;
   const kernel = formatKernelId(id(layer, p));
   const common = {
-    helpers: render('kernels/runtime_mve.c.hbs', {}), fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', padding: op.padding,
+    fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', padding: op.padding,
     ih: g.inH, iw: g.inW, oh: g.outH, ow: g.outW, kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
     rows: Array.from({ length: kh }, (_, i) => i), left: rq.left, rn: rq.rn,
   };

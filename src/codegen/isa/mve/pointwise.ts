@@ -17,7 +17,6 @@
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import { foldInputZeroPoint } from '../../requant.js';
-import { render } from '../../templates.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { clampArgs, cType, isPointwise, kernelDType, layerGeometry, numberSwitch, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
 import { mveFlags, mveRequant, type MveRequant } from './requant.js';
@@ -91,7 +90,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
     family: 'pointwise_mve',
     kernel,
     params: {
-      helpers: render('kernels/runtime_mve.c.hbs', {}), fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned,
+      fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned,
       conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: paddingOf(op),
       vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs, acct: unsigned ? 'uint32_t' : 'int32_t', tail: ic % 16 !== 0,
       full, full16: full * 16, rem: ic % 16, left: rq.left, rn: rq.rn,
