@@ -12,7 +12,7 @@ import { int32Literal } from '../ops/common.js';
 import { requantTable, type RequantTable } from '../requant.js';
 import type { EmitContext, Layer } from '../types.js';
 
-export type QDType = 'int8' | 'uint8';
+type QDType = 'int8' | 'uint8';
 
 /** Quantized operands of a conv-like op that the MCU SIMD kernels can take. */
 export interface QuantConv {
@@ -66,7 +66,7 @@ export function clampArgs(rq: RequantTable): string[] {
 }
 
 /** The geometry of a fully connected layer seen as a pointwise convolution over its batch rows, or null. */
-export function fcGeometry(op: FullyConnectedOp, ctx: EmitContext): WindowGeometry | null {
+function fcGeometry(op: FullyConnectedOp, ctx: EmitContext): WindowGeometry | null {
   const x = ctx.tensor(op.inputs[0]!);
   const w = ctx.tensor(op.inputs[1]!);
   if (w.shape.length !== 2) return null;

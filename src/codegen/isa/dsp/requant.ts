@@ -78,6 +78,3 @@ export function dspRequant(t: RequantTable, smmlar: boolean, bound: (c: number) 
   const general = generalRequant(t);
   return general ? { consts: general, dbl: false } : null;
 }
-
-/** The name of the epilogue function of a form (templates/partials/dsp/requant.hbs). */
-export const requantFn = (dbl: boolean): string => (dbl ? 'mobilec_dsp_requant2' : 'mobilec_dsp_requant');
