@@ -8,8 +8,8 @@ import type { Target } from '../../targets/types.js';
 import type { IsaKernels, KernelTuning, SimdVariant } from '../types.js';
 import { badInput } from '../../model/errors.js';
 import { neonDotprodKernels, neonKernels } from './neon/index.js';
-import { dspKernels } from './dsp.js';
-import { heliumKernels } from './helium.js';
+import { dspKernels } from './dsp/index.js';
+import { heliumKernels } from './mve/index.js';
 
 const PROVIDERS: readonly IsaKernels[] = [dspKernels, heliumKernels, neonKernels, neonDotprodKernels];
 
