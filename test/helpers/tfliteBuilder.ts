@@ -6,7 +6,7 @@
  * models); it writes only what the importer reads.
  */
 import { Builder } from 'flatbuffers';
-import { ActivationCode, BUILTIN_NAMES, OptionsType, PaddingCode, TFLITE_IDENTIFIER, TensorType } from './schema.js';
+import { ActivationCode, BUILTIN_NAMES, OptionsType, PaddingCode, TFLITE_IDENTIFIER, TensorType } from '../../src/frontends/tflite/schema.js';
 
 export type TensorTypeName = keyof typeof TensorType;
 type ActivationName = 'none' | 'relu' | 'relu6' | 'relu_n1_to_1' | 'tanh' | 'sign_bit';

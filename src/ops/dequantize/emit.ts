@@ -1,7 +1,7 @@
 import { elementCount, type DequantizeOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, cType, f32Literal, perTensorQuant, quantDType, shapeTag } from './common.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { DTYPE_TAG, cType, f32Literal, perTensorQuant, quantDType, shapeTag } from '../../codegen/ops/common.js';
 
 /** int8/uint8 → float32: fround(scale · (q − zp)); the product of a float32 and a small integer is exact, so float arithmetic rounds once, as TFLite's double. */
 export function emit(op: DequantizeOp, ctx: EmitContext): OpEmission {

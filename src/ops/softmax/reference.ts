@@ -1,7 +1,7 @@
 /** softmax reference kernels over the last axis. */
 import type { SoftmaxQuant } from '../../model/ir.js';
 import { softmaxQuantizedRow } from '../../numerics/fixedpoint.js';
-import type { QuantArray } from './common.js';
+import type { QuantArray } from '../../reference/kernels/common.js';
 
 /** Float softmax: exp(β(x − max)) / Σ, computed in double. */
 export function softmaxFloat(

@@ -2,7 +2,7 @@
 import type { Activation } from '../../model/ir.js';
 import type { WindowGeometry } from '../../model/geometry.js';
 import { floatActivationRange } from '../../numerics/fixedpoint.js';
-import { clamp, forEachWindow, widen, windowBatch, windowOutput, type QuantArray } from './common.js';
+import { clamp, forEachWindow, widen, windowBatch, windowOutput, type QuantArray } from '../../reference/kernels/common.js';
 
 export type PoolKind = 'average' | 'max';
 

@@ -1,7 +1,7 @@
 import { dtypeRange, elementCount, type QuantizeOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, cType, f32Literal, int32Literal, perTensorQuant, quantDType, requireRequant, shapeTag } from './common.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { DTYPE_TAG, cType, f32Literal, int32Literal, perTensorQuant, quantDType, requireRequant, shapeTag } from '../../codegen/ops/common.js';
 
 /**
  * float32 → int8/uint8 (TFLite AffineQuantize, `mobilec_quantize_f32`) or

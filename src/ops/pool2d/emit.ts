@@ -1,7 +1,7 @@
 import type { Pool2DOp } from '../../model/ir.js';
 import { windowGeometry } from '../../model/geometry.js';
-import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, cType, floatActRange, quantActRange, quantDType, strideTag } from './common.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { DTYPE_TAG, cType, floatActRange, quantActRange, quantDType, strideTag } from '../../codegen/ops/common.js';
 
 export function emit(op: Pool2DOp, ctx: EmitContext): OpEmission {
   const g = windowGeometry(ctx.graph, op);

@@ -1,7 +1,7 @@
 /** add reference kernels: elementwise sum of two same-shape tensors. */
 import type { Activation, AddQuant } from '../../model/ir.js';
 import { floatActivationRange, multiplyByQuantizedMultiplier } from '../../numerics/fixedpoint.js';
-import { mapClamped, type QuantArray } from './common.js';
+import { mapClamped, type QuantArray } from '../../reference/kernels/common.js';
 
 /** Float add: fround(x1 + x2), then the activation clamp. */
 export function addFloat(

@@ -1,7 +1,7 @@
 import { elementCount, type SoftmaxOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, cType, int32Literal, quantDType } from './common.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { DTYPE_TAG, cType, int32Literal, quantDType } from '../../codegen/ops/common.js';
 
 function floatLiteral(v: number): string {
   const s = String(Math.fround(v));

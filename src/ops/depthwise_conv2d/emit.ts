@@ -1,7 +1,7 @@
 import type { DepthwiseConv2DOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import type { EmitContext, OpEmission } from '../types.js';
-import { convLike } from './conv2d.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { convLike } from '../conv2d/emit.js';
 
 export function emit(op: DepthwiseConv2DOp, ctx: EmitContext): OpEmission {
   const x = ctx.tensor(op.inputs[0]!);

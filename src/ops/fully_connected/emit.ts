@@ -1,7 +1,7 @@
 import { elementCount, type FullyConnectedOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, biasSymbol, cType, quantDType, weightOperand, weightedKernelArgs } from './common.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { DTYPE_TAG, biasSymbol, cType, quantDType, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
 
 export function emit(op: FullyConnectedOp, ctx: EmitContext): OpEmission {
   const xT = ctx.tensor(op.inputs[0]!);

@@ -1,6 +1,6 @@
 import { tensorBytes, type ReshapeOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import type { EmitContext, OpEmission } from '../types.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
 
 /** Reshape is a view: the planner gives its output the input's bytes. Nothing runs. */
 export function emit(op: ReshapeOp, ctx: EmitContext): OpEmission {

@@ -4,7 +4,7 @@
  * the float / quantized output stages live in common.ts.
  */
 import type { WindowGeometry } from '../../model/geometry.js';
-import { floatConvKernel, quantConvKernel } from './common.js';
+import { floatConvKernel, quantConvKernel } from '../../reference/kernels/common.js';
 
 /** acc[c] += x[xi + ic] · w[t, c] for every output channel c = ic·M + k. */
 function depthwiseTap(acc: Float64Array, x: Float64Array, w: Float64Array, xi: number, t: number, g: WindowGeometry): void {

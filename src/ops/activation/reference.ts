@@ -1,7 +1,7 @@
 /** Standalone activation reference kernels. */
 import type { Activation } from '../../model/ir.js';
 import { floatActivationRange } from '../../numerics/fixedpoint.js';
-import type { QuantArray } from './common.js';
+import type { QuantArray } from '../../reference/kernels/common.js';
 
 export function activationFloat(
   x: Float32Array,

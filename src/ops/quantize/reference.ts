@@ -1,6 +1,6 @@
-/** quantize (float → q, q → q) and dequantize (q → float) reference kernels. */
+/** quantize reference kernels: float → q and q → q. */
 import { multiplyByQuantizedMultiplier, roundHalfAwayFromZero } from '../../numerics/fixedpoint.js';
-import { mapClamped, type QuantArray } from './common.js';
+import { mapClamped, type QuantArray } from '../../reference/kernels/common.js';
 
 /**
  * TFLite AffineQuantize: q = clamp(round_half_away(fround(x / scale)) + zp),
@@ -37,16 +37,4 @@ export function requantizeQuant(
   out: QuantArray,
 ): QuantArray {
   return mapClamped(x.length, qmin, qmax, out, (i) => multiplyByQuantizedMultiplier(x[i]! - inputZeroPoint, multiplier, shift) + outputZeroPoint);
-}
-
-/** TFLite Dequantize: y = fround(double(scale) · (q − zp)). */
-export function dequantize(
-  x: QuantArray,
-  scale: number,
-  zeroPoint: number,
-  out: Float32Array = new Float32Array(x.length),
-): Float32Array {
-  const s = Math.fround(scale);
-  for (let i = 0; i < x.length; i++) out[i] = s * (x[i]! - zeroPoint);
-  return out;
 }

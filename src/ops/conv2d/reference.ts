@@ -4,7 +4,7 @@
  * The window walk and the float / quantized output stages live in common.ts.
  */
 import type { WindowGeometry } from '../../model/geometry.js';
-import { floatConvKernel, quantConvKernel } from './common.js';
+import { floatConvKernel, quantConvKernel } from '../../reference/kernels/common.js';
 
 /** acc[oc] += Σ_ic x[xi + ic] · w[oc, t, ic] for every output channel oc. */
 function conv2dTap(acc: Float64Array, x: Float64Array, w: Float64Array, xi: number, t: number, g: WindowGeometry): void {

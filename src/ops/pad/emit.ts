@@ -1,8 +1,8 @@
 import { elementCount, type PadOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import { pad4d } from '../../reference/kernels/pad.js';
-import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, cType, quantDType, zeroPoint } from './common.js';
+import { pad4d } from './reference.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { DTYPE_TAG, cType, quantDType, zeroPoint } from '../../codegen/ops/common.js';
 
 /** Constant pad (up to 4-D, as 4-D): quantized pads with the output zero point, float with 0. */
 export function emit(op: PadOp, ctx: EmitContext): OpEmission {

@@ -1,7 +1,7 @@
 import { elementCount, type AddOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, cType, floatActRange, int32Literal, operandPointer, perTensorQuant, quantDType, shapeTag } from './common.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { DTYPE_TAG, cType, floatActRange, int32Literal, operandPointer, perTensorQuant, quantDType, shapeTag } from '../../codegen/ops/common.js';
 
 /** Elementwise add of two same-shape tensors (the second may be a constant); TFLite's quantized ADD for int8/uint8. */
 export function emit(op: AddOp, ctx: EmitContext): OpEmission {

@@ -1,7 +1,7 @@
 import type { Conv2DOp, DepthwiseConv2DOp } from '../../model/ir.js';
 import { windowGeometry } from '../../model/geometry.js';
-import type { EmitContext, OpEmission } from '../types.js';
-import { DTYPE_TAG, biasSymbol, cType, quantDType, strideTag, weightOperand, weightedKernelArgs } from './common.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { DTYPE_TAG, biasSymbol, cType, quantDType, strideTag, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
 
 /** Shared by conv2d and depthwise_conv2d: operands and the argument list. */
 export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, family: 'conv' | 'dwconv'): OpEmission {

@@ -1,7 +1,7 @@
 /** fully_connected reference kernels: x [batch, I], weights [O, I], y [batch, O]. */
 import type { Activation } from '../../model/ir.js';
 import { floatActivationRange, multiplyByQuantizedMultiplier } from '../../numerics/fixedpoint.js';
-import { offsetCopy, perChannel, type QuantArray, type QuantParams } from './common.js';
+import { offsetCopy, perChannel, type QuantArray, type QuantParams } from '../../reference/kernels/common.js';
 
 export function fullyConnectedFloat(
   x: Float32Array,
