@@ -6,7 +6,6 @@ import { allocate, dtypeOfData } from '../util/tensors.js';
 import {
   elementCount,
   isQuantizedDType,
-  type DType,
   type Graph,
   type Op,
   type Requant,

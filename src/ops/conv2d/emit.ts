@@ -1,7 +1,8 @@
 import type { Conv2DOp, DepthwiseConv2DOp } from '../../model/ir.js';
 import { windowGeometry } from '../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { DTYPE_TAG, biasSymbol, cType, quantDType, strideTag, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
+import { weightedTypeParams } from '../shared/emit.js';
+import { DTYPE_TAG, biasSymbol, quantDType, strideTag, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
 
 /** Shared by conv2d and depthwise_conv2d: operands and the argument list. */
 export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, family: 'conv' | 'dwconv'): OpEmission {
@@ -25,13 +26,7 @@ export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, fam
     kernel,
     params: {
       fn: kernel,
-      t: cType(dtype),
-      w: w.ctype,
-      b: quant ? 'int32_t' : 'float',
-      acc: quant ? 'int32_t' : 'float',
-      quant,
-      hasWZp: w.hasWZp,
-      dtype,
+      ...weightedTypeParams(dtype, w),
       padding: op.padding,
       ih: g.inH, iw: g.inW, ic: g.inC,
       oh: g.outH, ow: g.outW, oc: g.outC,

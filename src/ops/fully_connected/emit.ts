@@ -1,7 +1,8 @@
 import { elementCount, type FullyConnectedOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { DTYPE_TAG, biasSymbol, cType, quantDType, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
+import { weightedTypeParams } from '../shared/emit.js';
+import { DTYPE_TAG, biasSymbol, quantDType, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
 
 export function emit(op: FullyConnectedOp, ctx: EmitContext): OpEmission {
   const xT = ctx.tensor(op.inputs[0]!);
@@ -23,13 +24,7 @@ export function emit(op: FullyConnectedOp, ctx: EmitContext): OpEmission {
     kernel,
     params: {
       fn: kernel,
-      t: cType(dtype),
-      w: w.ctype,
-      b: quant ? 'int32_t' : 'float',
-      acc: quant ? 'int32_t' : 'float',
-      quant,
-      hasWZp: w.hasWZp,
-      dtype,
+      ...weightedTypeParams(dtype, w),
       batch,
       in: inn,
       out,
