@@ -7,7 +7,7 @@
  * messages list them in).
  */
 import { internalError } from '../model/errors.js';
-import type { AnyOp, DescriptionForm, OpDef } from './types.js';
+import type { AnyOp, DescriptionForm, OpDef, TfliteBuiltin } from './types.js';
 import { conv2d } from './conv2d/index.js';
 import { depthwiseConv2d } from './depthwise_conv2d/index.js';
 import { pool2d } from './pool2d/index.js';
@@ -59,9 +59,9 @@ export function opDef<O extends AnyOp>(op: O): OpDef<O> {
   return def as OpDef<O>;
 }
 
-/** Builtin code → the op definition that imports it, in registry order. */
-export function tfliteBuiltins(): ReadonlyMap<number, OpDef<AnyOp>> {
-  return new Map(opDefs().flatMap((d) => (d.tflite?.builtins ?? []).map((code) => [code, d] as const)));
+/** Builtin code → the op definition that imports it and its builtin entry, in registry order. */
+export function tfliteBuiltins(): ReadonlyMap<number, { readonly def: OpDef<AnyOp>; readonly builtin: TfliteBuiltin }> {
+  return new Map(opDefs().flatMap((def) => (def.tflite?.builtins ?? []).map((builtin) => [builtin.code, { def, builtin }] as const)));
 }
 
 /** The description's layer forms (`op` of a layer), in registry order. */

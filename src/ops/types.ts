@@ -119,8 +119,8 @@ export interface TfliteContext {
   fail(msg: string): never;
   /** The input count must be in [lo, hi]. */
   arity(lo: number, hi: number): void;
-  /** The options table, checked to be of union type `type` (undefined = absent: defaults). */
-  options(type: number, name: string): Table | undefined;
+  /** The options table, checked to be of the union type the builtin declares (undefined = absent: defaults). */
+  options(): Table | undefined;
   /** IR tensor id of input k / of the output (converted on first use, inputs first). */
   input(k: number): number;
   output(): number;
@@ -135,9 +135,16 @@ export interface TfliteContext {
   constInts(k: number, what: string): { shape: number[]; values: number[] };
 }
 
+/** A builtin operator (schema.fbs BuiltinOperator) and the BuiltinOptions union member its options table is. */
+export interface TfliteBuiltin {
+  readonly code: number;
+  /** Absent: the importer reads no options for it. */
+  readonly options?: { readonly type: number; readonly name: string };
+}
+
 export interface TfliteMapping<O extends AnyOp> {
-  /** Builtin operator codes (schema.fbs BuiltinOperator) this op imports. */
-  readonly builtins: readonly number[];
+  /** The builtin operators this op imports. */
+  readonly builtins: readonly TfliteBuiltin[];
   /** Inputs that may be omitted (-1), e.g. a bias. */
   readonly optionalInputs?: readonly number[];
   convert(ctx: TfliteContext): O;

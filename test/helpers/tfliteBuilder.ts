@@ -3,10 +3,12 @@
  * quantization, operator codes and operators with their options, following
  * the field order of TFLite's schema.fbs. It exists so tests can make
  * models the shared files do not cover (float models, other heads, broken
- * models); it writes only what the importer reads.
+ * models); it writes only what the importer reads. The BuiltinOptions union
+ * type of each options table comes from the op registry's TFLite mappings.
  */
 import { Builder } from 'flatbuffers';
-import { ActivationCode, BUILTIN_NAMES, OptionsType, PaddingCode, TFLITE_IDENTIFIER, TensorType } from '../../src/frontends/tflite/schema.js';
+import { ActivationCode, BUILTIN_NAMES, PaddingCode, TFLITE_IDENTIFIER, TensorType } from '../../src/frontends/tflite/schema.js';
+import { tfliteBuiltins } from '../../src/ops/registry.js';
 
 export type TensorTypeName = keyof typeof TensorType;
 type ActivationName = 'none' | 'relu' | 'relu6' | 'relu_n1_to_1' | 'tanh' | 'sign_bit';
@@ -117,6 +119,24 @@ function dataVector(b: Builder, data: Uint8Array): number {
   return b.endVector();
 }
 
+/** The builtin each options kind belongs to: the BuiltinOptions union type is the one its op's registry mapping declares. */
+const OPTIONS_OF: Record<OptionsSpec['kind'], string> = {
+  conv2d: 'CONV_2D',
+  depthwise_conv2d: 'DEPTHWISE_CONV_2D',
+  pool2d: 'AVERAGE_POOL_2D',
+  fully_connected: 'FULLY_CONNECTED',
+  softmax: 'SOFTMAX',
+  add: 'ADD',
+  reshape: 'RESHAPE',
+  squeeze: 'SQUEEZE',
+};
+
+function optionsType(kind: OptionsSpec['kind']): number {
+  const type = tfliteBuiltins().get(builtinCode(OPTIONS_OF[kind]))?.builtin.options?.type;
+  if (type === undefined) throw new Error(`buildTflite: no registered op reads ${kind} options`);
+  return type;
+}
+
 /** Writes the options table; returns [union type, offset]. */
 function writeOptions(b: Builder, o: OptionsSpec): [number, number] {
   switch (o.kind) {
@@ -128,7 +148,7 @@ function writeOptions(b: Builder, o: OptionsSpec): [number, number] {
       b.addFieldInt8(3, ACT[o.activation ?? 'none'], null);
       b.addFieldInt32(4, o.dilation?.[1] ?? 1, 1);
       b.addFieldInt32(5, o.dilation?.[0] ?? 1, 1);
-      return [OptionsType.Conv2DOptions, b.endObject()];
+      return [optionsType(o.kind), b.endObject()];
     }
     case 'depthwise_conv2d': {
       b.startObject(7);
@@ -139,7 +159,7 @@ function writeOptions(b: Builder, o: OptionsSpec): [number, number] {
       b.addFieldInt8(4, ACT[o.activation ?? 'none'], null);
       b.addFieldInt32(5, o.dilation?.[1] ?? 1, 1);
       b.addFieldInt32(6, o.dilation?.[0] ?? 1, 1);
-      return [OptionsType.DepthwiseConv2DOptions, b.endObject()];
+      return [optionsType(o.kind), b.endObject()];
     }
     case 'pool2d': {
       b.startObject(6);
@@ -149,36 +169,36 @@ function writeOptions(b: Builder, o: OptionsSpec): [number, number] {
       b.addFieldInt32(3, o.filter[1], null);
       b.addFieldInt32(4, o.filter[0], null);
       b.addFieldInt8(5, ACT[o.activation ?? 'none'], null);
-      return [OptionsType.Pool2DOptions, b.endObject()];
+      return [optionsType(o.kind), b.endObject()];
     }
     case 'fully_connected': {
       b.startObject(5);
       b.addFieldInt8(0, ACT[o.activation ?? 'none'], null);
       b.addFieldInt8(1, o.weightsFormat ?? 0, 0);
       b.addFieldInt8(2, o.keepNumDims ? 1 : 0, 0);
-      return [OptionsType.FullyConnectedOptions, b.endObject()];
+      return [optionsType(o.kind), b.endObject()];
     }
     case 'softmax': {
       b.startObject(1);
       b.addFieldFloat32(0, o.beta ?? 1, null);
-      return [OptionsType.SoftmaxOptions, b.endObject()];
+      return [optionsType(o.kind), b.endObject()];
     }
     case 'add': {
       b.startObject(2);
       b.addFieldInt8(0, ACT[o.activation ?? 'none'], null);
-      return [OptionsType.AddOptions, b.endObject()];
+      return [optionsType(o.kind), b.endObject()];
     }
     case 'reshape': {
       const v = o.newShape ? int32Vector(b, o.newShape) : 0;
       b.startObject(1);
       if (v) b.addFieldOffset(0, v, 0);
-      return [OptionsType.ReshapeOptions, b.endObject()];
+      return [optionsType(o.kind), b.endObject()];
     }
     case 'squeeze': {
       const v = o.dims ? int32Vector(b, o.dims) : 0;
       b.startObject(1);
       if (v) b.addFieldOffset(0, v, 0);
-      return [OptionsType.SqueezeOptions, b.endObject()];
+      return [optionsType(o.kind), b.endObject()];
     }
   }
 }

@@ -8,7 +8,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { badInput, type MobilecError } from '../../model/errors.js';
+import { badInput, internalError, type MobilecError } from '../../model/errors.js';
 import {
   DTYPE_BYTES,
   type Activation,
@@ -165,7 +165,7 @@ class Importer {
     const oc = codes[def.opcodeIndex]!;
     const code = oc.builtinCode;
     const name = code === BuiltinOp.CUSTOM ? `CUSTOM '${oc.customCode ?? ''}'` : builtinName(code);
-    const op = tfliteBuiltins().get(code);
+    const op = tfliteBuiltins().get(code)?.def;
     const ref: OpRef = { index, def, code, name };
     if (code === BuiltinOp.CUSTOM || op?.tflite === undefined) {
       throw this.err(`operator ${index} (${name}) is not supported; supported: ${SUPPORTED_TFLITE_OPS.join(', ')}`);
@@ -367,7 +367,7 @@ class Importer {
 
   private convertOp(ref: OpRef): Op {
     const def = ref.def;
-    const op = tfliteBuiltins().get(ref.code)!;
+    const { def: op, builtin } = tfliteBuiltins().get(ref.code)!;
     const where = `operator ${ref.index} (${ref.name})`;
     const ins = (k: number) => this.tensor(def.inputs[k]!, `input ${k} of ${where}`).id;
     const ctx: TfliteContext = {
@@ -378,7 +378,10 @@ class Importer {
         throw this.opErr(ref, msg);
       },
       arity: (lo, hi) => this.arity(ref, lo, hi),
-      options: (type, name) => this.options(ref, type, name),
+      options: () => {
+        if (!builtin.options) throw internalError(`${where}: the mapping declares no options table`);
+        return this.options(ref, builtin.options.type, builtin.options.name);
+      },
       input: ins,
       // Inputs convert before the output, so errors name tensors in data-flow order.
       output: () => this.tensor(def.outputs[0]!, `output of ${where}`).id,

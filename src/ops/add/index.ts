@@ -2,7 +2,6 @@
 import type { Activation, OpBase, Tensor } from '../../model/ir.js';
 import { badInput, internalError } from '../../model/errors.js';
 import { activationRange, quantizeMultiplier } from '../../numerics/fixedpoint.js';
-import { BuiltinOp, OptionsType, addActivation } from '../../frontends/tflite/schema.js';
 import { dtypeOfData } from '../../util/tensors.js';
 import { defineOp } from '../types.js';
 import { addFloat, addQuant } from './reference.js';
@@ -115,10 +114,10 @@ export const add = defineOp<AddOp>({
   },
   emit,
   tflite: {
-    builtins: [BuiltinOp.ADD],
+    builtins: [{ code: 0, options: { type: 11, name: 'AddOptions' } }], // ADD
     convert(t) {
       t.arity(2, 2);
-      const act = addActivation(t.options(OptionsType.AddOptions, 'AddOptions'));
+      const act = t.options()?.i8(0, 'fused_activation_function') ?? 0;
       return { kind: 'add', name: t.name, inputs: [t.input(0), t.input(1)], outputs: [t.output()], activation: t.activation(act) };
     },
   },

@@ -1,6 +1,5 @@
 /** conv2d: standard convolution, NHWC input, filter [O, KH, KW, I], bias [O]. */
 import type { Activation, OpBase, Padding } from '../../model/ir.js';
-import { conv2DOptions, OptionsType, BuiltinOp } from '../../frontends/tflite/schema.js';
 import { convMacs } from '../../model/cost.js';
 import { defineOp, type DescriptionContext } from '../types.js';
 import { convOptions, filterWindow, quantizeWeighted, requantizeWeighted, runConvLike, validateConvLike } from '../shared/weighted.js';
@@ -65,10 +64,10 @@ export const conv2d = defineOp<Conv2DOp>({
     return convMacs(f[1]!, f[2]!, f[3]!, f[0]!, y[1]!, y[2]!);
   },
   tflite: {
-    builtins: [BuiltinOp.CONV_2D],
+    builtins: [{ code: 3, options: { type: 1, name: 'Conv2DOptions' } }], // CONV_2D
     optionalInputs: [2],
     convert(t) {
-      const o = convOptions(t, conv2DOptions, OptionsType.Conv2DOptions, 'Conv2DOptions');
+      const o = convOptions(t, false);
       return { kind: 'conv2d', name: t.name, inputs: t.withBias(), outputs: [t.output()], strideH: o.strideH, strideW: o.strideW, padding: t.padding(o.padding), activation: t.activation(o.activation) };
     },
   },

@@ -1,6 +1,5 @@
 /** depthwise_conv2d: NHWC input, filter [1, KH, KW, I·M], output channel c = ic·M + k reads input channel ic. */
 import type { Activation, OpBase, Padding } from '../../model/ir.js';
-import { BuiltinOp, OptionsType, depthwiseConv2DOptions } from '../../frontends/tflite/schema.js';
 import { depthwiseMacs } from '../../model/cost.js';
 import { defineOp } from '../types.js';
 import { convOptions, filterWindow, quantizeWeighted, requantizeWeighted, runConvLike, validateConvLike } from '../shared/weighted.js';
@@ -47,10 +46,10 @@ export const depthwiseConv2d = defineOp<DepthwiseConv2DOp>({
     return depthwiseMacs(f[1]!, f[2]!, f[3]! / op.depthMultiplier, op.depthMultiplier, y[1]!, y[2]!);
   },
   tflite: {
-    builtins: [BuiltinOp.DEPTHWISE_CONV_2D],
+    builtins: [{ code: 4, options: { type: 2, name: 'DepthwiseConv2DOptions' } }], // DEPTHWISE_CONV_2D
     optionalInputs: [2],
     convert(t) {
-      const o = convOptions(t, depthwiseConv2DOptions, OptionsType.DepthwiseConv2DOptions, 'DepthwiseConv2DOptions');
+      const o = convOptions(t, true);
       const inputs = t.withBias();
       const x = t.tensor(inputs[0]!);
       const f = t.tensor(inputs[1]!);

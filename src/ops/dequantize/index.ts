@@ -1,7 +1,6 @@
 /** dequantize: int8/uint8 → float32, (q − zeroPoint) · scale. */
 import type { OpBase } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import { BuiltinOp } from '../../frontends/tflite/schema.js';
 import { defineOp } from '../types.js';
 import { alreadyQuantized } from '../quantize/index.js';
 import { dequantize as dequantizeKernel } from './reference.js';
@@ -28,7 +27,7 @@ export const dequantize = defineOp<DequantizeOp>({
   },
   emit,
   tflite: {
-    builtins: [BuiltinOp.DEQUANTIZE],
+    builtins: [{ code: 6 }], // DEQUANTIZE
     convert(t) {
       t.arity(1, 1);
       return { kind: 'dequantize', name: t.name, inputs: [t.input(0)], outputs: [t.output()] };

@@ -1,6 +1,5 @@
 /** fully_connected: x flattened to [batch, I], weights [O, I], bias [O]. */
 import { elementCount, type Activation, type OpBase } from '../../model/ir.js';
-import { BuiltinOp, OptionsType, fullyConnectedOptions } from '../../frontends/tflite/schema.js';
 import { fullyConnectedMacs } from '../../model/cost.js';
 import { badInput } from '../../model/errors.js';
 import type { QuantArray } from '../../reference/kernels/common.js';
@@ -54,11 +53,17 @@ export const fullyConnected = defineOp<FullyConnectedOp>({
     return batch * fullyConnectedMacs(w[1]!, w[0]!);
   },
   tflite: {
-    builtins: [BuiltinOp.FULLY_CONNECTED],
+    builtins: [{ code: 9, options: { type: 8, name: 'FullyConnectedOptions' } }], // FULLY_CONNECTED
     optionalInputs: [2],
     convert(t) {
       t.arity(2, 3);
-      const o = fullyConnectedOptions(t.options(OptionsType.FullyConnectedOptions, 'FullyConnectedOptions'));
+      const table = t.options();
+      const o = {
+        activation: table?.i8(0, 'fused_activation_function') ?? 0,
+        weightsFormat: table?.i8(1, 'weights_format') ?? 0,
+        keepNumDims: table?.bool(2, 'keep_num_dims') ?? false,
+        asymmetricQuantizeInputs: table?.bool(3, 'asymmetric_quantize_inputs') ?? false,
+      };
       if (o.weightsFormat !== 0) t.fail(`weights_format ${o.weightsFormat} is not supported (only DEFAULT)`);
       const inputs = t.withBias();
       const y = t.output();

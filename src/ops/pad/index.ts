@@ -1,7 +1,6 @@
 /** pad: constant padding of an up-to-4-D tensor; quantized tensors pad with the output zero point (real 0), float with 0. */
 import type { OpBase } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import { BuiltinOp } from '../../frontends/tflite/schema.js';
 import { dtypeOfData } from '../../util/tensors.js';
 import { defineOp } from '../types.js';
 import { pad as padKernel } from './reference.js';
@@ -42,7 +41,7 @@ export const pad = defineOp<PadOp>({
   },
   emit,
   tflite: {
-    builtins: [BuiltinOp.PAD],
+    builtins: [{ code: 34 }], // PAD
     convert(t) {
       t.arity(2, 2);
       const x = t.tensor(t.input(0));

@@ -2,7 +2,6 @@
 import type { Activation, OpBase, Padding } from '../../model/ir.js';
 import { outputExtent } from '../../model/geometry.js';
 import { activationRange } from '../../numerics/fixedpoint.js';
-import { BuiltinOp, OptionsType, pool2DOptions } from '../../frontends/tflite/schema.js';
 import type { QuantArray } from '../../reference/kernels/common.js';
 import { defineOp, type DescriptionForm } from '../types.js';
 import { pool2dFloat, pool2dQuant } from './reference.js';
@@ -17,6 +16,10 @@ export interface Pool2DOp extends OpBase {
   readonly padding: Padding;
   readonly activation: Activation;
 }
+
+/** TFLite builtin codes. */
+const AVERAGE_POOL_2D = 1;
+const MAX_POOL_2D = 17;
 
 interface PoolDesc {
   size: number | 'global';
@@ -83,13 +86,21 @@ export const pool2d = defineOp<Pool2DOp>({
   emit,
   window: (op) => ({ kH: op.filterH, kW: op.filterW, strideH: op.strideH, strideW: op.strideW, padding: op.padding, depthMultiplier: 1 }),
   tflite: {
-    builtins: [BuiltinOp.AVERAGE_POOL_2D, BuiltinOp.MAX_POOL_2D],
+    builtins: [AVERAGE_POOL_2D, MAX_POOL_2D].map((code) => ({ code, options: { type: 5, name: 'Pool2DOptions' } })),
     convert(t) {
       t.arity(1, 1);
-      const o = pool2DOptions(t.options(OptionsType.Pool2DOptions, 'Pool2DOptions'));
+      const t5 = t.options();
+      const o = {
+        padding: t5?.i8(0, 'padding') ?? 0,
+        strideW: t5?.i32(1, 'stride_w') ?? 0,
+        strideH: t5?.i32(2, 'stride_h') ?? 0,
+        filterW: t5?.i32(3, 'filter_width') ?? 0,
+        filterH: t5?.i32(4, 'filter_height') ?? 0,
+        activation: t5?.i8(5, 'fused_activation_function') ?? 0,
+      };
       t.strides(o.strideH, o.strideW);
       if (o.filterH < 1 || o.filterW < 1) t.fail(`filter ${o.filterH}x${o.filterW} must be >= 1`);
-      const kind = t.code === BuiltinOp.AVERAGE_POOL_2D ? 'average_pool2d' : 'max_pool2d';
+      const kind = t.code === AVERAGE_POOL_2D ? 'average_pool2d' : 'max_pool2d';
       return { kind, name: t.name, inputs: [t.input(0)], outputs: [t.output()], filterH: o.filterH, filterW: o.filterW, strideH: o.strideH, strideW: o.strideW, padding: t.padding(o.padding), activation: t.activation(o.activation) };
     },
   },

@@ -6,7 +6,6 @@
 import { dtypeRange, isQuantizedDType, type OpBase } from '../../model/ir.js';
 import { badInput, internalError } from '../../model/errors.js';
 import { quantizeMultiplier } from '../../numerics/fixedpoint.js';
-import { BuiltinOp } from '../../frontends/tflite/schema.js';
 import type { QuantArray } from '../../reference/kernels/common.js';
 import { defineOp, type AnyOp, type QuantizeContext } from '../types.js';
 import { quantizeFloat, requantizeQuant } from './reference.js';
@@ -54,7 +53,7 @@ export const quantize = defineOp<QuantizeOp>({
   },
   emit,
   tflite: {
-    builtins: [BuiltinOp.QUANTIZE],
+    builtins: [{ code: 114 }], // QUANTIZE
     convert(t) {
       t.arity(1, 1);
       return { kind: 'quantize', name: t.name, inputs: [t.input(0)], outputs: [t.output()] };

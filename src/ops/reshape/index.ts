@@ -1,11 +1,13 @@
 /** reshape: same bytes, new shape (the output tensor's). TFLite RESHAPE and SQUEEZE. A view: nothing runs. */
 import { elementCount, type OpBase } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
-import { BuiltinOp, OptionsType } from '../../frontends/tflite/schema.js';
 import { dtypeOfData } from '../../util/tensors.js';
 import { defineOp } from '../types.js';
 import { reshape as reshapeKernel } from './reference.js';
 import { emit } from './emit.js';
+
+/** TFLite builtin RESHAPE. */
+const RESHAPE = 22;
 
 export interface ReshapeOp extends OpBase {
   readonly kind: 'reshape';
@@ -27,17 +29,15 @@ export const reshape = defineOp<ReshapeOp>({
   },
   emit,
   tflite: {
-    builtins: [BuiltinOp.RESHAPE, BuiltinOp.SQUEEZE],
+    builtins: [
+      { code: RESHAPE, options: { type: 17, name: 'ReshapeOptions' } },
+      { code: 43, options: { type: 30, name: 'SqueezeOptions' } }, // SQUEEZE
+    ],
     optionalInputs: [1],
     convert(t) {
       // The new shape (an optional input or ReshapeOptions / SqueezeOptions) is the output tensor's shape.
-      if (t.code === BuiltinOp.RESHAPE) {
-        t.arity(1, 2);
-        t.options(OptionsType.ReshapeOptions, 'ReshapeOptions');
-      } else {
-        t.arity(1, 1);
-        t.options(OptionsType.SqueezeOptions, 'SqueezeOptions');
-      }
+      t.arity(1, t.code === RESHAPE ? 2 : 1);
+      t.options();
       return { kind: 'reshape', name: t.name, inputs: [t.input(0)], outputs: [t.output()] };
     },
   },

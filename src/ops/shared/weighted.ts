@@ -32,18 +32,26 @@ export function validateConvLike(op: ConvLikeOp, v: ValidateContext, channels: (
   v.window(kh, kw, op.strideH, op.strideW, op.padding, c);
 }
 
-/** A conv-like operator's options (read by `read`), strides and dilation checked. */
-export function convOptions<T extends { strideH: number; strideW: number; dilationH: number; dilationW: number }>(
-  t: TfliteContext,
-  read: (table: ReturnType<TfliteContext['options']>) => T,
-  type: number,
-  name: string,
-): T {
+/**
+ * Conv2DOptions / DepthwiseConv2DOptions (a missing table reads as defaults, as in TFLite), strides and
+ * dilation checked. Field slots: padding, stride_w, stride_h, [depth_multiplier,] activation, dilation_w, dilation_h.
+ */
+export function convOptions(t: TfliteContext, depthwise: boolean) {
   t.arity(2, 3);
-  const o = read(t.options(type, name));
-  t.strides(o.strideH, o.strideW);
-  t.dilation(o.dilationH, o.dilationW);
-  return o;
+  const o = t.options();
+  const d = depthwise ? 1 : 0;
+  const r = {
+    padding: o?.i8(0, 'padding') ?? 0,
+    strideW: o?.i32(1, 'stride_w') ?? 0,
+    strideH: o?.i32(2, 'stride_h') ?? 0,
+    activation: o?.i8(3 + d, 'fused_activation_function') ?? 0,
+    dilationW: o?.i32(4 + d, 'dilation_w_factor', 1) ?? 1,
+    dilationH: o?.i32(5 + d, 'dilation_h_factor', 1) ?? 1,
+  };
+  if (depthwise) o?.i32(3, 'depth_multiplier'); // read (so a corrupt field fails) but not used: the shapes decide
+  t.strides(r.strideH, r.strideW);
+  t.dilation(r.dilationH, r.dilationW);
+  return r;
 }
 
 /** The filter [O, KH, KW, I] as a window. */

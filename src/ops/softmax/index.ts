@@ -2,7 +2,6 @@
 import type { OpBase } from '../../model/ir.js';
 import { badInput, internalError } from '../../model/errors.js';
 import { prepareSoftmax } from '../../numerics/fixedpoint.js';
-import { BuiltinOp, OptionsType, softmaxBeta } from '../../frontends/tflite/schema.js';
 import type { QuantArray } from '../../reference/kernels/common.js';
 import { defineOp } from '../types.js';
 import { softmaxFloat, softmaxQuant } from './reference.js';
@@ -47,10 +46,10 @@ export const softmax = defineOp<SoftmaxOp>({
   },
   emit,
   tflite: {
-    builtins: [BuiltinOp.SOFTMAX],
+    builtins: [{ code: 25, options: { type: 9, name: 'SoftmaxOptions' } }], // SOFTMAX
     convert(t) {
       t.arity(1, 1);
-      const beta = softmaxBeta(t.options(OptionsType.SoftmaxOptions, 'SoftmaxOptions'));
+      const beta = t.options()?.f32(0, 'beta') ?? 0;
       if (!(beta > 0) || !Number.isFinite(beta)) t.fail(`beta ${beta} must be positive and finite`);
       return { kind: 'softmax', name: t.name, inputs: [t.input(0)], outputs: [t.output()], beta };
     },
