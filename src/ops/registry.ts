@@ -20,6 +20,7 @@ import { dequantize } from './dequantize/index.js';
 import { add } from './add/index.js';
 import { batchNorm } from './batch_norm/index.js';
 import { activation } from './activation/index.js';
+import { mean } from './mean/index.js';
 
 /** Built on first use: op folders import stages (geometry, codegen helpers) that import this file. */
 const list = () => [
@@ -35,6 +36,7 @@ const list = () => [
   add,
   batchNorm,
   activation,
+  mean,
 ] as const;
 
 type OpOf<D> = D extends OpDef<infer O> ? O : never;

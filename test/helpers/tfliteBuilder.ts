@@ -39,7 +39,8 @@ export type OptionsSpec =
   | { kind: 'softmax'; beta?: number }
   | { kind: 'add'; activation?: ActivationName }
   | { kind: 'reshape'; newShape?: number[] }
-  | { kind: 'squeeze'; dims?: number[] };
+  | { kind: 'squeeze'; dims?: number[] }
+  | { kind: 'reducer'; keepDims?: boolean };
 
 export interface OperatorSpec {
   /** Builtin operator name (as in schema.fbs) or code. */
@@ -129,6 +130,7 @@ const OPTIONS_OF: Record<OptionsSpec['kind'], string> = {
   add: 'ADD',
   reshape: 'RESHAPE',
   squeeze: 'SQUEEZE',
+  reducer: 'MEAN',
 };
 
 function optionsType(kind: OptionsSpec['kind']): number {
@@ -198,6 +200,11 @@ function writeOptions(b: Builder, o: OptionsSpec): [number, number] {
       const v = o.dims ? int32Vector(b, o.dims) : 0;
       b.startObject(1);
       if (v) b.addFieldOffset(0, v, 0);
+      return [optionsType(o.kind), b.endObject()];
+    }
+    case 'reducer': {
+      b.startObject(1);
+      b.addFieldInt8(0, o.keepDims ? 1 : 0, 0);
       return [optionsType(o.kind), b.endObject()];
     }
   }
