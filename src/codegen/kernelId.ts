@@ -12,20 +12,30 @@
  *           always in vocabulary order, each with one meaning everywhere
  * - window: kernel size, stride and padding of a windowed op: `k3s2same`,
  *           `k3x1s1valid` (kH x kW when not square, sH x sW likewise)
- * - shape:  the specialised geometry, dims joined by `x`, `_` before the
- *           output-channel count (`48x48x8_16`)
+ * - shape:  the specialised geometry: groups of dims joined by `x`,
+ *           groups joined by `_` (`48x48x8_16`: input, then output channels;
+ *           a pad's `1x5x5x4_0x1x1x0_0x1x1x0`: input, before, after)
  *
  * Helper functions of a kernel are named `<kernel>_<part>` (`_tile4`, `_row`,
  * `_asm`). `parseKernelName` inverts `formatKernelId`; tests read a chosen
  * kernel's configuration through it, never by substring.
  */
 import { internalError } from '../model/errors.js';
+import type { DType } from '../model/ir.js';
 
-export const KERNEL_OPS = ['conv', 'pw', 'dw', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'softmax', 'pad', 'quantize', 'dequantize'] as const;
+export const KERNEL_OPS = ['conv', 'pw', 'dw', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'softmax', 'pad', 'quantize', 'requantize', 'dequantize'] as const;
 export type KernelOp = (typeof KERNEL_OPS)[number];
 
 export const KERNEL_DTYPES = ['f32', 's8', 'u8'] as const;
 export type KernelDType = (typeof KERNEL_DTYPES)[number];
+
+/** The dtype field of a kernel name for an activation dtype. */
+export function kernelDType(d: DType): KernelDType {
+  if (d === 'float32') return 'f32';
+  if (d === 'int8') return 's8';
+  if (d === 'uint8') return 'u8';
+  throw internalError(`no kernel dtype for ${d} activations`);
+}
 
 export const KERNEL_ISAS = ['c', 'dsp', 'mve', 'neon', 'neon32', 'neondot'] as const;
 export type KernelIsa = (typeof KERNEL_ISAS)[number];
@@ -48,6 +58,12 @@ export const KERNEL_FLAGS = {
   // structure
   pair: 'pairs of taps multiplied into int16 before widening',
   dm: 'depth multiplier > 1 (the only flag with a value, which follows: dm2)',
+  // algorithm of an op with several exact forms
+  avg: 'mean: the truncating integer average (input and output quantized alike)',
+  fscale: 'mean: the float32 rescale of TFLite\'s general quantized mean',
+  // conversions
+  xs8: 'requantize: the input is int8 (the dtype field names the output)',
+  xu8: 'requantize: the input is uint8 (the dtype field names the output)',
 } as const;
 export type KernelFlag = keyof typeof KERNEL_FLAGS;
 const FLAG_ORDER = Object.keys(KERNEL_FLAGS) as KernelFlag[];
@@ -69,7 +85,7 @@ export interface KernelId {
   /** Switches from KERNEL_FLAGS; `dm` takes the depth multiplier as its value. */
   readonly flags?: Readonly<Partial<Record<KernelFlag, true | number>>>;
   readonly window?: KernelWindow;
-  /** Specialised geometry, `48x48x8_16`. */
+  /** Specialised geometry, `48x48x8_16` (groups of dims joined by `_`). */
   readonly shape?: string;
 }
 
@@ -93,7 +109,7 @@ export function formatKernelId(id: KernelId): string {
   }
   if (id.window) parts.push(windowTag(id.window));
   if (id.shape !== undefined) {
-    if (!/^\d+(x\d+)*(_\d+)?$/.test(id.shape)) throw internalError(`kernel shape '${id.shape}' does not follow the grammar`);
+    if (!/^\d+(x\d+)*(_\d+(x\d+)*)*$/.test(id.shape)) throw internalError(`kernel shape '${id.shape}' does not follow the grammar`);
     parts.push(id.shape);
   }
   return parts.join('_');

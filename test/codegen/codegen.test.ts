@@ -37,14 +37,14 @@ describe('generateProject: structure', () => {
 
   it('names kernels after their configuration and reports layers', () => {
     expect(p.layers.map((l) => l.kernel)).toEqual([
-      'mobilec_conv_3x3s2_same_int8_generic_9x9x3_8',
-      'mobilec_dwconv_3x3s1_same_int8_generic_5x5x8_dm2',
-      'mobilec_dwconv_3x3s2_valid_int8_generic_5x5x16',
-      'mobilec_conv_1x1s1_valid_int8_generic_2x2x16_12',
-      'mobilec_avgpool_2x2s2_valid_int8_generic_2x2x12',
+      'mobilec_conv_s8_c_k3s2same_9x9x3_8',
+      'mobilec_dw_s8_c_dm2_k3s1same_5x5x8',
+      'mobilec_dw_s8_c_k3s2valid_5x5x16',
+      'mobilec_conv_s8_c_k1s1valid_2x2x16_12',
+      'mobilec_avgpool_s8_c_k2s2valid_2x2x12',
       'view',
-      'mobilec_fc_int8_generic_1x12_5',
-      'mobilec_softmax_int8_generic_1x5',
+      'mobilec_fc_s8_c_1x12_5',
+      'mobilec_softmax_s8_c_1x5',
     ]);
     expect(p.layers[5]!.arenaOffset).toBe(p.layers[4]!.arenaOffset);
     expect(p.layers.map((l) => l.bytes)).toEqual([200, 400, 64, 48, 12, 12, 5, 5]);
@@ -110,7 +110,7 @@ describe('generateProject: structure', () => {
     }
     const proj = gen(b.build('dedup', [x], [t2]));
     const c = proj.files.get('dedup.c') as string;
-    const name = 'mobilec_dwconv_3x3s1_same_f32_generic_4x4x8';
+    const name = 'mobilec_dw_f32_c_k3s1same_4x4x8';
     expect(c.split(`static void ${name}(`).length - 1).toBe(1);
     expect(c.split(`    ${name}(`).length - 1).toBe(2);
   });

@@ -34,7 +34,7 @@ describe('generated C: hand-computed results', () => {
     const g = prepare(b.build('quant', [x], [y]));
     const input = Float32Array.from([-1, 0, 0.5, 0.2, -0.2, 100, -100, NaN, -Infinity]);
     const r = runOnC(g, input);
-    expect(r.project.layers[0]!.kernel).toBe('mobilec_quantize_f32_int8_generic_9');
+    expect(r.project.layers[0]!.kernel).toBe('mobilec_quantize_s8_c_9');
     const want = [-13, -10, -9, -9, -11, 127, -128, -10, -128];
     expect([...new Int8Array(r.output.buffer)]).toEqual(want);
     expect([...runGraph(g, [input]).outputs[0]!]).toEqual(want);
@@ -46,7 +46,7 @@ describe('generated C: hand-computed results', () => {
     const y = b.tensor('y', [7], 'uint8', { quant: q(0.25, 128) });
     b.op({ kind: 'quantize', name: 'rq', inputs: [x], outputs: [y] });
     const r = runOnC(prepare(b.build('rq', [x], [y])), Int8Array.from([-1, 0, 10, 63, 64, -128, -65]));
-    expect(r.project.layers[0]!.kernel).toBe('mobilec_requantize_int8_uint8_generic_7');
+    expect(r.project.layers[0]!.kernel).toBe('mobilec_requantize_u8_c_xs8_7');
     expect([...r.output]).toEqual([128, 130, 150, 255, 255, 0, 0]);
   });
 
@@ -56,7 +56,7 @@ describe('generated C: hand-computed results', () => {
     const y = b.tensor('y', [1, 2, 2, 1], 'float32');
     b.op({ kind: 'dequantize', name: 'dq', inputs: [x], outputs: [y] });
     const r = runOnC(prepare(b.build('dq', [x], [y])), Int8Array.from([-3, 1, -128, 127]));
-    expect(r.project.layers[0]!.kernel).toBe('mobilec_dequantize_int8_f32_generic_2x2x1');
+    expect(r.project.layers[0]!.kernel).toBe('mobilec_dequantize_s8_c_2x2x1');
     expect([...asFloat32(r.output)]).toEqual([0, 1, -31.25, 32.5]);
   });
 
@@ -67,7 +67,7 @@ describe('generated C: hand-computed results', () => {
     const y = b.tensor('y', [1, 1, 2, 3], 'int8', { quant: q(1, -5) });
     b.op({ kind: 'add', name: 'add', inputs: [x, c], outputs: [y], activation: 'none' });
     const r = runOnC(prepare(b.build('qadd', [x], [y])), Int8Array.from([4, 3, -3, 1, -1, 127]));
-    expect(r.project.layers[0]!.kernel).toBe('mobilec_add_int8_generic_2x3');
+    expect(r.project.layers[0]!.kernel).toBe('mobilec_add_s8_c_2x3');
     expect([...new Int8Array(r.output.buffer)]).toEqual([-1, -3, -7, -4, -6, 91]);
   });
 
@@ -77,7 +77,7 @@ describe('generated C: hand-computed results', () => {
     const y = b.tensor('y', [1, 3, 3, 1], 'int8', { quant: q(0.1, -3) });
     b.op({ kind: 'pad', name: 'pad', inputs: [x], outputs: [y], paddings: [[0, 0], [1, 0], [0, 1], [0, 0]] });
     const r = runOnC(prepare(b.build('qpad', [x], [y])), Int8Array.from([1, 2, 3, 4]));
-    expect(r.project.layers[0]!.kernel).toBe('mobilec_pad_int8_generic_1x2x2x1_b0x1x0x0_a0x0x1x0');
+    expect(r.project.layers[0]!.kernel).toBe('mobilec_pad_s8_c_1x2x2x1_0x1x0x0_0x0x1x0');
     expect([...new Int8Array(r.output.buffer)]).toEqual([-3, -3, -3, 1, 2, -3, 3, 4, -3]);
 
     const f = new GraphBuilder();
@@ -218,13 +218,13 @@ describe.each(COMPILERS)('new-op kernels compile warning-free with %s', (cc) => 
 describe('kernel names spell the configuration', () => {
   it('mixed graph', () => {
     expect(gen(mixedGraph()).layers.map((l) => l.kernel)).toEqual([
-      'mobilec_quantize_f32_int8_generic_5x5x4',
-      'mobilec_pad_int8_generic_1x5x5x4_b0x1x1x0_a0x1x1x0',
-      'mobilec_requantize_int8_int8_generic_7x7x4',
-      'mobilec_add_int8_generic_7x7x4',
-      'mobilec_maxpool_2x2s2_same_int8_generic_7x7x4',
-      'mobilec_requantize_int8_uint8_generic_4x4x4',
-      'mobilec_dequantize_uint8_f32_generic_4x4x4',
+      'mobilec_quantize_s8_c_5x5x4',
+      'mobilec_pad_s8_c_1x5x5x4_0x1x1x0_0x1x1x0',
+      'mobilec_requantize_s8_c_xs8_7x7x4',
+      'mobilec_add_s8_c_7x7x4',
+      'mobilec_maxpool_s8_c_k2s2same_7x7x4',
+      'mobilec_requantize_u8_c_xs8_4x4x4',
+      'mobilec_dequantize_u8_c_4x4x4',
     ]);
   });
 
@@ -234,6 +234,6 @@ describe('kernel names spell the configuration', () => {
     expect((g.ops[0] as { addQuant?: { actMin: number; actMax: number } }).addQuant).toMatchObject({ actMin: 100, actMax: 255 });
     expect(g.ops[4]!.requant).toMatchObject({ actMin: 3, actMax: 253 });
     const c = gen(g).files.get('u8net.c') as string;
-    expect(c).toMatch(/mobilec_fc_uint8_generic_1x36_10\([^;]*, 120, 128, 3, 253, /);
+    expect(c).toMatch(/mobilec_fc_u8_c_wzp_1x36_10\([^;]*, 120, 128, 3, 253, /);
   });
 });

@@ -47,7 +47,7 @@ describe('mean: hand-computed results (reference and generated C)', () => {
     const input = Int8Array.from([1, -1, -3, 2, -1, -2, 4, 10, -2, -3, 7, -2]);
     expect([...runGraph(g, [input]).outputs[0]!]).toEqual([7, 13, 0]);
     const r = runOnC(g, input);
-    expect(r.project.layers[0]!.kernel).toBe('mobilec_mean_int8_generic_1x2x2x3');
+    expect(r.project.layers[0]!.kernel).toBe('mobilec_mean_s8_c_1x2x2x3');
     expect([...new Int8Array(r.output.buffer)]).toEqual([7, 13, 0]);
   });
 
@@ -80,7 +80,7 @@ describe('mean: hand-computed results (reference and generated C)', () => {
     const input = Int8Array.from([10, -10, 4, -4, 6, -6, 5, -5]);
     expect([...runGraph(g, [input]).outputs[0]!]).toEqual([6, -6]);
     const r = runOnC(g, input);
-    expect(r.project.layers[0]!.kernel).toBe('mobilec_mean_int8_avg_generic_1x2x2x2');
+    expect(r.project.layers[0]!.kernel).toBe('mobilec_mean_s8_c_avg_1x2x2x2');
     expect([...new Int8Array(r.output.buffer)]).toEqual([6, -6]);
   });
 

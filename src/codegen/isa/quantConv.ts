@@ -7,7 +7,6 @@
  */
 import type { FullyConnectedOp, Op, Tensor } from '../../model/ir.js';
 import { windowGeometry, type WindowGeometry } from '../../model/geometry.js';
-import type { KernelDType } from '../kernelId.js';
 import { int32Literal } from '../ops/common.js';
 import { requantTable, type RequantTable } from '../requant.js';
 import type { EmitContext, Layer } from '../types.js';
@@ -55,7 +54,7 @@ export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: numbe
 }
 
 /** The kernel-name dtype of an 8-bit activation type. */
-export const kernelDType = (d: QDType): KernelDType => (d === 'int8' ? 's8' : 'u8');
+export { kernelDType } from '../kernelId.js';
 
 /** C element type of an 8-bit activation type. */
 export const cType = (d: QDType): string => (d === 'int8' ? 'int8_t' : 'uint8_t');

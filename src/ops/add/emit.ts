@@ -1,7 +1,8 @@
 import { elementCount, type AddOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { DTYPE_TAG, cType, floatActRange, int32Literal, operandPointer, perTensorQuant, quantDType, shapeTag } from '../../codegen/ops/common.js';
+import { cType, floatActRange, int32Literal, operandPointer, perTensorQuant, quantDType, shapeTag } from '../../codegen/ops/common.js';
+import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 /** Elementwise add of two same-shape tensors (the second may be a constant); TFLite's quantized ADD for int8/uint8. */
 export function emit(op: AddOp, ctx: EmitContext): OpEmission {
@@ -17,7 +18,7 @@ export function emit(op: AddOp, ctx: EmitContext): OpEmission {
     throw badInput(`op ${op.name} (add): shapes ${x1T.shape.join('x')} + ${x2T.shape.join('x')} -> ${yT.shape.join('x')} differ (no broadcasting)`);
   }
   const quant = dtype !== 'float32';
-  const kernel = `mobilec_add_${DTYPE_TAG[dtype]}_generic_${shapeTag(x1T.shape)}`;
+  const kernel = formatKernelId({ op: 'add', dtype: kernelDType(dtype), isa: 'c', shape: shapeTag(x1T.shape) });
   const args = [ctx.arena(x1T.id, false), operandPointer(ctx, x2T.id)];
   if (quant) {
     const p = op.addQuant;

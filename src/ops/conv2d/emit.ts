@@ -2,7 +2,8 @@ import type { Conv2DOp, DepthwiseConv2DOp } from '../../model/ir.js';
 import { windowGeometry } from '../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
 import { weightedTypeParams } from '../shared/emit.js';
-import { DTYPE_TAG, biasSymbol, quantDType, strideTag, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
+import { biasSymbol, quantDType, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
+import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 /** Shared by conv2d and depthwise_conv2d: operands and the argument list. */
 export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, family: 'conv' | 'dwconv'): OpEmission {
@@ -14,11 +15,14 @@ export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, fam
   const w = weightOperand(op, ctx, dtype);
   const bias = biasSymbol(op, ctx, g.outC, quant);
   const dm = family === 'dwconv' ? g.depthMultiplier : 1;
-  const kernel =
-    `mobilec_${family}_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}` +
-    `${w.hasWZp && dtype === 'int8' ? '_wzp' : ''}_${ctx.variant === 'simd' ? 'generic' : ctx.variant}` +
-    `_${g.inH}x${g.inW}x${g.inC}` +
-    (family === 'conv' ? `_${g.outC}` : dm !== 1 ? `_dm${dm}` : '');
+  const kernel = formatKernelId({
+    op: family === 'conv' ? 'conv' : 'dw',
+    dtype: kernelDType(dtype),
+    isa: 'c',
+    flags: { ...(w.hasWZp ? { wzp: true } : {}), ...(dm !== 1 ? { dm } : {}) },
+    window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: op.padding },
+    shape: `${g.inH}x${g.inW}x${g.inC}` + (family === 'conv' ? `_${g.outC}` : ''),
+  });
   const args = weightedKernelArgs(op, ctx, xT, yT, w, bias, g.outC, quant);
   const macs = g.outH * g.outW * g.outC * g.kH * g.kW * (family === 'conv' ? g.inC : 1);
   return {

@@ -1,7 +1,8 @@
 import { elementCount, type DequantizeOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { DTYPE_TAG, cType, f32Literal, perTensorQuant, quantDType, shapeTag } from '../../codegen/ops/common.js';
+import { cType, f32Literal, perTensorQuant, quantDType, shapeTag } from '../../codegen/ops/common.js';
+import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 /** int8/uint8 → float32: fround(scale · (q − zp)); the product of a float32 and a small integer is exact, so float arithmetic rounds once, as TFLite's double. */
 export function emit(op: DequantizeOp, ctx: EmitContext): OpEmission {
@@ -14,7 +15,7 @@ export function emit(op: DequantizeOp, ctx: EmitContext): OpEmission {
   const n = elementCount(xT.shape);
   if (n !== elementCount(yT.shape)) throw badInput(`op ${op.name} (dequantize): input and output sizes differ`);
   const x = perTensorQuant(xT, op);
-  const kernel = `mobilec_dequantize_${DTYPE_TAG[inType]}_f32_generic_${shapeTag(xT.shape)}`;
+  const kernel = formatKernelId({ op: 'dequantize', dtype: kernelDType(inType), isa: 'c', shape: shapeTag(xT.shape) });
   return {
     family: 'dequantize',
     kernel,

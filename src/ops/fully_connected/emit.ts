@@ -2,7 +2,8 @@ import { elementCount, type FullyConnectedOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
 import { weightedTypeParams } from '../shared/emit.js';
-import { DTYPE_TAG, biasSymbol, quantDType, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
+import { biasSymbol, quantDType, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
+import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 export function emit(op: FullyConnectedOp, ctx: EmitContext): OpEmission {
   const xT = ctx.tensor(op.inputs[0]!);
@@ -17,7 +18,7 @@ export function emit(op: FullyConnectedOp, ctx: EmitContext): OpEmission {
   }
   const w = weightOperand(op, ctx, dtype);
   const bias = biasSymbol(op, ctx, out, quant);
-  const kernel = `mobilec_fc_${DTYPE_TAG[dtype]}${w.hasWZp && dtype === 'int8' ? '_wzp' : ''}_generic_${batch}x${inn}_${out}`;
+  const kernel = formatKernelId({ op: 'fc', dtype: kernelDType(dtype), isa: 'c', flags: w.hasWZp ? { wzp: true } : {}, shape: `${batch}x${inn}_${out}` });
   const args = weightedKernelArgs(op, ctx, xT, yT, w, bias, out, quant);
   return {
     family: 'fc',

@@ -2,7 +2,8 @@ import type { MeanOp } from './index.js';
 import { badInput } from '../../model/errors.js';
 import { dtypeRange } from '../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { DTYPE_TAG, cType, f32Literal, int32Literal, quantDType } from '../../codegen/ops/common.js';
+import { cType, f32Literal, int32Literal, quantDType } from '../../codegen/ops/common.js';
+import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 /** Mean over H x W per batch and channel; the quantized path (MeanQuant) picks the kernel, its parameters are call arguments. */
 export function emit(op: MeanOp, ctx: EmitContext): OpEmission {
@@ -14,8 +15,8 @@ export function emit(op: MeanOp, ctx: EmitContext): OpEmission {
   const mq = op.meanQuant;
   if (dtype !== 'float32' && !mq) throw badInput(`op ${op.name} (mean) is quantized but has no mean parameters; run the requantize pass`);
   const path = dtype === 'float32' ? 'float32' : mq!.path;
-  const tag = path === 'average' ? '_avg' : path === 'float' ? '_fscale' : '';
-  const kernel = `mobilec_mean_${DTYPE_TAG[dtype]}${tag}_generic_${batch}x${h}x${w}x${c}`;
+  const flags = path === 'average' ? { avg: true as const } : path === 'float' ? { fscale: true as const } : {};
+  const kernel = formatKernelId({ op: 'mean', dtype: kernelDType(dtype), isa: 'c', flags, shape: `${batch}x${h}x${w}x${c}` });
   let args: string[] = [];
   if (path === 'direct') args = [mq!.inputZeroPoint, mq!.multiplier, mq!.shift, mq!.offset].map(int32Literal);
   if (path === 'float') args = [f32Literal(mq!.scale), f32Literal(mq!.bias), int32Literal(mq!.offset)];

@@ -2,7 +2,8 @@ import { elementCount, type PadOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
 import { pad4d } from './reference.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { DTYPE_TAG, cType, quantDType, zeroPoint } from '../../codegen/ops/common.js';
+import { cType, quantDType, zeroPoint } from '../../codegen/ops/common.js';
+import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 /** Constant pad (up to 4-D, as 4-D): quantized pads with the output zero point, float with 0. */
 export function emit(op: PadOp, ctx: EmitContext): OpEmission {
@@ -19,8 +20,7 @@ export function emit(op: PadOp, ctx: EmitContext): OpEmission {
     throw badInput(`op ${op.name}: output ${yT.shape.join('x')} does not match the padded input`);
   }
   const quant = dtype !== 'float32';
-  const kernel =
-    `mobilec_pad_${DTYPE_TAG[dtype]}_generic_${inShape.join('x')}` + `_b${before.join('x')}_a${after.join('x')}`;
+  const kernel = formatKernelId({ op: 'pad', dtype: kernelDType(dtype), isa: 'c', shape: `${inShape.join('x')}_${before.join('x')}_${after.join('x')}` });
   const padValue = quant ? String(zeroPoint(yT)) : '0.0f';
   return {
     family: 'pad',

@@ -1,7 +1,8 @@
 import type { Pool2DOp } from '../../model/ir.js';
 import { windowGeometry } from '../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { DTYPE_TAG, cType, floatActRange, quantActRange, quantDType, strideTag } from '../../codegen/ops/common.js';
+import { cType, floatActRange, quantActRange, quantDType } from '../../codegen/ops/common.js';
+import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 export function emit(op: Pool2DOp, ctx: EmitContext): OpEmission {
   const g = windowGeometry(ctx.graph, op);
@@ -11,9 +12,13 @@ export function emit(op: Pool2DOp, ctx: EmitContext): OpEmission {
   const quant = dtype !== 'float32';
   const isMax = op.kind === 'max_pool2d';
   const tag = isMax ? 'maxpool' : 'avgpool';
-  const kernel =
-    `mobilec_${tag}_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}` +
-    `_generic_${g.inH}x${g.inW}x${g.inC}`;
+  const kernel = formatKernelId({
+    op: tag,
+    dtype: kernelDType(dtype),
+    isa: 'c',
+    window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: op.padding },
+    shape: `${g.inH}x${g.inW}x${g.inC}`,
+  });
   const range = quant ? quantActRange(op, dtype) : floatActRange(op.activation);
   return {
     family: 'pool',

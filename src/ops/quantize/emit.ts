@@ -1,7 +1,8 @@
 import { dtypeRange, elementCount, type QuantizeOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { DTYPE_TAG, cType, f32Literal, int32Literal, perTensorQuant, quantDType, requireRequant, shapeTag } from '../../codegen/ops/common.js';
+import { cType, f32Literal, int32Literal, perTensorQuant, quantDType, requireRequant, shapeTag } from '../../codegen/ops/common.js';
+import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 /**
  * float32 → int8/uint8 (TFLite AffineQuantize, `mobilec_quantize_f32`) or
@@ -18,7 +19,13 @@ export function emit(op: QuantizeOp, ctx: EmitContext): OpEmission {
   const requant = inType !== 'float32';
   const [qmin, qmax] = dtypeRange(outType);
   const y = perTensorQuant(yT, op);
-  const kernel = `mobilec_${requant ? 'requantize' : 'quantize'}_${DTYPE_TAG[inType]}_${DTYPE_TAG[outType]}_generic_${shapeTag(xT.shape)}`;
+  const kernel = formatKernelId({
+    op: requant ? 'requantize' : 'quantize',
+    dtype: kernelDType(outType),
+    isa: 'c',
+    flags: requant ? (inType === 'int8' ? { xs8: true } : { xu8: true }) : {},
+    shape: shapeTag(xT.shape),
+  });
   let args: string[];
   if (requant) {
     const rq = requireRequant(op);

@@ -1,7 +1,8 @@
 import { elementCount, type SoftmaxOp } from '../../model/ir.js';
 import { badInput } from '../../model/errors.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { DTYPE_TAG, cType, int32Literal, quantDType } from '../../codegen/ops/common.js';
+import { cType, int32Literal, quantDType } from '../../codegen/ops/common.js';
+import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 function floatLiteral(v: number): string {
   const s = String(Math.fround(v));
@@ -16,7 +17,7 @@ export function emit(op: SoftmaxOp, ctx: EmitContext): OpEmission {
   const quant = dtype !== 'float32';
   const depth = xT.shape[xT.shape.length - 1]!;
   const outer = elementCount(xT.shape) / depth;
-  const kernel = `mobilec_softmax_${DTYPE_TAG[dtype]}_generic_${outer}x${depth}`;
+  const kernel = formatKernelId({ op: 'softmax', dtype: kernelDType(dtype), isa: 'c', shape: `${outer}x${depth}` });
   let args: string[];
   if (quant) {
     const sq = op.softmaxQuant;
