@@ -90,13 +90,27 @@ function dwVariant(isa: KernelIsa): SimdVariant<DwPlan, DepthwiseConv2DOp> {
 export const dwVariants = { neon: dwVariant('neon'), neon32: dwVariant('neon32') };
 
 function emitDepthwise(l: DwLayer, p: DwPlan, kernel: string) {
+  return {
+    family: 'dwconv_neon',
+    kernel,
+    params: params(l, p, kernel),
+    call: `${kernel}(${pack(l, p).join(', ')});`,
+    macs: p.g.outH * p.g.outW * p.C * 9,
+    // One output row at a time, every channel block; reads only the rows of that row's windows.
+    streaming: { pixelBlock: p.g.outW },
+  };
+}
+
+/**
+ * The weights and tables in the kernels' read order (ctx.table: tap-major int16 or float
+ * weights, biases with the input zero point folded, requantization; the row kernels' 16- or
+ * 8-channel blocks and per-tap-set biases; armv7's interleaved tables), as the call's arguments.
+ */
+function pack(l: DwLayer, p: DwPlan): string[] {
   const { op, ctx } = l;
-  const { g, xT, yT, dtype, quant, C, cb, cpad, wv, bv, hasLsh, allNeg, clampLo, clampHi, row, v7 } = p;
-  const ncb = Math.floor(C / cb);
+  const { xT, yT, quant, C, cb, cpad, wv, bv, hasLsh, row, v7 } = p;
   const packed = new Array<number>(9 * cpad).fill(0);
   for (let t = 0; t < 9; t++) for (let c = 0; c < C; c++) packed[t * cpad + c] = wv.w[t * C + c]!;
-  const [oyLo, oyHi] = interior(g.outH, g.inH, g.strideH, g.padTop);
-  const [oxLo, oxHi] = interior(g.outW, g.inW, g.strideW, g.padLeft);
   const args = [ctx.arena(xT.id, false)];
   const xZp = quant ? zeroPoint(xT) : 0;
   /** bias − x_zp · Σ w over the taps `taps` (one set of valid taps), per channel. */
@@ -148,58 +162,59 @@ function emitDepthwise(l: DwLayer, p: DwPlan, kernel: string) {
     args.push(ctx.table('ndw7b', bt7), ctx.table('ndw7q', q7));
   }
   args.push(ctx.arena(yT.id, true));
+  return args;
+}
+
+/** The template parameters (templates/kernels/dwconv_neon.c.hbs and its partials neon/dw/). */
+function params(l: DwLayer, p: DwPlan, kernel: string) {
+  const { g, dtype, quant, C, cb, cpad, hasLsh, allNeg, clampLo, clampHi, row, v7 } = p;
+  const ncb = Math.floor(C / cb);
+  const [oyLo, oyHi] = interior(g.outH, g.inH, g.strideH, g.padTop);
+  const [oxLo, oxHi] = interior(g.outW, g.inW, g.strideW, g.padLeft);
   return {
-    family: 'dwconv_neon',
-    kernel,
-    params: {
-      common: common(),
-      fn: kernel,
-      mode: quant ? 'int16 widened' : 'f32',
-      quant,
-      dtype,
-      t: cType(dtype),
-      isU8: dtype === 'uint8' ? 1 : 0,
-      hasLsh: hasLsh ? 1 : 0,
-      padding: op.padding,
-      s: g.strideH,
-      s1: g.strideH === 1,
-      ih: g.inH, iw: g.inW, c: C, oh: g.outH, ow: g.outW, pt: g.padTop, pl: g.padLeft,
-      cb, ncb, cpad,
-      tailC: C - ncb * cb,
-      c0Tail: ncb * cb,
-      oyLo, oyHi, oyHiM1: oyHi - 1, oxLo, oxHi, oxHiM1: oxHi - 1,
-      // the int8/uint8 interior in assembly (templates/partials/neon/dw/q_interior.hbs)
-      dwAsm: quant,
-      rn: allNeg,
-      // whole-row programs (regalloc.ts rowKernel, templates/partials/neon/dw/row.hbs)
-      row: row && {
-        variants: row.variants,
-        top: row.top,
-        bottom: row.bottom,
-        mid: row.mid,
-        clampLo,
-        clampHi,
-        B: row.block,
-        nb: Math.floor(C / row.block),
-        // the C block loop resumes after the row kernels' channels
-        cbSkip: Math.floor(C / row.block) * (row.block / cb),
-        wt: quant ? 'int8_t' : 'float',
-        bt: quant ? 'int32_t' : 'float',
-        esize: quant ? 1 : 4,
-        rb: row.rb,
-        yb: row.yb,
-      },
-      v7: v7 && {
-        // channel blocks of 8 the C rows cover (whole 16-channel blocks of ndwr)
-        ncb: 2 * Math.floor(C / 16),
-        oxLo, oxHi,
-        nq: hasLsh ? 24 : 16,
-        clampLo, clampHi,
-      },
+    common: common(),
+    fn: kernel,
+    mode: quant ? 'int16 widened' : 'f32',
+    quant,
+    dtype,
+    t: cType(dtype),
+    isU8: dtype === 'uint8' ? 1 : 0,
+    hasLsh: hasLsh ? 1 : 0,
+    padding: l.op.padding,
+    s: g.strideH,
+    s1: g.strideH === 1,
+    ih: g.inH, iw: g.inW, c: C, oh: g.outH, ow: g.outW, pt: g.padTop, pl: g.padLeft,
+    cb, ncb, cpad,
+    tailC: C - ncb * cb,
+    c0Tail: ncb * cb,
+    oyLo, oyHi, oyHiM1: oyHi - 1, oxLo, oxHi, oxHiM1: oxHi - 1,
+    // the int8/uint8 interior in assembly (templates/partials/neon/dw/q_interior.hbs)
+    dwAsm: quant,
+    rn: allNeg,
+    // whole-row programs (regalloc.ts rowKernel, templates/partials/neon/dw/row.hbs)
+    row: row && {
+      variants: row.variants,
+      top: row.top,
+      bottom: row.bottom,
+      mid: row.mid,
+      clampLo,
+      clampHi,
+      B: row.block,
+      nb: Math.floor(C / row.block),
+      // the C block loop resumes after the row kernels' channels
+      cbSkip: Math.floor(C / row.block) * (row.block / cb),
+      wt: quant ? 'int8_t' : 'float',
+      bt: quant ? 'int32_t' : 'float',
+      esize: quant ? 1 : 4,
+      rb: row.rb,
+      yb: row.yb,
     },
-    call: `${kernel}(${args.join(', ')});`,
-    macs: g.outH * g.outW * C * 9,
-    // One output row at a time, every channel block; reads only the rows of that row's windows.
-    streaming: { pixelBlock: g.outW },
+    v7: v7 && {
+      // channel blocks of 8 the C rows cover (whole 16-channel blocks of ndwr)
+      ncb: 2 * Math.floor(C / 16),
+      oxLo, oxHi,
+      nq: hasLsh ? 24 : 16,
+      clampLo, clampHi,
+    },
   };
 }

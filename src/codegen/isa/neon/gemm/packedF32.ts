@@ -1,6 +1,6 @@
 /**
  * float32 pointwise 1×1 convolution on aarch64 with packed input pixels:
- * `pw_f32_packed_neon_8x8`.
+ * variant `neon/gemm/f32-packed` (`mobilec_pw_f32_neon_t8x8_relu6_...`).
  *
  * Why packing: with the input in its natural NHWC layout the by-element FMA
  * must broadcast input values, so each tile reloads its pixels for every

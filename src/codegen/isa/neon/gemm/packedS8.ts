@@ -1,6 +1,6 @@
 /**
  * int8 pointwise 1×1 convolution on aarch64 without dot product (rpi4):
- * `pw_int8_s8_packed_neon_4x16`.
+ * variant `neon/gemm/s8-packed` (`mobilec_pw_s8_neon_t4x16_...`).
  *
  * The multiply is SMULL + SMLAL2 (two int8 products per int16 lane: safe
  * because |w| ≤ 127 and |x| ≤ 128) and SADALP into int32: 3 instructions

@@ -1,6 +1,6 @@
 /**
  * int8 pointwise 1×1 convolution and fully connected on 32-bit ARM NEON
- * (rpi-armv7): `pw_int8_s8_packed_neon32_2x16`, in C intrinsics
+ * (rpi-armv7): variant `neon32/gemm/s8-packed` (`mobilec_pw_s8_neon32_t2x16_...`), in C intrinsics
  * (templates/kernels/pw_packed_s8_neon32.c.hbs).
  *
  * The same packed layout as the aarch64 tile (packedS8.ts): a

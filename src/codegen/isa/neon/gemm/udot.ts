@@ -1,6 +1,6 @@
 /**
  * uint8 pointwise 1×1 convolution / fully connected on rpi5 with UDOT:
- * `pw_uint8_udot_neon_4x16`.
+ * variant `neondot/gemm/u8-udot` (`mobilec_pw_u8_neondot_t4x16_...`).
  *
  * TFLite's uint8 models carry a weight zero point (per tensor), so
  * Σ (x − zx)(w − zw) is split as
