@@ -20,7 +20,6 @@
 import type { Activation } from '../../../../model/ir.js';
 import { formatKernelId, type KernelFlag } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
-import { common } from '../shared.js';
 import { GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 
 /** Tile height and width: 8 pixels × 8 output channels. */
@@ -84,14 +83,10 @@ export const packedF32Variant: SimdVariant<GemmPlan, GemmOp> = {
       ctx.arena(p.yT.id, true),
     ];
     const params = {
-      common: common(),
       mode: 'float32, packed pixel blocks',
       t: 'float',
       w: 'float',
       b: 'float',
-      npix,
-      k: K,
-      cout,
       pc: PACKED_CHANNELS,
       nb: cout / PACKED_CHANNELS,
       blockW: PACKED_CHANNELS * K,
