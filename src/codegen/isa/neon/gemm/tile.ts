@@ -50,7 +50,7 @@ function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, Gemm
     return gemmId(p, isa, `${p.P}x${p.VB}`, flags);
   };
   return {
-    key: `${isa}/gemm/${mode === 'sdot' ? 'sdot' : mode}`,
+    key: `${isa}/gemm/${mode}`,
     isa,
     ops: GEMM_OPS,
     applies(l) {
