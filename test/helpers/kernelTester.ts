@@ -69,6 +69,8 @@ export interface CaseResult {
   readonly name: string;
   readonly spec: CaseSpec;
   readonly variant: string | null;
+  /** The ISA of that variant (`SimdVariant.isa`). */
+  readonly variantIsa: string | null;
   /** The kernel that ran (the layer's kernel name). */
   readonly kernel: string;
   /** ISA tag of the kernel name (`c` for generic C), or `legacy` for a SIMD kernel named outside the grammar. */
@@ -355,7 +357,7 @@ export class KernelTester {
         }
       }
       for (const [k, c] of batch.entries()) {
-        results.push({ name: c.name, spec: c.kcase.spec, variant: c.request.variant?.key ?? null, kernel: c.kernel, isa: c.isa, simd: c.simd, ...acc[k]! });
+        results.push({ name: c.name, spec: c.kcase.spec, variant: c.request.variant?.key ?? null, variantIsa: c.request.variant?.isa ?? null, kernel: c.kernel, isa: c.isa, simd: c.simd, ...acc[k]! });
       }
     }
     const order = new Map(this.prepared.map((p, i) => [p.name, i]));
@@ -383,13 +385,9 @@ export function variantCoverage(keys: readonly string[], results: readonly CaseR
     const e = byKey.get(r.variant);
     if (!e) continue;
     e.cases++;
-    if (r.simd && (r.isa === 'legacy' || r.isa === keyIsa(r.variant))) e.took++;
+    if (r.simd && (r.isa === 'legacy' || r.isa === r.variantIsa)) e.took++;
     else e.declined++;
   }
   return { byKey, gaps: keys.filter((k) => byKey.get(k)!.took === 0) };
 }
 
-/** The ISA tag of a variant key `<isa>/<family>/<variant>`. */
-function keyIsa(key: string): string {
-  return key.split('/')[0]!;
-}

@@ -121,6 +121,7 @@ describe('kernel identification and variant coverage', () => {
     name: 'k',
     spec: { family: 'pointwise', dtype: 'int8', seed: 1, geometry: {}, quant: {} },
     variant,
+    variantIsa: variant === null ? null : variant.split('/')[0]!,
     kernel: 'k',
     isa,
     simd,
