@@ -25,7 +25,7 @@ import { parseKernelName } from '../../src/codegen/kernelId.js';
 import { renderSource } from '../../src/codegen/templates.js';
 import type { KernelTuning, SimdVariant } from '../../src/codegen/types.js';
 import { FIRMWARE_DIR } from '../../src/cross/mcu.js';
-import { elementCount, type TensorData } from '../../src/model/ir.js';
+import { elementCount, type Graph, type TensorData } from '../../src/model/ir.js';
 import { runGraph } from '../../src/reference/interpreter.js';
 import type { Target } from '../../src/targets/index.js';
 import { buildDir, contentKey } from '../../src/util/buildCache.js';
@@ -63,6 +63,13 @@ export interface CaseRequest {
   readonly variant?: SimdVariant<any, any>;
   /** Tuning switches of the variants (`tuning.switches`, e.g. `dsp.smmlar: false`). */
   readonly switches?: KernelTuning['switches'];
+  /**
+   * A fixed case instead of a random one: a prepared single-op graph (e.g.
+   * `kernelCase(...)` edited, or `loadModel` of a one-layer model) with a
+   * geometry and quantization of the caller's choosing; family/dtype/seed
+   * then only label it (the seed also picks its random inputs).
+   */
+  readonly graph?: Graph;
 }
 
 export interface CaseResult {
@@ -299,7 +306,10 @@ export class KernelTester {
 
   private prepare(request: CaseRequest): Prepared {
     const name = `${this.prefix}${this.n++}`;
-    const kcase = kernelCase(name, request.family, request.dtype, request.seed, request.profile);
+    const kcase: KernelCase = request.graph
+      ? { spec: { family: request.family, dtype: request.dtype, seed: request.seed, geometry: { fixed: request.graph.name }, quant: {} }, graph: request.graph }
+      : kernelCase(name, request.family, request.dtype, request.seed, request.profile);
+    if (kcase.graph.ops.length !== 1) throw new Error(`kernel tester: case ${name} has ${kcase.graph.ops.length} ops; the tester runs single-op graphs`);
     const tuning: KernelTuning = { ...(request.variant ? { only: [request.variant.key] } : {}), ...(request.switches ? { switches: request.switches } : {}) };
     const project = generateProject(kcase.graph, { name, target: this.target, kernels: 'simd', tuning });
     const layer = project.layers[0]!;

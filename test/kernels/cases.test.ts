@@ -12,7 +12,7 @@ import { formatKernelId } from '../../src/codegen/kernelId.js';
 import type { Conv2DOp, FullyConnectedOp } from '../../src/model/ir.js';
 import { targetByName } from '../../src/targets/index.js';
 import { FAMILIES, kernelCase } from '../helpers/kernelCases.js';
-import { kernelIdentity, variantCoverage, type CaseResult } from '../helpers/kernelTester.js';
+import { KernelTester, kernelIdentity, variantCoverage, type CaseResult } from '../helpers/kernelTester.js';
 
 const SEEDS = Array.from({ length: 300 }, (_, i) => i + 1);
 
@@ -115,6 +115,18 @@ describe('kernel identification and variant coverage', () => {
     expect(kernelIdentity(c, c)).toEqual({ isa: 'c', simd: false });
     expect(kernelIdentity('mobilec_conv_1x1s1_int8_dsp_5x5x16_32', 'mobilec_conv_int8_generic')).toEqual({ isa: 'legacy', simd: true });
     expect(kernelIdentity('mobilec_add_int8_generic_4x9', 'mobilec_add_int8_generic_4x9')).toEqual({ isa: 'c', simd: false });
+  });
+
+  it('takes a fixed single-op graph (a geometry and quantization of the caller’s choosing), and refuses a whole graph', () => {
+    const tester = new KernelTester(targetByName('cortex-m55'), 'fx');
+    const { graph } = kernelCase('anything', 'pointwise', 'int8', 5, 'plain');
+    const added = tester.add({ family: 'pointwise', dtype: 'int8', seed: 5, graph });
+    expect(added.name).toBe('fx0');
+    expect(added.simd).toBe(added.isa !== 'c');
+    expect(added.kernel).toMatch(/^mobilec_/);
+    expect(tester.size).toBe(1);
+    const two = { ...graph, ops: [graph.ops[0]!, graph.ops[0]!] };
+    expect(() => tester.add({ family: 'pointwise', dtype: 'int8', seed: 6, graph: two })).toThrow(/has 2 ops/);
   });
 
   const result = (variant: string | null, isa: string, simd: boolean): CaseResult => ({
