@@ -13,6 +13,7 @@ import { generateProject, type GeneratedProject } from '../../src/codegen/index.
 import { runnerFor } from '../../src/cross/index.js';
 import { MobilecError } from '../../src/model/errors.js';
 import type { Graph } from '../../src/model/ir.js';
+import type { KernelTuning } from '../../src/codegen/types.js';
 import type { Target } from '../../src/targets/index.js';
 import { compareWithReference, verifyInputs, verifyOnHost } from '../../src/verify/verify.js';
 import { toBytes } from '../../src/util/tensors.js';
@@ -69,8 +70,8 @@ export interface KernelTestResult {
 }
 
 /** Runs one graph on the target with every layer captured, compared with the reference. */
-export async function checkGraphOnTarget(graph: Graph, target: Target, kernels: 'simd' | 'generic', inputs = 1): Promise<KernelTestResult> {
-  const project = generateProject(graph, { name: graph.name, target, kernels });
+export async function checkGraphOnTarget(graph: Graph, target: Target, kernels: 'simd' | 'generic', inputs = 1, tuning: KernelTuning = {}): Promise<KernelTestResult> {
+  const project = generateProject(graph, { name: graph.name, target, kernels, tuning });
   let report;
   if (target.emulator.kind === 'addon') {
     report = await verifyOnHost(graph, project, { inputs });
