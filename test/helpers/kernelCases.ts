@@ -262,8 +262,14 @@ function windowed(
     }
   } else {
     win = randomWindow(r, [3, 3, 3, 1, 2, 5]);
-    cin = pick(r, chance(r, 0.5) ? WIDE : CHANNELS);
-    dm = pick(r, [1, 1, 1, 1, 2, 3]);
+    if (chance(r, 0.15)) {
+      // One input channel broadcast to many (a depthwise first layer).
+      cin = 1;
+      dm = pick(r, [2, 3, 4, 8, 16, 17, 32]);
+    } else {
+      cin = pick(r, chance(r, 0.5) ? WIDE : CHANNELS);
+      dm = pick(r, [1, 1, 1, 1, 2, 3]);
+    }
     cout = cin * dm;
   }
   const oh = outputExtent(win.h, win.kH, win.sH, win.padding);

@@ -88,7 +88,7 @@ describe('kernel tester cases', () => {
     expect(cout.size).toBeGreaterThan(8);
     expect([...strides].sort()).toEqual([1, 2, 3]);
     expect([...pads].sort()).toEqual(['same', 'valid']);
-    expect([...dms].sort()).toEqual([1, 2, 3]);
+    expect([1, 2, 3, 16].every((d) => dms.has(d))).toBe(true);
     expect(stems).toBeGreaterThan(10);
   });
 

@@ -37,7 +37,8 @@ function testedTargets(): Target[] {
 const familiesOf = (v: SimdVariant<any, any>): Family[] => FAMILIES.filter((f) => FAMILY_OPS[f].some((k) => v.ops.includes(k)));
 
 const results: CaseResult[] = [];
-const declined = new Map<string, number>();
+/** Declined candidates by variant key, then family. */
+const declined = new Map<string, Map<Family, number>>();
 const targets = runnable(testedTargets());
 
 /** The sample: all of a target's variant cases in one build. The full sweep: one build (or more) per family. */
@@ -59,7 +60,11 @@ describe('registered SIMD variants', () => {
             const ok = tester.addIfSelected({ family, dtype: dtypeOf(tried), profile: profileOf(tried >> 1), seed: base + tried, variant: v });
             tried++;
             if (ok) taken++;
-            else declined.set(v.key, (declined.get(v.key) ?? 0) + 1);
+            else {
+              const byFamily = declined.get(v.key) ?? new Map<Family, number>();
+              byFamily.set(family, (byFamily.get(family) ?? 0) + 1);
+              declined.set(v.key, byFamily);
+            }
           }
         }
       }
@@ -77,7 +82,8 @@ describe('registered SIMD variants', () => {
     const { byKey, gaps } = variantCoverage(keys, results);
     const lines = keys.map((k) => {
       const e = byKey.get(k)!;
-      return `${k}: ${e.took} case(s) ran it, ${declined.get(k) ?? 0} candidate(s) declined`;
+      const d = [...(declined.get(k) ?? new Map<Family, number>())].map(([f, n]) => `${f} ${n}`).join(', ');
+      return `${k}: ${e.took} case(s) ran it; candidates declined: ${d || 'none'}`;
     });
     console.log(`registered SIMD variants: ${keys.length} (tested on ${targets.map((t) => t.name).join(', ') || 'no target'})\n${lines.join('\n')}`);
     // Outside CI a target without its tools is skipped: its variants cannot be covered here.
