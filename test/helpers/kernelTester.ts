@@ -28,7 +28,7 @@ import { FIRMWARE_DIR } from '../../src/cross/mcu.js';
 import { elementCount, type Graph, type TensorData } from '../../src/model/ir.js';
 import { runGraph } from '../../src/reference/interpreter.js';
 import type { Target } from '../../src/targets/index.js';
-import { buildDir, contentKey } from '../../src/util/buildCache.js';
+import { buildDir, contentKey, MAX_ENTRIES_PER_AREA, pruneArea } from '../../src/util/buildCache.js';
 import { cacheDir } from '../../src/util/paths.js';
 import { Prng } from '../../src/util/prng.js';
 import { allocate, seededInput, toBytes } from '../../src/util/tensors.js';
@@ -217,6 +217,7 @@ async function buildProgram(target: Target, cases: readonly Prepared[]): Promise
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  pruneArea(root, MAX_ENTRIES_PER_AREA);
   return { exe, cached: false };
 }
 
