@@ -3,7 +3,8 @@
 // behaviour-preserving refactors: `write <dir>` stores it, `compare <dir>`
 // regenerates and reports each file that differs (exactly, and again with
 // kernel function names replaced by their order of appearance, so that a
-// pure renaming shows as "names only"). Run after `npm run build`.
+// pure renaming shows as "names only"; kernels declared through a
+// MOBILEC_<ISA>_KERNEL macro count as static). Run after `npm run build`.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -23,9 +24,9 @@ const models = [
   ...['person_detect.tflite', 'mobilenet_v1_0.25_128_quant.tflite'].map((f) => resolve(root, '../shared/models', f)).filter(existsSync),
 ];
 const normalise = (src) => {
-  const names = [...new Set([...src.matchAll(/\bstatic\b[^;{(]*?\b(\w+)\s*\([^;]*?\)\s*\{/gs)].map((m) => m[1]))];
+  const names = [...new Set([...src.matchAll(/\b(?:static|MOBILEC_\w+_KERNEL)\b[^;{(]*?\b(\w+)\s*\([^;]*?\)\s*\{/gs)].map((m) => m[1]))];
   let out = src;
-  names.sort((a, b) => b.length - a.length).forEach((n) => { out = out.replace(new RegExp(`\\b${n}\\b`, 'g'), `K${names.indexOf(n)}`); });
+  [...names].sort((a, b) => b.length - a.length).forEach((n) => { out = out.replace(new RegExp(`\\b${n}\\b`, 'g'), `K${names.indexOf(n)}`); });
   return out;
 };
 let same = 0, renamed = 0, differ = 0;

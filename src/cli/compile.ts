@@ -6,10 +6,12 @@ import { targetByName } from '../targets/index.js';
 import { bindingPackage, hostPlatform } from '../verify/package.js';
 import type { FormatChoice, KernelChoice, WeightsChoice } from './options.js';
 import { prepareModel } from './prepare.js';
+import type { KernelTuning } from '../codegen/types.js';
 
 export interface CompileOptions {
   target: string;
   kernels: KernelChoice;
+  tune?: KernelTuning;
   name?: string;
   out: string;
   force: boolean;

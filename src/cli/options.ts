@@ -1,6 +1,7 @@
 /** Option parsers shared by the commands; bad values are usage errors (exit 2). */
 import { InvalidArgumentError } from 'commander';
 import type { WeightsForm } from '../codegen/index.js';
+import type { KernelTuning } from '../codegen/types.js';
 import { TARGETS } from '../targets/index.js';
 
 export function positiveInt(name: string) {
@@ -53,4 +54,22 @@ export function formatChoice(value: string): FormatChoice {
     throw new InvalidArgumentError(`--format must be cmake, arduino or zephyr (got '${value}')`);
   }
   return value;
+}
+
+/**
+ * `--tune` items, repeatable, for experiments: `only=<variant key>` (may
+ * repeat: the SIMD kernels are restricted to these variants) and
+ * `<switch>=<true|false|integer>` (a variant's documented switch, e.g.
+ * `dsp.smmlar=false`). Keys are checked against the registry by the codegen.
+ */
+export function tuneItem(value: string, previous: KernelTuning = {}): KernelTuning {
+  const m = /^([A-Za-z0-9_.\/-]+)=(.+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`--tune takes key=value (only=<variant key> or <switch>=<true|false|integer>), got '${value}'`);
+  const [, key, raw] = m as unknown as [string, string, string];
+  if (key === 'only') return { ...previous, only: [...(previous.only ?? []), raw] };
+  let v: boolean | number;
+  if (raw === 'true' || raw === 'false') v = raw === 'true';
+  else if (/^-?[0-9]+$/.test(raw)) v = Number(raw);
+  else throw new InvalidArgumentError(`--tune ${key}: value must be true, false or an integer (got '${raw}')`);
+  return { ...previous, switches: { ...previous.switches, [key]: v } };
 }

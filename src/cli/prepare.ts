@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { generateProject, type GeneratedProject, type WeightsForm } from '../codegen/index.js';
 import type { Graph } from '../model/ir.js';
+import type { KernelTuning } from '../codegen/types.js';
 import { checkModelName, defaultModelName, loadModel } from '../pipeline.js';
 import { targetByName, type Target } from '../targets/index.js';
 import type { KernelChoice } from './options.js';
@@ -15,11 +16,14 @@ export interface Prepared {
   readonly project: GeneratedProject;
 }
 
-export function prepareModel(modelPath: string, opts: { target: string; kernels: KernelChoice; name?: string; weights?: WeightsForm }): Prepared {
+export function prepareModel(
+  modelPath: string,
+  opts: { target: string; kernels: KernelChoice; name?: string; weights?: WeightsForm; tune?: KernelTuning },
+): Prepared {
   const graph = loadModel(modelPath);
   const target = targetByName(opts.target);
   const name = opts.name !== undefined ? checkModelName(opts.name) : defaultModelName(modelPath);
   const source = { file: basename(modelPath), sha256: createHash('sha256').update(readFileSync(modelPath)).digest('hex') };
-  const project = generateProject(graph, { name, target, kernels: opts.kernels, weights: opts.weights, source });
+  const project = generateProject(graph, { name, target, kernels: opts.kernels, weights: opts.weights, source, tuning: opts.tune });
   return { graph, target, kernels: opts.kernels, project };
 }

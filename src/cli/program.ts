@@ -9,7 +9,7 @@ import { compileCommand } from './compile.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
-import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt, finiteNumber, targetName } from './options.js';
+import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt, finiteNumber, targetName, tuneItem } from './options.js';
 
 /** Every command's `<model>`: the formats loadModel accepts. */
 const MODEL_ARG_HELP = `model file: a TensorFlow Lite model (.tflite) or a JSON description (.json)`;
@@ -20,6 +20,12 @@ function targetOption(): Option {
 
 function kernelsOption(): Option {
   return new Option('--kernels <kernels>', 'simd: the target SIMD kernels; generic: plain C').default('simd').argParser(kernelChoice);
+}
+
+function tuneOption(): Option {
+  return new Option('--tune <key=value>', 'kernel-choice experiment, repeatable: only=<variant key> restricts the SIMD kernels to these variants; <switch>=<value> sets a variant switch').argParser(
+    tuneItem,
+  );
 }
 
 export function buildProgram(): Command {
@@ -36,6 +42,7 @@ export function buildProgram(): Command {
     .argument('<model>', MODEL_ARG_HELP)
     .addOption(targetOption())
     .addOption(kernelsOption())
+    .addOption(tuneOption())
     .addOption(
       new Option('--format <format>', 'cmake: C project with CMakeLists.txt; arduino: Arduino library; zephyr: Zephyr module (arduino and zephyr: Cortex-M targets)')
         .default('cmake')
@@ -58,6 +65,7 @@ export function buildProgram(): Command {
     .argument('<model>', MODEL_ARG_HELP)
     .addOption(targetOption())
     .addOption(kernelsOption())
+    .addOption(tuneOption())
     .option('--inputs <n>', 'number of seeded inputs', positiveInt('--inputs'), 3)
     .option('--layers', 'compare every layer (always on for host)', false)
     .option('--json', 'print the per-layer report as JSON', false)
@@ -69,6 +77,7 @@ export function buildProgram(): Command {
     .argument('<model>', MODEL_ARG_HELP)
     .addOption(targetOption())
     .addOption(kernelsOption())
+    .addOption(tuneOption())
     .option('--input <raw.bin>', 'raw input tensor (little-endian, NHWC, the model input dtype)')
     .option('--image <file>', 'image file (BMP, PNG, JPEG)')
     .option('--seed <n>', 'deterministic random input', nonNegativeInt('--seed'))

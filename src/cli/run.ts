@@ -9,10 +9,12 @@ import { buildAndLoad } from '../verify/verify.js';
 import { runnerFor } from '../cross/index.js';
 import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
+import type { KernelTuning } from '../codegen/types.js';
 
 export interface RunOptions {
   target: string;
   kernels: KernelChoice;
+  tune?: KernelTuning;
   input?: string;
   image?: string;
   seed?: number;

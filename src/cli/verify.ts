@@ -4,10 +4,12 @@ import { table } from '../inspect/inspect.js';
 import { verifyOnHost, verifyOnTarget, type VerifyReport } from '../verify/verify.js';
 import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
+import type { KernelTuning } from '../codegen/types.js';
 
 export interface VerifyOptions {
   target: string;
   kernels: KernelChoice;
+  tune?: KernelTuning;
   inputs: number;
   layers: boolean;
   json: boolean;

@@ -15,7 +15,7 @@ import type { Target } from '../targets/types.js';
 import { render } from './templates.js';
 import { MOBILEC_VERSION } from '../util/version.js';
 import type { EmitContext, KernelTuning, KernelVariant, OpEmission } from './types.js';
-import { isaKernelsFor } from './isa/index.js';
+import { checkTuning, isaKernelsFor } from './isa/index.js';
 import { cType } from './ops/common.js';
 import { emit as emitConv } from './ops/conv2d.js';
 import { emit as emitDwConv } from './ops/depthwiseConv2d.js';
@@ -279,6 +279,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     constants.set(symbol, { symbol, ctype, count, bytes: data.byteLength, data });
     return symbol;
   };
+  if (options.tuning) checkTuning(options.tuning);
   const isa = options.kernels === 'simd' ? isaKernelsFor(options.target) : null;
 
   const kernels = new Map<string, string>();

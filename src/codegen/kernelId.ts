@@ -38,6 +38,7 @@ export const KERNEL_FLAGS = {
   // requantization
   rn: 'every channel shifts right (the cheap rounding form of the epilogue)',
   ls: 'some channel shifts left (the epilogue applies a left shift first)',
+  x64: 'the exact 64-bit form of an epilogue that also has a bounded one-instruction form (DSP: SMLAL instead of SMMLAR)',
   // clamp
   clamp: 'the activation clamp is narrower than the dtype range (else saturation alone)',
   // weights

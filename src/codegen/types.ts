@@ -80,6 +80,8 @@ export interface IsaKernels {
   readonly isa: string;
   /** Every registered variant of this provider (the kernel tester covers each key). */
   readonly variants: readonly SimdVariant<any, any>[];
+  /** The `KernelTuning.switches` its variants read, each with its meaning and default. */
+  readonly switches?: Readonly<Record<string, string>>;
   select(op: Op, ctx: EmitContext, generic: OpEmission): OpEmission | null;
 }
 

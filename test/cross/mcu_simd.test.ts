@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { generateProject } from '../../src/codegen/index.js';
 import { runnerFor } from '../../src/cross/index.js';
 import { mcuToolsAvailable } from '../../src/cross/mcu.js';
-import { dspTuning } from '../../src/codegen/isa/dsp.js';
+import { parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
+import type { KernelTuning } from '../../src/codegen/types.js';
 import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/graphOnTarget.js';
@@ -20,6 +21,18 @@ const SIMD: Readonly<Record<string, string>> = { 'cortex-m4': 'dsp', 'cortex-m7'
 const ALL = ['cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m55'].map(targetByName);
 const skipTools = !ALL.every(mcuToolsAvailable) && process.env.CI !== 'true';
 if (skipTools) console.warn('skipping cross/mcu_simd tests: arm-none-eabi-gcc, newlib or qemu-system-arm missing (see scripts/ensure-tools.sh)');
+
+/** A layer's kernel name read through the grammar (null: a view, or a kernel outside the grammar). */
+function kernelId(name: string): KernelId | null {
+  try {
+    return parseKernelName(name);
+  } catch {
+    return null;
+  }
+}
+const onIsa = (name: string, isa: string) => kernelId(name)?.isa === isa;
+/** The tuning of a run: `dsp.smmlar` false forces the DSP's exact 64-bit epilogue. */
+const tuningOf = (smmlar: boolean): KernelTuning => (smmlar ? {} : { switches: { 'dsp.smmlar': false } });
 
 // cortex-m4 twice: the DSP kernels requantize with SMMLAR when the accumulator
 // is bounded at compile time (always, for these stacks), else with the exact
@@ -31,7 +44,6 @@ describe.skipIf(skipTools).each(CASES)('%s (%s, smmlar %s) simd kernels vs the r
     'random int8 separable stacks: zero divergences, SIMD kernels chosen',
     async () => {
       const target: Target = targetByName(name);
-      dspTuning.smmlar = smmlar;
       const divergences: string[] = [];
       let simdLayers = 0;
       let exactLayers = 0;
@@ -41,14 +53,13 @@ describe.skipIf(skipTools).each(CASES)('%s (%s, smmlar %s) simd kernels vs the r
           const g = tryLoad(description(input, layers, 'int8', seed));
           if (!g) return;
           graphs++;
-          const r = await checkGraphOnTarget(g, target, 'simd');
-          simdLayers += r.project.layers.filter((l) => l.kernel.includes(`_${tag}`)).length;
-          exactLayers += r.project.layers.filter((l) => l.kernel.includes('_x64')).length;
+          const r = await checkGraphOnTarget(g, target, 'simd', 1, tuningOf(smmlar));
+          simdLayers += r.project.layers.filter((l) => onIsa(l.kernel, tag)).length;
+          exactLayers += r.project.layers.filter((l) => kernelId(l.kernel)?.flags?.x64 === true).length;
           divergences.push(...r.divergences.map((d) => `${JSON.stringify({ input, layers, seed })}: ${d}`));
         }),
         { seed: Number(process.env.MCU_SIMD_SEED ?? 20260428) + (smmlar ? 0 : 1), numRuns: Number(process.env.MCU_SIMD_RUNS ?? 8), endOnFailure: true },
       );
-      dspTuning.smmlar = true;
       expect(divergences).toEqual([]);
       expect(graphs).toBeGreaterThan(3);
       expect(simdLayers).toBeGreaterThan(graphs);
@@ -71,11 +82,11 @@ describe.skipIf(skipTools).each(Object.entries(SIMD))('%s: fixed small graphs', 
     const deep = { input: { height: 3, width: 3, channels: 512 }, layers: [{ op: 'conv', filters: 4, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false }] };
     const cases: [{ input: object; layers: Layer[] }, boolean][] = [[lone, true], [head, true], [wide, true], [deep, true], [deep, false]];
     for (const [c, smmlar] of cases) {
-      dspTuning.smmlar = smmlar;
       const g = tryLoad(description(c.input, c.layers, 'int8', 249))!;
-      const r = await checkGraphOnTarget(g, target, 'simd', 2).finally(() => (dspTuning.smmlar = true));
+      const r = await checkGraphOnTarget(g, target, 'simd', 2, tuningOf(smmlar));
       expect(r.divergences).toEqual([]);
-      expect(r.project.layers.every((l) => l.kernel.includes(`_${tag}`))).toBe(true);
+      expect(r.project.layers.every((l) => onIsa(l.kernel, tag))).toBe(true);
+      if (tag === 'dsp') expect(r.project.layers.every((l) => kernelId(l.kernel)!.flags?.x64 === (smmlar ? undefined : true))).toBe(true);
     }
   }, 60_000);
 });
@@ -85,7 +96,7 @@ function run(model: string, target: Target, input: Uint8Array): Int8Array | Uint
   const project = generateProject(g, { name: model.includes('person') ? 'person_detect' : 'mobilenet_quant', target, kernels: 'simd' });
   if (target.simd !== 'none') {
     const tag = target.simd === 'helium' ? 'mve' : 'dsp';
-    expect(project.layers.filter((l) => l.kernel.includes(`_${tag}`)).length).toBeGreaterThan(10);
+    expect(project.layers.filter((l) => onIsa(l.kernel, tag)).length).toBeGreaterThan(10);
   }
   const { results } = runnerFor(target).run(project, target, [input], { layers: false, countInstructions: false });
   const out = results[0]!.output;

@@ -5,10 +5,11 @@
  * generic.
  */
 import type { Target } from '../../targets/types.js';
-import type { IsaKernels, SimdVariant } from '../types.js';
+import type { IsaKernels, KernelTuning, SimdVariant } from '../types.js';
+import { badInput } from '../../model/errors.js';
 import { neonDotprodKernels, neonKernels } from './neon/index.js';
-import { dspKernels } from './dsp.js';
-import { heliumKernels } from './helium.js';
+import { dspKernels } from './dsp/index.js';
+import { heliumKernels } from './mve/index.js';
 
 const PROVIDERS: readonly IsaKernels[] = [dspKernels, heliumKernels, neonKernels, neonDotprodKernels];
 
@@ -21,4 +22,16 @@ export function allSimdVariants(): ReadonlyMap<string, SimdVariant<any, any>> {
   const out = new Map<string, SimdVariant<any, any>>();
   for (const p of PROVIDERS) for (const v of p.variants) out.set(v.key, v);
   return out;
+}
+
+/** Checks a tuning against the registry: unknown variant keys or switches are usage errors. */
+export function checkTuning(t: KernelTuning): void {
+  const keys = allSimdVariants();
+  for (const k of t.only ?? []) {
+    if (!keys.has(k)) throw badInput(`--tune only=${k}: no such kernel variant; registered: ${[...keys.keys()].join(', ') || '(none)'}`);
+  }
+  const switches = new Set(PROVIDERS.flatMap((p) => Object.keys(p.switches ?? {})));
+  for (const k of Object.keys(t.switches ?? {})) {
+    if (!switches.has(k)) throw badInput(`--tune ${k}: no such kernel switch; known: ${[...switches].join(', ') || '(none)'}`);
+  }
 }

@@ -1,0 +1,113 @@
+/**
+ * DSP depthwise family (templates/kernels/dwconv_dsp.c.hbs): a ring of
+ * widened, zero-padded input rows; per 4 channels and tap four 16x16 MACs
+ * (SMLABB / SMLATT) on weights re-packed as (w - wZp) int16 pairs
+ * [c0 c2][c1 c3].
+ *
+ * Variants, in preference order:
+ * - `dsp/dwconv/c4`: depth multiplier 1, 4 channels per step.
+ * - `dsp/dwconv/dm`: any multiplier of a single input channel (broadcast).
+ * Both read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
+ * false forces the exact 64-bit epilogue (flag `x64`).
+ */
+import type { WindowGeometry } from '../../../model/geometry.js';
+import type { DepthwiseConv2DOp } from '../../../model/ir.js';
+import { formatKernelId, type KernelId } from '../../kernelId.js';
+import type { Layer, OpEmission, SimdVariant } from '../../types.js';
+import { cType, flagSwitch, kernelDType, layerGeometry, quantConv, type QuantConv } from '../quantConv.js';
+import { dspRequant, type DspRequant } from './requant.js';
+import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
+
+interface DwPlan {
+  readonly g: WindowGeometry;
+  readonly q: QuantConv;
+  readonly rq: DspRequant;
+  /** A multiplier of one input channel. */
+  readonly bcast: boolean;
+}
+
+function plan(layer: Layer<DepthwiseConv2DOp>, bcast: boolean): DwPlan | null {
+  const g = layerGeometry(layer);
+  if (!g || (g.depthMultiplier !== 1) !== bcast || (bcast && g.inC !== 1)) return null;
+  const q = quantConv(layer.op, layer.ctx, g.outC, 4);
+  if (!q) return null;
+  const span = inputSpan(q);
+  const rq = dspRequant(q.rq, flagSwitch(layer.ctx, 'dsp.smmlar', true), (c) => {
+    let s = Math.abs(q.bias[c]!);
+    for (let t = 0; t < g.kH * g.kW; t++) s += Math.abs(q.wData[t * g.outC + c]! - q.wZp) * span;
+    return s;
+  });
+  return rq ? { g, q, rq, bcast } : null;
+}
+
+function id(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
+  const { g } = p;
+  return {
+    op: 'dw',
+    dtype: kernelDType(p.q.dtype),
+    isa: 'dsp',
+    tile: '4',
+    flags: { ...dspFlags(p.q, p.rq), ...(p.bcast ? { dm: g.depthMultiplier } : {}) },
+    window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: layer.op.padding },
+    shape: `${g.inH}x${g.inW}x${g.inC}`,
+  };
+}
+
+function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
+  const { ctx, op } = layer;
+  const { g, q, bcast } = p;
+  const { dbl } = p.rq;
+  const { kH: kh, kW: kw, outC: oc } = g;
+  const oc4 = Math.ceil(oc / 4) * 4;
+  const ntaps = kh * kw;
+  // Weights as (w - wZp) int16 pairs: per group of 4 channels and tap, [c0 c2][c1 c3].
+  const w16 = new Int16Array(oc4 * ntaps);
+  for (let c = 0; c < oc; c++) {
+    for (let t = 0; t < ntaps; t++) {
+      const lane = c & 3;
+      w16[(((c >> 2) * ntaps + t) * 2 + (lane & 1)) * 2 + (lane >> 1)] = q.wData[t * oc + c]! - q.wZp;
+    }
+  }
+  const bias = new Int32Array(oc4);
+  bias.set(dbl ? q.bias.map((b) => 2 * b) : q.bias);
+  const pw = (g.outW - 1) * g.strideW + kw;
+  const pos = bcast ? 1 : oc4 / 2;
+  const rw = pw * pos;
+  const taps = [];
+  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+    const t = ky * kw + kx;
+    taps.push({ ky, off: ky * rw + kx * pos, w0: 2 * t, w1: 2 * t + 1 });
+  }
+  const wSym = ctx.table('dsp_w', new Int32Array(w16.buffer));
+  const bSym = ctx.table('dsp_b', bias);
+  const rqSym = ctx.table('dsp_rq', p.rq.consts);
+  const kernel = formatKernelId(id(layer, p));
+  const xZp = q.rq.xZp;
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, bcast ? String(xZp) : negPair(xZp), ...dspArgs(q), ctx.arena(q.y.id, true)];
+  return {
+    family: 'dwconv_dsp',
+    kernel,
+    params: {
+      fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', sat: q.rq.saturating, bcast,
+      padding: op.padding, ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc, oc4,
+      kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, pw, pos, ntaps, taps,
+      keep: g.strideH < kh, keepq4: Math.ceil((Math.max(0, kh - g.strideH) * rw) / 4), rowsw: (Math.ceil((kh * rw) / 4) + 1) * 4,
+      rw, xo: bcast ? 0 : 1, dbl, scale: dbl ? 2 : 1,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: g.outH * g.outW * oc * ntaps,
+    // Input rows are read (widened into the window buffer) before the output row that needs them, never after.
+    streaming: { pixelBlock: 1 },
+  };
+}
+
+const variant = (name: string, bcast: boolean): SimdVariant<DwPlan, DepthwiseConv2DOp> => ({
+  key: `dsp/dwconv/${name}`,
+  isa: 'dsp',
+  ops: ['depthwise_conv2d'],
+  applies: (layer) => plan(layer, bcast),
+  id,
+  emit,
+});
+
+export const dwconvVariants: readonly SimdVariant<DwPlan, DepthwiseConv2DOp>[] = [variant('c4', false), variant('dm', true)];

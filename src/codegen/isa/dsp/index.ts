@@ -1,0 +1,21 @@
+/**
+ * Cortex-M4/M7 kernels on the Armv7E-M DSP extension (ACLE `arm_acle.h`):
+ * int8/uint8 pointwise, im2col and fully connected layers and depthwise
+ * convolutions on SMLAD-style dual 16-bit multiply-accumulates, weights
+ * re-packed at compile time into the order the kernels read them. Every
+ * variant is data (types.ts `SimdVariant`); whatever none takes (and any
+ * layer whose requantization falls outside the DSP epilogue) keeps the
+ * generic C.
+ */
+import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js';
+import { dwconvVariants } from './dwconv.js';
+import { pointwiseVariants } from './pointwise.js';
+
+/** In preference order. */
+const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants];
+
+export const dspKernels: IsaKernels = {
+  isa: 'dsp',
+  variants: VARIANTS,
+  select: (op, ctx, generic) => selectVariant(VARIANTS, { op, ctx, generic }),
+};

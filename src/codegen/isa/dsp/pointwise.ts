@@ -1,0 +1,130 @@
+/**
+ * DSP pointwise family (templates/kernels/pointwise_dsp.c.hbs): 1x1
+ * convolutions, fully connected layers (a pointwise product over the batch
+ * rows) and k x k convolutions through an im2col window, on SMLAD dual
+ * 16-bit multiply-accumulates. Weights re-packed as [oc pairs][ic/4][2]
+ * words, ic zero-padded to 4 (uint8: padded with the weight zero point).
+ *
+ * Variants, in preference order:
+ * - `dsp/pointwise/px3`: int8 1x1 / FC, 3 pixels x 2 channels per block, the
+ *   whole loop in assembly. Tuning switch `dsp.px3` (default true): false
+ *   leaves these layers to `px2`.
+ * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block.
+ * - `dsp/pointwise/im2col`: any other conv2d, 2 x 2 blocks over im2col windows.
+ * Every variant reads `dsp.smmlar` (default true; dsp/requant.ts): false
+ * forces the exact 64-bit epilogue (flag `x64`).
+ */
+import type { WindowGeometry } from '../../../model/geometry.js';
+import { formatKernelId, type KernelId } from '../../kernelId.js';
+import type { Layer, OpEmission, SimdVariant } from '../../types.js';
+import { cType, flagSwitch, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
+import { dspRequant, type DspRequant } from './requant.js';
+import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
+
+interface PwPlan {
+  readonly g: WindowGeometry;
+  readonly q: QuantConv;
+  readonly rq: DspRequant;
+  /** A k x k window (im2col), not a 1x1 / FC. */
+  readonly conv: boolean;
+  readonly px3: boolean;
+}
+
+type Shape = 'px3' | 'px2' | 'im2col';
+
+/** The plan of a layer for a variant of the given block shape, or null. */
+function plan(layer: Layer, shape: Shape): PwPlan | null {
+  const { op, ctx } = layer;
+  const g = layerGeometry(layer);
+  if (!g) return null;
+  const conv = !isPointwise(g);
+  if (conv !== (shape === 'im2col')) return null;
+  const q = quantConv(op, ctx, g.outC, 2);
+  if (!q) return null;
+  const K = g.kH * g.kW * g.inC;
+  if (shape === 'px3') {
+    // Up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
+    // within an immediate offset of sp (the assembly has no register left for a base); and not for one pixel (FC).
+    const ic4 = Math.ceil(K / 4) * 4;
+    if (q.dtype !== 'int8' || !flagSwitch(ctx, 'dsp.px3', true) || ic4 > 512 || g.outH * g.outW < 3) return null;
+  }
+  const span = inputSpan(q);
+  const rq = dspRequant(q.rq, flagSwitch(ctx, 'dsp.smmlar', true), (o) => {
+    let s = Math.abs(q.bias[o]!);
+    for (let i = 0; i < K; i++) s += Math.abs(q.wData[o * K + i]! - q.wZp) * span;
+    return s;
+  });
+  return rq ? { g, q, rq, conv, px3: shape === 'px3' } : null;
+}
+
+function id(layer: Layer, p: PwPlan): KernelId {
+  const { g, q } = p;
+  const op = layer.op.kind === 'fully_connected' ? 'fc' : p.conv ? 'conv' : 'pw';
+  return {
+    op,
+    dtype: kernelDType(q.dtype),
+    isa: 'dsp',
+    tile: p.px3 ? '3x2' : '2x2',
+    flags: dspFlags(q, p.rq),
+    window: p.conv ? { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: paddingOf(layer.op) } : undefined,
+    shape: `${g.inH}x${g.inW}x${g.inC}_${g.outC}`,
+  };
+}
+
+function emit(layer: Layer, p: PwPlan): OpEmission {
+  const { ctx, op } = layer;
+  const { g, q, conv, px3 } = p;
+  const { dbl } = p.rq;
+  const ic = g.kH * g.kW * g.inC;
+  const oc = g.outC;
+  const npix = g.outH * g.outW;
+  const ic4 = Math.ceil(ic / 4) * 4;
+  const oc2 = Math.ceil(oc / 2) * 2;
+  const packed = new Uint8Array(oc2 * ic4).fill(q.dtype === 'uint8' ? q.wZp : 0);
+  for (let o = 0; o < oc; o++) {
+    for (let i = 0; i < ic; i++) {
+      // word k of channel pair j: [oc 2j: ic 4k..4k+3][oc 2j+1: same]
+      packed[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 3)] = q.wData[o * ic + i]! & 0xff;
+    }
+  }
+  const bias = new Int32Array(oc2);
+  bias.set(dbl ? q.bias.map((b) => 2 * b) : q.bias);
+  const wSym = ctx.table('dsp_w', new Int32Array(packed.buffer));
+  const bSym = ctx.table('dsp_b', bias);
+  const rqSym = ctx.table('dsp_rq', p.rq.consts);
+  // The 3x2 loop unrolled by 2 steps, by 4 for the layers of 500K MACs or more, where the loop test
+  // (MACs / 32 instructions saved) pays for the ~160 bytes of code (4 everywhere costs ~1.5 KB).
+  const steps4 = ic4 / 4;
+  const unroll3 = steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
+  const kernel = formatKernelId(id(layer, p));
+  const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(q.dtype === 'uint8' ? [negPair(q.wZp)] : [])];
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...dspArgs(q), ctx.arena(q.y.id, true)];
+  return {
+    family: 'pointwise_dsp',
+    kernel,
+    params: {
+      fn: kernel, t: cType(q.dtype), dtype: q.dtype, sat: q.rq.saturating,
+      conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: paddingOf(op),
+      npix, ic, oc, ic4, oc2, dbl: dbl ? 1 : 0,
+      steps: steps4 % 2 === 0 ? ic4 / 8 : steps4,
+      unroll: steps4 % 2 === 0 ? 2 : 1,
+      unsigned: q.dtype === 'uint8',
+      px3, unroll3,
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: npix * ic * oc,
+    // Each pixel block's windows are read whole (widened) before any of its outputs is written.
+    streaming: { pixelBlock: px3 ? 3 : 2 },
+  };
+}
+
+const variant = (shape: Shape): SimdVariant<PwPlan> => ({
+  key: `dsp/pointwise/${shape}`,
+  isa: 'dsp',
+  ops: shape === 'im2col' ? ['conv2d'] : ['conv2d', 'fully_connected'],
+  applies: (layer) => plan(layer, shape),
+  id,
+  emit,
+});
+
+export const pointwiseVariants: readonly SimdVariant<PwPlan>[] = [variant('px3'), variant('px2'), variant('im2col')];

@@ -1,0 +1,132 @@
+/**
+ * Helium depthwise families.
+ *
+ * Variants, in preference order:
+ * - `mve/dwconv/c8` (templates/kernels/dwconv_mve.c.hbs): depth multiplier
+ *   1, 8 channels per step on int16 lanes (VMULLB / VMULLT to two int32
+ *   accumulators), rows copied into a ring padded with the input zero point,
+ *   which is folded into the bias; per 8 channels one block of constants
+ *   [bias][m][(ls)][rs] in lane order (even channels, then odd).
+ * - `mve/dwconv/dm` (templates/kernels/dwconvdm_mve.c.hbs): any multiplier of
+ *   one input channel, 4 output channels per VMLA.
+ */
+import type { WindowGeometry } from '../../../model/geometry.js';
+import type { DepthwiseConv2DOp } from '../../../model/ir.js';
+import { formatKernelId, type KernelId } from '../../kernelId.js';
+import { foldInputZeroPoint } from '../../requant.js';
+import type { Layer, OpEmission, SimdVariant } from '../../types.js';
+import { clampArgs, cType, kernelDType, layerGeometry, quantConv, type QuantConv } from '../quantConv.js';
+import { mveFlags, mveRequant, type MveRequant } from './requant.js';
+
+interface DwPlan {
+  readonly g: WindowGeometry;
+  readonly q: QuantConv;
+  readonly rq: MveRequant;
+  readonly bcast: boolean;
+  /** Padded channel count (8 for c8, 4 for dm). */
+  readonly cp: number;
+}
+
+/** c8 lane order: per 8 channels, the even ones then the odd ones (VMULLB / VMULLT halves); -1 past the channels. */
+function laneOrder(oc: number, c8: number): number[] {
+  return Array.from({ length: c8 }, (_, i) => {
+    const c = (i & ~7) + ((i & 7) < 4 ? 2 * (i & 3) : 2 * (i & 3) + 1);
+    return c < oc ? c : -1;
+  });
+}
+
+function plan(layer: Layer<DepthwiseConv2DOp>, bcast: boolean): DwPlan | null {
+  const g = layerGeometry(layer);
+  if (!g || (g.depthMultiplier !== 1) !== bcast || (bcast && g.inC !== 1)) return null;
+  const lanes = bcast ? 4 : 8;
+  const q = quantConv(layer.op, layer.ctx, g.outC, lanes);
+  if (!q) return null;
+  const order = bcast ? undefined : laneOrder(g.outC, q.rq.padded).map((c) => (c < 0 ? g.outC - 1 : c));
+  return { g, q, rq: mveRequant(q.rq, order), bcast, cp: q.rq.padded };
+}
+
+function id(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
+  const { g } = p;
+  return {
+    op: 'dw',
+    dtype: kernelDType(p.q.dtype),
+    isa: 'mve',
+    tile: p.bcast ? '4' : '8',
+    flags: { ...mveFlags(p.rq), ...(p.bcast ? { dm: g.depthMultiplier } : {}) },
+    window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: layer.op.padding },
+    shape: `${g.inH}x${g.inW}x${g.inC}`,
+  };
+}
+
+const taps = (g: WindowGeometry, stride: number) => {
+  const out = [];
+  for (let ky = 0; ky < g.kH; ky++) for (let kx = 0; kx < g.kW; kx++) out.push({ i: ky * g.kW + kx, ky, kx, woff: (ky * g.kW + kx) * stride });
+  return out;
+};
+
+function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
+  const { ctx, op } = layer;
+  const { g, q, rq, cp } = p;
+  const { kH: kh, kW: kw, outC: oc } = g;
+  const ntaps = kh * kw;
+  const kernel = formatKernelId(id(layer, p));
+  const common = {
+    fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', padding: op.padding,
+    ih: g.inH, iw: g.inW, oh: g.outH, ow: g.outW, kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
+    rows: Array.from({ length: kh }, (_, i) => i), left: rq.left, rn: rq.rn,
+  };
+  const call = (syms: string[]) => `${kernel}(${[ctx.arena(q.x.id, false), ...syms, String(q.rq.xZp), String(q.rq.yZp), ...clampArgs(q.rq), ctx.arena(q.y.id, true)].join(', ')});`;
+  const macs = g.outH * g.outW * oc * ntaps;
+  if (p.bcast) {
+    const w16 = new Int16Array(ntaps * cp);
+    for (let tp = 0; tp < ntaps; tp++) for (let c = 0; c < oc; c++) w16[tp * cp + c] = q.wData[tp * oc + c]! - q.wZp;
+    const bias = new Int32Array(cp);
+    bias.set(q.bias);
+    const rqSyms = [ctx.table('mve_m', rq.m), ...(rq.left ? [ctx.table('mve_ls', rq.ls)] : []), ctx.table('mve_rs', rq.rs)];
+    return {
+      family: 'dwconvdm_mve',
+      kernel,
+      params: { ...common, oc, oc4: cp, taps: taps(g, cp) },
+      call: call([ctx.table('mve_w', w16), ctx.table('mve_b', bias), ...rqSyms]),
+      macs,
+      streaming: { pixelBlock: 1 },
+    };
+  }
+  const order = laneOrder(oc, cp);
+  const folded = foldInputZeroPoint(q.bias, (c, tp) => q.wData[tp * oc + c]! - q.wZp, ntaps, oc, oc, q.rq.xZp);
+  // Per 8 channels, one block of constants [bias 8][m 8][left shifts 8, if any][right shifts 8] (lane order)
+  // and the weights [tap][8]: every load of a step at a small offset from two pointers.
+  const rows = rq.left ? 4 : 3;
+  const consts = new Int32Array(cp * rows);
+  order.forEach((c, i) => {
+    const base = (i >> 3) * 8 * rows + (i & 7);
+    consts[base] = c < 0 ? 0 : folded[c]!;
+    consts[base + 8] = rq.m[i]!;
+    if (rq.left) consts[base + 16] = rq.ls[i]!;
+    consts[base + 8 * (rows - 1)] = rq.rs[i]!;
+  });
+  const wg = new Int16Array(ntaps * cp);
+  for (let c = 0; c < oc; c++) for (let tp = 0; tp < ntaps; tp++) wg[((c >> 3) * ntaps + tp) * 8 + (c & 7)] = q.wData[tp * oc + c]! - q.wZp;
+  return {
+    family: 'dwconv_mve',
+    kernel,
+    params: {
+      ...common, c: oc, c8: cp, tail: oc % 8 !== 0, vs: q.dtype === 'int8' ? 's8' : 'u8', pw: (g.outW - 1) * g.strideW + kw, rowBytes: ((g.outW - 1) * g.strideW + kw) * oc + 16,
+      crow: 8 * rows, ntaps8: 8 * ntaps, xstep: g.strideW * oc, taps: taps(g, 8).map((tp) => ({ ...tp, xoff: tp.kx * oc })),
+    },
+    call: call([ctx.table('mve_w', wg), ctx.table('mve_q', consts)]),
+    macs,
+    streaming: { pixelBlock: 1 },
+  };
+}
+
+const variant = (name: string, bcast: boolean): SimdVariant<DwPlan, DepthwiseConv2DOp> => ({
+  key: `mve/dwconv/${name}`,
+  isa: 'mve',
+  ops: ['depthwise_conv2d'],
+  applies: (layer) => plan(layer, bcast),
+  id,
+  emit,
+});
+
+export const dwconvVariants: readonly SimdVariant<DwPlan, DepthwiseConv2DOp>[] = [variant('c8', false), variant('dm', true)];

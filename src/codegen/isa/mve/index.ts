@@ -1,0 +1,21 @@
+/**
+ * Cortex-M55 kernels on Helium (M-profile Vector Extension, `arm_mve.h`):
+ * int8/uint8 pointwise, im2col and fully connected layers as VMLADAVA dot
+ * products over 16 input channels, depthwise convolutions on 8 channels of
+ * int16 lanes (or, for a multiplier of one input channel, 4 output channels
+ * per VMLA), the requantization vectorized bit-exactly (VQRDMULH + sign
+ * fix-up + VRSHL, templates/partials/mve/requant.hbs). Every variant is data
+ * (types.ts `SimdVariant`); whatever none takes keeps the generic C.
+ */
+import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js';
+import { dwconvVariants } from './dwconv.js';
+import { pointwiseVariants } from './pointwise.js';
+
+/** In preference order. */
+const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants];
+
+export const heliumKernels: IsaKernels = {
+  isa: 'helium',
+  variants: VARIANTS,
+  select: (op, ctx, generic) => selectVariant(VARIANTS, { op, ctx, generic }),
+};

@@ -1,0 +1,102 @@
+/**
+ * What the Cortex-M SIMD variants (DSP and Helium) share: the quantized
+ * operands of a conv-like layer (activations and weights of one 8-bit dtype,
+ * the bias, the requantization table from requant.ts), the geometry of a
+ * conv2d / depthwise / fully connected layer, and typed reads of the tuning
+ * switches.
+ */
+import type { FullyConnectedOp, Op, Tensor } from '../../model/ir.js';
+import { windowGeometry, type WindowGeometry } from '../../model/geometry.js';
+import type { KernelDType } from '../kernelId.js';
+import { int32Literal } from '../ops/common.js';
+import { requantTable, type RequantTable } from '../requant.js';
+import type { EmitContext, Layer } from '../types.js';
+
+type QDType = 'int8' | 'uint8';
+
+/** Quantized operands of a conv-like op that the MCU SIMD kernels can take. */
+export interface QuantConv {
+  readonly dtype: QDType;
+  readonly x: Tensor;
+  readonly y: Tensor;
+  readonly wData: Int8Array | Uint8Array;
+  readonly wZp: number;
+  readonly bias: Int32Array;
+  /** `requantTable` on the output channels, padded with copies of the last channel. */
+  readonly rq: RequantTable;
+}
+
+/**
+ * The operands of a quantized conv2d / depthwise / FC with int8 or uint8
+ * activations and weights of the same dtype (int8 weights symmetric, one
+ * weight zero point), else null; the requantization table padded to `pad`.
+ */
+export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: number): QuantConv | null {
+  const x = ctx.tensor(op.inputs[0]!);
+  const y = ctx.tensor(op.outputs[0]!);
+  const w = ctx.tensor(op.inputs[1]!);
+  const dtype = x.dtype;
+  if ((dtype !== 'int8' && dtype !== 'uint8') || y.dtype !== dtype || w.dtype !== dtype || !op.requant) return null;
+  if (!(w.data instanceof Int8Array || w.data instanceof Uint8Array)) return null;
+  if (!x.quant || !y.quant) return null;
+  const wZp = w.quant?.zeroPoint[0] ?? 0;
+  if (w.quant && w.quant.zeroPoint.some((z) => z !== wZp)) return null;
+  if (dtype === 'int8' && wZp !== 0) return null;
+  const rq = op.requant;
+  if ((rq.multiplier.length !== 1 && rq.multiplier.length !== channels) || rq.shift.length !== rq.multiplier.length) return null;
+  let bias = new Int32Array(channels);
+  const bId = op.inputs[2];
+  if (bId !== undefined && bId >= 0) {
+    const b = ctx.tensor(bId);
+    if (!(b.data instanceof Int32Array) || b.data.length !== channels) return null;
+    bias = Int32Array.from(b.data);
+  }
+  return { dtype, x, y, wData: w.data, wZp, bias, rq: requantTable(op, ctx, channels, { pad, fill: 'last' }) };
+}
+
+/** The kernel-name dtype of an 8-bit activation type. */
+export const kernelDType = (d: QDType): KernelDType => (d === 'int8' ? 's8' : 'u8');
+
+/** C element type of an 8-bit activation type. */
+export const cType = (d: QDType): string => (d === 'int8' ? 'int8_t' : 'uint8_t');
+
+/** The clamp arguments of a kernel that clamps (`act_min, act_max`). */
+export function clampArgs(rq: RequantTable): string[] {
+  return [int32Literal(rq.actMin), int32Literal(rq.actMax)];
+}
+
+/** The geometry of a fully connected layer seen as a pointwise convolution over its batch rows, or null. */
+function fcGeometry(op: FullyConnectedOp, ctx: EmitContext): WindowGeometry | null {
+  const x = ctx.tensor(op.inputs[0]!);
+  const w = ctx.tensor(op.inputs[1]!);
+  if (w.shape.length !== 2) return null;
+  const [out, inn] = w.shape as [number, number];
+  const batch = x.shape.reduce((a, b) => a * b, 1) / inn;
+  if (!Number.isInteger(batch)) return null;
+  return { inH: 1, inW: batch, inC: inn, outH: 1, outW: batch, outC: out, kH: 1, kW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0, depthMultiplier: 1 };
+}
+
+/** The window geometry of a conv2d, depthwise or fully connected layer (null: an FC the kernels cannot see as pointwise). */
+export function layerGeometry(layer: Layer): WindowGeometry | null {
+  const { op, ctx } = layer;
+  return op.kind === 'fully_connected' ? fcGeometry(op, ctx) : windowGeometry(ctx.graph, op);
+}
+
+export function isPointwise(g: WindowGeometry): boolean {
+  return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
+}
+
+/** The padding of a windowed layer (an FC reads as `valid`). */
+export const paddingOf = (op: Op): 'same' | 'valid' => (op.kind === 'conv2d' || op.kind === 'depthwise_conv2d' ? op.padding : 'valid');
+
+/** A boolean switch of `ctx.tuning.switches` (documented at the variant that reads it). */
+export function flagSwitch(ctx: EmitContext, key: string, dflt: boolean): boolean {
+  const v = ctx.tuning.switches?.[key];
+  return v === undefined ? dflt : Boolean(v);
+}
+
+/** A numeric switch of `ctx.tuning.switches` (documented at the variant that reads it). */
+export function numberSwitch(ctx: EmitContext, key: string, dflt: number): number {
+  const v = ctx.tuning.switches?.[key];
+  return typeof v === 'number' ? v : dflt;
+}
