@@ -19,7 +19,7 @@ export const CASES_PER_FAMILY = Number(process.env.KERNEL_TESTER_CASES) || (FULL
 /** Accepted cases per registered variant and family it serves. */
 export const CASES_PER_VARIANT = Number(process.env.KERNEL_TESTER_CASES) || (FULL ? 8 : 1);
 /** Candidates tried per variant and family before it counts as never accepting one. */
-export const CANDIDATES_PER_VARIANT = FULL ? 400 : 150;
+export const CANDIDATES_PER_VARIANT = FULL ? 400 : 80;
 
 /** The cross targets with SIMD providers: QEMU user mode (Raspberry Pi) and qemu-system-arm (MPS2/MPS3). */
 export const SIMD_TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7', 'cortex-m4', 'cortex-m55'].map(targetByName);
