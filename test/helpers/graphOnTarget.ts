@@ -15,7 +15,7 @@ import { MobilecError } from '../../src/model/errors.js';
 import type { Graph } from '../../src/model/ir.js';
 import type { KernelTuning } from '../../src/codegen/types.js';
 import type { Target } from '../../src/targets/index.js';
-import { compareWithReference, verifyInputs, verifyOnHost } from '../../src/verify/verify.js';
+import { compareWithReference, type VerifyReport, verifyInputs, verifyOnHost } from '../../src/verify/verify.js';
 import { toBytes } from '../../src/util/tensors.js';
 import { loadDescriptionObject } from './models.js';
 
@@ -30,14 +30,26 @@ const channels = fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(15, 16
 
 export const layerArb = {
   conv: fc.record({ op: fc.constant('conv'), filters: channels, kernel: fc.integer({ min: 1, max: 3 }), stride, padding, activation, batchNorm: fc.boolean() }),
-  depthwise: fc.record({ op: fc.constant('depthwise'), kernel: fc.constantFrom(1, 3, 3, 3), stride, padding, depthMultiplier: fc.constantFrom(1, 1, 1, 2, 3), activation, batchNorm: fc.boolean() }),
+  depthwise: fc.record({
+    op: fc.constant('depthwise'),
+    kernel: fc.constantFrom(1, 3, 3, 3),
+    stride,
+    padding,
+    depthMultiplier: fc.constantFrom(1, 1, 1, 2, 3),
+    activation,
+    batchNorm: fc.boolean(),
+  }),
   pointwise: fc.record({ op: fc.constant('pointwise'), filters: channels, activation }),
   avgpool: fc.record({ op: fc.constant('avgpool'), size: fc.integer({ min: 1, max: 3 }), stride, padding, activation: fc.constantFrom('none', 'relu') }),
   maxpool: fc.record({ op: fc.constant('maxpool'), size: fc.integer({ min: 1, max: 3 }), stride, padding, activation: fc.constantFrom('none', 'relu') }),
   fc: fc.record({ op: fc.constant('fc'), units: fc.integer({ min: 1, max: 40 }), activation }),
 };
 
-export const inputArb = fc.record({ height: fc.integer({ min: 3, max: 12 }), width: fc.integer({ min: 3, max: 12 }), channels: fc.oneof(fc.integer({ min: 1, max: 4 }), channels) });
+export const inputArb = fc.record({
+  height: fc.integer({ min: 3, max: 12 }),
+  width: fc.integer({ min: 3, max: 12 }),
+  channels: fc.oneof(fc.integer({ min: 1, max: 4 }), channels),
+});
 
 /** A MobileNet-like stack: stem conv, 1-3 separable blocks, pooled head with FC and softmax. */
 export const stackArb: fc.Arbitrary<Layer[]> = fc
@@ -45,7 +57,11 @@ export const stackArb: fc.Arbitrary<Layer[]> = fc
     layerArb.conv,
     fc.array(fc.tuple(layerArb.depthwise, layerArb.pointwise), { minLength: 1, maxLength: 3 }),
     fc.constantFrom<Layer[]>([{ op: 'avgpool', size: 'global' }], []),
-    fc.oneof(fc.constant<Layer[]>([]), layerArb.fc.map((l) => [l as Layer]), layerArb.fc.map((l) => [l as Layer, { op: 'softmax' }])),
+    fc.oneof(
+      fc.constant<Layer[]>([]),
+      layerArb.fc.map((l) => [l as Layer]),
+      layerArb.fc.map((l) => [l as Layer, { op: 'softmax' }]),
+    ),
   )
   .map(([stem, blocks, pool, head]) => [stem, ...blocks.flat(), ...pool, ...head] as Layer[]);
 
@@ -70,15 +86,30 @@ export interface KernelTestResult {
 }
 
 /** Runs one graph on the target with every layer captured, compared with the reference. */
-export async function checkGraphOnTarget(graph: Graph, target: Target, kernels: 'simd' | 'generic', inputs = 1, tuning: KernelTuning = {}): Promise<KernelTestResult> {
+export async function checkGraphOnTarget(
+  graph: Graph,
+  target: Target,
+  kernels: 'simd' | 'generic',
+  inputs = 1,
+  tuning: KernelTuning = {},
+): Promise<KernelTestResult> {
   const project = generateProject(graph, { name: graph.name, target, kernels, tuning });
-  let report;
+  let report: Pick<VerifyReport, 'layers'>;
   if (target.emulator.kind === 'addon') {
     report = await verifyOnHost(graph, project, { inputs });
   } else {
     const ins = verifyInputs(graph, inputs);
-    const { results } = runnerFor(target).run(project, target, ins.map((r) => toBytes(r.input)), { layers: true, countInstructions: false });
-    report = compareWithReference(graph, project, ins.map((r, i) => ({ ...r, c: { layers: results[i]!.layers! } })));
+    const { results } = runnerFor(target).run(
+      project,
+      target,
+      ins.map((r) => toBytes(r.input)),
+      { layers: true, countInstructions: false },
+    );
+    report = compareWithReference(
+      graph,
+      project,
+      ins.map((r, i) => ({ ...r, c: { layers: results[i]!.layers! } })),
+    );
   }
   const divergences = report.layers
     .filter((l) => l.mismatches > 0)

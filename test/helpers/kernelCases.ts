@@ -257,8 +257,14 @@ function windowed(
       cout = pick(r, [8, 16, 32, 24, 5]);
     } else {
       win = randomWindow(r, [1, 2, 3, 3, 5], false);
-      cin = pick(r, CHANNELS.filter((c) => c <= 33));
-      cout = pick(r, CHANNELS.filter((c) => c <= 40));
+      cin = pick(
+        r,
+        CHANNELS.filter((c) => c <= 33),
+      );
+      cout = pick(
+        r,
+        CHANNELS.filter((c) => c <= 40),
+      );
     }
   } else {
     win = randomWindow(r, [3, 3, 3, 1, 2, 5]);
@@ -282,14 +288,40 @@ function windowed(
   let x: number, w: number, bias: number, y: number;
   if (dtype === 'float32') {
     x = b.add({ name: 'x', shape: [1, win.h, win.w, cin], dtype });
-    w = b.add({ name: 'w', shape: wShape, dtype, data: randomData(r, dtype, wShape.reduce((a, c) => a * c, 1)) });
+    w = b.add({
+      name: 'w',
+      shape: wShape,
+      dtype,
+      data: randomData(
+        r,
+        dtype,
+        wShape.reduce((a, c) => a * c, 1),
+      ),
+    });
     bias = b.add({ name: 'b', shape: [cout], dtype, data: biasData(r, dtype, cout) });
     y = b.add({ name: 'y', shape: [1, oh, ow, cout], dtype });
   } else {
     const q = weightedQuant(r, dtype, cout, depthwise ? 3 : 0, profile);
-    quant = { plain: q.plain, perChannel: q.perChannel, classes: q.classes, xZp: q.input.zeroPoint[0], yZp: q.output.zeroPoint[0], wZp: q.weights.zeroPoint[0] };
+    quant = {
+      plain: q.plain,
+      perChannel: q.perChannel,
+      classes: q.classes,
+      xZp: q.input.zeroPoint[0],
+      yZp: q.output.zeroPoint[0],
+      wZp: q.weights.zeroPoint[0],
+    };
     x = b.add({ name: 'x', shape: [1, win.h, win.w, cin], dtype, quant: q.input });
-    w = b.add({ name: 'w', shape: wShape, dtype, quant: q.weights, data: randomData(r, dtype, wShape.reduce((a, c) => a * c, 1)) });
+    w = b.add({
+      name: 'w',
+      shape: wShape,
+      dtype,
+      quant: q.weights,
+      data: randomData(
+        r,
+        dtype,
+        wShape.reduce((a, c) => a * c, 1),
+      ),
+    });
     bias = b.add({ name: 'b', shape: [cout], dtype: 'int32', quant: biasQuant(q.input, q.weights), data: biasData(r, dtype, cout) });
     y = b.add({ name: 'y', shape: [1, oh, ow, cout], dtype, quant: q.output });
   }
@@ -314,7 +346,14 @@ function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantP
     y = b.add({ name: 'y', shape: [1, units], dtype });
   } else {
     const q = weightedQuant(r, dtype, units, 0, profile);
-    quant = { plain: q.plain, perChannel: q.perChannel, classes: q.classes, xZp: q.input.zeroPoint[0], yZp: q.output.zeroPoint[0], wZp: q.weights.zeroPoint[0] };
+    quant = {
+      plain: q.plain,
+      perChannel: q.perChannel,
+      classes: q.classes,
+      xZp: q.input.zeroPoint[0],
+      yZp: q.output.zeroPoint[0],
+      wZp: q.weights.zeroPoint[0],
+    };
     x = b.add({ name: 'x', shape: xShape, dtype, quant: q.input });
     w = b.add({ name: 'w', shape: [units, k], dtype, quant: q.weights, data: randomData(r, dtype, units * k) });
     bias = b.add({ name: 'b', shape: [units], dtype: 'int32', quant: biasQuant(q.input, q.weights), data: biasData(r, dtype, units) });
@@ -327,11 +366,13 @@ function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantP
 /** Pools keep the input's quantization (TFLite requires it); only the clamp differs. */
 function pool(name: string, r: Prng, kind: 'average_pool2d' | 'max_pool2d', dtype: CaseDType) {
   const global = chance(r, 0.25);
-  const win = global ? (() => {
-    const h = r.int(1, 9);
-    const w = r.int(1, 9);
-    return { h, w, kH: h, kW: w, sH: 1, sW: 1, padding: 'valid' as Padding };
-  })() : randomWindow(r, [1, 2, 2, 3, 3]);
+  const win = global
+    ? (() => {
+        const h = r.int(1, 9);
+        const w = r.int(1, 9);
+        return { h, w, kH: h, kW: w, sH: 1, sW: 1, padding: 'valid' as Padding };
+      })()
+    : randomWindow(r, [1, 2, 2, 3, 3]);
   const c = pick(r, CHANNELS);
   const act: Activation = pick(r, ['none', 'none', 'relu', 'relu6']);
   const oh = outputExtent(win.h, win.kH, win.sH, win.padding);
@@ -340,7 +381,18 @@ function pool(name: string, r: Prng, kind: 'average_pool2d' | 'max_pool2d', dtyp
   const q = dtype === 'float32' ? undefined : perTensor(scale(r, 0.01, 0.1), zeroPoint(r, dtype));
   const x = b.add({ name: 'x', shape: [1, win.h, win.w, c], dtype, ...(q ? { quant: q } : {}) });
   const y = b.add({ name: 'y', shape: [1, oh, ow, c], dtype, ...(q ? { quant: q } : {}) });
-  const op: Op = { kind, name: `${name}_op`, inputs: [x], outputs: [y], filterH: win.kH, filterW: win.kW, strideH: win.sH, strideW: win.sW, padding: win.padding, activation: act };
+  const op: Op = {
+    kind,
+    name: `${name}_op`,
+    inputs: [x],
+    outputs: [y],
+    filterH: win.kH,
+    filterW: win.kW,
+    strideH: win.sH,
+    strideW: win.sW,
+    padding: win.padding,
+    activation: act,
+  };
   return { graph: finish(name, b, op, x, y), geometry: { ...win, c, act, global }, quant: q ? { zp: q.zeroPoint[0], scale: q.scale[0] } : {} };
 }
 

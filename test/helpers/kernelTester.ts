@@ -197,12 +197,35 @@ async function buildProgram(target: Target, cases: readonly Prepared[]): Promise
     const models = cases.flatMap((c) => [`${c.name}.c`, `${c.name}_weights.S`]);
     const common = [...target.cflags, '-I', '.'];
     // The generated C must be warning-free under the strict flags; the harness and firmware are held to -Wall -Wextra.
-    await compileAll(target.cc, [...common, ...STRICT, ...(bare ? ['-ffunction-sections', '-fdata-sections'] : [])], models, tmp, `compiling ${cases.length} kernel cases for ${target.name}`);
+    await compileAll(
+      target.cc,
+      [...common, ...STRICT, ...(bare ? ['-ffunction-sections', '-fdata-sections'] : [])],
+      models,
+      tmp,
+      `compiling ${cases.length} kernel cases for ${target.name}`,
+    );
     const support = bare ? ['kt_main.c', 'startup.c', 'semihosting.c'] : ['kt_main.c'];
-    await must(target.cc, [...common, '-std=c99', '-Wall', '-Wextra', '-Werror', ...(bare ? ['-ffunction-sections', '-fdata-sections'] : []), '-c', ...support], tmp, 'compiling the kernel tester harness');
+    await must(
+      target.cc,
+      [...common, '-std=c99', '-Wall', '-Wextra', '-Werror', ...(bare ? ['-ffunction-sections', '-fdata-sections'] : []), '-c', ...support],
+      tmp,
+      'compiling the kernel tester harness',
+    );
     const objects = [...models, ...support].map((f) => f.replace(/\.[cS]$/, '.o'));
     const link = bare
-      ? [...target.cflags, '-nostartfiles', '--specs=nano.specs', '-T', board, '-Wl,--gc-sections', '-Wl,--defsym=__heap_size=0', ...objects, '-lm', '-o', 'fw.elf']
+      ? [
+          ...target.cflags,
+          '-nostartfiles',
+          '--specs=nano.specs',
+          '-T',
+          board,
+          '-Wl,--gc-sections',
+          '-Wl,--defsym=__heap_size=0',
+          ...objects,
+          '-lm',
+          '-o',
+          'fw.elf',
+        ]
       : [...target.cflags, '-static', ...objects, '-lm', '-o', 'kt'];
     const r = await run(target.cc, link, tmp, 600_000);
     if (r.code !== 0) {
@@ -230,7 +253,21 @@ async function runProgram(target: Target, exe: string, input: Uint8Array, output
     if (emu.kind === 'user') {
       r = await run(emu.command, ['-cpu', emu.cpu, exe, 'kt_in.bin', 'kt_out.bin'], work, 20 * 60_000);
     } else if (emu.kind === 'system') {
-      const args = ['-M', emu.machine, '-cpu', emu.cpu, '-nographic', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native', '-kernel', exe];
+      const args = [
+        '-M',
+        emu.machine,
+        '-cpu',
+        emu.cpu,
+        '-nographic',
+        '-monitor',
+        'none',
+        '-serial',
+        'none',
+        '-semihosting-config',
+        'enable=on,target=native',
+        '-kernel',
+        exe,
+      ];
       r = await run(emu.command, args, work, 20 * 60_000);
     } else {
       throw new Error(`kernel tester: target ${target.name} has no emulator (the host runs no SIMD provider)`);
@@ -368,7 +405,16 @@ export class KernelTester {
         }
       }
       for (const [k, c] of batch.entries()) {
-        results.push({ name: c.name, spec: c.kcase.spec, variant: c.request.variant?.key ?? null, variantIsa: c.request.variant?.isa ?? null, kernel: c.kernel, isa: c.isa, simd: c.simd, ...acc[k]! });
+        results.push({
+          name: c.name,
+          spec: c.kcase.spec,
+          variant: c.request.variant?.key ?? null,
+          variantIsa: c.request.variant?.isa ?? null,
+          kernel: c.kernel,
+          isa: c.isa,
+          simd: c.simd,
+          ...acc[k]!,
+        });
       }
     }
     const order = new Map(this.prepared.map((p, i) => [p.name, i]));
@@ -381,7 +427,10 @@ export class KernelTester {
 export function describeFailures(results: readonly CaseResult[]): string[] {
   return results
     .filter((r) => r.mismatches > 0)
-    .map((r) => `${r.name} ${r.kernel}${r.variant ? ` (only ${r.variant})` : ''}: ${r.mismatches}/${r.elements} mismatches, max diff ${r.maxAbsDiff} — ${JSON.stringify(r.spec)}`);
+    .map(
+      (r) =>
+        `${r.name} ${r.kernel}${r.variant ? ` (only ${r.variant})` : ''}: ${r.mismatches}/${r.elements} mismatches, max diff ${r.maxAbsDiff} — ${JSON.stringify(r.spec)}`,
+    );
 }
 
 /**
@@ -389,7 +438,10 @@ export function describeFailures(results: readonly CaseResult[]): string[] {
  * forced onto it, how many it took (a kernel of its ISA ran) and how many it
  * declined (generic C ran). `gaps` are the keys no case selected: a failure.
  */
-export function variantCoverage(keys: readonly string[], results: readonly CaseResult[]): { byKey: Map<string, { cases: number; took: number; declined: number }>; gaps: string[] } {
+export function variantCoverage(
+  keys: readonly string[],
+  results: readonly CaseResult[],
+): { byKey: Map<string, { cases: number; took: number; declined: number }>; gaps: string[] } {
   const byKey = new Map(keys.map((k) => [k, { cases: 0, took: 0, declined: 0 }]));
   for (const r of results) {
     if (r.variant === null) continue;
@@ -401,4 +453,3 @@ export function variantCoverage(keys: readonly string[], results: readonly CaseR
   }
   return { byKey, gaps: keys.filter((k) => byKey.get(k)!.took === 0) };
 }
-

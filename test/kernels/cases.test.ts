@@ -42,7 +42,8 @@ describe('kernel tester cases', () => {
         if (m === 0) seen.zeroed++;
         else if (m === 2147483647 && s === 30) seen.max++;
         else if (s === -31) seen.minShift++;
-        else if (m === 2 ** 30) seen.roundup++; // (1 − 2^-46)·2^e: the mantissa rounded up to 2^31, halved
+        else if (m === 2 ** 30)
+          seen.roundup++; // (1 − 2^-46)·2^e: the mantissa rounded up to 2^31, halved
         else if (s < 0) seen.right++;
         else if (s === 0) seen.zero++;
         else seen.left++;

@@ -27,11 +27,13 @@ const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
 };
 
 function summary(results: readonly CaseResult[]): string {
-  return FAMILIES.filter((f) => results.some((r) => r.spec.family === f)).map((f) => {
-    const rs = results.filter((r) => r.spec.family === f);
-    const simd = rs.filter((r) => r.simd);
-    return `${f} ${simd.length}/${rs.length} simd (${new Set(simd.map((r) => r.kernel)).size} kernels)`;
-  }).join(', ');
+  return FAMILIES.filter((f) => results.some((r) => r.spec.family === f))
+    .map((f) => {
+      const rs = results.filter((r) => r.spec.family === f);
+      const simd = rs.filter((r) => r.simd);
+      return `${f} ${simd.length}/${rs.length} simd (${new Set(simd.map((r) => r.kernel)).size} kernels)`;
+    })
+    .join(', ');
 }
 
 /** The sample: every family in one build per target. The full sweep: one build (or more) per family. */

@@ -70,7 +70,9 @@ describe('registered SIMD variants', () => {
       }
       if (tester.size === 0) return;
       const run = await tester.run();
-      console.log(`variants on ${name} [${families.join(' ')}]: ${run.results.length} cases in ${run.builds} build(s) (${run.cached} cached), ${(run.ms / 1000).toFixed(1)} s`);
+      console.log(
+        `variants on ${name} [${families.join(' ')}]: ${run.results.length} cases in ${run.builds} build(s) (${run.cached} cached), ${(run.ms / 1000).toFixed(1)} s`,
+      );
       results.push(...run.results);
       expect(describeFailures(run.results)).toEqual([]);
     },
@@ -87,9 +89,19 @@ describe('registered SIMD variants', () => {
     });
     console.log(`registered SIMD variants: ${keys.length} (tested on ${targets.map((t) => t.name).join(', ') || 'no target'})\n${lines.join('\n')}`);
     // Outside CI a target without its tools is skipped: its variants cannot be covered here.
-    const skipped = new Set(testedTargets().filter((t) => !targets.includes(t)).flatMap((t) => isaKernelsFor(t)!.variants.map((v) => v.key)));
+    const skipped = new Set(
+      testedTargets()
+        .filter((t) => !targets.includes(t))
+        .flatMap((t) => isaKernelsFor(t)!.variants.map((v) => v.key)),
+    );
     const reachable = new Set(testedTargets().flatMap((t) => isaKernelsFor(t)!.variants.map((v) => v.key)));
-    expect(keys.filter((k) => !reachable.has(k)), 'registered variants no tested target’s provider lists').toEqual([]);
-    expect(gaps.filter((k) => !skipped.has(k)), 'registered variants no case selected').toEqual([]);
+    expect(
+      keys.filter((k) => !reachable.has(k)),
+      'registered variants no tested target’s provider lists',
+    ).toEqual([]);
+    expect(
+      gaps.filter((k) => !skipped.has(k)),
+      'registered variants no case selected',
+    ).toEqual([]);
   });
 });
