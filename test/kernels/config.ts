@@ -8,7 +8,7 @@
 import { isaKernelsFor } from '../../src/codegen/isa/index.js';
 import { missingLinuxTools } from '../../src/cross/linux.js';
 import { mcuToolsAvailable } from '../../src/cross/mcu.js';
-import { targetByName, type Target } from '../../src/targets/index.js';
+import { TARGETS, type Target } from '../../src/targets/index.js';
 import type { CaseDType, QuantProfile } from '../helpers/kernelCases.js';
 
 export const FULL = process.env.KERNEL_TESTER_FULL === '1';
@@ -21,8 +21,12 @@ export const CASES_PER_VARIANT = Number(process.env.KERNEL_TESTER_CASES) || (FUL
 /** Candidates tried per variant and family before it counts as never accepting one. */
 export const CANDIDATES_PER_VARIANT = FULL ? 400 : 80;
 
-/** The cross targets with SIMD providers: QEMU user mode (Raspberry Pi) and qemu-system-arm (MPS2/MPS3). */
-export const SIMD_TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7', 'cortex-m4', 'cortex-m55'].map(targetByName);
+/**
+ * Every target of TARGETS with a SIMD provider, run under QEMU: user mode
+ * (Raspberry Pi) or qemu-system-arm (MPS2/MPS3 boards). A new target with a
+ * provider joins automatically.
+ */
+export const SIMD_TARGETS: readonly Target[] = [...TARGETS.values()].filter((t) => t.emulator.kind !== 'addon' && isaKernelsFor(t) !== null);
 
 export function toolsAvailable(t: Target): boolean {
   return t.emulator.kind === 'user' ? missingLinuxTools(t).length === 0 : mcuToolsAvailable(t);

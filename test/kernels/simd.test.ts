@@ -23,6 +23,7 @@ const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
   rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax'],
   'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool'],
   'cortex-m4': ['conv', 'pointwise', 'depthwise', 'fc'],
+  'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc'],
   'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc'],
 };
 
@@ -57,7 +58,9 @@ describe.skipIf(targets.length === 0).each(targets.map((t) => [t.name, t] as con
       );
       expect(describeFailures(run.results)).toEqual([]);
       expect(run.results).toHaveLength(tester.size);
-      const expected = SIMD_FAMILIES[name]!.filter((f) => families.includes(f));
+      const accelerated = SIMD_FAMILIES[name];
+      expect(accelerated, `${name}: list the families its provider accelerates in SIMD_FAMILIES`).toBeDefined();
+      const expected = accelerated!.filter((f) => families.includes(f));
       const ranSimd = expected.filter((f) => run.results.some((r) => r.spec.family === f && r.simd));
       expect(ranSimd).toEqual(expected);
     },
