@@ -40,7 +40,7 @@ export { FAMILIES, FAMILY_OPS, type Family, type CaseDType } from './kernelCases
 const HARNESS = readFileSync(fileURLToPath(new URL('./kernelTesterMain.c.hbs', import.meta.url)), 'utf8');
 
 /** Bumped whenever the build recipe changes, to invalidate cached builds. */
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 const STRICT = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
 
 /** Inputs per case: two uniform random, one of only the dtype's extremes (saturation). */
@@ -184,7 +184,7 @@ async function buildProgram(target: Target, cases: readonly Prepared[]): Promise
     board = `${target.emulator.machine}.ld`;
     for (const f of ['startup.c', 'semihosting.c', 'semihosting.h', 'sections.ld', board]) files.set(f, readFileSync(join(FIRMWARE_DIR, f)));
   }
-  const key = contentKey({ RECIPE_VERSION, cc: target.cc, cflags: target.cflags, bare }, files);
+  const key = contentKey({ RECIPE_VERSION, cc: target.cc, cflags: target.cflags, strict: STRICT, bare }, files);
   const label = `${target.name}-${cases.length}`;
   const dir = buildDir('kernel-tester', label, key);
   const exe = join(dir, bare ? 'fw.elf' : 'kt');
