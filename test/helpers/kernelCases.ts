@@ -212,6 +212,39 @@ function finish(name: string, b: Builder, op: Op, input: number, output: number)
   return validateGraph(requantize(validateGraph(g, 'internal')), 'internal');
 }
 
+/**
+ * Input, weights (output channels on `axis`), bias and output of a weighted
+ * op, with the edge-case quantization of `weightedQuant` when quantized.
+ */
+function weightedTensors(
+  r: Prng,
+  b: Builder,
+  dtype: CaseDType,
+  shapes: { x: number[]; w: number[]; y: number[] },
+  axis: number,
+  profile: QuantProfile | undefined,
+): { x: number; w: number; bias: number; y: number; quant: Record<string, unknown> } {
+  const channels = shapes.w[axis]!;
+  const wCount = shapes.w.reduce((a, c) => a * c, 1);
+  if (dtype === 'float32') {
+    return {
+      x: b.add({ name: 'x', shape: shapes.x, dtype }),
+      w: b.add({ name: 'w', shape: shapes.w, dtype, data: randomData(r, dtype, wCount) }),
+      bias: b.add({ name: 'b', shape: [channels], dtype, data: biasData(r, dtype, channels) }),
+      y: b.add({ name: 'y', shape: shapes.y, dtype }),
+      quant: {},
+    };
+  }
+  const q = weightedQuant(r, dtype, channels, axis, profile);
+  return {
+    x: b.add({ name: 'x', shape: shapes.x, dtype, quant: q.input }),
+    w: b.add({ name: 'w', shape: shapes.w, dtype, quant: q.weights, data: randomData(r, dtype, wCount) }),
+    bias: b.add({ name: 'b', shape: [channels], dtype: 'int32', quant: biasQuant(q.input, q.weights), data: biasData(r, dtype, channels) }),
+    y: b.add({ name: 'y', shape: shapes.y, dtype, quant: q.output }),
+    quant: { plain: q.plain, perChannel: q.perChannel, classes: q.classes, xZp: q.input.zeroPoint[0], yZp: q.output.zeroPoint[0], wZp: q.weights.zeroPoint[0] },
+  };
+}
+
 interface Window {
   h: number;
   w: number;
@@ -284,47 +317,7 @@ function windowed(
   const b = builder();
   const depthwise = family === 'depthwise';
   const wShape = depthwise ? [1, win.kH, win.kW, cout] : [cout, win.kH, win.kW, cin];
-  let quant: Record<string, unknown> = {};
-  let x: number, w: number, bias: number, y: number;
-  if (dtype === 'float32') {
-    x = b.add({ name: 'x', shape: [1, win.h, win.w, cin], dtype });
-    w = b.add({
-      name: 'w',
-      shape: wShape,
-      dtype,
-      data: randomData(
-        r,
-        dtype,
-        wShape.reduce((a, c) => a * c, 1),
-      ),
-    });
-    bias = b.add({ name: 'b', shape: [cout], dtype, data: biasData(r, dtype, cout) });
-    y = b.add({ name: 'y', shape: [1, oh, ow, cout], dtype });
-  } else {
-    const q = weightedQuant(r, dtype, cout, depthwise ? 3 : 0, profile);
-    quant = {
-      plain: q.plain,
-      perChannel: q.perChannel,
-      classes: q.classes,
-      xZp: q.input.zeroPoint[0],
-      yZp: q.output.zeroPoint[0],
-      wZp: q.weights.zeroPoint[0],
-    };
-    x = b.add({ name: 'x', shape: [1, win.h, win.w, cin], dtype, quant: q.input });
-    w = b.add({
-      name: 'w',
-      shape: wShape,
-      dtype,
-      quant: q.weights,
-      data: randomData(
-        r,
-        dtype,
-        wShape.reduce((a, c) => a * c, 1),
-      ),
-    });
-    bias = b.add({ name: 'b', shape: [cout], dtype: 'int32', quant: biasQuant(q.input, q.weights), data: biasData(r, dtype, cout) });
-    y = b.add({ name: 'y', shape: [1, oh, ow, cout], dtype, quant: q.output });
-  }
+  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: [1, win.h, win.w, cin], w: wShape, y: [1, oh, ow, cout] }, depthwise ? 3 : 0, profile);
   const base = { name: `${name}_op`, inputs: [x, w, bias], outputs: [y], strideH: win.sH, strideW: win.sW, padding: win.padding, activation: act };
   const op: Op = depthwise ? { ...base, kind: 'depthwise_conv2d', depthMultiplier: dm } : { ...base, kind: 'conv2d' };
   return { graph: finish(name, b, op, x, y), geometry: { ...win, cin, cout, dm, act }, quant };
@@ -335,30 +328,9 @@ function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantP
   const units = pick(r, [1, 2, 3, 5, 8, 10, 11, 16, 17, 24, 32, 33, 40]);
   const act = activation(r);
   const b = builder();
-  let quant: Record<string, unknown> = {};
-  let x: number, w: number, bias: number, y: number;
   // Sometimes the 4-D output of a global pool, flattened by the FC.
   const xShape = chance(r, 0.5) ? [1, k] : [1, 1, 1, k];
-  if (dtype === 'float32') {
-    x = b.add({ name: 'x', shape: xShape, dtype });
-    w = b.add({ name: 'w', shape: [units, k], dtype, data: randomData(r, dtype, units * k) });
-    bias = b.add({ name: 'b', shape: [units], dtype, data: biasData(r, dtype, units) });
-    y = b.add({ name: 'y', shape: [1, units], dtype });
-  } else {
-    const q = weightedQuant(r, dtype, units, 0, profile);
-    quant = {
-      plain: q.plain,
-      perChannel: q.perChannel,
-      classes: q.classes,
-      xZp: q.input.zeroPoint[0],
-      yZp: q.output.zeroPoint[0],
-      wZp: q.weights.zeroPoint[0],
-    };
-    x = b.add({ name: 'x', shape: xShape, dtype, quant: q.input });
-    w = b.add({ name: 'w', shape: [units, k], dtype, quant: q.weights, data: randomData(r, dtype, units * k) });
-    bias = b.add({ name: 'b', shape: [units], dtype: 'int32', quant: biasQuant(q.input, q.weights), data: biasData(r, dtype, units) });
-    y = b.add({ name: 'y', shape: [1, units], dtype, quant: q.output });
-  }
+  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: xShape, w: [units, k], y: [1, units] }, 0, profile);
   const op: Op = { kind: 'fully_connected', name: `${name}_op`, inputs: [x, w, bias], outputs: [y], activation: act };
   return { graph: finish(name, b, op, x, y), geometry: { k, units, act, xShape }, quant };
 }
