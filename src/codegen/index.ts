@@ -17,16 +17,7 @@ import { MOBILEC_VERSION } from '../util/version.js';
 import type { EmitContext, KernelTuning, KernelVariant, OpEmission } from './types.js';
 import { checkTuning, isaKernelsFor } from './isa/index.js';
 import { cType } from './ops/common.js';
-import { emit as emitConv } from './ops/conv2d.js';
-import { emit as emitDwConv } from './ops/depthwiseConv2d.js';
-import { emit as emitPool } from './ops/pool2d.js';
-import { emit as emitFc } from './ops/fullyConnected.js';
-import { emit as emitSoftmax } from './ops/softmax.js';
-import { emit as emitReshape } from './ops/reshape.js';
-import { emit as emitPad } from './ops/pad.js';
-import { emit as emitQuantize } from './ops/quantize.js';
-import { emit as emitDequantize } from './ops/dequantize.js';
-import { emit as emitAdd } from './ops/add.js';
+import { opDef } from '../ops/registry.js';
 import { weightsCSource } from './weightsC.js';
 
 /** How the constants reach the compiler: a GNU `.incbin` of a binary blob, or C arrays. */
@@ -116,33 +107,11 @@ const TABLE_CTYPE: ReadonlyMap<Function, string> = new Map<Function, string>([
   [Float32Array, 'float'],
 ]);
 
+/** The op's generic emission (its definition's `emit`). */
 function emitOp(op: Op, ctx: EmitContext): OpEmission {
-  switch (op.kind) {
-    case 'conv2d':
-      return emitConv(op, ctx);
-    case 'depthwise_conv2d':
-      return emitDwConv(op, ctx);
-    case 'average_pool2d':
-    case 'max_pool2d':
-      return emitPool(op, ctx);
-    case 'fully_connected':
-      return emitFc(op, ctx);
-    case 'softmax':
-      return emitSoftmax(op, ctx);
-    case 'reshape':
-      return emitReshape(op, ctx);
-    case 'pad':
-      return emitPad(op, ctx);
-    case 'quantize':
-      return emitQuantize(op, ctx);
-    case 'dequantize':
-      return emitDequantize(op, ctx);
-    case 'add':
-      return emitAdd(op, ctx);
-    case 'batch_norm':
-    case 'activation':
-      throw badInput(`op ${op.name} (${op.kind}) must be folded or fused before code generation`);
-  }
+  const emit = opDef(op).emit;
+  if (!emit) throw badInput(`op ${op.name} (${op.kind}) must be folded or fused before code generation`);
+  return emit(op, ctx);
 }
 
 function bytesOf(data: ArrayBufferView): Uint8Array {
@@ -224,7 +193,7 @@ function overlapAllowances(graph: Graph, emitted: readonly { op: Op; em: OpEmiss
   const out: OverlapAllowance[] = [];
   emitted.forEach(({ op, em }, index) => {
     if (!em.streaming) return;
-    if (op.kind !== 'conv2d' && op.kind !== 'depthwise_conv2d' && op.kind !== 'average_pool2d' && op.kind !== 'max_pool2d') return;
+    if (!opDef(op).window) return;
     const x = graph.tensors[op.inputs[0]!]!;
     const y = graph.tensors[op.outputs[0]!]!;
     if (x.dtype !== y.dtype) return;

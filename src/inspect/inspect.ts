@@ -6,6 +6,7 @@
 import { tensorBytes, type Graph, type Op } from '../model/ir.js';
 import { convMacs, opMacs } from '../model/cost.js';
 import type { ArenaPlan } from '../passes/planArena.js';
+import { opDef } from '../ops/registry.js';
 
 export interface InspectLayer {
   readonly index: number;
@@ -54,18 +55,8 @@ export interface InspectReport {
 }
 
 function kernelOf(graph: Graph, op: Op): [number, number] | null {
-  switch (op.kind) {
-    case 'conv2d':
-    case 'depthwise_conv2d': {
-      const f = graph.tensors[op.inputs[1]!]!.shape;
-      return [f[1]!, f[2]!];
-    }
-    case 'average_pool2d':
-    case 'max_pool2d':
-      return [op.filterH, op.filterW];
-    default:
-      return null;
-  }
+  const win = opDef(op).window?.(op, graph);
+  return win ? [win.kH, win.kW] : null;
 }
 
 function paramBytes(graph: Graph, op: Op): number {

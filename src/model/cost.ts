@@ -4,7 +4,8 @@
  * a standard K×K conv costs K·K·M·N·F·F, a depthwise separable one
  * K·K·M·F·F + M·N·F·F (M input channels, N output channels, F×F output).
  */
-import { elementCount, type Graph, type Op } from './ir.js';
+import type { Graph, Op } from './ir.js';
+import { opDef } from '../ops/registry.js';
 
 /** MACs of a standard convolution. */
 export function convMacs(kh: number, kw: number, cin: number, cout: number, hout: number, wout: number): number {
@@ -37,29 +38,9 @@ export function separableVsStandard(k: number, m: number, n: number, f: number):
   return { standard, separable, ratio: separable / standard };
 }
 
-/** MACs of one op of a graph (conv, depthwise and FC; 0 for everything else). */
+/** MACs of one op of a graph (its definition's `macs`: conv, depthwise and FC; 0 for everything else). */
 export function opMacs(graph: Graph, op: Op): number {
-  const t = (i: number) => graph.tensors[i]!;
-  switch (op.kind) {
-    case 'conv2d': {
-      const f = t(op.inputs[1]!).shape;
-      const y = t(op.outputs[0]!).shape;
-      return convMacs(f[1]!, f[2]!, f[3]!, f[0]!, y[1]!, y[2]!);
-    }
-    case 'depthwise_conv2d': {
-      const f = t(op.inputs[1]!).shape;
-      const y = t(op.outputs[0]!).shape;
-      const c = f[3]! / op.depthMultiplier;
-      return depthwiseMacs(f[1]!, f[2]!, c, op.depthMultiplier, y[1]!, y[2]!);
-    }
-    case 'fully_connected': {
-      const w = t(op.inputs[1]!).shape;
-      const batch = elementCount(t(op.inputs[0]!).shape) / w[1]!;
-      return batch * fullyConnectedMacs(w[1]!, w[0]!);
-    }
-    default:
-      return 0;
-  }
+  return opDef(op).macs?.(op, graph) ?? 0;
 }
 
 /** Total MACs of a graph. */

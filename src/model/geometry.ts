@@ -4,6 +4,7 @@
  */
 import type { Graph, Op, Padding } from './ir.js';
 import { internalError } from './errors.js';
+import { opDef } from '../ops/registry.js';
 
 /** Output extent of one spatial dimension (dilation 1). */
 export function outputExtent(input: number, kernel: number, stride: number, padding: Padding): number {
@@ -36,36 +37,21 @@ export interface WindowGeometry {
   readonly depthMultiplier: number;
 }
 
-/** Geometry of a conv2d / depthwise_conv2d / pool op, read from its tensors. */
+/** Geometry of a windowed op (its definition's `window`: conv2d, depthwise_conv2d, pooling), read from its tensors. */
 export function windowGeometry(graph: Graph, op: Op): WindowGeometry {
+  const win = opDef(op).window?.(op, graph);
+  if (win === undefined) throw internalError(`windowGeometry: op ${op.name} (${op.kind}) has no window`);
   const x = graph.tensors[op.inputs[0]!]!;
   const y = graph.tensors[op.outputs[0]!]!;
   const [, inH, inW, inC] = x.shape as [number, number, number, number];
   const [, outH, outW, outC] = y.shape as [number, number, number, number];
-  let kH: number, kW: number, depthMultiplier = 1;
-  switch (op.kind) {
-    case 'conv2d':
-    case 'depthwise_conv2d': {
-      const f = graph.tensors[op.inputs[1]!]!;
-      kH = f.shape[1]!;
-      kW = f.shape[2]!;
-      if (op.kind === 'depthwise_conv2d') depthMultiplier = op.depthMultiplier;
-      break;
-    }
-    case 'average_pool2d':
-    case 'max_pool2d':
-      kH = op.filterH;
-      kW = op.filterW;
-      break;
-    default:
-      throw internalError(`windowGeometry: op ${op.name} (${op.kind}) has no window`);
-  }
+  const { kH, kW, strideH, strideW, padding, depthMultiplier } = win;
   return {
     inH, inW, inC, outH, outW, outC, kH, kW,
-    strideH: op.strideH,
-    strideW: op.strideW,
-    padTop: paddingBefore(inH, outH, kH, op.strideH, op.padding),
-    padLeft: paddingBefore(inW, outW, kW, op.strideW, op.padding),
+    strideH,
+    strideW,
+    padTop: paddingBefore(inH, outH, kH, strideH, padding),
+    padLeft: paddingBefore(inW, outW, kW, strideW, padding),
     depthMultiplier,
   };
 }

@@ -62,17 +62,8 @@ export interface Requant {
   readonly actMax: number;
 }
 
-/**
- * Fixed-point softmax parameters (TFLite's gemmlowp-based int8/uint8
- * softmax), filled in by the `requantize` pass from beta and the input scale.
- */
-export interface SoftmaxQuant {
-  readonly inputMultiplier: number;
-  readonly inputLeftShift: number;
-  readonly diffMin: number;
-}
-
-interface OpBase {
+/** The fields every op has; each op's own interface (in src/ops/<op>/) extends it. */
+export interface OpBase {
   readonly name: string;
   /** Tensor ids. Constant operands (filters, biases) are listed here too. */
   readonly inputs: readonly number[];
@@ -85,128 +76,24 @@ interface OpBase {
   readonly requant?: Requant;
 }
 
-export interface Conv2DOp extends OpBase {
-  readonly kind: 'conv2d';
-  /** inputs: [x, filter, bias?] */
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padding: Padding;
-  readonly activation: Activation;
-}
-
-export interface DepthwiseConv2DOp extends OpBase {
-  readonly kind: 'depthwise_conv2d';
-  /** inputs: [x, filter, bias?] */
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padding: Padding;
-  readonly activation: Activation;
-  readonly depthMultiplier: number;
-}
-
-/** Inference batch norm; only present before the fold pass. */
-export interface BatchNormOp extends OpBase {
-  readonly kind: 'batch_norm';
-  /** inputs: [x, gamma, beta, mean, variance] */
-  readonly epsilon: number;
-}
-
-/** A standalone activation; only present before the fusion pass (or when nothing precedes it to fuse into). */
-export interface ActivationOp extends OpBase {
-  readonly kind: 'activation';
-  readonly activation: Activation;
-}
-
-export interface Pool2DOp extends OpBase {
-  readonly kind: 'average_pool2d' | 'max_pool2d';
-  readonly filterH: number;
-  readonly filterW: number;
-  readonly strideH: number;
-  readonly strideW: number;
-  readonly padding: Padding;
-  readonly activation: Activation;
-}
-
-export interface FullyConnectedOp extends OpBase {
-  readonly kind: 'fully_connected';
-  /** inputs: [x, weights [O, I], bias?]; x is flattened to [batch, I]. */
-  readonly activation: Activation;
-}
-
-export interface SoftmaxOp extends OpBase {
-  readonly kind: 'softmax';
-  readonly beta: number;
-  /** Set by the requantize pass when the op is quantized. */
-  readonly softmaxQuant?: SoftmaxQuant;
-}
-
-/** Same bytes, new shape (the output tensor's). TFLite RESHAPE and SQUEEZE. */
-export interface ReshapeOp extends OpBase {
-  readonly kind: 'reshape';
-}
-
-/**
- * Constant padding of a 4-D NHWC tensor. Quantized tensors pad with the
- * output zero point (real 0), float tensors with 0.
- */
-export interface PadOp extends OpBase {
-  readonly kind: 'pad';
-  /** [before, after] for each of the input's dimensions. */
-  readonly paddings: readonly (readonly [number, number])[];
-}
-
-/**
- * float32 → int8/uint8 (affine quantization), or int8/uint8 → int8/uint8
- * (requantization: `requant` holds one multiplier/shift, set by the
- * requantize pass).
- */
-export interface QuantizeOp extends OpBase {
-  readonly kind: 'quantize';
-}
-
-/** int8/uint8 → float32: (q − zeroPoint) · scale. */
-export interface DequantizeOp extends OpBase {
-  readonly kind: 'dequantize';
-}
-
-/**
- * TFLite's quantized ADD parameters (left shift 20, each input rescaled to
- * twice the larger input scale, then to the output), set by the requantize pass.
- */
-export interface AddQuant {
-  readonly leftShift: number;
-  readonly input1Multiplier: number;
-  readonly input1Shift: number;
-  readonly input2Multiplier: number;
-  readonly input2Shift: number;
-  readonly outputMultiplier: number;
-  readonly outputShift: number;
-  readonly actMin: number;
-  readonly actMax: number;
-}
-
-/** Elementwise sum of two tensors of the same shape (no broadcasting). */
-export interface AddOp extends OpBase {
-  readonly kind: 'add';
-  readonly activation: Activation;
-  readonly addQuant?: AddQuant;
-}
-
-export type Op =
-  | Conv2DOp
-  | DepthwiseConv2DOp
-  | BatchNormOp
-  | ActivationOp
-  | Pool2DOp
-  | FullyConnectedOp
-  | SoftmaxOp
-  | ReshapeOp
-  | PadOp
-  | QuantizeOp
-  | DequantizeOp
-  | AddOp;
-
-export type OpKind = Op['kind'];
+// Each op's interface lives in its folder (src/ops/<op>/index.ts); the union
+// follows from the registry (src/ops/registry.ts). Re-exported here so every
+// stage imports the IR from one place.
+export type { Op, OpKind } from '../ops/registry.js';
+export type { Conv2DOp } from '../ops/conv2d/index.js';
+export type { DepthwiseConv2DOp } from '../ops/depthwise_conv2d/index.js';
+export type { Pool2DOp } from '../ops/pool2d/index.js';
+export type { FullyConnectedOp } from '../ops/fully_connected/index.js';
+export type { SoftmaxOp, SoftmaxQuant } from '../ops/softmax/index.js';
+export type { ReshapeOp } from '../ops/reshape/index.js';
+export type { PadOp } from '../ops/pad/index.js';
+export type { QuantizeOp } from '../ops/quantize/index.js';
+export type { DequantizeOp } from '../ops/dequantize/index.js';
+export type { AddOp, AddQuant } from '../ops/add/index.js';
+export type { BatchNormOp } from '../ops/batch_norm/index.js';
+export type { ActivationOp } from '../ops/activation/index.js';
+import type { Op } from '../ops/registry.js';
+import type { ReshapeOp } from '../ops/reshape/index.js';
 
 export interface Graph {
   /** Model name, used for C identifiers (already sanitized to [A-Za-z0-9_]). */

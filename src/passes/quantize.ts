@@ -4,10 +4,11 @@
  * graph with int8 input and output, per-channel symmetric int8 weights and
  * int32 biases. Requant parameters are left to the requantize pass.
  */
-import { badInput, internalError } from '../model/errors.js';
-import type { Graph, Op, Quantization, Tensor } from '../model/ir.js';
+import { internalError } from '../model/errors.js';
+import type { Graph, Quantization, Tensor } from '../model/ir.js';
 import { roundHalfAwayFromZero } from '../numerics/fixedpoint.js';
 import { runGraph } from '../reference/interpreter.js';
+import { opDef } from '../ops/registry.js';
 
 export interface Range {
   min: number;
@@ -89,51 +90,28 @@ export function quantizeGraph(graph: Graph, calibration: readonly Float32Array[]
   };
 
   for (const id of graph.inputs) setAct(id, rangeQuant(id));
-  graph.ops.forEach((op: Op, index) => {
+  graph.ops.forEach((op, index) => {
     const xq = quantOf.get(op.inputs[0]!);
     if (!xq) throw internalError(`quantizeGraph: op ${index} (${op.name}) reads an unquantized tensor`);
-    const y = op.outputs[0]!;
-    switch (op.kind) {
-      case 'conv2d':
-      case 'depthwise_conv2d':
-      case 'fully_connected': {
-        const f = graph.tensors[op.inputs[1]!]!;
-        const axis = op.kind === 'depthwise_conv2d' ? 3 : 0;
+    opDef(op).quantize(op, {
+      graph,
+      index,
+      xq,
+      isQuantized: (id) => quantOf.has(id),
+      setAct,
+      rangeQuant,
+      quantizeWeights(id, axis) {
+        const f = graph.tensors[id]!;
         const wq = quantizeWeights(f.data as Float32Array, f.shape, axis);
-        setConst(f.id, { ...f, dtype: 'int8', data: wq.data, quant: wq.quant });
-        const bId = op.inputs[2];
-        if (bId !== undefined && bId >= 0) {
-          const b = graph.tensors[bId]!;
-          const bq = quantizeBias(b.data as Float32Array, xq.scale[0]!, wq.quant.scale);
-          setConst(bId, { ...b, dtype: 'int32', data: bq.data, quant: bq.quant });
-        }
-        setAct(y, rangeQuant(y));
-        break;
-      }
-      case 'average_pool2d':
-      case 'max_pool2d':
-      case 'reshape':
-      case 'pad':
-        setAct(y, xq);
-        break;
-      case 'add':
-        if (!quantOf.has(op.inputs[1]!)) {
-          throw badInput(`post-training quantization: op ${index} (${op.name}, add): a constant operand is not supported`);
-        }
-        setAct(y, rangeQuant(y));
-        break;
-      case 'quantize':
-      case 'dequantize':
-        throw badInput(`post-training quantization: op ${index} (${op.name}, ${op.kind}): the graph is already (partly) quantized`);
-      case 'softmax':
-        setAct(y, { scale: [1 / 256], zeroPoint: [-128], axis: 0 });
-        break;
-      case 'activation':
-        setAct(y, rangeQuant(y));
-        break;
-      case 'batch_norm':
-        throw internalError(`quantizeGraph: op ${index} (${op.name}): batch norm must be folded first`);
-    }
+        setConst(id, { ...f, dtype: 'int8', data: wq.data, quant: wq.quant });
+        return wq.quant.scale;
+      },
+      quantizeBias(id, weightScales) {
+        const b = graph.tensors[id]!;
+        const bq = quantizeBias(b.data as Float32Array, xq.scale[0]!, weightScales);
+        setConst(id, { ...b, dtype: 'int32', data: bq.data, quant: bq.quant });
+      },
+    });
   });
   return { ...graph, tensors };
 }

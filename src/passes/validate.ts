@@ -4,24 +4,9 @@
  * bad input) and after the passes (a failure is ours: internal error).
  */
 import { badInput, internalError, type MobilecError } from '../model/errors.js';
-import { dtypeRange, elementCount, isQuantizedDType, type Graph, type Op, type Tensor } from '../model/ir.js';
+import { dtypeRange, elementCount, isQuantizedDType, type Graph, type Tensor } from '../model/ir.js';
 import { outputExtent } from '../model/geometry.js';
-
-const OPERANDS: Readonly<Record<Op['kind'], [number, number]>> = {
-  conv2d: [2, 3],
-  depthwise_conv2d: [2, 3],
-  batch_norm: [5, 5],
-  activation: [1, 1],
-  average_pool2d: [1, 1],
-  max_pool2d: [1, 1],
-  fully_connected: [2, 3],
-  softmax: [1, 1],
-  reshape: [1, 1],
-  pad: [1, 1],
-  quantize: [1, 1],
-  dequantize: [1, 1],
-  add: [2, 2],
-};
+import { opDef } from '../ops/registry.js';
 
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
@@ -47,7 +32,8 @@ export function validateGraph(graph: Graph, kind: 'bad-input' | 'internal' = 'ba
     const fail = (msg: string): never => {
       throw err(`${where}: ${msg}`);
     };
-    const [lo, hi] = OPERANDS[op.kind];
+    const def = opDef(op);
+    const [lo, hi] = def.operands;
     if (op.inputs.length < lo || op.inputs.length > hi) fail(`takes ${lo === hi ? lo : `${lo} to ${hi}`} inputs, has ${op.inputs.length}`);
     if (op.outputs.length !== 1) fail(`must have 1 output, has ${op.outputs.length}`);
     for (const id of [...op.inputs, ...op.outputs]) if (!inRange(id)) fail(`refers to tensor ${id}, which does not exist`);
@@ -61,8 +47,7 @@ export function validateGraph(graph: Graph, kind: 'bad-input' | 'internal' = 'ba
 
     const quant = isQuantizedDType(x.dtype);
     if (!quant && x.dtype !== 'float32') fail(`input ${x.name} has dtype ${x.dtype} (supported: float32, int8, uint8)`);
-    const converts = op.kind === 'quantize' || op.kind === 'dequantize';
-    if (!converts && y.dtype !== x.dtype) fail(`output ${y.name} has dtype ${y.dtype}, its input ${x.dtype}`);
+    if (def.convertsDType !== true && y.dtype !== x.dtype) fail(`output ${y.name} has dtype ${y.dtype}, its input ${x.dtype}`);
     const constant = (k: number, what: string, dtypes: readonly string[]): Tensor | undefined => {
       const id = op.inputs[k];
       if (id === undefined) return undefined;
@@ -98,96 +83,7 @@ export function validateGraph(graph: Graph, kind: 'bad-input' | 'internal' = 'ba
       expectShape(y, [x.shape[0]!, oh, ow, channels], 'output');
     };
 
-    switch (op.kind) {
-      case 'conv2d':
-      case 'depthwise_conv2d': {
-        need4d(x, 'input');
-        const f = constant(1, 'filter', weightDtypes)!;
-        need4d(f, 'filter');
-        const [o, kh, kw, i] = f.shape as [number, number, number, number];
-        let channels: number;
-        if (op.kind === 'conv2d') {
-          if (i !== x.shape[3]) fail(`filter ${f.name} ${fmt(f.shape)} expects ${i} input channels, input has ${x.shape[3]}`);
-          channels = o;
-        } else {
-          const m = op.depthMultiplier;
-          if (o !== 1 || i !== x.shape[3]! * m) fail(`filter ${f.name} ${fmt(f.shape)} must be [1, KH, KW, ${x.shape[3]! * m}] (channels x depthMultiplier ${m})`);
-          channels = i;
-        }
-        const b = constant(2, 'bias', biasDtypes);
-        if (b) expectShape(b, [channels], 'bias');
-        window(kh, kw, op.strideH, op.strideW, op.padding, channels);
-        break;
-      }
-      case 'batch_norm': {
-        if (quant) fail('batch norm must be folded before quantization');
-        for (let k = 1; k < 5; k++) expectShape(constant(k, 'batch-norm parameter', ['float32'])!, [x.shape[x.shape.length - 1]!], 'batch-norm parameter');
-        expectShape(y, x.shape, 'output');
-        break;
-      }
-      case 'activation':
-      case 'softmax':
-        expectShape(y, x.shape, 'output');
-        break;
-      case 'average_pool2d':
-      case 'max_pool2d':
-        need4d(x, 'input');
-        window(op.filterH, op.filterW, op.strideH, op.strideW, op.padding, x.shape[3]!);
-        break;
-      case 'fully_connected': {
-        const w = constant(1, 'weights', weightDtypes)!;
-        if (w.shape.length !== 2) fail(`weights ${w.name} must be [O, I], has shape ${fmt(w.shape)}`);
-        const [o, i] = w.shape as [number, number];
-        const n = elementCount(x.shape);
-        if (n % i !== 0) fail(`input ${x.name} ${fmt(x.shape)} (${n} values) does not flatten to rows of ${i}`);
-        const b = constant(2, 'bias', biasDtypes);
-        if (b) expectShape(b, [o], 'bias');
-        expectShape(y, [n / i, o], 'output');
-        break;
-      }
-      case 'reshape':
-        if (elementCount(y.shape) !== elementCount(x.shape)) fail(`output ${fmt(y.shape)} and input ${fmt(x.shape)} differ in element count`);
-        break;
-      case 'pad': {
-        const p = op.paddings;
-        if (x.shape.length > 4) fail(`input ${x.name} ${fmt(x.shape)} has more than 4 dimensions`);
-        if (p.length !== x.shape.length) fail(`has ${p.length} [before, after] paddings for the ${x.shape.length}-D input ${x.name}`);
-        if (p.some((ba) => ba.length !== 2 || ba.some((v) => !Number.isInteger(v) || v < 0))) {
-          fail(`paddings ${JSON.stringify(p)} must be non-negative integer [before, after] pairs`);
-        }
-        expectShape(y, x.shape.map((d, i) => d + p[i]![0] + p[i]![1]), 'output');
-        if (quant) {
-          perTensor(x, 'input');
-          perTensor(y, 'output');
-          if (x.quant!.scale[0] !== y.quant!.scale[0] || x.quant!.zeroPoint[0] !== y.quant!.zeroPoint[0]) {
-            fail(`output ${y.name} must have its input's scale and zero point (quantized pad copies values)`);
-          }
-        }
-        break;
-      }
-      case 'quantize':
-        if (quant) perTensor(x, 'input');
-        perTensor(y, 'output');
-        expectShape(y, x.shape, 'output');
-        break;
-      case 'dequantize':
-        perTensor(x, 'input');
-        if (y.dtype !== 'float32') fail(`output ${y.name} must be float32, has dtype ${y.dtype}`);
-        expectShape(y, x.shape, 'output');
-        break;
-      case 'add': {
-        const x2 = T[op.inputs[1]!]!;
-        if (x2.dtype !== x.dtype) fail(`input 1 ${x2.name} has dtype ${x2.dtype}, input 0 ${x.dtype}`);
-        expectShape(x2, x.shape, 'input 1 (no broadcasting)');
-        expectShape(y, x.shape, 'output');
-        if (quant) {
-          perTensor(x, 'input 0');
-          perTensor(x2, 'input 1');
-          perTensor(y, 'output');
-        }
-        break;
-      }
-    }
+    def.validate(op, { graph, x, y, quant, weightDtypes, biasDtypes, fail, constant, need4d, expectShape, perTensor, window });
   });
   for (const id of graph.outputs) if (!available.has(id)) throw err(`graph output ${T[id]!.name} is never computed`);
   return graph;

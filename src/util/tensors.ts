@@ -59,3 +59,11 @@ export function seededInput(dtype: DType, n: number, seed: number): TensorData {
   }
   return t;
 }
+
+/** The dtype a typed array holds. */
+export function dtypeOfData(d: TensorData): DType {
+  if (d instanceof Float32Array) return 'float32';
+  if (d instanceof Int8Array) return 'int8';
+  if (d instanceof Uint8Array) return 'uint8';
+  return 'int32';
+}

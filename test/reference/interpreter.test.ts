@@ -2,9 +2,9 @@ import { describe, it, expect } from 'vitest';
 import type { Graph, Op, Tensor, TensorData } from '../../src/model/ir.js';
 import { MobilecError } from '../../src/model/errors.js';
 import { runGraph } from '../../src/reference/interpreter.js';
-import { conv2dFloat } from '../../src/reference/kernels/conv2d.js';
-import { fullyConnectedFloat } from '../../src/reference/kernels/fullyConnected.js';
-import { softmaxFloat } from '../../src/reference/kernels/softmax.js';
+import { conv2dFloat } from '../../src/ops/conv2d/reference.js';
+import { fullyConnectedFloat } from '../../src/ops/fully_connected/reference.js';
+import { softmaxFloat } from '../../src/ops/softmax/reference.js';
 import { prepareSoftmax } from '../../src/numerics/fixedpoint.js';
 import { geom } from './helpers.js';
 

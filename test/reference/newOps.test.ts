@@ -5,9 +5,10 @@ import { MobilecError } from '../../src/model/errors.js';
 import { requantize } from '../../src/passes/requantize.js';
 import { validateGraph } from '../../src/passes/validate.js';
 import { runGraph } from '../../src/reference/interpreter.js';
-import { addFloat } from '../../src/reference/kernels/add.js';
-import { pad } from '../../src/reference/kernels/pad.js';
-import { dequantize, quantizeFloat } from '../../src/reference/kernels/quantize.js';
+import { addFloat } from '../../src/ops/add/reference.js';
+import { pad } from '../../src/ops/pad/reference.js';
+import { quantizeFloat } from '../../src/ops/quantize/reference.js';
+import { dequantize } from '../../src/ops/dequantize/reference.js';
 
 const q = (scale: number, zeroPoint: number): Quantization => ({ scale: [scale], zeroPoint: [zeroPoint], axis: 0 });
 

@@ -1,7 +1,7 @@
 /** Test models for the TFLite frontend, written with src/frontends/tflite/builder.ts. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildTflite, type ModelSpec, type OperatorSpec, type TensorSpec } from '../../src/frontends/tflite/builder.js';
+import { buildTflite, type ModelSpec, type OperatorSpec, type TensorSpec } from '../helpers/tfliteBuilder.js';
 import type { Graph, Quantization, TensorData } from '../../src/model/ir.js';
 import { Prng } from '../../src/util/prng.js';
 

@@ -4,10 +4,16 @@
  * explicit layer list. `test/frontends/schema.test.ts` writes this object to
  * `examples/models/description.schema.json` so the docs can link it.
  *
+ * The layer forms (one JSON Schema branch per layer `op`) come from the op
+ * registry (src/ops/<op>/index.ts, `description`).
+ *
  * Constraints that span fields (mutually exclusive `weights` forms, shapes
  * that do not fit) are checked here where JSON Schema can say them and in
  * `build.ts` otherwise.
  */
+
+import { descriptionForms } from '../../ops/registry.js';
+import type { DescriptionForm } from '../../ops/types.js';
 
 const activation = {
   description: 'Activation fused after the layer (after batch norm, when present).',
@@ -105,72 +111,31 @@ const mobilenetV1 = {
   },
 };
 
-function layer(op: string, description: string, required: string[], properties: Record<string, unknown>): Record<string, unknown> {
+/** Property schemas the layer forms share by name (see DescriptionForm.properties). */
+const shared: Readonly<Record<string, Record<string, unknown>>> = { kernel, stride, padding, activation, batchNorm, bias };
+
+function property(p: DescriptionForm['properties'][string]): unknown {
+  if (typeof p === 'string') return shared[p];
+  if (Array.isArray(p)) return { ...shared[p[0] as string], ...(p[1] as Record<string, unknown>) };
+  return p;
+}
+
+/** The JSON Schema branch of one layer form of the registry. */
+function layer(f: DescriptionForm): Record<string, unknown> {
+  const properties = Object.fromEntries(Object.entries(f.properties).map(([k, p]) => [k, property(p)]));
   return {
-    description,
+    description: f.description,
     type: 'object',
     additionalProperties: false,
-    required: ['op', ...required],
-    properties: { op: { const: op }, name, ...properties },
+    required: ['op', ...f.required],
+    properties: { op: { const: f.op }, name, ...properties },
   };
 }
 
-const poolSize = {
-  description: 'Square window size, or "global" for the whole input (VALID, one output pixel).',
-  oneOf: [{ type: 'integer', minimum: 1 }, { const: 'global' }],
-};
+const layerSchemas = descriptionForms().map(layer);
 
-const layerSchemas = [
-  layer('conv', 'Standard convolution.', ['filters', 'kernel'], {
-    filters: { description: 'Output channels.', type: 'integer', minimum: 1 },
-    kernel,
-    stride,
-    padding,
-    activation,
-    batchNorm,
-    bias,
-  }),
-  layer('depthwise', 'Depthwise convolution.', ['kernel'], {
-    kernel,
-    stride,
-    padding,
-    depthMultiplier: { description: 'Output channels per input channel (default 1).', type: 'integer', minimum: 1 },
-    activation,
-    batchNorm,
-    bias,
-  }),
-  layer('pointwise', '1x1 convolution, stride 1.', ['filters'], {
-    filters: { description: 'Output channels.', type: 'integer', minimum: 1 },
-    activation,
-    batchNorm,
-    bias,
-  }),
-  layer('avgpool', 'Average pooling.', ['size'], {
-    size: poolSize,
-    stride: { description: 'Stride (default: the window size, 1 for "global").', type: 'integer', minimum: 1 },
-    padding: { ...padding, description: 'Padding (default "valid").' },
-    activation,
-  }),
-  layer('maxpool', 'Max pooling.', ['size'], {
-    size: poolSize,
-    stride: { description: 'Stride (default: the window size, 1 for "global").', type: 'integer', minimum: 1 },
-    padding: { ...padding, description: 'Padding (default "valid").' },
-    activation,
-  }),
-  layer('fc', 'Fully connected layer; its input is flattened. Output shape [1, units].', ['units'], {
-    units: { description: 'Output units.', type: 'integer', minimum: 1 },
-    activation,
-    bias: { description: 'Give the layer a bias (default true).', type: 'boolean' },
-  }),
-  layer('softmax', 'Softmax over the last axis.', [], {
-    beta: { description: 'exp(beta * x) (default 1).', type: 'number', exclusiveMinimum: 0 },
-  }),
-  layer('reshape', 'Reshape (same element count).', ['shape'], {
-    shape: { description: 'New shape, e.g. [1, 10].', type: 'array', minItems: 1, maxItems: 4, items: { type: 'integer', minimum: 1 } },
-  }),
-];
-
-export const LAYER_OPS = ['conv', 'depthwise', 'pointwise', 'avgpool', 'maxpool', 'fc', 'softmax', 'reshape'] as const;
+/** The layer list's `op` values, in registry order. */
+export const LAYER_OPS: readonly string[] = descriptionForms().map((f) => f.op);
 
 const layers = {
   description: 'An explicit list of layers, applied in order to one NHWC input.',
@@ -240,14 +205,12 @@ export interface MobileNetV1Desc extends CommonDesc {
   includeTop?: boolean;
 }
 
-export type LayerDesc =
-  | { op: 'conv'; name?: string; filters: number; kernel: number; stride?: 1 | 2; padding?: 'same' | 'valid'; activation?: DescActivation; batchNorm?: boolean; bias?: boolean }
-  | { op: 'depthwise'; name?: string; kernel: number; stride?: 1 | 2; padding?: 'same' | 'valid'; depthMultiplier?: number; activation?: DescActivation; batchNorm?: boolean; bias?: boolean }
-  | { op: 'pointwise'; name?: string; filters: number; activation?: DescActivation; batchNorm?: boolean; bias?: boolean }
-  | { op: 'avgpool' | 'maxpool'; name?: string; size: number | 'global'; stride?: number; padding?: 'same' | 'valid'; activation?: DescActivation }
-  | { op: 'fc'; name?: string; units: number; activation?: DescActivation; bias?: boolean }
-  | { op: 'softmax'; name?: string; beta?: number }
-  | { op: 'reshape'; name?: string; shape: number[] };
+/** One layer: its form's `op` and that form's fields (checked by the schema; defaults applied by the form's build). */
+export interface LayerDesc {
+  op: string;
+  name?: string;
+  [field: string]: unknown;
+}
 
 export interface LayersDesc extends CommonDesc {
   architecture: 'layers';

@@ -8,7 +8,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { badInput, type MobilecError } from '../../model/errors.js';
+import { badInput, internalError, type MobilecError } from '../../model/errors.js';
 import {
   DTYPE_BYTES,
   type Activation,
@@ -23,6 +23,8 @@ import {
 import { compact } from '../../passes/graphUtils.js';
 import { sanitizeName } from '../description/index.js';
 import type { FrontendResult } from '../types.js';
+import { tfliteBuiltins } from '../../ops/registry.js';
+import type { TfliteContext } from '../../ops/types.js';
 import {
   ACTIVATION_NAMES,
   ActivationCode,
@@ -30,14 +32,8 @@ import {
   OptionsType,
   PaddingCode,
   TensorType,
-  addActivation,
   builtinName,
-  conv2DOptions,
-  depthwiseConv2DOptions,
-  fullyConnectedOptions,
-  pool2DOptions,
   readModel,
-  softmaxBeta,
   tensorTypeName,
   type BufferDef,
   type ModelDef,
@@ -55,21 +51,8 @@ export const TFLITE_LIMITS = {
   maxRank: 6,
 } as const;
 
-/** The TFLite operators mobilec imports, in the order error messages list them. */
-export const SUPPORTED_TFLITE_OPS: readonly string[] = [
-  'CONV_2D',
-  'DEPTHWISE_CONV_2D',
-  'AVERAGE_POOL_2D',
-  'MAX_POOL_2D',
-  'FULLY_CONNECTED',
-  'SOFTMAX',
-  'RESHAPE',
-  'SQUEEZE',
-  'PAD',
-  'QUANTIZE',
-  'DEQUANTIZE',
-  'ADD',
-];
+/** The TFLite operators mobilec imports (the registry's mappings), in the order error messages list them. */
+export const SUPPORTED_TFLITE_OPS: readonly string[] = [...tfliteBuiltins().keys()].map(builtinName);
 
 const DTYPES: ReadonlyMap<number, DType> = new Map([
   [TensorType.FLOAT32, 'float32'],
@@ -182,14 +165,14 @@ class Importer {
     const oc = codes[def.opcodeIndex]!;
     const code = oc.builtinCode;
     const name = code === BuiltinOp.CUSTOM ? `CUSTOM '${oc.customCode ?? ''}'` : builtinName(code);
+    const op = tfliteBuiltins().get(code)?.def;
     const ref: OpRef = { index, def, code, name };
-    if (!SUPPORTED_TFLITE_OPS.includes(name)) {
+    if (code === BuiltinOp.CUSTOM || op?.tflite === undefined) {
       throw this.err(`operator ${index} (${name}) is not supported; supported: ${SUPPORTED_TFLITE_OPS.join(', ')}`);
     }
     def.inputs.forEach((t, k) => {
       // -1 marks an omitted optional operand (e.g. a bias).
-      if (t === -1 && k === 2 && (code === BuiltinOp.CONV_2D || code === BuiltinOp.DEPTHWISE_CONV_2D || code === BuiltinOp.FULLY_CONNECTED)) return;
-      if (t === -1 && k === 1 && code === BuiltinOp.RESHAPE) return;
+      if (t === -1 && op.tflite!.optionalInputs?.includes(k)) return;
       this.checkIndex(t, `operator ${index} (${name}) input ${k}`);
     });
     def.outputs.forEach((t, k) => this.checkIndex(t, `operator ${index} (${name}) output ${k}`));
@@ -384,103 +367,36 @@ class Importer {
 
   private convertOp(ref: OpRef): Op {
     const def = ref.def;
-    const name = `${ref.index}_${ref.name}`;
-    const ins = (k: number) => this.tensor(def.inputs[k]!, `input ${k} of operator ${ref.index} (${ref.name})`).id;
-    const withBias = () => {
-      const ids = [ins(0), ins(1)];
-      if (def.inputs.length > 2 && def.inputs[2] !== -1) ids.push(ins(2));
-      return ids;
+    const { def: op, builtin } = tfliteBuiltins().get(ref.code)!;
+    const where = `operator ${ref.index} (${ref.name})`;
+    const ins = (k: number) => this.tensor(def.inputs[k]!, `input ${k} of ${where}`).id;
+    const ctx: TfliteContext = {
+      code: ref.code,
+      name: `${ref.index}_${ref.name}`,
+      inputs: def.inputs,
+      fail: (msg) => {
+        throw this.opErr(ref, msg);
+      },
+      arity: (lo, hi) => this.arity(ref, lo, hi),
+      options: () => {
+        if (!builtin.options) throw internalError(`${where}: the mapping declares no options table`);
+        return this.options(ref, builtin.options.type, builtin.options.name);
+      },
+      input: ins,
+      // Inputs convert before the output, so errors name tensors in data-flow order.
+      output: () => this.tensor(def.outputs[0]!, `output of ${where}`).id,
+      withBias: () => {
+        const ids = [ins(0), ins(1)];
+        if (def.inputs.length > 2 && def.inputs[2] !== -1) ids.push(ins(2));
+        return ids;
+      },
+      tensor: (id) => this.tensors.get(id)!,
+      activation: (code) => this.activation(ref, code),
+      padding: (code) => this.padding(ref, code),
+      strides: (h, w) => this.strides(ref, h, w),
+      dilation: (h, w) => this.dilation(ref, h, w),
+      constInts: (k, what) => this.constInts(def.inputs[k]!, ref, what),
     };
-    // Inputs convert before the output, so errors name tensors in data-flow order.
-    const out = () => [this.tensor(def.outputs[0]!, `output of operator ${ref.index} (${ref.name})`).id];
-    switch (ref.code) {
-      case BuiltinOp.CONV_2D: {
-        this.arity(ref, 2, 3);
-        const o = conv2DOptions(this.options(ref, OptionsType.Conv2DOptions, 'Conv2DOptions'));
-        this.strides(ref, o.strideH, o.strideW);
-        this.dilation(ref, o.dilationH, o.dilationW);
-        return { kind: 'conv2d', name, inputs: withBias(), outputs: out(), strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation) };
-      }
-      case BuiltinOp.DEPTHWISE_CONV_2D: {
-        this.arity(ref, 2, 3);
-        const o = depthwiseConv2DOptions(this.options(ref, OptionsType.DepthwiseConv2DOptions, 'DepthwiseConv2DOptions'));
-        this.strides(ref, o.strideH, o.strideW);
-        this.dilation(ref, o.dilationH, o.dilationW);
-        const inputs = withBias();
-        const x = this.tensors.get(def.inputs[0]!)!;
-        const f = this.tensors.get(def.inputs[1]!)!;
-        const inC = x.shape[3];
-        const outC = f.shape[3];
-        if (x.shape.length !== 4 || f.shape.length !== 4 || inC === undefined || outC === undefined || outC % inC !== 0) {
-          throw this.opErr(ref, `filter [${f.shape.join(', ')}] does not fit input [${x.shape.join(', ')}]: expected [1, KH, KW, C x multiplier]`);
-        }
-        // TFLite ignores depth_multiplier in the options in newer versions; the shapes decide.
-        return { kind: 'depthwise_conv2d', name, inputs, outputs: out(), strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation), depthMultiplier: outC / inC };
-      }
-      case BuiltinOp.AVERAGE_POOL_2D:
-      case BuiltinOp.MAX_POOL_2D: {
-        this.arity(ref, 1, 1);
-        const o = pool2DOptions(this.options(ref, OptionsType.Pool2DOptions, 'Pool2DOptions'));
-        this.strides(ref, o.strideH, o.strideW);
-        if (o.filterH < 1 || o.filterW < 1) throw this.opErr(ref, `filter ${o.filterH}x${o.filterW} must be >= 1`);
-        const kind = ref.code === BuiltinOp.AVERAGE_POOL_2D ? 'average_pool2d' : 'max_pool2d';
-        return { kind, name, inputs: [ins(0)], outputs: out(), filterH: o.filterH, filterW: o.filterW, strideH: o.strideH, strideW: o.strideW, padding: this.padding(ref, o.padding), activation: this.activation(ref, o.activation) };
-      }
-      case BuiltinOp.FULLY_CONNECTED: {
-        this.arity(ref, 2, 3);
-        const o = fullyConnectedOptions(this.options(ref, OptionsType.FullyConnectedOptions, 'FullyConnectedOptions'));
-        if (o.weightsFormat !== 0) throw this.opErr(ref, `weights_format ${o.weightsFormat} is not supported (only DEFAULT)`);
-        const inputs = withBias();
-        const outputs = out();
-        const y = this.tensors.get(def.outputs[0]!)!;
-        if (o.keepNumDims && y.shape.length !== 2) throw this.opErr(ref, `keep_num_dims with a ${y.shape.length}-D output is not supported`);
-        return { kind: 'fully_connected', name, inputs, outputs, activation: this.activation(ref, o.activation) };
-      }
-      case BuiltinOp.SOFTMAX: {
-        this.arity(ref, 1, 1);
-        const beta = softmaxBeta(this.options(ref, OptionsType.SoftmaxOptions, 'SoftmaxOptions'));
-        if (!(beta > 0) || !Number.isFinite(beta)) throw this.opErr(ref, `beta ${beta} must be positive and finite`);
-        return { kind: 'softmax', name, inputs: [ins(0)], outputs: out(), beta };
-      }
-      case BuiltinOp.RESHAPE:
-        // The new shape (an optional input or ReshapeOptions) is the output tensor's shape.
-        this.arity(ref, 1, 2);
-        this.options(ref, OptionsType.ReshapeOptions, 'ReshapeOptions');
-        return { kind: 'reshape', name, inputs: [ins(0)], outputs: out() };
-      case BuiltinOp.SQUEEZE:
-        this.arity(ref, 1, 1);
-        this.options(ref, OptionsType.SqueezeOptions, 'SqueezeOptions');
-        return { kind: 'reshape', name, inputs: [ins(0)], outputs: out() };
-      case BuiltinOp.PAD: {
-        this.arity(ref, 2, 2);
-        const x = this.tensors.get(def.inputs[0]!) ?? this.tensor(def.inputs[0]!, `input 0 of operator ${ref.index} (${ref.name})`);
-        const p = this.constInts(def.inputs[1]!, ref, 'paddings');
-        const rank = x.shape.length;
-        if (p.shape.length !== 2 || p.shape[0] !== rank || p.shape[1] !== 2) {
-          throw this.opErr(ref, `paddings have shape [${p.shape.join(', ')}], expected [${rank}, 2]`);
-        }
-        const paddings: [number, number][] = [];
-        for (let i = 0; i < rank; i++) {
-          const b = p.values[2 * i]!;
-          const a = p.values[2 * i + 1]!;
-          if (b < 0 || a < 0 || b > 1 << 16 || a > 1 << 16) throw this.opErr(ref, `padding [${b}, ${a}] of dimension ${i} is out of range`);
-          paddings.push([b, a]);
-        }
-        return { kind: 'pad', name, inputs: [ins(0)], outputs: out(), paddings };
-      }
-      case BuiltinOp.QUANTIZE:
-        this.arity(ref, 1, 1);
-        return { kind: 'quantize', name, inputs: [ins(0)], outputs: out() };
-      case BuiltinOp.DEQUANTIZE:
-        this.arity(ref, 1, 1);
-        return { kind: 'dequantize', name, inputs: [ins(0)], outputs: out() };
-      case BuiltinOp.ADD: {
-        this.arity(ref, 2, 2);
-        const act = addActivation(this.options(ref, OptionsType.AddOptions, 'AddOptions'));
-        return { kind: 'add', name, inputs: [ins(0), ins(1)], outputs: out(), activation: this.activation(ref, act) };
-      }
-      default:
-        throw this.err(`operator ${ref.index} (${ref.name}) is not supported; supported: ${SUPPORTED_TFLITE_OPS.join(', ')}`);
-    }
+    return op.tflite!.convert(ctx) as Op;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The parts of TensorFlow Lite's `schema.fbs` mobilec reads, as plain typed
- * objects. Field slots follow the public schema's field order (a union takes
+ * objects (each op's options table is read in its folder, src/ops/<op>/). Field slots follow the public schema's field order (a union takes
  * two slots: `<name>_type` then the value); new fields are only ever
  * appended there, so older and newer files read the same way.
  */
@@ -62,41 +62,18 @@ export const BUILTIN_NAMES: readonly string[] = [
   'UNSORTED_SEGMENT_MIN', 'SIGN', 'BITCAST', 'BITWISE_XOR', 'RIGHT_SHIFT',
 ];
 
-/** The builtin codes mobilec maps (values from the schema's BuiltinOperator). */
+/** BuiltinOperator codes the importer itself needs (each op's codes live in its folder, src/ops/<op>/). */
 export const BuiltinOp = {
-  ADD: 0,
-  AVERAGE_POOL_2D: 1,
-  CONV_2D: 3,
-  DEPTHWISE_CONV_2D: 4,
-  DEQUANTIZE: 6,
-  FULLY_CONNECTED: 9,
-  MAX_POOL_2D: 17,
-  RESHAPE: 22,
-  SOFTMAX: 25,
   CUSTOM: 32,
-  PAD: 34,
-  SQUEEZE: 43,
-  QUANTIZE: 114,
 } as const;
 
 export function builtinName(code: number): string {
   return BUILTIN_NAMES[code] ?? `BUILTIN_${code}`;
 }
 
-/** BuiltinOptions union member indices (NONE = 0), for the tables mobilec reads. */
+/** BuiltinOptions union: NONE (no options table); each op's member index lives in its folder. */
 export const OptionsType = {
   NONE: 0,
-  Conv2DOptions: 1,
-  DepthwiseConv2DOptions: 2,
-  Pool2DOptions: 5,
-  FullyConnectedOptions: 8,
-  SoftmaxOptions: 9,
-  AddOptions: 11,
-  ReshapeOptions: 17,
-  PadOptions: 22,
-  SqueezeOptions: 30,
-  DequantizeOptions: 38,
-  QuantizeOptions: 89,
 } as const;
 
 /** Padding enum. */
@@ -248,90 +225,4 @@ export function readModel(bytes: Uint8Array, file: string): ModelDef {
     description: m.string(3, 'description'),
     buffers: Array.from({ length: buffers.length }, (_, i) => readBuffer(buffers.at(i))),
   };
-}
-
-// Options tables. A missing table reads as all defaults, as in TFLite.
-
-export interface Conv2DOptions {
-  padding: number;
-  strideW: number;
-  strideH: number;
-  activation: number;
-  dilationW: number;
-  dilationH: number;
-}
-export function conv2DOptions(t: Table | undefined): Conv2DOptions {
-  return {
-    padding: t?.i8(0, 'padding') ?? 0,
-    strideW: t?.i32(1, 'stride_w') ?? 0,
-    strideH: t?.i32(2, 'stride_h') ?? 0,
-    activation: t?.i8(3, 'fused_activation_function') ?? 0,
-    dilationW: t?.i32(4, 'dilation_w_factor', 1) ?? 1,
-    dilationH: t?.i32(5, 'dilation_h_factor', 1) ?? 1,
-  };
-}
-
-export interface DepthwiseConv2DOptions extends Conv2DOptions {
-  depthMultiplier: number;
-}
-export function depthwiseConv2DOptions(t: Table | undefined): DepthwiseConv2DOptions {
-  return {
-    padding: t?.i8(0, 'padding') ?? 0,
-    strideW: t?.i32(1, 'stride_w') ?? 0,
-    strideH: t?.i32(2, 'stride_h') ?? 0,
-    depthMultiplier: t?.i32(3, 'depth_multiplier') ?? 0,
-    activation: t?.i8(4, 'fused_activation_function') ?? 0,
-    dilationW: t?.i32(5, 'dilation_w_factor', 1) ?? 1,
-    dilationH: t?.i32(6, 'dilation_h_factor', 1) ?? 1,
-  };
-}
-
-export interface Pool2DOptions {
-  padding: number;
-  strideW: number;
-  strideH: number;
-  filterW: number;
-  filterH: number;
-  activation: number;
-}
-export function pool2DOptions(t: Table | undefined): Pool2DOptions {
-  return {
-    padding: t?.i8(0, 'padding') ?? 0,
-    strideW: t?.i32(1, 'stride_w') ?? 0,
-    strideH: t?.i32(2, 'stride_h') ?? 0,
-    filterW: t?.i32(3, 'filter_width') ?? 0,
-    filterH: t?.i32(4, 'filter_height') ?? 0,
-    activation: t?.i8(5, 'fused_activation_function') ?? 0,
-  };
-}
-
-export interface FullyConnectedOptions {
-  activation: number;
-  weightsFormat: number;
-  keepNumDims: boolean;
-  asymmetricQuantizeInputs: boolean;
-}
-export function fullyConnectedOptions(t: Table | undefined): FullyConnectedOptions {
-  return {
-    activation: t?.i8(0, 'fused_activation_function') ?? 0,
-    weightsFormat: t?.i8(1, 'weights_format') ?? 0,
-    keepNumDims: t?.bool(2, 'keep_num_dims') ?? false,
-    asymmetricQuantizeInputs: t?.bool(3, 'asymmetric_quantize_inputs') ?? false,
-  };
-}
-
-export function softmaxBeta(t: Table | undefined): number {
-  return t?.f32(0, 'beta') ?? 0;
-}
-
-export function addActivation(t: Table | undefined): number {
-  return t?.i8(0, 'fused_activation_function') ?? 0;
-}
-
-export function reshapeNewShape(t: Table | undefined): number[] | undefined {
-  return t?.i32s(0, 'new_shape');
-}
-
-export function squeezeDims(t: Table | undefined): number[] | undefined {
-  return t?.i32s(0, 'squeeze_dims');
 }

@@ -17,5 +17,9 @@ const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwc
 export const dspKernels: IsaKernels = {
   isa: 'dsp',
   variants: VARIANTS,
+  switches: {
+    'dsp.smmlar': 'true (default): the one-instruction SMMLAR requantization where it is proven exact; false: the exact 64-bit form everywhere',
+    'dsp.px3': 'true (default): int8 pointwise in 3x2 pixel blocks; false: 2x2 blocks',
+  },
   select: (op, ctx, generic) => selectVariant(VARIANTS, { op, ctx, generic }),
 };

@@ -17,5 +17,10 @@ const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwc
 export const heliumKernels: IsaKernels = {
   isa: 'helium',
   variants: VARIANTS,
+  switches: {
+    'mve.pointwiseBlock': 'pixels per block of the pointwise kernel when the layer widens its channels (default 8)',
+    'mve.pointwiseBlockNarrow': 'pixels per block of the pointwise kernel otherwise (default 16)',
+    'mve.convBlock': 'pixels per block of the im2col convolution (default 2)',
+  },
   select: (op, ctx, generic) => selectVariant(VARIANTS, { op, ctx, generic }),
 };

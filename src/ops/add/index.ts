@@ -1,0 +1,124 @@
+/** add: elementwise sum of two tensors of the same shape (no broadcasting); TFLite's quantized ADD for int8/uint8. */
+import type { Activation, OpBase, Tensor } from '../../model/ir.js';
+import { badInput, internalError } from '../../model/errors.js';
+import { activationRange, quantizeMultiplier } from '../../numerics/fixedpoint.js';
+import { dtypeOfData } from '../../util/tensors.js';
+import { defineOp } from '../types.js';
+import { addFloat, addQuant } from './reference.js';
+import { emit } from './emit.js';
+
+/**
+ * TFLite's quantized ADD parameters (left shift 20, each input rescaled to
+ * twice the larger input scale, then to the output), set by the requantize pass.
+ */
+export interface AddQuant {
+  readonly leftShift: number;
+  readonly input1Multiplier: number;
+  readonly input1Shift: number;
+  readonly input2Multiplier: number;
+  readonly input2Shift: number;
+  readonly outputMultiplier: number;
+  readonly outputShift: number;
+  readonly actMin: number;
+  readonly actMax: number;
+}
+
+export interface AddOp extends OpBase {
+  readonly kind: 'add';
+  readonly activation: Activation;
+  readonly addQuant?: AddQuant;
+}
+
+/** TFLite's quantized ADD left shift for 8-bit inputs. */
+export const ADD_LEFT_SHIFT = 20;
+
+/**
+ * TFLite CalculateOpDataAdd (int8/uint8): both inputs rescaled to twice the
+ * larger input scale after a left shift of 20, the sum rescaled to the
+ * output. Every real multiplier is < 1 (QuantizeMultiplierSmallerThanOneExp),
+ * so every shift is ≤ 0.
+ */
+export function prepareAdd(op: AddOp, s1: number, s2: number, y: Tensor): AddQuant {
+  const sOut = y.quant?.scale[0];
+  if (sOut === undefined) throw internalError(`requantize: op ${op.name}: tensor ${y.name} has no quantization`);
+  const twiceMax = 2 * Math.max(s1, s2);
+  const real1 = s1 / twiceMax;
+  const real2 = s2 / twiceMax;
+  const realOut = twiceMax / ((1 << ADD_LEFT_SHIFT) * sOut);
+  const fail = (what: string, r: number) =>
+    badInput(`op ${op.name} (add): ${what} rescale ${r} must be in (0, 1) (input scales ${s1}, ${s2}, output scale ${sOut})`);
+  for (const [what, r] of [['input 1', real1], ['input 2', real2], ['output', realOut]] as const) {
+    if (!(r > 0 && r < 1)) throw fail(what, r);
+  }
+  const m1 = quantizeMultiplier(real1);
+  const m2 = quantizeMultiplier(real2);
+  const mOut = quantizeMultiplier(realOut);
+  for (const [what, m, r] of [['input 1', m1, real1], ['input 2', m2, real2], ['output', mOut, realOut]] as const) {
+    if (m.shift > 0) throw fail(what, r);
+  }
+  const [actMin, actMax] = activationRange(op.activation, sOut, y.quant!.zeroPoint[0]!, y.dtype as 'int8' | 'uint8');
+  return {
+    leftShift: ADD_LEFT_SHIFT,
+    input1Multiplier: m1.multiplier,
+    input1Shift: m1.shift,
+    input2Multiplier: m2.multiplier,
+    input2Shift: m2.shift,
+    outputMultiplier: mOut.multiplier,
+    outputShift: mOut.shift,
+    actMin,
+    actMax,
+  };
+}
+
+export const add = defineOp<AddOp>({
+  kinds: ['add'],
+  operands: [2, 2],
+  validate(op, v) {
+    const { x, y } = v;
+    const x2 = v.graph.tensors[op.inputs[1]!]!;
+    if (x2.dtype !== x.dtype) v.fail(`input 1 ${x2.name} has dtype ${x2.dtype}, input 0 ${x.dtype}`);
+    v.expectShape(x2, x.shape, 'input 1 (no broadcasting)');
+    v.expectShape(y, x.shape, 'output');
+    if (v.quant) {
+      v.perTensor(x, 'input 0');
+      v.perTensor(x2, 'input 1');
+      v.perTensor(y, 'output');
+    }
+  },
+  quantize(op, q) {
+    if (!q.isQuantized(op.inputs[1]!)) {
+      throw badInput(`post-training quantization: op ${q.index} (${op.name}, add): a constant operand is not supported`);
+    }
+    q.setAct(op.outputs[0]!, q.rangeQuant(op.outputs[0]!));
+  },
+  requantize: (op, r) => ({ ...op, addQuant: prepareAdd(op, r.scaleOf(r.x), r.scaleOf(r.graph.tensors[op.inputs[1]!]!), r.y) }),
+  run(op, k) {
+    const x2T = k.graph.tensors[op.inputs[1]!]!;
+    const x2 = k.read(1);
+    if (x2.length !== k.x.length || dtypeOfData(x2) !== dtypeOfData(k.x) || k.out.length !== k.x.length) {
+      throw badInput(`op ${op.name} (add): operands must have the same shape and dtype`);
+    }
+    if (k.quantized) {
+      if (op.addQuant === undefined) throw internalError(`quantized op ${op.name} (add) has no addQuant parameters`);
+      return addQuant(
+        k.quantData(k.x, 'input 1'),
+        k.quantData(x2, 'input 2'),
+        k.perTensor(k.xT, 'input 1').zeroPoint,
+        k.perTensor(x2T, 'input 2').zeroPoint,
+        k.perTensor(k.yT, 'output').zeroPoint,
+        op.addQuant,
+        k.out as Int8Array | Uint8Array,
+      );
+    }
+    return addFloat(k.expect(k.x, Float32Array, 'input 1'), k.expect(x2, Float32Array, 'input 2'), op.activation, k.out as Float32Array);
+  },
+  emit,
+  tflite: {
+    builtins: [{ code: 0, options: { type: 11, name: 'AddOptions' } }], // ADD
+    convert(t) {
+      t.arity(2, 2);
+      const act = t.options()?.i8(0, 'fused_activation_function') ?? 0;
+      return { kind: 'add', name: t.name, inputs: [t.input(0), t.input(1)], outputs: [t.output()], activation: t.activation(act) };
+    },
+  },
+});

@@ -1,0 +1,41 @@
+import type { Pool2DOp } from '../../model/ir.js';
+import { windowGeometry } from '../../model/geometry.js';
+import type { EmitContext, OpEmission } from '../../codegen/types.js';
+import { DTYPE_TAG, cType, floatActRange, quantActRange, quantDType, strideTag } from '../../codegen/ops/common.js';
+
+export function emit(op: Pool2DOp, ctx: EmitContext): OpEmission {
+  const g = windowGeometry(ctx.graph, op);
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  const dtype = quantDType(xT, op);
+  const quant = dtype !== 'float32';
+  const isMax = op.kind === 'max_pool2d';
+  const tag = isMax ? 'maxpool' : 'avgpool';
+  const kernel =
+    `mobilec_${tag}_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}` +
+    `_generic_${g.inH}x${g.inW}x${g.inC}`;
+  const range = quant ? quantActRange(op, dtype) : floatActRange(op.activation);
+  return {
+    family: 'pool',
+    kernel,
+    params: {
+      fn: kernel,
+      kind: op.kind,
+      t: cType(dtype),
+      acc: quant ? 'int32_t' : 'float',
+      accInit: quant ? (dtype === 'int8' ? '-128' : '0') : '-FLT_MAX',
+      quant,
+      isMax,
+      dtype,
+      padding: op.padding,
+      ih: g.inH, iw: g.inW, c: g.inC,
+      oh: g.outH, ow: g.outW,
+      kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW,
+      pt: g.padTop, pl: g.padLeft,
+    },
+    call: `${kernel}(${[ctx.arena(xT.id, false), ...range, ctx.arena(yT.id, true)].join(', ')});`,
+    macs: 0,
+    // The generic kernel walks output pixels in row-major order.
+    streaming: { pixelBlock: 1 },
+  };
+}
