@@ -41,6 +41,18 @@ const results: CaseResult[] = [];
 const declined = new Map<string, Map<Family, number>>();
 const targets = runnable(testedTargets());
 
+/**
+ * The setting each declared tuning switch (`IsaKernels.switches`) is also
+ * tested at, besides its default; a declared switch missing here fails.
+ */
+const SWITCH_SETTINGS: Readonly<Record<string, boolean | number>> = {
+  'dsp.smmlar': false,
+  'dsp.px3': false,
+  'mve.pointwiseBlock': 3,
+  'mve.pointwiseBlockNarrow': 5,
+  'mve.convBlock': 1,
+};
+
 /** The sample: all of a target's variant cases in one build. The full sweep: one build (or more) per family. */
 const GROUPS: readonly (readonly Family[])[] = FULL ? FAMILIES.map((f) => [f]) : [FAMILIES];
 
@@ -50,20 +62,30 @@ describe('registered SIMD variants', () => {
     async (name, _label, target, families) => {
       const variants = isaKernelsFor(target)!.variants;
       const tester = new KernelTester(target, `kv_${name.replace(/-/g, '_')}_${families.length === 1 ? `${families[0]}_` : ''}`);
-      for (const family of families) {
-        for (const [vi, v] of variants.entries()) {
-          if (!familiesOf(v).includes(family)) continue;
-          let taken = 0;
-          let tried = 0;
-          const base = SEED + 100_000 * (vi + 1) + 10_000 * FAMILIES.indexOf(family);
-          while (taken < CASES_PER_VARIANT && tried < CANDIDATES_PER_VARIANT) {
-            const ok = tester.addIfSelected({ family, dtype: dtypeOf(tried), profile: profileOf(tried >> 1), seed: base + tried, variant: v });
-            tried++;
-            if (ok) taken++;
-            else {
-              const byFamily = declined.get(v.key) ?? new Map<Family, number>();
-              byFamily.set(family, (byFamily.get(family) ?? 0) + 1);
-              declined.set(v.key, byFamily);
+      const provider = isaKernelsFor(target)!;
+      // Default tuning first, then each declared switch at its test setting (the cases each setting gives the variant).
+      const settings: (Record<string, boolean | number> | undefined)[] = [
+        undefined,
+        ...Object.keys(provider.switches ?? {})
+          .filter((k) => k in SWITCH_SETTINGS)
+          .map((k) => ({ [k]: SWITCH_SETTINGS[k]! })),
+      ];
+      for (const [si, switches] of settings.entries()) {
+        for (const family of families) {
+          for (const [vi, v] of variants.entries()) {
+            if (!familiesOf(v).includes(family)) continue;
+            let taken = 0;
+            let tried = 0;
+            const base = SEED + 1_000_000 * si + 100_000 * (vi + 1) + 10_000 * FAMILIES.indexOf(family);
+            while (taken < CASES_PER_VARIANT && tried < CANDIDATES_PER_VARIANT) {
+              const ok = tester.addIfSelected({ family, dtype: dtypeOf(tried), profile: profileOf(tried >> 1), seed: base + tried, variant: v, switches });
+              tried++;
+              if (ok) taken++;
+              else if (!switches) {
+                const byFamily = declined.get(v.key) ?? new Map<Family, number>();
+                byFamily.set(family, (byFamily.get(family) ?? 0) + 1);
+                declined.set(v.key, byFamily);
+              }
             }
           }
         }
@@ -78,6 +100,11 @@ describe('registered SIMD variants', () => {
     },
     FULL ? 3_600_000 : 900_000,
   );
+
+  it('every declared tuning switch has a test setting', () => {
+    const declared = SIMD_TARGETS.flatMap((t) => Object.keys(isaKernelsFor(t)?.switches ?? {}));
+    expect([...new Set(declared)].filter((k) => !(k in SWITCH_SETTINGS))).toEqual([]);
+  });
 
   it('every registered variant has a tester case that selected it', () => {
     const keys = [...registered.keys()];
