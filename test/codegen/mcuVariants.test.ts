@@ -13,7 +13,7 @@ import { heliumKernels } from '../../src/codegen/isa/mve/index.js';
 import { parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
 import type { KernelTuning } from '../../src/codegen/types.js';
 import { targetByName } from '../../src/targets/index.js';
-import { description, tryLoad } from '../helpers/kernelTester.js';
+import { description, tryLoad } from '../helpers/graphOnTarget.js';
 
 /** 12x12x8: conv 3x3 s2 (im2col), depthwise 3x3, pointwise 8 -> 16 on 36 pixels, FC (one row). */
 const STACK = tryLoad(

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mcuToolsAvailable } from '../../src/cross/mcu.js';
 import { targetByName } from '../../src/targets/index.js';
-import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad } from '../helpers/kernelTester.js';
+import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad } from '../helpers/graphOnTarget.js';
 
 const m3 = targetByName('cortex-m3');
 const skip = !mcuToolsAvailable(m3) && process.env.CI !== 'true';

@@ -14,7 +14,7 @@ import { parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
 import type { KernelTuning } from '../../src/codegen/types.js';
 import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
-import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/kernelTester.js';
+import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/graphOnTarget.js';
 import { EXPECTED_DIR, MOBILENET_QUANT, PERSON_DETECT, skipShared } from '../helpers/shared.js';
 
 const SIMD: Readonly<Record<string, string>> = { 'cortex-m4': 'dsp', 'cortex-m7': 'dsp', 'cortex-m55': 'mve' };

@@ -18,7 +18,7 @@ import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { SpecBuilder, tinyMobilenet, writeModel } from '../tflite/models.js';
 import { Prng } from '../../src/util/prng.js';
-import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/kernelTester.js';
+import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/graphOnTarget.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];

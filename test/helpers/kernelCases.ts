@@ -1,0 +1,428 @@
+/**
+ * Single-op graphs for the kernel tester: one layer with a random geometry
+ * (channel tails around the SIMD widths, borders, strides, SAME/VALID
+ * padding, depth multipliers) and edge-case quantization (per-tensor and
+ * per-channel weights; requantization shifts of both signs and zero up to
+ * the limits of TFLite's QuantizeMultiplier; extreme zero points; uint8
+ * weight zero points; clamps narrower than the dtype and the full range).
+ * Every graph is prepared the way the pipeline prepares a model (requantize,
+ * then validate), so its requant parameters are the ones a real model gets.
+ */
+import type { Activation, DType, Graph, Op, Padding, Quantization, Tensor, TensorData } from '../../src/model/ir.js';
+import { outputExtent } from '../../src/model/geometry.js';
+import { requantize, validateGraph } from '../../src/passes/index.js';
+import { Prng } from '../../src/util/prng.js';
+
+/** The op families a kernel variant can serve (`SimdVariant.ops` by op kind; pointwise is a 1x1 conv2d). */
+export const FAMILIES = ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** Op kinds of each family, to match a variant's `ops`. */
+export const FAMILY_OPS: Readonly<Record<Family, readonly Op['kind'][]>> = {
+  conv: ['conv2d'],
+  pointwise: ['conv2d'],
+  depthwise: ['depthwise_conv2d'],
+  fc: ['fully_connected'],
+  avgpool: ['average_pool2d'],
+  maxpool: ['max_pool2d'],
+  softmax: ['softmax'],
+  add: ['add'],
+};
+
+export type CaseDType = 'float32' | 'int8' | 'uint8';
+
+/**
+ * Requantization classes of one output channel (effective scale sIn·sW/sOut):
+ * - right:    2^-20 .. 2^-1 (shift < 0, the common case)
+ * - zero:     [0.5, 1) (shift 0)
+ * - left:     1 .. 2^7 (shift > 0)
+ * - roundup:  (1 − 2^-46)·2^e: QuantizeMultiplier rounds the mantissa up to 2^31, halves it and bumps the shift
+ * - min:      ≈ 2^-32: the smallest shift (−31) QuantizeMultiplier keeps
+ * - zeroed:   < 2^-33: below it, multiplier 0 (the output is the zero point)
+ * - max:      ≥ 2^30: above it, multiplier INT32_MAX, shift 30 (saturates)
+ */
+export const SHIFT_CLASSES = ['right', 'zero', 'left', 'roundup', 'min', 'zeroed', 'max'] as const;
+export type ShiftClass = (typeof SHIFT_CLASSES)[number];
+
+/**
+ * Requantization of a weighted op's channels: `plain` (every channel shifts
+ * right, as in most real models) or `edge` (ordinary channels mixed with
+ * every class above).
+ */
+export type QuantProfile = 'plain' | 'edge';
+
+/** What the case generator chose, printed with a failure so it can be replayed. */
+export interface CaseSpec {
+  readonly family: Family;
+  readonly dtype: CaseDType;
+  readonly seed: number;
+  readonly geometry: Readonly<Record<string, unknown>>;
+  readonly quant: Readonly<Record<string, unknown>>;
+}
+
+export interface KernelCase {
+  readonly spec: CaseSpec;
+  /** Prepared single-op graph (requant parameters set), named after the case. */
+  readonly graph: Graph;
+}
+
+/** Channel counts around the SIMD widths (4, 8, 16 lanes), tails included. */
+const CHANNELS = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 24, 31, 32, 33, 40, 48, 64];
+const WIDE = [8, 16, 16, 24, 32, 32, 48, 64];
+
+const f32 = Math.fround;
+const pick = <T>(r: Prng, xs: readonly T[]): T => xs[r.int(0, xs.length - 1)]!;
+const chance = (r: Prng, p: number) => r.next() < p;
+
+function qrange(d: 'int8' | 'uint8'): [number, number] {
+  return d === 'int8' ? [-128, 127] : [0, 255];
+}
+
+/** Zero points: both ends of the range, the middle, and random values. */
+function zeroPoint(r: Prng, d: 'int8' | 'uint8'): number {
+  const [lo, hi] = qrange(d);
+  return pick(r, [lo, hi, d === 'int8' ? 0 : 128, r.int(lo, hi), r.int(lo, hi)]);
+}
+
+/** A float32 scale in [lo, hi). */
+const scale = (r: Prng, lo: number, hi: number) => f32(Math.exp(r.uniform(Math.log(lo), Math.log(hi))));
+
+/**
+ * Weight scale giving one channel the effective scale class `cls`, with
+ * input scale sIn and output scale sOut (all float32).
+ */
+function weightScale(r: Prng, cls: ShiftClass, sIn: number, sOut: number): number {
+  const real = (() => {
+    switch (cls) {
+      case 'right':
+        return 2 ** r.uniform(-20, -1);
+      case 'zero':
+        return r.uniform(0.5, 0.999);
+      case 'left':
+        return 2 ** r.uniform(0, 7);
+      case 'roundup':
+        return 2 ** r.int(-12, 4);
+      case 'min':
+        return 2 ** -31.5;
+      case 'zeroed':
+        return 2 ** -34;
+      case 'max':
+        return 2 ** 30.5;
+    }
+  })();
+  return f32((real * sOut) / sIn);
+}
+
+interface Builder {
+  tensors: Tensor[];
+  add(t: Omit<Tensor, 'id'>): number;
+}
+
+function builder(): Builder {
+  const tensors: Tensor[] = [];
+  return {
+    tensors,
+    add(t) {
+      tensors.push({ ...t, id: tensors.length } as Tensor);
+      return tensors.length - 1;
+    },
+  };
+}
+
+const perTensor = (s: number, zp: number): Quantization => ({ scale: [s], zeroPoint: [zp], axis: 0 });
+
+function randomData(r: Prng, dtype: DType, n: number, range?: [number, number]): TensorData {
+  switch (dtype) {
+    case 'float32':
+      return Float32Array.from({ length: n }, () => f32(r.normal() * 0.5));
+    case 'int8':
+      return Int8Array.from({ length: n }, () => r.int(range?.[0] ?? -128, range?.[1] ?? 127));
+    case 'uint8':
+      return Uint8Array.from({ length: n }, () => r.int(range?.[0] ?? 0, range?.[1] ?? 255));
+    case 'int32':
+      return Int32Array.from({ length: n }, () => r.int(range?.[0] ?? -5000, range?.[1] ?? 5000));
+  }
+}
+
+/** Activations: full range (none), narrower clamps (relu, relu6, relu_n1_to_1). */
+function activation(r: Prng): Activation {
+  return pick(r, ['none', 'none', 'relu', 'relu6', 'relu6', 'relu_n1_to_1']);
+}
+
+/** Quantization of the activations of a weighted op, and of its weights per output channel. */
+interface WeightedQuant {
+  readonly input: Quantization;
+  readonly output: Quantization;
+  readonly weights: Quantization;
+  readonly classes: readonly ShiftClass[];
+  readonly perChannel: boolean;
+  readonly plain: boolean;
+}
+
+/**
+ * The edge-case quantization of conv / depthwise / FC. int8: TFLite's
+ * symmetric weights (zero point 0), per channel or per tensor. uint8: the
+ * legacy per-tensor weights with a zero point (0, 255, 128 or random).
+ */
+function weightedQuant(r: Prng, dtype: 'int8' | 'uint8', channels: number, axis: number, profile: QuantProfile | undefined): WeightedQuant {
+  const sIn = scale(r, 0.002, 0.1);
+  // An output scale that puts relu6's 6.0 inside the range half of the time.
+  const sOut = scale(r, 0.01, 0.12);
+  const perChannel = dtype === 'int8' && chance(r, 0.7);
+  // Half the cases are plain (every channel shifts right, as in most real models); the
+  // other half mixes ordinary channels with every edge class, often enough to appear in a sweep.
+  const plain = profile === 'plain' || (profile === undefined && chance(r, 0.5));
+  const drawClass = (): ShiftClass => (plain ? 'right' : chance(r, 0.55) ? pick(r, ['right', 'right', 'zero', 'left']) : pick(r, SHIFT_CLASSES));
+  const n = perChannel ? channels : 1;
+  const classes = Array.from({ length: n }, drawClass);
+  let sInQ = sIn;
+  let sOutQ = sOut;
+  let sW: number[];
+  if (classes.includes('roundup')) {
+    // sIn·sW = (1 + 2^-23)(1 − 2^-23)·2^e = (1 − 2^-46)·2^e exactly: the mantissa rounds up to 2^31.
+    sInQ = f32((1 + 2 ** -23) * 2 ** -7);
+    sOutQ = 2 ** -4;
+    sW = classes.map((c) => (c === 'roundup' ? f32((1 - 2 ** -23) * 2 ** r.int(-9, 7)) : weightScale(r, c, sInQ, sOutQ)));
+  } else {
+    sW = classes.map((c) => weightScale(r, c, sInQ, sOutQ));
+  }
+  const wZp = dtype === 'uint8' ? pick(r, [0, 255, 128, r.int(1, 254)]) : 0;
+  return {
+    input: perTensor(sInQ, zeroPoint(r, dtype)),
+    output: perTensor(sOutQ, zeroPoint(r, dtype)),
+    weights: { scale: sW, zeroPoint: sW.map(() => wZp), axis },
+    classes,
+    perChannel,
+    plain,
+  };
+}
+
+function biasQuant(input: Quantization, weights: Quantization): Quantization {
+  return { scale: weights.scale.map((s) => s * input.scale[0]!), zeroPoint: weights.scale.map(() => 0), axis: 0 };
+}
+
+/** Bias values: small, with an occasional large one (accumulator headroom). */
+function biasData(r: Prng, dtype: CaseDType, n: number): TensorData {
+  if (dtype === 'float32') return randomData(r, 'float32', n);
+  return Int32Array.from({ length: n }, () => (chance(r, 0.1) ? r.int(-(1 << 22), 1 << 22) : r.int(-4000, 4000)));
+}
+
+function finish(name: string, b: Builder, op: Op, input: number, output: number): Graph {
+  const g: Graph = { name, tensors: b.tensors, ops: [op], inputs: [input], outputs: [output] };
+  return validateGraph(requantize(validateGraph(g, 'internal')), 'internal');
+}
+
+/**
+ * Input, weights (output channels on `axis`), bias and output of a weighted
+ * op, with the edge-case quantization of `weightedQuant` when quantized.
+ */
+function weightedTensors(
+  r: Prng,
+  b: Builder,
+  dtype: CaseDType,
+  shapes: { x: number[]; w: number[]; y: number[] },
+  axis: number,
+  profile: QuantProfile | undefined,
+): { x: number; w: number; bias: number; y: number; quant: Record<string, unknown> } {
+  const channels = shapes.w[axis]!;
+  const wCount = shapes.w.reduce((a, c) => a * c, 1);
+  if (dtype === 'float32') {
+    return {
+      x: b.add({ name: 'x', shape: shapes.x, dtype }),
+      w: b.add({ name: 'w', shape: shapes.w, dtype, data: randomData(r, dtype, wCount) }),
+      bias: b.add({ name: 'b', shape: [channels], dtype, data: biasData(r, dtype, channels) }),
+      y: b.add({ name: 'y', shape: shapes.y, dtype }),
+      quant: {},
+    };
+  }
+  const q = weightedQuant(r, dtype, channels, axis, profile);
+  return {
+    x: b.add({ name: 'x', shape: shapes.x, dtype, quant: q.input }),
+    w: b.add({ name: 'w', shape: shapes.w, dtype, quant: q.weights, data: randomData(r, dtype, wCount) }),
+    bias: b.add({ name: 'b', shape: [channels], dtype: 'int32', quant: biasQuant(q.input, q.weights), data: biasData(r, dtype, channels) }),
+    y: b.add({ name: 'y', shape: shapes.y, dtype, quant: q.output }),
+    quant: { plain: q.plain, perChannel: q.perChannel, classes: q.classes, xZp: q.input.zeroPoint[0], yZp: q.output.zeroPoint[0], wZp: q.weights.zeroPoint[0] },
+  };
+}
+
+interface Window {
+  h: number;
+  w: number;
+  kH: number;
+  kW: number;
+  sH: number;
+  sW: number;
+  padding: Padding;
+}
+
+/** A window that fits: kernels 1..5 (square mostly), strides 1..2 (sometimes 3 or mixed), borders of every size. */
+function randomWindow(r: Prng, kernels: readonly number[], square = true): Window {
+  const kH = pick(r, kernels);
+  const kW = square || chance(r, 0.8) ? kH : pick(r, kernels);
+  const sH = pick(r, [1, 1, 2, 2, 3]);
+  const sW = chance(r, 0.85) ? sH : pick(r, [1, 2]);
+  const padding: Padding = chance(r, 0.6) ? 'same' : 'valid';
+  const h = r.int(Math.max(kH, 1), 13);
+  const w = r.int(Math.max(kW, 1), 13);
+  return { h, w, kH, kW, sH, sW, padding };
+}
+
+function windowed(
+  name: string,
+  r: Prng,
+  family: 'conv' | 'pointwise' | 'depthwise',
+  dtype: CaseDType,
+  profile: QuantProfile | undefined,
+): { graph: Graph; geometry: Record<string, unknown>; quant: Record<string, unknown> } {
+  let win: Window;
+  let cin: number;
+  let cout: number;
+  let dm = 1;
+  if (family === 'pointwise') {
+    win = { h: r.int(1, 12), w: r.int(1, 12), kH: 1, kW: 1, sH: 1, sW: 1, padding: 'same' };
+    cin = pick(r, chance(r, 0.5) ? WIDE : CHANNELS);
+    cout = pick(r, chance(r, 0.5) ? WIDE : CHANNELS);
+  } else if (family === 'conv') {
+    if (chance(r, 0.35)) {
+      // The MobileNet stem: 3 input channels, 3x3, stride 2, SAME.
+      win = { h: r.int(5, 17), w: r.int(5, 17), kH: 3, kW: 3, sH: 2, sW: 2, padding: 'same' };
+      cin = 3;
+      cout = pick(r, [8, 16, 32, 24, 5]);
+    } else {
+      win = randomWindow(r, [1, 2, 3, 3, 5], false);
+      cin = pick(
+        r,
+        CHANNELS.filter((c) => c <= 33),
+      );
+      cout = pick(
+        r,
+        CHANNELS.filter((c) => c <= 40),
+      );
+    }
+  } else {
+    win = randomWindow(r, [3, 3, 3, 1, 2, 5]);
+    if (chance(r, 0.15)) {
+      // One input channel broadcast to many (a depthwise first layer).
+      cin = 1;
+      dm = pick(r, [2, 3, 4, 8, 16, 17, 32]);
+    } else {
+      cin = pick(r, chance(r, 0.5) ? WIDE : CHANNELS);
+      dm = pick(r, [1, 1, 1, 1, 2, 3]);
+    }
+    cout = cin * dm;
+  }
+  const oh = outputExtent(win.h, win.kH, win.sH, win.padding);
+  const ow = outputExtent(win.w, win.kW, win.sW, win.padding);
+  const act = activation(r);
+  const b = builder();
+  const depthwise = family === 'depthwise';
+  const wShape = depthwise ? [1, win.kH, win.kW, cout] : [cout, win.kH, win.kW, cin];
+  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: [1, win.h, win.w, cin], w: wShape, y: [1, oh, ow, cout] }, depthwise ? 3 : 0, profile);
+  const base = { name: `${name}_op`, inputs: [x, w, bias], outputs: [y], strideH: win.sH, strideW: win.sW, padding: win.padding, activation: act };
+  const op: Op = depthwise ? { ...base, kind: 'depthwise_conv2d', depthMultiplier: dm } : { ...base, kind: 'conv2d' };
+  return { graph: finish(name, b, op, x, y), geometry: { ...win, cin, cout, dm, act }, quant };
+}
+
+function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantProfile | undefined) {
+  const k = pick(r, [...CHANNELS, 128, 100, 256]);
+  const units = pick(r, [1, 2, 3, 5, 8, 10, 11, 16, 17, 24, 32, 33, 40]);
+  const act = activation(r);
+  const b = builder();
+  // Sometimes the 4-D output of a global pool, flattened by the FC.
+  const xShape = chance(r, 0.5) ? [1, k] : [1, 1, 1, k];
+  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: xShape, w: [units, k], y: [1, units] }, 0, profile);
+  const op: Op = { kind: 'fully_connected', name: `${name}_op`, inputs: [x, w, bias], outputs: [y], activation: act };
+  return { graph: finish(name, b, op, x, y), geometry: { k, units, act, xShape }, quant };
+}
+
+/** Pools keep the input's quantization (TFLite requires it); only the clamp differs. */
+function pool(name: string, r: Prng, kind: 'average_pool2d' | 'max_pool2d', dtype: CaseDType) {
+  const global = chance(r, 0.25);
+  const win = global
+    ? (() => {
+        const h = r.int(1, 9);
+        const w = r.int(1, 9);
+        return { h, w, kH: h, kW: w, sH: 1, sW: 1, padding: 'valid' as Padding };
+      })()
+    : randomWindow(r, [1, 2, 2, 3, 3]);
+  const c = pick(r, CHANNELS);
+  const act: Activation = pick(r, ['none', 'none', 'relu', 'relu6']);
+  const oh = outputExtent(win.h, win.kH, win.sH, win.padding);
+  const ow = outputExtent(win.w, win.kW, win.sW, win.padding);
+  const b = builder();
+  const q = dtype === 'float32' ? undefined : perTensor(scale(r, 0.01, 0.1), zeroPoint(r, dtype));
+  const x = b.add({ name: 'x', shape: [1, win.h, win.w, c], dtype, ...(q ? { quant: q } : {}) });
+  const y = b.add({ name: 'y', shape: [1, oh, ow, c], dtype, ...(q ? { quant: q } : {}) });
+  const op: Op = {
+    kind,
+    name: `${name}_op`,
+    inputs: [x],
+    outputs: [y],
+    filterH: win.kH,
+    filterW: win.kW,
+    strideH: win.sH,
+    strideW: win.sW,
+    padding: win.padding,
+    activation: act,
+  };
+  return { graph: finish(name, b, op, x, y), geometry: { ...win, c, act, global }, quant: q ? { zp: q.zeroPoint[0], scale: q.scale[0] } : {} };
+}
+
+/** Softmax over a vector (classes, with and without a SIMD tail), output quantized as TFLite requires (1/256). */
+function softmax(name: string, r: Prng, dtype: CaseDType) {
+  const n = pick(r, [1, 2, 5, 10, 15, 16, 17, 21, 32, 33, 100, 1000, 1001]);
+  const b = builder();
+  const qIn = dtype === 'float32' ? undefined : perTensor(scale(r, 0.01, 0.4), zeroPoint(r, dtype));
+  const qOut = dtype === 'float32' ? undefined : perTensor(1 / 256, dtype === 'int8' ? -128 : 0);
+  const shape = chance(r, 0.7) ? [1, n] : [1, 1, 1, n];
+  const x = b.add({ name: 'x', shape, dtype, ...(qIn ? { quant: qIn } : {}) });
+  const y = b.add({ name: 'y', shape, dtype, ...(qOut ? { quant: qOut } : {}) });
+  const beta = pick(r, [1, 1, 0.5, 2]);
+  const op: Op = { kind: 'softmax', name: `${name}_op`, inputs: [x], outputs: [y], beta };
+  return { graph: finish(name, b, op, x, y), geometry: { n, beta, shape }, quant: qIn ? { zp: qIn.zeroPoint[0], scale: qIn.scale[0] } : {} };
+}
+
+/** Elementwise add of the input and a constant of the same shape, every input/output scale ratio TFLite accepts. */
+function add(name: string, r: Prng, dtype: CaseDType) {
+  const shape = [1, r.int(1, 7), r.int(1, 7), pick(r, CHANNELS)];
+  const n = shape.reduce((a, c) => a * c, 1);
+  const b = builder();
+  const act = activation(r);
+  const q = (lo: number, hi: number) => (dtype === 'float32' ? undefined : perTensor(scale(r, lo, hi), zeroPoint(r, dtype)));
+  const q1 = q(0.005, 0.1);
+  const q2 = q(0.005, 0.1);
+  const qOut = q(0.01, 0.2);
+  const x = b.add({ name: 'x', shape, dtype, ...(q1 ? { quant: q1 } : {}) });
+  const c = b.add({ name: 'c', shape, dtype, data: randomData(r, dtype, n), ...(q2 ? { quant: q2 } : {}) });
+  const y = b.add({ name: 'y', shape, dtype, ...(qOut ? { quant: qOut } : {}) });
+  const op: Op = { kind: 'add', name: `${name}_op`, inputs: [x, c], outputs: [y], activation: act };
+  return { graph: finish(name, b, op, x, y), geometry: { shape, act }, quant: q1 ? { zp: [q1.zeroPoint[0], q2!.zeroPoint[0], qOut!.zeroPoint[0]] } : {} };
+}
+
+/**
+ * One random case of `family` (deterministic in `seed`); the graph is named
+ * `name` (its C symbols' prefix). `profile` fixes the requantization of
+ * weighted ops to plain or edge (default: either, from the seed).
+ */
+export function kernelCase(name: string, family: Family, dtype: CaseDType, seed: number, profile?: QuantProfile): KernelCase {
+  const r = new Prng(seed);
+  const made = (() => {
+    switch (family) {
+      case 'conv':
+      case 'pointwise':
+      case 'depthwise':
+        return windowed(name, r, family, dtype, profile);
+      case 'fc':
+        return fullyConnected(name, r, dtype, profile);
+      case 'avgpool':
+        return pool(name, r, 'average_pool2d', dtype);
+      case 'maxpool':
+        return pool(name, r, 'max_pool2d', dtype);
+      case 'softmax':
+        return softmax(name, r, dtype);
+      case 'add':
+        return add(name, r, dtype);
+    }
+  })();
+  return { spec: { family, dtype, seed, geometry: made.geometry, quant: made.quant }, graph: made.graph };
+}
