@@ -12,7 +12,7 @@ import { runnerFor } from '../../src/cross/index.js';
 import { targetByName } from '../../src/targets/index.js';
 import { compareWithReference, verifyInputs } from '../../src/verify/verify.js';
 import { toBytes } from '../../src/util/tensors.js';
-import { description, tryLoad } from '../helpers/kernelTester.js';
+import { description, tryLoad } from '../helpers/graphOnTarget.js';
 
 const missing = missingLinuxTools(targetByName('rpi4'));
 const skip = missing.length > 0 && process.env.CI !== 'true';
