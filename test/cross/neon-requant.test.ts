@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { missingLinuxTools } from '../../src/cross/linux.js';
-import type { Activation } from '../../src/model/ir.js';
-import { activationRange, INT32_MAX, INT32_MIN, multiplyByQuantizedMultiplier } from '../../src/numerics/fixedpoint.js';
+import { INT32_MAX, INT32_MIN, multiplyByQuantizedMultiplier } from '../../src/numerics/fixedpoint.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { execTool } from '../../src/util/exec.js';
 import { ASM_FIXES, ASM_OUT, encodeCases, expectedLane, harnessSource, isAllNeg, RECORD_OUT, type RqCase } from '../helpers/requantHarness.js';
+import { NARROWINGS, rng } from '../helpers/requantCases.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi-armv7'].map(targetByName);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
@@ -31,47 +31,6 @@ const SHIFT_MAX = 30;
 const Q30 = 1 << 30; // 0.5 in Q0.31: the smallest non-zero multiplier
 const RANDOM_RECORDS = 3000;
 
-/** mulberry32: a small seeded generator (uniform in [0, 1)). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Narrowing {
-  readonly u8: boolean;
-  readonly zp: number;
-  readonly actMin: number;
-  readonly actMax: number;
-}
-
-/** Output zero points and clamps: full 8-bit range, ReLU, ReLU6 and ReLU-1..1 ranges at a few scales (as the requantize pass computes them). */
-const NARROWINGS: readonly Narrowing[] = (() => {
-  const out: Narrowing[] = [];
-  const seen = new Set<string>();
-  const add = (n: Narrowing) => {
-    const k = JSON.stringify(n);
-    if (!seen.has(k) && n.actMin <= n.actMax) {
-      seen.add(k);
-      out.push(n);
-    }
-  };
-  const acts: Activation[] = ['none', 'relu', 'relu6', 'relu_n1_to_1'];
-  for (const [dtype, zps] of [['int8', [-128, 0, 127, -17]], ['uint8', [0, 127, 128, 255]]] as const) {
-    for (const zp of zps)
-      for (const act of acts)
-        for (const scale of [6 / 255, 0.0235, 0.1, 1]) {
-          const [actMin, actMax] = activationRange(act, scale, zp, dtype);
-          add({ u8: dtype === 'uint8', zp, actMin, actMax });
-        }
-  }
-  return out;
-})();
 
 /** Some channels with a left shift: the kernels then load the lsh table (hasLsh). */
 const hasLshFor = (shift: readonly number[], alt: boolean) => shift.some((s) => s > 0) || alt;
