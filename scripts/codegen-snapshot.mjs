@@ -23,9 +23,9 @@ const models = [
   ...['person_detect.tflite', 'mobilenet_v1_0.25_128_quant.tflite'].map((f) => resolve(root, '../shared/models', f)).filter(existsSync),
 ];
 const normalise = (src) => {
-  const names = [...new Set([...src.matchAll(/\bstatic\b[^;{(]*?\b(\w+)\s*\([^;]*?\)\s*\{/gs)].map((m) => m[1]))];
+  const names = [...new Set([...src.matchAll(/\b(?:static|MOBILEC_NEON_INLINE)\b[^;{(]*?\b(\w+)\s*\([^;]*?\)\s*\{/gs)].map((m) => m[1]))];
   let out = src;
-  names.sort((a, b) => b.length - a.length).forEach((n) => { out = out.replace(new RegExp(`\\b${n}\\b`, 'g'), `K${names.indexOf(n)}`); });
+  [...names].sort((a, b) => b.length - a.length).forEach((n) => { out = out.replace(new RegExp(`\\b${n}\\b`, 'g'), `K${names.indexOf(n)}`); });
   return out;
 };
 let same = 0, renamed = 0, differ = 0;

@@ -46,7 +46,9 @@ export const KERNEL_FLAGS = {
   w8: 'weights re-packed as int8',
   // structure
   pair: 'pairs of taps multiplied into int16 before widening',
-  dm: 'depth multiplier > 1 (the only flag with a value, which follows: dm2)',
+  dm: 'depth multiplier > 1 (a flag with a value, which follows: dm2)',
+  mla: 'int16 MLA tap groups widened at group ends; the value hashes the weights-derived grouping the code spells (mla612158423)',
+  tbl: 'TBL lookup table: the value lists the 64-entry chunks per table plane the code reads (tbl431)',
 } as const;
 export type KernelFlag = keyof typeof KERNEL_FLAGS;
 const FLAG_ORDER = Object.keys(KERNEL_FLAGS) as KernelFlag[];
@@ -115,7 +117,7 @@ export function parseKernelName(name: string): KernelId {
       flags[tok as KernelFlag] = true;
       continue;
     }
-    const m = /^(dm)(\d+)$/.exec(tok);
+    const m = /^(dm|mla|tbl)(\d+)$/.exec(tok);
     if (!m) break;
     flags[m[1] as KernelFlag] = Number(m[2]);
   }
