@@ -21,7 +21,6 @@ import {
   SOFTMAX_SCALED_DIFF_INTEGER_BITS,
 } from '../../../../numerics/fixedpoint.js';
 import type { Flavour } from '../shared.js';
-import { softmaxFloatSource, softmaxQuantSource } from './source.js';
 
 interface Rows {
   readonly op: SoftmaxOp;
@@ -52,7 +51,6 @@ const softmaxId = (r: Rows, chunks?: number[]): KernelId => ({
   shape: `${r.outer}x${r.depth}`,
 });
 
-const srcParams = (r: Rows, fn: string) => ({ fn, t: cType(r.dtype), depth: r.depth, outer: r.outer, isU8: r.dtype === 'uint8' ? 1 : 0 });
 
 const f32: SimdVariant<Rows> = {
   key: 'neon/softmax/f32',
@@ -68,7 +66,7 @@ const f32: SimdVariant<Rows> = {
     const b = String(Math.fround(r.op.beta));
     const beta = /[.e]/.test(b) ? `${b}f` : `${b}.0f`;
     const call = `${kernel}(${r.ctx.arena(r.op.inputs[0]!, false)}, ${beta}, ${r.ctx.arena(r.op.outputs[0]!, true)});`;
-    return { family: 'softmax_neon', kernel, params: { src: softmaxFloatSource(srcParams(r, kernel)) }, call, macs: 0 };
+    return { family: 'softmax_neon', kernel, params: { quant: false, fn: kernel, depth: r.depth, outer: r.outer, tail: r.depth % 4 }, call, macs: 0 };
   },
 };
 
@@ -119,8 +117,26 @@ const tbl: SimdVariant<Tables> = {
     const kernel = formatKernelId(softmaxId(r, chunks));
     const { ctx, op } = r;
     const args = [ctx.arena(op.inputs[0]!, false), ctx.table('splanes', planes), ctx.table('sexp', E), ctx.arena(op.outputs[0]!, true)];
-    const src = softmaxQuantSource({ ...srcParams(r, kernel), chunks, tmin: r.dtype === 'int8' ? '-128' : '0' });
-    return { family: 'softmax_neon', kernel, params: { src }, call: `${kernel}(${args.join(', ')});`, macs: 0 };
+    const D = r.depth;
+    const tail = D % 16;
+    const nv = Math.floor(D / 16);
+    const params = {
+      quant: true,
+      fn: kernel,
+      t: cType(r.dtype),
+      depth: D,
+      outer: r.outer,
+      isU8: r.dtype === 'uint8',
+      tail,
+      chunks,
+      planes: chunks.flatMap((k, pl) => (k ? [{ k, base: 256 * pl, shift: 8 * pl }] : [])),
+      // runs of at most 128 vectors: the uint16 partial sums of byte lookups cannot overflow
+      blocks: Array.from({ length: Math.ceil(nv / 128) }, (_, i) => ({ from: 16 * 128 * i, to: 16 * Math.min(nv, 128 * (i + 1)) })),
+      // the last 16 values overlap the vectors: lanes already counted are masked off
+      tmask: Array.from({ length: 16 }, (_, j) => (j < 16 - tail ? 0 : 255)),
+      tmin: r.dtype === 'int8' ? '-128' : '0',
+    };
+    return { family: 'softmax_neon', kernel, params, call: `${kernel}(${args.join(', ')});`, macs: 0 };
   },
 };
 
