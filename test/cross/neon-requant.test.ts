@@ -2,10 +2,12 @@
  * The vectorized NEON requantization on edge values, bit for bit against
  * the TypeScript reference (MultiplyByQuantizedMultiplier of
  * src/numerics/fixedpoint.ts, then zero point and clamp as the reference
- * kernels do): the intrinsics of templates/kernels/neon_common.c.hbs on
- * rpi4 (aarch64) and rpi-armv7, and the inline assembly of `requantAsm`
- * (both fix-up forms, with and without left shifts, int8 and uint8
- * narrowing) on rpi4, under QEMU user mode. Harness: test/helpers/requantHarness.ts.
+ * kernels do): the intrinsics of templates/kernels/neon_common.c.hbs and
+ * the inline-assembly epilogue partials the kernels render
+ * (templates/partials/neon/requant_a64.hbs on rpi4, requant_a32.hbs on
+ * rpi-armv7: the fast form `rn` and the general form, with and without left
+ * shifts `ls`, both fix-up spellings, int8 and uint8 narrowing), under QEMU
+ * user mode. Harness: test/helpers/requantHarness.ts.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,7 @@ import type { Activation } from '../../src/model/ir.js';
 import { activationRange, INT32_MAX, INT32_MIN, multiplyByQuantizedMultiplier } from '../../src/numerics/fixedpoint.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { execTool } from '../../src/util/exec.js';
-import { encodeCases, expectedLane, harnessSource, isAllNeg, RECORD_OUT, type RqCase } from '../helpers/requantHarness.js';
+import { ASM_FIXES, ASM_OUT, encodeCases, expectedLane, harnessSource, isAllNeg, RECORD_OUT, type RqCase } from '../helpers/requantHarness.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi-armv7'].map(targetByName);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
@@ -212,7 +214,7 @@ interface Mismatch {
 
 
 /** Compares every produced lane; returns the mismatches and how many lanes each form checked. */
-function compare(cases: readonly RqCase[], out: Int32Array, asm: boolean): { mismatches: Mismatch[]; checked: Map<string, number> } {
+function compare(cases: readonly RqCase[], out: Int32Array): { mismatches: Mismatch[]; checked: Map<string, number> } {
   const mismatches: Mismatch[] = [];
   const checked = new Map<string, number>();
   const check = (form: string, c: RqCase, lane: number, expected: number, got: number) => {
@@ -231,14 +233,16 @@ function compare(cases: readonly RqCase[], out: Int32Array, asm: boolean): { mis
       check(`${zpForm}: store4`, c, l, qi, out[o + 8 + l]!);
       check(`${zpForm}: store8`, c, l, qi, out[o + 12 + l]!);
       check(`${zpForm}: store8`, c, l + 4, qi, out[o + 16 + l]!);
-      if (!asm) continue;
-      check('asm mixed-shift raw', c, l, raw, out[o + 20 + l]!);
-      check('asm mixed-shift narrowed', c, l, q, out[o + 24 + l]!);
-      check('asm mixed-shift narrowed', c, l + 4, q, out[o + 28 + l]!);
-      if (!isAllNeg(c)) continue;
-      check('asm all-right-shift raw', c, l, raw, out[o + 32 + l]!);
-      check('asm all-right-shift narrowed', c, l, q, out[o + 36 + l]!);
-      check('asm all-right-shift narrowed', c, l + 4, q, out[o + 40 + l]!);
+      ASM_FIXES.forEach((fix, f) => {
+        const at = o + ASM_OUT + 24 * f;
+        check(`asm ${fix} general raw`, c, l, raw, out[at + l]!);
+        check(`asm ${fix} general narrowed`, c, l, q, out[at + 4 + l]!);
+        check(`asm ${fix} general narrowed`, c, l + 4, q, out[at + 8 + l]!);
+        if (!isAllNeg(c)) return;
+        check(`asm ${fix} rn raw`, c, l, raw, out[at + 12 + l]!);
+        check(`asm ${fix} rn narrowed`, c, l, q, out[at + 16 + l]!);
+        check(`asm ${fix} rn narrowed`, c, l + 4, q, out[at + 20 + l]!);
+      });
     }
   });
   return { mismatches, checked };
@@ -273,14 +277,17 @@ describe('NEON requantization cases', () => {
 });
 
 describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON requantization', (_name, target) => {
-  const asm = target.cc.startsWith('aarch64');
-  it(`every lane of ${asm ? 'the intrinsics and the inline assembly' : 'the intrinsics'} matches the reference`, () => {
+  const partial = target.arch === 'aarch64' ? 'requant_a64' : 'requant_a32';
+  it(`every lane of the intrinsics and of the partial neon/${partial} matches the reference`, () => {
     const out = runHarness(target, CASES);
-    const { mismatches, checked } = compare(CASES, out, asm);
+    const { mismatches, checked } = compare(CASES, out);
     console.log(`${target.name}: ${CASES.length} records (${[...FAMILIES].map(([k, v]) => `${k} ${v}`).join(', ')}); lanes checked: ${[...checked].map(([k, v]) => `${k} ${v}`).join(', ')}; mismatches ${mismatches.length}`);
     expect(checked.get('intrinsics mbqm')).toBe(4 * CASES.length);
     expect(checked.get('intrinsics zp stage: requant4')).toBeGreaterThan(4 * CASES.length - 100);
-    if (asm) expect(checked.get('asm all-right-shift raw')).toBe(4 * CASES.filter(isAllNeg).length);
+    for (const fix of ASM_FIXES) {
+      expect(checked.get(`asm ${fix} general raw`)).toBe(4 * CASES.length);
+      expect(checked.get(`asm ${fix} rn raw`)).toBe(4 * CASES.filter(isAllNeg).length);
+    }
     expect(mismatches.slice(0, 20).map(describeMismatch)).toEqual([]);
     expect(mismatches.length).toBe(0);
   });

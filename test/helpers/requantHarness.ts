@@ -1,32 +1,38 @@
 /**
  * A standalone harness for the vectorized NEON requantization: a small C
  * program built from the real NEON code (the intrinsics of
- * templates/kernels/neon_common.c.hbs, and on aarch64 inline assembly from
- * the real `requantAsm`), fed 4-lane records of (accumulator, multiplier,
- * shift, zero point, clamp) from a file, writing every intermediate result
- * back, so a test can check each lane against src/numerics/fixedpoint.ts.
+ * templates/kernels/neon_common.c.hbs, and the inline-assembly epilogue
+ * partials the kernels render: templates/partials/neon/requant_a64.hbs on
+ * aarch64, requant_a32.hbs on armv7), fed 4-lane records of (accumulator,
+ * multiplier, shift, zero point, clamp) from a file, writing every
+ * intermediate result back, so a test can check each lane against
+ * src/numerics/fixedpoint.ts.
  *
  * Record in (RECORD_IN int32): acc[4], mult[4], lsh[4], rsh[4] (split as
- * quantArgs does: lsh = max(s, 0), rsh = min(s, 0)), y_zp, act_min,
- * act_max, flags (FLAG_*).
+ * requantTable does: leftShift = max(s, 0), rightShift = min(s, 0)), y_zp,
+ * act_min, act_max, flags (FLAG_*).
  *
  * Record out (RECORD_OUT int32):
  *   [0..4)   intrinsics: mobilec_neon_mbqm (raw MultiplyByQuantizedMultiplier)
  *   [4..8)   intrinsics: mobilec_neon_requant4 (zero point added, clamped, int32)
  *   [8..12)  intrinsics: mobilec_neon_store4 bytes (int8 or uint8, widened)
  *   [12..20) intrinsics: mobilec_neon_store8 bytes of (requant4, requant4)
- *   [20..24) asm, mixed-shift fix-up form (AND + SSRA): raw requantized lanes   (aarch64 only)
- *   [24..32) asm, mixed-shift fix-up form (AND + SSRA): narrowed bytes, two copies
- *   [32..36) asm, all-right-shift ('allNeg') form: raw lanes                (aarch64, FLAG_ALL_NEG)
- *   [36..44) asm, all-right-shift ('allNeg') form: narrowed bytes, two copies
+ * then, for each fix-up spelling of the partial (ASM_FIXES: ssra, sqadd) at
+ * 20 + 24·f, the inline assembly (aarch64 and armv7):
+ *   [+0..4)   general form (masked fix-up; left shifts when FLAG_LSH): raw lanes
+ *   [+4..12)  general form: narrowed bytes, two copies
+ *   [+12..16) fast form `rn` (FLAG_ALL_NEG records only): raw lanes
+ *   [+16..24) fast form `rn`: narrowed bytes, two copies
  * Lanes a build does not produce are left 0.
  */
-import { render } from '../../src/codegen/templates.js';
-import { asmText, CLOBBERS, QUANT_ASM_INPUTS, QUANT_ASM_PARAMS, requantAsm } from '../../src/codegen/isa/neon/shared.js';
+import { render, renderSource } from '../../src/codegen/templates.js';
 import { multiplyByQuantizedMultiplier } from '../../src/numerics/fixedpoint.js';
 
 export const RECORD_IN = 20;
-export const RECORD_OUT = 44;
+/** The fix-up spellings of the partials (`fix=`), in record order. */
+export const ASM_FIXES = ['ssra', 'sqadd'] as const;
+export const ASM_OUT = 20;
+export const RECORD_OUT = ASM_OUT + 24 * ASM_FIXES.length;
 
 export const FLAG_U8 = 1;
 /** Left shifts applied (the kernels' hasLsh: some channel has shift > 0). */
@@ -77,49 +83,102 @@ export function expectedLane(c: RqCase, lane: number): { raw: number; out: numbe
 }
 
 /**
- * One asm variant: load the lanes, the real `requantAsm` sequence, store the raw lanes, then the
- * kernels' narrowing: int8 as the s8/sdot pointwise tiles do it (zero point by LD1R from an int16,
- * {min, max} by LD2R from int8 bytes, SQXTN / SQADD .8h / SQXTN / SMAX / SMIN), uint8 as
- * convQEpilogue and the depthwise tile do it (DUP from registers, SQXTN / SQADD .8h / SQXTUN /
- * UMAX / UMIN).
+ * One asm variant as a template: load the lanes, the epilogue partial as the kernels render it,
+ * store the raw lanes, then a narrowing: int8 as the s8/sdot pointwise tiles do it (zero point by
+ * LD1R from an int16, {min, max} by LD2R from int8 bytes, SQXTN / SQADD .8h / SQXTN / SMAX / SMIN),
+ * uint8 as the depthwise tile does it (DUP from registers, SQXTN / SQADD .8h / SQXTUN / UMAX / UMIN);
+ * on armv7 zero point and {min, max} loaded as for int8 (VLD1 / VLD2 to all lanes: fewer operands),
+ * then VQMOVN / VQADD / VQMOVN(U) / VMAX / VMIN.
  */
-function asmVariant(name: string, hasLsh: boolean, allNeg: boolean, u8: boolean): string {
-  const L: string[] = ['ld1 {v0.4s}, [%[acc]]', 'ld1 {v1.4s}, [%[m]]', 'ld1 {v2.4s}, [%[r]]'];
-  if (hasLsh) L.push('ld1 {v3.4s}, [%[l]]');
-  requantAsm(L, 0, 1, 2, hasLsh ? 3 : null, 4, allNeg);
-  L.push('st1 {v0.4s}, [%[raw]]');
-  if (u8) {
-    L.push('dup v10.8h, %w[yzp]', 'dup v11.16b, %w[amin]', 'dup v12.16b, %w[amax]');
-    L.push('sqxtn v14.4h, v0.4s', 'sqxtn2 v14.8h, v0.4s', 'sqadd v14.8h, v14.8h, v10.8h');
-    L.push('sqxtun v14.8b, v14.8h', 'umax v14.8b, v14.8b, v11.8b', 'umin v14.8b, v14.8b, v12.8b');
-  } else {
-    L.push('ld1r {v10.8h}, [%[z]]', 'ld2r {v11.16b, v12.16b}, [%[mm]]');
-    L.push('sqxtn v14.4h, v0.4s', 'sqxtn2 v14.8h, v0.4s', 'sqadd v14.8h, v14.8h, v10.8h');
-    L.push('sqxtn v14.8b, v14.8h', 'smax v14.8b, v14.8b, v11.8b', 'smin v14.8b, v14.8b, v12.8b');
-  }
-  L.push('st1 {v14.8b}, [%[y]]');
-  return `static void ${name}(const int32_t *acc, ${QUANT_ASM_PARAMS}, int32_t y_zp, int32_t act_min, int32_t act_max, int32_t *raw, uint8_t *y)
+const ASM_VARIANT = `static void {{name}}(const int32_t *acc, const int32_t *mult, const int32_t *lsh, const int32_t *rsh, const int16_t *zp, const int8_t *mm,
+    int32_t y_zp, int32_t act_min, int32_t act_max, int32_t *raw, uint8_t *y)
 {
+{{#unless a64}}
+    (void)y_zp;
+    (void)act_min;
+    (void)act_max;
+{{/unless}}
     __asm__ __volatile__(
-${asmText(L)}
+{{#if a64}}
+        "ld1 {v0.4s}, [%[acc]]\\n\\t"
+        "ld1 {v1.4s}, [%[m]]\\n\\t"
+        "ld1 {v2.4s}, [%[r]]\\n\\t"
+{{#if ls}}
+        "ld1 {v3.4s}, [%[l]]\\n\\t"
+{{/if}}
+        {{> neon/requant_a64 acc=0 m=1 r=2 l=3 t=4 step="all"}}
+        "st1 {v0.4s}, [%[raw]]\\n\\t"
+        "sqxtn v14.4h, v0.4s\\n\\t"
+        "sqxtn2 v14.8h, v0.4s\\n\\t"
+{{#if u8}}
+        "dup v10.8h, %w[yzp]\\n\\t"
+        "dup v11.16b, %w[amin]\\n\\t"
+        "dup v12.16b, %w[amax]\\n\\t"
+        "sqadd v14.8h, v14.8h, v10.8h\\n\\t"
+        "sqxtun v14.8b, v14.8h\\n\\t"
+        "umax v14.8b, v14.8b, v11.8b\\n\\t"
+        "umin v14.8b, v14.8b, v12.8b\\n\\t"
+{{else}}
+        "ld1r {v10.8h}, [%[z]]\\n\\t"
+        "ld2r {v11.16b, v12.16b}, [%[mm]]\\n\\t"
+        "sqadd v14.8h, v14.8h, v10.8h\\n\\t"
+        "sqxtn v14.8b, v14.8h\\n\\t"
+        "smax v14.8b, v14.8b, v11.8b\\n\\t"
+        "smin v14.8b, v14.8b, v12.8b\\n\\t"
+{{/if}}
+        "st1 {v14.8b}, [%[y]]\\n\\t"
+{{else}}
+        "vld1.32 {d0-d1}, [%[acc]]\\n\\t"
+        "vld1.32 {d2-d3}, [%[m]]\\n\\t"
+        "vld1.32 {d4-d5}, [%[r]]\\n\\t"
+{{#if ls}}
+        "vld1.32 {d6-d7}, [%[l]]\\n\\t"
+{{/if}}
+        {{> neon/requant_a32 acc=0 m=1 r=2 l=3 t=4 step="all"}}
+        "vst1.32 {d0-d1}, [%[raw]]\\n\\t"
+        "vld1.16 {d10[], d11[]}, [%[z]]\\n\\t"
+        "vld2.8 {d12[], d13[]}, [%[mm]]\\n\\t"
+        "vqmovn.s32 d14, q0\\n\\t"
+        "vqmovn.s32 d15, q0\\n\\t"
+        "vqadd.s16 q7, q7, q5\\n\\t"
+{{#if u8}}
+        "vqmovun.s16 d16, q7\\n\\t"
+        "vmax.u8 d16, d16, d12\\n\\t"
+        "vmin.u8 d16, d16, d13\\n\\t"
+{{else}}
+        "vqmovn.s16 d16, q7\\n\\t"
+        "vmax.s8 d16, d16, d12\\n\\t"
+        "vmin.s8 d16, d16, d13\\n\\t"
+{{/if}}
+        "vst1.8 {d16}, [%[y]]\\n\\t"
+{{/if}}
         :
-        : [acc] "r"(acc), ${QUANT_ASM_INPUTS}, [yzp] "r"(y_zp), [amin] "r"(act_min), [amax] "r"(act_max),
+        : [acc] "r"(acc), [m] "r"(mult), [l] "r"(lsh), [r] "r"(rsh), [z] "r"(zp), [mm] "r"(mm),
+{{#if a64}}
+          [yzp] "r"(y_zp), [amin] "r"(act_min), [amax] "r"(act_max),
+{{/if}}
           [raw] "r"(raw), [y] "r"(y)
-        : "memory", ${CLOBBERS(16)});
-}`;
+        : "memory", {{#if a64}}"v0", "v1", "v2", "v3", "v4", "v10", "v11", "v12", "v14"{{else}}"d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11", "d12", "d13", "d14", "d15", "d16"{{/if}});
+}
+`;
+
+type AsmFix = (typeof ASM_FIXES)[number];
+const asmName = (fix: AsmFix, ls: boolean, rn: boolean, u8: boolean) => `rq_${fix}${ls ? '_ls' : ''}${rn ? '_rn' : ''}_${u8 ? 'u8' : 's8'}`;
+
+function asmVariants(a64: boolean): string {
+  const out: string[] = [];
+  for (const fix of ASM_FIXES)
+    for (const ls of [false, true])
+      for (const rn of [false, true])
+        for (const u8 of [false, true]) if (!(ls && rn)) out.push(renderSource(ASM_VARIANT, { name: asmName(fix, ls, rn, u8), a64, fix, ls, rn, u8 }));
+  return out.join('\n');
 }
 
-const asmName = (hasLsh: boolean, allNeg: boolean, u8: boolean) => `rq_asm${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}_${u8 ? 'u8' : 's8'}`;
-
-/** The C source of the harness (the asm part is compiled on aarch64 only). */
+/** The C source of the harness (the asm part for the architecture it is compiled for). */
 export function harnessSource(): string {
-  const variants: string[] = [];
-  for (const hasLsh of [false, true])
-    for (const allNeg of [false, true])
-      for (const u8 of [false, true]) if (!(hasLsh && allNeg)) variants.push(asmVariant(asmName(hasLsh, allNeg, u8), hasLsh, allNeg, u8));
-  const call = (allNeg: boolean, rawAt: number) => {
-    const pick = (hasLsh: boolean, u8: boolean) => `${asmName(hasLsh, allNeg, u8)}(r, r + 4, lsh, r + 12, &zp16, mm, r[16], r[17], r[18], raw, b)`;
-    const lines = allNeg
+  const call = (fix: AsmFix, rn: boolean, rawAt: number) => {
+    const pick = (ls: boolean, u8: boolean) => `${asmName(fix, ls, rn, u8)}(r, r + 4, lsh, r + 12, &zp16, mm, r[16], r[17], r[18], raw, b)`;
+    const lines = rn
       ? [`if (u8) ${pick(false, true)}; else ${pick(false, false)};`]
       : [`if (has_lsh) { if (u8) ${pick(true, true)}; else ${pick(true, false)}; }`, `else { if (u8) ${pick(false, true)}; else ${pick(false, false)}; }`];
     return `        {
@@ -130,6 +189,9 @@ export function harnessSource(): string {
             for (l = 0; l < 8; ++l) o[${rawAt + 4} + l] = u8 ? (int32_t)b[l] : (int32_t)(int8_t)b[l];
         }`;
   };
+  const calls = ASM_FIXES.map((fix, f) => `${call(fix, false, ASM_OUT + 24 * f)}
+        if (r[19] & ${FLAG_ALL_NEG})
+${call(fix, true, ASM_OUT + 24 * f + 12)}`).join('\n');
   return `/* Edge-value harness for the NEON requantization (test/helpers/requantHarness.ts). */
 #include <stdint.h>
 #include <stdio.h>
@@ -138,7 +200,9 @@ export function harnessSource(): string {
 ${render('kernels/neon_common.c.hbs', {})}
 
 #if defined(__aarch64__)
-${variants.join('\n\n')}
+${asmVariants(true)}
+#else
+${asmVariants(false)}
 #endif
 
 int main(int argc, char **argv)
@@ -162,7 +226,7 @@ int main(int argc, char **argv)
         int32_t *o = out + i * ${RECORD_OUT};
         const int u8 = (r[19] & ${FLAG_U8}) != 0;
         const int has_lsh = (r[19] & ${FLAG_LSH}) != 0;
-        /* As quantArgs passes them: without left shifts the lsh table is the rsh table. */
+        /* As the kernels pass them: without left shifts the lsh table is the rsh table. */
         const int32_t *lsh = has_lsh ? r + 8 : r + 12;
         const int16_t zp16 = (int16_t)r[16];
         const int8_t mm[2] = { (int8_t)r[17], (int8_t)r[18] };
@@ -186,11 +250,7 @@ int main(int argc, char **argv)
         mobilec_neon_store8(b8, q, q, 8, u8);
         for (l = 0; l < 4; ++l) o[8 + l] = u8 ? (int32_t)b4[l] : (int32_t)(int8_t)b4[l];
         for (l = 0; l < 8; ++l) o[12 + l] = u8 ? (int32_t)b8[l] : (int32_t)(int8_t)b8[l];
-#if defined(__aarch64__)
-${call(false, 20)}
-        if (r[19] & ${FLAG_ALL_NEG})
-${call(true, 32)}
-#endif
+${calls}
     }
     f = fopen(argv[2], "wb");
     if (!f || fwrite(out, sizeof(int32_t), (size_t)n * ${RECORD_OUT}, f) != (size_t)n * ${RECORD_OUT}) return 5;

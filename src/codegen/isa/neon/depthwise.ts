@@ -3,7 +3,7 @@ import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { type WindowGeometry } from '../../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../types.js';
 import { DTYPE_TAG, cType, floatActRange, requireRequant, strideTag, zeroPoint } from '../../ops/common.js';
-import { foldInputZeroPoint, common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, CLOBBERS, type Flavour } from './shared.js';
+import { foldInputZeroPoint, common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, CLOBBERS, requantAsm, type Flavour } from './shared.js';
 
 // ---------------------------------------------------------------- depthwise
 
@@ -66,19 +66,15 @@ function dwQAsm(u8: boolean, hasLsh: boolean, allNeg: boolean, stride: number): 
   }
   const accs = [18, 19, 20, 21, 22, 23];
   const par = (a: number) => (a % 2 === 0 ? 27 : 28);
+  const rq = (a: number, t: number, step: 'shift' | 'mul' | 'round') => requantAsm(L, a, par(a), par(a), par(a), t, allNeg, step, 'sqadd');
   if (hasLsh) {
     L.push('ld1 {v27.4s, v28.4s}, [%[l]]');
-    for (const a of accs) L.push(`sshl v${a}.4s, v${a}.4s, v${par(a)}.4s`);
+    for (const a of accs) rq(a, 29, 'shift');
   }
   L.push('ld1 {v27.4s, v28.4s}, [%[m]]');
-  for (const a of accs) L.push(`sqrdmulh v${a}.4s, v${a}.4s, v${par(a)}.4s`);
+  for (const a of accs) rq(a, 29, 'mul');
   L.push('ld1 {v27.4s, v28.4s}, [%[nr]]');
-  for (const [i, a] of accs.entries()) {
-    const t = 29 + (i % 3);
-    if (allNeg) L.push(`cmlt v${t}.4s, v${a}.4s, #0`);
-    else L.push(`and v${t}.16b, v${a}.16b, v${par(a)}.16b`, `sshr v${t}.4s, v${t}.4s, #31`);
-    L.push(`sqadd v${a}.4s, v${a}.4s, v${t}.4s`, `srshl v${a}.4s, v${a}.4s, v${par(a)}.4s`);
-  }
+  for (const [i, a] of accs.entries()) rq(a, 29 + (i % 3), 'round');
   for (let o = 0; o < 3; o++) {
     const t = 29 + o;
     L.push(`sqxtn v${t}.4h, v${18 + 2 * o}.4s`, `sqxtn2 v${t}.8h, v${19 + 2 * o}.4s`, `sqadd v${t}.8h, v${t}.8h, v24.8h`);
@@ -270,28 +266,23 @@ function int8RowIsa(s: number, q: QRow): RowIsa {
     },
     finish(L, o) {
       const a = acc(o);
-      const each = (f: (i: number) => string) => [0, 1, 2, 3].forEach((i) => L.push(f(i)));
+      const each = (f: (i: number) => void) => [0, 1, 2, 3].forEach(f);
+      // the partial neon/requant_a64, stage by stage over the 4 registers (parameters in v28-v31)
+      const rq = (i: number, r: number, step: 'shift' | 'mul' | 'fix' | 'rshift' | 'round') => requantAsm(L, a + i, 28 + i, r, 28 + i, 30, q.allNeg, step);
       if (q.hasLsh) {
         L.push(`ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [${QP.l}]`);
-        each((i) => `sshl v${a + i}.4s, v${a + i}.4s, v${28 + i}.4s`);
+        each((i) => rq(i, 28 + i, 'shift'));
       }
       L.push(`ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [${QP.m}]`);
-      each((i) => `sqrdmulh v${a + i}.4s, v${a + i}.4s, v${28 + i}.4s`);
-      // Round half away from zero: negative values move down by one before the
-      // rounding shift. SQRDMULH never returns INT32_MIN, so the plain add of
-      // SSRA cannot wrap.
+      each((i) => rq(i, 28 + i, 'mul'));
       if (q.allNeg) {
-        each((i) => `ssra v${a + i}.4s, v${a + i}.4s, #31`);
+        each((i) => rq(i, 28 + i, 'fix'));
         L.push(`ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [${QP.rs}]`);
-        each((i) => `srshl v${a + i}.4s, v${a + i}.4s, v${28 + i}.4s`);
+        each((i) => rq(i, 28 + i, 'rshift'));
       } else {
-        // only where the shift is a right shift (the sign of x & rsh)
         for (const h of [0, 2]) {
           L.push(`ld1 {v28.4s, v29.4s}, [${h ? QP.rs2 : QP.rs}]`);
-          for (const i of [h, h + 1]) {
-            const r = 28 + i - h;
-            L.push(`and v30.16b, v${a + i}.16b, v${r}.16b`, `ssra v${a + i}.4s, v30.4s, #31`, `srshl v${a + i}.4s, v${a + i}.4s, v${r}.4s`);
-          }
+          for (const i of [h, h + 1]) rq(i, 28 + i - h, 'round');
         }
       }
       L.push(`sqxtn v28.4h, v${a}.4s`, `sqxtn2 v28.8h, v${a + 1}.4s`, `sqxtn v29.4h, v${a + 2}.4s`, `sqxtn2 v29.8h, v${a + 3}.4s`);

@@ -5,7 +5,7 @@
  */
 import type { Op, Tensor } from '../../../model/ir.js';
 import type { EmitContext } from '../../types.js';
-import { render } from '../../templates.js';
+import { render, renderSource } from '../../templates.js';
 import { int32Literal, requireRequant, zeroPoint } from '../../ops/common.js';
 
 export type ActDType = 'float32' | 'int8' | 'uint8';
@@ -109,21 +109,30 @@ export const asmText = (lines: string[]): string => lines.map((l) => `        "$
 export const V = (n: number) => `v${n}`;
 export const CLOBBERS = (hi: number) => Array.from({ length: hi }, (_, i) => `"v${i}"`).join(', ');
 
+/** The parameters of the requantization partials (templates/partials/neon/requant_a64.hbs, requant_a32.hbs). */
+export interface RequantRegs {
+  readonly acc: number;
+  readonly m: number;
+  readonly r: number;
+  /** Left-shift register (general form `ls`), null: no left shifts. */
+  readonly l: number | null;
+  readonly t: number;
+  /** Every channel shifts right (fast form `rn`). */
+  readonly rn: boolean;
+  readonly step?: 'all' | 'shift' | 'mul' | 'round' | 'fix' | 'rshift';
+  readonly fix?: 'ssra' | 'sqadd';
+}
+
+/** The partial's parameters, every one given (templates are strict). */
+export const requantParams = (q: RequantRegs) => ({ acc: q.acc, m: q.m, r: q.r, l: q.l ?? 0, ls: q.l !== null, t: q.t, rn: q.rn, step: q.step ?? 'all', fix: q.fix ?? 'ssra' });
+
 /**
- * Requantization of accumulator registers in place (MultiplyByQuantizedMultiplier,
- * bit-exact): mult in m, right shift (negative) in r, optional left shift in l, tmp a scratch register.
+ * Requantization of one accumulator register in place (MultiplyByQuantizedMultiplier,
+ * bit-exact), as the lines of the partial neon/requant_a64.
  */
-export function requantAsm(L: string[], acc: number, m: number, r: number, l: number | null, tmp: number, allNeg: boolean): void {
-  if (l !== null) L.push(`sshl v${acc}.4s, v${acc}.4s, v${l}.4s`);
-  L.push(`sqrdmulh v${acc}.4s, v${acc}.4s, v${m}.4s`);
-  // TFLite rounds half away from zero, SRSHL half up: negative values first
-  // step down by one. SQRDMULH never returns INT32_MIN, so x - 1 cannot
-  // overflow and SSRA (x += x >> 31) is exact. With mixed shifts the step
-  // applies only where a right shift follows: (x & rsh) has the sign of x
-  // where rsh < 0 and is 0 where rsh == 0.
-  if (allNeg) L.push(`ssra v${acc}.4s, v${acc}.4s, #31`);
-  else L.push(`and v${tmp}.16b, v${acc}.16b, v${r}.16b`, `ssra v${acc}.4s, v${tmp}.4s, #31`);
-  L.push(`srshl v${acc}.4s, v${acc}.4s, v${r}.4s`);
+export function requantAsm(L: string[], acc: number, m: number, r: number, l: number | null, tmp: number, allNeg: boolean, step: RequantRegs['step'] = 'all', fix: RequantRegs['fix'] = 'ssra'): void {
+  const text = renderSource('{{> neon/requant_a64}}', requantParams({ acc, m, r, l, t: tmp, rn: allNeg, step, fix }));
+  for (const line of text.split('\n')) if (line) L.push(line.slice(1, -5));
 }
 
 export const QUANT_ASM_PARAMS = 'const int32_t *mult, const int32_t *lsh, const int32_t *rsh, const int16_t *zp, const int8_t *mm';
