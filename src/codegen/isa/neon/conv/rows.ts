@@ -10,10 +10,10 @@ import type { OpEmission } from '../../../types.js';
 import type { KernelFlag, KernelId } from '../../../kernelId.js';
 import { cType, floatActRange, int32Literal } from '../../../ops/common.js';
 import { requantTable } from '../../../requant.js';
-import { asmText, CLOBBERS, common, type ActDType } from '../shared.js';
+import { common, type ActDType } from '../shared.js';
+import { convAcc, convMlaRow, convPackedSdotMacs, convRowTaps, convSdotShifts } from '../regalloc.js';
 import { convId, esize, foldedBias, kernelName, packByTap, packSdotRows, paddedBias, requantFlags, taps, type ConvLayer, type ConvTile } from './plan.js';
 import { mlaHash, mlaPlan, packedSdotIndex, packedSdotOk, type MlaPlan } from './mla.js';
-import { convLoopAsm } from './rowsAsm.js';
 
 export interface LoopSpec {
   readonly g: WindowGeometry;
@@ -153,154 +153,108 @@ export function emitRows(c: ConvLayer, s: LoopSpec): OpEmission {
     params: {
       common: common(),
       loop: true,
-      loopSrc: convLoopSource(kernel, s)!,
       mode: `${quant ? (s.sdot ? 'int8 SDOT' : s.mla ? 'int16 MLA, tap groups widened into int32' : 'int16 widened') : 'f32'}, ${P} pixels x ${g.outC} channels per tile, whole output rows in assembly`,
       kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, padding: c.op.padding,
-      ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc: g.outC,
+      ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc: g.outC, pt: g.padTop,
+      ...rowsParams(c, s, kernel),
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * g.outC * T,
   };
 }
 
-/** Scalar C of the same loop (the #else of the assembly; never selected for 32-bit targets). */
-function convLoopScalar(s: LoopSpec): string[] {
-  const { g, tile, dtype, nOcb, sdot } = s;
-  const { P } = tile;
-  const quant = dtype !== 'float32';
-  const OCB = 4 * tile.Q;
+/** The row loop's template parameters (templates/partials/neon/conv/rows.hbs); registers from regalloc.ts. */
+function rowsParams(c: ConvLayer, s: LoopSpec, fn: string) {
+  const { g, quant, dtype } = c;
+  const { P, Q, segRegs } = s.tile;
+  const OCB = 4 * Q;
+  const T = taps(g);
   const G = Math.ceil((g.kW * g.inC) / 4);
-  const T = g.kH * g.kW * g.inC;
-  const wstride = sdot ? g.kH * G * 64 : T * OCB;
-  const bstride = quant ? (s.hasLsh ? 4 : 3) * OCB : OCB;
-  const rows = Array.from({ length: g.kH }, (_, k) => `x${k}`).join(', ');
-  const L: string[] = [];
-  L.push(`    const ${cType(dtype)} *xr[${g.kH}] = { ${rows} };`, '    int t, b, p, o, ky, kx, c, k;');
-  if (s.mla) {
-    // tap -> slot of the packed weights, per 8-channel half
-    const inv = s.mla.order.map((ord) => {
-      const r = new Array<number>(T).fill(0);
-      ord.forEach((tap, i) => (r[tap] = i));
-      return `{ ${r.join(', ')} }`;
-    });
-    L.push(`    static const ${T < 256 ? 'unsigned char' : 'unsigned short'} slot[${inv.length}][${T}] = { ${inv.join(', ')} };`);
-  }
-  L.push('    for (t = 0; t < n; ++t) {', `        for (b = 0; b < ${nOcb}; ++b) {`);
-  L.push(`            for (p = 0; p < ${P}; ++p) {`, `                for (o = 0; o < ${OCB}; ++o) {`);
-  L.push(`                    ${quant ? 'int32_t' : 'float'} a = bq[b * ${bstride} + o];`);
-  L.push(`                    for (ky = 0; ky < ${g.kH}; ++ky) {`, `                        for (kx = 0; kx < ${g.kW}; ++kx) {`, `                            for (c = 0; c < ${g.inC}; ++c) {`);
-  L.push(`                                const int e = (p * ${g.strideW} + kx) * ${g.inC} + c;`);
-  L.push(`                                const int j = kx * ${g.inC} + c;`);
-  L.push(`                                const ${cType(dtype)} xv = xr[ky][t * ${P * g.strideW * g.inC} + e];`);
-  if (s.packed) L.push(`                                a += (int32_t)w[b * ${Math.ceil(T / 4) * 64} + ((ky * ${g.kW * g.inC} + j) / 4) * 64 + o * 4 + (ky * ${g.kW * g.inC} + j) % 4] * (int32_t)xv;`);
-  else if (sdot) L.push(`                                a += (int32_t)w[b * ${wstride} + (ky * ${G} + j / 4) * 64 + o * 4 + j % 4] * (int32_t)xv;`);
-  else if (s.mla) L.push(`                                a += (int32_t)w[b * ${wstride} + slot[b * ${OCB / 8} + o / 8][ky * ${g.kW * g.inC} + j] * ${OCB} + o] * (int32_t)xv;`);
-  else if (quant) L.push(`                                a += (int32_t)w[b * ${wstride} + (ky * ${g.kW * g.inC} + j) * ${OCB} + o] * ((int32_t)xv - x_zp);`);
-  else L.push(`                                a += w[b * ${wstride} + (ky * ${g.kW * g.inC} + j) * ${OCB} + o] * xv;`);
-  L.push('                            }', '                        }', '                    }');
-  L.push(`                    k = (t * ${P} + p) * ${g.outC} + b * ${OCB} + o;`);
-  if (quant) {
-    const rsh = s.packed ? `bq[b * ${bstride} + ${(s.hasLsh ? 2 : 1) * OCB + 8} + o + (o >= 8 ? 8 : 0)]` : `bq[b * ${bstride} + ${(s.hasLsh ? 3 : 2) * OCB} + o]`;
-    const sh = s.hasLsh ? `bq[b * ${bstride} + ${OCB} + o] + ${rsh}` : rsh;
-    const m = s.packed ? `bq[b * ${bstride} + ${(s.hasLsh ? 2 : 1) * OCB} + o + (o >= 8 ? 8 : 0)]` : `bq[b * ${bstride} + ${(s.hasLsh ? 2 : 1) * OCB} + o]`;
-    L.push(`                    y[k] = (${cType(dtype)})mobilec_clamp(mobilec_mbqm(a, ${m}, ${sh}) + y_zp, act_min, act_max);`);
-  } else {
-    L.push(`                    y[k] = a < a_[0] ? a_[0] : (a > a_[1] ? a_[1] : a);`);
-  }
-  L.push('                }', '            }', '        }', '    }', '    (void)ys; (void)xs;');
-  if (s.mla) L.push('    (void)x_zp;');
-  if (quant) L.push('    (void)k;');
-  return L;
-}
-
-/** The run function (n tiles along a row) and the driver over output rows with border tiles. */
-function convLoopSource(fn: string, s: LoopSpec): string | null {
-  const { g, tile, dtype, nOcb, sdot } = s;
-  const { P } = tile;
-  const quant = dtype !== 'float32';
-  const t = cType(dtype);
-  const wt = sdot ? 'int8_t' : quant ? 'int16_t' : 'float';
-  const bt = quant ? 'int32_t' : 'float';
   const es = esize(dtype);
-  const asm = convLoopAsm(s);
-  const rt = rowTiles(s);
-  if (!asm || !rt) return null;
-  const { t0, t1, border, SB } = rt;
+  const { t0, t1, border, SB } = rowTiles(s)!;
   const step = P * g.strideW * g.inC; // elements per tile
   const nInt = t1 - t0;
-  const ZN = Math.max(SB, nInt > 0 ? (nInt - 1) * step + SB : 0);
-  const xs = Array.from({ length: g.kH }, (_, k) => `x${k}`);
-  const L: string[] = [];
-  // ---- run
-  L.push(`static void ${fn}_run(${xs.map((x) => `const ${t} *${x}`).join(', ')}, long n, const ${wt} *w, const ${bt} *bq,`);
-  L.push(quant ? '    int32_t x_zp, int32_t y_zp, int32_t act_min, int32_t act_max, ' + `${t} *y)` : `    const float *a_, ${t} *y)`, '{');
-  L.push(`    const long xs = ${step * es}, ys = ${g.outC * es};`);
-  L.push('#if defined(__aarch64__)');
-  L.push(`    const ${wt} *wp;`, `    const ${bt} *bp;`);
-  if (s.packed) L.push(`    static const uint8_t ix[64] = { ${packedSdotIndex(g).join(', ')} };`);
-  if (quant && (sdot || s.mla)) L.push('    (void)x_zp;');
-  if (quant && !s.clampLo) L.push('    (void)act_min;');
-  if (quant && !s.clampHi) L.push('    (void)act_max;');
-  L.push('    __asm__ __volatile__(', asmText(asm));
-  L.push(`        : ${xs.map((x) => `[${x}] "+&r"(${x})`).join(', ')}, [n] "+&r"(n), [y] "+&r"(y), [wp] "=&r"(wp), [bp] "=&r"(bp)`);
-  const ins = ['[w] "r"(w)', '[bq] "r"(bq)', '[xs] "r"(xs)', '[ys] "r"(ys)'];
-  if (s.packed) ins.push('[ix] "r"(ix)');
-  if (quant) {
-    if (!sdot && !s.mla) ins.push('[xzp] "r"(x_zp)');
-    ins.push('[yzp] "r"(y_zp)');
-    if (s.clampLo) ins.push('[amin] "r"(act_min)');
-    if (s.clampHi) ins.push('[amax] "r"(act_max)');
-  } else ins.push('[a] "r"(a_)');
-  L.push(`        : ${ins.join(', ')}`);
-  L.push(`        : "memory", "cc", ${CLOBBERS(32)});`);
-  L.push('#else');
-  L.push(...convLoopScalar(s));
-  L.push('#endif');
-  L.push('}', '');
-  // ---- driver
-  L.push(`static void ${fn}(const ${t} *x, const ${wt} *w, const ${bt} *bq,`);
-  L.push(quant ? '    int32_t x_zp, int32_t y_zp, int32_t act_min, int32_t act_max,' : '    float act_min, float act_max,');
-  L.push(`    ${t} *y)`, '{');
-  L.push(`    ${t} zrow[${ZN}];`);
-  if (border.length) L.push(`    ${t} pad[${border.length}][${g.kH}][${SB}];`);
-  const partial = border.some((i) => (i + 1) * P > g.outW);
-  if (partial) L.push(`    ${t} tmp[${P * g.outC}];`);
-  L.push(`    const ${t} *r[${g.kH}];`);
-  if (!quant) L.push('    const float a_[2] = { act_min, act_max };');
-  L.push('    int oy, ky, e;');
-  const zp = quant ? `(${t})x_zp` : '0.0f';
-  L.push(`    for (e = 0; e < ${ZN}; ++e) {`, `        zrow[e] = ${zp};`, '    }');
-  if (border.length) L.push(`    for (e = 0; e < ${border.length * g.kH * SB}; ++e) {`, `        (&pad[0][0][0])[e] = ${zp};`, '    }');
-  const qa = quant ? 'x_zp, y_zp, act_min, act_max, ' : 'a_, ';
-  L.push(`    for (oy = 0; oy < ${g.outH}; ++oy) {`);
-  L.push(`        ${t} *yr = y + oy * ${g.outW * g.outC};`);
-  L.push(`        for (ky = 0; ky < ${g.kH}; ++ky) {`);
-  L.push(`            const int iy = oy * ${g.strideH} - ${g.padTop} + ky;`);
-  L.push(`            r[ky] = iy < 0 || iy >= ${g.inH} ? 0 : x + iy * ${g.inW * g.inC};`);
-  L.push('        }');
-  if (nInt > 0) {
-    const ix0 = t0 * P * g.strideW - g.padLeft;
-    const rows = Array.from({ length: g.kH }, (_, k) => `r[${k}] ? r[${k}] + ${ix0 * g.inC} : zrow`).join(', ');
-    L.push(`        ${fn}_run(${rows}, ${nInt}, w, bq, ${qa}yr + ${t0 * P * g.outC});`);
-  }
-  border.forEach((ti, j) => {
-    const ix0 = ti * P * g.strideW - g.padLeft;
-    const lo = Math.max(ix0, 0);
-    const hi = Math.min(g.inW, ix0 + Math.ceil(SB / g.inC));
-    const dst = (lo - ix0) * g.inC;
-    const cnt = Math.min((hi - lo) * g.inC, SB - dst);
-    if (cnt > 0) {
-      L.push(`        for (ky = 0; ky < ${g.kH}; ++ky) {`);
-      L.push(`            if (r[ky]) {`, `                memcpy(&pad[${j}][ky][${dst}], r[ky] + ${lo * g.inC}, ${cnt * es});`, '            }', '        }');
-    }
-    const rows = Array.from({ length: g.kH }, (_, k) => `r[${k}] ? pad[${j}][${k}] : zrow`).join(', ');
-    const np = Math.min(P, g.outW - ti * P);
-    if (np === P) L.push(`        ${fn}_run(${rows}, 1, w, bq, ${qa}yr + ${ti * P * g.outC});`);
-    else {
-      L.push(`        ${fn}_run(${rows}, 1, w, bq, ${qa}tmp);`);
-      L.push(`        memcpy(yr + ${ti * P * g.outC}, tmp, ${np * g.outC * es});`);
-    }
-  });
-  L.push('    }', '}');
-  return L.join('\n');
+  const ysub = (P * g.outC - OCB) * es;
+  const yback = (s.nOcb - 1) * OCB * es;
+  const shifts = s.sdot ? convSdotShifts(g, P) : [];
+  const rowTaps = s.mla ? null : convRowTaps(g, P, Q, s.sdot ? 'sdot' : quant ? 'i16' : 'f32', 8, 8);
+  const bstride = quant ? (s.hasLsh ? 4 : 3) * OCB : OCB;
+  const mOff = (s.hasLsh ? 2 : 1) * OCB;
+  return {
+    fn,
+    t: cType(dtype),
+    wt: s.sdot ? 'int8_t' : quant ? 'int16_t' : 'float',
+    bt: quant ? 'int32_t' : 'float',
+    quant,
+    f32: !quant,
+    sdot: s.sdot,
+    mla: s.mla !== null,
+    packed: s.packed,
+    u8: dtype === 'uint8',
+    hasLsh: s.hasLsh,
+    allNeg: s.allNeg,
+    clampLo: s.clampLo,
+    clampHi: s.clampHi,
+    xsBytes: step * es,
+    ysBytes: g.outC * es,
+    ix: s.packed ? packedSdotIndex(g) : [],
+    // assembly
+    P,
+    Q,
+    yzpReg: s.mla ? 14 : 7,
+    bw: Q === 4 ? '16b' : '8b',
+    segLd: Math.ceil(segRegs / 2),
+    seg: Array.from({ length: segRegs }, (_, j) => ({ j, hi: j % 2 === 1, src: 4 + (j >> 1) })),
+    f32Seg: Array.from({ length: Math.max(0, Math.ceil((segRegs - 4) / 2)) }, (_, i) => ({ j: 4 + 2 * i, pair: 5 + 2 * i < segRegs })),
+    seg0: Math.min(4, segRegs),
+    // shifted loads first, the unshifted one (post-incremented) last
+    shifts: [...shifts.entries()].sort((a, b) => (a[1] === 0 ? 1 : 0) - (b[1] === 0 ? 1 : 0)).map(([ci, sh]) => ({ sh, zero: sh === 0, r0: 2 * ci, r1: 2 * ci + 1 })),
+    hasZero: shifts.includes(0),
+    blocks: Array.from({ length: s.nOcb }, (_, b) => ({
+      last: b === s.nOcb - 1,
+      ysub: b === s.nOcb - 1 ? yback : ysub,
+      rows: Array.from({ length: g.kH }, (_, ky) => ({ ky, taps: rowTaps?.[ky] ?? [], slots: s.mla ? convMlaRow(g, P, s.mla.order, s.mla.ends, b, ky) : [] })),
+    })),
+    accs: Array.from({ length: P * Q }, (_, k) => ({ a: 16 + k, q: k % Q })),
+    pixels: Array.from({ length: P }, (_, p) => ({ a0: convAcc(P, Q, p, 0), a1: convAcc(P, Q, p, 1), a2: convAcc(P, Q, p, 2), a3: convAcc(P, Q, p, 3) })),
+    // packed SDOT
+    off2: 2 * g.strideW * g.inC,
+    gathers: [0, 1, 2, 3].flatMap((p) => (T > 16 ? [0, 1] : [0]).map((h) => ({ d: 2 * p + h, rows: p < 2 ? 20 : 24, ix: 16 + 2 * (p % 2) + h }))),
+    groups: s.packed ? convPackedSdotMacs(T) : [],
+    halves: [0, 1].map((hh) => Array.from({ length: 8 }, (_, i) => ({ a: convAcc(4, 4, i >> 1, 2 * hh + (i & 1)), k: i & 1 }))),
+    // scalar C
+    tileStep: step,
+    T,
+    G,
+    nOcb: s.nOcb,
+    OCB,
+    bstride,
+    wstride: s.sdot ? g.kH * G * 64 : T * OCB,
+    rowTaps: g.kW * g.inC,
+    mOff,
+    rOff: s.packed ? mOff + 8 : mOff + OCB,
+    slotType: T < 256 ? 'unsigned char' : 'unsigned short',
+    // tap -> slot of the packed weights, per 8-channel half
+    slots: (s.mla?.order ?? []).map((ord) => {
+      const r = new Array<number>(T).fill(0);
+      ord.forEach((tap, i) => (r[tap] = i));
+      return r;
+    }),
+    // driver
+    ZN: Math.max(SB, nInt > 0 ? (nInt - 1) * step + SB : 0),
+    SB,
+    nInt,
+    x0: (t0 * P * g.strideW - g.padLeft) * g.inC,
+    y0: t0 * P * g.outC,
+    partial: border.some((i) => (i + 1) * P > g.outW),
+    border: border.map((ti) => {
+      const ix0 = ti * P * g.strideW - g.padLeft;
+      const lo = Math.max(ix0, 0);
+      const hi = Math.min(g.inW, ix0 + Math.ceil(SB / g.inC));
+      const dst = (lo - ix0) * g.inC;
+      const cnt = Math.min((hi - lo) * g.inC, SB - dst);
+      const np = Math.min(P, g.outW - ti * P);
+      return { cnt: cnt > 0 ? cnt * es : 0, dst, src: lo * g.inC, full: np === P, yoff: ti * P * g.outC, bytes: np * g.outC * es };
+    }),
+  };
 }
