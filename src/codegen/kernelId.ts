@@ -47,6 +47,8 @@ export const KERNEL_FLAGS = {
   // structure
   pair: 'pairs of taps multiplied into int16 before widening',
   dm: 'depth multiplier > 1 (a flag with a value, which follows: dm2)',
+  rows: 'one assembly loop runs whole output rows (else one call per register tile)',
+  gather: 'the taps of each pixel gathered by TBL into consecutive SDOT groups',
   mla: 'int16 MLA tap groups widened at group ends; the value hashes the weights-derived grouping the code spells (mla612158423)',
   tbl: 'TBL lookup table: the value lists the 64-entry chunks per table plane the code reads (tbl431)',
 } as const;

@@ -17,6 +17,7 @@ import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { SpecBuilder, tinyMobilenet, writeModel } from '../tflite/models.js';
 import { Prng } from '../../src/util/prng.js';
+import { parseKernelName } from '../../src/codegen/kernelId.js';
 import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/kernelTester.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
@@ -161,7 +162,10 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON so
       expect(divergences, JSON.stringify(stack.layers)).toEqual([]);
       const sm = project.layers.map((l) => l.kernel).filter((n) => n.startsWith('mobilec_softmax_'));
       expect(sm.length).toBe(1);
-      expect(sm[0]!.includes('_neon_')).toBe(target.cc.startsWith('aarch64'));
+      if (target.arch === 'aarch64') {
+        const id = parseKernelName(sm[0]!);
+        expect([id.isa, id.dtype, id.flags?.tbl !== undefined]).toEqual(['neon', dtype === 'int8' ? 's8' : 'f32', dtype === 'int8']);
+      } else expect(sm[0]).not.toMatch(/_neon/);
       await yieldToEventLoop();
     }
   });
@@ -169,15 +173,37 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON so
 
 describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON first-layer conv and depthwise', (_name, target) => {
   it.each(['float32', 'int8'] as const)('%s: stem tiles and 16/32/64-channel depthwise agree', async (dtype) => {
+    const stems: string[] = [];
     for (const [k, stack] of STEM_COVERAGE.entries()) {
       const graph = tryLoad(description(stack.input, stack.layers, dtype, 11 + k))!;
       const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
       expect(divergences, JSON.stringify(stack.layers)).toEqual([]);
       expect(project.layers.map((l) => l.kernel).filter((n) => !n.includes('_neon'))).toEqual([]);
+      stems.push(convVariant(project.layers[0]!.kernel));
       await yieldToEventLoop();
     }
+    expect(stems).toEqual(STEM_VARIANTS[target.name]![dtype]);
   });
 });
+
+/** A stem conv kernel's variant as its name spells it: isa / tile / structure flags. */
+function convVariant(kernel: string): string {
+  const id = parseKernelName(kernel);
+  expect(id.op).toBe('conv');
+  const structure = (['rows', 'gather', 'mla'] as const).filter((f) => id.flags?.[f] !== undefined);
+  return `${id.isa}/${id.tile ?? ''}/${structure.join('+')}`;
+}
+
+/**
+ * The variant each STEM_COVERAGE stack's conv takes: row loops on aarch64 (int8: the weights allow the
+ * MLA tap groups; rpi5: SDOT with gathered taps), the register tile where 8 channels leave 8 pixels per
+ * tile, the armv7 intrinsics tiles, and the general kernel for float32 on armv7.
+ */
+const STEM_VARIANTS: Record<string, Record<'float32' | 'int8', string[]>> = {
+  rpi4: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neon/4x16/rows+mla', 'neon/4x16/rows+mla', 'neon/8x8/'] },
+  rpi5: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neondot/4x16/rows+gather', 'neondot/4x16/rows+gather', 'neon/8x8/'] },
+  'rpi-armv7': { float32: ['neon32//', 'neon32//', 'neon32//'], int8: ['neon32/2x16/', 'neon32/2x16/', 'neon32/4x8/'] },
+};
 
 /** Legacy uint8 (per-tensor weights with zero points) from the TFLite builder, and the shared uint8 classifier. */
 describe.skipIf(skip)('uint8 NEON kernels', () => {

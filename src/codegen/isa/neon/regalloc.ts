@@ -50,14 +50,14 @@ export interface ConvGeometry {
 /** How a tile multiplies: f32 FMLA by element (4-byte lanes), i16 SMLAL by element (2-byte), sdot (4-byte groups). */
 export type ConvMacKind = 'f32' | 'i16' | 'sdot';
 
-export const convAcc = (P: number, Q: number, p: number, q: number) => 16 + p * Q + q;
+export const convAcc = (Q: number, p: number, q: number) => 16 + p * Q + q;
 
 function macs(P: number, Q: number, w: (q: number) => number, at: (p: number) => number, laneBytes: number): ConvMac[] {
   const out: ConvMac[] = [];
   for (let q = 0; q < Q; q++)
     for (let p = 0; p < P; p++) {
       const b = at(p);
-      out.push({ a: convAcc(P, Q, p, q), p, q, w: w(q), s: b >> 4, l: (b & 15) / laneBytes, hi: q % 2 === 1 });
+      out.push({ a: convAcc(Q, p, q), p, q, w: w(q), s: b >> 4, l: (b & 15) / laneBytes, hi: q % 2 === 1 });
     }
   return out;
 }
@@ -131,7 +131,7 @@ export function convMlaRow(g: ConvGeometry, P: number, order: number[][], ends: 
             const e = (p * g.strideW + tx) * g.inC + tc;
             return { a: 6 + p * H + h, w: 4 + h, s: e >> 3, l: e & 7 };
           }),
-          widen: end ? Array.from({ length: P }, (_, p) => ({ h: 6 + p * H + h, lo: convAcc(P, 4, p, 2 * h), hi: convAcc(P, 4, p, 2 * h + 1) })) : [],
+          widen: end ? Array.from({ length: P }, (_, p) => ({ h: 6 + p * H + h, lo: convAcc(4, p, 2 * h), hi: convAcc(4, p, 2 * h + 1) })) : [],
         };
       }),
     );

@@ -4,7 +4,7 @@
  * the block's packed weights.
  */
 import type { OpEmission } from '../../../types.js';
-import { cType, floatActRange, zeroPoint } from '../../../ops/common.js';
+import { cType, floatActRange } from '../../../ops/common.js';
 import { common } from '../shared.js';
 import { convId, isAarch64, kernelName, packByTap, paddedBias, requantArgs, requantFlags, type ConvLayer } from './plan.js';
 import type { KernelId } from '../../../kernelId.js';
@@ -23,7 +23,7 @@ export function emitGeneral(c: ConvLayer): OpEmission {
   if (quant) {
     args.push(ctx.table('nw', Int16Array.from(packed)), ctx.table('nbias', Int32Array.from(bias)));
     const q = requantArgs(c, ocpad);
-    args.push(q[0]!, q[1]!, q[2]!, String(zeroPoint(ctx.tensor(c.xId))), ...q.slice(3));
+    args.push(q[0]!, q[1]!, q[2]!, String(c.rq!.xZp), ...q.slice(3));
   } else {
     args.push(ctx.table('nw', Float32Array.from(packed)), ctx.table('nbias', Float32Array.from(bias)));
     args.push(...floatActRange(c.op.activation));

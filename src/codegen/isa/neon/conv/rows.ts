@@ -96,13 +96,15 @@ export function rowsSpec(c: ConvLayer, tile: ConvTile, form: RowsForm): LoopSpec
 export function rowsId(c: ConvLayer, s: LoopSpec): KernelId {
   const flags: Partial<Record<KernelFlag, true | number>> = requantFlags(c, true);
   if (c.quant && (s.clampLo || s.clampHi)) flags.clamp = true;
+  flags.rows = true;
+  if (s.packed) flags.gather = true;
   if (s.mla) flags.mla = mlaHash(s.mla);
   return convId(c, s.sdot ? 'neondot' : 'neon', `${s.tile.P}x${4 * s.tile.Q}`, flags);
 }
 
 /** The row-loop emission. */
 export function emitRows(c: ConvLayer, s: LoopSpec): OpEmission {
-  const { g, ctx, quant, dtype } = c;
+  const { g, ctx, quant } = c;
   const { P, Q } = s.tile;
   const OCB = 4 * Q;
   const nOcb = s.nOcb;
@@ -216,12 +218,12 @@ function rowsParams(c: ConvLayer, s: LoopSpec, fn: string) {
       rows: Array.from({ length: g.kH }, (_, ky) => ({ ky, taps: rowTaps?.[ky] ?? [], slots: s.mla ? convMlaRow(g, P, s.mla.order, s.mla.ends, b, ky) : [] })),
     })),
     accs: Array.from({ length: P * Q }, (_, k) => ({ a: 16 + k, q: k % Q })),
-    pixels: Array.from({ length: P }, (_, p) => ({ a0: convAcc(P, Q, p, 0), a1: convAcc(P, Q, p, 1), a2: convAcc(P, Q, p, 2), a3: convAcc(P, Q, p, 3) })),
+    pixels: Array.from({ length: P }, (_, p) => ({ a0: convAcc(Q, p, 0), a1: convAcc(Q, p, 1), a2: convAcc(Q, p, 2), a3: convAcc(Q, p, 3) })),
     // packed SDOT
     off2: 2 * g.strideW * g.inC,
     gathers: [0, 1, 2, 3].flatMap((p) => (T > 16 ? [0, 1] : [0]).map((h) => ({ d: 2 * p + h, rows: p < 2 ? 20 : 24, ix: 16 + 2 * (p % 2) + h }))),
     groups: s.packed ? convPackedSdotMacs(T) : [],
-    halves: [0, 1].map((hh) => Array.from({ length: 8 }, (_, i) => ({ a: convAcc(4, 4, i >> 1, 2 * hh + (i & 1)), k: i & 1 }))),
+    halves: [0, 1].map((hh) => Array.from({ length: 8 }, (_, i) => ({ a: convAcc(4, i >> 1, 2 * hh + (i & 1)), k: i & 1 }))),
     // scalar C
     tileStep: step,
     T,

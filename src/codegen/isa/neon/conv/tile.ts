@@ -29,8 +29,6 @@ export function emitTile(c: ConvLayer, tile: ConvTile, form: TileForm): OpEmissi
   const ocpad = nOcb * OCB;
   const T = taps(g);
   const G = Math.ceil((g.kW * g.inC) / 4);
-  const hasLsh = c.rq?.anyLeft ?? false;
-  const allNeg = c.rq?.allRight ?? false;
   const sdot = form === 'sdot';
   const packed = sdot ? packSdotRows(c) : packByTap(c, OCB);
   const args = [ctx.arena(c.xId, false)];
@@ -91,7 +89,7 @@ function tileParams(c: ConvLayer, tile: ConvTile, form: TileForm) {
     OCB: 4 * Q,
     segRegs,
     rows,
-    pixels: Array.from({ length: P }, (_, p) => ({ a0: convAcc(P, Q, p, 0), a1: convAcc(P, Q, p, 1), a2: convAcc(P, Q, p, 2), a3: convAcc(P, Q, p, 3) })),
+    pixels: Array.from({ length: P }, (_, p) => ({ a0: convAcc(Q, p, 0), a1: convAcc(Q, p, 1), a2: convAcc(Q, p, 2), a3: convAcc(Q, p, 3) })),
     accs: Array.from({ length: P * Q }, (_, k) => ({ a: 16 + k, q: k % Q, t: k % 2 ? 9 : 8 })),
     tileSeg: Array.from({ length: Math.ceil(segRegs / 4) }, (_, i) => ({ j: 4 * i, n: Math.min(4, segRegs - 4 * i), post: 4 * i + 4 < segRegs })),
     segLd: Math.ceil(segRegs / 2),
