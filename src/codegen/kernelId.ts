@@ -40,6 +40,11 @@ export const KERNEL_FLAGS = {
   ls: 'some channel shifts left (the epilogue applies a left shift first)',
   // clamp
   clamp: 'the activation clamp is narrower than the dtype range (else saturation alone)',
+  min: 'the kernel clamps below in code (an 8-bit kernel whose activation minimum is above the dtype minimum)',
+  max: 'the kernel clamps above in code (an 8-bit kernel whose activation maximum is below the dtype maximum)',
+  relu: 'float activation ReLU applied in code (bounds not passed as arguments)',
+  relu6: 'float activation ReLU6 applied in code',
+  relun1: 'float activation ReLU-1..1 applied in code',
   // weights
   wzp: 'weights carry a non-zero zero point (subtracted in the kernel)',
   w16: 'weights re-packed as int16',

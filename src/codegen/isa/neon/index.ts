@@ -1,71 +1,80 @@
 /**
  * NEON kernels (arm_neon.h) for the Raspberry Pi targets: `neon` (rpi4,
- * rpi-armv7) and `neon-dotprod` (rpi5, SDOT for int8 pointwise).
+ * rpi-armv7) and `neon-dotprod` (rpi5, SDOT/UDOT).
  *
- * Each family has one template (`templates/kernels/<family>_neon.c.hbs`);
- * its function name spells the configuration. Weights are re-packed here,
- * at compile time, in the order the kernel reads them (`ctx.table`), and
- * int8 activation zero points are folded into per-channel bias corrections
- * (bias − xZp·Σw) so inner loops are pure dot products. Shapes a kernel does
- * not handle return null: the generic kernel runs.
+ * Each kernel variant is data (a SimdVariant, keyed `<isa>/<family>/<variant>`
+ * with isa neon, neon32 (armv7) or neondot): which layers it takes, its name
+ * (kernelId.ts) and its emission. Each family has its folder here and its
+ * template (`templates/kernels/<family>_neon.c.hbs`, partials under
+ * templates/partials/neon/). Weights are re-packed at compile time in the
+ * order the kernel reads them (`ctx.table`), and 8-bit activation zero points
+ * are folded into per-channel bias corrections (bias − xZp·Σw) so inner loops
+ * are pure dot products. A layer no variant takes runs the generic kernel.
+ *
+ * The lists below are in preference order: `selectVariant` runs the first
+ * that applies (and that `ctx.tuning.only` allows).
  */
-import type { Op } from '../../../model/ir.js';
-import { elementCount } from '../../../model/ir.js';
+import type { Conv2DOp, Op, SoftmaxOp } from '../../../model/ir.js';
 import { windowGeometry } from '../../../model/geometry.js';
-import type { EmitContext, IsaKernels, OpEmission } from '../../types.js';
-import { type Flavour } from './shared.js';
-import { selectGemm } from './pointwise.js';
-import { selectDepthwise } from './depthwise.js';
+import { parseKernelName, type KernelIsa } from '../../kernelId.js';
+import { selectVariant, type EmitContext, type IsaKernels, type OpEmission, type SimdVariant } from '../../types.js';
+import { gemmDotVariants, gemmVariants } from './gemm/index.js';
+import { dwVariants } from './depthwise/index.js';
+import { poolVariants } from './pool/index.js';
 import { selectConv } from './conv.js';
-import { selectAvgPool, selectMaxPool } from './pool.js';
 import { selectSoftmax } from './softmax.js';
 
-// ---------------------------------------------------------------- provider
-
-function select(op: Op, ctx: EmitContext, fl: Flavour): OpEmission | null {
-  switch (op.kind) {
-    case 'conv2d': {
-      const g = windowGeometry(ctx.graph, op);
-      if (g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1) {
-        return selectGemm(op, ctx, { K: g.inC, cout: g.outC, npix: g.outH * g.outW, family: 'pw', shape: `${g.outH}x${g.outW}x${g.inC}_${g.outC}` }, fl);
-      }
-      return selectConv(op, ctx, g, fl);
-    }
-    case 'fully_connected': {
-      const w = ctx.tensor(op.inputs[1]!);
-      if (w.shape.length !== 2) return null;
-      const [out, inn] = w.shape as [number, number];
-      const batch = elementCount(ctx.tensor(op.inputs[0]!).shape) / inn;
-      if (!Number.isInteger(batch)) return null;
-      return selectGemm(op, ctx, { K: inn, cout: out, npix: batch, family: 'fc', shape: `${batch}x${inn}_${out}` }, fl);
-    }
-    case 'average_pool2d':
-      return selectAvgPool(op, ctx, windowGeometry(ctx.graph, op));
-    case 'max_pool2d':
-      return selectMaxPool(op, ctx, windowGeometry(ctx.graph, op));
-    case 'depthwise_conv2d':
-      return selectDepthwise(op, ctx, windowGeometry(ctx.graph, op), fl);
-    case 'softmax':
-      return selectSoftmax(op, ctx, fl);
-    default:
-      return null;
-  }
+// ---------------------------------------------------------------- conv and softmax (neonconv)
+// The spot for `convVariants` and `softmaxVariants` (src/codegen/isa/neon/conv/,
+// softmax/). Until they are merged, today's selectConv / selectSoftmax run
+// through this adapter: the plan is their emission, the name theirs.
+function legacy<O extends Op>(key: string, isa: KernelIsa, op: O['kind'], select: (op: O, ctx: EmitContext, dot: boolean) => OpEmission | null, dot: boolean): SimdVariant<OpEmission, O> {
+  return {
+    key,
+    isa,
+    ops: [op],
+    applies: (l) => select(l.op, l.ctx, dot),
+    id: (_l, plan) => parseKernelName(plan.kernel!),
+    emit: (_l, plan) => plan,
+  };
 }
-
-function flavour(ctx: EmitContext, dotprod: boolean): Flavour {
-  return { dotprod, aarch64: ctx.target.arch === 'aarch64' };
-}
+const flavour = (ctx: EmitContext, dotprod: boolean) => ({ dotprod, aarch64: ctx.target.arch === 'aarch64' });
+const conv = (op: Conv2DOp, ctx: EmitContext, dot: boolean) => selectConv(op, ctx, windowGeometry(ctx.graph, op), flavour(ctx, dot));
+const softmax = (op: SoftmaxOp, ctx: EmitContext, dot: boolean) => selectSoftmax(op, ctx, flavour(ctx, dot));
+const convVariants = [legacy<Conv2DOp>('neon/conv/legacy', 'neon', 'conv2d', conv, false)];
+const convDotVariants = [legacy<Conv2DOp>('neondot/conv/legacy', 'neondot', 'conv2d', conv, true)];
+const softmaxVariants = [legacy<SoftmaxOp>('neon/softmax/legacy', 'neon', 'softmax', softmax, false)];
+const softmaxDotVariants = [legacy<SoftmaxOp>('neondot/softmax/legacy', 'neondot', 'softmax', softmax, true)];
+// ---------------------------------------------------------------- end of the conv and softmax spot
 
 /** rpi4 (aarch64) and rpi-armv7 (32-bit): NEON without dot product. */
+const NEON: readonly SimdVariant<any, any>[] = [
+  ...gemmVariants,
+  dwVariants.neon,
+  dwVariants.neon32,
+  ...poolVariants.neon,
+  ...poolVariants.neon32,
+  ...convVariants,
+  ...softmaxVariants,
+];
+
+/** rpi5: NEON with SDOT/UDOT (the depthwise and pooling kernels are plain NEON). */
+const NEON_DOT: readonly SimdVariant<any, any>[] = [
+  ...gemmDotVariants,
+  dwVariants.neon,
+  ...poolVariants.neon,
+  ...convDotVariants,
+  ...softmaxDotVariants,
+];
+
 export const neonKernels: IsaKernels = {
   isa: 'neon',
-  variants: [],
-  select: (op, ctx) => select(op, ctx, flavour(ctx, false)),
+  variants: NEON,
+  select: (op, ctx, generic) => selectVariant(NEON, { op, ctx, generic }),
 };
 
-/** rpi5: NEON with SDOT. */
 export const neonDotprodKernels: IsaKernels = {
   isa: 'neon-dotprod',
-  variants: [],
-  select: (op, ctx) => select(op, ctx, flavour(ctx, true)),
+  variants: NEON_DOT,
+  select: (op, ctx, generic) => selectVariant(NEON_DOT, { op, ctx, generic }),
 };

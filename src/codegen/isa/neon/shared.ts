@@ -6,7 +6,9 @@
 import type { Op, Tensor } from '../../../model/ir.js';
 import type { EmitContext } from '../../types.js';
 import { render, renderSource } from '../../templates.js';
-import { int32Literal, requireRequant, zeroPoint } from '../../ops/common.js';
+import { int32Literal, zeroPoint } from '../../ops/common.js';
+import { requantTable } from '../../requant.js';
+import type { KernelDType, KernelFlag, KernelIsa } from '../../kernelId.js';
 
 export type ActDType = 'float32' | 'int8' | 'uint8';
 
@@ -52,33 +54,53 @@ export function biasValues(op: Op, ctx: EmitContext, channels: number, quant: bo
   return out;
 }
 
-export interface QuantParams {
-  readonly args: string[];
-  readonly hasLsh: boolean;
-}
-
-/** Requant tables padded to `padded` channels: multiplier, left shift (≥ 0), right shift as a negative count. */
-export function quantArgs(op: Op, ctx: EmitContext, yT: Tensor, channels: number, padded: number): QuantParams {
-  const rq = requireRequant(op);
-  const n = rq.multiplier.length;
-  const mult = new Int32Array(padded);
-  const lsh = new Int32Array(padded);
-  const rsh = new Int32Array(padded);
-  let hasLsh = false;
-  for (let c = 0; c < channels; c++) {
-    const m = rq.multiplier[n === 1 ? 0 : c]!;
-    const s = rq.shift[n === 1 ? 0 : c]!;
-    mult[c] = m;
-    lsh[c] = Math.max(s, 0);
-    rsh[c] = Math.min(s, 0);
-    if (s > 0) hasLsh = true;
-  }
-  const rshSym = ctx.table('nrsh', rsh);
+/**
+ * The requantization arguments of a NEON kernel, from the one table builder
+ * (requantTable): multiplier, left shift and right shift (negative) tables
+ * padded to a multiple of `pad` channels, zero point and clamps; without a
+ * left-shifting channel the left-shift argument is the right-shift table (the
+ * kernels then never read it). Also the forms and clamps the kernels name:
+ * `ls` (some channel shifts left), `rn` (every channel shifts right), and which
+ * 8-bit clamps can bind (the saturating narrowing gives the dtype range).
+ */
+export function requantArgs(op: Op, ctx: EmitContext, channels: number, pad: number) {
+  const t = requantTable(op, ctx, channels, { pad });
+  const rsh = ctx.table('nrsh', t.rightShift);
   return {
-    args: [ctx.table('nmult', mult), hasLsh ? ctx.table('nlsh', lsh) : rshSym, rshSym, String(zeroPoint(yT)), int32Literal(rq.actMin), int32Literal(rq.actMax)],
-    hasLsh,
+    table: t,
+    args: [ctx.table('nmult', t.multiplier), t.anyLeft ? ctx.table('nlsh', t.leftShift) : rsh, rsh, String(t.yZp), int32Literal(t.actMin), int32Literal(t.actMax)],
+    ...requantForms(op, ctx, channels),
   };
 }
+
+/** The forms and clamps of requantArgs alone (for kernel names: no tables registered). */
+export function requantForms(op: Op, ctx: EmitContext, channels: number) {
+  const t = requantTable(op, ctx, channels);
+  const u8 = ctx.tensor(op.outputs[0]!).dtype === 'uint8';
+  return { ls: t.anyLeft, rn: t.allRight, clamp: { min: t.actMin > (u8 ? 0 : -128), max: t.actMax < (u8 ? 255 : 127) } };
+}
+
+/** conv.ts's spelling of requantArgs (`padded` channels), until the neonconv rewrite replaces it. */
+export function quantArgs(op: Op, ctx: EmitContext, _yT: Tensor, channels: number, padded: number): { args: string[]; hasLsh: boolean } {
+  const q = requantArgs(op, ctx, channels, padded);
+  return { args: q.args, hasLsh: q.ls };
+}
+
+/** The requantization and clamp flags of a kernel name (only those set). */
+export function requantFlags(q: { ls: boolean; rn: boolean; clamp?: { min: boolean; max: boolean } }): Partial<Record<KernelFlag, true>> {
+  const f: Partial<Record<KernelFlag, true>> = {};
+  if (q.ls) f.ls = true;
+  if (q.rn) f.rn = true;
+  if (q.clamp?.min) f.min = true;
+  if (q.clamp?.max) f.max = true;
+  return f;
+}
+
+/** The kernel-name dtype of an activation dtype. */
+export const DTYPE: Readonly<Record<ActDType, KernelDType>> = { float32: 'f32', int8: 's8', uint8: 'u8' };
+
+/** The NEON flavour a layer is compiled for: aarch64 (with SDOT/UDOT when `dot`) or armv7. */
+export const neonIsa = (ctx: EmitContext, dot: boolean): KernelIsa => (ctx.target.arch !== 'aarch64' ? 'neon32' : dot ? 'neondot' : 'neon');
 
 export function quantChannelsOk(op: Op, channels: number): boolean {
   const rq = op.requant;

@@ -24,12 +24,12 @@
  * Requantization: mobilec_neon_mbqm (bit-exact), zero point and clamps in
  * int16 / int8 (equal to the int32 order, see the template).
  */
-import type { Conv2DOp, FullyConnectedOp } from '../../../model/ir.js';
-import type { EmitContext, OpEmission } from '../../types.js';
-import { zeroPoint } from '../../ops/common.js';
-import { clampTag, packS8Weights, tileRequant } from './packedS8.js';
-import { foldInputZeroPoint, ceil, common } from './shared.js';
-
+import { formatKernelId } from '../../../kernelId.js';
+import type { SimdVariant } from '../../../types.js';
+import { zeroPoint } from '../../../ops/common.js';
+import { packS8Weights } from './packedS8.js';
+import { foldInputZeroPoint, ceil, common, requantArgs, requantFlags, requantForms } from '../shared.js';
+import { GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 export const S8V7_PIXELS = 2;
 export const S8V7_CHANNELS = 16;
 
@@ -43,44 +43,44 @@ export function vld4Order(a: Int8Array): Int8Array {
   return out;
 }
 
-interface GemmShape {
-  readonly K: number;
-  readonly cout: number;
-  readonly npix: number;
-  readonly family: 'pw' | 'fc';
-  readonly shape: string;
-}
+// Every requantization form runs the same intrinsics (mobilec_neon_mbqm): `rn` is not part of the name.
+const id = (l: GemmLayer, p: GemmPlan) => {
+  const { ls, clamp } = requantForms(l.op, l.ctx, p.cout);
+  return gemmId(p, 'neon32', `${S8V7_PIXELS}x${S8V7_CHANNELS}`, requantFlags({ ls, rn: false, clamp }));
+};
 
 /** int8 pointwise / FC on armv7 with packed 2-pixel blocks: int8 weights without -128, any K and cout. */
-export function selectPackedS8v7(op: Conv2DOp | FullyConnectedOp, ctx: EmitContext, gs: GemmShape, W: (oc: number, k: number) => number, bias: Float64Array): OpEmission {
-  const { K, cout, npix } = gs;
-  const xT = ctx.tensor(op.inputs[0]!);
-  const yT = ctx.tensor(op.outputs[0]!);
-  const xZp = zeroPoint(xT);
-  // Input channels padded to whole steps and output channels to whole tiles, with zero weights.
-  const Kp = ceil(K, 4);
-  const coutPad = ceil(cout, S8V7_CHANNELS);
-  const b = foldInputZeroPoint(bias, W, K, cout, coutPad, xZp);
-  // Only the int8 clamps the activation range needs (part of the name: kernels dedupe by name).
-  const { q, clamp } = tileRequant(op, ctx, yT, cout, coutPad);
-  const kernel = `mobilec_${gs.family}_int8_s8_packed_neon32_${S8V7_PIXELS}x${S8V7_CHANNELS}${q.hasLsh ? '_lsh' : ''}${clampTag(clamp)}_${gs.shape}`;
-  const full = npix >= S8V7_PIXELS;
-  const args = [
-    ctx.arena(xT.id, false),
-    ctx.table('nw', vld4Order(packS8Weights((oc, k) => (oc < cout && k < K ? W(oc, k) : 0), Kp, coutPad))),
-    ctx.table('nbias', b),
-    ...q.args,
-    // Packed 2-pixel blocks ([K/4][2][4], written 16 bytes per 8 channels), or the last row zero-padded to 8 bytes.
-    full ? ctx.scratch('int8_t', 2 * ceil(K, 8)) : K % 8 ? ctx.scratch('int8_t', ceil(K, 8)) : '(int8_t *)0',
-    ctx.arena(yT.id, true),
-  ];
-  return {
-    family: 'pw_packed_s8_neon32',
-    kernel,
-    params: {
+export const packedS8v7Variant: SimdVariant<GemmPlan, GemmOp> = {
+  key: 'neon32/gemm/s8-packed',
+  isa: 'neon32',
+  ops: GEMM_OPS,
+  applies(l) {
+    const p = gemmPlan(l, false);
+    return p && p.mode === 's8' && !p.aarch64 ? p : null;
+  },
+  id,
+  emit(l, p) {
+    const { ctx, op } = l;
+    const { K, cout, npix } = p;
+    // Input channels padded to whole steps and output channels to whole tiles, with zero weights.
+    const Kp = ceil(K, 4);
+    const coutPad = ceil(cout, S8V7_CHANNELS);
+    const b = foldInputZeroPoint(p.bv, p.W, K, cout, coutPad, zeroPoint(p.xT));
+    // Only the int8 clamps the activation range needs (part of the name: kernels dedupe by name).
+    const q = requantArgs(op, ctx, cout, S8V7_CHANNELS);
+    const kernel = formatKernelId(id(l, p));
+    const full = npix >= S8V7_PIXELS;
+    const args = [
+      ctx.arena(p.xT.id, false),
+      ctx.table('nw', vld4Order(packS8Weights((oc, k) => (oc < cout && k < K ? p.W(oc, k) : 0), Kp, coutPad))),
+      ctx.table('nbias', b),
+      ...q.args,
+      // Packed 2-pixel blocks ([K/4][2][4], written 16 bytes per 8 channels), or the last row zero-padded to 8 bytes.
+      full ? ctx.scratch('int8_t', 2 * ceil(K, 8)) : K % 8 ? ctx.scratch('int8_t', ceil(K, 8)) : '(int8_t *)0',
+      ctx.arena(p.yT.id, true),
+    ];
+    const params = {
       common: common(),
-      fn: kernel,
-      family: gs.family === 'pw' ? 'pointwise 1x1' : 'fully connected',
       npix,
       k: K,
       steps: Kp / 4,
@@ -91,16 +91,14 @@ export function selectPackedS8v7(op: Conv2DOp | FullyConnectedOp, ctx: EmitConte
       tailC: cout % S8V7_CHANNELS,
       c0Tail: cout - (cout % S8V7_CHANNELS),
       blockW: S8V7_CHANNELS * Kp,
-      hasLsh: q.hasLsh ? 1 : 0,
-      clampMin: clamp.min ? 1 : 0,
-      clampMax: clamp.max ? 1 : 0,
+      hasLsh: q.ls ? 1 : 0,
+      clampMin: q.clamp.min ? 1 : 0,
+      clampMax: q.clamp.max ? 1 : 0,
       full,
       tail: npix % S8V7_PIXELS !== 0,
-    },
-    call: `${kernel}(${args.join(', ')});`,
-    macs: npix * cout * K,
+    };
     // Each block of 2 pixels (or the last one) is read (packed) in full before any of its outputs is written;
     // the planner keeps a block's outputs clear of its own input rows, which every channel tile reads.
-    ...(gs.family === 'pw' ? { streaming: { pixelBlock: S8V7_PIXELS } } : {}),
-  };
-}
+    return gemmEmission(p, 'pw_packed_s8_neon32', kernel, params, args, S8V7_PIXELS);
+  },
+};

@@ -1,9 +1,10 @@
-/** Depthwise 3x3 convolution on NEON, vectorized across channels. */
-import type { DepthwiseConv2DOp } from '../../../model/ir.js';
-import { type WindowGeometry } from '../../../model/geometry.js';
-import type { EmitContext, OpEmission } from '../../types.js';
-import { DTYPE_TAG, cType, floatActRange, requireRequant, strideTag, zeroPoint } from '../../ops/common.js';
-import { foldInputZeroPoint, common, actDType, weightValues, biasValues, quantArgs, quantChannelsOk, ceil, wrap, asmText, CLOBBERS, requantAsm, type Flavour } from './shared.js';
+/** Depthwise 3x3 convolution on NEON, vectorized across channels: one variant per ISA tag (neon, neon32). */
+import type { DepthwiseConv2DOp } from '../../../../model/ir.js';
+import { windowGeometry, type WindowGeometry } from '../../../../model/geometry.js';
+import { formatKernelId, type KernelId, type KernelIsa } from '../../../kernelId.js';
+import type { Layer, SimdVariant } from '../../../types.js';
+import { cType, floatActRange, zeroPoint } from '../../../ops/common.js';
+import { foldInputZeroPoint, common, actDType, weightValues, biasValues, requantArgs, requantFlags, requantForms, quantChannelsOk, ceil, asmText, CLOBBERS, requantAsm, DTYPE, neonIsa } from '../shared.js';
 
 // ---------------------------------------------------------------- depthwise
 
@@ -399,7 +400,12 @@ function v7Classes(outN: number, inN: number, stride: number, pad: number): numb
   return m.some((k) => k.length === 0) ? null : m;
 }
 
-export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: WindowGeometry, fl?: Flavour): OpEmission | null {
+type DwLayer = Layer<DepthwiseConv2DOp>;
+
+/** What the depthwise variants decide on: geometry, operands, the requantization forms and the aarch64 row kernels. */
+function dwPlan(l: DwLayer) {
+  const { op, ctx } = l;
+  const g = windowGeometry(ctx.graph, op);
   if (g.kH !== 3 || g.kW !== 3 || g.strideH !== g.strideW || (g.strideH !== 1 && g.strideH !== 2) || g.depthMultiplier !== 1) return null;
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
@@ -408,41 +414,77 @@ export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: Wind
   const quant = dtype !== 'float32';
   const C = g.inC;
   const cb = quant ? 8 : 4;
-  const ncb = Math.floor(C / cb);
-  if (ncb === 0) return null;
+  if (Math.floor(C / cb) === 0) return null;
   const wv = weightValues(op, ctx, dtype);
   const bv = biasValues(op, ctx, C, quant);
   if (!wv || !bv) return null;
   if (quant && !quantChannelsOk(op, C)) return null;
   const cpad = ceil(C, cb);
+  const f = quant ? requantForms(op, ctx, C) : null;
+  const hasLsh = f?.ls ?? false;
+  const allNeg = f?.rn ?? false;
+  // aarch64 whole-row kernels: float32 on 8 channels, int8 on 16 with int16 pair products
+  // (two products of |x| <= 128 and |w| <= 127 fit in int16)
+  const pairable = dtype === 'int8' && wv.int8 && wv.w.every((v) => Math.abs(v) <= 127);
+  const clampLo = f !== null && f.clamp.min;
+  const clampHi = f !== null && f.clamp.max;
+  const row = !quant && C >= 8 ? rowKernel(g, null, cpad) : pairable && C >= 16 ? rowKernel(g, { hasLsh, allNeg, clampLo, clampHi }, cpad) : null;
+  // armv7 int8: rows in C intrinsics with int8 pair products (weights ndwr), 8 channels per vector
+  const rowCls = v7Classes(g.outH, g.inH, g.strideH, g.padTop);
+  const colCls = v7Classes(g.outW, g.inW, g.strideW, g.padLeft);
+  const v7 = ctx.target.arch !== 'aarch64' && quant && row !== null && rowCls !== null && colCls !== null;
+  return { g, xT, yT, dtype, quant, C, cb, cpad, wv, bv, hasLsh, allNeg, clampLo, clampHi, row, v7, rowCls, colCls };
+}
+type DwPlan = NonNullable<ReturnType<typeof dwPlan>>;
+
+// `rn`: every shift is a right shift (the assembly's rounding fix-up is a compare);
+// `pair`: int8 row kernels with int16 pair products, `min`/`max` the clamps they keep.
+const dwId = (isa: KernelIsa) => (l: DwLayer, p: DwPlan): KernelId => {
+  const pair = p.quant && p.row !== null;
+  const flags = { ...requantFlags({ ls: p.hasLsh, rn: p.allNeg, clamp: pair ? { min: p.clampLo, max: p.clampHi } : undefined }), ...(pair ? { pair: true as const } : {}) };
+  const { g } = p;
+  return { op: 'dw', dtype: DTYPE[p.dtype], isa, flags, window: { kH: 3, kW: 3, sH: g.strideH, sW: g.strideW, padding: l.op.padding }, shape: `${g.inH}x${g.inW}x${p.C}` };
+};
+
+function dwVariant(isa: KernelIsa): SimdVariant<DwPlan, DepthwiseConv2DOp> {
+  const id = dwId(isa);
+  return {
+    key: `${isa}/dw/3x3`,
+    isa,
+    ops: ['depthwise_conv2d'],
+    applies: (l) => (neonIsa(l.ctx, false) === isa ? dwPlan(l) : null),
+    id,
+    emit: (l, p) => emitDepthwise(l, p, formatKernelId(id(l, p))),
+  };
+}
+
+export const dwVariants = { neon: dwVariant('neon'), neon32: dwVariant('neon32') };
+
+function emitDepthwise(l: DwLayer, p: DwPlan, kernel: string) {
+  const { op, ctx } = l;
+  const { g, xT, yT, dtype, quant, C, cb, cpad, wv, bv, hasLsh, allNeg, clampLo, clampHi, row, v7 } = p;
+  const ncb = Math.floor(C / cb);
   const packed = new Array<number>(9 * cpad).fill(0);
   for (let t = 0; t < 9; t++) for (let c = 0; c < C; c++) packed[t * cpad + c] = wv.w[t * C + c]!;
   const [oyLo, oyHi] = interior(g.outH, g.inH, g.strideH, g.padTop);
   const [oxLo, oxHi] = interior(g.outW, g.inW, g.strideW, g.padLeft);
   const args = [ctx.arena(xT.id, false)];
-  let hasLsh = false;
-  if (quant) {
-    const xZp = zeroPoint(xT);
+  const xZp = quant ? zeroPoint(xT) : 0;
+  /** bias − x_zp · Σ w over the taps `taps` (one set of valid taps), per channel. */
+  const fold = (taps: readonly number[]) => foldInputZeroPoint(bv, (c, i) => wv.w[taps[i]! * C + c]!, taps.length, C, cpad, xZp);
+  const rqt = quant ? (() => {
     const raw = Int32Array.from({ length: cpad }, (_, c) => (c < C ? bv[c]! : 0));
-    const adj = foldInputZeroPoint(bv, (c, t) => wv.w[t * C + c]!, 9, C, cpad, xZp);
-    args.push(ctx.table('nw', Int16Array.from(packed)), ctx.table('nbiasin', adj), ctx.table('nbias', raw));
-    const q = quantArgs(op, ctx, yT, C, cpad);
-    hasLsh = q.hasLsh;
+    args.push(ctx.table('nw', Int16Array.from(packed)), ctx.table('nbiasin', fold([0, 1, 2, 3, 4, 5, 6, 7, 8])), ctx.table('nbias', raw));
+    const q = requantArgs(op, ctx, C, cb);
     args.push(q.args[0]!, q.args[1]!, q.args[2]!, String(xZp), ...q.args.slice(3));
-  } else {
+    return q.table;
+  })() : null;
+  if (!quant) {
     args.push(ctx.table('nw', Float32Array.from(packed)), ctx.table('nbias', Float32Array.from({ length: cpad }, (_, i) => (i < C ? bv[i]! : 0))));
     args.push(...floatActRange(op.activation));
   }
-  const rq = quant ? requireRequant(op) : null;
-  const allNeg = rq !== null && rq.shift.every((v) => v < 0);
   const dwAsm = quant ? asmText(dwQAsm(dtype === 'uint8', hasLsh, allNeg, g.strideH)) : '';
-  // aarch64 whole-row kernels: float32 on 8 channels, int8 on 16 with int16 pair products
-  // (two products of |x| <= 128 and |w| <= 127 fit in int16)
-  const pairable = dtype === 'int8' && wv.int8 && wv.w.every((v) => Math.abs(v) <= 127);
-  const clampLo = rq !== null && rq.actMin > -128;
-  const clampHi = rq !== null && rq.actMax < 127;
-  const row = !quant && C >= 8 ? rowKernel(g, null, cpad)
-    : pairable && C >= 16 ? rowKernel(g, { hasLsh, allNeg, clampLo, clampHi }, cpad) : null;
+  const taps = (rows: readonly number[], kxs: readonly number[]) => rows.flatMap((ky) => kxs.map((kx) => ky * 3 + kx));
   if (row) {
     const B = row.block;
     const nb = Math.floor(C / B);
@@ -450,54 +492,34 @@ export function selectDepthwise(op: DepthwiseConv2DOp, ctx: EmitContext, g: Wind
     for (let b = 0; b < nb; b++) for (let t = 0; t < 9; t++) for (let c = 0; c < B; c++) packedRow[(b * 9 + t) * B + c] = wv.w[t * C + b * B + c]!;
     args.push(ctx.table('ndwr', packedRow));
     if (quant) {
-      // one bias per set of valid taps: bias - x_zp * sum(w over those taps)
-      const xZp = zeroPoint(xT);
+      // one bias per set of valid taps
       const bt = new Int32Array(row.biasTaps.length * cpad);
-      row.biasTaps.forEach(({ rows, kxs }, k) => {
-        for (let c = 0; c < C; c++) {
-          let s = 0;
-          for (const ky of rows) for (const kx of kxs) s = wrap(s + wv.w[(ky * 3 + kx) * C + c]!);
-          bt[k * cpad + c] = wrap(bv[c]! - Math.imul(xZp, s));
-        }
-      });
+      row.biasTaps.forEach(({ rows, kxs }, k) => bt.set(fold(taps(rows, kxs)), k * cpad));
       args.push(ctx.table('ndwb', bt));
     } else args.push(args[2]!);
   }
-  // armv7 int8: rows in C intrinsics with int8 pair products (weights ndwr), 8 channels per vector;
-  // bias per (row class, column class): bias - x_zp * sum(w over the valid taps)
-  const rowCls = v7Classes(g.outH, g.inH, g.strideH, g.padTop);
-  const colCls = v7Classes(g.outW, g.inW, g.strideW, g.padLeft);
-  const v7 = fl !== undefined && !fl.aarch64 && quant && row !== null && rowCls !== null && colCls !== null;
+  // armv7 int8 rows: bias per (row class, column class);
   // channel c's slot in its 8-channel group, interleaved so one VLD2 gives channels 0-3 and 4-7
   const il = (c: number) => (c & ~7) | ((c & 3) << 1) | ((c >> 2) & 1);
-  if (v7) {
-    const xZp = zeroPoint(xT);
+  if (v7 && rqt) {
     const bt7 = new Int32Array(9 * cpad);
     for (let rc = 0; rc < 3; rc++)
-      for (let cc = 0; cc < 3; cc++)
-        for (let c = 0; c < C; c++) {
-          let s = 0;
-          for (const ky of rowCls![rc]!) for (const kx of colCls![cc]!) s = wrap(s + wv.w[(ky * 3 + kx) * C + c]!);
-          bt7[(rc * 3 + cc) * cpad + il(c)] = wrap(bv[c]! - Math.imul(xZp, s));
-        }
+      for (let cc = 0; cc < 3; cc++) {
+        const b = fold(taps(p.rowCls![rc]!, p.colCls![cc]!));
+        for (let c = 0; c < C; c++) bt7[(rc * 3 + cc) * cpad + il(c)] = b[c]!;
+      }
     // per 8-channel block: multipliers, right shifts[, left shifts], interleaved like the biases
-    const rqv = rq!;
     const nq = hasLsh ? 3 : 2;
     const q7 = new Int32Array((cpad / 8) * nq * 8);
     for (let c = 0; c < C; c++) {
-      const sh = rqv.shift[rqv.shift.length === 1 ? 0 : c]!;
       const at = (k: number) => (Math.floor(c / 8) * nq + k) * 8 + (il(c) % 8);
-      q7[at(0)] = rqv.multiplier[rqv.multiplier.length === 1 ? 0 : c]!;
-      q7[at(1)] = Math.min(sh, 0);
-      if (hasLsh) q7[at(2)] = Math.max(sh, 0);
+      q7[at(0)] = rqt.multiplier[c]!;
+      q7[at(1)] = rqt.rightShift[c]!;
+      if (hasLsh) q7[at(2)] = rqt.leftShift[c]!;
     }
     args.push(ctx.table('ndw7b', bt7), ctx.table('ndw7q', q7));
   }
   args.push(ctx.arena(yT.id, true));
-  // `_rn`: every shift is a right shift (the assembly's rounding fix-up is a compare), part of the name so kernels dedupe correctly;
-  // `_pair`: int8 row kernels with int16 pair products, `_min`/`_max` the clamps they keep
-  const pairTag = quant && row ? `_pair${clampLo ? '_min' : ''}${clampHi ? '_max' : ''}${v7 ? '_v7' : ''}` : '';
-  const kernel = `mobilec_dwconv_3x3${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}${hasLsh ? '_lsh' : ''}${allNeg ? '_rn' : ''}${pairTag}_neon_${g.inH}x${g.inW}x${C}`;
   return {
     family: 'dwconv_neon',
     kernel,

@@ -1,20 +1,28 @@
-/** Average and max pooling on NEON. */
-import { dtypeRange, type Pool2DOp } from '../../../model/ir.js';
-import { type WindowGeometry } from '../../../model/geometry.js';
-import type { EmitContext, OpEmission } from '../../types.js';
-import { DTYPE_TAG, cType, floatActRange, quantActRange, strideTag } from '../../ops/common.js';
-import { common, actDType } from './shared.js';
+/** Average and max pooling on NEON: one variant per op and ISA tag (neon, neon32). */
+import { dtypeRange, type Pool2DOp } from '../../../../model/ir.js';
+import { windowGeometry, type WindowGeometry } from '../../../../model/geometry.js';
+import { formatKernelId, parseKernelName, type KernelIsa } from '../../../kernelId.js';
+import type { EmitContext, Layer, OpEmission, SimdVariant } from '../../../types.js';
+import { cType, floatActRange, quantActRange } from '../../../ops/common.js';
+import { common, actDType, DTYPE, neonIsa } from '../shared.js';
+
+type PoolOp = 'avgpool' | 'maxpool';
+
+/** The kernel name of a pooling layer: window and input shape. */
+function poolName(op: PoolOp, isa: KernelIsa, dtype: keyof typeof DTYPE, pool: Pool2DOp, g: WindowGeometry): string {
+  return formatKernelId({ op, dtype: DTYPE[dtype], isa, window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: pool.padding }, shape: `${g.inH}x${g.inW}x${g.inC}` });
+}
 
 // ---------------------------------------------------------------- average pool
 
-export function selectAvgPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+function selectAvgPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry, isa: KernelIsa): OpEmission | null {
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
   const dtype = actDType(xT);
   if (!dtype || yT.dtype !== dtype) return null;
   const quant = dtype !== 'float32';
   const range = quant ? quantActRange(op, dtype) : floatActRange(op.activation);
-  const kernel = `mobilec_avgpool_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}_neon_${g.inH}x${g.inW}x${g.inC}`;
+  const kernel = poolName('avgpool', isa, dtype, op, g);
   return {
     family: 'avgpool_neon',
     kernel,
@@ -51,7 +59,7 @@ export function selectAvgPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry)
  * each after its window is read, so the kernel streams in place like the
  * generic one.
  */
-export function selectMaxPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry): OpEmission | null {
+function selectMaxPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry, isa: KernelIsa): OpEmission | null {
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
   const dtype = actDType(xT);
@@ -68,7 +76,7 @@ export function selectMaxPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry)
   const main = g.inC - (g.inC % cb);
   const half = quant && g.inC - main >= 8 ? 8 : 0;
   const sfx = dtype === 'int8' ? 's8' : 'u8';
-  const kernel = `mobilec_maxpool_${g.kH}x${g.kW}${strideTag(g.strideH, g.strideW)}_${op.padding}_${DTYPE_TAG[dtype]}_neon_${g.inH}x${g.inW}x${g.inC}`;
+  const kernel = poolName('maxpool', isa, dtype, op, g);
   return {
     family: 'maxpool_neon',
     kernel,
@@ -97,3 +105,24 @@ export function selectMaxPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry)
     streaming: { pixelBlock: 1 },
   };
 }
+
+/**
+ * The pooling variants. Their decision is the emission itself (cheap: no
+ * weights), so `applies` returns it as the plan and `emit` hands it back.
+ */
+function poolVariant(op: PoolOp, isa: KernelIsa): SimdVariant<OpEmission, Pool2DOp> {
+  const select = op === 'avgpool' ? selectAvgPool : selectMaxPool;
+  return {
+    key: `${isa}/${op}/any`,
+    isa,
+    ops: [op === 'avgpool' ? 'average_pool2d' : 'max_pool2d'],
+    applies: (l: Layer<Pool2DOp>) => (neonIsa(l.ctx, false) === isa ? select(l.op, l.ctx, windowGeometry(l.ctx.graph, l.op), isa) : null),
+    id: (_l, plan) => parseKernelName(plan.kernel!),
+    emit: (_l, plan) => plan,
+  };
+}
+
+export const poolVariants = {
+  neon: [poolVariant('avgpool', 'neon'), poolVariant('maxpool', 'neon')],
+  neon32: [poolVariant('avgpool', 'neon32'), poolVariant('maxpool', 'neon32')],
+};
