@@ -14,62 +14,45 @@
 import type { Conv2DOp } from '../../../../model/ir.js';
 import type { WindowGeometry } from '../../../../model/geometry.js';
 import { selectVariant, type EmitContext, type Layer, type OpEmission, type SimdVariant } from '../../../types.js';
+import type { KernelId, KernelIsa } from '../../../kernelId.js';
 import type { Flavour } from '../shared.js';
 import { convLayer, convTileShape, convTileShapeV7, isAarch64, sdotTile, type ConvLayer, type ConvTile } from './plan.js';
 import { emitRows, rowsId, rowsSpec, type LoopSpec, type RowsForm } from './rows.js';
 import { emitTile, tileId, type TileForm } from './tile.js';
 import { emitGeneral, generalId } from './general.js';
 
-type Variant<P> = SimdVariant<P & { readonly c: ConvLayer }>;
-
-function rows(key: string, isa: 'neon' | 'neondot', form: RowsForm): Variant<{ s: LoopSpec }> {
+/** A conv variant from its plan (null: the layer is not one it takes), name and emission. */
+function variant<P>(key: string, isa: KernelIsa, plan: (c: ConvLayer) => P | null, id: (c: ConvLayer, p: P) => KernelId, emit: (c: ConvLayer, p: P) => OpEmission): SimdVariant<{ c: ConvLayer; p: P }> {
   return {
     key,
     isa,
     ops: ['conv2d'],
     applies(layer) {
       const c = convLayer(layer);
-      if (!c || !isAarch64(c.ctx)) return null;
-      const tile = isa === 'neondot' ? sdotTile(c) : convTileShape(c.g, c.quant);
-      const s = tile ? rowsSpec(c, tile, form) : null;
-      return s ? { c, s } : null;
+      const p = c ? plan(c) : null;
+      return c && p !== null ? { c, p } : null;
     },
-    id: (_layer, { c, s }) => rowsId(c, s),
-    emit: (_layer, { c, s }) => emitRows(c, s),
+    id: (_layer, { c, p }) => id(c, p),
+    emit: (_layer, { c, p }) => emit(c, p),
   };
 }
 
-function tile(key: string, isa: 'neon' | 'neon32' | 'neondot', form: TileForm): Variant<{ t: ConvTile }> {
-  return {
-    key,
-    isa,
-    ops: ['conv2d'],
-    applies(layer) {
-      const c = convLayer(layer);
-      if (!c) return null;
-      const a64 = isAarch64(c.ctx);
-      const a64Tile = a64 ? convTileShape(c.g, c.quant) : null;
-      const t = form === 'sdot' ? sdotTile(c) : form === 'a64' ? a64Tile : c.quant && !a64Tile ? convTileShapeV7(c.g) : null;
-      return t ? { c, t } : null;
-    },
-    id: (_layer, { c, t }) => tileId(c, t, form),
-    emit: (_layer, { c, t }) => emitTile(c, t, form),
-  };
-}
+/** aarch64 row loops: SDOT (rpi5 int8) or the aarch64 tile's registers. */
+const rows = (key: string, isa: 'neon' | 'neondot', form: RowsForm) =>
+  variant<LoopSpec>(key, isa, (c) => {
+    const tile = !isAarch64(c.ctx) ? null : isa === 'neondot' ? sdotTile(c) : convTileShape(c.g, c.quant);
+    return tile ? rowsSpec(c, tile, form) : null;
+  }, rowsId, emitRows);
 
-function general(key: string, isa: 'neon' | 'neon32'): Variant<object> {
-  return {
-    key,
-    isa,
-    ops: ['conv2d'],
-    applies(layer) {
-      const c = convLayer(layer);
-      return c && isAarch64(c.ctx) === (isa === 'neon') ? { c } : null;
-    },
-    id: (_layer, { c }) => generalId(c),
-    emit: (_layer, { c }) => emitGeneral(c),
-  };
-}
+/** Register tiles: SDOT, the aarch64 shapes, or the armv7 intrinsics (int8 shapes without an aarch64 tile). */
+const tile = (key: string, isa: KernelIsa, form: TileForm) =>
+  variant<ConvTile>(key, isa, (c) => {
+    const a64Tile = isAarch64(c.ctx) ? convTileShape(c.g, c.quant) : null;
+    return form === 'sdot' ? sdotTile(c) : form === 'a64' ? a64Tile : c.quant && !a64Tile ? convTileShapeV7(c.g) : null;
+  }, (c, t) => tileId(c, t, form), (c, t) => emitTile(c, t, form));
+
+const general = (key: string, isa: 'neon' | 'neon32') =>
+  variant<true>(key, isa, (c) => (isAarch64(c.ctx) === (isa === 'neon') ? true : null), generalId, emitGeneral);
 
 /** Every NEON conv variant, in preference order (selectVariant takes the first that applies). */
 export const convVariants: readonly SimdVariant<any>[] = [
@@ -77,7 +60,7 @@ export const convVariants: readonly SimdVariant<any>[] = [
   rows('neondot/conv/sdot', 'neondot', 'sdot'),
   tile('neondot/conv/sdottile', 'neondot', 'sdot'),
   rows('neon/conv/mla', 'neon', 'mla'),
-  rows('neon/conv/rows', 'neon', 'widen'),
+  rows('neon/conv/rows', 'neon', 'plain'),
   tile('neon/conv/tile', 'neon', 'a64'),
   tile('neon32/conv/tile', 'neon32', 'v7'),
   general('neon/conv/general', 'neon'),

@@ -5,11 +5,11 @@
  */
 import type { Conv2DOp } from '../../../../model/ir.js';
 import { windowGeometry, type WindowGeometry } from '../../../../model/geometry.js';
-import type { EmitContext, Layer } from '../../../types.js';
+import type { EmitContext, Layer, TableData } from '../../../types.js';
 import { formatKernelId, type KernelFlag, type KernelId, type KernelIsa } from '../../../kernelId.js';
 import { foldInputZeroPoint, requantTable, type RequantTable } from '../../../requant.js';
-import { int32Literal } from '../../../ops/common.js';
-import { weightedOperands, type ActDType } from '../shared.js';
+import { cType, floatActRange, int32Literal } from '../../../ops/common.js';
+import { common, weightedOperands, type ActDType } from '../shared.js';
 
 export interface ConvTile {
   readonly P: number; // pixels per tile
@@ -165,9 +165,37 @@ export function requantFlags(c: ConvLayer, rn: boolean): Partial<Record<KernelFl
 
 export const kernelName = formatKernelId;
 
-/** The quantized call's requantization operands (multiplier, left or right shift, right shift tables, then y_zp, act_min, act_max), padded. */
-export function requantArgs(c: ConvLayer, padded: number): string[] {
-  const t = requantTable(c.op, c.ctx, c.g.outC, { pad: padded });
-  const rsh = c.ctx.table('nrsh', t.rightShift);
-  return [c.ctx.table('nmult', t.multiplier), t.anyLeft ? c.ctx.table('nlsh', t.leftShift) : rsh, rsh, String(t.yZp), int32Literal(t.actMin), int32Literal(t.actMax)];
+/**
+ * The call of the tile and general kernels: x, packed weights, bias, then the requantization tables
+ * (multiplier, left or right shift, right shift; padded), x_zp, y_zp, act_min, act_max, or the float
+ * activation bounds; y.
+ */
+export function convCall(c: ConvLayer, kernel: string, w: TableData, bias: TableData, padded: number): string {
+  const { ctx } = c;
+  const args = [ctx.arena(c.xId, false), ctx.table('nw', w), ctx.table('nbias', bias)];
+  if (c.rq) {
+    const t = requantTable(c.op, ctx, c.g.outC, { pad: padded });
+    const rsh = ctx.table('nrsh', t.rightShift);
+    args.push(ctx.table('nmult', t.multiplier), t.anyLeft ? ctx.table('nlsh', t.leftShift) : rsh, rsh);
+    args.push(String(t.xZp), String(t.yZp), int32Literal(t.actMin), int32Literal(t.actMax));
+  } else args.push(...floatActRange(c.op.activation));
+  args.push(ctx.arena(c.yId, true));
+  return `${kernel}(${args.join(', ')});`;
+}
+
+/** Template parameters every tile and general kernel shares (geometry, C types). */
+export function convParams(c: ConvLayer, kernel: string, wType: string) {
+  const { g, quant, dtype } = c;
+  return {
+    common: common(),
+    fn: kernel,
+    quant,
+    dtype,
+    t: cType(dtype),
+    w: wType,
+    b: quant ? 'int32_t' : 'float',
+    padding: c.op.padding,
+    ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc: g.outC,
+    kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
+  };
 }

@@ -39,7 +39,8 @@ export interface LoopSpec {
   readonly clampHi: boolean;
 }
 
-export type RowsForm = 'sdotpk' | 'sdot' | 'mla' | 'widen';
+/** sdotpk, sdot: SDOT (gathered taps, row groups); mla: int16 MLA tap groups; plain: float32 FMLA or int16-widened SMLAL. */
+export type RowsForm = 'sdotpk' | 'sdot' | 'mla' | 'plain';
 
 /** Row bytes one tile's segment load reads (from the first pixel of the tile), per kernel row. */
 function loopSegBytes(s: LoopSpec): number {

@@ -5,11 +5,9 @@
  * armv7 form and the shapes the assembly does not take).
  */
 import type { OpEmission } from '../../../types.js';
-import { cType, floatActRange } from '../../../ops/common.js';
-import { common } from '../shared.js';
 import { convAcc, convRowTaps, convSdotShifts } from '../regalloc.js';
 import {
-  convId, foldedBias, isAarch64, kernelName, packByTap, packSdotRows, paddedBias, requantArgs, requantFlags, taps,
+  convCall, convId, convParams, foldedBias, isAarch64, kernelName, packByTap, packSdotRows, paddedBias, requantFlags, taps,
   type ConvLayer, type ConvTile,
 } from './plan.js';
 import type { KernelId } from '../../../kernelId.js';
@@ -23,7 +21,7 @@ export const tileId = (c: ConvLayer, tile: ConvTile, form: TileForm): KernelId =
 
 /** The register tiles over zero-point padded row segments (see convTileSource). */
 export function emitTile(c: ConvLayer, tile: ConvTile, form: TileForm): OpEmission {
-  const { g, ctx, quant, dtype } = c;
+  const { g, quant } = c;
   const OCB = 4 * tile.Q;
   const nOcb = Math.ceil(g.outC / OCB);
   const ocpad = nOcb * OCB;
@@ -31,39 +29,24 @@ export function emitTile(c: ConvLayer, tile: ConvTile, form: TileForm): OpEmissi
   const G = Math.ceil((g.kW * g.inC) / 4);
   const sdot = form === 'sdot';
   const packed = sdot ? packSdotRows(c) : packByTap(c, OCB);
-  const args = [ctx.arena(c.xId, false)];
-  if (quant) {
-    // SDOT multiplies raw activations: the zero point goes into the bias (borders are padded with it).
-    const bias = sdot ? foldedBias(c, ocpad) : Int32Array.from(paddedBias(c, ocpad));
-    args.push(ctx.table('nw', sdot ? Int8Array.from(packed) : Int16Array.from(packed)), ctx.table('nbias', bias));
-    const q = requantArgs(c, ocpad);
-    args.push(q[0]!, q[1]!, q[2]!, String(c.rq!.xZp), ...q.slice(3));
-  } else {
-    args.push(ctx.table('nw', Float32Array.from(packed)), ctx.table('nbias', Float32Array.from(paddedBias(c, ocpad))));
-    args.push(...floatActRange(c.op.activation));
-  }
-  args.push(ctx.arena(c.yId, true));
   const kernel = kernelName(tileId(c, tile, form));
+  // SDOT multiplies raw activations: the zero point goes into the bias (borders are padded with it).
+  const call = !quant
+    ? convCall(c, kernel, Float32Array.from(packed), Float32Array.from(paddedBias(c, ocpad)), ocpad)
+    : sdot
+      ? convCall(c, kernel, Int8Array.from(packed), foldedBias(c, ocpad), ocpad)
+      : convCall(c, kernel, Int16Array.from(packed), Int32Array.from(paddedBias(c, ocpad)), ocpad);
   return {
     family: 'conv_neon',
     kernel,
     params: {
-      common: common(),
-      fn: kernel,
+      ...convParams(c, kernel, sdot ? 'int8_t' : quant ? 'int16_t' : 'float'),
       mode: quant ? `int16 widened, ${tile.P} pixels x ${OCB} channels` : `f32, ${tile.P} pixels x ${OCB} channels`,
       fast: true,
       ...tileParams(c, tile, form),
-      quant,
-      dtype,
-      t: cType(dtype),
-      w: sdot ? 'int8_t' : quant ? 'int16_t' : 'float',
-      b: quant ? 'int32_t' : 'float',
-      padding: c.op.padding,
-      ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc: g.outC,
-      kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
       P: tile.P, ocb: OCB, nOcb, wstride: sdot ? g.kH * G * 64 : T * OCB, segAlloc: sdot ? 36 : tile.segAlloc,
     },
-    call: `${kernel}(${args.join(', ')});`,
+    call,
     macs: g.outH * g.outW * g.outC * T,
   };
 }
