@@ -54,6 +54,7 @@ const NEON: readonly SimdVariant<any, any>[] = [
   dwVariants.neon32,
   ...poolVariants.neon,
   ...poolVariants.neon32,
+  // ---- conv and softmax (neonconv): convVariants, softmaxVariants
   ...convVariants,
   ...softmaxVariants,
 ];
@@ -63,6 +64,7 @@ const NEON_DOT: readonly SimdVariant<any, any>[] = [
   ...gemmDotVariants,
   dwVariants.neon,
   ...poolVariants.neon,
+  // ---- conv and softmax (neonconv): their rpi5 lists
   ...convDotVariants,
   ...softmaxDotVariants,
 ];

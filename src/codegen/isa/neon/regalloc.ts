@@ -16,6 +16,198 @@
 
 // ---- pointwise / depthwise
 
+import type { WindowGeometry } from '../../../model/geometry.js';
+
+/**
+ * One operation of a depthwise row program, spelt by templates/partials/neon/dw/row_op.hbs:
+ * float32 `fld` (column of row r into v{x}, v{x+1}), `fbias` (bias into v{a}, v{a+1} from
+ * register b), `fmla` (taps: v{a..} += v{x..} * v{w..}), `fout` (clamp and store v{a}, v{a+1});
+ * int8 `qld`, `qbias` (4 accumulators), `pair` (two taps' int16 products widened into v{a..a+3}),
+ * `odd` (one tap), `qout` (requantize, narrow, clamp, store); `loop`/`end` around a counted run.
+ */
+export type RowOp =
+  | { k: 'fld' | 'qld'; x: number; r: number }
+  | { k: 'fbias' | 'qbias'; a: number; b: number }
+  | { k: 'fmla'; a: number; x: number; w: number }
+  | { k: 'pair'; a: number; x0: number; w0: number; x1: number; w1: number }
+  | { k: 'odd'; a: number; x: number; w: number }
+  | { k: 'fout' | 'qout'; a: number }
+  | { k: 'loop'; n: number }
+  | { k: 'end' };
+
+/** A dtype's register file for row programs: column registers, accumulator sets, tap programs. */
+interface RowIsa {
+  readonly accSets: number;
+  load(ix: number, rows: readonly number[]): RowOp[];
+  init(o: number, bias: number): RowOp;
+  taps(o: number, ix: number, taps: readonly { ky: number; kx: number }[], last: boolean): RowOp[];
+  finish(o: number): RowOp;
+}
+
+/** float32, 8 channels: weights v0-v17 (tap t in v2t, v2t+1), accumulators v18-v23, column v24-v29, clamp v30-v31. */
+function f32RowIsa(s: number): RowIsa {
+  const accSets = s === 1 ? 3 : 2;
+  const acc = (o: number) => 18 + 2 * (o % accSets);
+  return {
+    accSets,
+    load: (_ix, rows) => rows.map((ky) => ({ k: 'fld', x: 24 + 2 * ky, r: ky })),
+    init: (o, b) => ({ k: 'fbias', a: acc(o), b }),
+    taps: (o, _ix, taps) => taps.map(({ ky, kx }) => ({ k: 'fmla', a: acc(o), x: 24 + 2 * ky, w: 2 * (ky * 3 + kx) })),
+    finish: (o) => ({ k: 'fout', a: acc(o) }),
+  };
+}
+
+/**
+ * int8, 16 channels, products in int16 (|w| <= 127): two taps share one SMULL/SMLAL pair before
+ * SADDW widens them. Weights v0-v8, accumulators v9-v20 (4 per output), columns v21-v26 (two
+ * alternating sets, so a column's odd tap can wait to pair with the next column's), y_zp v27,
+ * products and requantization scratch v28-v31.
+ */
+function int8RowIsa(s: number): RowIsa {
+  const accSets = s === 1 ? 3 : 2;
+  const acc = (o: number) => 9 + 4 * (o % accSets);
+  const x = (ix: number, ky: number) => 21 + 3 * (ix % 2) + ky;
+  const pending = new Map<number, { x: number; w: number }>();
+  return {
+    accSets,
+    load: (ix, rows) => rows.map((ky) => ({ k: 'qld', x: x(ix, ky), r: ky })),
+    init: (o, b) => ({ k: 'qbias', a: acc(o), b }),
+    taps(o, ix, taps, last) {
+      const list = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
+      const held = pending.get(o);
+      if (held) list.unshift(held);
+      pending.delete(o);
+      const ops: RowOp[] = [];
+      for (; list.length >= 2; list.splice(0, 2)) ops.push({ k: 'pair', a: acc(o), x0: list[0]!.x, w0: list[0]!.w, x1: list[1]!.x, w1: list[1]!.w });
+      const odd = list[0];
+      if (odd && !last) pending.set(o, odd);
+      else if (odd) ops.push({ k: 'odd', a: acc(o), x: odd.x, w: odd.w });
+      return ops;
+    },
+    finish: (o) => ({ k: 'qout', a: acc(o) }),
+  };
+}
+
+/**
+ * The straight-line program of one output row, one op list per input column, each column
+ * feeding the (up to 3) outputs whose windows hold it; the output finishing first frees its
+ * accumulators first. `bias(o)` is the bias register index of output o.
+ */
+function rowColumns(g: RowGeom, rows: readonly number[], isa: RowIsa, bias: (o: number) => number): RowOp[][] {
+  const cols: RowOp[][] = [];
+  for (let ix = 0; ix <= lastCol(g, g.outW - 1); ix++) {
+    const ops = isa.load(ix, rows);
+    for (let o = 0; o < g.outW; o++) {
+      if (ix < firstCol(g, o) || ix > lastCol(g, o)) continue;
+      if (ix === firstCol(g, o)) ops.push(isa.init(o, bias(o)));
+      const kx = ix - (o * g.s - g.pl);
+      ops.push(...isa.taps(o, ix, rows.map((ky) => ({ ky, kx })), ix === lastCol(g, o)));
+      if (ix === lastCol(g, o)) ops.push(isa.finish(o));
+    }
+    cols.push(ops);
+  }
+  return cols;
+}
+
+/**
+ * Folds the longest run of identical `period`-column groups into a counted loop (unrolled to
+ * about 12 columns). Comparing the ops makes the fold exact: the loop executes the very
+ * instructions the straight-line program would.
+ */
+function foldLoop(cols: RowOp[][], period: number): RowOp[] {
+  const key = cols.map((c) => JSON.stringify(c));
+  let best = { a: 0, n: 1 };
+  for (let a = 0; a + period <= key.length; a++) {
+    let n = 1;
+    const same = (k: number) => key.slice(a + k * period, a + (k + 1) * period).every((t, j) => t === key[a + j]);
+    while (a + (n + 1) * period <= key.length && same(n)) n++;
+    if (n > best.n) best = { a, n };
+  }
+  const { a, n } = best;
+  let u = Math.max(1, Math.floor(12 / period));
+  while (u > 1 && Math.floor(n / u) < 2) u--;
+  const iters = Math.floor(n / u);
+  if (iters < 2) return cols.flat();
+  const body = a + iters * u * period;
+  return [...cols.slice(0, a).flat(), { k: 'loop', n: iters }, ...cols.slice(a, a + u * period).flat(), { k: 'end' }, ...cols.slice(body).flat()];
+}
+
+interface RowGeom {
+  readonly s: number;
+  readonly pl: number;
+  readonly inW: number;
+  readonly outW: number;
+}
+const firstCol = (g: RowGeom, o: number) => Math.max(0, o * g.s - g.pl);
+const lastCol = (g: RowGeom, o: number) => Math.min(g.inW - 1, o * g.s - g.pl + 2);
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+
+/** The kx of output o's window for every valid column. */
+function outputTaps(g: RowGeom, o: number): number[] {
+  const kxs: number[] = [];
+  for (let ix = firstCol(g, o); ix <= lastCol(g, o); ix++) kxs.push(ix - (o * g.s - g.pl));
+  return kxs;
+}
+
+export interface RowKernel {
+  /** Channels per block. */
+  readonly block: number;
+  /** Row variant of the first, last and middle output rows. */
+  readonly top: number;
+  readonly bottom: number;
+  readonly mid: number;
+  /** Per variant: its valid kernel rows, its program, and the bias tables it reads (x13.., indexes into biasTaps). */
+  readonly variants: { rows: number[]; ops: RowOp[]; biases: number[] }[];
+  /** Bias tables (int8: one per set of valid taps), each `cpad` long. */
+  readonly biasTaps: { rows: number[]; kxs: number[] }[];
+  /** Bytes the row pointers and the output pointer step back after a block's row. */
+  readonly rb: number;
+  readonly yb: number;
+}
+
+/**
+ * Whole-row depthwise 3x3 programs (aarch64), one per distinct set of valid kernel rows (top,
+ * middle, bottom), or null when the rows in between differ or a variant needs more than the
+ * three bias registers x13-x15. int8 (`quant`) on 16 channels, float32 on 8.
+ */
+export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
+  const s = g.strideW;
+  const B = quant ? 16 : 8;
+  const rg: RowGeom = { s, pl: g.padLeft, inW: g.inW, outW: g.outW };
+  const masks = Array.from({ length: g.outH }, (_, oy) => [0, 1, 2].filter((ky) => oy * s - g.padTop + ky >= 0 && oy * s - g.padTop + ky < g.inH));
+  const mid = masks.slice(1, -1).map((m) => m.join(''));
+  if (mid.some((m) => m !== mid[0]) || masks.some((m) => m.length === 0)) return null;
+  const keys = [...new Set([0, g.outH - 1, ...(g.outH > 2 ? [1] : [])].map((oy) => masks[oy]!.join('')))];
+  const varOf = (oy: number) => keys.indexOf(masks[oy]!.join(''));
+  const biasTaps: { rows: number[]; kxs: number[] }[] = [];
+  const biasKey: string[] = [];
+  const variants = keys.map((k) => {
+    const rows = [...k].map(Number);
+    const isa = quant ? int8RowIsa(s) : f32RowIsa(s);
+    // the tap sets' biases of this variant, in x13.. (int8; float32 has one)
+    const used: number[] = [];
+    const bias = (o: number) => {
+      if (!quant) return 0;
+      const key = `${k}|${outputTaps(rg, o).join('')}`;
+      let i = biasKey.indexOf(key);
+      if (i < 0) {
+        i = biasKey.push(key) - 1;
+        biasTaps.push({ rows, kxs: outputTaps(rg, o) });
+      }
+      if (!used.includes(i)) used.push(i);
+      return used.indexOf(i);
+    };
+    const xSets = quant ? 2 : 1;
+    const span = isa.accSets * s;
+    const ops = foldLoop(rowColumns(rg, rows, isa, bias), (span * xSets) / gcd(span, xSets));
+    return { rows, ops, biases: quant ? used : [0] };
+  });
+  if (variants.some((v) => v.biases.length > 3)) return null;
+  const esize = quant ? 1 : 4;
+  const ncols = lastCol(rg, g.outW - 1) + 1;
+  return { block: B, top: varOf(0), bottom: varOf(g.outH - 1), mid: varOf(Math.min(1, g.outH - 1)), variants, biasTaps, rb: (ncols * g.inC - B) * esize, yb: (g.outW * g.inC - B) * esize };
+}
+
 // ---- conv (neonconv)
 // Standard convolution tiles (conv/): accumulators v16.. pixel-major (pixel p, quad q in v16 + p*Q + q),
 // the kernel row's input segment from v0, the tap's weights in a pair of register groups used

@@ -1,11 +1,13 @@
 /**
- * What every NEON kernel family shares: activation dtypes, the target
- * flavour, weights and bias as plain numbers, requantization tables, and the
- * inline-assembly helpers (string-literal lines, bit-exact requantization).
+ * What every NEON kernel family shares: activation dtypes, the ISA tag of a
+ * layer's target, weights and bias as plain numbers, and the requantization
+ * arguments (from the one table builder, src/codegen/requant.ts) with the
+ * forms the epilogue partials take (templates/partials/neon/requant_a64.hbs,
+ * requant_a32.hbs: fast form `rn`, general form `ls`).
  */
 import type { Op, Tensor } from '../../../model/ir.js';
 import type { EmitContext } from '../../types.js';
-import { render, renderSource } from '../../templates.js';
+import { render } from '../../templates.js';
 import { int32Literal, zeroPoint } from '../../ops/common.js';
 import { requantTable } from '../../requant.js';
 import type { KernelDType, KernelFlag, KernelIsa } from '../../kernelId.js';
@@ -126,36 +128,6 @@ export function weightedOperands(op: Op, ctx: EmitContext, channels: number) {
 }
 
 
-/** Lines of an inline-asm string literal. */
+/** conv.ts's inline-asm helpers, until the neonconv rewrite moves its assembly into templates. */
 export const asmText = (lines: string[]): string => lines.map((l) => `        "${l}\\n\\t"`).join('\n');
-export const V = (n: number) => `v${n}`;
 export const CLOBBERS = (hi: number) => Array.from({ length: hi }, (_, i) => `"v${i}"`).join(', ');
-
-/** The parameters of the requantization partials (templates/partials/neon/requant_a64.hbs, requant_a32.hbs). */
-export interface RequantRegs {
-  readonly acc: number;
-  readonly m: number;
-  readonly r: number;
-  /** Left-shift register (general form `ls`), null: no left shifts. */
-  readonly l: number | null;
-  readonly t: number;
-  /** Every channel shifts right (fast form `rn`). */
-  readonly rn: boolean;
-  readonly step?: 'all' | 'shift' | 'mul' | 'round' | 'fix' | 'rshift';
-  readonly fix?: 'ssra' | 'sqadd';
-}
-
-/** The partial's parameters, every one given (templates are strict). */
-export const requantParams = (q: RequantRegs) => ({ acc: q.acc, m: q.m, r: q.r, l: q.l ?? 0, ls: q.l !== null, t: q.t, rn: q.rn, step: q.step ?? 'all', fix: q.fix ?? 'ssra' });
-
-/**
- * Requantization of one accumulator register in place (MultiplyByQuantizedMultiplier,
- * bit-exact), as the lines of the partial neon/requant_a64.
- */
-export function requantAsm(L: string[], acc: number, m: number, r: number, l: number | null, tmp: number, allNeg: boolean, step: RequantRegs['step'] = 'all', fix: RequantRegs['fix'] = 'ssra'): void {
-  const text = renderSource('{{> neon/requant_a64}}', requantParams({ acc, m, r, l, t: tmp, rn: allNeg, step, fix }));
-  for (const line of text.split('\n')) if (line) L.push(line.slice(1, -5));
-}
-
-export const QUANT_ASM_PARAMS = 'const int32_t *mult, const int32_t *lsh, const int32_t *rsh, const int16_t *zp, const int8_t *mm';
-export const QUANT_ASM_INPUTS = '[m] "r"(mult), [l] "r"(lsh), [r] "r"(rsh), [z] "r"(zp), [mm] "r"(mm)';

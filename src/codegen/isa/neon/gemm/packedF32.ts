@@ -1,6 +1,6 @@
 /**
  * float32 pointwise 1×1 convolution on aarch64 with packed input pixels:
- * `pw_f32_packed_neon_8x8`.
+ * variant `neon/gemm/f32-packed` (`mobilec_pw_f32_neon_t8x8_relu6_...`).
  *
  * Why packing: with the input in its natural NHWC layout the by-element FMA
  * must broadcast input values, so each tile reloads its pixels for every
@@ -20,7 +20,6 @@
 import type { Activation } from '../../../../model/ir.js';
 import { formatKernelId, type KernelFlag } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
-import { common } from '../shared.js';
 import { GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 
 /** Tile height and width: 8 pixels × 8 output channels. */
@@ -84,14 +83,10 @@ export const packedF32Variant: SimdVariant<GemmPlan, GemmOp> = {
       ctx.arena(p.yT.id, true),
     ];
     const params = {
-      common: common(),
       mode: 'float32, packed pixel blocks',
       t: 'float',
       w: 'float',
       b: 'float',
-      npix,
-      k: K,
-      cout,
       pc: PACKED_CHANNELS,
       nb: cout / PACKED_CHANNELS,
       blockW: PACKED_CHANNELS * K,

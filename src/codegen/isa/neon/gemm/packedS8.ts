@@ -1,6 +1,6 @@
 /**
  * int8 pointwise 1×1 convolution on aarch64 without dot product (rpi4):
- * `pw_int8_s8_packed_neon_4x16`.
+ * variant `neon/gemm/s8-packed` (`mobilec_pw_s8_neon_t4x16_...`).
  *
  * The multiply is SMULL + SMLAL2 (two int8 products per int16 lane: safe
  * because |w| ≤ 127 and |x| ≤ 128) and SADALP into int32: 3 instructions
@@ -18,8 +18,8 @@
 import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
 import { zeroPoint } from '../../../ops/common.js';
-import { ceil, common, foldInputZeroPoint, requantArgs, requantFlags, requantForms } from '../shared.js';
-import { GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
+import { ceil, foldInputZeroPoint, requantArgs, requantFlags, requantForms } from '../shared.js';
+import { channelTiles, GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 
 export const S8_PACKED_PIXELS = 4;
 export const S8_PACKED_CHANNELS = 16;
@@ -79,13 +79,7 @@ export const packedS8Variant: SimdVariant<GemmPlan, GemmOp> = {
       ctx.arena(p.yT.id, true),
     ];
     const params = {
-      common: common(),
-      npix,
-      k: K,
-      cout,
-      nb: Math.floor(cout / S8_PACKED_CHANNELS),
-      tailC: cout % S8_PACKED_CHANNELS,
-      c0Tail: cout - (cout % S8_PACKED_CHANNELS),
+      ...channelTiles(cout, S8_PACKED_CHANNELS),
       blockW: S8_PACKED_CHANNELS * K,
       // the tiles (templates/partials/neon/gemm/s8_packed_tile.hbs, q16_epilogue.hbs)
       unroll: unrollFor(K / 4),

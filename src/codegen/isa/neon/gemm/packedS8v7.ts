@@ -1,6 +1,6 @@
 /**
  * int8 pointwise 1×1 convolution and fully connected on 32-bit ARM NEON
- * (rpi-armv7): `pw_int8_s8_packed_neon32_2x16`, in C intrinsics
+ * (rpi-armv7): variant `neon32/gemm/s8-packed` (`mobilec_pw_s8_neon32_t2x16_...`), in C intrinsics
  * (templates/kernels/pw_packed_s8_neon32.c.hbs).
  *
  * The same packed layout as the aarch64 tile (packedS8.ts): a
@@ -28,8 +28,8 @@ import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
 import { zeroPoint } from '../../../ops/common.js';
 import { packS8Weights } from './packedS8.js';
-import { foldInputZeroPoint, ceil, common, requantArgs, requantFlags, requantForms } from '../shared.js';
-import { GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
+import { foldInputZeroPoint, ceil, requantArgs, requantFlags, requantForms } from '../shared.js';
+import { channelTiles, GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 export const S8V7_PIXELS = 2;
 export const S8V7_CHANNELS = 16;
 
@@ -80,16 +80,10 @@ export const packedS8v7Variant: SimdVariant<GemmPlan, GemmOp> = {
       ctx.arena(p.yT.id, true),
     ];
     const params = {
-      common: common(),
-      npix,
-      k: K,
       steps: Kp / 4,
       kTail: K % 8,
       kPad8: ceil(K, 8),
-      cout,
-      nb: Math.floor(cout / S8V7_CHANNELS),
-      tailC: cout % S8V7_CHANNELS,
-      c0Tail: cout - (cout % S8V7_CHANNELS),
+      ...channelTiles(cout, S8V7_CHANNELS),
       blockW: S8V7_CHANNELS * Kp,
       hasLsh: q.ls ? 1 : 0,
       clampMin: q.clamp.min ? 1 : 0,

@@ -8,7 +8,7 @@ import { elementCount } from '../../../../model/ir.js';
 import { windowGeometry } from '../../../../model/geometry.js';
 import type { KernelId, KernelIsa } from '../../../kernelId.js';
 import type { Layer, OpEmission } from '../../../types.js';
-import { DTYPE, weightedOperands } from '../shared.js';
+import { common, DTYPE, weightedOperands } from '../shared.js';
 
 export interface GemmShape {
   readonly K: number;
@@ -61,14 +61,17 @@ export function gemmId(p: GemmPlan, isa: KernelIsa, tile: string, flags: KernelI
   return { op: p.op, dtype: DTYPE[p.dtype], isa, tile, flags, shape: p.shape };
 }
 
-/** The emission fields every GEMM variant shares: the call, the MACs, streaming for pointwise layers. */
+/** The emission fields every GEMM variant shares: the common parameters and the call, the MACs, streaming for pointwise layers. */
 export function gemmEmission(p: GemmPlan, family: string, kernel: string, params: Record<string, unknown>, args: string[], pixelBlock: number): OpEmission {
   return {
     family,
     kernel,
-    params: { ...params, fn: kernel, family: p.op === 'pw' ? 'pointwise 1x1' : 'fully connected' },
+    params: { common: common(), npix: p.npix, k: p.K, cout: p.cout, ...params, fn: kernel, family: p.op === 'pw' ? 'pointwise 1x1' : 'fully connected' },
     call: `${kernel}(${args.join(', ')});`,
     macs: p.npix * p.cout * p.K,
     ...(p.op === 'pw' ? { streaming: { pixelBlock } } : {}),
   };
 }
+
+/** Whole tiles of `width` output channels and the last partial one (padded, stored through a local buffer). */
+export const channelTiles = (cout: number, width: number) => ({ nb: Math.floor(cout / width), tailC: cout % width, c0Tail: cout - (cout % width) });

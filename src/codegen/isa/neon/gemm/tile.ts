@@ -9,7 +9,7 @@ import type { KernelId, KernelIsa } from '../../../kernelId.js';
 import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
 import { cType, floatActRange, zeroPoint } from '../../../ops/common.js';
-import { foldInputZeroPoint, common, requantArgs, requantForms, requantFlags, ceil, neonIsa } from '../shared.js';
+import { foldInputZeroPoint, requantArgs, requantForms, requantFlags, ceil, neonIsa } from '../shared.js';
 import { GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmMode, type GemmOp, type GemmPlan } from './shape.js';
 
 /** Pixels per chunk of the pointwise loop (a multiple of the tile height 4 and 2). */
@@ -87,16 +87,12 @@ function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, Gemm
       // Pixels in chunks (row-major), every channel block of a chunk before the next: streams in place.
       const chunk = Math.min(npix, PW_CHUNK);
       const params = {
-        common: common(),
         mode,
         dtype,
         quant,
         t: cType(dtype),
         w: mode === 'f32' ? 'float' : mode === 's16' ? 'int16_t' : 'int8_t',
         b: quant ? 'int32_t' : 'float',
-        npix,
-        k: K,
-        cout,
         p: P,
         vb: VB,
         nb: NB,

@@ -1,6 +1,6 @@
 /**
  * uint8 pointwise 1×1 convolution / fully connected on rpi5 with UDOT:
- * `pw_uint8_udot_neon_4x16`.
+ * variant `neondot/gemm/u8-udot` (`mobilec_pw_u8_neondot_t4x16_...`).
  *
  * TFLite's uint8 models carry a weight zero point (per tensor), so
  * Σ (x − zx)(w − zw) is split as
@@ -15,8 +15,8 @@
 import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
 import { zeroPoint } from '../../../ops/common.js';
-import { foldInputZeroPoint, ceil, common, requantArgs, requantFlags, requantForms, wrap } from '../shared.js';
-import { GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
+import { foldInputZeroPoint, ceil, requantArgs, requantFlags, requantForms, wrap } from '../shared.js';
+import { channelTiles, GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 
 /** Largest K whose Σ x·w (each ≤ 255²) stays below 2^31. */
 const MAX_K = 33025;
@@ -69,13 +69,7 @@ export const udotVariant: SimdVariant<GemmPlan, GemmOp> = {
       ctx.arena(p.yT.id, true),
     ];
     const params = {
-      common: common(),
-      npix,
-      k: K,
-      cout,
-      nb: Math.floor(cout / 16),
-      tailC: cout % 16,
-      c0Tail: cout - (cout % 16),
+      ...channelTiles(cout, 16),
       blockW: 16 * K,
       // the tiles (templates/partials/neon/gemm/udot_tile.hbs, q16_epilogue.hbs)
       ls: q.ls,
