@@ -96,7 +96,8 @@ export function rowsSpec(c: ConvLayer, tile: ConvTile, form: RowsForm): LoopSpec
 
 export function rowsId(c: ConvLayer, s: LoopSpec): KernelId {
   const flags: Partial<Record<KernelFlag, true | number>> = requantFlags(c, true);
-  if (c.quant && (s.clampLo || s.clampHi)) flags.clamp = true;
+  if (c.quant && s.clampLo) flags.min = true;
+  if (c.quant && s.clampHi) flags.max = true;
   flags.rows = true;
   if (s.packed) flags.gather = true;
   if (s.mla) flags.mla = mlaHash(s.mla);
