@@ -62,7 +62,11 @@ export const KERNEL_FLAGS = {
   w8: 'weights re-packed as int8',
   // structure
   pair: 'pairs of taps multiplied into int16 before widening',
-  dm: 'depth multiplier > 1 (the only flag with a value, which follows: dm2)',
+  dm: 'depth multiplier > 1 (a flag with a value, which follows: dm2)',
+  rows: 'one assembly loop runs whole output rows (else one call per register tile)',
+  gather: 'the taps of each pixel gathered by TBL into consecutive SDOT groups',
+  mla: 'int16 MLA tap groups widened at group ends; the value hashes the weights-derived grouping the code spells (mla612158423)',
+  tbl: 'TBL lookup table: the value lists the 64-entry chunks per table plane the code reads (tbl431)',
   // algorithm of an op with several exact forms
   avg: 'mean: the truncating integer average (input and output quantized alike)',
   fscale: 'mean: the float32 rescale of TFLite\'s general quantized mean',
@@ -137,7 +141,7 @@ export function parseKernelName(name: string): KernelId {
       flags[tok as KernelFlag] = true;
       continue;
     }
-    const m = /^(dm)(\d+)$/.exec(tok);
+    const m = /^(dm|mla|tbl)(\d+)$/.exec(tok);
     if (!m) break;
     flags[m[1] as KernelFlag] = Number(m[2]);
   }

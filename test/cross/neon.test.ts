@@ -188,6 +188,10 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON so
       const sm = project.layers.map((l) => l.kernel).filter((n) => n.startsWith('mobilec_softmax_'));
       expect(sm.length).toBe(1);
       expect(isNeon(sm[0]!)).toBe(target.arch === 'aarch64');
+      if (target.arch === 'aarch64') {
+        const id = parseKernelName(sm[0]!);
+        expect([id.isa, id.dtype, id.flags?.tbl !== undefined]).toEqual(['neon', dtype === 'int8' ? 's8' : 'f32', dtype === 'int8']);
+      }
       await yieldToEventLoop();
     }
   });
@@ -195,15 +199,37 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON so
 
 describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON first-layer conv and depthwise', (_name, target) => {
   it.each(['float32', 'int8'] as const)('%s: stem tiles and 16/32/64-channel depthwise agree', async (dtype) => {
+    const stems: string[] = [];
     for (const [k, stack] of STEM_COVERAGE.entries()) {
       const graph = tryLoad(description(stack.input, stack.layers, dtype, 11 + k))!;
       const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
       expect(divergences, JSON.stringify(stack.layers)).toEqual([]);
       expect(project.layers.map((l) => l.kernel).filter((n) => !isNeon(n))).toEqual([]);
+      stems.push(convVariant(project.layers[0]!.kernel));
       await yieldToEventLoop();
     }
+    expect(stems).toEqual(STEM_VARIANTS[target.name]![dtype]);
   });
 });
+
+/** A stem conv kernel's variant as its name spells it: isa / tile / structure flags. */
+function convVariant(kernel: string): string {
+  const id = parseKernelName(kernel);
+  expect(id.op).toBe('conv');
+  const structure = (['rows', 'gather', 'mla'] as const).filter((f) => id.flags?.[f] !== undefined);
+  return `${id.isa}/${id.tile ?? ''}/${structure.join('+')}`;
+}
+
+/**
+ * The variant each STEM_COVERAGE stack's conv takes: row loops on aarch64 (int8: the weights allow the
+ * MLA tap groups; rpi5: SDOT with gathered taps), the register tile where 8 channels leave 8 pixels per
+ * tile, the armv7 intrinsics tiles, and the general kernel for float32 on armv7.
+ */
+const STEM_VARIANTS: Record<string, Record<'float32' | 'int8', string[]>> = {
+  rpi4: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neon/4x16/rows+mla', 'neon/4x16/rows+mla', 'neon/8x8/'] },
+  rpi5: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neondot/4x16/rows+gather', 'neondot/4x16/rows+gather', 'neon/8x8/'] },
+  'rpi-armv7': { float32: ['neon32//', 'neon32//', 'neon32//'], int8: ['neon32/2x16/', 'neon32/2x16/', 'neon32/4x8/'] },
+};
 
 /** Legacy uint8 (per-tensor weights with zero points) from the TFLite builder, and the shared uint8 classifier. */
 describe.skipIf(skip)('uint8 NEON kernels', () => {

@@ -209,3 +209,92 @@ export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
 }
 
 // ---- conv (neonconv)
+// Standard convolution tiles (conv/): accumulators v16.. pixel-major (pixel p, quad q in v16 + p*Q + q),
+// the kernel row's input segment from v0, the tap's weights in two register groups used alternately
+// (tiles) or one (row loops). Templates: templates/partials/neon/conv/.
+
+/** One multiply-accumulate: accumulator a (pixel p, quad q) += weights w x segment register s, lane l; hi: odd quad (SMLAL2). */
+export interface ConvMac { readonly a: number; readonly p: number; readonly q: number; readonly w: number; readonly s: number; readonly l: number; readonly hi: boolean }
+/** One tap (or SDOT group of 4 taps) of a kernel row: its index, weight register and MACs (quad outer, pixel inner). */
+export interface ConvTap { readonly tap: number; readonly w: number; readonly macs: readonly ConvMac[] }
+export type ConvGeometry = Pick<WindowGeometry, 'kH' | 'kW' | 'inC' | 'strideW'>;
+/** How a tile multiplies: f32 FMLA by element (4-byte lanes), i16 SMLAL by element (2-byte), sdot (4-byte groups). */
+export type ConvMacKind = 'f32' | 'i16' | 'sdot';
+
+export const convAcc = (Q: number, p: number, q: number) => 16 + p * Q + q;
+
+/** The MACs of one tap: pixel p's element at byte `at(p)` of the segment registers (16 bytes each). */
+function convMacs(P: number, Q: number, w: (q: number) => number, at: (p: number) => number, laneBytes: number): ConvMac[] {
+  const out: ConvMac[] = [];
+  for (let q = 0; q < Q; q++)
+    for (let p = 0; p < P; p++) out.push({ a: convAcc(Q, p, q), p, q, w: w(q), s: at(p) >> 4, l: (at(p) & 15) / laneBytes, hi: q % 2 === 1 });
+  return out;
+}
+
+/** SDOT: the row segment loaded at each byte shift that 4-aligns a pixel's window, two registers per shift. */
+export const convSdotShifts = (g: ConvGeometry, P: number): number[] => [...new Set(Array.from({ length: P }, (_, p) => (p * g.strideW * g.inC) % 4))].sort();
+
+/**
+ * The taps of every kernel row, weights alternately in v`w0` and v`w1` (w1 = w0: one group). Pixel p's
+ * element of tap (kx, c) is (p*strideW + kx)*inC + c; SDOT: groups of 4 row taps from the pixel's
+ * 4-aligned shifted copy (registers 2*shift index, +1).
+ */
+export function convRowTaps(g: ConvGeometry, P: number, Q: number, kind: ConvMacKind, w0: number, w1: number): ConvTap[][] {
+  const shifts = convSdotShifts(g, P);
+  const bytes = kind === 'i16' ? 2 : 4;
+  let n = 0;
+  return Array.from({ length: g.kH }, (_, ky) => {
+    const row: ConvTap[] = [];
+    if (kind === 'sdot') {
+      for (let gi = 0; gi < Math.ceil((g.kW * g.inC) / 4); gi++) {
+        const wr = n++ % 2 === 0 ? w0 : w1;
+        const at = (p: number) => {
+          const off = p * g.strideW * g.inC;
+          return 32 * shifts.indexOf(off % 4) + off - (off % 4) + 4 * gi;
+        };
+        row.push({ tap: gi, w: wr, macs: convMacs(P, Q, (q) => wr + q, at, 4) });
+      }
+    } else {
+      for (let kx = 0; kx < g.kW; kx++)
+        for (let c = 0; c < g.inC; c++) {
+          const wr = n++ % 2 === 0 ? w0 : w1;
+          const at = (p: number) => bytes * ((p * g.strideW + kx) * g.inC + c);
+          row.push({ tap: (ky * g.kW + kx) * g.inC + c, w: wr, macs: convMacs(P, Q, (q) => wr + (kind === 'f32' ? q : q >> 1), at, bytes) });
+        }
+    }
+    return row;
+  });
+}
+
+/** Packed SDOT: tap group gi of pixel p sits in v(2p + gi/4), lane gi%4 (gathered by TBL). */
+export const convPackedSdotMacs = (T: number) => Array.from({ length: Math.ceil(T / 4) }, (_, gi) => convMacs(4, 4, (q) => 8 + q, (p) => 32 * p + 4 * gi, 4));
+
+/**
+ * An MLA half of one slot: int16 sums v(6 + 2p + h) (+)= weights v(4 + h) x segment (start: MUL, else
+ * MLA); at a group end, widened per pixel into the accumulators lo (low half) and hi.
+ */
+export interface ConvMlaHalf {
+  readonly start: boolean;
+  readonly macs: readonly { readonly a: number; readonly w: number; readonly s: number; readonly l: number }[];
+  readonly widen: readonly { readonly h: number; readonly lo: number; readonly hi: number }[];
+}
+
+/** The MLA plan's slots of kernel row ky in channel block b (two 8-channel halves per block of 16). */
+export function convMlaRow(g: ConvGeometry, P: number, order: number[][], ends: boolean[][], b: number, ky: number): ConvMlaHalf[][] {
+  const RT = g.kW * g.inC;
+  return Array.from({ length: RT }, (_, j) =>
+    [0, 1].map((h) => {
+      const slot = ky * RT + j;
+      const tap = order[2 * b + h]![slot]!;
+      const tx = Math.floor((tap % RT) / g.inC);
+      return {
+        start: slot === 0 || ends[2 * b + h]![slot - 1]!,
+        macs: Array.from({ length: P }, (_, p) => {
+          const e = (p * g.strideW + tx) * g.inC + (tap % g.inC);
+          return { a: 6 + 2 * p + h, w: 4 + h, s: e >> 3, l: e & 7 };
+        }),
+        widen: ends[2 * b + h]![slot] ? Array.from({ length: P }, (_, p) => ({ h: 6 + 2 * p + h, lo: convAcc(4, p, 2 * h), hi: convAcc(4, p, 2 * h + 1) })) : [],
+      };
+    }),
+  );
+}
