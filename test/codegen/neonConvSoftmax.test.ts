@@ -33,10 +33,9 @@ function graph(dtype: 'float32' | 'int8', input: { height: number; width: number
 }
 
 /** Until the provider lists these variants itself, its adapter keys must be allowed too. */
-const ADAPTER = ['neon/conv/legacy', 'neondot/conv/legacy', 'neon/softmax/legacy', 'neondot/softmax/legacy'];
 
 function kernels(target: string, dtype: 'float32' | 'int8', only: string, input = { height: 16, width: 16, channels: 3 }, filters = 16) {
-  const project = generateProject(graph(dtype, input, filters, 11), { name: 'nc', target: targetByName(target), kernels: 'simd', tuning: { only: [...ADAPTER, only] } });
+  const project = generateProject(graph(dtype, input, filters, 11), { name: 'nc', target: targetByName(target), kernels: 'simd', tuning: { only: [only] } });
   const names = project.layers.map((l) => l.kernel);
   return { conv: names[0]!, softmax: names.at(-1)!, source: project.files.get('nc.c') as string };
 }

@@ -80,7 +80,7 @@ export interface CaseResult {
   readonly variantIsa: string | null;
   /** The kernel that ran (the layer's kernel name). */
   readonly kernel: string;
-  /** ISA tag of the kernel name (`c` for generic C), or `legacy` for a SIMD kernel named outside the grammar. */
+  /** ISA tag of the kernel name (`c` for generic C). */
   readonly isa: string;
   readonly simd: boolean;
   readonly elements: number;
@@ -106,15 +106,10 @@ interface Prepared {
   readonly simd: boolean;
 }
 
-/** Which kernel a generated single-layer project runs, by its name (never by substring). */
-export function kernelIdentity(kernel: string, genericKernel: string): { isa: string; simd: boolean } {
-  try {
-    const id = parseKernelName(kernel);
-    return { isa: id.isa, simd: id.isa !== 'c' };
-  } catch {
-    // A name from before the grammar: SIMD iff the generic emitter names its kernel differently.
-    return kernel === genericKernel ? { isa: 'c', simd: false } : { isa: 'legacy', simd: true };
-  }
+/** Which kernel a generated single-layer project runs, by its name (never by substring; a name outside the grammar throws). */
+export function kernelIdentity(kernel: string): { isa: string; simd: boolean } {
+  const id = parseKernelName(kernel);
+  return { isa: id.isa, simd: id.isa !== 'c' };
 }
 
 /** Inputs of a case: `ROUNDS` of them, the last one at the dtype's extremes only. */
@@ -347,7 +342,7 @@ export class KernelTester {
    */
   addIfSelected(request: CaseRequest & { variant: SimdVariant<any, any> }): boolean {
     const p = this.prepare(request);
-    if (!p.simd || (p.isa !== 'legacy' && p.isa !== request.variant.isa)) {
+    if (!p.simd || p.isa !== request.variant.isa) {
       this.n--;
       return false;
     }
@@ -364,8 +359,7 @@ export class KernelTester {
     const tuning: KernelTuning = { ...(request.variant ? { only: [request.variant.key] } : {}), ...(request.switches ? { switches: request.switches } : {}) };
     const project = generateProject(kcase.graph, { name, target: this.target, kernels: 'simd', tuning });
     const layer = project.layers[0]!;
-    const generic = generateProject(kcase.graph, { name, target: this.target, kernels: 'generic' }).layers[0]!;
-    const { isa, simd } = kernelIdentity(layer.kernel, generic.kernel);
+    const { isa, simd } = kernelIdentity(layer.kernel);
     return { name, request, kcase, project, kernel: layer.kernel, isa, simd };
   }
 
@@ -467,7 +461,7 @@ export function variantCoverage(
     const e = byKey.get(r.variant);
     if (!e) continue;
     e.cases++;
-    if (r.simd && (r.isa === 'legacy' || r.isa === r.variantIsa)) e.took++;
+    if (r.simd && r.isa === r.variantIsa) e.took++;
     else e.declined++;
   }
   return { byKey, gaps: keys.filter((k) => byKey.get(k)!.took === 0) };

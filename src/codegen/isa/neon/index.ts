@@ -14,38 +14,12 @@
  * The lists below are in preference order: `selectVariant` runs the first
  * that applies (and that `ctx.tuning.only` allows).
  */
-import type { Conv2DOp, Op, SoftmaxOp } from '../../../model/ir.js';
-import { windowGeometry } from '../../../model/geometry.js';
-import { parseKernelName, type KernelIsa } from '../../kernelId.js';
-import { selectVariant, type EmitContext, type IsaKernels, type OpEmission, type SimdVariant } from '../../types.js';
+import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js';
 import { gemmDotVariants, gemmVariants } from './gemm/index.js';
 import { dwVariants } from './depthwise/index.js';
 import { poolVariants } from './pool/index.js';
-import { selectConv } from './conv.js';
-import { selectSoftmax } from './softmax.js';
-
-// ---------------------------------------------------------------- conv and softmax (neonconv)
-// The spot for `convVariants` and `softmaxVariants` (src/codegen/isa/neon/conv/,
-// softmax/). Until they are merged, today's selectConv / selectSoftmax run
-// through this adapter: the plan is their emission, the name theirs.
-function legacy<O extends Op>(key: string, isa: KernelIsa, op: O['kind'], select: (op: O, ctx: EmitContext, dot: boolean) => OpEmission | null, dot: boolean): SimdVariant<OpEmission, O> {
-  return {
-    key,
-    isa,
-    ops: [op],
-    applies: (l) => select(l.op, l.ctx, dot),
-    id: (_l, plan) => parseKernelName(plan.kernel!),
-    emit: (_l, plan) => plan,
-  };
-}
-const flavour = (ctx: EmitContext, dotprod: boolean) => ({ dotprod, aarch64: ctx.target.arch === 'aarch64' });
-const conv = (op: Conv2DOp, ctx: EmitContext, dot: boolean) => selectConv(op, ctx, windowGeometry(ctx.graph, op), flavour(ctx, dot));
-const softmax = (op: SoftmaxOp, ctx: EmitContext, dot: boolean) => selectSoftmax(op, ctx, flavour(ctx, dot));
-const convVariants = [legacy<Conv2DOp>('neon/conv/legacy', 'neon', 'conv2d', conv, false)];
-const convDotVariants = [legacy<Conv2DOp>('neondot/conv/legacy', 'neondot', 'conv2d', conv, true)];
-const softmaxVariants = [legacy<SoftmaxOp>('neon/softmax/legacy', 'neon', 'softmax', softmax, false)];
-const softmaxDotVariants = [legacy<SoftmaxOp>('neondot/softmax/legacy', 'neondot', 'softmax', softmax, true)];
-// ---------------------------------------------------------------- end of the conv and softmax spot
+import { convVariants } from './conv/index.js';
+import { softmaxVariants } from './softmax/index.js';
 
 /** rpi4 (aarch64) and rpi-armv7 (32-bit): NEON without dot product. */
 const NEON: readonly SimdVariant<any, any>[] = [
@@ -54,7 +28,6 @@ const NEON: readonly SimdVariant<any, any>[] = [
   dwVariants.neon32,
   ...poolVariants.neon,
   ...poolVariants.neon32,
-  // ---- conv and softmax (neonconv): convVariants, softmaxVariants
   ...convVariants,
   ...softmaxVariants,
 ];
@@ -64,9 +37,9 @@ const NEON_DOT: readonly SimdVariant<any, any>[] = [
   ...gemmDotVariants,
   dwVariants.neon,
   ...poolVariants.neon,
-  // ---- conv and softmax (neonconv): their rpi5 lists
-  ...convDotVariants,
-  ...softmaxDotVariants,
+  // the neondot conv variants come first in convVariants and apply only here
+  ...convVariants,
+  ...softmaxVariants,
 ];
 
 export const neonKernels: IsaKernels = {

@@ -14,11 +14,6 @@ import type { KernelDType, KernelFlag, KernelIsa } from '../../kernelId.js';
 
 export type ActDType = 'float32' | 'int8' | 'uint8';
 
-export interface Flavour {
-  readonly dotprod: boolean;
-  readonly aarch64: boolean;
-}
-
 let commonSource: string | undefined;
 export function common(): string {
   commonSource ??= render('kernels/neon_common.c.hbs', {});
@@ -126,8 +121,3 @@ export function weightedOperands(op: Op, ctx: EmitContext, channels: number) {
   if (!wv || !bv || (quant && !quantChannelsOk(op, channels))) return null;
   return { xT, yT, dtype, quant, wv, bv };
 }
-
-
-/** conv.ts's inline-asm helpers, until the neonconv rewrite moves its assembly into templates. */
-export const asmText = (lines: string[]): string => lines.map((l) => `        "${l}\\n\\t"`).join('\n');
-export const CLOBBERS = (hi: number) => Array.from({ length: hi }, (_, i) => `"v${i}"`).join(', ');

@@ -11,11 +11,8 @@
  *   neon/conv/general     aarch64 any shape, 8 channel quads per block
  *   neon32/conv/general   armv7 any shape, 4 channel quads per block
  */
-import type { Conv2DOp } from '../../../../model/ir.js';
-import type { WindowGeometry } from '../../../../model/geometry.js';
-import { selectVariant, type EmitContext, type Layer, type OpEmission, type SimdVariant } from '../../../types.js';
+import type { OpEmission, SimdVariant } from '../../../types.js';
 import type { KernelId, KernelIsa } from '../../../kernelId.js';
-import type { Flavour } from '../shared.js';
 import { convLayer, convTileShape, convTileShapeV7, isAarch64, sdotTile, type ConvLayer, type ConvTile } from './plan.js';
 import { emitRows, rowsId, rowsSpec, type LoopSpec, type RowsForm } from './rows.js';
 import { emitTile, tileId, type TileForm } from './tile.js';
@@ -66,10 +63,3 @@ export const convVariants: readonly SimdVariant<any>[] = [
   general('neon/conv/general', 'neon'),
   general('neon32/conv/general', 'neon32'),
 ];
-
-/** Today's entry point of the NEON provider (index.ts), through the variants. */
-export function selectConv(op: Conv2DOp, ctx: EmitContext, _g: WindowGeometry, _fl: Flavour): OpEmission | null {
-  // the conv variants never read the generic emission
-  const layer: Layer = { op, ctx, generic: null as unknown as OpEmission };
-  return selectVariant(convVariants, layer);
-}

@@ -10,7 +10,7 @@
  */
 import type { SoftmaxOp } from '../../../../model/ir.js';
 import { elementCount } from '../../../../model/ir.js';
-import { selectVariant, type EmitContext, type Layer, type OpEmission, type SimdVariant } from '../../../types.js';
+import type { EmitContext, Layer, SimdVariant } from '../../../types.js';
 import { formatKernelId, type KernelId } from '../../../kernelId.js';
 import { cType } from '../../../ops/common.js';
 import {
@@ -20,7 +20,6 @@ import {
   SOFTMAX_ACCUMULATION_INTEGER_BITS,
   SOFTMAX_SCALED_DIFF_INTEGER_BITS,
 } from '../../../../numerics/fixedpoint.js';
-import type { Flavour } from '../shared.js';
 
 interface Rows {
   readonly op: SoftmaxOp;
@@ -142,9 +141,3 @@ const tbl: SimdVariant<Tables> = {
 
 /** Every NEON softmax variant, in preference order. */
 export const softmaxVariants: readonly SimdVariant<any>[] = [f32, tbl];
-
-/** Today's entry point of the NEON provider (index.ts), through the variants. */
-export function selectSoftmax(op: SoftmaxOp, ctx: EmitContext, _fl: Flavour): OpEmission | null {
-  // the softmax variants never read the generic emission
-  return selectVariant(softmaxVariants, { op, ctx, generic: null as unknown as OpEmission });
-}
