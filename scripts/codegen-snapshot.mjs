@@ -20,16 +20,24 @@ if (!['write', 'compare'].includes(mode) || !dir) {
   process.exit(2);
 }
 const models = [
-  ...readdirSync(join(root, 'examples/models')).filter((f) => f.endsWith('.json') && !f.includes('schema')).map((f) => join(root, 'examples/models', f)),
+  ...readdirSync(join(root, 'examples/models'))
+    .filter((f) => f.endsWith('.json') && !f.includes('schema'))
+    .map((f) => join(root, 'examples/models', f)),
   ...['person_detect.tflite', 'mobilenet_v1_0.25_128_quant.tflite'].map((f) => resolve(root, '../shared/models', f)).filter(existsSync),
 ];
 const normalise = (src) => {
   const names = [...new Set([...src.matchAll(/\b(?:static|MOBILEC_\w+_KERNEL|MOBILEC_NEON_INLINE)\b[^;{(]*?\b(\w+)\s*\([^;]*?\)\s*\{/gs)].map((m) => m[1]))];
   let out = src;
-  [...names].sort((a, b) => b.length - a.length).forEach((n) => { out = out.replace(new RegExp(`\\b${n}\\b`, 'g'), `K${names.indexOf(n)}`); });
+  [...names]
+    .sort((a, b) => b.length - a.length)
+    .forEach((n) => {
+      out = out.replace(new RegExp(`\\b${n}\\b`, 'g'), `K${names.indexOf(n)}`);
+    });
   return out;
 };
-let same = 0, renamed = 0, differ = 0;
+let same = 0,
+  renamed = 0,
+  differ = 0;
 for (const model of models) {
   for (const target of TARGETS.keys()) {
     for (const kernels of ['simd', 'generic']) {
@@ -46,8 +54,13 @@ for (const model of models) {
         }
         const old = existsSync(path) ? readFileSync(path, 'utf8') : null;
         if (old === text) same++;
-        else if (old !== null && normalise(old) === normalise(text)) { renamed++; console.log(`names only  ${path}`); }
-        else { differ++; console.log(`DIFFERS     ${path}`); }
+        else if (old !== null && normalise(old) === normalise(text)) {
+          renamed++;
+          console.log(`names only  ${path}`);
+        } else {
+          differ++;
+          console.log(`DIFFERS     ${path}`);
+        }
       }
     }
   }

@@ -73,9 +73,12 @@ const CASES: Record<string, (cwd: string) => void> = {
     runBlocks('arduino', cwd);
     const props = readFileSync(join(cwd, 'mobilec_mymodel', 'library.properties'), 'utf8');
     expect(props).toMatch(/^name=mobilec_mobilenet_v1_0_25_96_int8$/m);
-    expect(readdirSync(join(cwd, 'mobilec_mymodel', 'src')).sort()).toEqual(
-      ['mobilec_runtime.h', 'mobilenet_v1_0_25_96_int8.c', 'mobilenet_v1_0_25_96_int8.h', 'mobilenet_v1_0_25_96_int8_weights.c'],
-    );
+    expect(readdirSync(join(cwd, 'mobilec_mymodel', 'src')).sort()).toEqual([
+      'mobilec_runtime.h',
+      'mobilenet_v1_0_25_96_int8.c',
+      'mobilenet_v1_0_25_96_int8.h',
+      'mobilenet_v1_0_25_96_int8_weights.c',
+    ]);
     expect(readdirSync(join(cwd, 'mobilec_mymodel', 'examples', 'Classify'))).toEqual(['Classify.ino']);
   },
   zephyr: (cwd) => {

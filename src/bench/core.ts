@@ -27,7 +27,6 @@ const EXAMPLES = join(PACKAGE_ROOT, 'examples', 'models');
 const SHARED_MODELS = resolve(PACKAGE_ROOT, '..', 'shared', 'models');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 
-
 function fmt(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`;
 }

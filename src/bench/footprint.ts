@@ -79,12 +79,29 @@ function main(): void {
         const name = defaultModelName(model);
         const dir = join(work, `${name}-${t}`);
         const inspect = JSON.parse(sh(process.execPath, [CLI, 'inspect', model, '--target', t, '--json'], work)).memory as {
-          arenaBytes: number; stackBytes: number; ramBytes: number; weightBytes: number; codeBytes: number; flashBytes: number;
+          arenaBytes: number;
+          stackBytes: number;
+          ramBytes: number;
+          weightBytes: number;
+          codeBytes: number;
+          flashBytes: number;
         };
         sh(process.execPath, [CLI, 'compile', model, '--target', t, '--name', name, '--out', join(dir, 'model')], work);
         const example = join(PACKAGE_ROOT, 'examples', mcu ? 'firmware' : 'rpi');
         const toolchain = join(example, 'toolchains', `${t}.cmake`);
-        sh('cmake', ['-S', example, '-B', join(dir, 'build'), `-DCMAKE_TOOLCHAIN_FILE=${toolchain}`, `-DMOBILEC_MODEL_DIR=${join(dir, 'model')}`, `-DMOBILEC_MODEL_NAME=${name}`], work);
+        sh(
+          'cmake',
+          [
+            '-S',
+            example,
+            '-B',
+            join(dir, 'build'),
+            `-DCMAKE_TOOLCHAIN_FILE=${toolchain}`,
+            `-DMOBILEC_MODEL_DIR=${join(dir, 'model')}`,
+            `-DMOBILEC_MODEL_NAME=${name}`,
+          ],
+          work,
+        );
         sh('cmake', ['--build', join(dir, 'build')], work);
         const prefix = target.cc.replace(/gcc$/, '');
         const elf = join(dir, 'build', mcu ? 'mobilec_firmware.elf' : 'mobilec_rpi_app');
@@ -107,13 +124,17 @@ function main(): void {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  console.log('| model | target | inspect flash (weights + code) | size text / data / bss | ELF flash (text + data) | flash diff | inspect RAM (arena + stack) | ELF RAM (data + bss) | RAM diff |');
+  console.log(
+    '| model | target | inspect flash (weights + code) | size text / data / bss | ELF flash (text + data) | flash diff | inspect RAM (arena + stack) | ELF RAM (data + bss) | RAM diff |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
   console.log('');
   for (const d of detail) console.log(d);
   console.log('');
-  console.log('ELF RAM counts the reservations of the example (the linker script\'s .stack and .heap on Cortex-M, the app\'s statics on the Pi); a Linux thread\'s stack and heap are not in the file.');
+  console.log(
+    "ELF RAM counts the reservations of the example (the linker script's .stack and .heap on Cortex-M, the app's statics on the Pi); a Linux thread's stack and heap are not in the file.",
+  );
 }
 
 main();

@@ -93,9 +93,16 @@ function main(): void {
   const body = rows.map((r) => {
     const generic = rows.find((g) => g.model === r.model && g.target === r.target && g.kernels === 'generic');
     return [
-      r.model, r.target, r.kernels, n(r.instructions), (r.macs / r.instructions).toFixed(3),
+      r.model,
+      r.target,
+      r.kernels,
+      n(r.instructions),
+      (r.macs / r.instructions).toFixed(3),
       generic ? `${(generic.instructions / r.instructions).toFixed(2)}x` : '-',
-      n(r.arenaBytes), n(r.codeBytes), n(r.weightBytes), n(r.codeBytes + r.weightBytes),
+      n(r.arenaBytes),
+      n(r.codeBytes),
+      n(r.weightBytes),
+      n(r.codeBytes + r.weightBytes),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -120,11 +127,17 @@ function main(): void {
     // The arena differs per target: each SIMD kernel declares its own streaming block.
     for (const target of TARGETS) {
       const r = rows.find((x) => x.model === 'person_detect' && x.target === target && x.kernels === 'simd');
-      if (r) console.log(`  ${target} arena: ${n(r.arenaBytes)} B vs ${n(peer.arenaBytes)} B; goal <= ${n(GOALS.arenaBytes)}: ${r.arenaBytes <= GOALS.arenaBytes ? 'met' : 'missed'}`);
+      if (r)
+        console.log(
+          `  ${target} arena: ${n(r.arenaBytes)} B vs ${n(peer.arenaBytes)} B; goal <= ${n(GOALS.arenaBytes)}: ${r.arenaBytes <= GOALS.arenaBytes ? 'met' : 'missed'}`,
+        );
     }
     for (const target of TARGETS) {
       const r = rows.find((x) => x.model === 'person_detect' && x.target === target && x.kernels === 'simd');
-      if (r) console.log(`  ${target} runtime code: ${n(r.codeBytes)} B vs ≈ ${n(peer.runtimeCodeBytes)} B; goal <= ${n(GOALS.codeBytes)}: ${r.codeBytes <= GOALS.codeBytes ? 'met' : 'missed'}`);
+      if (r)
+        console.log(
+          `  ${target} runtime code: ${n(r.codeBytes)} B vs ≈ ${n(peer.runtimeCodeBytes)} B; goal <= ${n(GOALS.codeBytes)}: ${r.codeBytes <= GOALS.codeBytes ? 'met' : 'missed'}`,
+        );
     }
   }
 }

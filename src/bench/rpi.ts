@@ -56,7 +56,11 @@ function count(path: string, targetName: string, kernels: 'simd' | 'generic'): {
   const { results } = runnerFor(target).run(project, target, [toBytes(input)], { layers: false, countInstructions: true, profileLayers });
   const r = results[0]!;
   if (profileLayers && r.layerInstructions) {
-    const lines = [`per layer, ${path.split('/').pop()} on ${targetName}:`, '| # | op | kernel | MACs | instructions | per MAC |', '| --- | --- | --- | --- | --- | --- |'];
+    const lines = [
+      `per layer, ${path.split('/').pop()} on ${targetName}:`,
+      '| # | op | kernel | MACs | instructions | per MAC |',
+      '| --- | --- | --- | --- | --- | --- |',
+    ];
     project.layers.forEach((l, i) => {
       const n = r.layerInstructions![i]!;
       lines.push(`| ${i} | ${l.op} | ${l.kernel} | ${l.macs} | ${n} | ${l.macs ? (n / l.macs).toFixed(3) : '-'} |`);

@@ -7,8 +7,7 @@ export function inspectCommand(model: string, opts: { target: string; json: bool
   // first, since a kernel that streams may run in place.
   const { graph, project, target } = prepareModel(model, { target: opts.target, kernels: 'simd' });
   // On a cross target, the code and stack come from building what ships.
-  const build =
-    target.emulator.kind === 'addon' ? { codeBytes: null, stackBytes: null } : runnerFor(target).measure(project, target);
+  const build = target.emulator.kind === 'addon' ? { codeBytes: null, stackBytes: null } : runnerFor(target).measure(project, target);
   const report = inspectGraph(graph, project.arena, target.name, { weightBytes: project.weightBytes, ...build });
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspect(report)}\n`);
 }

@@ -23,9 +23,10 @@ function kernelsOption(): Option {
 }
 
 function tuneOption(): Option {
-  return new Option('--tune <key=value>', 'kernel-choice experiment, repeatable: only=<variant key> restricts the SIMD kernels to these variants; <switch>=<value> sets a variant switch').argParser(
-    tuneItem,
-  );
+  return new Option(
+    '--tune <key=value>',
+    'kernel-choice experiment, repeatable: only=<variant key> restricts the SIMD kernels to these variants; <switch>=<value> sets a variant switch',
+  ).argParser(tuneItem);
 }
 
 export function buildProgram(): Command {
@@ -44,14 +45,18 @@ export function buildProgram(): Command {
     .addOption(kernelsOption())
     .addOption(tuneOption())
     .addOption(
-      new Option('--format <format>', 'cmake: C project with CMakeLists.txt; arduino: Arduino library; zephyr: Zephyr module (arduino and zephyr: Cortex-M targets)')
+      new Option(
+        '--format <format>',
+        'cmake: C project with CMakeLists.txt; arduino: Arduino library; zephyr: Zephyr module (arduino and zephyr: Cortex-M targets)',
+      )
         .default('cmake')
         .argParser(formatChoice),
     )
     .addOption(
-      new Option('--weights <form>', 'incbin: <name>_weights.bin pulled in by GNU .incbin in <name>_weights.S; c: C arrays in <name>_weights.c (default: incbin; c for arduino and zephyr)').argParser(
-        weightsChoice,
-      ),
+      new Option(
+        '--weights <form>',
+        'incbin: <name>_weights.bin pulled in by GNU .incbin in <name>_weights.S; c: C arrays in <name>_weights.c (default: incbin; c for arduino and zephyr)',
+      ).argParser(weightsChoice),
     )
     .option('--name <name>', 'C identifier of the model (default: file base name with [^A-Za-z0-9_] → _)')
     .requiredOption('--out <dir>', 'output directory (written atomically)')

@@ -87,7 +87,6 @@ export function topK(scores: readonly number[], k: number, labels: readonly stri
   return idx.slice(0, Math.min(k, scores.length)).map((i) => ({ index: i, label: labels?.[i] ?? null, score: scores[i]! }));
 }
 
-
 export async function runCommand(model: string, opts: RunOptions): Promise<void> {
   const sources = [opts.input, opts.image, opts.seed].filter((x) => x !== undefined).length;
   if (sources !== 1) throw badInput('run: give exactly one of --input <raw.bin>, --image <file>, --seed <n>');

@@ -333,11 +333,13 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
   const code = [...calls.map((c) => c.call ?? ''), ...kernels.values()].join('\n');
   const referenced = new Set(code.match(/\bmobilec_\w+/g) ?? []);
   let blobSize = 0;
-  const placed = [...constants.values()].filter((c) => referenced.has(c.symbol)).map((c) => {
-    const offset = Math.ceil(blobSize / 16) * 16;
-    blobSize = offset + c.bytes;
-    return { ...c, offset };
-  });
+  const placed = [...constants.values()]
+    .filter((c) => referenced.has(c.symbol))
+    .map((c) => {
+      const offset = Math.ceil(blobSize / 16) * 16;
+      blobSize = offset + c.bytes;
+      return { ...c, offset };
+    });
   const blob = (): Uint8Array => {
     const b = new Uint8Array(blobSize);
     for (const c of placed) b.set(c.data, c.offset);
@@ -372,7 +374,10 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
 
   const files = new Map<string, string | Uint8Array>([
     [`${name}.h`, render('model.h.hbs', common)],
-    [`${name}.c`, render('model.c.hbs', { ...common, constants: constList, kernelSources: [...kernels.values()], calls, needsMath, poison: poisonTables(graph, arena) })],
+    [
+      `${name}.c`,
+      render('model.c.hbs', { ...common, constants: constList, kernelSources: [...kernels.values()], calls, needsMath, poison: poisonTables(graph, arena) }),
+    ],
     ...(weightsForm === 'c'
       ? ([[`${name}_weights.c`, weightsCSource(common, placed)]] as const)
       : ([

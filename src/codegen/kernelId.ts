@@ -69,7 +69,7 @@ export const KERNEL_FLAGS = {
   tbl: 'TBL lookup table: the value lists the 64-entry chunks per table plane the code reads (tbl431)',
   // algorithm of an op with several exact forms
   avg: 'mean: the truncating integer average (input and output quantized alike)',
-  fscale: 'mean: the float32 rescale of TFLite\'s general quantized mean',
+  fscale: "mean: the float32 rescale of TFLite's general quantized mean",
   // conversions
   xs8: 'requantize: the input is int8 (the dtype field names the output)',
   xu8: 'requantize: the input is uint8 (the dtype field names the output)',

@@ -102,7 +102,14 @@ export const wrap = (v: number): number => v | 0;
  * The bias of a kernel that multiplies raw activations: bias[c] − xZp·Σ_t w(c, t)
  * (int32 wrap-around, as the C accumulates), `padded` long, zero past `channels`.
  */
-export function foldInputZeroPoint(bias: ArrayLike<number>, w: (c: number, t: number) => number, taps: number, channels: number, padded: number, xZp: number): Int32Array {
+export function foldInputZeroPoint(
+  bias: ArrayLike<number>,
+  w: (c: number, t: number) => number,
+  taps: number,
+  channels: number,
+  padded: number,
+  xZp: number,
+): Int32Array {
   const out = new Int32Array(padded);
   for (let c = 0; c < channels; c++) {
     let s = 0;

@@ -176,7 +176,10 @@ export function initializerText(ctype: string, data: Uint8Array, count: number):
  * `<name>_weights.c` for the given constants (in blob order). `params` are
  * the project's template parameters (name, NAME, weightBytes, ...).
  */
-export function weightsCSource(params: { readonly name: string; readonly NAME: string; readonly weightBytes: number }, constants: readonly WeightsConstant[]): Buffer {
+export function weightsCSource(
+  params: { readonly name: string; readonly NAME: string; readonly weightBytes: number },
+  constants: readonly WeightsConstant[],
+): Buffer {
   const values = constants.map((c) => {
     if (c.bytes !== c.count * (BYTES_OF[c.ctype] ?? 0)) throw internalError(`constant ${c.symbol}: ${c.bytes} bytes for ${c.count} ${c.ctype}`);
     return initializerText(c.ctype, c.data, c.count);
@@ -190,6 +193,6 @@ export function weightsCSource(params: { readonly name: string; readonly NAME: s
     constants: constants.map((c, i) => ({ symbol: c.symbol, ctype: c.ctype, count: c.count, bytes: c.bytes, values: mark(i) })),
   });
   const parts = text.split(/\u0001(\d+)\u0001/);
-  if (parts.length !== 2 * constants.length + 1) throw internalError('weights.c.hbs must place every constant\'s values exactly once');
+  if (parts.length !== 2 * constants.length + 1) throw internalError("weights.c.hbs must place every constant's values exactly once");
   return Buffer.concat(parts.map((p, k) => (k % 2 === 0 ? Buffer.from(p, 'latin1') : values[Number(p)]!.text)));
 }

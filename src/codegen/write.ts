@@ -65,7 +65,9 @@ export function checkOutputDir(out: string, opts: OutputCheck): string {
   const real = realOrResolved(target);
   const cwd = realOrResolved(process.cwd());
   if (isSameOrAncestor(real, cwd)) {
-    throw badInput(`${opts.flag} ${out}: is the working directory or one of its ancestors; mobilec writes only into a directory of its own (e.g. ${opts.flag} ./out)`);
+    throw badInput(
+      `${opts.flag} ${out}: is the working directory or one of its ancestors; mobilec writes only into a directory of its own (e.g. ${opts.flag} ./out)`,
+    );
   }
   for (const input of opts.inputs ?? []) {
     const inReal = realOrResolved(input);

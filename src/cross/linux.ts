@@ -96,7 +96,8 @@ function buildLinux(project: GeneratedProject, target: Target, kind: BuildKind):
   const cflags = [...target.cflags, '-std=c99', '-Wall', '-Wextra', '-I', '.'];
   // The layer-dumping build also poisons dead arena bytes at every layer
   // boundary, as the host verify does: a wrong plan then shows as a mismatch.
-  const hooks = kind === 'layers' ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : kind === 'profile' ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_PROFILE_LAYERS'] : [];
+  const hooks =
+    kind === 'layers' ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : kind === 'profile' ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_PROFILE_LAYERS'] : [];
   const hooked = kind !== 'plain';
   const key = contentKey({ RECIPE_VERSION, cc, cflags, kind }, sources);
   const { dir } = cachedBuild('cross-linux', `${name}-${target.name}-${kind}`, key, 'build.json', (tmp) => {
@@ -155,7 +156,9 @@ function runSession(
     if (count) {
       counts = existsSync(countsPath) ? parseInsnCounts(readFileSync(countsPath, 'utf8')) : [];
       if (counts.length !== inputs.length * windowsPerInput) {
-        throw environmentError(`instruction-count plugin recorded ${counts.length} windows for ${inputs.length} inputs on ${target.name}, expected ${inputs.length * windowsPerInput}`);
+        throw environmentError(
+          `instruction-count plugin recorded ${counts.length} windows for ${inputs.length} inputs on ${target.name}, expected ${inputs.length * windowsPerInput}`,
+        );
       }
     }
     return { outputs, layers, counts };

@@ -109,7 +109,10 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
     } catch (e) {
       // The board's memory is a resource limit of the model, not a broken toolchain.
       const m = e instanceof MobilecError ? /region `?(\w+)'? overflowed by (\d+) bytes/.exec(e.message) : null;
-      if (m) throw badInput(`model ${name} does not fit the ${emu.machine} board of target ${target.name}: memory region ${m[1]} overflowed by ${m[2]} bytes (see ${FIRMWARE_DIR}/${boardScript})`);
+      if (m)
+        throw badInput(
+          `model ${name} does not fit the ${emu.machine} board of target ${target.name}: memory region ${m[1]} overflowed by ${m[2]} bytes (see ${FIRMWARE_DIR}/${boardScript})`,
+        );
       throw e;
     }
     const nm = (args: string[]): string => execTool(`${target.cc.replace(/gcc$/, '')}nm`, args, { cwd: tmp, what: 'reading symbols' }).stdout;
@@ -152,7 +155,8 @@ function runImage(
     const r = spawnSync(emu.command, args, { cwd: work, encoding: 'utf8', timeout, maxBuffer: 16 * 1024 * 1024 });
     const said = `${r.stderr ?? ''} ${r.stdout ?? ''}`.trim().replace(/\s+/g, ' ').slice(0, 400);
     if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw toolMissing(target, `'${emu.command}'`);
-    if (r.error) throw environmentError(`${emu.command} -M ${emu.machine} on model ${project.name}: ${r.error.message} after ${timeout} ms${said ? `: ${said}` : ''}`);
+    if (r.error)
+      throw environmentError(`${emu.command} -M ${emu.machine} on model ${project.name}: ${r.error.message} after ${timeout} ms${said ? `: ${said}` : ''}`);
     if (r.status !== 0) {
       throw environmentError(`${emu.command} -M ${emu.machine} on model ${project.name} failed (exit ${r.status ?? r.signal})${said ? `: ${said}` : ''}`);
     }

@@ -40,7 +40,12 @@ export interface CrossRunner {
   /** Builds (cached) without running: the code and stack figures of what ships. */
   measure(project: GeneratedProject, target: Target): CrossBuildInfo;
   /** Builds (cached by content hash) and runs each input once. */
-  run(project: GeneratedProject, target: Target, inputs: readonly Uint8Array[], opts: CrossRunOptions): {
+  run(
+    project: GeneratedProject,
+    target: Target,
+    inputs: readonly Uint8Array[],
+    opts: CrossRunOptions,
+  ): {
     readonly results: CrossRunResult[];
     readonly build: CrossBuildInfo;
   };

@@ -6,9 +6,7 @@
 import type { Graph } from '../model/ir.js';
 
 /** Where PTQ calibration inputs come from. File paths are absolute. */
-export type Calibration =
-  | { kind: 'seeded'; seed: number; count: number }
-  | { kind: 'files'; paths: string[] };
+export type Calibration = { kind: 'seeded'; seed: number; count: number } | { kind: 'files'; paths: string[] };
 
 export interface FrontendResult {
   graph: Graph;

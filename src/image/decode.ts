@@ -88,9 +88,7 @@ function checkDims(name: string, kind: string, width: number, height: number, ch
     throw badInput(`${name}: ${kind} is ${width}x${height}; the limit is ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE}`);
   }
   if (width * height * channels > MAX_IMAGE_BYTES) {
-    throw badInput(
-      `${name}: ${kind} is ${width}x${height}x${channels}, more than ${MAX_IMAGE_BYTES / (1024 * 1024)} MiB of pixels`,
-    );
+    throw badInput(`${name}: ${kind} is ${width}x${height}x${channels}, more than ${MAX_IMAGE_BYTES / (1024 * 1024)} MiB of pixels`);
   }
 }
 
@@ -146,9 +144,7 @@ function decodeBmp(buf: Buffer, name: string): RgbImage {
     const masks = [buf.readUInt32LE(54), buf.readUInt32LE(58), buf.readUInt32LE(62)];
     const idx = masks.map((m) => [0xff, 0xff00, 0xff0000, 0xff000000].indexOf(m));
     if (idx.some((i) => i < 0)) {
-      throw badInput(
-        `${name}: unsupported BMP bit masks ${masks.map((m) => `0x${m.toString(16)}`).join('/')} (only 8-bit byte-aligned masks)`,
-      );
+      throw badInput(`${name}: unsupported BMP bit masks ${masks.map((m) => `0x${m.toString(16)}`).join('/')} (only 8-bit byte-aligned masks)`);
     }
     maskBytes = [idx[0]!, idx[1]!, idx[2]!];
   } else if (compression !== 0) {

@@ -65,9 +65,7 @@ export function imageToTensor(img: RgbImage, input: Tensor, opts: ImageMapping =
   const shape = input.shape;
   const [n, h, w, c] = shape;
   if (shape.length !== 4 || n !== 1 || (c !== 1 && c !== 3) || !(h! >= 1) || !(w! >= 1)) {
-    throw badInput(
-      `input tensor '${input.name}' has shape [${shape.join(', ')}]; --image needs an NHWC input [1, H, W, 1 or 3]`,
-    );
+    throw badInput(`input tensor '${input.name}' has shape [${shape.join(', ')}]; --image needs an NHWC input [1, H, W, 1 or 3]`);
   }
   if (input.dtype !== 'uint8' && input.dtype !== 'int8' && input.dtype !== 'float32') {
     throw badInput(`input tensor '${input.name}' is ${input.dtype}; --image supports uint8, int8 and float32 inputs`);
@@ -75,12 +73,7 @@ export function imageToTensor(img: RgbImage, input: Tensor, opts: ImageMapping =
   const table = pixelMapping(input, opts);
   const sized = resizeBilinear(convertChannels(img, c), w!, h!);
   const px = sized.data;
-  const out =
-    input.dtype === 'uint8'
-      ? new Uint8Array(px.length)
-      : input.dtype === 'int8'
-        ? new Int8Array(px.length)
-        : new Float32Array(px.length);
+  const out = input.dtype === 'uint8' ? new Uint8Array(px.length) : input.dtype === 'int8' ? new Int8Array(px.length) : new Float32Array(px.length);
   for (let i = 0; i < px.length; i++) out[i] = table[px[i]!]!;
   return out;
 }

@@ -155,9 +155,7 @@ export function formatInspect(r: InspectReport): string {
     l.arenaOffset === null ? '-' : String(l.arenaOffset),
   ]);
   const lines = [`model ${r.model}  target ${r.target}`, ...table(head, rows)];
-  lines.push(
-    `totals: ${fmtInt(r.totals.macs)} MACs, ${fmtInt(r.totals.paramBytes)} parameter bytes, arena ${fmtInt(r.totals.arenaBytes)} bytes`,
-  );
+  lines.push(`totals: ${fmtInt(r.totals.macs)} MACs, ${fmtInt(r.totals.paramBytes)} parameter bytes, arena ${fmtInt(r.totals.arenaBytes)} bytes`);
   const m = r.memory;
   lines.push(
     m.ramBytes === null
@@ -185,6 +183,9 @@ export function table(head: string[], rows: string[][]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+0-9.,e]+$|^-$/.test(r[i]!)));
   const fmt = (r: string[]) =>
-    r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
 }

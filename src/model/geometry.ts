@@ -8,9 +8,7 @@ import { opDef } from '../ops/registry.js';
 
 /** Output extent of one spatial dimension (dilation 1). */
 export function outputExtent(input: number, kernel: number, stride: number, padding: Padding): number {
-  return padding === 'same'
-    ? Math.floor((input + stride - 1) / stride)
-    : Math.floor((input - kernel + stride) / stride);
+  return padding === 'same' ? Math.floor((input + stride - 1) / stride) : Math.floor((input - kernel + stride) / stride);
 }
 
 /** Padding before the first element: TFLite puts the odd pixel at the end. */
@@ -47,7 +45,14 @@ export function windowGeometry(graph: Graph, op: Op): WindowGeometry {
   const [, outH, outW, outC] = y.shape as [number, number, number, number];
   const { kH, kW, strideH, strideW, padding, depthMultiplier } = win;
   return {
-    inH, inW, inC, outH, outW, outC, kH, kW,
+    inH,
+    inW,
+    inC,
+    outH,
+    outW,
+    outC,
+    kH,
+    kW,
     strideH,
     strideW,
     padTop: paddingBefore(inH, outH, kH, strideH, padding),

@@ -81,7 +81,7 @@ export function saturatingRoundingDoublingHighMul(a: number, b: number): number 
   const bh = (b - bl) / 65536;
   const p1 = a * bh; // |p1| < 2^46
   const p0 = a * bl; // |p0| < 2^47
-  const negative = (a < 0) !== (b < 0) && a !== 0 && b !== 0;
+  const negative = a < 0 !== b < 0 && a !== 0 && b !== 0;
   const nudge = negative ? 1 - (1 << 30) : 1 << 30;
   // p1·2^16 = h1·2^31 + l1·2^16 with l1 in [0, 2^15).
   const h1 = Math.floor(p1 / 32768);
@@ -129,12 +129,7 @@ export function multiplyByQuantizedMultiplierGreaterThanOne(x: number, m: number
 }
 
 /** TFLite CalculateActivationRangeQuantized (quantize(f) = zp + round(fround(f / scale))). */
-export function activationRange(
-  activation: Activation,
-  scale: number,
-  zeroPoint: number,
-  dtype: 'int8' | 'uint8',
-): [number, number] {
+export function activationRange(activation: Activation, scale: number, zeroPoint: number, dtype: 'int8' | 'uint8'): [number, number] {
   const qmin = dtype === 'int8' ? -128 : 0;
   const qmax = dtype === 'int8' ? 127 : 255;
   const q = (f: number): number => zeroPoint + roundHalfAwayFromZero(Math.fround(Math.fround(f) / Math.fround(scale)));
@@ -174,8 +169,7 @@ export const SOFTMAX_ACCUMULATION_INTEGER_BITS = 12;
 
 /** TFLite CalculateInputRadius (total signed bits 31). */
 export function calculateInputRadius(inputIntegerBits: number, inputLeftShift: number): number {
-  const maxInputRescaled =
-    (((1 << inputIntegerBits) - 1) * 2 ** (31 - inputIntegerBits)) / 2 ** inputLeftShift;
+  const maxInputRescaled = (((1 << inputIntegerBits) - 1) * 2 ** (31 - inputIntegerBits)) / 2 ** inputLeftShift;
   return Math.floor(maxInputRescaled);
 }
 
@@ -217,10 +211,7 @@ export function expOnIntervalBetweenNegativeOneQuarterAnd0Excl(a: number): numbe
   const x3 = saturatingRoundingDoublingHighMul(x2, x);
   const x4 = saturatingRoundingDoublingHighMul(x2, x2);
   const x4Over4 = roundingDivideByPOT(x4, 2);
-  const poly = roundingDivideByPOT(
-    (saturatingRoundingDoublingHighMul((x4Over4 + x3) | 0, constant1Over3) + x2) | 0,
-    1,
-  );
+  const poly = roundingDivideByPOT((saturatingRoundingDoublingHighMul((x4Over4 + x3) | 0, constant1Over3) + x2) | 0, 1);
   return (constantTerm + saturatingRoundingDoublingHighMul(constantTerm, (x + poly) | 0)) | 0;
 }
 
@@ -333,8 +324,7 @@ export function softmaxQuantizedRow(
     if (diff >= diffMin) {
       const scaled = multiplyByQuantizedMultiplierGreaterThanOne(diff, inputMultiplier, inputLeftShift);
       const e = expOnNegativeValues(scaled, SOFTMAX_SCALED_DIFF_INTEGER_BITS);
-      const unsat =
-        exponent > 31 ? 0 : roundingDivideByPOT(saturatingRoundingDoublingHighMul(shiftedScale, e), exponent);
+      const unsat = exponent > 31 ? 0 : roundingDivideByPOT(saturatingRoundingDoublingHighMul(shiftedScale, e), exponent);
       const shifted = (unsat + outMin) | 0;
       output[start + c] = shifted < outMin ? outMin : shifted > outMax ? outMax : shifted;
     } else {

@@ -23,21 +23,7 @@ import { activation } from './activation/index.js';
 import { mean } from './mean/index.js';
 
 /** Built on first use: op folders import stages (geometry, codegen helpers) that import this file. */
-const list = () => [
-  conv2d,
-  depthwiseConv2d,
-  pool2d,
-  fullyConnected,
-  softmax,
-  reshape,
-  pad,
-  quantize,
-  dequantize,
-  add,
-  batchNorm,
-  activation,
-  mean,
-] as const;
+const list = () => [conv2d, depthwiseConv2d, pool2d, fullyConnected, softmax, reshape, pad, quantize, dequantize, add, batchNorm, activation, mean] as const;
 
 type OpOf<D> = D extends OpDef<infer O> ? O : never;
 

@@ -3,15 +3,7 @@
  * ./kernels, the source of truth the generated C is compared against.
  */
 import { allocate, dtypeOfData } from '../util/tensors.js';
-import {
-  elementCount,
-  isQuantizedDType,
-  type Graph,
-  type Op,
-  type Requant,
-  type Tensor,
-  type TensorData,
-} from '../model/ir.js';
+import { elementCount, isQuantizedDType, type Graph, type Op, type Requant, type Tensor, type TensorData } from '../model/ir.js';
 import { windowGeometry } from '../model/geometry.js';
 import { badInput, internalError } from '../model/errors.js';
 import type { QuantArray, QuantParams } from './kernels/common.js';
@@ -111,12 +103,7 @@ function quantParams(graph: Graph, op: Op): QuantParams {
   };
 }
 
-function expect<T extends TensorData>(
-  d: TensorData,
-  ctor: { new (n: number): T; name: string },
-  op: Op,
-  what: string,
-): T {
+function expect<T extends TensorData>(d: TensorData, ctor: { new (n: number): T; name: string }, op: Op, what: string): T {
   if (!(d instanceof ctor)) {
     throw badInput(`op ${op.name} (${op.kind}): ${what} must be ${ctor.name}, got ${d.constructor.name}`);
   }

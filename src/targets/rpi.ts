@@ -1,13 +1,7 @@
 import type { Target } from './types.js';
 
 /** Raspberry Pi (Cortex-A, Linux): static executables under QEMU user mode. */
-function rpi(
-  name: string,
-  arch: 'aarch64' | 'armv7',
-  cpu: string,
-  simd: Target['simd'],
-  extraFlags: readonly string[] = [],
-): Target {
+function rpi(name: string, arch: 'aarch64' | 'armv7', cpu: string, simd: Target['simd'], extraFlags: readonly string[] = []): Target {
   const aarch64 = arch === 'aarch64';
   const cc = aarch64 ? 'aarch64-linux-gnu-gcc' : 'arm-linux-gnueabihf-gcc';
   return {
@@ -18,9 +12,7 @@ function rpi(
     simd,
     platform: 'linux',
     emulator: { kind: 'user', command: aarch64 ? 'qemu-aarch64' : 'qemu-arm', cpu },
-    packages: aarch64
-      ? ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'qemu-user']
-      : ['gcc-arm-linux-gnueabihf', 'libc6-dev-armhf-cross', 'qemu-user'],
+    packages: aarch64 ? ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'qemu-user'] : ['gcc-arm-linux-gnueabihf', 'libc6-dev-armhf-cross', 'qemu-user'],
   };
 }
 

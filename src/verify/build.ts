@@ -35,11 +35,7 @@ function hostCompiler(): string {
   return process.env.CC || 'cc';
 }
 
-export function buildVerificationLibrary(
-  files: ReadonlyMap<string, string | Uint8Array>,
-  sig: ModelSignature,
-  opts: BuildOptions,
-): BuiltModel {
+export function buildVerificationLibrary(files: ReadonlyMap<string, string | Uint8Array>, sig: ModelSignature, opts: BuildOptions): BuiltModel {
   const cc = hostCompiler();
   const flags = ['-std=c99', opts.optimize, '-fPIC', '-shared', '-Wall', '-Wextra', '-I', '.'];
   if (opts.layerHooks) flags.push('-DMOBILEC_LAYER_HOOKS');

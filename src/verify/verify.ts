@@ -114,11 +114,7 @@ export function verifyInputs(graph: Graph, count: number, firstSeed = 1): { seed
   return Array.from({ length: count }, (_, k) => ({ seed: firstSeed + k, input: seededInput(t.dtype, elementCount(t.shape), firstSeed + k) }));
 }
 
-export async function verifyOnHost(
-  graph: Graph,
-  project: GeneratedProject,
-  opts: { inputs: number; firstSeed?: number },
-): Promise<VerifyReport> {
+export async function verifyOnHost(graph: Graph, project: GeneratedProject, opts: { inputs: number; firstSeed?: number }): Promise<VerifyReport> {
   // Dead arena bytes are poisoned at every layer boundary: a plan or kernel
   // that reads bytes it does not own then shows up as a mismatch.
   const { built, binding, buildMs } = await buildAndLoad(graph, project, { layerHooks: true, optimize: '-O2', poison: true });
@@ -149,7 +145,12 @@ export function verifyOnTarget(
 ): VerifyReport {
   const t0 = performance.now();
   const inputs = verifyInputs(graph, opts.inputs, opts.firstSeed);
-  const { results } = runner.run(project, target, inputs.map((r) => toBytes(r.input)), { layers: opts.layers, countInstructions: false });
+  const { results } = runner.run(
+    project,
+    target,
+    inputs.map((r) => toBytes(r.input)),
+    { layers: opts.layers, countInstructions: false },
+  );
   const t1 = performance.now();
   const runs = inputs.map((r, i) => {
     const res = results[i]!;

@@ -23,7 +23,9 @@ const skipTools = !tools && process.env.CI !== 'true';
 function runOn(model: string, target: (typeof TARGETS)[number], inputs: Uint8Array[]): Uint8Array[] {
   const graph = loadModel(model);
   const project = generateProject(graph, { name: graph.name, target, kernels: 'simd' });
-  return runnerFor(target).run(project, target, inputs, { layers: false, countInstructions: false }).results.map((r) => r.output);
+  return runnerFor(target)
+    .run(project, target, inputs, { layers: false, countInstructions: false })
+    .results.map((r) => r.output);
 }
 
 const expected = (f: string) => new Uint8Array(readFileSync(join(EXPECTED_DIR, f)));

@@ -105,7 +105,13 @@ describe('compile', () => {
     const r = mobilec(['compile', INT8_MODEL, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const files = readdirSync(out).sort();
-    for (const f of ['CMakeLists.txt', 'mobilenet_v1_0_25_96_int8.c', 'mobilenet_v1_0_25_96_int8.h', 'mobilenet_v1_0_25_96_int8_weights.S', 'mobilenet_v1_0_25_96_int8_weights.bin']) {
+    for (const f of [
+      'CMakeLists.txt',
+      'mobilenet_v1_0_25_96_int8.c',
+      'mobilenet_v1_0_25_96_int8.h',
+      'mobilenet_v1_0_25_96_int8_weights.S',
+      'mobilenet_v1_0_25_96_int8_weights.bin',
+    ]) {
       expect(files).toContain(f);
     }
     const header = readFileSync(join(out, 'mobilenet_v1_0_25_96_int8.h'), 'utf8');
@@ -133,7 +139,21 @@ describe('inspect', () => {
     expect(j.model).toBe('mobilenet_v1_0_25_96_int8');
     expect(j.target).toBe('host');
     expect(Object.keys(j.layers[0]).sort()).toEqual(
-      ['activation', 'activationBytes', 'arenaOffset', 'index', 'inputShape', 'kernel', 'macs', 'name', 'op', 'outputShape', 'padding', 'paramBytes', 'stride'].sort(),
+      [
+        'activation',
+        'activationBytes',
+        'arenaOffset',
+        'index',
+        'inputShape',
+        'kernel',
+        'macs',
+        'name',
+        'op',
+        'outputShape',
+        'padding',
+        'paramBytes',
+        'stride',
+      ].sort(),
     );
     expect(j.totals.macs).toBe(7_489_664);
     expect(j.blocks).toHaveLength(13);
@@ -158,7 +178,23 @@ describe('run and verify through the addon', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j).sort()).toEqual(
-      ['model', 'target', 'kernels', 'outputShape', 'outputDtype', 'output', 'scores', 'topK', 'medianMs', 'instructions', 'macs', 'arenaBytes', 'codeBytes', 'weightBytes', 'stackBytes'].sort(),
+      [
+        'model',
+        'target',
+        'kernels',
+        'outputShape',
+        'outputDtype',
+        'output',
+        'scores',
+        'topK',
+        'medianMs',
+        'instructions',
+        'macs',
+        'arenaBytes',
+        'codeBytes',
+        'weightBytes',
+        'stackBytes',
+      ].sort(),
     );
     expect(j.outputShape).toEqual([1, 2]);
     expect(j.outputDtype).toBe('int8');

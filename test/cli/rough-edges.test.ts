@@ -103,7 +103,10 @@ describe('bad output paths and model paths are usage errors (exit 2)', () => {
   it('--out below a regular file', () => {
     const file = join(work, 'plain.txt');
     writeFileSync(file, 'x');
-    expectOneLine(mobilec(['compile', TINY, '--out', join(file, 'sub')]), /--out .*plain\.txt\/sub: cannot use this path \(a part of the path is not a directory, ENOTDIR\)/);
+    expectOneLine(
+      mobilec(['compile', TINY, '--out', join(file, 'sub')]),
+      /--out .*plain\.txt\/sub: cannot use this path \(a part of the path is not a directory, ENOTDIR\)/,
+    );
   });
 
   it('compile <a directory> says it is a directory', () => {

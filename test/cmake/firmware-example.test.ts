@@ -47,7 +47,11 @@ function run(cmd: string, args: readonly string[], cwd = elsewhere): { stdout: s
 
 /** The command the README shows, plus the board. */
 function qemu(machine: string, elf: string, cwd: string): { stdout: string; stderr: string } {
-  return run('qemu-system-arm', ['-M', machine, '-nographic', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native', '-kernel', elf], cwd);
+  return run(
+    'qemu-system-arm',
+    ['-M', machine, '-nographic', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native', '-kernel', elf],
+    cwd,
+  );
 }
 
 const input = join(work, 'input.bin');
@@ -83,8 +87,14 @@ describe.skipIf(skip)(`examples/firmware around ${NAME} on every QEMU board`, ()
       compileFor(target, join(dir, 'model'));
       const build = join(dir, 'build');
       run('cmake', [
-        '-S', FIRMWARE, '-B', build, `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE, 'toolchains', `${board.target}.cmake`)}`,
-        `-DMOBILEC_MODEL_DIR=${join(dir, 'model')}`, `-DMOBILEC_MODEL_NAME=${NAME}`, '-DCMAKE_COMPILE_WARNING_AS_ERROR=ON',
+        '-S',
+        FIRMWARE,
+        '-B',
+        build,
+        `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE, 'toolchains', `${board.target}.cmake`)}`,
+        `-DMOBILEC_MODEL_DIR=${join(dir, 'model')}`,
+        `-DMOBILEC_MODEL_NAME=${NAME}`,
+        '-DCMAKE_COMPILE_WARNING_AS_ERROR=ON',
         ...(board.input === 'compiled-in' ? [`-DMOBILEC_INPUT=${input}`] : []),
       ]);
       run('cmake', ['--build', build]);
@@ -108,7 +118,23 @@ describe.skipIf(skip)(`examples/firmware around ${NAME} on every QEMU board`, ()
     writeFileSync(wrong, Buffer.alloc(100));
     run('cmake', ['-S', FIRMWARE, '-B', build, `-DMOBILEC_INPUT=${wrong}`]);
     run('cmake', ['--build', build]);
-    const r = spawnSync('qemu-system-arm', ['-M', 'mps2-an386', '-nographic', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native', '-kernel', join(build, 'mobilec_firmware.elf')], { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      'qemu-system-arm',
+      [
+        '-M',
+        'mps2-an386',
+        '-nographic',
+        '-monitor',
+        'none',
+        '-serial',
+        'none',
+        '-semihosting-config',
+        'enable=on,target=native',
+        '-kernel',
+        join(build, 'mobilec_firmware.elf'),
+      ],
+      { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.status).toBe(1);
     expect(r.stdout).toBe(`the compiled-in input has 100 bytes, the model takes ${readFileSync(input).length}\n`);
   });
@@ -117,9 +143,18 @@ describe.skipIf(skip)(`examples/firmware around ${NAME} on every QEMU board`, ()
     const dir = join(work, 'cortex-m4');
     const build = join(dir, 'build-bare');
     run('cmake', [
-      '-S', FIRMWARE, '-B', build, '-DCMAKE_SYSTEM_NAME=Generic', '-DCMAKE_C_COMPILER=arm-none-eabi-gcc',
-      '-DCMAKE_ASM_COMPILER=arm-none-eabi-gcc', '-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY', '-DMOBILEC_BOARD=mps2-an386',
-      `-DMOBILEC_MODEL_DIR=${join(dir, 'model')}`, `-DMOBILEC_MODEL_NAME=${NAME}`, `-DMOBILEC_INPUT=${input}`,
+      '-S',
+      FIRMWARE,
+      '-B',
+      build,
+      '-DCMAKE_SYSTEM_NAME=Generic',
+      '-DCMAKE_C_COMPILER=arm-none-eabi-gcc',
+      '-DCMAKE_ASM_COMPILER=arm-none-eabi-gcc',
+      '-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY',
+      '-DMOBILEC_BOARD=mps2-an386',
+      `-DMOBILEC_MODEL_DIR=${join(dir, 'model')}`,
+      `-DMOBILEC_MODEL_NAME=${NAME}`,
+      `-DMOBILEC_INPUT=${input}`,
     ]);
     run('cmake', ['--build', build]);
     expect(qemu('mps2-an386', join(build, 'mobilec_firmware.elf'), elsewhere).stdout).toBe(expected);
@@ -129,8 +164,15 @@ describe.skipIf(skip)(`examples/firmware around ${NAME} on every QEMU board`, ()
     const dir = join(work, 'cortex-m7');
     const build = join(dir, 'build-debug');
     run('cmake', [
-      '-S', FIRMWARE, '-B', build, `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE, 'toolchains', 'cortex-m7.cmake')}`, '-DCMAKE_BUILD_TYPE=Debug',
-      '-DCMAKE_EXPORT_COMPILE_COMMANDS=ON', `-DMOBILEC_MODEL_DIR=${join(dir, 'model')}`, `-DMOBILEC_MODEL_NAME=${NAME}`,
+      '-S',
+      FIRMWARE,
+      '-B',
+      build,
+      `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE, 'toolchains', 'cortex-m7.cmake')}`,
+      '-DCMAKE_BUILD_TYPE=Debug',
+      '-DCMAKE_EXPORT_COMPILE_COMMANDS=ON',
+      `-DMOBILEC_MODEL_DIR=${join(dir, 'model')}`,
+      `-DMOBILEC_MODEL_NAME=${NAME}`,
     ]);
     const entries = JSON.parse(readFileSync(join(build, 'compile_commands.json'), 'utf8')) as { file: string; command: string }[];
     const model = entries.find((e) => e.file.endsWith(`/${NAME}.c`))!.command.split(/\s+/);

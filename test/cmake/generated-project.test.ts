@@ -117,7 +117,10 @@ describe.skipIf(skip)('-O0 and the Cortex-M DSP kernels', () => {
     const dir = join(work, 'dsp-o0');
     compileModel('mobilenet_v1_0.25_96_int8.json', targetByName('cortex-m4'), 'q', join(dir, 'q'));
     const file = join(MCU_TOOLCHAINS, 'cortex-m4.cmake');
-    const r = spawnSync('cmake', ['-S', join(dir, 'q'), '-B', join(dir, 'b0'), `-DCMAKE_TOOLCHAIN_FILE=${file}`, '-DMOBILEC_OPT_FLAGS=-O0'], { cwd: elsewhere, encoding: 'utf8' });
+    const r = spawnSync('cmake', ['-S', join(dir, 'q'), '-B', join(dir, 'b0'), `-DCMAKE_TOOLCHAIN_FILE=${file}`, '-DMOBILEC_OPT_FLAGS=-O0'], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr.replace(/\s+/g, ' ')).toContain(
       "MOBILEC_OPT_FLAGS '-O0': the cortex-m4 DSP kernels of model q use inline assembly that needs 14 registers, which -O0 does not leave free; debug with -Og instead",
@@ -126,7 +129,10 @@ describe.skipIf(skip)('-O0 and the Cortex-M DSP kernels', () => {
     run('cmake', ['--build', join(dir, 'bg')]);
     expect(lastOpt(compileCommand(join(dir, 'bg'), 'q.c'))).toBe('-Og');
     // A model without DSP kernels (float32) says nothing.
-    const f = spawnSync('cmake', ['-S', join(work, 'cortex-m4', 'model'), '-B', join(dir, 'bf'), `-DCMAKE_TOOLCHAIN_FILE=${file}`, '-DMOBILEC_OPT_FLAGS=-O0'], { cwd: elsewhere, encoding: 'utf8' });
+    const f = spawnSync('cmake', ['-S', join(work, 'cortex-m4', 'model'), '-B', join(dir, 'bf'), `-DCMAKE_TOOLCHAIN_FILE=${file}`, '-DMOBILEC_OPT_FLAGS=-O0'], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+    });
     expect(f.status, f.stderr).toBe(0);
     expect(f.stderr).not.toContain('MOBILEC_OPT_FLAGS');
   });
@@ -197,8 +203,11 @@ describe.skipIf(skip)('a consumer links mobilec::<name>, a float32 model links l
     compileModel('tiny_layers.json', target, 'fm', join(dir, 'fm'));
     const build = join(dir, 'build');
     configure(consumer, build, null, [
-      '-DCMAKE_SYSTEM_NAME=Generic', '-DCMAKE_C_COMPILER=arm-none-eabi-gcc', '-DCMAKE_ASM_COMPILER=arm-none-eabi-gcc',
-      '-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY', `-DMODEL_DIR=${join(dir, 'fm')}`,
+      '-DCMAKE_SYSTEM_NAME=Generic',
+      '-DCMAKE_C_COMPILER=arm-none-eabi-gcc',
+      '-DCMAKE_ASM_COMPILER=arm-none-eabi-gcc',
+      '-DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY',
+      `-DMODEL_DIR=${join(dir, 'fm')}`,
     ]);
     const cmd = compileCommand(build, 'app.c');
     for (const flag of archOf(target)) expect(cmd).toContain(flag);

@@ -11,9 +11,7 @@ import { prepareSoftmax } from '../../src/numerics/fixedpoint.js';
 import { host } from '../../src/targets/host.js';
 import { Prng } from '../../src/util/prng.js';
 import { floatGraph, int8Graph, intData, uint8Graph } from './graphs.js';
-import {
-  GraphBuilder, asFloat32, buildAndRun, bytesOf, compileStrict, hasCompiler, q, removeDir, tempDir, writeFiles,
-} from './helpers.js';
+import { GraphBuilder, asFloat32, buildAndRun, bytesOf, compileStrict, hasCompiler, q, removeDir, tempDir, writeFiles } from './helpers.js';
 
 const COMPILERS = ['gcc', 'clang'].filter(hasCompiler);
 const dirs: string[] = [];
@@ -105,8 +103,21 @@ describe('generateProject: structure', () => {
     const w2 = b.tensor('w2', [1, 3, 3, 8], 'float32', { data: new Float32Array(72).fill(0.2) });
     const t1 = b.tensor('t1', [1, 4, 4, 8], 'float32');
     const t2 = b.tensor('t2', [1, 4, 4, 8], 'float32');
-    for (const [w, i, o] of [[w1, x, t1], [w2, t1, t2]] as const) {
-      b.op({ kind: 'depthwise_conv2d', name: `dw${w}`, inputs: [i, w], outputs: [o], strideH: 1, strideW: 1, padding: 'same', activation: 'relu6', depthMultiplier: 1 });
+    for (const [w, i, o] of [
+      [w1, x, t1],
+      [w2, t1, t2],
+    ] as const) {
+      b.op({
+        kind: 'depthwise_conv2d',
+        name: `dw${w}`,
+        inputs: [i, w],
+        outputs: [o],
+        strideH: 1,
+        strideW: 1,
+        padding: 'same',
+        activation: 'relu6',
+        depthMultiplier: 1,
+      });
     }
     const proj = gen(b.build('dedup', [x], [t2]));
     const c = proj.files.get('dedup.c') as string;
@@ -153,7 +164,14 @@ describe('generated C computes hand-computed results', () => {
     const bias = b.tensor('b', [2], 'int32', { data: Int32Array.from([10, -5]) });
     const y = b.tensor('y', [1, 1, 2, 2], 'int8', { quant: q(0.1, -3) });
     b.op({
-      kind: 'conv2d', name: 'c', inputs: [x, w, bias], outputs: [y], strideH: 1, strideW: 1, padding: 'valid', activation: 'none',
+      kind: 'conv2d',
+      name: 'c',
+      inputs: [x, w, bias],
+      outputs: [y],
+      strideH: 1,
+      strideW: 1,
+      padding: 'valid',
+      activation: 'none',
       requant: { multiplier: [1 << 30], shift: [0], actMin: -6, actMax: 127 },
     });
     // pixel 0: x - zp = [2, 4]: oc0 2+8+10 = 20 -> SRDHM(20, 0.5) = 10 -> 7; oc1 6-4-5 = -3 -> -1 -> -4
@@ -175,7 +193,19 @@ describe('generated C computes hand-computed results', () => {
     const b = new GraphBuilder();
     const x = b.tensor('x', [1, 2, 2, 1], 'int8', { quant: q(0.1, 0) });
     const y = b.tensor('y', [1, 2, 1, 1], 'int8', { quant: q(0.1, 0) });
-    b.op({ kind: 'average_pool2d', name: 'p', inputs: [x], outputs: [y], filterH: 1, filterW: 2, strideH: 1, strideW: 1, padding: 'valid', activation: 'none', requant: { multiplier: [], shift: [], actMin: -128, actMax: 127 } });
+    b.op({
+      kind: 'average_pool2d',
+      name: 'p',
+      inputs: [x],
+      outputs: [y],
+      filterH: 1,
+      filterW: 2,
+      strideH: 1,
+      strideW: 1,
+      padding: 'valid',
+      activation: 'none',
+      requant: { multiplier: [], shift: [], actMin: -128, actMax: 127 },
+    });
     const r = runOnC(b.build('qpool', [x], [y]), Int8Array.from([-3, 0, 3, 0]));
     expect([...new Int8Array(r.output.buffer)]).toEqual([-2, 2]);
   });
@@ -206,7 +236,10 @@ describe('generated C matches the reference interpreter layer by layer', () => {
     const g = make();
     const xT = g.tensors[g.inputs[0]!]!;
     for (const seed of [1, 2, 3]) {
-      const input = inputOf(new Prng(seed), xT.shape.reduce((p, d) => p * d, 1));
+      const input = inputOf(
+        new Prng(seed),
+        xT.shape.reduce((p, d) => p * d, 1),
+      );
       const ref = runGraph(g, [input]);
       // Seeds alternate between the available compilers so both are checked numerically.
       const r = runOnC(g, input, COMPILERS[seed % COMPILERS.length]!);
@@ -265,12 +298,26 @@ describe('fixed-point arithmetic matches the reference on wider ranges', () => {
     const b = new GraphBuilder();
     const rng = new Prng(9);
     const x = b.tensor('x', [1, 3, 3, 32], 'int8', { quant: q(0.02, -7) });
-    const w = b.tensor('w', [1, 2, 2, 32], 'int8', { quant: { scale: new Array(32).fill(0.01), zeroPoint: new Array(32).fill(0), axis: 3 }, data: intData(Int8Array, rng, 128, -127, 127) });
+    const w = b.tensor('w', [1, 2, 2, 32], 'int8', {
+      quant: { scale: new Array(32).fill(0.01), zeroPoint: new Array(32).fill(0), axis: 3 },
+      data: intData(Int8Array, rng, 128, -127, 127),
+    });
     const bias = b.tensor('b', [32], 'int32', { data: intData(Int32Array, rng, 32, -100000, 100000) });
     const y = b.tensor('y', [1, 3, 3, 32], 'int8', { quant: q(0.05, 9) });
     const multiplier = Array.from({ length: 32 }, () => rng.int(1 << 30, 2147483647));
     const shift = Array.from({ length: 32 }, (_, i) => (i % 4 === 0 ? 1 : -(i % 13)));
-    b.op({ kind: 'depthwise_conv2d', name: 'dw', inputs: [x, w, bias], outputs: [y], strideH: 1, strideW: 1, padding: 'same', activation: 'none', depthMultiplier: 1, requant: { multiplier, shift, actMin: -128, actMax: 127 } });
+    b.op({
+      kind: 'depthwise_conv2d',
+      name: 'dw',
+      inputs: [x, w, bias],
+      outputs: [y],
+      strideH: 1,
+      strideW: 1,
+      padding: 'same',
+      activation: 'none',
+      depthMultiplier: 1,
+      requant: { multiplier, shift, actMin: -128, actMax: 127 },
+    });
     const g = b.build('rq', [x], [y]);
     for (const seed of [1, 2]) {
       const input = intData(Int8Array, new Prng(seed), 288, -128, 127);

@@ -50,7 +50,18 @@ export function floatGraph(name = 'fnet'): Graph {
   dw('dw1', [t1, w2, b2], t2, 1, 'same', 2, 'none');
   dw('dw2', [t2, w3], t3, 2, 'valid', 1, 'relu_n1_to_1');
   conv('pw', [t3, w4, b4], t4, 1, 'valid', 'relu6');
-  b.op({ kind: 'average_pool2d', name: 'pool', inputs: [t4], outputs: [t5], filterH: 2, filterW: 2, strideH: 2, strideW: 2, padding: 'valid', activation: 'none' });
+  b.op({
+    kind: 'average_pool2d',
+    name: 'pool',
+    inputs: [t4],
+    outputs: [t5],
+    filterH: 2,
+    filterW: 2,
+    strideH: 2,
+    strideW: 2,
+    padding: 'valid',
+    activation: 'none',
+  });
   b.op({ kind: 'reshape', name: 'flat', inputs: [t5], outputs: [t6] });
   b.op({ kind: 'fully_connected', name: 'fc', inputs: [t6, w7, b7], outputs: [t7], activation: 'none' });
   b.op({ kind: 'softmax', name: 'sm', inputs: [t7], outputs: [t8], beta: 1 });
@@ -102,13 +113,74 @@ export function int8Graph(name = 'qnet', softmaxQuant = prepareSoftmax(1, 0.2)):
   const b7 = bias('b7', 5);
   const t7 = a('t7', [1, 5], 0.2, 4);
   const t8 = a('t8', [1, 5], 1 / 256, -128);
-  b.op({ kind: 'conv2d', name: 'conv1', inputs: [x, w1, b1], outputs: [t1], strideH: 2, strideW: 2, padding: 'same', activation: 'relu', requant: perChannel(rng, 8, -10, -9, -5, 127) });
-  b.op({ kind: 'depthwise_conv2d', name: 'dw1', inputs: [t1, w2, b2], outputs: [t2], strideH: 1, strideW: 1, padding: 'same', activation: 'none', depthMultiplier: 2, requant: perChannel(rng, 16, -8, -7, -128, 127) });
-  b.op({ kind: 'depthwise_conv2d', name: 'dw2', inputs: [t2, w3], outputs: [t3], strideH: 2, strideW: 2, padding: 'valid', activation: 'none', depthMultiplier: 1, requant: perChannel(rng, 16, -8, -7, -128, 127) });
-  b.op({ kind: 'conv2d', name: 'pw', inputs: [t3, w4, b4], outputs: [t4], strideH: 1, strideW: 1, padding: 'valid', activation: 'relu6', requant: perChannel(rng, 12, -8, -7, -5, 55) });
-  b.op({ kind: 'average_pool2d', name: 'pool', inputs: [t4], outputs: [t5], filterH: 2, filterW: 2, strideH: 2, strideW: 2, padding: 'valid', activation: 'none', requant: { multiplier: [], shift: [], actMin: -128, actMax: 127 } });
+  b.op({
+    kind: 'conv2d',
+    name: 'conv1',
+    inputs: [x, w1, b1],
+    outputs: [t1],
+    strideH: 2,
+    strideW: 2,
+    padding: 'same',
+    activation: 'relu',
+    requant: perChannel(rng, 8, -10, -9, -5, 127),
+  });
+  b.op({
+    kind: 'depthwise_conv2d',
+    name: 'dw1',
+    inputs: [t1, w2, b2],
+    outputs: [t2],
+    strideH: 1,
+    strideW: 1,
+    padding: 'same',
+    activation: 'none',
+    depthMultiplier: 2,
+    requant: perChannel(rng, 16, -8, -7, -128, 127),
+  });
+  b.op({
+    kind: 'depthwise_conv2d',
+    name: 'dw2',
+    inputs: [t2, w3],
+    outputs: [t3],
+    strideH: 2,
+    strideW: 2,
+    padding: 'valid',
+    activation: 'none',
+    depthMultiplier: 1,
+    requant: perChannel(rng, 16, -8, -7, -128, 127),
+  });
+  b.op({
+    kind: 'conv2d',
+    name: 'pw',
+    inputs: [t3, w4, b4],
+    outputs: [t4],
+    strideH: 1,
+    strideW: 1,
+    padding: 'valid',
+    activation: 'relu6',
+    requant: perChannel(rng, 12, -8, -7, -5, 55),
+  });
+  b.op({
+    kind: 'average_pool2d',
+    name: 'pool',
+    inputs: [t4],
+    outputs: [t5],
+    filterH: 2,
+    filterW: 2,
+    strideH: 2,
+    strideW: 2,
+    padding: 'valid',
+    activation: 'none',
+    requant: { multiplier: [], shift: [], actMin: -128, actMax: 127 },
+  });
   b.op({ kind: 'reshape', name: 'flat', inputs: [t5], outputs: [t6] });
-  b.op({ kind: 'fully_connected', name: 'fc', inputs: [t6, w7, b7], outputs: [t7], activation: 'none', requant: { multiplier: [1395864371], shift: [-6], actMin: -128, actMax: 127 } });
+  b.op({
+    kind: 'fully_connected',
+    name: 'fc',
+    inputs: [t6, w7, b7],
+    outputs: [t7],
+    activation: 'none',
+    requant: { multiplier: [1395864371], shift: [-6], actMin: -128, actMax: 127 },
+  });
   b.op({ kind: 'softmax', name: 'sm', inputs: [t7], outputs: [t8], beta: 1, softmaxQuant });
   return b.build(name, [x], [t8]);
 }
@@ -130,11 +202,51 @@ export function uint8Graph(name = 'unet', softmaxQuant = prepareSoftmax(1, 0.2))
   const w5 = b.tensor('w5', [3, 24], 'uint8', { quant: q(0.01, 127), data: intData(Uint8Array, rng, 72, 0, 255) });
   const t5 = a('t5', [1, 3], 0.2, 128);
   const t6 = a('t6', [1, 3], 1 / 256, 0);
-  b.op({ kind: 'conv2d', name: 'conv1', inputs: [x, w1, b1], outputs: [t1], strideH: 1, strideW: 1, padding: 'same', activation: 'relu6', requant: { multiplier: [1500000000], shift: [-9], actMin: 10, actMax: 70 } });
-  b.op({ kind: 'max_pool2d', name: 'mp', inputs: [t1], outputs: [t2], filterH: 3, filterW: 3, strideH: 2, strideW: 2, padding: 'same', activation: 'none', requant: { multiplier: [], shift: [], actMin: 0, actMax: 255 } });
-  b.op({ kind: 'depthwise_conv2d', name: 'dw', inputs: [t2, w3, b3], outputs: [t3], strideH: 2, strideW: 2, padding: 'same', activation: 'relu', depthMultiplier: 1, requant: { multiplier: [1300000000], shift: [-6], actMin: 100, actMax: 255 } });
+  b.op({
+    kind: 'conv2d',
+    name: 'conv1',
+    inputs: [x, w1, b1],
+    outputs: [t1],
+    strideH: 1,
+    strideW: 1,
+    padding: 'same',
+    activation: 'relu6',
+    requant: { multiplier: [1500000000], shift: [-9], actMin: 10, actMax: 70 },
+  });
+  b.op({
+    kind: 'max_pool2d',
+    name: 'mp',
+    inputs: [t1],
+    outputs: [t2],
+    filterH: 3,
+    filterW: 3,
+    strideH: 2,
+    strideW: 2,
+    padding: 'same',
+    activation: 'none',
+    requant: { multiplier: [], shift: [], actMin: 0, actMax: 255 },
+  });
+  b.op({
+    kind: 'depthwise_conv2d',
+    name: 'dw',
+    inputs: [t2, w3, b3],
+    outputs: [t3],
+    strideH: 2,
+    strideW: 2,
+    padding: 'same',
+    activation: 'relu',
+    depthMultiplier: 1,
+    requant: { multiplier: [1300000000], shift: [-6], actMin: 100, actMax: 255 },
+  });
   b.op({ kind: 'reshape', name: 'flat', inputs: [t3], outputs: [t4] });
-  b.op({ kind: 'fully_connected', name: 'fc', inputs: [t4, w5], outputs: [t5], activation: 'none', requant: { multiplier: [1200000000], shift: [-8], actMin: 0, actMax: 255 } });
+  b.op({
+    kind: 'fully_connected',
+    name: 'fc',
+    inputs: [t4, w5],
+    outputs: [t5],
+    activation: 'none',
+    requant: { multiplier: [1200000000], shift: [-8], actMin: 0, actMax: 255 },
+  });
   b.op({ kind: 'softmax', name: 'sm', inputs: [t5], outputs: [t6], beta: 1, softmaxQuant });
   return b.build(name, [x], [t6]);
 }

@@ -30,7 +30,14 @@ const STACK = tryLoad(
   ),
 )!;
 /** A depth multiplier of one input channel. */
-const DM = tryLoad(description({ height: 8, width: 8, channels: 1 }, [{ op: 'depthwise', kernel: 3, stride: 2, padding: 'same', depthMultiplier: 4, activation: 'relu', batchNorm: false }], 'int8', 12))!;
+const DM = tryLoad(
+  description(
+    { height: 8, width: 8, channels: 1 },
+    [{ op: 'depthwise', kernel: 3, stride: 2, padding: 'same', depthMultiplier: 4, activation: 'relu', batchNorm: false }],
+    'int8',
+    12,
+  ),
+)!;
 
 /** The SIMD kernels' ids, in layer order (null: a layer left to the generic C or a view). */
 function ids(graph: typeof STACK, target: string, tuning?: KernelTuning): (KernelId | null)[] {
@@ -65,19 +72,35 @@ describe('DSP and Helium variants', () => {
   });
 
   it('cortex-m4 tuning: dsp.px3 off gives 2x2 blocks, dsp.smmlar off the x64 epilogue, `only` limits the variants', () => {
-    expect(ids(STACK, 'cortex-m4', { switches: { 'dsp.px3': false } }).filter((x) => x !== null).map(summary)).toEqual(['conv/2x2', 'dw/4', 'pw/2x2', 'fc/2x2']);
+    expect(
+      ids(STACK, 'cortex-m4', { switches: { 'dsp.px3': false } })
+        .filter((x) => x !== null)
+        .map(summary),
+    ).toEqual(['conv/2x2', 'dw/4', 'pw/2x2', 'fc/2x2']);
     const x64 = ids(STACK, 'cortex-m4', { switches: { 'dsp.smmlar': false } }).filter((x) => x !== null);
     expect(x64.length).toBe(4);
     expect(x64.every((id) => id!.flags?.x64 === true)).toBe(true);
-    expect(ids(STACK, 'cortex-m4', { only: ['dsp/dwconv/c4'] }).map(summary).filter((s) => s !== null)).toEqual(['dw/4']);
-    expect(ids(STACK, 'cortex-m4', { only: ['dsp/pointwise/px2'] }).map(summary).filter((s) => s !== null)).toEqual(['pw/2x2', 'fc/2x2']);
+    expect(
+      ids(STACK, 'cortex-m4', { only: ['dsp/dwconv/c4'] })
+        .map(summary)
+        .filter((s) => s !== null),
+    ).toEqual(['dw/4']);
+    expect(
+      ids(STACK, 'cortex-m4', { only: ['dsp/pointwise/px2'] })
+        .map(summary)
+        .filter((s) => s !== null),
+    ).toEqual(['pw/2x2', 'fc/2x2']);
   });
 
   it('cortex-m55: each layer gets its variant; the block switches set the pointwise tile', () => {
     const got = ids(STACK, 'cortex-m55').filter((x) => x !== null);
     expect(got.map(summary)).toEqual(['conv/2x4', 'dw/8', 'pw/12x4', 'fc/1x4']);
     expect(got.every((id) => id!.dtype === 's8' && id!.flags?.ls === undefined)).toBe(true);
-    expect(ids(STACK, 'cortex-m55', { switches: { 'mve.pointwiseBlockNarrow': 4, 'mve.convBlock': 3 } }).filter((x) => x !== null).map(summary)).toEqual(['conv/3x4', 'dw/8', 'pw/4x4', 'fc/1x4']);
+    expect(
+      ids(STACK, 'cortex-m55', { switches: { 'mve.pointwiseBlockNarrow': 4, 'mve.convBlock': 3 } })
+        .filter((x) => x !== null)
+        .map(summary),
+    ).toEqual(['conv/3x4', 'dw/8', 'pw/4x4', 'fc/1x4']);
     const dm = ids(DM, 'cortex-m55')[0]!;
     expect([summary(dm), dm.flags?.dm]).toEqual(['dw/4', 4]);
   });

@@ -68,7 +68,12 @@ describe('NEON conv variants', () => {
     const conv = parseKernelName(name);
     const structure = (['rows', 'gather', 'mla'] as const).filter((f) => conv.flags?.[f] !== undefined);
     expect(`${conv.isa}/${conv.tile ?? ''}/${structure.join('+')}`).toBe(spelt);
-    expect([conv.op, conv.dtype, conv.shape, conv.window]).toEqual(['conv', dtype === 'int8' ? 's8' : 'f32', '16x16x3_16', { kH: 3, kW: 3, sH: 2, sW: 2, padding: 'same' }]);
+    expect([conv.op, conv.dtype, conv.shape, conv.window]).toEqual([
+      'conv',
+      dtype === 'int8' ? 's8' : 'f32',
+      '16x16x3_16',
+      { kH: 3, kW: 3, sH: 2, sW: 2, padding: 'same' },
+    ]);
     // every channel of these layers shifts right: the tiles spell it (the general kernel's code does not depend on it)
     expect(conv.flags?.rn).toBe(dtype === 'int8' && !key.endsWith('/general') ? true : undefined);
     expect(source).toContain(`static void mobilec_conv_`);

@@ -75,7 +75,18 @@ describe('generated C: hand-computed results', () => {
     const b = new GraphBuilder();
     const x = b.tensor('x', [1, 2, 2, 1], 'int8', { quant: q(0.1, -3) });
     const y = b.tensor('y', [1, 3, 3, 1], 'int8', { quant: q(0.1, -3) });
-    b.op({ kind: 'pad', name: 'pad', inputs: [x], outputs: [y], paddings: [[0, 0], [1, 0], [0, 1], [0, 0]] });
+    b.op({
+      kind: 'pad',
+      name: 'pad',
+      inputs: [x],
+      outputs: [y],
+      paddings: [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [0, 0],
+      ],
+    });
     const r = runOnC(prepare(b.build('qpad', [x], [y])), Int8Array.from([1, 2, 3, 4]));
     expect(r.project.layers[0]!.kernel).toBe('mobilec_pad_s8_c_1x2x2x1_0x1x0x0_0x0x1x0');
     expect([...new Int8Array(r.output.buffer)]).toEqual([-3, -3, -3, 1, 2, -3, 3, 4, -3]);
@@ -83,7 +94,18 @@ describe('generated C: hand-computed results', () => {
     const f = new GraphBuilder();
     const fx = f.tensor('x', [1, 1, 2, 2], 'float32');
     const fy = f.tensor('y', [1, 1, 2, 5], 'float32');
-    f.op({ kind: 'pad', name: 'pad', inputs: [fx], outputs: [fy], paddings: [[0, 0], [0, 0], [0, 0], [1, 2]] });
+    f.op({
+      kind: 'pad',
+      name: 'pad',
+      inputs: [fx],
+      outputs: [fy],
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [1, 2],
+      ],
+    });
     const rf = runOnC(prepare(f.build('fpad', [fx], [fy])), Float32Array.from([1, 2, 3, 4]));
     expect([...asFloat32(rf.output)]).toEqual([0, 1, 2, 0, 0, 0, 3, 4, 0, 0]);
   });
@@ -114,10 +136,32 @@ function mixedGraph(): Graph {
   const u = b.tensor('u', [1, 4, 4, 4], 'uint8', { quant: q(0.012, 120) });
   const y = b.tensor('y', [1, 4, 4, 4], 'float32');
   b.op({ kind: 'quantize', name: 'quant', inputs: [x], outputs: [a] });
-  b.op({ kind: 'pad', name: 'pad', inputs: [a], outputs: [p], paddings: [[0, 0], [1, 1], [1, 1], [0, 0]] });
+  b.op({
+    kind: 'pad',
+    name: 'pad',
+    inputs: [a],
+    outputs: [p],
+    paddings: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  });
   b.op({ kind: 'quantize', name: 'requant', inputs: [p], outputs: [r] });
   b.op({ kind: 'add', name: 'add', inputs: [p, r], outputs: [s], activation: 'relu6' });
-  b.op({ kind: 'max_pool2d', name: 'mp', inputs: [s], outputs: [m], filterH: 2, filterW: 2, strideH: 2, strideW: 2, padding: 'same', activation: 'relu_n1_to_1' });
+  b.op({
+    kind: 'max_pool2d',
+    name: 'mp',
+    inputs: [s],
+    outputs: [m],
+    filterH: 2,
+    filterW: 2,
+    strideH: 2,
+    strideW: 2,
+    padding: 'same',
+    activation: 'relu_n1_to_1',
+  });
   b.op({ kind: 'quantize', name: 'to_u8', inputs: [m], outputs: [u] });
   b.op({ kind: 'dequantize', name: 'deq', inputs: [u], outputs: [y] });
   return prepare(b.build('mixed', [x], [y]));
@@ -158,7 +202,18 @@ function floatGraph(): Graph {
   const c = b.tensor('c', [1, 5, 4, 3], 'float32', { data: Float32Array.from({ length: 60 }, () => rng.uniform(-0.5, 0.5)) });
   const s = b.tensor('s', [1, 5, 4, 3], 'float32');
   const y = b.tensor('y', [1, 3, 2, 3], 'float32');
-  b.op({ kind: 'pad', name: 'pad', inputs: [x], outputs: [p], paddings: [[0, 0], [2, 0], [0, 1], [1, 0]] });
+  b.op({
+    kind: 'pad',
+    name: 'pad',
+    inputs: [x],
+    outputs: [p],
+    paddings: [
+      [0, 0],
+      [2, 0],
+      [0, 1],
+      [1, 0],
+    ],
+  });
   b.op({ kind: 'add', name: 'add', inputs: [p, c], outputs: [s], activation: 'relu_n1_to_1' });
   b.op({ kind: 'max_pool2d', name: 'mp', inputs: [s], outputs: [y], filterH: 2, filterW: 2, strideH: 2, strideW: 2, padding: 'same', activation: 'relu' });
   return prepare(b.build('fnew', [x], [y]));

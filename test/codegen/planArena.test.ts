@@ -19,8 +19,29 @@ describe('planArena', () => {
     const t5 = b.tensor('t5', [1, 10], 'float32');
     const t6 = b.tensor('t6', [1, 10], 'float32');
     b.op({ kind: 'conv2d', name: 'c', inputs: [x0, w], outputs: [t1], strideH: 1, strideW: 1, padding: 'same', activation: 'none' });
-    b.op({ kind: 'depthwise_conv2d', name: 'd', inputs: [t1, wd], outputs: [t2], strideH: 2, strideW: 2, padding: 'same', activation: 'none', depthMultiplier: 1 });
-    b.op({ kind: 'average_pool2d', name: 'p', inputs: [t2], outputs: [t3], filterH: 4, filterW: 4, strideH: 1, strideW: 1, padding: 'valid', activation: 'none' });
+    b.op({
+      kind: 'depthwise_conv2d',
+      name: 'd',
+      inputs: [t1, wd],
+      outputs: [t2],
+      strideH: 2,
+      strideW: 2,
+      padding: 'same',
+      activation: 'none',
+      depthMultiplier: 1,
+    });
+    b.op({
+      kind: 'average_pool2d',
+      name: 'p',
+      inputs: [t2],
+      outputs: [t3],
+      filterH: 4,
+      filterW: 4,
+      strideH: 1,
+      strideW: 1,
+      padding: 'valid',
+      activation: 'none',
+    });
     b.op({ kind: 'reshape', name: 'r', inputs: [t3], outputs: [t4] });
     b.op({ kind: 'fully_connected', name: 'f', inputs: [t4, wf], outputs: [t5], activation: 'none' });
     b.op({ kind: 'softmax', name: 's', inputs: [t5], outputs: [t6], beta: 1 });
@@ -49,7 +70,10 @@ describe('planArena', () => {
     const life = new Map<number, [number, number]>();
     for (const id of g.inputs) life.set(id, [-1, -1]);
     g.ops.forEach((op, i) => {
-      for (const id of op.inputs) { const l = life.get(id); if (l) l[1] = Math.max(l[1], i); }
+      for (const id of op.inputs) {
+        const l = life.get(id);
+        if (l) l[1] = Math.max(l[1], i);
+      }
       for (const id of op.outputs) life.set(id, [i, i]);
     });
     for (const id of g.outputs) life.get(id)![1] = g.ops.length;

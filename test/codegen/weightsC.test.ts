@@ -36,7 +36,11 @@ const COMPILERS: readonly (readonly [string, readonly string[]])[] = [
 ];
 const available = COMPILERS.filter(([cc]) => hasCompiler(cc));
 if (!CI && available.length < COMPILERS.length) {
-  console.warn(`weightsC tests: missing compilers ${COMPILERS.filter((c) => !available.includes(c)).map(([cc]) => cc).join(', ')} (see scripts/ensure-tools.sh)`);
+  console.warn(
+    `weightsC tests: missing compilers ${COMPILERS.filter((c) => !available.includes(c))
+      .map(([cc]) => cc)
+      .join(', ')} (see scripts/ensure-tools.sh)`,
+  );
 }
 const compilers = CI ? COMPILERS : available;
 
@@ -70,19 +74,41 @@ function constant(symbol: string, ctype: string, data: ArrayBufferView & { lengt
 function edgeConstants(): WeightsConstant[] {
   const rng = new Prng(5);
   const floatBits = [
-    0x00000000, 0x80000000, // +0, -0
-    0x00000001, 0x80000001, 0x007fffff, 0x00400000, 0x00000010, // subnormals
-    0x00800000, 0x7f7fffff, 0xff7fffff, // smallest normal, ±FLT_MAX
-    0x3f800000, 0xbfc00000, 0x3dcccccd, 0x40490fdb, 0x3f000001, 0x4b000000, 0x33800000,
-    0x7f800000, 0xff800000, // ±infinity
+    0x00000000,
+    0x80000000, // +0, -0
+    0x00000001,
+    0x80000001,
+    0x007fffff,
+    0x00400000,
+    0x00000010, // subnormals
+    0x00800000,
+    0x7f7fffff,
+    0xff7fffff, // smallest normal, ±FLT_MAX
+    0x3f800000,
+    0xbfc00000,
+    0x3dcccccd,
+    0x40490fdb,
+    0x3f000001,
+    0x4b000000,
+    0x33800000,
+    0x7f800000,
+    0xff800000, // ±infinity
   ];
   for (let i = 0; i < 500; i++) floatBits.push(rng.nextUint32());
   // Random bit patterns: replace NaNs (checked separately) by their payload-free ones.
   const floats = new Uint32Array(floatBits.map((b) => (((b >>> 23) & 0xff) === 0xff && (b & 0x7fffff) !== 0 ? b & 0xff7fffff : b)));
   return [
     constant('edge_f', 'float', floats),
-    constant('edge_s8', 'int8_t', Int8Array.from({ length: 256 }, (_, i) => i - 128)),
-    constant('edge_u8', 'uint8_t', Uint8Array.from({ length: 256 }, (_, i) => i)),
+    constant(
+      'edge_s8',
+      'int8_t',
+      Int8Array.from({ length: 256 }, (_, i) => i - 128),
+    ),
+    constant(
+      'edge_u8',
+      'uint8_t',
+      Uint8Array.from({ length: 256 }, (_, i) => i),
+    ),
     constant('edge_s16', 'int16_t', Int16Array.from([-32768, -32767, -1, 0, 1, 9, 10, 99, 100, 12345, 32767])),
     constant('edge_s32', 'int32_t', Int32Array.from([-2147483648, -2147483647, -1000000000, -1, 0, 1, 10, 123456789, 2147483647])),
     constant('edge_nan', 'float', Uint32Array.from([0x7fc00000, 0xffc00001])),
@@ -137,30 +163,51 @@ describe('--weights c: the C arrays', () => {
     expect(text).toContain('#include <math.h>'); // INFINITY, NAN
     const exe = `edge_${cc}`;
     run(cc, [...STRICT, '-O2', 'main.c', 'edge_weights.c', '-o', exe], dir);
-    const lines = new Map(run(join(dir, exe), [], dir).trim().split('\n').map((l) => [l.split(' ')[0]!, l.split(' ').slice(1)] as const));
+    const lines = new Map(
+      run(join(dir, exe), [], dir)
+        .trim()
+        .split('\n')
+        .map((l) => [l.split(' ')[0]!, l.split(' ').slice(1)] as const),
+    );
     const hex = (c: WeightsConstant) => [...c.data].map((b) => b.toString(16).padStart(2, '0'));
-    for (const [tag, c] of [['f', constants[0]!], ['s8', constants[1]!], ['u8', constants[2]!], ['s16', constants[3]!], ['s32', constants[4]!]] as const) {
+    for (const [tag, c] of [
+      ['f', constants[0]!],
+      ['s8', constants[1]!],
+      ['u8', constants[2]!],
+      ['s16', constants[3]!],
+      ['s32', constants[4]!],
+    ] as const) {
       const got = lines.get(tag)!;
       expect(got.slice(0, -2), `${tag}: bytes`).toEqual(hex(c));
       expect(got.slice(-2), `${tag}: alignment`).toEqual(['align', '0']);
     }
     // NaN: still a NaN of each sign-agnostic kind (C99 has no payload syntax).
-    const nan = new Uint32Array(Uint8Array.from(lines.get('nan')!.slice(0, -2).map((h) => parseInt(h, 16))).buffer);
+    const nan = new Uint32Array(
+      Uint8Array.from(
+        lines
+          .get('nan')!
+          .slice(0, -2)
+          .map((h) => parseInt(h, 16)),
+      ).buffer,
+    );
     for (const bits of nan) expect(((bits >>> 23) & 0xff) === 0xff && (bits & 0x7fffff) !== 0).toBe(true);
   });
 
-  it.each(compilers.map(([cc, flags]) => [cc, flags] as const))('compiles warning-free under -std=c99 -Wall -Wextra -Werror -pedantic, with and without MOBILEC_WEIGHTS_SECTION (%s)', (cc, flags) => {
-    const m4 = gen(example('mobilenet_v1_0.25_96_int8.json'), 'm4net', M4, 'c', 'simd');
-    const d = newDir('weightsc-strict');
-    writeFiles(d, m4);
-    writeFileSync(join(d, 'edge_weights.c'), readFileSync(join(dir, 'edge_weights.c')));
-    for (const file of ['edge_weights.c', 'm4net_weights.c']) {
-      for (const def of [[], ['-DMOBILEC_WEIGHTS_SECTION=".mobilec_w"']]) {
-        const r = spawnSync(cc, [...flags, ...STRICT, '-O2', ...def, '-c', file, '-o', 'w.o'], { cwd: d, encoding: 'utf8' });
-        expect(`${r.status} ${r.stderr}`, `${cc} ${file} ${def.join(' ')}`).toBe('0 ');
+  it.each(compilers.map(([cc, flags]) => [cc, flags] as const))(
+    'compiles warning-free under -std=c99 -Wall -Wextra -Werror -pedantic, with and without MOBILEC_WEIGHTS_SECTION (%s)',
+    (cc, flags) => {
+      const m4 = gen(example('mobilenet_v1_0.25_96_int8.json'), 'm4net', M4, 'c', 'simd');
+      const d = newDir('weightsc-strict');
+      writeFiles(d, m4);
+      writeFileSync(join(d, 'edge_weights.c'), readFileSync(join(dir, 'edge_weights.c')));
+      for (const file of ['edge_weights.c', 'm4net_weights.c']) {
+        for (const def of [[], ['-DMOBILEC_WEIGHTS_SECTION=".mobilec_w"']]) {
+          const r = spawnSync(cc, [...flags, ...STRICT, '-O2', ...def, '-c', file, '-o', 'w.o'], { cwd: d, encoding: 'utf8' });
+          expect(`${r.status} ${r.stderr}`, `${cc} ${file} ${def.join(' ')}`).toBe('0 ');
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('--weights c and --weights incbin give the same model', () => {
@@ -171,7 +218,12 @@ describe('--weights c and --weights incbin give the same model', () => {
     const g = example(file);
     const inc = gen(g, name, host, 'incbin');
     const c = gen(g, name, host, 'c');
-    expect([...c.files.keys()].sort()).toEqual([...inc.files.keys()].filter((f) => !f.startsWith(`${name}_weights.`)).concat(`${name}_weights.c`).sort());
+    expect([...c.files.keys()].sort()).toEqual(
+      [...inc.files.keys()]
+        .filter((f) => !f.startsWith(`${name}_weights.`))
+        .concat(`${name}_weights.c`)
+        .sort(),
+    );
     // The same C but for the comment naming the file that defines the constants.
     const constantsComment = /^\/\* Constants: defined in .*\*\/$/m;
     expect(c.files.get(`${name}.c`)).toMatch(`/* Constants: defined in ${name}_weights.c. */`);
@@ -200,7 +252,9 @@ describe('--weights c and --weights incbin give the same model', () => {
     const g = example('mobilenet_v1_0.25_96_int8.json');
     const inT = g.tensors[g.inputs[0]!]!;
     const inputs = [1, 2].map((s) => seededInput(inT.dtype, elementCount(inT.shape), s));
-    const outs = (['incbin', 'c'] as const).map((w) => mcuRunner.run(gen(g, 'mnet', M4, w, 'simd'), M4, inputs.map(toBytes), { layers: false, countInstructions: false }).results.map((r) => r.output));
+    const outs = (['incbin', 'c'] as const).map((w) =>
+      mcuRunner.run(gen(g, 'mnet', M4, w, 'simd'), M4, inputs.map(toBytes), { layers: false, countInstructions: false }).results.map((r) => r.output),
+    );
     expect(outs[1]).toEqual(outs[0]);
     inputs.forEach((x, k) => expect(outs[1]![k], `input ${k}`).toEqual(bytesOf(runGraph(g, [x]).outputs[0]!)));
   });

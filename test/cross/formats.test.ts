@@ -174,80 +174,124 @@ const ARDUINO_MODELS: readonly (readonly [string, string, boolean])[] = [
 ];
 
 describe.skipIf(skip)('--format arduino', () => {
-  it.each(ARDUINO_MODELS.filter(([, , skipThis]) => !skipThis))('%s: compiles as the Arduino build does, links, and the sketch prints the reference top class', (label, modelPath) => {
-    const lib = join(work, `arduino-${label.replace(/\W+/g, '_')}`, 'mobilec_lib');
-    const r = mobilec(['compile', modelPath, '--target', 'cortex-m4', '--format', 'arduino', '--out', lib]);
-    expect(r.code, r.stderr).toBe(0);
-    const files = walk(lib).filter((f) => f !== '.mobilec-output').sort();
-    const name = readdirSync(join(lib, 'src')).find((f) => f.endsWith('_weights.c'))!.replace(/_weights\.c$/, '');
-    expect(files).toEqual(
-      ['examples/Classify/Classify.ino', 'library.properties', 'src/mobilec_runtime.h', `src/${name}.c`, `src/${name}.h`, `src/${name}_weights.c`].sort(),
-    );
+  it.each(ARDUINO_MODELS.filter(([, , skipThis]) => !skipThis))(
+    '%s: compiles as the Arduino build does, links, and the sketch prints the reference top class',
+    (label, modelPath) => {
+      const lib = join(work, `arduino-${label.replace(/\W+/g, '_')}`, 'mobilec_lib');
+      const r = mobilec(['compile', modelPath, '--target', 'cortex-m4', '--format', 'arduino', '--out', lib]);
+      expect(r.code, r.stderr).toBe(0);
+      const files = walk(lib)
+        .filter((f) => f !== '.mobilec-output')
+        .sort();
+      const name = readdirSync(join(lib, 'src'))
+        .find((f) => f.endsWith('_weights.c'))!
+        .replace(/_weights\.c$/, '');
+      expect(files).toEqual(
+        ['examples/Classify/Classify.ino', 'library.properties', 'src/mobilec_runtime.h', `src/${name}.c`, `src/${name}.h`, `src/${name}_weights.c`].sort(),
+      );
 
-    // library.properties: every field of the 1.5 specification, well-formed.
-    const props = properties(readFileSync(join(lib, 'library.properties'), 'utf8'));
-    for (const key of ['name', 'version', 'author', 'maintainer', 'sentence', 'paragraph', 'category', 'url', 'architectures', 'includes']) {
-      expect(props.get(key)?.trim() ?? '', key).not.toBe('');
-    }
-    expect(props.get('name')).toBe(`mobilec_${name}`);
-    expect(props.get('name')).toMatch(/^[A-Za-z][A-Za-z0-9 _.-]{0,62}$/);
-    expect(props.get('version')).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(['Display', 'Communication', 'Signal Input/Output', 'Sensors', 'Device Control', 'Timing', 'Data Storage', 'Data Processing', 'Other']).toContain(
-      props.get('category'),
-    );
-    expect(props.get('url')).toMatch(/^https:\/\/\S+$/);
-    expect(props.get('includes')).toBe(`${name}.h`);
-    expect(props.get('architectures')).toBe('*');
+      // library.properties: every field of the 1.5 specification, well-formed.
+      const props = properties(readFileSync(join(lib, 'library.properties'), 'utf8'));
+      for (const key of ['name', 'version', 'author', 'maintainer', 'sentence', 'paragraph', 'category', 'url', 'architectures', 'includes']) {
+        expect(props.get(key)?.trim() ?? '', key).not.toBe('');
+      }
+      expect(props.get('name')).toBe(`mobilec_${name}`);
+      expect(props.get('name')).toMatch(/^[A-Za-z][A-Za-z0-9 _.-]{0,62}$/);
+      expect(props.get('version')).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(['Display', 'Communication', 'Signal Input/Output', 'Sensors', 'Device Control', 'Timing', 'Data Storage', 'Data Processing', 'Other']).toContain(
+        props.get('category'),
+      );
+      expect(props.get('url')).toMatch(/^https:\/\/\S+$/);
+      expect(props.get('includes')).toBe(`${name}.h`);
+      expect(props.get('architectures')).toBe('*');
 
-    // The Arduino build: each .c/.cpp/.S under src/, recursively, from its own
-    // build directory, with only -I<lib>/src.
-    const build = join(lib, '..', 'build');
-    const core = join(lib, '..', 'core');
-    mkdirSync(build, { recursive: true });
-    mkdirSync(core, { recursive: true });
-    const objects: string[] = [];
-    for (const f of walk(join(lib, 'src')).filter((f) => /\.(c|cpp|S)$/.test(f))) {
-      const obj = `${f.replace(/[/.]/g, '_')}.o`;
-      const cc = f.endsWith('.cpp') ? 'arm-none-eabi-g++' : 'arm-none-eabi-gcc';
-      run(cc, [...BOARD, '-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${join(lib, 'src')}`, '-c', join(lib, 'src', f), '-o', obj], build);
-      objects.push(obj);
-    }
-    expect(objects).toHaveLength(2);
-    // The sketch: C++ with <Arduino.h> included first, as the Arduino build does.
-    writeFileSync(join(core, 'Arduino.h'), ARDUINO_H);
-    writeFileSync(join(core, 'Arduino.cpp'), ARDUINO_CPP);
-    writeFileSync(join(core, 'main.cpp'), STUB_MAIN);
-    const cxx = [...BOARD, '-std=gnu++17', '-fno-exceptions', '-fno-rtti', '-fno-threadsafe-statics', '-Wall', '-Wextra', '-Werror'];
-    run('arm-none-eabi-g++', [...cxx, '-x', 'c++', '-include', 'Arduino.h', `-I${core}`, `-I${join(lib, 'src')}`, '-c', join(lib, 'examples', 'Classify', 'Classify.ino'), '-o', 'sketch.o'], build);
-    run('arm-none-eabi-g++', [...cxx, `-I${core}`, `-I${FIRMWARE_DIR}`, '-c', join(core, 'Arduino.cpp'), '-o', 'core.o'], build);
-    run('arm-none-eabi-g++', [...cxx, `-I${core}`, '-c', join(core, 'main.cpp'), '-o', 'main.o'], build);
-    for (const [src, obj] of [[join(FIRMWARE_DIR, 'semihosting.c'), 'semihosting.o'], [join(FIRMWARE_DIR, 'startup.c'), 'startup.o']]) {
-      run('arm-none-eabi-gcc', [...BOARD, '-std=c99', '-Wall', '-Wextra', '-Werror', `-I${FIRMWARE_DIR}`, '-c', src!, '-o', obj!], build);
-    }
-    const common = [...objects, 'sketch.o', 'core.o', 'main.o', 'semihosting.o'];
-    // Linked by the C driver: the sketch and the stub core use no C++ runtime,
-    // and this machine's arm-none-eabi toolchain has no libstdc++ for newlib-nano.
-    const link = [...BOARD, '--specs=nano.specs', '-Wl,--gc-sections'];
-    // Every symbol resolves with newlib-nano and the nosys stubs (any board).
-    run('arm-none-eabi-gcc', [...link, '--specs=nosys.specs', ...common, '-lm', '-o', 'sketch_nosys.elf'], build);
-    // On the MPS2 Cortex-M4 board under QEMU, the sketch prints what the reference says.
-    run('arm-none-eabi-gcc', [...link, '-nostartfiles', `-L${FIRMWARE_DIR}`, '-T', 'mps2-an386.ld', ...common, 'startup.o', '-lm', '-o', 'sketch.elf'], build);
-    const emu = M4.emulator as { machine: string; cpu: string };
-    const said = run(
-      'qemu-system-arm',
-      ['-M', emu.machine, '-cpu', emu.cpu, '-nographic', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native', '-kernel', 'sketch.elf'],
-      build,
-      120_000,
-    );
-    const m = /^top class (\d+) score (-?\d+\.\d{6}) time (\d+) us$/m.exec(said);
-    expect(m, said).not.toBeNull();
-    const ref = referenceTop(modelPath);
-    console.log(`arduino ${label}: sketch says "${m![0]}", reference top class ${ref.index} score ${ref.score}`);
-    expect(Number(m![1])).toBe(ref.index);
-    // Printed with 6 decimals; a float model's C may differ from the reference in the last float bits.
-    expect(Math.abs(Number(m![2]) - ref.score)).toBeLessThanOrEqual(label.includes('float') ? 2e-6 : 5e-7 + 1e-12);
-    expect(Number(m![3])).toBe(1000);
-  });
+      // The Arduino build: each .c/.cpp/.S under src/, recursively, from its own
+      // build directory, with only -I<lib>/src.
+      const build = join(lib, '..', 'build');
+      const core = join(lib, '..', 'core');
+      mkdirSync(build, { recursive: true });
+      mkdirSync(core, { recursive: true });
+      const objects: string[] = [];
+      for (const f of walk(join(lib, 'src')).filter((f) => /\.(c|cpp|S)$/.test(f))) {
+        const obj = `${f.replace(/[/.]/g, '_')}.o`;
+        const cc = f.endsWith('.cpp') ? 'arm-none-eabi-g++' : 'arm-none-eabi-gcc';
+        run(cc, [...BOARD, '-std=gnu11', '-Wall', '-Wextra', '-Werror', `-I${join(lib, 'src')}`, '-c', join(lib, 'src', f), '-o', obj], build);
+        objects.push(obj);
+      }
+      expect(objects).toHaveLength(2);
+      // The sketch: C++ with <Arduino.h> included first, as the Arduino build does.
+      writeFileSync(join(core, 'Arduino.h'), ARDUINO_H);
+      writeFileSync(join(core, 'Arduino.cpp'), ARDUINO_CPP);
+      writeFileSync(join(core, 'main.cpp'), STUB_MAIN);
+      const cxx = [...BOARD, '-std=gnu++17', '-fno-exceptions', '-fno-rtti', '-fno-threadsafe-statics', '-Wall', '-Wextra', '-Werror'];
+      run(
+        'arm-none-eabi-g++',
+        [
+          ...cxx,
+          '-x',
+          'c++',
+          '-include',
+          'Arduino.h',
+          `-I${core}`,
+          `-I${join(lib, 'src')}`,
+          '-c',
+          join(lib, 'examples', 'Classify', 'Classify.ino'),
+          '-o',
+          'sketch.o',
+        ],
+        build,
+      );
+      run('arm-none-eabi-g++', [...cxx, `-I${core}`, `-I${FIRMWARE_DIR}`, '-c', join(core, 'Arduino.cpp'), '-o', 'core.o'], build);
+      run('arm-none-eabi-g++', [...cxx, `-I${core}`, '-c', join(core, 'main.cpp'), '-o', 'main.o'], build);
+      for (const [src, obj] of [
+        [join(FIRMWARE_DIR, 'semihosting.c'), 'semihosting.o'],
+        [join(FIRMWARE_DIR, 'startup.c'), 'startup.o'],
+      ]) {
+        run('arm-none-eabi-gcc', [...BOARD, '-std=c99', '-Wall', '-Wextra', '-Werror', `-I${FIRMWARE_DIR}`, '-c', src!, '-o', obj!], build);
+      }
+      const common = [...objects, 'sketch.o', 'core.o', 'main.o', 'semihosting.o'];
+      // Linked by the C driver: the sketch and the stub core use no C++ runtime,
+      // and this machine's arm-none-eabi toolchain has no libstdc++ for newlib-nano.
+      const link = [...BOARD, '--specs=nano.specs', '-Wl,--gc-sections'];
+      // Every symbol resolves with newlib-nano and the nosys stubs (any board).
+      run('arm-none-eabi-gcc', [...link, '--specs=nosys.specs', ...common, '-lm', '-o', 'sketch_nosys.elf'], build);
+      // On the MPS2 Cortex-M4 board under QEMU, the sketch prints what the reference says.
+      run(
+        'arm-none-eabi-gcc',
+        [...link, '-nostartfiles', `-L${FIRMWARE_DIR}`, '-T', 'mps2-an386.ld', ...common, 'startup.o', '-lm', '-o', 'sketch.elf'],
+        build,
+      );
+      const emu = M4.emulator as { machine: string; cpu: string };
+      const said = run(
+        'qemu-system-arm',
+        [
+          '-M',
+          emu.machine,
+          '-cpu',
+          emu.cpu,
+          '-nographic',
+          '-monitor',
+          'none',
+          '-serial',
+          'none',
+          '-semihosting-config',
+          'enable=on,target=native',
+          '-kernel',
+          'sketch.elf',
+        ],
+        build,
+        120_000,
+      );
+      const m = /^top class (\d+) score (-?\d+\.\d{6}) time (\d+) us$/m.exec(said);
+      expect(m, said).not.toBeNull();
+      const ref = referenceTop(modelPath);
+      console.log(`arduino ${label}: sketch says "${m![0]}", reference top class ${ref.index} score ${ref.score}`);
+      expect(Number(m![1])).toBe(ref.index);
+      // Printed with 6 decimals; a float model's C may differ from the reference in the last float bits.
+      expect(Math.abs(Number(m![2]) - ref.score)).toBeLessThanOrEqual(label.includes('float') ? 2e-6 : 5e-7 + 1e-12);
+      expect(Number(m![3])).toBe(1000);
+    },
+  );
 });
 
 /** A CMake project that plays Zephyr: the zephyr_* functions the module may call, recording their arguments. */
@@ -317,61 +361,75 @@ const ZEPHYR_MODELS: readonly (readonly [string, string, readonly string[], bool
 ];
 
 describe.skipIf(skip)('--format zephyr', () => {
-  it.each(ZEPHYR_MODELS.filter(([, , , skipThis]) => !skipThis))('%s: module.yml, Kconfig and CMakeLists.txt agree; the stubbed Zephyr build compiles and links it', (label, modelPath, extra) => {
-    const root = join(work, `zephyr-${label.replace(/\W+/g, '_')}`);
-    const mod = join(root, 'module');
-    const r = mobilec(['compile', modelPath, '--target', 'cortex-m4', '--format', 'zephyr', ...extra, '--out', mod]);
-    expect(r.code, r.stderr).toBe(0);
-    const name = readdirSync(join(mod, 'include'))[0]!.replace(/\.h$/, '');
-    const NAME = name.toUpperCase();
-    const incbin = extra.includes('incbin');
-    const weights = incbin ? [`src/${name}_weights.S`, `src/${name}_weights.bin`] : [`src/${name}_weights.c`];
-    expect(walk(mod).filter((f) => f !== '.mobilec-output').sort()).toEqual(
-      ['zephyr/module.yml', 'CMakeLists.txt', 'Kconfig', `include/${name}.h`, `src/${name}.c`, 'src/mobilec_runtime.h', ...weights].sort(),
-    );
+  it.each(ZEPHYR_MODELS.filter(([, , , skipThis]) => !skipThis))(
+    '%s: module.yml, Kconfig and CMakeLists.txt agree; the stubbed Zephyr build compiles and links it',
+    (label, modelPath, extra) => {
+      const root = join(work, `zephyr-${label.replace(/\W+/g, '_')}`);
+      const mod = join(root, 'module');
+      const r = mobilec(['compile', modelPath, '--target', 'cortex-m4', '--format', 'zephyr', ...extra, '--out', mod]);
+      expect(r.code, r.stderr).toBe(0);
+      const name = readdirSync(join(mod, 'include'))[0]!.replace(/\.h$/, '');
+      const NAME = name.toUpperCase();
+      const incbin = extra.includes('incbin');
+      const weights = incbin ? [`src/${name}_weights.S`, `src/${name}_weights.bin`] : [`src/${name}_weights.c`];
+      expect(
+        walk(mod)
+          .filter((f) => f !== '.mobilec-output')
+          .sort(),
+      ).toEqual(['zephyr/module.yml', 'CMakeLists.txt', 'Kconfig', `include/${name}.h`, `src/${name}.c`, 'src/mobilec_runtime.h', ...weights].sort());
 
-    // zephyr/module.yml: the module's name, and where its CMake and Kconfig are.
-    const yml = readFileSync(join(mod, 'zephyr', 'module.yml'), 'utf8');
-    expect(yml).toMatch(new RegExp(`^name: mobilec_${name}$`, 'm'));
-    expect(yml).toMatch(/^build:\n {2}cmake: \.\n {2}kconfig: Kconfig$/m);
-    // Kconfig: the symbol CMakeLists.txt tests, a bool with help; the section option depends on it.
-    const kconfig = readFileSync(join(mod, 'Kconfig'), 'utf8');
-    const symbols = [...kconfig.matchAll(/^config (\w+)$/gm)].map((m) => m[1]);
-    expect(symbols).toEqual([`MOBILEC_${NAME}`, `MOBILEC_${NAME}_WEIGHTS_SECTION`]);
-    expect(kconfig).toMatch(new RegExp(`^config MOBILEC_${NAME}\\n\\tbool "[^"]+"\\n\\tdepends on CPU_CORTEX_M\\n(\\tselect REQUIRES_FULL_LIBC\\n)?\\thelp\\n\\t {2}\\S`, 'm'));
-    expect(kconfig).toMatch(new RegExp(`^config MOBILEC_${NAME}_WEIGHTS_SECTION\\n\\tstring "[^"]+"\\n\\tdepends on MOBILEC_${NAME}\\n\\tdefault ""\\n\\thelp\\n`, 'm'));
-    // A float model calls expf(): it must not get the minimal libc.
-    expect(kconfig.includes('select REQUIRES_FULL_LIBC')).toBe(label.includes('float'));
-    const cmake = readFileSync(join(mod, 'CMakeLists.txt'), 'utf8');
-    expect(cmake).toMatch(new RegExp(`^if\\(CONFIG_MOBILEC_${NAME}\\)$`, 'm'));
+      // zephyr/module.yml: the module's name, and where its CMake and Kconfig are.
+      const yml = readFileSync(join(mod, 'zephyr', 'module.yml'), 'utf8');
+      expect(yml).toMatch(new RegExp(`^name: mobilec_${name}$`, 'm'));
+      expect(yml).toMatch(/^build:\n {2}cmake: \.\n {2}kconfig: Kconfig$/m);
+      // Kconfig: the symbol CMakeLists.txt tests, a bool with help; the section option depends on it.
+      const kconfig = readFileSync(join(mod, 'Kconfig'), 'utf8');
+      const symbols = [...kconfig.matchAll(/^config (\w+)$/gm)].map((m) => m[1]);
+      expect(symbols).toEqual([`MOBILEC_${NAME}`, `MOBILEC_${NAME}_WEIGHTS_SECTION`]);
+      expect(kconfig).toMatch(
+        new RegExp(`^config MOBILEC_${NAME}\\n\\tbool "[^"]+"\\n\\tdepends on CPU_CORTEX_M\\n(\\tselect REQUIRES_FULL_LIBC\\n)?\\thelp\\n\\t {2}\\S`, 'm'),
+      );
+      expect(kconfig).toMatch(
+        new RegExp(`^config MOBILEC_${NAME}_WEIGHTS_SECTION\\n\\tstring "[^"]+"\\n\\tdepends on MOBILEC_${NAME}\\n\\tdefault ""\\n\\thelp\\n`, 'm'),
+      );
+      // A float model calls expf(): it must not get the minimal libc.
+      expect(kconfig.includes('select REQUIRES_FULL_LIBC')).toBe(label.includes('float'));
+      const cmake = readFileSync(join(mod, 'CMakeLists.txt'), 'utf8');
+      expect(cmake).toMatch(new RegExp(`^if\\(CONFIG_MOBILEC_${NAME}\\)$`, 'm'));
 
-    // Zephyr adds every listed module; without the Kconfig symbol nothing is built.
-    const off = join(root, 'harness-off');
-    mkdirSync(off, { recursive: true });
-    writeFileSync(join(off, 'CMakeLists.txt'), zephyrHarness(mod, {}, name));
-    run('cmake', ['-S', off, '-B', join(off, 'build')], root);
-    expect(readFileSync(join(off, 'build', 'calls.txt'), 'utf8')).toBe('');
+      // Zephyr adds every listed module; without the Kconfig symbol nothing is built.
+      const off = join(root, 'harness-off');
+      mkdirSync(off, { recursive: true });
+      writeFileSync(join(off, 'CMakeLists.txt'), zephyrHarness(mod, {}, name));
+      run('cmake', ['-S', off, '-B', join(off, 'build')], root);
+      expect(readFileSync(join(off, 'build', 'calls.txt'), 'utf8')).toBe('');
 
-    // With CONFIG_MOBILEC_<NAME>=y and a weights section: configure, build, link.
-    const on = join(root, 'harness-on');
-    mkdirSync(on, { recursive: true });
-    writeFileSync(join(on, 'CMakeLists.txt'), zephyrHarness(mod, { [`CONFIG_MOBILEC_${NAME}`]: 'y', [`CONFIG_MOBILEC_${NAME}_WEIGHTS_SECTION`]: '.qspi_rodata' }, name));
-    run('cmake', ['-S', on, '-B', join(on, 'build')], root);
-    const calls = readFileSync(join(on, 'build', 'calls.txt'), 'utf8').trim().split('\n');
-    expect(calls).toEqual([
-      `zephyr_library_named mobilec_${name}`,
-      `zephyr_library_sources src/${name}.c src/${weights[0]!.slice(4)}`,
-      'zephyr_include_directories include',
-      'zephyr_library_compile_definitions MOBILEC_WEIGHTS_SECTION=".qspi_rodata"',
-    ]);
-    run('cmake', ['--build', join(on, 'build')], root, 300_000);
-    const libPath = join(on, 'build', 'module', `libmobilec_${name}.a`);
-    expect(existsSync(libPath)).toBe(true);
-    expect(existsSync(join(on, 'build', 'app'))).toBe(true);
-    // Every constant the model declares lands in the configured section.
-    const table = run('arm-none-eabi-objdump', ['-t', libPath], root);
-    const declared = [...readFileSync(join(mod, 'src', `${name}.c`), 'utf8').matchAll(/^extern const \w+ (mobilec_\w+)\[/gm)].map((m) => m[1]!);
-    expect(declared.length).toBeGreaterThan(0);
-    for (const s of declared) expect(table, s).toMatch(new RegExp(`\\s\\.qspi_rodata\\s+[0-9a-f]+\\s+(\\.hidden\\s+)?${s}$`, 'm'));
-  });
+      // With CONFIG_MOBILEC_<NAME>=y and a weights section: configure, build, link.
+      const on = join(root, 'harness-on');
+      mkdirSync(on, { recursive: true });
+      writeFileSync(
+        join(on, 'CMakeLists.txt'),
+        zephyrHarness(mod, { [`CONFIG_MOBILEC_${NAME}`]: 'y', [`CONFIG_MOBILEC_${NAME}_WEIGHTS_SECTION`]: '.qspi_rodata' }, name),
+      );
+      run('cmake', ['-S', on, '-B', join(on, 'build')], root);
+      const calls = readFileSync(join(on, 'build', 'calls.txt'), 'utf8')
+        .trim()
+        .split('\n');
+      expect(calls).toEqual([
+        `zephyr_library_named mobilec_${name}`,
+        `zephyr_library_sources src/${name}.c src/${weights[0]!.slice(4)}`,
+        'zephyr_include_directories include',
+        'zephyr_library_compile_definitions MOBILEC_WEIGHTS_SECTION=".qspi_rodata"',
+      ]);
+      run('cmake', ['--build', join(on, 'build')], root, 300_000);
+      const libPath = join(on, 'build', 'module', `libmobilec_${name}.a`);
+      expect(existsSync(libPath)).toBe(true);
+      expect(existsSync(join(on, 'build', 'app'))).toBe(true);
+      // Every constant the model declares lands in the configured section.
+      const table = run('arm-none-eabi-objdump', ['-t', libPath], root);
+      const declared = [...readFileSync(join(mod, 'src', `${name}.c`), 'utf8').matchAll(/^extern const \w+ (mobilec_\w+)\[/gm)].map((m) => m[1]!);
+      expect(declared.length).toBeGreaterThan(0);
+      for (const s of declared) expect(table, s).toMatch(new RegExp(`\\s\\.qspi_rodata\\s+[0-9a-f]+\\s+(\\.hidden\\s+)?${s}$`, 'm'));
+    },
+  );
 });

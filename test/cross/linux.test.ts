@@ -87,8 +87,13 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s', (_nam
     const first = run.results.map((r) => r.instructions);
     expect(again.results.map((r) => r.instructions)).toEqual([...first, first[0]]);
     expect(again.results.slice(0, 2).map((r) => r.output)).toEqual(run.results.map((r) => r.output));
-    counts.set(dtype, run.results.map((r) => r.instructions!));
-    console.log(`${target.name} ${dtype}: ${project.macs} MACs, instructions ${run.results.map((r) => r.instructions).join(', ')}, code ${run.build.codeBytes} B, stack ${run.build.stackBytes} B`);
+    counts.set(
+      dtype,
+      run.results.map((r) => r.instructions!),
+    );
+    console.log(
+      `${target.name} ${dtype}: ${project.macs} MACs, instructions ${run.results.map((r) => r.instructions).join(', ')}, code ${run.build.codeBytes} B, stack ${run.build.stackBytes} B`,
+    );
   });
 
   it('int8: a model with more MACs executes more instructions', () => {

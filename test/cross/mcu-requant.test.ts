@@ -27,7 +27,8 @@ const M4 = targetByName('cortex-m4');
 const M55 = targetByName('cortex-m55');
 const skipM4 = !mcuToolsAvailable(M4) && process.env.CI !== 'true';
 const skipM55 = !mcuToolsAvailable(M55) && process.env.CI !== 'true';
-if (skipM4 || skipM55) console.warn('skipping cross/mcu-requant on Cortex-M: arm-none-eabi-gcc, newlib or qemu-system-arm missing (see scripts/ensure-tools.sh)');
+if (skipM4 || skipM55)
+  console.warn('skipping cross/mcu-requant on Cortex-M: arm-none-eabi-gcc, newlib or qemu-system-arm missing (see scripts/ensure-tools.sh)');
 
 const SHIFT_MIN = -31;
 const SHIFT_MAX = 30;
@@ -50,7 +51,31 @@ function buildLanes(): Lane[] {
   let n = 0;
   const push = (acc: number, mult: number, shift: number, tag: string, nar?: Narrowing) =>
     lanes.push({ acc, mult, shift, tag, nar: nar ?? NARROWINGS[n++ % NARROWINGS.length]! });
-  const accs = [INT32_MIN, INT32_MIN + 1, INT32_MIN + 2, -(2 ** 30) - 1, -(2 ** 30), -(2 ** 30) + 1, -65537, -65536, -255, -3, -2, -1, 0, 1, 2, 3, 255, 65536, 65537, 2 ** 30 - 1, 2 ** 30, INT32_MAX - 1, INT32_MAX];
+  const accs = [
+    INT32_MIN,
+    INT32_MIN + 1,
+    INT32_MIN + 2,
+    -(2 ** 30) - 1,
+    -(2 ** 30),
+    -(2 ** 30) + 1,
+    -65537,
+    -65536,
+    -255,
+    -3,
+    -2,
+    -1,
+    0,
+    1,
+    2,
+    3,
+    255,
+    65536,
+    65537,
+    2 ** 30 - 1,
+    2 ** 30,
+    INT32_MAX - 1,
+    INT32_MAX,
+  ];
   const mults = [0, Q30, Q30 + 1, 1518500250, 1977538739, INT32_MAX - 1, INT32_MAX];
   for (let shift = SHIFT_MIN; shift <= SHIFT_MAX; shift++) for (const mult of mults) for (const acc of accs) push(acc, mult, shift, 'edge grid');
   for (let e = 1; e <= 31; e++) {
@@ -70,7 +95,8 @@ function buildLanes(): Lane[] {
     }
   for (let i = 0; i < 3000; i++) {
     const mag = rand() < 0.8 ? Math.floor(2 ** (rand() * 31)) : Math.floor(rand() * 2 ** 31);
-    const shift = i % 3 === 0 ? -1 - Math.floor(rand() * 31) : i % 3 === 1 ? -1 - Math.floor(rand() * 12) : SHIFT_MIN + Math.floor(rand() * (SHIFT_MAX - SHIFT_MIN + 1));
+    const shift =
+      i % 3 === 0 ? -1 - Math.floor(rand() * 31) : i % 3 === 1 ? -1 - Math.floor(rand() * 12) : SHIFT_MIN + Math.floor(rand() * (SHIFT_MAX - SHIFT_MIN + 1));
     push(rand() < 0.5 ? -mag : Math.min(mag, INT32_MAX), rand() < 0.02 ? 0 : Q30 + Math.floor(rand() * 2 ** 30), shift, 'random');
   }
   return lanes;
@@ -81,8 +107,17 @@ const LANES = buildLanes();
 /** The one table builder (requantTable) on a synthetic op: `mult.length` channels, one narrowing. */
 function table(mult: readonly number[], shift: readonly number[], nar: Narrowing, pad = 1): RequantTable {
   const dtype = nar.u8 ? 'uint8' : 'int8';
-  const op = { kind: 'conv2d', name: 'edge', inputs: [0], outputs: [1], requant: { multiplier: mult, shift, actMin: nar.actMin, actMax: nar.actMax } } as unknown as Op;
-  const tensors = [{ id: 0, dtype, quant: { scale: [1], zeroPoint: [0] } }, { id: 1, dtype, quant: { scale: [1], zeroPoint: [nar.zp] } }];
+  const op = {
+    kind: 'conv2d',
+    name: 'edge',
+    inputs: [0],
+    outputs: [1],
+    requant: { multiplier: mult, shift, actMin: nar.actMin, actMax: nar.actMax },
+  } as unknown as Op;
+  const tensors = [
+    { id: 0, dtype, quant: { scale: [1], zeroPoint: [0] } },
+    { id: 1, dtype, quant: { scale: [1], zeroPoint: [nar.zp] } },
+  ];
   return requantTable(op, { tensor: (id: number) => tensors[id] } as unknown as EmitContext, mult.length, { pad, fill: 'last' });
 }
 
@@ -94,7 +129,8 @@ function expected(l: Lane): { v: number; sat: number; clamp: number } {
   return { v, sat: c(v, lo, hi), clamp: c(v, l.nar.actMin, l.nar.actMax) };
 }
 
-const describeLane = (l: Lane) => `${l.tag}: acc ${l.acc} m ${l.mult} shift ${l.shift} zp ${l.nar.zp} [${l.nar.actMin}, ${l.nar.actMax}]${l.nar.u8 ? ' u8' : ''}`;
+const describeLane = (l: Lane) =>
+  `${l.tag}: acc ${l.acc} m ${l.mult} shift ${l.shift} zp ${l.nar.zp} [${l.nar.actMin}, ${l.nar.actMax}]${l.nar.u8 ? ' u8' : ''}`;
 
 describe('the DSP encoders refuse what the DSP epilogue cannot compute (those layers keep the generic C)', () => {
   const nar = { u8: false, zp: 0, actMin: -128, actMax: 127 };
@@ -113,7 +149,12 @@ describe('the DSP encoders refuse what the DSP epilogue cannot compute (those la
   });
   it('general constants: {m, K lo, K hi, e - 1} with K = 2^30 + 2^(30+e) + zp 2^(31+e)', () => {
     const k = 2 ** 30 + 2 ** 37 + -17 * 2 ** 38;
-    expect([...generalRequant(table([Q30 + 5], [-7], { u8: false, zp: -17, actMin: -128, actMax: 127 }))!]).toEqual([Q30 + 5, k | 0, Math.floor(k / 2 ** 32), 6]);
+    expect([...generalRequant(table([Q30 + 5], [-7], { u8: false, zp: -17, actMin: -128, actMax: 127 }))!]).toEqual([
+      Q30 + 5,
+      k | 0,
+      Math.floor(k / 2 ** 32),
+      6,
+    ]);
   });
 });
 
@@ -138,8 +179,10 @@ describe.skipIf(skipM4)('the DSP epilogue on cortex-m4 (qemu-system-arm)', () =>
     lanes.forEach(({ l, gen, smm }, i) => {
       const e = expected(l);
       const o = out.subarray(i * DSP_OUT, (i + 1) * DSP_OUT);
-      if (gen && (o[0] !== e.v || o[1] !== e.sat || o[2] !== e.clamp)) bad.push(`general ${describeLane(l)}: got ${[...o.subarray(0, 3)]}, want ${[e.v, e.sat, e.clamp]}`);
-      if (smm && (o[3] !== e.v || o[4] !== e.sat || o[5] !== e.clamp)) bad.push(`smmlar ${describeLane(l)}: got ${[...o.subarray(3, 6)]}, want ${[e.v, e.sat, e.clamp]}`);
+      if (gen && (o[0] !== e.v || o[1] !== e.sat || o[2] !== e.clamp))
+        bad.push(`general ${describeLane(l)}: got ${[...o.subarray(0, 3)]}, want ${[e.v, e.sat, e.clamp]}`);
+      if (smm && (o[3] !== e.v || o[4] !== e.sat || o[5] !== e.clamp))
+        bad.push(`smmlar ${describeLane(l)}: got ${[...o.subarray(3, 6)]}, want ${[e.v, e.sat, e.clamp]}`);
       if (gen) shifts.gen.add(-l.shift);
       if (smm) shifts.smm.add(-l.shift);
     });
@@ -172,7 +215,14 @@ describe.skipIf(skipM55)('the Helium epilogue on cortex-m55 (qemu-system-arm)', 
   it('the ls, r and rn forms, on both vectors of the call, equal the reference on every lane they take', () => {
     const records = mveRecords();
     const forms = records.map((four) => {
-      const rq = mveRequant(table(four.map((l) => l.mult), four.map((l) => l.shift), four[0]!.nar, 4));
+      const rq = mveRequant(
+        table(
+          four.map((l) => l.mult),
+          four.map((l) => l.shift),
+          four[0]!.nar,
+          4,
+        ),
+      );
       return { four, rq };
     });
     const recs = new Int32Array(records.length * MVE_IN);

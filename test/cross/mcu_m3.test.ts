@@ -17,14 +17,20 @@ describe.skipIf(skip)('cortex-m3 plain-C kernels vs the reference', () => {
     const divergences: string[] = [];
     let ran = 0;
     await fc.assert(
-      fc.asyncProperty(inputArb, stackArb, fc.constantFrom('int8' as const, 'float32' as const), fc.integer({ min: 0, max: 999 }), async (input, layers, dtype, seed) => {
-        const graph = tryLoad(description(input, layers, dtype, seed));
-        if (!graph) return;
-        const r = await checkGraphOnTarget(graph, m3, 'simd');
-        ran++;
-        divergences.push(...r.divergences.map((d) => `${JSON.stringify({ input, layers, dtype, seed })}: ${d}`));
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }),
+      fc.asyncProperty(
+        inputArb,
+        stackArb,
+        fc.constantFrom('int8' as const, 'float32' as const),
+        fc.integer({ min: 0, max: 999 }),
+        async (input, layers, dtype, seed) => {
+          const graph = tryLoad(description(input, layers, dtype, seed));
+          if (!graph) return;
+          const r = await checkGraphOnTarget(graph, m3, 'simd');
+          ran++;
+          divergences.push(...r.divergences.map((d) => `${JSON.stringify({ input, layers, dtype, seed })}: ${d}`));
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        },
+      ),
       { numRuns: 6, seed: 3003 },
     );
     expect(divergences).toEqual([]);

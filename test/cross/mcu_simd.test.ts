@@ -40,33 +40,29 @@ const tuningOf = (smmlar: boolean): KernelTuning => (smmlar ? {} : { switches: {
 const CASES: [string, string, boolean][] = [...Object.entries(SIMD).map(([n, t]): [string, string, boolean] => [n, t, true]), ['cortex-m4', 'dsp', false]];
 
 describe.skipIf(skipTools).each(CASES)('%s (%s, smmlar %s) simd kernels vs the reference', (name, tag, smmlar) => {
-  it(
-    'random int8 separable stacks: zero divergences, SIMD kernels chosen',
-    async () => {
-      const target: Target = targetByName(name);
-      const divergences: string[] = [];
-      let simdLayers = 0;
-      let exactLayers = 0;
-      let graphs = 0;
-      await fc.assert(
-        fc.asyncProperty(inputArb, stackArb, fc.integer({ min: 1, max: 1000 }), async (input, layers, seed) => {
-          const g = tryLoad(description(input, layers, 'int8', seed));
-          if (!g) return;
-          graphs++;
-          const r = await checkGraphOnTarget(g, target, 'simd', 1, tuningOf(smmlar));
-          simdLayers += r.project.layers.filter((l) => onIsa(l.kernel, tag)).length;
-          exactLayers += r.project.layers.filter((l) => kernelId(l.kernel)?.flags?.x64 === true).length;
-          divergences.push(...r.divergences.map((d) => `${JSON.stringify({ input, layers, seed })}: ${d}`));
-        }),
-        { seed: Number(process.env.MCU_SIMD_SEED ?? 20260428) + (smmlar ? 0 : 1), numRuns: Number(process.env.MCU_SIMD_RUNS ?? 8), endOnFailure: true },
-      );
-      expect(divergences).toEqual([]);
-      expect(graphs).toBeGreaterThan(3);
-      expect(simdLayers).toBeGreaterThan(graphs);
-      if (!smmlar) expect(exactLayers).toBeGreaterThan(graphs);
-    },
-    240_000,
-  );
+  it('random int8 separable stacks: zero divergences, SIMD kernels chosen', async () => {
+    const target: Target = targetByName(name);
+    const divergences: string[] = [];
+    let simdLayers = 0;
+    let exactLayers = 0;
+    let graphs = 0;
+    await fc.assert(
+      fc.asyncProperty(inputArb, stackArb, fc.integer({ min: 1, max: 1000 }), async (input, layers, seed) => {
+        const g = tryLoad(description(input, layers, 'int8', seed));
+        if (!g) return;
+        graphs++;
+        const r = await checkGraphOnTarget(g, target, 'simd', 1, tuningOf(smmlar));
+        simdLayers += r.project.layers.filter((l) => onIsa(l.kernel, tag)).length;
+        exactLayers += r.project.layers.filter((l) => kernelId(l.kernel)?.flags?.x64 === true).length;
+        divergences.push(...r.divergences.map((d) => `${JSON.stringify({ input, layers, seed })}: ${d}`));
+      }),
+      { seed: Number(process.env.MCU_SIMD_SEED ?? 20260428) + (smmlar ? 0 : 1), numRuns: Number(process.env.MCU_SIMD_RUNS ?? 8), endOnFailure: true },
+    );
+    expect(divergences).toEqual([]);
+    expect(graphs).toBeGreaterThan(3);
+    expect(simdLayers).toBeGreaterThan(graphs);
+    if (!smmlar) expect(exactLayers).toBeGreaterThan(graphs);
+  }, 240_000);
 });
 
 // A single SIMD layer whose output is the model output (gcc once judged such a
@@ -74,13 +70,34 @@ describe.skipIf(skipTools).each(CASES)('%s (%s, smmlar %s) simd kernels vs the r
 describe.skipIf(skipTools).each(Object.entries(SIMD))('%s: fixed small graphs', (name, tag) => {
   it('a lone pointwise layer, a wide one, and conv + FC, match the reference', async () => {
     const target = targetByName(name);
-    const lone = { input: { height: 12, width: 12, channels: 4 }, layers: [{ op: 'conv', filters: 2, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false }] };
-    const head = { input: { height: 6, width: 6, channels: 3 }, layers: [{ op: 'conv', filters: 8, kernel: 3, stride: 2, padding: 'same', activation: 'relu6', batchNorm: true }, { op: 'fc', units: 10, activation: 'none' }] };
+    const lone = {
+      input: { height: 12, width: 12, channels: 4 },
+      layers: [{ op: 'conv', filters: 2, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false }],
+    };
+    const head = {
+      input: { height: 6, width: 6, channels: 3 },
+      layers: [
+        { op: 'conv', filters: 8, kernel: 3, stride: 2, padding: 'same', activation: 'relu6', batchNorm: true },
+        { op: 'fc', units: 10, activation: 'none' },
+      ],
+    };
     // 121 pixels (not a multiple of the 3-pixel DSP block), 64 -> 71 channels (odd; 550K MACs: the DSP loop unrolled by 4).
-    const wide = { input: { height: 11, width: 11, channels: 64 }, layers: [{ op: 'conv', filters: 71, kernel: 1, stride: 1, padding: 'same', activation: 'relu6', batchNorm: true }] };
+    const wide = {
+      input: { height: 11, width: 11, channels: 64 },
+      layers: [{ op: 'conv', filters: 71, kernel: 1, stride: 1, padding: 'same', activation: 'relu6', batchNorm: true }],
+    };
     // 512 input channels: the largest widened block of the DSP 3x2 loop (every register taken), both requantizations.
-    const deep = { input: { height: 3, width: 3, channels: 512 }, layers: [{ op: 'conv', filters: 4, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false }] };
-    const cases: [{ input: object; layers: Layer[] }, boolean][] = [[lone, true], [head, true], [wide, true], [deep, true], [deep, false]];
+    const deep = {
+      input: { height: 3, width: 3, channels: 512 },
+      layers: [{ op: 'conv', filters: 4, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false }],
+    };
+    const cases: [{ input: object; layers: Layer[] }, boolean][] = [
+      [lone, true],
+      [head, true],
+      [wide, true],
+      [deep, true],
+      [deep, false],
+    ];
     for (const [c, smmlar] of cases) {
       const g = tryLoad(description(c.input, c.layers, 'int8', 249))!;
       const r = await checkGraphOnTarget(g, target, 'simd', 2, tuningOf(smmlar));
@@ -106,14 +123,22 @@ function run(model: string, target: Target, input: Uint8Array): Int8Array | Uint
 
 describe.skipIf(skipTools || skipShared)('shared models on the Cortex-M targets (kernels simd)', () => {
   const input = (f: string) => new Uint8Array(readFileSync(`${EXPECTED_DIR}/${f}`));
-  it.each(ALL.map((t) => [t.name, t] as const))('person_detect on %s: person [-113, 113], no person [57, -57]', (_n, target) => {
-    expect([...run(PERSON_DETECT, target, input('person_detect.person.input.bin'))]).toEqual([-113, 113]);
-    expect([...run(PERSON_DETECT, target, input('person_detect.no_person.input.bin'))]).toEqual([57, -57]);
-  }, 120_000);
+  it.each(ALL.map((t) => [t.name, t] as const))(
+    'person_detect on %s: person [-113, 113], no person [57, -57]',
+    (_n, target) => {
+      expect([...run(PERSON_DETECT, target, input('person_detect.person.input.bin'))]).toEqual([-113, 113]);
+      expect([...run(PERSON_DETECT, target, input('person_detect.no_person.input.bin'))]).toEqual([57, -57]);
+    },
+    120_000,
+  );
 
   // uint8 (legacy per-tensor weights with zero points) through the SIMD kernels of both extensions.
-  it.each(['cortex-m55', 'cortex-m4'])('mobilenet_v1_0.25_128_quant bird on %s equals the expected output', (name) => {
-    const out = run(MOBILENET_QUANT, targetByName(name), input('mobilenet_v1_0.25_128_quant.bird.input.bin'));
-    expect(Buffer.from(out.buffer, out.byteOffset, out.length).equals(input('mobilenet_v1_0.25_128_quant.bird.output.bin'))).toBe(true);
-  }, 120_000);
+  it.each(['cortex-m55', 'cortex-m4'])(
+    'mobilenet_v1_0.25_128_quant bird on %s equals the expected output',
+    (name) => {
+      const out = run(MOBILENET_QUANT, targetByName(name), input('mobilenet_v1_0.25_128_quant.bird.input.bin'));
+      expect(Buffer.from(out.buffer, out.byteOffset, out.length).equals(input('mobilenet_v1_0.25_128_quant.bird.output.bin'))).toBe(true);
+    },
+    120_000,
+  );
 });

@@ -31,7 +31,6 @@ const SHIFT_MAX = 30;
 const Q30 = 1 << 30; // 0.5 in Q0.31: the smallest non-zero multiplier
 const RANDOM_RECORDS = 3000;
 
-
 /** Some channels with a left shift: the kernels then load the lsh table (hasLsh). */
 const hasLshFor = (shift: readonly number[], alt: boolean) => shift.some((s) => s > 0) || alt;
 
@@ -78,7 +77,30 @@ function buildCases(): { cases: RqCase[]; families: Map<string, number> } {
   // 1. Edge accumulators x edge multipliers x every shift; lanes of a record share the shift
   //    (all-negative records take the all-right-shift form too), then the same lanes shuffled across records
   //    so one vector mixes right shifts, zero and left shifts per lane.
-  const accs = [INT32_MIN, INT32_MIN + 1, INT32_MIN + 2, -(2 ** 30) - 1, -(2 ** 30), -65537, -65536, -255, -3, -2, -1, 0, 1, 2, 3, 255, 65536, 65537, 2 ** 30 - 1, 2 ** 30, INT32_MAX - 1, INT32_MAX];
+  const accs = [
+    INT32_MIN,
+    INT32_MIN + 1,
+    INT32_MIN + 2,
+    -(2 ** 30) - 1,
+    -(2 ** 30),
+    -65537,
+    -65536,
+    -255,
+    -3,
+    -2,
+    -1,
+    0,
+    1,
+    2,
+    3,
+    255,
+    65536,
+    65537,
+    2 ** 30 - 1,
+    2 ** 30,
+    INT32_MAX - 1,
+    INT32_MAX,
+  ];
   const mults = [0, Q30, Q30 + 1, 1518500250 /* ≈ 2^31/√2 */, 1977538739, INT32_MAX - 1, INT32_MAX];
   const grid: { acc: number; mult: number; shift: number }[] = [];
   for (let shift = SHIFT_MIN; shift <= SHIFT_MAX; shift++) for (const mult of mults) for (const acc of accs) grid.push({ acc, mult, shift });
@@ -126,7 +148,13 @@ function buildCases(): { cases: RqCase[]; families: Map<string, number> } {
       acc.push(rand() < 0.5 ? -mag : Math.min(mag, INT32_MAX));
       mult.push(rand() < 0.02 ? 0 : Q30 + Math.floor(rand() * 2 ** 30));
       const s =
-        mode === 0 ? -1 - Math.floor(rand() * (rand() < 0.7 ? 12 : 31)) : mode === 1 ? SHIFT_MIN + Math.floor(rand() * (SHIFT_MAX - SHIFT_MIN + 1)) : rand() < 0.75 ? Math.floor(rand() * 12) : -Math.floor(rand() * 12);
+        mode === 0
+          ? -1 - Math.floor(rand() * (rand() < 0.7 ? 12 : 31))
+          : mode === 1
+            ? SHIFT_MIN + Math.floor(rand() * (SHIFT_MAX - SHIFT_MIN + 1))
+            : rand() < 0.75
+              ? Math.floor(rand() * 12)
+              : -Math.floor(rand() * 12);
       shift.push(s);
     }
     const nar = NARROWINGS[Math.floor(rand() * NARROWINGS.length)]!;
@@ -170,7 +198,6 @@ interface Mismatch {
   readonly expected: number;
   readonly got: number;
 }
-
 
 /** Compares every produced lane; returns the mismatches and how many lanes each form checked. */
 function compare(cases: readonly RqCase[], out: Int32Array): { mismatches: Mismatch[]; checked: Map<string, number> } {
@@ -240,7 +267,9 @@ describe.skipIf(skip).each(TARGETS.map((t) => [t.name, t] as const))('%s NEON re
   it(`every lane of the intrinsics and of the partial neon/${partial} matches the reference`, () => {
     const out = runHarness(target, CASES);
     const { mismatches, checked } = compare(CASES, out);
-    console.log(`${target.name}: ${CASES.length} records (${[...FAMILIES].map(([k, v]) => `${k} ${v}`).join(', ')}); lanes checked: ${[...checked].map(([k, v]) => `${k} ${v}`).join(', ')}; mismatches ${mismatches.length}`);
+    console.log(
+      `${target.name}: ${CASES.length} records (${[...FAMILIES].map(([k, v]) => `${k} ${v}`).join(', ')}); lanes checked: ${[...checked].map(([k, v]) => `${k} ${v}`).join(', ')}; mismatches ${mismatches.length}`,
+    );
     expect(checked.get('intrinsics mbqm')).toBe(4 * CASES.length);
     expect(checked.get('intrinsics zp stage: requant4')).toBeGreaterThan(4 * CASES.length - 100);
     for (const fix of ASM_FIXES) {

@@ -52,15 +52,34 @@ describe.skipIf(skip)('rpi4 NEON variants chosen by tuning', () => {
     ['float32', 'neon/gemm/f32', 'neon 4x4 -'],
   ] as const)('%s: the %s tile with its assembly agrees with the reference', (dtype, key, expected) => {
     const target = targetByName('rpi4');
-    const graph = tryLoad(description({ height: 3, width: 5, channels: 32 }, [{ op: 'pointwise', filters: 24, activation: 'relu6' }, { op: 'pointwise', filters: 16, activation: 'none' }], dtype, 77))!;
+    const graph = tryLoad(
+      description(
+        { height: 3, width: 5, channels: 32 },
+        [
+          { op: 'pointwise', filters: 24, activation: 'relu6' },
+          { op: 'pointwise', filters: 16, activation: 'none' },
+        ],
+        dtype,
+        77,
+      ),
+    )!;
     const project = generateProject(graph, { name: graph.name, target, kernels: 'simd', tuning: { only: [key] } });
     const ids = project.layers.map((l) => kid(l.kernel)!);
     expect(ids.map((id) => `${id.isa} ${id.tile} ${id.flags?.w8 ? 'w8' : '-'}`)).toEqual([expected, expected]);
     const source = project.files.get(`${project.name}.c`) as string;
     expect(source).toContain(`${project.layers[0]!.kernel}_asm(`);
     const ins = verifyInputs(graph, 2);
-    const { results } = runnerFor(target).run(project, target, ins.map((r) => toBytes(r.input)), { layers: true, countInstructions: false });
-    const report = compareWithReference(graph, project, ins.map((r, i) => ({ ...r, c: { layers: results[i]!.layers! } })));
+    const { results } = runnerFor(target).run(
+      project,
+      target,
+      ins.map((r) => toBytes(r.input)),
+      { layers: true, countInstructions: false },
+    );
+    const report = compareWithReference(
+      graph,
+      project,
+      ins.map((r, i) => ({ ...r, c: { layers: results[i]!.layers! } })),
+    );
     expect(report.layers.map((l) => l.mismatches)).toEqual([0, 0]);
   });
 });

@@ -43,7 +43,11 @@ const isNeon = (name: string) => {
 /** The packed-pixel GEMM kernels: float32 8x8 and int8 4x16 (aarch64), int8 2x16 (armv7). */
 const isPacked = (name: string) => {
   const id = kid(name);
-  return id !== null && (id.op === 'pw' || id.op === 'fc') && ((id.isa === 'neon' && (id.tile === '8x8' || id.tile === '4x16')) || (id.isa === 'neon32' && id.tile === '2x16'));
+  return (
+    id !== null &&
+    (id.op === 'pw' || id.op === 'fc') &&
+    ((id.isa === 'neon' && (id.tile === '8x8' || id.tile === '4x16')) || (id.isa === 'neon32' && id.tile === '2x16'))
+  );
 };
 const isUdot = (name: string) => {
   const id = kid(name);
@@ -235,7 +239,13 @@ const STEM_VARIANTS: Record<string, Record<'float32' | 'int8', string[]>> = {
 describe.skipIf(skip)('uint8 NEON kernels', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8-'));
   const tiny = [1, 2].map((seed) =>
-    loadModel(writeModel(dir, `u8_${seed}.tflite`, tinyMobilenet({ dtype: 'uint8', channels: 3, size: 16, first: 'conv', head: seed === 1 ? 'fc' : 'conv', softmax: true, classes: 10, seed }))),
+    loadModel(
+      writeModel(
+        dir,
+        `u8_${seed}.tflite`,
+        tinyMobilenet({ dtype: 'uint8', channels: 3, size: 16, first: 'conv', head: seed === 1 ? 'fc' : 'conv', softmax: true, classes: 10, seed }),
+      ),
+    ),
   );
   rmSync(dir, { recursive: true, force: true });
 
@@ -312,25 +322,28 @@ const packedShapeArb = fc.record({
   act: fc.constantFrom('none', 'relu', 'relu6'),
 });
 
-describe.skipIf(skip).each(TARGETS.filter((t) => t.arch === 'aarch64').map((t) => [t.name, t] as const))('%s packed pointwise, random shapes', (_name, target) => {
-  it.each(['float32', 'int8'] as const)('%s: agrees with the reference layer by layer', async (dtype) => {
-    const samples = fc.sample(packedShapeArb, { seed: dtype === 'float32' ? 5150 : 5151, numRuns: 5 });
-    let packedLayers = 0;
-    for (const s of samples) {
-      const layers: Layer[] = [
-        { op: 'pointwise', filters: s.cout, activation: s.act },
-        { op: 'pointwise', filters: s.expand, activation: 'relu6' },
-      ];
-      const graph = tryLoad(description({ height: s.height, width: s.width, channels: s.k }, layers, dtype, s.k + s.cout))!;
-      const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
-      expect(divergences, JSON.stringify(s)).toEqual([]);
-      packedLayers += project.layers.filter((l) => isPacked(l.kernel)).length;
-      await yieldToEventLoop();
-    }
-    // rpi5 runs int8 on SDOT tiles; every other case must have exercised the packed kernels.
-    if (dtype === 'float32' || target.simd === 'neon') expect(packedLayers).toBeGreaterThanOrEqual(5);
-  });
-});
+describe.skipIf(skip).each(TARGETS.filter((t) => t.arch === 'aarch64').map((t) => [t.name, t] as const))(
+  '%s packed pointwise, random shapes',
+  (_name, target) => {
+    it.each(['float32', 'int8'] as const)('%s: agrees with the reference layer by layer', async (dtype) => {
+      const samples = fc.sample(packedShapeArb, { seed: dtype === 'float32' ? 5150 : 5151, numRuns: 5 });
+      let packedLayers = 0;
+      for (const s of samples) {
+        const layers: Layer[] = [
+          { op: 'pointwise', filters: s.cout, activation: s.act },
+          { op: 'pointwise', filters: s.expand, activation: 'relu6' },
+        ];
+        const graph = tryLoad(description({ height: s.height, width: s.width, channels: s.k }, layers, dtype, s.k + s.cout))!;
+        const { project, divergences } = await checkGraphOnTarget(graph, target, 'simd', 2);
+        expect(divergences, JSON.stringify(s)).toEqual([]);
+        packedLayers += project.layers.filter((l) => isPacked(l.kernel)).length;
+        await yieldToEventLoop();
+      }
+      // rpi5 runs int8 on SDOT tiles; every other case must have exercised the packed kernels.
+      if (dtype === 'float32' || target.simd === 'neon') expect(packedLayers).toBeGreaterThanOrEqual(5);
+    });
+  },
+);
 
 /**
  * Max pooling: sizes 2 and 3, strides 1 and 2, SAME and VALID (padded taps ignored), on 3 (scalar tail only),
@@ -382,7 +395,12 @@ function uint8MaxPools(h: number, w: number, c: number, pools: { k: number; s: n
     const out = (n: number) => (p.padding === 'same' ? Math.ceil(n / p.s) : Math.floor((n - p.k) / p.s) + 1);
     [h, w] = [out(h), out(w)];
     const y = b.tensor({ name: `pool${i}`, shape: [1, h, w, c], type: 'UINT8', quant });
-    x = b.op({ op: 'MAX_POOL_2D', inputs: [x], outputs: [y], options: { kind: 'pool2d', padding: p.padding, filter: [p.k, p.k], stride: [p.s, p.s], activation: p.act } });
+    x = b.op({
+      op: 'MAX_POOL_2D',
+      inputs: [x],
+      outputs: [y],
+      options: { kind: 'pool2d', padding: p.padding, filter: [p.k, p.k], stride: [p.s, p.s], activation: p.act },
+    });
   }
   return b.spec([input], [x]);
 }
@@ -491,9 +509,21 @@ function uint8PointwiseStack(h: number, w: number, k: number, couts: number[], c
   let x = b.tensor({ name: 'input', shape: [1, h, w, k], type: 'UINT8', quant: q });
   const layer = (name: string, cout: number, cin: number, shape: number[]) => {
     const ws = f(rng.uniform(0.004, 0.02));
-    const wt = b.tensor({ name: `${name}/w`, shape, type: 'UINT8', quant: { scale: [ws], zeroPoint: [rng.int(100, 160)] }, data: Uint8Array.from({ length: cout * cin }, () => rng.int(0, 255)) });
+    const wt = b.tensor({
+      name: `${name}/w`,
+      shape,
+      type: 'UINT8',
+      quant: { scale: [ws], zeroPoint: [rng.int(100, 160)] },
+      data: Uint8Array.from({ length: cout * cin }, () => rng.int(0, 255)),
+    });
     const bs = f(q.scale[0]! * ws);
-    const bt = b.tensor({ name: `${name}/b`, shape: [cout], type: 'INT32', quant: { scale: [bs], zeroPoint: [0] }, data: Int32Array.from({ length: cout }, () => rng.int(-2000, 2000)) });
+    const bt = b.tensor({
+      name: `${name}/b`,
+      shape: [cout],
+      type: 'INT32',
+      quant: { scale: [bs], zeroPoint: [0] },
+      data: Int32Array.from({ length: cout }, () => rng.int(-2000, 2000)),
+    });
     return [wt, bt] as const;
   };
   let c = k;

@@ -49,7 +49,9 @@ describe.skipIf(skip).each(ARCHES.map((a) => [a.target.name, a] as const))('insn
     const so = ensureInsnCountPlugin();
     const count = (n: number): number[] => {
       const out = join(work, `counts-${target.name}-${n}.txt`);
-      execTool(emu.command, ['-cpu', emu.cpu, '-plugin', `${so},start=${addr('mark_start')},stop=${addr('mark_stop')},out=${out}`, exe, String(n)], { what: 'running the loop' });
+      execTool(emu.command, ['-cpu', emu.cpu, '-plugin', `${so},start=${addr('mark_start')},stop=${addr('mark_stop')},out=${out}`, exe, String(n)], {
+        what: 'running the loop',
+      });
       return parseInsnCounts(readFileSync(out, 'utf8'));
     };
     const ns = [0, 1, 10, 100, 1000];

@@ -43,9 +43,13 @@ describe.skipIf(skip)('examples/rpi around person_detect, cross-compiled for rpi
     const model = join(work, 'model');
     expect(mobilec(['compile', PERSON_DETECT, '--target', 'rpi4', '--out', model]).code).toBe(0);
     const configure = [
-      '-S', EXAMPLE, '-B', join(work, 'build'),
+      '-S',
+      EXAMPLE,
+      '-B',
+      join(work, 'build'),
       `-DCMAKE_TOOLCHAIN_FILE=${join(EXAMPLE, 'toolchains', 'rpi4.cmake')}`,
-      `-DMOBILEC_MODEL_DIR=${model}`, '-DMOBILEC_MODEL_NAME=person_detect',
+      `-DMOBILEC_MODEL_DIR=${model}`,
+      '-DMOBILEC_MODEL_NAME=person_detect',
       // Not -DCMAKE_C_FLAGS=-Werror: that would replace the toolchain file's flags.
       '-DCMAKE_COMPILE_WARNING_AS_ERROR=ON',
     ];

@@ -137,12 +137,32 @@ describe('compile --binding writes a relocatable npm package', () => {
   it("the README's commands succeed and install a copy of the package", () => {
     expect(shell.stderr).not.toMatch(/ERR!/);
     expect(shell.status).toBe(0);
-    expect(shell.stdout).toMatch(/wrote .*mnet-pkg: npm package mnet for \w+-\w+ \(README\.md, index\.cjs, index\.d\.cts, index\.d\.ts, index\.js, libmnet\.so, mobilec_native\.node, package\.json\)/);
+    expect(shell.stdout).toMatch(
+      /wrote .*mnet-pkg: npm package mnet for \w+-\w+ \(README\.md, index\.cjs, index\.d\.cts, index\.d\.ts, index\.js, libmnet\.so, mobilec_native\.node, package\.json\)/,
+    );
     expect(shell.stdout).toMatch(/added 1 package/);
     const installed = join(app, 'node_modules', 'mnet');
-    expect(readdirSync(installed).sort()).toEqual(['README.md', 'index.cjs', 'index.d.cts', 'index.d.ts', 'index.js', 'libmnet.so', 'mobilec_native.node', 'package.json']);
+    expect(readdirSync(installed).sort()).toEqual([
+      'README.md',
+      'index.cjs',
+      'index.d.cts',
+      'index.d.ts',
+      'index.js',
+      'libmnet.so',
+      'mobilec_native.node',
+      'package.json',
+    ]);
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
-    expect(pkg).toMatchObject({ name: 'mnet', version: '1.0.0', type: 'module', main: './index.cjs', types: './index.d.ts', engines: { node: '>=20' }, os: [process.platform], cpu: [process.arch] });
+    expect(pkg).toMatchObject({
+      name: 'mnet',
+      version: '1.0.0',
+      type: 'module',
+      main: './index.cjs',
+      types: './index.d.ts',
+      engines: { node: '>=20' },
+      os: [process.platform],
+      cpu: [process.arch],
+    });
     expect(pkg.exports['.']).toEqual({ import: { types: './index.d.ts', default: './index.js' }, require: { types: './index.d.cts', default: './index.cjs' } });
   });
 
@@ -156,7 +176,10 @@ describe('compile --binding writes a relocatable npm package', () => {
   });
 
   it('the cache binding checks its input the same way', () => {
-    expect(cacheBindingErrors).toEqual([`TypeError: invoke: expected ${EXPECTED_INPUT}, got a Uint8Array of 27648`, `RangeError: invoke: expected ${EXPECTED_INPUT}, got an Int8Array of 9216`]);
+    expect(cacheBindingErrors).toEqual([
+      `TypeError: invoke: expected ${EXPECTED_INPUT}, got a Uint8Array of 27648`,
+      `RangeError: invoke: expected ${EXPECTED_INPUT}, got an Int8Array of 9216`,
+    ]);
   });
 
   it('imported with the cache and the package directory gone: exact output, one-line errors, typed constants', () => {

@@ -52,7 +52,11 @@ function errorOf(fn: () => unknown): MobilecError {
 
 const base = { architecture: 'mobilenet_v1', resolution: 96, alpha: 0.25, classes: 2, dtype: 'float32', weights: { seed: 1 } };
 const layers = (ls: unknown[], input = { height: 8, width: 8, channels: 3 }) => ({
-  architecture: 'layers', input, dtype: 'float32', weights: { seed: 1 }, layers: ls,
+  architecture: 'layers',
+  input,
+  dtype: 'float32',
+  weights: { seed: 1 },
+  layers: ls,
 });
 const load = (obj: unknown, name = 'model.json') => describeModel(JSON.stringify(obj, null, 2), join(MODELS, name));
 
@@ -146,8 +150,15 @@ describe('layer-list description', () => {
     expect(g.name).toBe('tiny_layers');
     const kinds = g.ops.map((o) => o.kind);
     expect(kinds.filter((k) => k === 'batch_norm').length).toBe(5);
-    expect(shapesOf(g, 'conv2d')).toEqual([[1, 8, 8, 8], [1, 8, 8, 16], [1, 4, 4, 16]]);
-    expect(shapesOf(g, 'depthwise_conv2d')).toEqual([[1, 8, 8, 8], [1, 4, 4, 32]]);
+    expect(shapesOf(g, 'conv2d')).toEqual([
+      [1, 8, 8, 8],
+      [1, 8, 8, 16],
+      [1, 4, 4, 16],
+    ]);
+    expect(shapesOf(g, 'depthwise_conv2d')).toEqual([
+      [1, 8, 8, 8],
+      [1, 4, 4, 32],
+    ]);
     expect(shapesOf(g, 'max_pool2d')).toEqual([[1, 2, 2, 16]]);
     expect(shapesOf(g, 'average_pool2d')).toEqual([[1, 1, 1, 16]]);
     expect(shapesOf(g, 'fully_connected')).toEqual([[1, 10]]);
@@ -180,24 +191,84 @@ describe('layer-list description', () => {
 
 describe('bad descriptions: one line naming the file and field', () => {
   const cases: [string, () => unknown, RegExp][] = [
-    ['malformed JSON', () => describeModel('{\n  "architecture": "mobilenet_v1",\n  "alpha": ,\n}', 'model.json'), /^model\.json: invalid JSON at line 3 column 12: unexpected ","$/],
-    ['trailing comma', () => describeModel('{"a": 1,}', 'model.json'), /^model\.json: invalid JSON at line 1 column 9: expected a property name in double quotes, found "}"$/],
+    [
+      'malformed JSON',
+      () => describeModel('{\n  "architecture": "mobilenet_v1",\n  "alpha": ,\n}', 'model.json'),
+      /^model\.json: invalid JSON at line 3 column 12: unexpected ","$/,
+    ],
+    [
+      'trailing comma',
+      () => describeModel('{"a": 1,}', 'model.json'),
+      /^model\.json: invalid JSON at line 1 column 9: expected a property name in double quotes, found "}"$/,
+    ],
     ['duplicate key', () => describeModel('{"alpha": 1, "alpha": 2}', 'model.json'), /^model\.json: invalid JSON at line 1 column 14: duplicate key "alpha"$/],
     ['alpha <= 0', () => load({ ...base, alpha: -1 }), /^model\.json: \/alpha: must be > 0 \(got -1\)$/],
     ['alpha = 0', () => load({ ...base, alpha: 0 }), /^model\.json: \/alpha: must be > 0 \(got 0\)$/],
-    ['unknown top-level field', () => load({ ...base, alfa: 1 }), /^model\.json: \/: unknown field "alfa" \(allowed: \$schema, name, dtype, weights, calibration, architecture, resolution, channels, alpha, depthwiseMultiplier, classes, includeTop\)$/],
-    ['unknown layer field', () => load(layers([{ op: 'conv', filters: 4, kernel: 3 }, { op: 'conv', filters: 4, kernal: 3 }])), /^model\.json: \/layers\/1: unknown field "kernal" \(allowed: op, name, filters, kernel, stride, padding, activation, batchNorm, bias\)$/],
-    ['unknown op', () => load(layers([{ op: 'conv3d' }])), /^model\.json: \/layers\/0\/op: must be one of "conv", "pointwise", "depthwise", "avgpool", "maxpool", "fc", "softmax", "reshape"(, "\w+")* \(got "conv3d"\)$/],
+    [
+      'unknown top-level field',
+      () => load({ ...base, alfa: 1 }),
+      /^model\.json: \/: unknown field "alfa" \(allowed: \$schema, name, dtype, weights, calibration, architecture, resolution, channels, alpha, depthwiseMultiplier, classes, includeTop\)$/,
+    ],
+    [
+      'unknown layer field',
+      () =>
+        load(
+          layers([
+            { op: 'conv', filters: 4, kernel: 3 },
+            { op: 'conv', filters: 4, kernal: 3 },
+          ]),
+        ),
+      /^model\.json: \/layers\/1: unknown field "kernal" \(allowed: op, name, filters, kernel, stride, padding, activation, batchNorm, bias\)$/,
+    ],
+    [
+      'unknown op',
+      () => load(layers([{ op: 'conv3d' }])),
+      /^model\.json: \/layers\/0\/op: must be one of "conv", "pointwise", "depthwise", "avgpool", "maxpool", "fc", "softmax", "reshape"(, "\w+")* \(got "conv3d"\)$/,
+    ],
     ['bad stride', () => load(layers([{ op: 'conv', filters: 4, kernel: 3, stride: 3 }])), /^model\.json: \/layers\/0\/stride: must be one of 1, 2 \(got 3\)$/],
     ['weights: both forms', () => load({ ...base, weights: { seed: 1, file: 'w.bin' } }), /^model\.json: \/weights: must have exactly one of "seed" or "file"/],
     ['non-integer seed', () => load({ ...base, weights: { seed: 1.5 } }), /^model\.json: \/weights\/seed: must be an integer \(got 1\.5\)$/],
     ['missing field', () => load({ architecture: 'mobilenet_v1' }), /^model\.json: \/: missing field "resolution"$/],
     ['resolution too small', () => load({ ...base, resolution: 16 }), /^model\.json: \/resolution: must be >= 32 \(got 16\)$/],
     ['calibration on float32', () => load({ ...base, calibration: { seed: 1, count: 2 } }), /^model\.json: \/calibration: only allowed with "dtype": "int8"/],
-    ['VALID kernel larger than input', () => load(layers([{ op: 'conv', filters: 4, kernel: 3, stride: 2 }, { op: 'conv', filters: 4, kernel: 5, padding: 'valid' }])), /^model\.json: \/layers\/1 \(conv_1\): kernel 5 does not fit the 4x4 input with padding "valid"$/],
-    ['pool window larger than input', () => load(layers([{ op: 'maxpool', size: 9 }])), /^model\.json: \/layers\/0 \(maxpool_0\): window 9x9 does not fit the 8x8 input with padding "valid"$/],
-    ['reshape element count', () => load(layers([{ op: 'pointwise', filters: 2 }, { op: 'reshape', shape: [1, 100] }])), /^model\.json: \/layers\/1 \(pointwise_0|reshape_1\): shape \[1, 100\] has 100 elements, the input \[1, 8, 8, 2\] has 128$/],
-    ['conv after fc', () => load(layers([{ op: 'fc', units: 4 }, { op: 'depthwise', kernel: 3 }])), /^model\.json: \/layers\/1 \(depthwise_1\): needs a 4-D NHWC input, got shape \[1, 4\]$/],
+    [
+      'VALID kernel larger than input',
+      () =>
+        load(
+          layers([
+            { op: 'conv', filters: 4, kernel: 3, stride: 2 },
+            { op: 'conv', filters: 4, kernel: 5, padding: 'valid' },
+          ]),
+        ),
+      /^model\.json: \/layers\/1 \(conv_1\): kernel 5 does not fit the 4x4 input with padding "valid"$/,
+    ],
+    [
+      'pool window larger than input',
+      () => load(layers([{ op: 'maxpool', size: 9 }])),
+      /^model\.json: \/layers\/0 \(maxpool_0\): window 9x9 does not fit the 8x8 input with padding "valid"$/,
+    ],
+    [
+      'reshape element count',
+      () =>
+        load(
+          layers([
+            { op: 'pointwise', filters: 2 },
+            { op: 'reshape', shape: [1, 100] },
+          ]),
+        ),
+      /^model\.json: \/layers\/1 \(pointwise_0|reshape_1\): shape \[1, 100\] has 100 elements, the input \[1, 8, 8, 2\] has 128$/,
+    ],
+    [
+      'conv after fc',
+      () =>
+        load(
+          layers([
+            { op: 'fc', units: 4 },
+            { op: 'depthwise', kernel: 3 },
+          ]),
+        ),
+      /^model\.json: \/layers\/1 \(depthwise_1\): needs a 4-D NHWC input, got shape \[1, 4\]$/,
+    ],
   ];
   for (const [what, fn, re] of cases) {
     it(what, () => {

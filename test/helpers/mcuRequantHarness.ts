@@ -175,7 +175,21 @@ function runMcu(target: Target, source: string, input: Int32Array, n: number, re
       cwd: dir,
       what: `compiling the requantization harness for ${target.name}`,
     });
-    const args = ['-M', machine, '-cpu', cpu, '-nographic', '-monitor', 'none', '-serial', 'none', '-semihosting-config', 'enable=on,target=native', '-kernel', 'fw.elf'];
+    const args = [
+      '-M',
+      machine,
+      '-cpu',
+      cpu,
+      '-nographic',
+      '-monitor',
+      'none',
+      '-serial',
+      'none',
+      '-semihosting-config',
+      'enable=on,target=native',
+      '-kernel',
+      'fw.elf',
+    ];
     execTool(command, args, { cwd: dir, timeoutMs: 120_000, what: `running the requantization harness on ${target.name}` });
     const out = toInt32(readFileSync(join(dir, 'out.bin')));
     if (out.length !== n * recOut) throw new Error(`harness wrote ${out.length} values, expected ${n * recOut}`);
@@ -205,7 +219,11 @@ export function runCHarness(cc: string, records: Int32Array): Int32Array {
   try {
     writeFileSync(join(dir, 'harness.c'), renderSource(C_SOURCE, { runtime: render('runtime.h.hbs', {}), recIn: C_IN, recOut: C_OUT }));
     execTool(cc, [...STRICT, '-O2', 'harness.c', '-o', 'harness'], { cwd: dir, what: 'compiling the generic requantization harness' });
-    const r = spawnSync(join(dir, 'harness'), [], { input: new Uint8Array(records.buffer, records.byteOffset, records.byteLength), maxBuffer: 64 << 20, timeout: 60_000 });
+    const r = spawnSync(join(dir, 'harness'), [], {
+      input: new Uint8Array(records.buffer, records.byteOffset, records.byteLength),
+      maxBuffer: 64 << 20,
+      timeout: 60_000,
+    });
     if (r.status !== 0) throw new Error(`the generic requantization harness failed (${r.status ?? r.signal ?? r.error?.message})`);
     return toInt32(r.stdout);
   } finally {

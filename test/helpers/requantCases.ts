@@ -28,7 +28,10 @@ export interface Narrowing {
 export const NARROWINGS: readonly Narrowing[] = (() => {
   const out = new Map<string, Narrowing>();
   const acts: Activation[] = ['none', 'relu', 'relu6', 'relu_n1_to_1'];
-  for (const [dtype, zps] of [['int8', [-128, 0, 127, -17]], ['uint8', [0, 127, 128, 255]]] as const)
+  for (const [dtype, zps] of [
+    ['int8', [-128, 0, 127, -17]],
+    ['uint8', [0, 127, 128, 255]],
+  ] as const)
     for (const zp of zps)
       for (const act of acts)
         for (const scale of [6 / 255, 0.0235, 0.1, 1]) {

@@ -189,9 +189,11 @@ export function harnessSource(): string {
             for (l = 0; l < 8; ++l) o[${rawAt + 4} + l] = u8 ? (int32_t)b[l] : (int32_t)(int8_t)b[l];
         }`;
   };
-  const calls = ASM_FIXES.map((fix, f) => `${call(fix, false, ASM_OUT + 24 * f)}
+  const calls = ASM_FIXES.map(
+    (fix, f) => `${call(fix, false, ASM_OUT + 24 * f)}
         if (r[19] & ${FLAG_ALL_NEG})
-${call(fix, true, ASM_OUT + 24 * f + 12)}`).join('\n');
+${call(fix, true, ASM_OUT + 24 * f + 12)}`,
+  ).join('\n');
   return `/* Edge-value harness for the NEON requantization (test/helpers/requantHarness.ts). */
 #include <stdint.h>
 #include <stdio.h>

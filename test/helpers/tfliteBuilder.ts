@@ -334,7 +334,10 @@ export function buildTflite(spec: ModelSpec): Uint8Array {
   const datas = spec.tensors.flatMap((t) => (t.data ? [bytesOf(t.data)] : []));
   // The flatbuffer's size does not depend on the offset values (fixed-width
   // fields), so a first pass with placeholders gives where the data can start.
-  const probe = write(spec, datas.map(() => 2));
+  const probe = write(
+    spec,
+    datas.map(() => 2),
+  );
   const align = (n: number) => Math.ceil(n / 16) * 16;
   const offsets: number[] = [];
   let at = align(probe.length);

@@ -43,7 +43,19 @@ describe('BMP', () => {
       [0, 128, 7],
       [1, 2, 3],
     ] as const;
-    const p = tmpFile('pal8.bmp', makeBmp({ width: 2, rows: [[0, 1], [2, 0]], bpp: 8, palette, gap: 6 }));
+    const p = tmpFile(
+      'pal8.bmp',
+      makeBmp({
+        width: 2,
+        rows: [
+          [0, 1],
+          [2, 0],
+        ],
+        bpp: 8,
+        palette,
+        gap: 6,
+      }),
+    );
     const img = decodeImage(p);
     expect(img).toMatchObject({ width: 2, height: 2, channels: 3 });
     expect(Array.from(img.data)).toEqual([255, 0, 0, 0, 128, 7, 1, 2, 3, 255, 0, 0]);
@@ -140,7 +152,17 @@ describe('PNG (pngjs)', () => {
       expect(img).toMatchObject({ width: 2, height: 2, channels: 1 });
       expect(Array.from(img.data)).toEqual([7, 100, 200, 255]);
     }
-    const ga = decodeImage(tmpFile('greyalpha.png', pngOf(2, 2, g.map((v, i) => (i % 4 === 3 ? 9 : v)), 4)));
+    const ga = decodeImage(
+      tmpFile(
+        'greyalpha.png',
+        pngOf(
+          2,
+          2,
+          g.map((v, i) => (i % 4 === 3 ? 9 : v)),
+          4,
+        ),
+      ),
+    );
     expect(ga.channels).toBe(1);
     expect(Array.from(ga.data)).toEqual([7, 100, 200, 255]);
   });
@@ -148,11 +170,33 @@ describe('PNG (pngjs)', () => {
   it('palette PNGs (4-bit): grey palette → 1 channel, colour palette → RGB', () => {
     // 3x1 pixels, indices 0, 1, 2 packed in 4 bits: 0x01, 0x20; filter byte 0.
     const scanlines = Uint8Array.from([0, 0x01, 0x20]);
-    const grey = makeRawPng({ width: 3, height: 1, bitDepth: 4, colorType: 3, palette: [[0, 0, 0], [90, 90, 90], [255, 255, 255]], scanlines });
+    const grey = makeRawPng({
+      width: 3,
+      height: 1,
+      bitDepth: 4,
+      colorType: 3,
+      palette: [
+        [0, 0, 0],
+        [90, 90, 90],
+        [255, 255, 255],
+      ],
+      scanlines,
+    });
     const g = decodeImage(tmpFile('palgrey.png', grey));
     expect(g).toMatchObject({ width: 3, height: 1, channels: 1 });
     expect(Array.from(g.data)).toEqual([0, 90, 255]);
-    const colour = makeRawPng({ width: 3, height: 1, bitDepth: 4, colorType: 3, palette: [[1, 2, 3], [90, 0, 9], [255, 254, 253]], scanlines });
+    const colour = makeRawPng({
+      width: 3,
+      height: 1,
+      bitDepth: 4,
+      colorType: 3,
+      palette: [
+        [1, 2, 3],
+        [90, 0, 9],
+        [255, 254, 253],
+      ],
+      scanlines,
+    });
     const c = decodeImage(tmpFile('palrgb.png', colour));
     expect(c.channels).toBe(3);
     expect(Array.from(c.data)).toEqual([1, 2, 3, 90, 0, 9, 255, 254, 253]);
@@ -256,8 +300,27 @@ describe('robustness', () => {
     const samples: Record<string, Uint8Array> = {
       jpg: jpeg.encode({ width: w, height: h, data: rgba }, 90).data,
       png: pngjs.PNG.sync.write(png),
-      bmp24: makeBmp({ width: 3, rows: [[[1, 2, 3], [4, 5, 6], [7, 8, 9]]], bpp: 24, headerSize: 124 }),
-      bmp8: makeBmp({ width: 5, rows: [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], bpp: 8, palette: GREY }),
+      bmp24: makeBmp({
+        width: 3,
+        rows: [
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+            [7, 8, 9],
+          ],
+        ],
+        bpp: 24,
+        headerSize: 124,
+      }),
+      bmp8: makeBmp({
+        width: 5,
+        rows: [
+          [0, 1, 2, 3, 4],
+          [5, 6, 7, 8, 9],
+        ],
+        bpp: 8,
+        palette: GREY,
+      }),
     };
     let seed = 12345;
     const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;

@@ -31,7 +31,11 @@ describe('convertChannels', () => {
     const g = grey(3, 1, [0, 77, 255]);
     const rgb = convertChannels(g, 3);
     expect(Array.from(rgb.data)).toEqual([0, 0, 0, 77, 77, 77, 255, 255, 255]);
-    const all = grey(256, 1, Array.from({ length: 256 }, (_, i) => i));
+    const all = grey(
+      256,
+      1,
+      Array.from({ length: 256 }, (_, i) => i),
+    );
     expect(Array.from(convertChannels(convertChannels(all, 3), 1).data)).toEqual(Array.from(all.data));
   });
 });
@@ -67,7 +71,12 @@ describe('resizeBilinear (Pillow BILINEAR)', () => {
 
   it('constant images stay constant at any size; extremes stay in range', () => {
     const c = grey(7, 5, new Array(35).fill(255));
-    for (const [w, h] of [[3, 2], [11, 13], [1, 1], [7, 1]] as const) {
+    for (const [w, h] of [
+      [3, 2],
+      [11, 13],
+      [1, 1],
+      [7, 1],
+    ] as const) {
       expect(resizeBilinear(c, w, h).data.every((v) => v === 255)).toBe(true);
     }
   });

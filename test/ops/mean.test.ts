@@ -31,7 +31,14 @@ function runOnC(g: Graph, input: TensorData, cc = COMPILERS[0]!) {
 
 type QDType = 'int8' | 'uint8';
 
-function meanGraph(shape: [number, number, number, number], dtype: 'float32' | QDType, keepDims: boolean, qIn?: [number, number], qOut?: [number, number], axes = [1, 2]): Graph {
+function meanGraph(
+  shape: [number, number, number, number],
+  dtype: 'float32' | QDType,
+  keepDims: boolean,
+  qIn?: [number, number],
+  qOut?: [number, number],
+  axes = [1, 2],
+): Graph {
   const b = new GraphBuilder();
   const [n, , , c] = shape;
   const x = b.tensor('x', shape, dtype, qIn && { quant: q(...qIn) });
@@ -51,14 +58,14 @@ describe('mean: hand-computed results (reference and generated C)', () => {
     expect([...new Int8Array(r.output.buffer)]).toEqual([7, 13, 0]);
   });
 
-  it('uint8 (0.5, 11) → (0.4, 12): TFLite\'s uint8 formula, raw sum × 0.625 (the element count in the multiplier) + 12 − round(11 · 0.5 / 0.4)', () => {
+  it("uint8 (0.5, 11) → (0.4, 12): TFLite's uint8 formula, raw sum × 0.625 (the element count in the multiplier) + 12 − round(11 · 0.5 / 0.4)", () => {
     const g = meanGraph([1, 1, 2, 1], 'uint8', true, [0.5, 11], [0.4, 12]);
     // MBQM(13 + 18, 0.625) = 19; offset 12 − trunc(13.75 + 0.5) = −2 → 17 (the real mean, 17.625, would round to 18).
     expect([...runGraph(g, [Uint8Array.from([13, 18])]).outputs[0]!]).toEqual([17]);
     expect([...runOnC(g, Uint8Array.from([13, 18])).output]).toEqual([17]);
   });
 
-  it('int8 (0.3, 5) → (0.7, −2): keep_dims true takes the 4-D integer path, keep_dims false QuantizedMeanOrSum\'s float path', () => {
+  it("int8 (0.3, 5) → (0.7, −2): keep_dims true takes the 4-D integer path, keep_dims false QuantizedMeanOrSum's float path", () => {
     const input = Int8Array.from([10, 4, 6, 4]);
     // Σx = 24. Direct: MBQM(24 − 20, 0.3 / 0.7) = round(1.71) = 2, (2 + 2) / 4 = 1, − 2 = −1.
     const direct = meanGraph([1, 2, 2, 1], 'int8', true, [0.3, 5], [0.7, -2]);
@@ -122,9 +129,11 @@ describe('mean: generated C equals the reference bit for bit', () => {
         const rng = new Prng(k.seed);
         const near = () => Math.min(255, Math.max(0, k.zpIn + rng.int(-k.spread, k.spread))) + lo;
         const input =
-          dtype === 'int8' ? Int8Array.from({ length: n }, near)
-          : dtype === 'uint8' ? Uint8Array.from({ length: n }, near)
-          : Float32Array.from({ length: n }, () => rng.uniform(-100, 100));
+          dtype === 'int8'
+            ? Int8Array.from({ length: n }, near)
+            : dtype === 'uint8'
+              ? Uint8Array.from({ length: n }, near)
+              : Float32Array.from({ length: n }, () => rng.uniform(-100, 100));
         const want = runGraph(g, [input]).outputs[0]!;
         const r = runOnC(g, input, COMPILERS[built++ % COMPILERS.length]!);
         expect([...r.output]).toEqual([...bytesOf(want)]);
@@ -150,7 +159,7 @@ describe('mean: frontends', () => {
     const g = prepareGraph(importTflite(buildTflite(spec), 'mean.tflite'));
     expect(g.ops.map((o) => o.kind)).toEqual(['mean']);
     expect(g.ops[0]!.kind === 'mean' && g.ops[0]!.meanQuant!.path).toBe('float');
-    const input = Int8Array.from({ length: 24 }, (_, i) => (i * 37) % 200 - 100);
+    const input = Int8Array.from({ length: 24 }, (_, i) => ((i * 37) % 200) - 100);
     // channel 0: Σ(x + 5) over the even indices, channel 1 over the odd ones; the mean × 2 (0.1 / 0.05) rounded, + 2.
     const sums = [0, 1].map((c) => input.filter((_, i) => i % 2 === c).reduce((s, v) => s + v + 5, 0));
     const want = sums.map((s) => Math.max(-128, Math.min(127, Math.sign(s) * Math.floor((Math.abs(2 * s) + 6) / 12) + 2)));
@@ -174,7 +183,13 @@ describe('mean: frontends', () => {
     const g = prepareGraph(describeModel(JSON.stringify(desc), 'meannet.json'));
     expect(g.ops.map((o) => o.kind)).toEqual(['conv2d', 'mean', 'fully_connected']);
     const xT = g.tensors[g.inputs[0]!]!;
-    const input = intData(Int8Array, new Prng(4), xT.shape.reduce((a, b) => a * b, 1), -128, 127);
+    const input = intData(
+      Int8Array,
+      new Prng(4),
+      xT.shape.reduce((a, b) => a * b, 1),
+      -128,
+      127,
+    );
     const ref = runGraph(g, [input]);
     const r = runOnC(g, input);
     g.ops.forEach((op, i) => expect([...r.layers.get(i)!], `layer ${i} (${op.name})`).toEqual([...bytesOf(ref.values.get(op.outputs[0]!)!)]));

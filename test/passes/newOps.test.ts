@@ -15,7 +15,18 @@ function floatGraph(): Graph {
     name: 'g',
     tensors: [t(0, 'x', [1, 2, 2, 3]), t(1, 'p', [1, 4, 4, 3]), t(2, 's', [1, 4, 4, 3]), t(3, 'y', [1, 4, 4, 3])],
     ops: [
-      { kind: 'pad', name: 'pad', inputs: [0], outputs: [1], paddings: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+      {
+        kind: 'pad',
+        name: 'pad',
+        inputs: [0],
+        outputs: [1],
+        paddings: [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ],
+      },
       { kind: 'add', name: 'add', inputs: [1, 1], outputs: [2], activation: 'none' },
       { kind: 'activation', name: 'act', inputs: [2], outputs: [3], activation: 'relu6' },
     ],

@@ -83,8 +83,16 @@ describe('foldBatchNorm', () => {
       data ? { id, name, shape, dtype: 'float32', data: Float32Array.from(data) } : { id, name, shape, dtype: 'float32' };
     const graph: Graph = {
       name: 'bn',
-      tensors: [t(0, 'x', [1, 1, 1, 1]), t(1, 'w', [1, 1, 1, 1], [2]), t(2, 'y', [1, 1, 1, 1]),
-        t(3, 'g', [1], [3]), t(4, 'b', [1], [0.5]), t(5, 'm', [1], [1]), t(6, 'v', [1], [4 - 1e-3]), t(7, 'z', [1, 1, 1, 1])],
+      tensors: [
+        t(0, 'x', [1, 1, 1, 1]),
+        t(1, 'w', [1, 1, 1, 1], [2]),
+        t(2, 'y', [1, 1, 1, 1]),
+        t(3, 'g', [1], [3]),
+        t(4, 'b', [1], [0.5]),
+        t(5, 'm', [1], [1]),
+        t(6, 'v', [1], [4 - 1e-3]),
+        t(7, 'z', [1, 1, 1, 1]),
+      ],
       ops: [
         { kind: 'conv2d', name: 'c', inputs: [0, 1], outputs: [2], strideH: 1, strideW: 1, padding: 'same', activation: 'none' },
         { kind: 'batch_norm', name: 'n', inputs: [2, 3, 4, 5, 6], outputs: [7], epsilon: 1e-3 },
@@ -107,11 +115,17 @@ describe('fuseActivations', () => {
     const folded = foldBatchNorm(g);
     const fused = fuseActivations(folded);
     expect(fused.ops.map((o) => o.kind)).toEqual([
-      'conv2d', 'conv2d', 'depthwise_conv2d', 'depthwise_conv2d', 'conv2d', 'average_pool2d', 'fully_connected', 'fully_connected', 'softmax',
+      'conv2d',
+      'conv2d',
+      'depthwise_conv2d',
+      'depthwise_conv2d',
+      'conv2d',
+      'average_pool2d',
+      'fully_connected',
+      'fully_connected',
+      'softmax',
     ]);
-    expect(fused.ops.map((o) => ('activation' in o ? o.activation : '-'))).toEqual([
-      'relu6', 'none', 'relu', 'relu6', 'relu6', 'none', 'relu', 'none', '-',
-    ]);
+    expect(fused.ops.map((o) => ('activation' in o ? o.activation : '-'))).toEqual(['relu6', 'none', 'relu', 'relu6', 'relu6', 'none', 'relu', 'none', '-']);
     expect(fused.tensors.every((t, i) => t.id === i)).toBe(true);
     const x = randomInput([1, 9, 9, 3], 11);
     expect(maxRelDiff(runGraph(fused, [x]).outputs[0]!, runGraph(g, [x]).outputs[0]!)).toBeLessThan(1e-5);
@@ -133,7 +147,9 @@ describe('validateGraph', () => {
     const bad = { ...g, ops: g.ops.map((o, i) => (i === 2 ? { ...o, inputs: [o.inputs[0]!, g.ops[0]!.inputs[1]!] } : o)) };
     const e = fail(bad);
     expect(e.exitCode).toBe(2);
-    expect(e.message).toMatch(/^model net: op 2 \(depthwise_2, depthwise_conv2d\): filter stem\/weights|conv_0\/weights \[6, 3, 3, 3\] must be \[1, KH, KW, 15\]/);
+    expect(e.message).toMatch(
+      /^model net: op 2 \(depthwise_2, depthwise_conv2d\): filter stem\/weights|conv_0\/weights \[6, 3, 3, 3\] must be \[1, KH, KW, 15\]/,
+    );
     const short = { ...g, ops: g.ops.map((o, i) => (i === 6 ? { ...o, inputs: [o.inputs[0]!] } : o)) };
     expect(fail(short, 'internal').message).toMatch(/^model net: op 6 \(fc_6, fully_connected\): takes 2 to 3 inputs, has 1$/);
     expect(fail(short, 'internal').exitCode).toBe(4);
@@ -205,7 +221,7 @@ describe('post-training quantization', () => {
       });
       const deq = Array.from(qo, (v) => (v + 128) / 256);
       worst = Math.max(worst, ...deq.map((v, i) => Math.abs(v - fo[i]!)));
-      if ((deq[0]! > deq[1]!) === (fo[0]! > fo[1]!)) agree++;
+      if (deq[0]! > deq[1]! === fo[0]! > fo[1]!) agree++;
     }
     expect(worst).toBeLessThan(0.02); // probabilities, output step 1/256
     expect(worstLogit).toBeLessThan(0.1); // ~2 steps of the logits' scale (~0.011)

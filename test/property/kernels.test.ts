@@ -32,10 +32,27 @@ function model(layers: fc.Arbitrary<Layer[]>) {
   }));
 }
 
-const conv = fc.record({ op: fc.constant('conv'), filters: fc.integer({ min: 1, max: 8 }), kernel: fc.integer({ min: 1, max: 3 }), stride, padding, activation, batchNorm: fc.boolean() });
-const depthwise = fc.record({ op: fc.constant('depthwise'), kernel: fc.integer({ min: 1, max: 3 }), stride, padding, depthMultiplier: fc.integer({ min: 1, max: 3 }), activation, batchNorm: fc.boolean() });
+const conv = fc.record({
+  op: fc.constant('conv'),
+  filters: fc.integer({ min: 1, max: 8 }),
+  kernel: fc.integer({ min: 1, max: 3 }),
+  stride,
+  padding,
+  activation,
+  batchNorm: fc.boolean(),
+});
+const depthwise = fc.record({
+  op: fc.constant('depthwise'),
+  kernel: fc.integer({ min: 1, max: 3 }),
+  stride,
+  padding,
+  depthMultiplier: fc.integer({ min: 1, max: 3 }),
+  activation,
+  batchNorm: fc.boolean(),
+});
 const pointwise = fc.record({ op: fc.constant('pointwise'), filters: fc.integer({ min: 1, max: 8 }), activation });
-const pool = (op: string) => fc.record({ op: fc.constant(op), size: fc.integer({ min: 1, max: 3 }), stride, padding, activation: fc.constantFrom('none', 'relu') });
+const pool = (op: string) =>
+  fc.record({ op: fc.constant(op), size: fc.integer({ min: 1, max: 3 }), stride, padding, activation: fc.constantFrom('none', 'relu') });
 const fcLayer = fc.record({ op: fc.constant('fc'), units: fc.integer({ min: 1, max: 12 }), activation });
 
 const families: [string, fc.Arbitrary<Layer[]>][] = [

@@ -102,9 +102,12 @@ describe('SRDHM / RDBPOT / MBQM against BigInt oracles', () => {
     expect(saturatingRoundingDoublingHighMul(3, 1 << 30)).toBe(2);
   });
   it('SRDHM equals the oracle over full int32', () => {
-    fc.assert(fc.property(int32, int32, (a, b) => saturatingRoundingDoublingHighMul(a, b) === srdhmOracle(a, b)), {
-      numRuns: 20000,
-    });
+    fc.assert(
+      fc.property(int32, int32, (a, b) => saturatingRoundingDoublingHighMul(a, b) === srdhmOracle(a, b)),
+      {
+        numRuns: 20000,
+      },
+    );
   });
   it('RDBPOT known values', () => {
     expect(roundingDivideByPOT(5, 1)).toBe(3);
@@ -116,9 +119,12 @@ describe('SRDHM / RDBPOT / MBQM against BigInt oracles', () => {
     expect(roundingDivideByPOT(7, 0)).toBe(7);
   });
   it('RDBPOT equals the oracle over full int32 and all exponents', () => {
-    fc.assert(fc.property(int32, fc.integer({ min: 0, max: 31 }), (x, e) => roundingDivideByPOT(x, e) === rdbpotOracle(x, e)), {
-      numRuns: 20000,
-    });
+    fc.assert(
+      fc.property(int32, fc.integer({ min: 0, max: 31 }), (x, e) => roundingDivideByPOT(x, e) === rdbpotOracle(x, e)),
+      {
+        numRuns: 20000,
+      },
+    );
   });
   it('MBQM known values', () => {
     expect(multiplyByQuantizedMultiplier(100, 1 << 30, 0)).toBe(50);
@@ -128,24 +134,18 @@ describe('SRDHM / RDBPOT / MBQM against BigInt oracles', () => {
   });
   it('MBQM equals the oracle over full int32 multipliers and shifts -31..30', () => {
     fc.assert(
-      fc.property(int32, int32, fc.integer({ min: -31, max: 30 }), (x, m, s) =>
-        multiplyByQuantizedMultiplier(x, m, s) === mbqmOracle(x, m, s),
-      ),
+      fc.property(int32, int32, fc.integer({ min: -31, max: 30 }), (x, m, s) => multiplyByQuantizedMultiplier(x, m, s) === mbqmOracle(x, m, s)),
       { numRuns: 20000 },
     );
   });
   it('MBQM with realistic accumulators and multipliers', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: -(1 << 24), max: 1 << 24 }),
-        fc.double({ min: 1e-6, max: 4, noNaN: true }),
-        (acc, real) => {
-          const { multiplier, shift } = quantizeMultiplier(real);
-          const got = multiplyByQuantizedMultiplier(acc, multiplier, shift);
-          expect(got).toBe(mbqmOracle(acc, multiplier, shift));
-          expect(Math.abs(got - acc * real)).toBeLessThanOrEqual(1 + Math.abs(acc * real) * 2 ** -29);
-        },
-      ),
+      fc.property(fc.integer({ min: -(1 << 24), max: 1 << 24 }), fc.double({ min: 1e-6, max: 4, noNaN: true }), (acc, real) => {
+        const { multiplier, shift } = quantizeMultiplier(real);
+        const got = multiplyByQuantizedMultiplier(acc, multiplier, shift);
+        expect(got).toBe(mbqmOracle(acc, multiplier, shift));
+        expect(Math.abs(got - acc * real)).toBeLessThanOrEqual(1 + Math.abs(acc * real) * 2 ** -29);
+      }),
     );
   });
   it('saturating multiply by POT saturates like gemmlowp', () => {
@@ -204,7 +204,7 @@ describe('softmax fixed-point pieces', () => {
     for (const x of [1, 1.25, 1.5, 2, 3.7, 10, 100.5, 2047]) {
       const raw = Math.round(x * 2 ** 19); // Q12.19
       const { value, numBitsOverUnit } = getReciprocal(raw, 12);
-      const recip = (value / 2 ** 31) / 2 ** numBitsOverUnit;
+      const recip = value / 2 ** 31 / 2 ** numBitsOverUnit;
       expect(Math.abs(recip - 1 / x) * x).toBeLessThan(1e-6);
     }
     expect(getReciprocal(1 << 21, 12).numBitsOverUnit).toBe(2);

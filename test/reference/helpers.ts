@@ -16,7 +16,14 @@ export function geom(
   const outH = outputExtent(inH, kH, stride, padding);
   const outW = outputExtent(inW, kW, stride, padding);
   return {
-    inH, inW, inC, outH, outW, outC, kH, kW,
+    inH,
+    inW,
+    inC,
+    outH,
+    outW,
+    outC,
+    kH,
+    kW,
     strideH: stride,
     strideW: stride,
     padTop: paddingBefore(inH, outH, kH, stride, padding),

@@ -34,36 +34,62 @@ describe('conv2d', () => {
   it('int8 1x1 with per-channel multipliers and input zero point', () => {
     const x = Int8Array.from([1, 2, 3, 4, 5, 6, 7, 8]); // [1,2,2,2]
     const f = Int8Array.from([1, -1, 3, 2]); // [2,1,1,2]
-    const y = conv2dQuant(x, f, Int32Array.from([0, 100]), geom(2, 2, 2, 1, 1, 1, 'valid', 2), {
-      inputZeroPoint: -1,
-      filterZeroPoint: 0,
-      outputZeroPoint: 5,
-      multiplier: [HALF, HALF],
-      shift: [1, -2],
-      actMin: -128,
-      actMax: 127,
-    }, new Int8Array(8));
+    const y = conv2dQuant(
+      x,
+      f,
+      Int32Array.from([0, 100]),
+      geom(2, 2, 2, 1, 1, 1, 'valid', 2),
+      {
+        inputZeroPoint: -1,
+        filterZeroPoint: 0,
+        outputZeroPoint: 5,
+        multiplier: [HALF, HALF],
+        shift: [1, -2],
+        actMin: -128,
+        actMax: 127,
+      },
+      new Int8Array(8),
+    );
     expect(Array.from(y)).toEqual([4, 19, 4, 20, 4, 22, 4, 23]);
   });
 
   it('uint8 with a filter zero point', () => {
-    const y = conv2dQuant(Uint8Array.from([10, 20]), Uint8Array.from([130]), undefined, geom(1, 2, 1, 1, 1, 1, 'valid', 1), {
-      inputZeroPoint: 10,
-      filterZeroPoint: 128,
-      outputZeroPoint: 100,
-      multiplier: [HALF],
-      shift: [0],
-      actMin: 0,
-      actMax: 255,
-    }, new Uint8Array(2));
+    const y = conv2dQuant(
+      Uint8Array.from([10, 20]),
+      Uint8Array.from([130]),
+      undefined,
+      geom(1, 2, 1, 1, 1, 1, 'valid', 1),
+      {
+        inputZeroPoint: 10,
+        filterZeroPoint: 128,
+        outputZeroPoint: 100,
+        multiplier: [HALF],
+        shift: [0],
+        actMin: 0,
+        actMax: 255,
+      },
+      new Uint8Array(2),
+    );
     expect(Array.from(y)).toEqual([100, 110]);
   });
 
   it('clamps to the activation range', () => {
-    const y = conv2dQuant(Int8Array.from([100, -100]), Int8Array.from([100]), undefined, geom(1, 2, 1, 1, 1, 1, 'valid', 1), {
-      inputZeroPoint: 0, filterZeroPoint: 0, outputZeroPoint: 0,
-      multiplier: [HALF], shift: [0], actMin: -10, actMax: 20,
-    }, new Int8Array(2));
+    const y = conv2dQuant(
+      Int8Array.from([100, -100]),
+      Int8Array.from([100]),
+      undefined,
+      geom(1, 2, 1, 1, 1, 1, 'valid', 1),
+      {
+        inputZeroPoint: 0,
+        filterZeroPoint: 0,
+        outputZeroPoint: 0,
+        multiplier: [HALF],
+        shift: [0],
+        actMin: -10,
+        actMax: 20,
+      },
+      new Int8Array(2),
+    );
     expect(Array.from(y)).toEqual([20, -10]);
   });
 });
@@ -83,22 +109,34 @@ describe('depthwise_conv2d', () => {
     f[8 * 2 + 1] = -1; // tap (2,2), channel 1
     const g = geom(4, 4, 2, 3, 3, 2, 'same', 2);
     expect([g.outH, g.outW, g.padTop, g.padLeft]).toEqual([2, 2, 0, 0]);
-    const y = depthwiseConv2dQuant(x, f, Int32Array.from([10, -5]), g, {
-      inputZeroPoint: 1,
-      filterZeroPoint: 0,
-      outputZeroPoint: -3,
-      multiplier: [HALF],
-      shift: [0],
-      actMin: -8,
-      actMax: 127,
-    }, new Int8Array(8));
+    const y = depthwiseConv2dQuant(
+      x,
+      f,
+      Int32Array.from([10, -5]),
+      g,
+      {
+        inputZeroPoint: 1,
+        filterZeroPoint: 0,
+        outputZeroPoint: -3,
+        multiplier: [HALF],
+        shift: [0],
+        actMin: -8,
+        actMax: 127,
+      },
+      new Int8Array(8),
+    );
     // ch0 accs 46, 43, 70, 56 → 23, 22, 35, 28; ch1 accs 5, -8, -14, -16 → 3, -4, -7, -8; then −3, clamp −8.
     expect(Array.from(y)).toEqual([20, 0, 19, -7, 32, -8, 25, -8]);
   });
 
   it('float with depth multiplier 2 (channel c = ic·M + k)', () => {
-    const y = depthwiseConv2dFloat(Float32Array.from([3, 5]), Float32Array.from([1, 2, 3, 4]), Float32Array.from([0, 0, 0, 1]),
-      geom(1, 1, 2, 1, 1, 1, 'valid', 4, 2), 'none');
+    const y = depthwiseConv2dFloat(
+      Float32Array.from([3, 5]),
+      Float32Array.from([1, 2, 3, 4]),
+      Float32Array.from([0, 0, 0, 1]),
+      geom(1, 1, 2, 1, 1, 1, 'valid', 4, 2),
+      'none',
+    );
     expect(Array.from(y)).toEqual([3, 6, 15, 21]);
   });
 
@@ -120,7 +158,12 @@ describe('depthwise_conv2d', () => {
 describe('pooling', () => {
   it('int8 average rounds half away from zero, including negative sums', () => {
     // [1,2,2,4]: channel c gets the four values of column c.
-    const cols = [[-1, -2, -2, -2], [-1, -1, -1, -2], [1, 1, 0, 0], [-1, -1, 0, 0]];
+    const cols = [
+      [-1, -2, -2, -2],
+      [-1, -1, -1, -2],
+      [1, 1, 0, 0],
+      [-1, -1, 0, 0],
+    ];
     const x = new Int8Array(16);
     for (let p = 0; p < 4; p++) for (let c = 0; c < 4; c++) x[p * 4 + c] = cols[c]![p]!;
     const y = pool2dQuant(x, geom(2, 2, 4, 2, 2, 2, 'valid', 4), 'average', -128, 127, new Int8Array(4));
@@ -149,10 +192,23 @@ describe('fully_connected', () => {
     expect(Array.from(fullyConnectedFloat(Float32Array.from([1, 2, 3]), w, b, 3, 2, 'relu'))).toEqual([0, 2]);
   });
   it('int8 (hand-computed, negative rounding)', () => {
-    const y = fullyConnectedQuant(Int8Array.from([10, -10, 0, 5]), Int8Array.from([1, 2, 3, 4, -1, -1, -1, -1]), Int32Array.from([30, -30]), 4, 2, {
-      inputZeroPoint: 2, filterZeroPoint: 0, outputZeroPoint: -10,
-      multiplier: [HALF], shift: [-1], actMin: -128, actMax: 127,
-    }, new Int8Array(2));
+    const y = fullyConnectedQuant(
+      Int8Array.from([10, -10, 0, 5]),
+      Int8Array.from([1, 2, 3, 4, -1, -1, -1, -1]),
+      Int32Array.from([30, -30]),
+      4,
+      2,
+      {
+        inputZeroPoint: 2,
+        filterZeroPoint: 0,
+        outputZeroPoint: -10,
+        multiplier: [HALF],
+        shift: [-1],
+        actMin: -128,
+        actMax: 127,
+      },
+      new Int8Array(2),
+    );
     expect(Array.from(y)).toEqual([-5, -17]);
   });
   it('batch of 2 rows', () => {
@@ -172,7 +228,13 @@ describe('softmax', () => {
 
   it('int8 uniform rows give equal outputs summing to 256 (zero point -128)', () => {
     const q = prepareSoftmax(1, 0.1);
-    for (const [depth, expected] of [[1, 127], [2, 0], [4, -64], [8, -96], [16, -112]] as const) {
+    for (const [depth, expected] of [
+      [1, 127],
+      [2, 0],
+      [4, -64],
+      [8, -96],
+      [16, -112],
+    ] as const) {
       const y = softmaxQuant(new Int8Array(depth).fill(37), depth, q, new Int8Array(depth));
       expect(Array.from(y)).toEqual(new Array(depth).fill(expected));
     }
@@ -215,8 +277,14 @@ describe('softmax', () => {
 
 describe('batch_norm, activation, reshape', () => {
   it('float batch norm per last-axis channel', () => {
-    const y = batchNormFloat(Float32Array.from([1, 2, 3, 4]), Float32Array.from([2, 3]), Float32Array.from([0, 1]),
-      Float32Array.from([1, 2]), Float32Array.from([3, 0]), 1);
+    const y = batchNormFloat(
+      Float32Array.from([1, 2, 3, 4]),
+      Float32Array.from([2, 3]),
+      Float32Array.from([0, 1]),
+      Float32Array.from([1, 2]),
+      Float32Array.from([3, 0]),
+      1,
+    );
     expect(Array.from(y)).toEqual([0, 1, 2, 7]);
   });
   it('activations', () => {

@@ -19,11 +19,7 @@ function oneOp(
   y: { shape: number[]; dtype: DType; quant?: Quantization },
   extra: { x2?: { dtype: DType; quant?: Quantization }; activation?: Activation; paddings?: [number, number][] } = {},
 ): Graph {
-  const tensors = [
-    { id: 0, name: 'x', ...x },
-    { id: 1, name: 'y', ...y },
-    ...(extra.x2 ? [{ id: 2, name: 'x2', shape: x.shape, ...extra.x2 }] : []),
-  ];
+  const tensors = [{ id: 0, name: 'x', ...x }, { id: 1, name: 'y', ...y }, ...(extra.x2 ? [{ id: 2, name: 'x2', shape: x.shape, ...extra.x2 }] : [])];
   const base = { name: kind, inputs: extra.x2 ? [0, 2] : [0], outputs: [1] };
   const op =
     kind === 'add'
@@ -93,14 +89,23 @@ describe('add', () => {
   });
 
   it('int8, input scales 0.5 and 0.25 (zero points 0 and -1), output (1.0, -5)', () => {
-    const g = oneOp('add', { shape: [1, 1, 2, 3], dtype: 'int8', quant: q(0.5, 0) }, { shape: [1, 1, 2, 3], dtype: 'int8', quant: q(1, -5) }, { x2: { dtype: 'int8', quant: q(0.25, -1) } });
+    const g = oneOp(
+      'add',
+      { shape: [1, 1, 2, 3], dtype: 'int8', quant: q(0.5, 0) },
+      { shape: [1, 1, 2, 3], dtype: 'int8', quant: q(1, -5) },
+      { x2: { dtype: 'int8', quant: q(0.25, -1) } },
+    );
     // twiceMax = 1: real1 = 0.5 → (2^30, 0); real2 = 0.25 → (2^30, -1); realOut = 2^-20 → (2^30, -19)
     expect((g.ops[0] as { addQuant?: unknown }).addQuant).toEqual({
       leftShift: 20,
-      input1Multiplier: 1 << 30, input1Shift: 0,
-      input2Multiplier: 1 << 30, input2Shift: -1,
-      outputMultiplier: 1 << 30, outputShift: -19,
-      actMin: -128, actMax: 127,
+      input1Multiplier: 1 << 30,
+      input1Shift: 0,
+      input2Multiplier: 1 << 30,
+      input2Shift: -1,
+      outputMultiplier: 1 << 30,
+      outputShift: -19,
+      actMin: -128,
+      actMax: 127,
     });
     // real x1 + x2: 2+2 = 4; 1.5+0.25 = 1.75 → 2; -1.5-0.25 → -2; 0.5+0 = 0.5 → 1 (away); -0.5-0 → -1 (RDBPOT half away);
     // 63.5+32 = 95.5 → a' = 127·2^19, b' = 128·2^18, (a'+b')/2 = 50069504 / 2^19 = 95.5 → 96
@@ -110,36 +115,82 @@ describe('add', () => {
   });
 
   it('int8 with a fused relu clamps at the output zero point', () => {
-    const g = oneOp('add', { shape: [4], dtype: 'int8', quant: q(0.5, 0) }, { shape: [4], dtype: 'int8', quant: q(1, -5) }, { x2: { dtype: 'int8', quant: q(0.25, -1) }, activation: 'relu' });
+    const g = oneOp(
+      'add',
+      { shape: [4], dtype: 'int8', quant: q(0.5, 0) },
+      { shape: [4], dtype: 'int8', quant: q(1, -5) },
+      { x2: { dtype: 'int8', quant: q(0.25, -1) }, activation: 'relu' },
+    );
     expect((g.ops[0] as { addQuant?: { actMin: number } }).addQuant!.actMin).toBe(-5);
     expect([...runGraph(g, [Int8Array.from([4, -3, -1, 127]), Int8Array.from([7, -2, -1, 127])]).outputs[0]!]).toEqual([-1, -5, -5, 91]);
   });
 
   it('uint8 with equal scales', () => {
     // s1 = s2 = 0.1, sOut = 0.2: real1 = real2 = 0.5, realOut = 0.2 / (2^20 · 0.2) = 2^-20 (in double, exactly)
-    const g = oneOp('add', { shape: [3], dtype: 'uint8', quant: q(0.1, 128) }, { shape: [3], dtype: 'uint8', quant: q(0.2, 128) }, { x2: { dtype: 'uint8', quant: q(0.1, 100) } });
+    const g = oneOp(
+      'add',
+      { shape: [3], dtype: 'uint8', quant: q(0.1, 128) },
+      { shape: [3], dtype: 'uint8', quant: q(0.2, 128) },
+      { x2: { dtype: 'uint8', quant: q(0.1, 100) } },
+    );
     // (x1 - 128 + x2 - 100) / 2 rounded half away: (10 + 5)/2 = 7.5 → 8; (-10 - 5)/2 → -8; 0
     expect([...runGraph(g, [Uint8Array.from([138, 118, 128]), Uint8Array.from([105, 95, 100])]).outputs[0]!]).toEqual([136, 120, 128]);
   });
 
   it('rejects an output scale that needs a rescale ≥ 1', () => {
-    expect(() => oneOp('add', { shape: [2], dtype: 'int8', quant: q(1, 0) }, { shape: [2], dtype: 'int8', quant: q(1e-7, 0) }, { x2: { dtype: 'int8', quant: q(1, 0) } })).toThrow(/op add \(add\): output rescale/);
+    expect(() =>
+      oneOp('add', { shape: [2], dtype: 'int8', quant: q(1, 0) }, { shape: [2], dtype: 'int8', quant: q(1e-7, 0) }, { x2: { dtype: 'int8', quant: q(1, 0) } }),
+    ).toThrow(/op add \(add\): output rescale/);
   });
 });
 
 describe('pad', () => {
   it('int8 1x2x2x1 padded top and right with the zero point -3', () => {
-    const g = oneOp('pad', { shape: [1, 2, 2, 1], dtype: 'int8', quant: q(0.1, -3) }, { shape: [1, 3, 3, 1], dtype: 'int8', quant: q(0.1, -3) }, { paddings: [[0, 0], [1, 0], [0, 1], [0, 0]] });
+    const g = oneOp(
+      'pad',
+      { shape: [1, 2, 2, 1], dtype: 'int8', quant: q(0.1, -3) },
+      { shape: [1, 3, 3, 1], dtype: 'int8', quant: q(0.1, -3) },
+      {
+        paddings: [
+          [0, 0],
+          [1, 0],
+          [0, 1],
+          [0, 0],
+        ],
+      },
+    );
     expect([...runGraph(g, [Int8Array.from([1, 2, 3, 4])]).outputs[0]!]).toEqual([-3, -3, -3, 1, 2, -3, 3, 4, -3]);
   });
 
   it('float channels and batch with 0', () => {
-    const out = pad(Float32Array.from([1, 2, 3, 4]), [1, 1, 2, 2], [[1, 0], [0, 0], [0, 0], [1, 2]], 0, new Float32Array(2 * 2 * 5));
+    const out = pad(
+      Float32Array.from([1, 2, 3, 4]),
+      [1, 1, 2, 2],
+      [
+        [1, 0],
+        [0, 0],
+        [0, 0],
+        [1, 2],
+      ],
+      0,
+      new Float32Array(2 * 2 * 5),
+    );
     expect([...out]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 3, 4, 0, 0]);
   });
 
   it('2-D input', () => {
-    expect([...pad(Int8Array.from([5, 6]), [1, 2], [[0, 1], [1, 0]], 9, new Int8Array(6))]).toEqual([9, 5, 6, 9, 9, 9]);
+    expect([
+      ...pad(
+        Int8Array.from([5, 6]),
+        [1, 2],
+        [
+          [0, 1],
+          [1, 0],
+        ],
+        9,
+        new Int8Array(6),
+      ),
+    ]).toEqual([9, 5, 6, 9, 9, 9]);
   });
 });
 
@@ -155,19 +206,56 @@ describe('validateGraph: new ops', () => {
     throw new Error('expected a failure');
   };
   it('names the op and the problem', () => {
-    expect(msg(() => oneOp('pad', { shape: [1, 2, 2, 1], dtype: 'int8', quant: q(0.1, -3) }, { shape: [1, 3, 3, 1], dtype: 'int8', quant: q(0.2, -3) }, { paddings: [[0, 0], [1, 0], [0, 1], [0, 0]] })))
-      .toBe("model m: op 0 (pad, pad): output y must have its input's scale and zero point (quantized pad copies values)");
-    expect(msg(() => oneOp('pad', { shape: [1, 2, 2, 1], dtype: 'float32' }, { shape: [1, 3, 3, 1], dtype: 'float32' }, { paddings: [[0, 0], [1, 1], [0, 1], [0, 0]] })))
-      .toBe('model m: op 0 (pad, pad): output y has shape [1, 3, 3, 1], expected [1, 4, 3, 1]');
-    expect(msg(() => oneOp('pad', { shape: [1, 2], dtype: 'float32' }, { shape: [1, 2], dtype: 'float32' }, { paddings: [[0, 0]] })))
-      .toMatch(/op 0 \(pad, pad\): has 1 \[before, after\] paddings for the 2-D input x/);
-    expect(msg(() => oneOp('quantize', { shape: [2], dtype: 'float32' }, { shape: [2], dtype: 'float32' })))
-      .toBe('model m: op 0 (quantize, quantize): output y must be int8 or uint8, has dtype float32');
-    expect(msg(() => oneOp('dequantize', { shape: [2], dtype: 'int8', quant: q(1, 0) }, { shape: [2], dtype: 'int8', quant: q(1, 0) })))
-      .toBe('model m: op 0 (dequantize, dequantize): output y must be float32, has dtype int8');
-    expect(msg(() => oneOp('add', { shape: [2], dtype: 'int8', quant: q(1, 0) }, { shape: [2], dtype: 'int8', quant: q(1, 0) }, { x2: { dtype: 'uint8', quant: q(1, 0) } })))
-      .toBe('model m: op 0 (add, add): input 1 x2 has dtype uint8, input 0 int8');
-    expect(msg(() => oneOp('quantize', { shape: [2], dtype: 'float32' }, { shape: [2], dtype: 'int8', quant: { scale: [1, 1], zeroPoint: [0, 0], axis: 0 } })))
-      .toBe('model m: op 0 (quantize, quantize): output y must be quantized per tensor');
+    expect(
+      msg(() =>
+        oneOp(
+          'pad',
+          { shape: [1, 2, 2, 1], dtype: 'int8', quant: q(0.1, -3) },
+          { shape: [1, 3, 3, 1], dtype: 'int8', quant: q(0.2, -3) },
+          {
+            paddings: [
+              [0, 0],
+              [1, 0],
+              [0, 1],
+              [0, 0],
+            ],
+          },
+        ),
+      ),
+    ).toBe("model m: op 0 (pad, pad): output y must have its input's scale and zero point (quantized pad copies values)");
+    expect(
+      msg(() =>
+        oneOp(
+          'pad',
+          { shape: [1, 2, 2, 1], dtype: 'float32' },
+          { shape: [1, 3, 3, 1], dtype: 'float32' },
+          {
+            paddings: [
+              [0, 0],
+              [1, 1],
+              [0, 1],
+              [0, 0],
+            ],
+          },
+        ),
+      ),
+    ).toBe('model m: op 0 (pad, pad): output y has shape [1, 3, 3, 1], expected [1, 4, 3, 1]');
+    expect(msg(() => oneOp('pad', { shape: [1, 2], dtype: 'float32' }, { shape: [1, 2], dtype: 'float32' }, { paddings: [[0, 0]] }))).toMatch(
+      /op 0 \(pad, pad\): has 1 \[before, after\] paddings for the 2-D input x/,
+    );
+    expect(msg(() => oneOp('quantize', { shape: [2], dtype: 'float32' }, { shape: [2], dtype: 'float32' }))).toBe(
+      'model m: op 0 (quantize, quantize): output y must be int8 or uint8, has dtype float32',
+    );
+    expect(msg(() => oneOp('dequantize', { shape: [2], dtype: 'int8', quant: q(1, 0) }, { shape: [2], dtype: 'int8', quant: q(1, 0) }))).toBe(
+      'model m: op 0 (dequantize, dequantize): output y must be float32, has dtype int8',
+    );
+    expect(
+      msg(() =>
+        oneOp('add', { shape: [2], dtype: 'int8', quant: q(1, 0) }, { shape: [2], dtype: 'int8', quant: q(1, 0) }, { x2: { dtype: 'uint8', quant: q(1, 0) } }),
+      ),
+    ).toBe('model m: op 0 (add, add): input 1 x2 has dtype uint8, input 0 int8');
+    expect(
+      msg(() => oneOp('quantize', { shape: [2], dtype: 'float32' }, { shape: [2], dtype: 'int8', quant: { scale: [1, 1], zeroPoint: [0, 0], axis: 0 } })),
+    ).toBe('model m: op 0 (quantize, quantize): output y must be quantized per tensor');
   });
 });

@@ -62,7 +62,10 @@ describe('round trip: IR → .tflite (builder) → IR (importer)', () => {
           const o = original.tensors[i]!;
           expect([t.name, t.dtype, t.shape, t.quant]).toEqual([o.name, o.dtype, o.shape, o.quant]);
           expect(t.data?.constructor).toBe(o.data?.constructor);
-          if (o.data) expect(Buffer.from(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength).equals(Buffer.from(o.data.buffer, o.data.byteOffset, o.data.byteLength))).toBe(true);
+          if (o.data)
+            expect(
+              Buffer.from(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength).equals(Buffer.from(o.data.buffer, o.data.byteOffset, o.data.byteLength)),
+            ).toBe(true);
         });
         expect(g.ops.map(opShape)).toEqual(original.ops.map(opShape));
         const prepared = prepareGraph({ graph: g });
@@ -75,7 +78,12 @@ describe('round trip: IR → .tflite (builder) → IR (importer)', () => {
   it('keeps asymmetric windows: filter_height/filter_width and stride_h/stride_w land where they belong', () => {
     const b = new SpecBuilder();
     const x = b.tensor({ shape: [1, 2, 4, 1], type: 'FLOAT32' });
-    const y = b.op({ op: 'MAX_POOL_2D', inputs: [x], outputs: [b.tensor({ shape: [1, 2, 2, 1], type: 'FLOAT32' })], options: { kind: 'pool2d', padding: 'valid', filter: [1, 2], stride: [1, 2] } });
+    const y = b.op({
+      op: 'MAX_POOL_2D',
+      inputs: [x],
+      outputs: [b.tensor({ shape: [1, 2, 2, 1], type: 'FLOAT32' })],
+      options: { kind: 'pool2d', padding: 'valid', filter: [1, 2], stride: [1, 2] },
+    });
     const path = writeModel(dir, 'pool.tflite', b.spec([x], [y]));
     const g = loadModel(path);
     expect(opShape(g.ops[0]!)).toMatchObject({ kind: 'max_pool2d', filterH: 1, filterW: 2, strideH: 1, strideW: 2, padding: 'valid' });
@@ -122,7 +130,8 @@ describe('model variants', () => {
       const { graph: other } = importTflite(buildTflite(tinyMobilenet({ ...o, softmax: !o.softmax })), 'other.tflite');
       const otherOut = run(prepareGraph({ graph: other }), 3);
       const [logits, probs] = o.softmax ? [otherOut, out] : [out, otherOut];
-      const lq = g.tensors[g.ops.find((op) => op.kind === 'conv2d' && g.tensors[op.outputs[0]!]!.shape[3] === 5 || op.kind === 'fully_connected')!.outputs[0]!]!.quant;
+      const lq =
+        g.tensors[g.ops.find((op) => (op.kind === 'conv2d' && g.tensors[op.outputs[0]!]!.shape[3] === 5) || op.kind === 'fully_connected')!.outputs[0]!]!.quant;
       const real = Array.from(logits, (v) => (lq ? lq.scale[0]! * (v - lq.zeroPoint[0]!) : v));
       const max = Math.max(...real);
       const e = real.map((r) => Math.exp(r - max));
@@ -163,7 +172,12 @@ describe('hand-computed numbers', () => {
   it('int8 depthwise with multiplier 2 on one channel, per-channel scales', () => {
     const b = new SpecBuilder();
     const x = b.tensor({ shape: [1, 1, 1, 1], type: 'INT8', quant: { scale: [1], zeroPoint: [0] } });
-    const w = b.tensor({ shape: [1, 1, 1, 2], type: 'INT8', data: Int8Array.of(3, -2), quant: { scale: [0.5, 0.25], zeroPoint: [0, 0], quantizedDimension: 3 } });
+    const w = b.tensor({
+      shape: [1, 1, 1, 2],
+      type: 'INT8',
+      data: Int8Array.of(3, -2),
+      quant: { scale: [0.5, 0.25], zeroPoint: [0, 0], quantizedDimension: 3 },
+    });
     const yT = b.tensor({ shape: [1, 1, 1, 2], type: 'INT8', quant: { scale: [1], zeroPoint: [0] } });
     const y = b.op({ op: 'DEPTHWISE_CONV_2D', inputs: [x, w, -1], outputs: [yT], options: { kind: 'depthwise_conv2d', depthMultiplier: 2 } });
     const g = loadModel(writeModel(dir, 'dw.tflite', b.spec([x], [y])));
@@ -178,13 +192,28 @@ describe('hand-computed numbers', () => {
     const xq = b.op({ op: 'QUANTIZE', inputs: [x], outputs: [b.tensor({ shape: [1, 1, 2, 1], type: 'INT8', quant: q })] });
     const pads = b.tensor({ shape: [4, 2], type: 'INT32', data: Int32Array.of(0, 0, 1, 0, 0, 1, 0, 0) });
     const padded = b.op({ op: 'PAD', inputs: [xq, pads], outputs: [b.tensor({ shape: [1, 2, 3, 1], type: 'INT8', quant: q })] });
-    const sum = b.op({ op: 'ADD', inputs: [padded, padded], outputs: [b.tensor({ shape: [1, 2, 3, 1], type: 'INT8', quant: { scale: [1], zeroPoint: [0] } })], options: { kind: 'add', activation: 'relu' } });
-    const sq = b.op({ op: 'SQUEEZE', inputs: [sum], outputs: [b.tensor({ shape: [2, 3], type: 'INT8', quant: { scale: [1], zeroPoint: [0] } })], options: { kind: 'squeeze', dims: [0, 3] } });
+    const sum = b.op({
+      op: 'ADD',
+      inputs: [padded, padded],
+      outputs: [b.tensor({ shape: [1, 2, 3, 1], type: 'INT8', quant: { scale: [1], zeroPoint: [0] } })],
+      options: { kind: 'add', activation: 'relu' },
+    });
+    const sq = b.op({
+      op: 'SQUEEZE',
+      inputs: [sum],
+      outputs: [b.tensor({ shape: [2, 3], type: 'INT8', quant: { scale: [1], zeroPoint: [0] } })],
+      options: { kind: 'squeeze', dims: [0, 3] },
+    });
     const y = b.op({ op: 'DEQUANTIZE', inputs: [sq], outputs: [b.tensor({ shape: [2, 3], type: 'FLOAT32' })] });
     const { graph } = loadTflite(writeModel(dir, 'chain.tflite', b.spec([x], [y])));
     expect(graph.ops.map((o) => o.kind)).toEqual(['quantize', 'pad', 'add', 'reshape', 'dequantize']);
     const pad = graph.ops[1]!;
-    expect(pad.kind === 'pad' && pad.paddings).toEqual([[0, 0], [1, 0], [0, 1], [0, 0]]);
+    expect(pad.kind === 'pad' && pad.paddings).toEqual([
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ]);
     expect(graph.ops[2]!.kind === 'add' && graph.ops[2]!.activation).toBe('relu');
     const g = prepareGraph({ graph });
     // 3 → q −4, −2.5 → q −15; padded with real 0; doubled, relu → [0 0 0; 6 0 0]
@@ -204,14 +233,36 @@ describe('errors', () => {
 
   it('an unsupported operator: its index, name and the supported list', () => {
     // The registry's mappings in registry order; ops added later append to the list.
-    expect(SUPPORTED_TFLITE_OPS.slice(0, 12).join(', ')).toBe('CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, FULLY_CONNECTED, SOFTMAX, RESHAPE, SQUEEZE, PAD, QUANTIZE, DEQUANTIZE, ADD');
-    expect(load('mul.tflite', tiny((s) => (s.operators[3]!.op = 'MUL')))).toBe(`mul.tflite: operator 3 (MUL) is not supported; supported: ${supported}`);
-    expect(load('gelu.tflite', tiny((s) => (s.operators[1]!.op = 'GELU')))).toBe(`gelu.tflite: operator 1 (GELU) is not supported; supported: ${supported}`);
-    expect(load('gelu-legacy.tflite', { ...tiny((s) => (s.operators[1]!.op = 'GELU')), legacyOpcodes: true })).toContain('operator 1 (PLACEHOLDER_FOR_GREATER_OP_CODES) is not supported');
-    expect(load('code300.tflite', tiny((s) => (s.operators[0]!.op = 300)))).toContain('operator 0 (BUILTIN_300) is not supported');
-    expect(load('custom.tflite', tiny((s) => Object.assign(s.operators[6]!, { op: 'CUSTOM', customCode: 'TFLite_Detection_PostProcess' })))).toContain(
-      "operator 6 (CUSTOM 'TFLite_Detection_PostProcess') is not supported",
+    expect(SUPPORTED_TFLITE_OPS.slice(0, 12).join(', ')).toBe(
+      'CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, FULLY_CONNECTED, SOFTMAX, RESHAPE, SQUEEZE, PAD, QUANTIZE, DEQUANTIZE, ADD',
     );
+    expect(
+      load(
+        'mul.tflite',
+        tiny((s) => (s.operators[3]!.op = 'MUL')),
+      ),
+    ).toBe(`mul.tflite: operator 3 (MUL) is not supported; supported: ${supported}`);
+    expect(
+      load(
+        'gelu.tflite',
+        tiny((s) => (s.operators[1]!.op = 'GELU')),
+      ),
+    ).toBe(`gelu.tflite: operator 1 (GELU) is not supported; supported: ${supported}`);
+    expect(load('gelu-legacy.tflite', { ...tiny((s) => (s.operators[1]!.op = 'GELU')), legacyOpcodes: true })).toContain(
+      'operator 1 (PLACEHOLDER_FOR_GREATER_OP_CODES) is not supported',
+    );
+    expect(
+      load(
+        'code300.tflite',
+        tiny((s) => (s.operators[0]!.op = 300)),
+      ),
+    ).toContain('operator 0 (BUILTIN_300) is not supported');
+    expect(
+      load(
+        'custom.tflite',
+        tiny((s) => Object.assign(s.operators[6]!, { op: 'CUSTOM', customCode: 'TFLite_Detection_PostProcess' })),
+      ),
+    ).toContain("operator 6 (CUSTOM 'TFLite_Detection_PostProcess') is not supported");
   });
 
   it('old files with only deprecated_builtin_code import the same', () => {
@@ -222,18 +273,47 @@ describe('errors', () => {
   });
 
   it('dilation, fused activations and options mobilec does not support', () => {
-    const dil = load('dilated.tflite', tiny((s) => Object.assign(s.operators[1]!.options!, { dilation: [2, 2] })));
-    expect(dil).toBe('dilated.tflite: operator 1 (DEPTHWISE_CONV_2D): dilation 2x2 is not supported (only 1x1)');
-    expect(load('dilated-conv.tflite', tiny((s) => Object.assign(s.operators[2]!.options!, { dilation: [1, 2] })))).toContain('operator 2 (CONV_2D): dilation 1x2 is not supported');
-    expect(load('tanh.tflite', tiny((s) => Object.assign(s.operators[2]!.options!, { activation: 'tanh' })))).toBe(
-      'tanh.tflite: operator 2 (CONV_2D): fused activation TANH is not supported; supported: NONE, RELU, RELU6, RELU_N1_TO_1',
+    const dil = load(
+      'dilated.tflite',
+      tiny((s) => Object.assign(s.operators[1]!.options!, { dilation: [2, 2] })),
     );
-    expect(load('stride0.tflite', tiny((s) => Object.assign(s.operators[2]!.options!, { stride: [0, 1] })))).toContain('operator 2 (CONV_2D): stride 0x1 must be >= 1');
-    expect(load('keepdims.tflite', tiny((s) => {
-      const fc = s.operators[4]!;
-      fc.options = { kind: 'fully_connected', keepNumDims: true, weightsFormat: 1 };
-    }, { head: 'fc' }))).toContain('operator 4 (FULLY_CONNECTED): weights_format 1 is not supported');
-    expect(load('wrongopts.tflite', tiny((s) => (s.operators[2]!.options = { kind: 'softmax' })))).toContain('operator 2 (CONV_2D): builtin_options has union type 9, expected Conv2DOptions (1)');
+    expect(dil).toBe('dilated.tflite: operator 1 (DEPTHWISE_CONV_2D): dilation 2x2 is not supported (only 1x1)');
+    expect(
+      load(
+        'dilated-conv.tflite',
+        tiny((s) => Object.assign(s.operators[2]!.options!, { dilation: [1, 2] })),
+      ),
+    ).toContain('operator 2 (CONV_2D): dilation 1x2 is not supported');
+    expect(
+      load(
+        'tanh.tflite',
+        tiny((s) => Object.assign(s.operators[2]!.options!, { activation: 'tanh' })),
+      ),
+    ).toBe('tanh.tflite: operator 2 (CONV_2D): fused activation TANH is not supported; supported: NONE, RELU, RELU6, RELU_N1_TO_1');
+    expect(
+      load(
+        'stride0.tflite',
+        tiny((s) => Object.assign(s.operators[2]!.options!, { stride: [0, 1] })),
+      ),
+    ).toContain('operator 2 (CONV_2D): stride 0x1 must be >= 1');
+    expect(
+      load(
+        'keepdims.tflite',
+        tiny(
+          (s) => {
+            const fc = s.operators[4]!;
+            fc.options = { kind: 'fully_connected', keepNumDims: true, weightsFormat: 1 };
+          },
+          { head: 'fc' },
+        ),
+      ),
+    ).toContain('operator 4 (FULLY_CONNECTED): weights_format 1 is not supported');
+    expect(
+      load(
+        'wrongopts.tflite',
+        tiny((s) => (s.operators[2]!.options = { kind: 'softmax' })),
+      ),
+    ).toContain('operator 2 (CONV_2D): builtin_options has union type 9, expected Conv2DOptions (1)');
   });
 
   it('tensors over the size limits, before anything is allocated', () => {
@@ -247,7 +327,9 @@ describe('errors', () => {
     let t = c.tensor(one([1, 1024, 1024, 15]));
     const input = t;
     for (let i = 0; i < 4; i++) t = c.op({ op: 'RESHAPE', inputs: [t], outputs: [c.tensor(one([1024, 1024, 15]))] });
-    expect(load('total.tflite', c.spec([input], [t]))).toMatch(/^total\.tflite: tensor 4 \(t4\): the model's tensors need more than the 256 MiB limit in total$/);
+    expect(load('total.tflite', c.spec([input], [t]))).toMatch(
+      /^total\.tflite: tensor 4 \(t4\): the model's tensors need more than the 256 MiB limit in total$/,
+    );
     // A file over 512 MiB is refused from its size alone (a sparse file: nothing is read).
     const huge = join(dir, 'huge.tflite');
     closeSync(openSync(huge, 'w'));
@@ -265,10 +347,18 @@ describe('errors', () => {
     expect(load('rank.tflite', small({ shape: [1, 1, 1, 1, 1, 1, 4] }))).toBe('rank.tflite: tensor 0 (x): rank 7 is over the limit of 6');
     expect(load('zero.tflite', small({ shape: [1, 0, 2, 1] }))).toBe('zero.tflite: tensor 0 (x): shape [1, 0, 2, 1] must have positive dimensions');
     expect(load('f16.tflite', small({ type: 'FLOAT16' }))).toContain('tensor 0 (x): type FLOAT16 is not supported');
-    expect(load('scale.tflite', small({ type: 'INT8', quant: { scale: [-1] } }))).toBe('scale.tflite: tensor 0 (x): quantization scale -1 must be positive and finite');
-    expect(load('zp.tflite', small({ type: 'UINT8', quant: { scale: [1], zeroPoint: [-3] } }))).toBe('zp.tflite: tensor 0 (x): zero point -3 is outside the uint8 range [0, 255]');
-    expect(load('perchan.tflite', small({ type: 'INT8', quant: { scale: [1, 2], quantizedDimension: 1 } }))).toBe('perchan.tflite: tensor 0 (x): per-channel quantization is only supported on constant tensors (weights, biases)');
-    expect(load('nchan.tflite', small({ type: 'INT8', quant: { scale: [1, 2, 3], quantizedDimension: 1 } }))).toBe('nchan.tflite: tensor 0 (x): has 3 per-channel scales, dimension 1 of shape [1, 2, 2, 1] is 2');
+    expect(load('scale.tflite', small({ type: 'INT8', quant: { scale: [-1] } }))).toBe(
+      'scale.tflite: tensor 0 (x): quantization scale -1 must be positive and finite',
+    );
+    expect(load('zp.tflite', small({ type: 'UINT8', quant: { scale: [1], zeroPoint: [-3] } }))).toBe(
+      'zp.tflite: tensor 0 (x): zero point -3 is outside the uint8 range [0, 255]',
+    );
+    expect(load('perchan.tflite', small({ type: 'INT8', quant: { scale: [1, 2], quantizedDimension: 1 } }))).toBe(
+      'perchan.tflite: tensor 0 (x): per-channel quantization is only supported on constant tensors (weights, biases)',
+    );
+    expect(load('nchan.tflite', small({ type: 'INT8', quant: { scale: [1, 2, 3], quantizedDimension: 1 } }))).toBe(
+      'nchan.tflite: tensor 0 (x): has 3 per-channel scales, dimension 1 of shape [1, 2, 2, 1] is 2',
+    );
     const wrongData = tiny((s) => (s.tensors[1]!.data = new Int8Array(7)));
     expect(load('data.tflite', wrongData)).toBe('data.tflite: tensor 1 (dw0/weights): buffer 1 holds 7 bytes, shape [1, 3, 3, 8] int8 needs 72');
   });
@@ -279,10 +369,30 @@ describe('errors', () => {
     badId.set([0x54, 0x46, 0x4c, 0x32], 4);
     expect(load('id.tflite', badId)).toBe('id.tflite: model: file identifier is "TFL2", expected "TFL3" (not a TensorFlow Lite flatbuffer)');
     expect(load('v2.tflite', { ...tiny(() => {}), version: 2 })).toBe('v2.tflite: schema version 2 is not supported (expected 3)');
-    expect(load('index.tflite', tiny((s) => (s.operators[2]!.inputs[0] = 99)))).toMatch(/^index\.tflite: operator 2 \(CONV_2D\) input 0 refers to tensor 99; the subgraph has \d+ tensors$/);
-    expect(load('order.tflite', tiny((s) => s.operators.reverse()))).toMatch(/^order\.tflite: operator 0 \(SOFTMAX\): input 0 \(tensor \d+, reshape\) is read before any operator computes it/);
-    expect(load('twice.tflite', tiny((s) => (s.operators[2]!.outputs = [...s.operators[1]!.outputs])))).toMatch(/operator 2 \(CONV_2D\): output tensor \d+ \(dw1\) is already computed by an earlier operator/);
-    expect(load('cycle.tflite', tiny((s) => (s.operators[1]!.inputs[0] = s.operators[2]!.outputs[0]!)))).toMatch(/operator 1 \(DEPTHWISE_CONV_2D\): input 0 \(tensor \d+, pw1\) is read before any operator computes it \(operators out of order or a cycle\)/);
+    expect(
+      load(
+        'index.tflite',
+        tiny((s) => (s.operators[2]!.inputs[0] = 99)),
+      ),
+    ).toMatch(/^index\.tflite: operator 2 \(CONV_2D\) input 0 refers to tensor 99; the subgraph has \d+ tensors$/);
+    expect(
+      load(
+        'order.tflite',
+        tiny((s) => s.operators.reverse()),
+      ),
+    ).toMatch(/^order\.tflite: operator 0 \(SOFTMAX\): input 0 \(tensor \d+, reshape\) is read before any operator computes it/);
+    expect(
+      load(
+        'twice.tflite',
+        tiny((s) => (s.operators[2]!.outputs = [...s.operators[1]!.outputs])),
+      ),
+    ).toMatch(/operator 2 \(CONV_2D\): output tensor \d+ \(dw1\) is already computed by an earlier operator/);
+    expect(
+      load(
+        'cycle.tflite',
+        tiny((s) => (s.operators[1]!.inputs[0] = s.operators[2]!.outputs[0]!)),
+      ),
+    ).toMatch(/operator 1 \(DEPTHWISE_CONV_2D\): input 0 \(tensor \d+, pw1\) is read before any operator computes it \(operators out of order or a cycle\)/);
     expect(load('opcode.tflite', good.subarray(0, 40))).toMatch(/^opcode\.tflite: model[\w.() ]*: offset \d+ .* lies outside the file \(40 bytes\)/);
     expect(load('empty.tflite', new Uint8Array(0))).toBe('empty.tflite: model: file has 0 bytes, too short for a FlatBuffer');
   });

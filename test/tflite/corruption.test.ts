@@ -45,11 +45,16 @@ function check(bytes: Uint8Array, label: string, file: string, maxWork: number, 
       tally.skippedRun++;
       return;
     }
-    runGraph(g, g.inputs.map((id) => allocateFor(g.tensors[id]!)));
+    runGraph(
+      g,
+      g.inputs.map((id) => allocateFor(g.tensors[id]!)),
+    );
     tally.ran++;
   } catch (e) {
     if (!(e instanceof MobilecError) || e.kind !== 'bad-input' || e.message.includes('\n')) {
-      throw new Error(`${label}: expected a one-line bad-input MobilecError, got ${e instanceof MobilecError ? e.kind : (e as Error)?.constructor?.name}: ${(e as Error)?.stack ?? String(e)}`);
+      throw new Error(
+        `${label}: expected a one-line bad-input MobilecError, got ${e instanceof MobilecError ? e.kind : (e as Error)?.constructor?.name}: ${(e as Error)?.stack ?? String(e)}`,
+      );
     }
     expect(e.message.length).toBeGreaterThan(10);
     tally.rejected++;
@@ -60,7 +65,9 @@ function check(bytes: Uint8Array, label: string, file: string, maxWork: number, 
 
 /** Byte ranges of constant data (flips there change weights, not structure). */
 function dataRanges(bytes: Uint8Array): [number, number][] {
-  return readModel(bytes, 'x').buffers.filter((b) => b.length > 0).map((b) => [b.start, b.start + b.length]);
+  return readModel(bytes, 'x')
+    .buffers.filter((b) => b.length > 0)
+    .map((b) => [b.start, b.start + b.length]);
 }
 
 function structuralOffset(rng: Prng, size: number, data: [number, number][]): number {
@@ -71,7 +78,10 @@ function structuralOffset(rng: Prng, size: number, data: [number, number][]): nu
 }
 
 describe.skipIf(skipShared)('corrupted .tflite files', () => {
-  for (const [model, seed] of [[PERSON_DETECT, 1], [MOBILENET_QUANT, 2]] as const) {
+  for (const [model, seed] of [
+    [PERSON_DETECT, 1],
+    [MOBILENET_QUANT, 2],
+  ] as const) {
     const name = model.split('/').pop()!;
     it(`${name}: 160 truncations and byte flips load or fail cleanly`, () => {
       const original = new Uint8Array(readFileSync(model));

@@ -12,8 +12,7 @@ export function writeModel(dir: string, name: string, spec: ModelSpec | Uint8Arr
 }
 
 const TYPE = { float32: 'FLOAT32', int8: 'INT8', uint8: 'UINT8', int32: 'INT32' } as const;
-const quantSpec = (q: Quantization | undefined): TensorSpec['quant'] =>
-  q && { scale: [...q.scale], zeroPoint: [...q.zeroPoint], quantizedDimension: q.axis };
+const quantSpec = (q: Quantization | undefined): TensorSpec['quant'] => q && { scale: [...q.scale], zeroPoint: [...q.zeroPoint], quantizedDimension: q.axis };
 
 /** An IR graph (as a frontend or the passes produce it) written back as a TFLite model. */
 export function specFromGraph(g: Graph): ModelSpec {
@@ -33,7 +32,13 @@ export function specFromGraph(g: Graph): ModelSpec {
         return {
           op: 'DEPTHWISE_CONV_2D',
           ...io,
-          options: { kind: 'depthwise_conv2d', padding: op.padding, stride: [op.strideH, op.strideW], activation: op.activation, depthMultiplier: op.depthMultiplier },
+          options: {
+            kind: 'depthwise_conv2d',
+            padding: op.padding,
+            stride: [op.strideH, op.strideW],
+            activation: op.activation,
+            depthMultiplier: op.depthMultiplier,
+          },
         };
       case 'average_pool2d':
       case 'max_pool2d':
@@ -120,7 +125,10 @@ export function tinyMobilenet(o: TinyOptions): ModelSpec {
     if (o.dtype === 'float32') {
       const data = Float32Array.from({ length: n }, () => rng.normal() * 0.4);
       const bias = Float32Array.from({ length: channels }, () => rng.normal() * 0.1);
-      return { w: b.tensor({ name: `${name}/weights`, shape, type: 'FLOAT32', data }), b: b.tensor({ name: `${name}/bias`, shape: [channels], type: 'FLOAT32', data: bias }) };
+      return {
+        w: b.tensor({ name: `${name}/weights`, shape, type: 'FLOAT32', data }),
+        b: b.tensor({ name: `${name}/bias`, shape: [channels], type: 'FLOAT32', data: bias }),
+      };
     }
     let wq: Q;
     let data: Int8Array | Uint8Array;
@@ -152,7 +160,12 @@ export function tinyMobilenet(o: TinyOptions): ModelSpec {
   if (o.first === 'conv') {
     c1 = 8;
     const p = weights('conv0', [c1, 3, 3, C], 0, inQ!.scale[0]!);
-    x = b.op({ op: 'CONV_2D', inputs: [input, p.w, p.b], outputs: [act('conv0', [1, h1, h1, c1], relu6Q)], options: { kind: 'conv2d', stride: [2, 2], activation: 'relu6' } });
+    x = b.op({
+      op: 'CONV_2D',
+      inputs: [input, p.w, p.b],
+      outputs: [act('conv0', [1, h1, h1, c1], relu6Q)],
+      options: { kind: 'conv2d', stride: [2, 2], activation: 'relu6' },
+    });
   } else {
     const m = C === 1 ? 8 : 2;
     c1 = C * m;
@@ -166,10 +179,25 @@ export function tinyMobilenet(o: TinyOptions): ModelSpec {
   }
   const sAct = relu6Q!.scale[0]!;
   let p = weights('dw1', [1, 3, 3, c1], 3, sAct);
-  x = b.op({ op: 'DEPTHWISE_CONV_2D', inputs: [x, p.w, p.b], outputs: [act('dw1', [1, h1, h1, c1], relu6Q)], options: { kind: 'depthwise_conv2d', activation: 'relu6' } });
+  x = b.op({
+    op: 'DEPTHWISE_CONV_2D',
+    inputs: [x, p.w, p.b],
+    outputs: [act('dw1', [1, h1, h1, c1], relu6Q)],
+    options: { kind: 'depthwise_conv2d', activation: 'relu6' },
+  });
   p = weights('pw1', [16, 1, 1, c1], 0, sAct);
-  x = b.op({ op: 'CONV_2D', inputs: [x, p.w, p.b], outputs: [act('pw1', [1, h1, h1, 16], relu6Q)], options: { kind: 'conv2d', padding: 'valid', activation: 'relu6' } });
-  x = b.op({ op: 'AVERAGE_POOL_2D', inputs: [x], outputs: [act('pool', [1, 1, 1, 16], relu6Q)], options: { kind: 'pool2d', padding: 'valid', filter: [h1, h1], stride: [2, 2] } });
+  x = b.op({
+    op: 'CONV_2D',
+    inputs: [x, p.w, p.b],
+    outputs: [act('pw1', [1, h1, h1, 16], relu6Q)],
+    options: { kind: 'conv2d', padding: 'valid', activation: 'relu6' },
+  });
+  x = b.op({
+    op: 'AVERAGE_POOL_2D',
+    inputs: [x],
+    outputs: [act('pool', [1, 1, 1, 16], relu6Q)],
+    options: { kind: 'pool2d', padding: 'valid', filter: [h1, h1], stride: [2, 2] },
+  });
   const K = o.classes;
   const logitQ: Q = o.dtype === 'int8' ? { scale: [f(0.1)], zeroPoint: [3] } : { scale: [f(0.1)], zeroPoint: [130] };
   if (o.head === 'conv') {

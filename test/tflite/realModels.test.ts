@@ -43,8 +43,17 @@ describe.skipIf(skipShared)('person_detect.tflite (int8, per-channel)', () => {
     expect(bias.data).toBeInstanceOf(Int32Array);
     for (const s of [...f.quant!.scale, ...bias.quant!.scale]) expect(Math.fround(s)).toBe(s);
 
-    expect(outShapes(g).slice(0, 3)).toEqual([[1, 48, 48, 8], [1, 48, 48, 8], [1, 48, 48, 16]]);
-    expect(outShapes(g).slice(-4)).toEqual([[1, 1, 1, 256], [1, 1, 1, 2], [1, 2], [1, 2]]);
+    expect(outShapes(g).slice(0, 3)).toEqual([
+      [1, 48, 48, 8],
+      [1, 48, 48, 8],
+      [1, 48, 48, 16],
+    ]);
+    expect(outShapes(g).slice(-4)).toEqual([
+      [1, 1, 1, 256],
+      [1, 1, 1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
     const pointwise = g.ops.filter((o) => o.kind === 'conv2d').map((o) => g.tensors[o.inputs[1]!]!.shape[0]);
     expect(pointwise).toEqual([16, 32, 32, 64, 64, 128, 128, 128, 128, 128, 128, 256, 256, 2]);
     const consts = g.tensors.filter((t) => t.data);
@@ -54,7 +63,10 @@ describe.skipIf(skipShared)('person_detect.tflite (int8, per-channel)', () => {
     expect(paramBytes).toBeGreaterThan(200_000);
   });
 
-  for (const [name, expected] of [['person', [-113, 113]], ['no_person', [57, -57]]] as const) {
+  for (const [name, expected] of [
+    ['person', [-113, 113]],
+    ['no_person', [57, -57]],
+  ] as const) {
     it(`${name}.bmp (raw bytes as int8) → [${expected.join(', ')}]`, () => {
       const g = loadModel(PERSON_DETECT);
       const inBytes = expectedBytes(`person_detect.${name}.input.bin`);
@@ -82,7 +94,12 @@ describe.skipIf(skipShared)('mobilenet_v1_0.25_128_quant.tflite (uint8, per-tens
     expect([w0.dtype, ...w0.shape]).toEqual(['uint8', 8, 3, 3, 3]);
     expect(w0.quant!.scale).toHaveLength(1);
     expect(w0.quant!.zeroPoint[0]).toBe(157); // legacy asymmetric weights
-    expect(outShapes(g).slice(-4)).toEqual([[1, 1, 1, 256], [1, 1, 1, 1001], [1, 1001], [1, 1001]]);
+    expect(outShapes(g).slice(-4)).toEqual([
+      [1, 1, 1, 256],
+      [1, 1, 1, 1001],
+      [1, 1001],
+      [1, 1001],
+    ]);
     const pool = g.ops[27]!;
     expect(pool.kind === 'average_pool2d' && [pool.filterH, pool.filterW, pool.padding]).toEqual([4, 4, 'valid']);
   });

@@ -37,7 +37,8 @@ export const arduinoFormat: OutputFormat = {
   files(project) {
     const p = project.params;
     const libName = arduinoLibraryName(project.name);
-    if (libName.length > 63) throw badInput(`--format arduino: library name ${libName} is longer than the 63 characters Arduino allows; choose a shorter --name`);
+    if (libName.length > 63)
+      throw badInput(`--format arduino: library name ${libName} is longer than the 63 characters Arduino allows; choose a shorter --name`);
     const params = {
       ...p,
       libName,

@@ -34,5 +34,8 @@ export function requireCortexM(format: string, target: Target): void {
 
 /** `[1,96,96,1]` of a project's input or output. */
 export function shapeText(io: GeneratedProject['params']['input']): string {
-  return `[${io.named.filter((d) => d.key.startsWith('DIM')).map((d) => d.value).join(',')}]`;
+  return `[${io.named
+    .filter((d) => d.key.startsWith('DIM'))
+    .map((d) => d.value)
+    .join(',')}]`;
 }

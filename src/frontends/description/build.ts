@@ -43,7 +43,9 @@ export function mobilenetV1Layers(d: MobileNetV1Desc): Network {
   });
   if (d.includeTop ?? true) {
     layers.push(layer('AvgPool_1a', { op: 'avgpool', size: 'global', stride: 1, padding: 'valid', activation: 'none' }));
-    layers.push(layer('Conv2d_1c_1x1', { op: 'conv', filters: d.classes, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false, bias: true }));
+    layers.push(
+      layer('Conv2d_1c_1x1', { op: 'conv', filters: d.classes, kernel: 1, stride: 1, padding: 'same', activation: 'none', batchNorm: false, bias: true }),
+    );
     layers.push(layer('Reshape', { op: 'reshape', shape: [1, d.classes] }));
     layers.push(layer('Softmax', { op: 'softmax', beta: 1 }));
   }

@@ -95,9 +95,7 @@ function calibrationOf(desc: Description, net: Network, file: string, dir: strin
         throw badInput(`${file}: /calibration/files/${i}: cannot read "${f}" (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
       if (size !== expected) {
-        throw badInput(
-          `${file}: /calibration/files/${i}: "${f}" has ${size} bytes, expected ${expected} (float32 NHWC [${net.input.join(', ')}])`,
-        );
+        throw badInput(`${file}: /calibration/files/${i}: "${f}" has ${size} bytes, expected ${expected} (float32 NHWC [${net.input.join(', ')}])`);
       }
       return p;
     });

@@ -73,7 +73,10 @@ function describe(e: ErrorObject): string {
  * value elsewhere is named first.
  */
 function pick(errors: readonly ErrorObject[]): ErrorObject {
-  const concrete = errors.find((e) => e.keyword !== 'oneOf' && !/\/oneOf\/\d+\/(required|const|type)$/.test(e.schemaPath) && !(e.keyword === 'minimum' && /\/oneOf\/\d+\//.test(e.schemaPath)));
+  const concrete = errors.find(
+    (e) =>
+      e.keyword !== 'oneOf' && !/\/oneOf\/\d+\/(required|const|type)$/.test(e.schemaPath) && !(e.keyword === 'minimum' && /\/oneOf\/\d+\//.test(e.schemaPath)),
+  );
   if (concrete) return concrete;
   // Deepest oneOf: for `size` ("global" or an integer) this names the field.
   const oneOfs = errors.filter((e) => e.keyword === 'oneOf');

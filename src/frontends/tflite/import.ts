@@ -200,12 +200,18 @@ class Importer {
       ref.def.inputs.forEach((t, k) => {
         if (t === -1) return;
         if (state[t] === undefined) {
-          throw this.opErr(ref, `input ${k} (tensor ${t}, ${this.sg.tensors[t]!.name}) is read before any operator computes it (operators out of order or a cycle)`);
+          throw this.opErr(
+            ref,
+            `input ${k} (tensor ${t}, ${this.sg.tensors[t]!.name}) is read before any operator computes it (operators out of order or a cycle)`,
+          );
         }
       });
       for (const t of ref.def.outputs) {
         if (state[t] !== undefined) {
-          throw this.opErr(ref, `output tensor ${t} (${this.sg.tensors[t]!.name}) is already ${state[t] === 'produced' ? 'computed by an earlier operator' : state[t] === 'const' ? 'a constant' : 'a subgraph input'} (a cycle or a duplicate write)`);
+          throw this.opErr(
+            ref,
+            `output tensor ${t} (${this.sg.tensors[t]!.name}) is already ${state[t] === 'produced' ? 'computed by an earlier operator' : state[t] === 'const' ? 'a constant' : 'a subgraph input'} (a cycle or a duplicate write)`,
+          );
         }
         state[t] = 'produced';
       }
@@ -319,7 +325,8 @@ class Importer {
     };
     if (buf.length === 0) fail('must be a constant');
     const size = def.type === TensorType.INT32 ? 4 : def.type === TensorType.INT64 ? 8 : fail(`has type ${tensorTypeName(def.type)}, expected INT32 or INT64`);
-    if (def.shape.length > TFLITE_LIMITS.maxRank || def.shape.some((d) => !Number.isInteger(d) || d < 1)) fail(`has an invalid shape [${def.shape.join(', ')}]`);
+    if (def.shape.length > TFLITE_LIMITS.maxRank || def.shape.some((d) => !Number.isInteger(d) || d < 1))
+      fail(`has an invalid shape [${def.shape.join(', ')}]`);
     const n = def.shape.reduce((a, b) => a * b, 1);
     if (n * size !== buf.length) fail(`holds ${buf.length} bytes, shape [${def.shape.join(', ')}] needs ${n * size}`);
     if (n > 64) fail(`has ${n} values, too many for a ${what}`);

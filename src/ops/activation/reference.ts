@@ -3,11 +3,7 @@ import type { Activation } from '../../model/ir.js';
 import { floatActivationRange } from '../../numerics/fixedpoint.js';
 import type { QuantArray } from '../../reference/kernels/common.js';
 
-export function activationFloat(
-  x: Float32Array,
-  activation: Activation,
-  out: Float32Array = new Float32Array(x.length),
-): Float32Array {
+export function activationFloat(x: Float32Array, activation: Activation, out: Float32Array = new Float32Array(x.length)): Float32Array {
   const [lo, hi] = floatActivationRange(activation);
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;

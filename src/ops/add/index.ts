@@ -47,13 +47,21 @@ export function prepareAdd(op: AddOp, s1: number, s2: number, y: Tensor): AddQua
   const realOut = twiceMax / ((1 << ADD_LEFT_SHIFT) * sOut);
   const fail = (what: string, r: number) =>
     badInput(`op ${op.name} (add): ${what} rescale ${r} must be in (0, 1) (input scales ${s1}, ${s2}, output scale ${sOut})`);
-  for (const [what, r] of [['input 1', real1], ['input 2', real2], ['output', realOut]] as const) {
+  for (const [what, r] of [
+    ['input 1', real1],
+    ['input 2', real2],
+    ['output', realOut],
+  ] as const) {
     if (!(r > 0 && r < 1)) throw fail(what, r);
   }
   const m1 = quantizeMultiplier(real1);
   const m2 = quantizeMultiplier(real2);
   const mOut = quantizeMultiplier(realOut);
-  for (const [what, m, r] of [['input 1', m1, real1], ['input 2', m2, real2], ['output', mOut, realOut]] as const) {
+  for (const [what, m, r] of [
+    ['input 1', m1, real1],
+    ['input 2', m2, real2],
+    ['output', mOut, realOut],
+  ] as const) {
     if (m.shift > 0) throw fail(what, r);
   }
   const [actMin, actMax] = activationRange(op.activation, sOut, y.quant!.zeroPoint[0]!, y.dtype as 'int8' | 'uint8');

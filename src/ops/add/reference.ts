@@ -4,12 +4,7 @@ import { floatActivationRange, multiplyByQuantizedMultiplier } from '../../numer
 import { mapClamped, type QuantArray } from '../../reference/kernels/common.js';
 
 /** Float add: fround(x1 + x2), then the activation clamp. */
-export function addFloat(
-  x1: Float32Array,
-  x2: Float32Array,
-  activation: Activation,
-  out: Float32Array = new Float32Array(x1.length),
-): Float32Array {
+export function addFloat(x1: Float32Array, x2: Float32Array, activation: Activation, out: Float32Array = new Float32Array(x1.length)): Float32Array {
   const [lo, hi] = floatActivationRange(activation);
   return mapClamped(x1.length, lo, hi, out, (i) => Math.fround(x1[i]! + x2[i]!));
 }
@@ -19,15 +14,7 @@ export function addFloat(
  * `leftShift`, rescaled to twice the larger input scale, summed, rescaled to
  * the output, offset and clamped to [actMin, actMax].
  */
-export function addQuant(
-  x1: QuantArray,
-  x2: QuantArray,
-  zp1: number,
-  zp2: number,
-  outputZeroPoint: number,
-  p: AddQuant,
-  out: QuantArray,
-): QuantArray {
+export function addQuant(x1: QuantArray, x2: QuantArray, zp1: number, zp2: number, outputZeroPoint: number, p: AddQuant, out: QuantArray): QuantArray {
   const ls = 2 ** p.leftShift;
   return mapClamped(x1.length, p.actMin, p.actMax, out, (i) => {
     // |x − zp| ≤ 255 and leftShift ≤ 20: the shifted values fit in int32.

@@ -68,7 +68,16 @@ export const conv2d = defineOp<Conv2DOp>({
     optionalInputs: [2],
     convert(t) {
       const o = convOptions(t, false);
-      return { kind: 'conv2d', name: t.name, inputs: t.withBias(), outputs: [t.output()], strideH: o.strideH, strideW: o.strideW, padding: t.padding(o.padding), activation: t.activation(o.activation) };
+      return {
+        kind: 'conv2d',
+        name: t.name,
+        inputs: t.withBias(),
+        outputs: [t.output()],
+        strideH: o.strideH,
+        strideW: o.strideW,
+        padding: t.padding(o.padding),
+        activation: t.activation(o.activation),
+      };
     },
   },
   description: [

@@ -32,7 +32,8 @@ export const depthwiseConv2d = defineOp<DepthwiseConv2DOp>({
   validate: (op, v) =>
     validateConvLike(op, v, (f, o, i) => {
       const m = op.depthMultiplier;
-      if (o !== 1 || i !== v.x.shape[3]! * m) v.fail(`filter ${f.name} [${f.shape.join(', ')}] must be [1, KH, KW, ${v.x.shape[3]! * m}] (channels x depthMultiplier ${m})`);
+      if (o !== 1 || i !== v.x.shape[3]! * m)
+        v.fail(`filter ${f.name} [${f.shape.join(', ')}] must be [1, KH, KW, ${v.x.shape[3]! * m}] (channels x depthMultiplier ${m})`);
       return i;
     }),
   quantize: (op, q) => quantizeWeighted(op, q, 3),
@@ -59,7 +60,17 @@ export const depthwiseConv2d = defineOp<DepthwiseConv2DOp>({
         t.fail(`filter [${f.shape.join(', ')}] does not fit input [${x.shape.join(', ')}]: expected [1, KH, KW, C x multiplier]`);
       }
       // TFLite ignores depth_multiplier in the options in newer versions; the shapes decide.
-      return { kind: 'depthwise_conv2d', name: t.name, inputs, outputs: [t.output()], strideH: o.strideH, strideW: o.strideW, padding: t.padding(o.padding), activation: t.activation(o.activation), depthMultiplier: outC! / inC! };
+      return {
+        kind: 'depthwise_conv2d',
+        name: t.name,
+        inputs,
+        outputs: [t.output()],
+        strideH: o.strideH,
+        strideW: o.strideW,
+        padding: t.padding(o.padding),
+        activation: t.activation(o.activation),
+        depthMultiplier: outC! / inC!,
+      };
     },
   },
   description: [
@@ -90,7 +101,17 @@ export const depthwiseConv2d = defineOp<DepthwiseConv2DOp>({
         const inputs = [d.x, f];
         if (l.bias ?? !batchNorm) inputs.push(d.tensor(`${d.name}/biases`, [oc], d.param('bias', oc, fanIn)));
         const y = d.tensor(d.name, [n, oh, ow, oc]);
-        d.push({ kind: 'depthwise_conv2d', name: d.name, inputs, outputs: [y], strideH: stride, strideW: stride, padding, activation: 'none', depthMultiplier: dm } satisfies DepthwiseConv2DOp);
+        d.push({
+          kind: 'depthwise_conv2d',
+          name: d.name,
+          inputs,
+          outputs: [y],
+          strideH: stride,
+          strideW: stride,
+          padding,
+          activation: 'none',
+          depthMultiplier: dm,
+        } satisfies DepthwiseConv2DOp);
         d.setOutput(d.tail(batchNorm, l.activation ?? 'none', y, oc));
       },
     },

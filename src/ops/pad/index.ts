@@ -23,7 +23,11 @@ export const pad = defineOp<PadOp>({
     if (p.some((ba) => ba.length !== 2 || ba.some((n) => !Number.isInteger(n) || n < 0))) {
       v.fail(`paddings ${JSON.stringify(p)} must be non-negative integer [before, after] pairs`);
     }
-    v.expectShape(y, x.shape.map((d, i) => d + p[i]![0] + p[i]![1]), 'output');
+    v.expectShape(
+      y,
+      x.shape.map((d, i) => d + p[i]![0] + p[i]![1]),
+      'output',
+    );
     if (v.quant) {
       v.perTensor(x, 'input');
       v.perTensor(y, 'output');

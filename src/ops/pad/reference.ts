@@ -27,13 +27,7 @@ export function pad4d(
  * out[i0+b0, i1+b1, i2+b2, i3+b3] = x[i0, i1, i2, i3]. `out` must have the
  * padded size; works for any typed array (the dtype is the caller's).
  */
-export function pad<T extends TensorData>(
-  x: T,
-  shape: readonly number[],
-  paddings: readonly (readonly [number, number])[],
-  padValue: number,
-  out: T,
-): T {
+export function pad<T extends TensorData>(x: T, shape: readonly number[], paddings: readonly (readonly [number, number])[], padValue: number, out: T): T {
   const { inShape, before, after } = pad4d(shape, paddings);
   const [n, h, w, c] = inShape;
   const oh = before[1] + h + after[1];

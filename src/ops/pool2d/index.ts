@@ -54,8 +54,16 @@ function form(op: 'avgpool' | 'maxpool', kind: Pool2DOp['kind']): DescriptionFor
       if (oh < 1 || ow < 1) d.fail(`window ${kh}x${kw} does not fit the ${h}x${w} input with padding "${padding}"`);
       const y = d.tensor(d.name, [n, oh, ow, c]);
       d.push({
-        kind, name: d.name, inputs: [d.x], outputs: [y], filterH: kh, filterW: kw,
-        strideH: stride, strideW: stride, padding, activation: l.activation ?? 'none',
+        kind,
+        name: d.name,
+        inputs: [d.x],
+        outputs: [y],
+        filterH: kh,
+        filterW: kw,
+        strideH: stride,
+        strideW: stride,
+        padding,
+        activation: l.activation ?? 'none',
       } satisfies Pool2DOp);
       d.setOutput(y);
     },
@@ -101,7 +109,18 @@ export const pool2d = defineOp<Pool2DOp>({
       t.strides(o.strideH, o.strideW);
       if (o.filterH < 1 || o.filterW < 1) t.fail(`filter ${o.filterH}x${o.filterW} must be >= 1`);
       const kind = t.code === AVERAGE_POOL_2D ? 'average_pool2d' : 'max_pool2d';
-      return { kind, name: t.name, inputs: [t.input(0)], outputs: [t.output()], filterH: o.filterH, filterW: o.filterW, strideH: o.strideH, strideW: o.strideW, padding: t.padding(o.padding), activation: t.activation(o.activation) };
+      return {
+        kind,
+        name: t.name,
+        inputs: [t.input(0)],
+        outputs: [t.output()],
+        filterH: o.filterH,
+        filterW: o.filterW,
+        strideH: o.strideH,
+        strideW: o.strideW,
+        padding: t.padding(o.padding),
+        activation: t.activation(o.activation),
+      };
     },
   },
   description: [form('avgpool', 'average_pool2d'), form('maxpool', 'max_pool2d')],

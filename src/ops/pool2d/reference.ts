@@ -23,12 +23,7 @@ function sumTap(acc: Float64Array, x: Float64Array, xi: number): void {
  * The loop both variants share: per channel the max, or the sum, over the
  * in-bounds taps; `end` turns it into the outputs at out[outBase ..].
  */
-function pool2d(
-  x: Float64Array,
-  g: WindowGeometry,
-  kind: PoolKind,
-  end: (acc: Float64Array, taps: number, outBase: number) => void,
-): void {
+function pool2d(x: Float64Array, g: WindowGeometry, kind: PoolKind, end: (acc: Float64Array, taps: number, outBase: number) => void): void {
   const acc = new Float64Array(g.inC);
   const start = kind === 'max' ? -Infinity : 0;
   const tap = kind === 'max' ? maxTap : sumTap;
@@ -62,14 +57,7 @@ export function pool2dFloat(
  * half away from zero with C truncating division:
  * acc > 0 ? (acc + n/2) / n : (acc − n/2) / n.
  */
-export function pool2dQuant(
-  x: QuantArray,
-  g: WindowGeometry,
-  kind: PoolKind,
-  actMin: number,
-  actMax: number,
-  out: QuantArray,
-): QuantArray {
+export function pool2dQuant(x: QuantArray, g: WindowGeometry, kind: PoolKind, actMin: number, actMax: number, out: QuantArray): QuantArray {
   pool2d(widen(x), g, kind, (acc, count, base) => {
     const half = count >> 1;
     for (let c = 0; c < acc.length; c++) {

@@ -7,14 +7,7 @@ import { mapClamped, type QuantArray } from '../../reference/kernels/common.js';
  * the division in float32. NaN (undefined in TFLite) quantizes to the zero
  * point, clamped.
  */
-export function quantizeFloat(
-  x: Float32Array,
-  scale: number,
-  zeroPoint: number,
-  qmin: number,
-  qmax: number,
-  out: QuantArray,
-): QuantArray {
+export function quantizeFloat(x: Float32Array, scale: number, zeroPoint: number, qmin: number, qmax: number, out: QuantArray): QuantArray {
   const s = Math.fround(scale);
   return mapClamped(x.length, qmin, qmax, out, (i) => {
     const t = Math.fround(x[i]! / s);

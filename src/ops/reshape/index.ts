@@ -18,7 +18,8 @@ export const reshape = defineOp<ReshapeOp>({
   operands: [1, 1],
   convertsDType: 'run',
   validate(_op, v) {
-    if (elementCount(v.y.shape) !== elementCount(v.x.shape)) v.fail(`output [${v.y.shape.join(', ')}] and input [${v.x.shape.join(', ')}] differ in element count`);
+    if (elementCount(v.y.shape) !== elementCount(v.x.shape))
+      v.fail(`output [${v.y.shape.join(', ')}] and input [${v.x.shape.join(', ')}] differ in element count`);
   },
   quantize: (op, q) => q.setAct(op.outputs[0]!, q.xq),
   run(op, k) {

@@ -4,12 +4,7 @@ import { softmaxQuantizedRow } from '../../numerics/fixedpoint.js';
 import type { QuantArray } from '../../reference/kernels/common.js';
 
 /** Float softmax: exp(β(x − max)) / Σ, computed in double. */
-export function softmaxFloat(
-  x: Float32Array,
-  depth: number,
-  beta: number,
-  out: Float32Array = new Float32Array(x.length),
-): Float32Array {
+export function softmaxFloat(x: Float32Array, depth: number, beta: number, out: Float32Array = new Float32Array(x.length)): Float32Array {
   const rows = Math.round(x.length / depth);
   const e = new Float64Array(depth);
   for (let r = 0; r < rows; r++) {
@@ -32,12 +27,7 @@ export function softmaxFloat(
  * output share the dtype; output scale is 1/256 with zero point −128 (int8)
  * or 0 (uint8).
  */
-export function softmaxQuant(
-  x: QuantArray,
-  depth: number,
-  quant: SoftmaxQuant,
-  out: QuantArray,
-): QuantArray {
+export function softmaxQuant(x: QuantArray, depth: number, quant: SoftmaxQuant, out: QuantArray): QuantArray {
   const isInt8 = x instanceof Int8Array;
   const outMin = out instanceof Int8Array ? -128 : 0;
   const outMax = out instanceof Int8Array ? 127 : 255;

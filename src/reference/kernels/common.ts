@@ -57,13 +57,7 @@ export function clamp(v: number, lo: number, hi: number): number {
 }
 
 /** The elementwise kernels' loop: out[i] = clamp(value(i), lo, hi) for i < n. */
-export function mapClamped<T extends Float32Array | QuantArray>(
-  n: number,
-  lo: number,
-  hi: number,
-  out: T,
-  value: (i: number) => number,
-): T {
+export function mapClamped<T extends Float32Array | QuantArray>(n: number, lo: number, hi: number, out: T, value: (i: number) => number): T {
   for (let i = 0; i < n; i++) out[i] = clamp(value(i), lo, hi);
   return out;
 }

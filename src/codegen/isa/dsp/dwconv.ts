@@ -74,10 +74,11 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const pos = bcast ? 1 : oc4 / 2;
   const rw = pw * pos;
   const taps = [];
-  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
-    const t = ky * kw + kx;
-    taps.push({ ky, off: ky * rw + kx * pos, w0: 2 * t, w1: 2 * t + 1 });
-  }
+  for (let ky = 0; ky < kh; ky++)
+    for (let kx = 0; kx < kw; kx++) {
+      const t = ky * kw + kx;
+      taps.push({ ky, off: ky * rw + kx * pos, w0: 2 * t, w1: 2 * t + 1 });
+    }
   const wSym = ctx.table('dsp_w', new Int32Array(w16.buffer));
   const bSym = ctx.table('dsp_b', bias);
   const rqSym = ctx.table('dsp_rq', p.rq.consts);
@@ -88,11 +89,37 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     family: 'dwconv_dsp',
     kernel,
     params: {
-      fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', sat: q.rq.saturating, bcast,
-      padding: op.padding, ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc, oc4,
-      kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, pw, pos, ntaps, taps,
-      keep: g.strideH < kh, keepq4: Math.ceil((Math.max(0, kh - g.strideH) * rw) / 4), rowsw: (Math.ceil((kh * rw) / 4) + 1) * 4,
-      rw, xo: bcast ? 0 : 1, dbl, scale: dbl ? 2 : 1,
+      fn: kernel,
+      t: cType(q.dtype),
+      dtype: q.dtype,
+      unsigned: q.dtype === 'uint8',
+      sat: q.rq.saturating,
+      bcast,
+      padding: op.padding,
+      ih: g.inH,
+      iw: g.inW,
+      ic: g.inC,
+      oh: g.outH,
+      ow: g.outW,
+      oc,
+      oc4,
+      kh,
+      kw,
+      sh: g.strideH,
+      sw: g.strideW,
+      pt: g.padTop,
+      pl: g.padLeft,
+      pw,
+      pos,
+      ntaps,
+      taps,
+      keep: g.strideH < kh,
+      keepq4: Math.ceil((Math.max(0, kh - g.strideH) * rw) / 4),
+      rowsw: (Math.ceil((kh * rw) / 4) + 1) * 4,
+      rw,
+      xo: bcast ? 0 : 1,
+      dbl,
+      scale: dbl ? 2 : 1,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * oc * ntaps,

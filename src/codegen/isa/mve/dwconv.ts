@@ -71,11 +71,27 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const ntaps = kh * kw;
   const kernel = formatKernelId(id(layer, p));
   const common = {
-    fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', padding: op.padding,
-    ih: g.inH, iw: g.inW, oh: g.outH, ow: g.outW, kh, kw, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
-    rows: Array.from({ length: kh }, (_, i) => i), left: rq.left, rn: rq.rn,
+    fn: kernel,
+    t: cType(q.dtype),
+    dtype: q.dtype,
+    unsigned: q.dtype === 'uint8',
+    padding: op.padding,
+    ih: g.inH,
+    iw: g.inW,
+    oh: g.outH,
+    ow: g.outW,
+    kh,
+    kw,
+    sh: g.strideH,
+    sw: g.strideW,
+    pt: g.padTop,
+    pl: g.padLeft,
+    rows: Array.from({ length: kh }, (_, i) => i),
+    left: rq.left,
+    rn: rq.rn,
   };
-  const call = (syms: string[]) => `${kernel}(${[ctx.arena(q.x.id, false), ...syms, String(q.rq.xZp), String(q.rq.yZp), ...clampArgs(q.rq), ctx.arena(q.y.id, true)].join(', ')});`;
+  const call = (syms: string[]) =>
+    `${kernel}(${[ctx.arena(q.x.id, false), ...syms, String(q.rq.xZp), String(q.rq.yZp), ...clampArgs(q.rq), ctx.arena(q.y.id, true)].join(', ')});`;
   const macs = g.outH * g.outW * oc * ntaps;
   if (p.bcast) {
     const w16 = new Int16Array(ntaps * cp);
@@ -111,8 +127,17 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     family: 'dwconv_mve',
     kernel,
     params: {
-      ...common, c: oc, c8: cp, tail: oc % 8 !== 0, vs: q.dtype === 'int8' ? 's8' : 'u8', pw: (g.outW - 1) * g.strideW + kw, rowBytes: ((g.outW - 1) * g.strideW + kw) * oc + 16,
-      crow: 8 * rows, ntaps8: 8 * ntaps, xstep: g.strideW * oc, taps: taps(g, 8).map((tp) => ({ ...tp, xoff: tp.kx * oc })),
+      ...common,
+      c: oc,
+      c8: cp,
+      tail: oc % 8 !== 0,
+      vs: q.dtype === 'int8' ? 's8' : 'u8',
+      pw: (g.outW - 1) * g.strideW + kw,
+      rowBytes: ((g.outW - 1) * g.strideW + kw) * oc + 16,
+      crow: 8 * rows,
+      ntaps8: 8 * ntaps,
+      xstep: g.strideW * oc,
+      taps: taps(g, 8).map((tp) => ({ ...tp, xoff: tp.kx * oc })),
     },
     call: call([ctx.table('mve_w', wg), ctx.table('mve_q', consts)]),
     macs,

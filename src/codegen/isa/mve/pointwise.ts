@@ -43,7 +43,11 @@ function plan(layer: Layer, im2col: boolean): PwPlan | null {
   // Large expansions (oc > ic, output over 16 KB: the tensors that set the arena) keep smaller blocks: run
   // in place, each block's output must clear its own input, so b pixels cost about b * (oc - ic) arena bytes.
   const bigExpansion = g.outC > ic && npix * g.outC > 16384;
-  const want = conv ? numberSwitch(ctx, 'mve.convBlock', 2) : bigExpansion ? numberSwitch(ctx, 'mve.pointwiseBlock', 8) : numberSwitch(ctx, 'mve.pointwiseBlockNarrow', 16);
+  const want = conv
+    ? numberSwitch(ctx, 'mve.convBlock', 2)
+    : bigExpansion
+      ? numberSwitch(ctx, 'mve.pointwiseBlock', 8)
+      : numberSwitch(ctx, 'mve.pointwiseBlockNarrow', 16);
   const pb = Math.min(npix, Math.ceil(npix / Math.ceil(npix / want)));
   return { g, q, rq: mveRequant(q.rq), conv, pb };
 }
@@ -90,13 +94,40 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
     family: 'pointwise_mve',
     kernel,
     params: {
-      fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned,
-      conv, cin: g.inC, kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft, ih: g.inH, iw: g.inW, ow: g.outW, padding: paddingOf(op),
-      vt: unsigned ? 'uint8x16_t' : 'int8x16_t', vs, acct: unsigned ? 'uint32_t' : 'int32_t', tail: ic % 16 !== 0,
-      full, full16: full * 16, rem: ic % 16, left: rq.left, rn: rq.rn,
-      npix, ic, oc, ic16, oc4, pb,
+      fn: kernel,
+      t: cType(q.dtype),
+      dtype: q.dtype,
+      unsigned,
+      conv,
+      cin: g.inC,
+      kh: g.kH,
+      kw: g.kW,
+      sh: g.strideH,
+      sw: g.strideW,
+      pt: g.padTop,
+      pl: g.padLeft,
+      ih: g.inH,
+      iw: g.inW,
+      ow: g.outW,
+      padding: paddingOf(op),
+      vt: unsigned ? 'uint8x16_t' : 'int8x16_t',
+      vs,
+      acct: unsigned ? 'uint32_t' : 'int32_t',
+      tail: ic % 16 !== 0,
+      full,
+      full16: full * 16,
+      rem: ic % 16,
+      left: rq.left,
+      rn: rq.rn,
+      npix,
+      ic,
+      oc,
+      ic16,
+      oc4,
+      pb,
       // the first `unroll` blocks peeled (VMLADAV sets the accumulators: no zeroing), then the loop
-      unroll, loopIters: full / unroll - 1,
+      unroll,
+      loopIters: full / unroll - 1,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * ic * oc,

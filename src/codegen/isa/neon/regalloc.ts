@@ -101,7 +101,14 @@ function rowColumns(g: RowGeom, rows: readonly number[], isa: RowIsa, bias: (o: 
       if (ix < firstCol(g, o) || ix > lastCol(g, o)) continue;
       if (ix === firstCol(g, o)) ops.push(isa.init(o, bias(o)));
       const kx = ix - (o * g.s - g.pl);
-      ops.push(...isa.taps(o, ix, rows.map((ky) => ({ ky, kx })), ix === lastCol(g, o)));
+      ops.push(
+        ...isa.taps(
+          o,
+          ix,
+          rows.map((ky) => ({ ky, kx })),
+          ix === lastCol(g, o),
+        ),
+      );
       if (ix === lastCol(g, o)) ops.push(isa.finish(o));
     }
     cols.push(ops);
@@ -205,7 +212,16 @@ export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
   if (variants.some((v) => v.biases.length > 3)) return null;
   const esize = quant ? 1 : 4;
   const ncols = lastCol(rg, g.outW - 1) + 1;
-  return { block: B, top: varOf(0), bottom: varOf(g.outH - 1), mid: varOf(Math.min(1, g.outH - 1)), variants, biasTaps, rb: (ncols * g.inC - B) * esize, yb: (g.outW * g.inC - B) * esize };
+  return {
+    block: B,
+    top: varOf(0),
+    bottom: varOf(g.outH - 1),
+    mid: varOf(Math.min(1, g.outH - 1)),
+    variants,
+    biasTaps,
+    rb: (ncols * g.inC - B) * esize,
+    yb: (g.outW * g.inC - B) * esize,
+  };
 }
 
 // ---- conv (neonconv)
@@ -214,9 +230,21 @@ export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
 // (tiles) or one (row loops). Templates: templates/partials/neon/conv/.
 
 /** One multiply-accumulate: accumulator a (pixel p, quad q) += weights w x segment register s, lane l; hi: odd quad (SMLAL2). */
-export interface ConvMac { readonly a: number; readonly p: number; readonly q: number; readonly w: number; readonly s: number; readonly l: number; readonly hi: boolean }
+export interface ConvMac {
+  readonly a: number;
+  readonly p: number;
+  readonly q: number;
+  readonly w: number;
+  readonly s: number;
+  readonly l: number;
+  readonly hi: boolean;
+}
 /** One tap (or SDOT group of 4 taps) of a kernel row: its index, weight register and MACs (quad outer, pixel inner). */
-export interface ConvTap { readonly tap: number; readonly w: number; readonly macs: readonly ConvMac[] }
+export interface ConvTap {
+  readonly tap: number;
+  readonly w: number;
+  readonly macs: readonly ConvMac[];
+}
 export type ConvGeometry = Pick<WindowGeometry, 'kH' | 'kW' | 'inC' | 'strideW'>;
 /** How a tile multiplies: f32 FMLA by element (4-byte lanes), i16 SMLAL by element (2-byte), sdot (4-byte groups). */
 export type ConvMacKind = 'f32' | 'i16' | 'sdot';
@@ -267,7 +295,16 @@ export function convRowTaps(g: ConvGeometry, P: number, Q: number, kind: ConvMac
 }
 
 /** Packed SDOT: tap group gi of pixel p sits in v(2p + gi/4), lane gi%4 (gathered by TBL). */
-export const convPackedSdotMacs = (T: number) => Array.from({ length: Math.ceil(T / 4) }, (_, gi) => convMacs(4, 4, (q) => 8 + q, (p) => 32 * p + 4 * gi, 4));
+export const convPackedSdotMacs = (T: number) =>
+  Array.from({ length: Math.ceil(T / 4) }, (_, gi) =>
+    convMacs(
+      4,
+      4,
+      (q) => 8 + q,
+      (p) => 32 * p + 4 * gi,
+      4,
+    ),
+  );
 
 /**
  * An MLA half of one slot: int16 sums v(6 + 2p + h) (+)= weights v(4 + h) x segment (start: MUL, else
@@ -293,7 +330,9 @@ export function convMlaRow(g: ConvGeometry, P: number, order: number[][], ends: 
           const e = (p * g.strideW + tx) * g.inC + (tap % g.inC);
           return { a: 6 + 2 * p + h, w: 4 + h, s: e >> 3, l: e & 7 };
         }),
-        widen: ends[2 * b + h]![slot] ? Array.from({ length: P }, (_, p) => ({ h: 6 + 2 * p + h, lo: convAcc(4, p, 2 * h), hi: convAcc(4, p, 2 * h + 1) })) : [],
+        widen: ends[2 * b + h]![slot]
+          ? Array.from({ length: P }, (_, p) => ({ h: 6 + 2 * p + h, lo: convAcc(4, p, 2 * h), hi: convAcc(4, p, 2 * h + 1) }))
+          : [],
       };
     }),
   );

@@ -25,7 +25,11 @@ export function actDType(t: Tensor): ActDType | null {
 }
 
 /** Weights as numbers with the weight zero point already subtracted (quantized) or as floats. */
-export function weightValues(op: Op, ctx: EmitContext, dtype: ActDType): { w: Float64Array | Int32Array; shape: readonly number[]; wZp: number; int8: boolean } | null {
+export function weightValues(
+  op: Op,
+  ctx: EmitContext,
+  dtype: ActDType,
+): { w: Float64Array | Int32Array; shape: readonly number[]; wZp: number; int8: boolean } | null {
   const wT = ctx.tensor(op.inputs[1]!);
   if (!wT.data) return null;
   if (dtype === 'float32') {
@@ -65,7 +69,14 @@ export function requantArgs(op: Op, ctx: EmitContext, channels: number, pad: num
   const rsh = ctx.table('nrsh', t.rightShift);
   return {
     table: t,
-    args: [ctx.table('nmult', t.multiplier), t.anyLeft ? ctx.table('nlsh', t.leftShift) : rsh, rsh, String(t.yZp), int32Literal(t.actMin), int32Literal(t.actMax)],
+    args: [
+      ctx.table('nmult', t.multiplier),
+      t.anyLeft ? ctx.table('nlsh', t.leftShift) : rsh,
+      rsh,
+      String(t.yZp),
+      int32Literal(t.actMin),
+      int32Literal(t.actMax),
+    ],
     ...requantForms(op, ctx, channels),
   };
 }

@@ -26,9 +26,16 @@ export function emitGeneral(c: ConvLayer): OpEmission {
       mode: quant ? 'int16 widened' : 'f32',
       isU8: dtype === 'uint8' ? 1 : 0,
       hasLsh: c.rq?.anyLeft ? 1 : 0,
-      ocpad, vb: VB, nb: NB, vt: Q - NB * VB, blockOc: 4 * VB, tailValid: g.outC - NB * 4 * VB,
+      ocpad,
+      vb: VB,
+      nb: NB,
+      vt: Q - NB * VB,
+      blockOc: 4 * VB,
+      tailValid: g.outC - NB * 4 * VB,
     },
-    call: quant ? convCall(c, kernel, Int16Array.from(packed), Int32Array.from(bias), ocpad) : convCall(c, kernel, Float32Array.from(packed), Float32Array.from(bias), ocpad),
+    call: quant
+      ? convCall(c, kernel, Int16Array.from(packed), Int32Array.from(bias), ocpad)
+      : convCall(c, kernel, Float32Array.from(packed), Float32Array.from(bias), ocpad),
     macs: g.outH * g.outW * g.outC * g.kH * g.kW * g.inC,
   };
 }

@@ -19,7 +19,13 @@ import { emitTile, tileId, type TileForm } from './tile.js';
 import { emitGeneral, generalId } from './general.js';
 
 /** A conv variant from its plan (null: the layer is not one it takes), name and emission. */
-function variant<P>(key: string, isa: KernelIsa, plan: (c: ConvLayer) => P | null, id: (c: ConvLayer, p: P) => KernelId, emit: (c: ConvLayer, p: P) => OpEmission): SimdVariant<{ c: ConvLayer; p: P }> {
+function variant<P>(
+  key: string,
+  isa: KernelIsa,
+  plan: (c: ConvLayer) => P | null,
+  id: (c: ConvLayer, p: P) => KernelId,
+  emit: (c: ConvLayer, p: P) => OpEmission,
+): SimdVariant<{ c: ConvLayer; p: P }> {
   return {
     key,
     isa,
@@ -36,17 +42,29 @@ function variant<P>(key: string, isa: KernelIsa, plan: (c: ConvLayer) => P | nul
 
 /** aarch64 row loops: SDOT (rpi5 int8) or the aarch64 tile's registers. */
 const rows = (key: string, isa: 'neon' | 'neondot', form: RowsForm) =>
-  variant<LoopSpec>(key, isa, (c) => {
-    const tile = !isAarch64(c.ctx) ? null : isa === 'neondot' ? sdotTile(c) : convTileShape(c.g, c.quant);
-    return tile ? rowsSpec(c, tile, form) : null;
-  }, rowsId, emitRows);
+  variant<LoopSpec>(
+    key,
+    isa,
+    (c) => {
+      const tile = !isAarch64(c.ctx) ? null : isa === 'neondot' ? sdotTile(c) : convTileShape(c.g, c.quant);
+      return tile ? rowsSpec(c, tile, form) : null;
+    },
+    rowsId,
+    emitRows,
+  );
 
 /** Register tiles: SDOT, the aarch64 shapes, or the armv7 intrinsics (int8 shapes without an aarch64 tile). */
 const tile = (key: string, isa: KernelIsa, form: TileForm) =>
-  variant<ConvTile>(key, isa, (c) => {
-    const a64Tile = isAarch64(c.ctx) ? convTileShape(c.g, c.quant) : null;
-    return form === 'sdot' ? sdotTile(c) : form === 'a64' ? a64Tile : c.quant && !a64Tile ? convTileShapeV7(c.g) : null;
-  }, (c, t) => tileId(c, t, form), (c, t) => emitTile(c, t, form));
+  variant<ConvTile>(
+    key,
+    isa,
+    (c) => {
+      const a64Tile = isAarch64(c.ctx) ? convTileShape(c.g, c.quant) : null;
+      return form === 'sdot' ? sdotTile(c) : form === 'a64' ? a64Tile : c.quant && !a64Tile ? convTileShapeV7(c.g) : null;
+    },
+    (c, t) => tileId(c, t, form),
+    (c, t) => emitTile(c, t, form),
+  );
 
 const general = (key: string, isa: 'neon' | 'neon32') =>
   variant<true>(key, isa, (c) => (isAarch64(c.ctx) === (isa === 'neon') ? true : null), generalId, emitGeneral);

@@ -7,7 +7,6 @@ export interface MlaPlan {
   readonly ends: boolean[][];
 }
 
-
 /**
  * Tap groups per 8-channel half for the int16 MLA tile (halves of the 16-channel blocks, in order): greedy
  * along the taps while every channel's sum of |w| times 128 (the largest |int8 activation|) fits int16;
@@ -85,7 +84,6 @@ export function packedSdotIndex(g: WindowGeometry): number[] {
   const T = g.kH * g.kW * g.inC;
   const RT = g.kW * g.inC;
   const ix: number[] = [];
-  for (let j = 0; j < 2; j++)
-    for (let k = 0; k < 32; k++) ix.push(k < T ? Math.floor(k / RT) * 16 + j * g.strideW * g.inC + (k % RT) : 255);
+  for (let j = 0; j < 2; j++) for (let k = 0; k < 32; k++) ix.push(k < T ? Math.floor(k / RT) * 16 + j * g.strideW * g.inC + (k % RT) : 255);
   return ix;
 }

@@ -85,7 +85,13 @@ export function rowsSpec(c: ConvLayer, tile: ConvTile, form: RowsForm): LoopSpec
   if (packed && !(P === 4 && Q === 4 && packedSdotOk(g))) return null;
   const [lo8, hi8] = dtype === 'uint8' ? [0, 255] : [-128, 127];
   const spec: LoopSpec = {
-    g, tile, dtype, nOcb, sdot, mla, packed,
+    g,
+    tile,
+    dtype,
+    nOcb,
+    sdot,
+    mla,
+    packed,
     hasLsh: c.rq?.anyLeft ?? false,
     allNeg: c.rq?.allRight ?? false,
     clampLo: quant ? c.rq!.actMin > lo8 : true,
@@ -158,8 +164,18 @@ export function emitRows(c: ConvLayer, s: LoopSpec): OpEmission {
       common: common(),
       loop: true,
       mode: `${quant ? (s.sdot ? 'int8 SDOT' : s.mla ? 'int16 MLA, tap groups widened into int32' : 'int16 widened') : 'f32'}, ${P} pixels x ${g.outC} channels per tile, whole output rows in assembly`,
-      kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, padding: c.op.padding,
-      ih: g.inH, iw: g.inW, ic: g.inC, oh: g.outH, ow: g.outW, oc: g.outC, pt: g.padTop,
+      kh: g.kH,
+      kw: g.kW,
+      sh: g.strideH,
+      sw: g.strideW,
+      padding: c.op.padding,
+      ih: g.inH,
+      iw: g.inW,
+      ic: g.inC,
+      oh: g.outH,
+      ow: g.outW,
+      oc: g.outC,
+      pt: g.padTop,
       ...rowsParams(c, s, kernel),
     },
     call: `${kernel}(${args.join(', ')});`,
@@ -212,7 +228,9 @@ function rowsParams(c: ConvLayer, s: LoopSpec, fn: string) {
     f32Seg: Array.from({ length: Math.max(0, Math.ceil((segRegs - 4) / 2)) }, (_, i) => ({ j: 4 + 2 * i, pair: 5 + 2 * i < segRegs })),
     seg0: Math.min(4, segRegs),
     // shifted loads first, the unshifted one (post-incremented) last
-    shifts: [...shifts.entries()].sort((a, b) => (a[1] === 0 ? 1 : 0) - (b[1] === 0 ? 1 : 0)).map(([ci, sh]) => ({ sh, zero: sh === 0, r0: 2 * ci, r1: 2 * ci + 1 })),
+    shifts: [...shifts.entries()]
+      .sort((a, b) => (a[1] === 0 ? 1 : 0) - (b[1] === 0 ? 1 : 0))
+      .map(([ci, sh]) => ({ sh, zero: sh === 0, r0: 2 * ci, r1: 2 * ci + 1 })),
     hasZero: shifts.includes(0),
     blocks: Array.from({ length: s.nOcb }, (_, b) => ({
       last: b === s.nOcb - 1,

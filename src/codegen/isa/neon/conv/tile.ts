@@ -7,11 +7,21 @@
 import type { OpEmission } from '../../../types.js';
 import { convAcc, convRowTaps, convSdotShifts } from '../regalloc.js';
 import {
-  convCall, convId, convParams, foldedBias, isAarch64, kernelName, packByTap, packSdotRows, paddedBias, requantFlags, taps,
-  type ConvLayer, type ConvTile,
+  convCall,
+  convId,
+  convParams,
+  foldedBias,
+  isAarch64,
+  kernelName,
+  packByTap,
+  packSdotRows,
+  paddedBias,
+  requantFlags,
+  taps,
+  type ConvLayer,
+  type ConvTile,
 } from './plan.js';
 import type { KernelId } from '../../../kernelId.js';
-
 
 /** Which form of the tile: aarch64 (assembly where it fits, else intrinsics), SDOT, or the armv7 intrinsics. */
 export type TileForm = 'a64' | 'sdot' | 'v7';
@@ -44,7 +54,11 @@ export function emitTile(c: ConvLayer, tile: ConvTile, form: TileForm): OpEmissi
       mode: quant ? `int16 widened, ${tile.P} pixels x ${OCB} channels` : `f32, ${tile.P} pixels x ${OCB} channels`,
       fast: true,
       ...tileParams(c, tile, form),
-      P: tile.P, ocb: OCB, nOcb, wstride: sdot ? g.kH * G * 64 : T * OCB, segAlloc: sdot ? 36 : tile.segAlloc,
+      P: tile.P,
+      ocb: OCB,
+      nOcb,
+      wstride: sdot ? g.kH * G * 64 : T * OCB,
+      segAlloc: sdot ? 36 : tile.segAlloc,
     },
     call,
     macs: g.outH * g.outW * g.outC * T,
@@ -56,10 +70,13 @@ function tileParams(c: ConvLayer, tile: ConvTile, form: TileForm) {
   const { g, quant, dtype } = c;
   const { P, Q, segRegs } = tile;
   const body =
-    !quant && P * Q <= 16 && segRegs <= 8 ? 'f32'
-    : form === 'sdot' ? 'sdot'
-    : quant && form !== 'v7' && (Q === 2 || Q === 4) && P * Q <= 16 && segRegs <= 4 ? 'i16'
-    : 'intrin';
+    !quant && P * Q <= 16 && segRegs <= 8
+      ? 'f32'
+      : form === 'sdot'
+        ? 'sdot'
+        : quant && form !== 'v7' && (Q === 2 || Q === 4) && P * Q <= 16 && segRegs <= 4
+          ? 'i16'
+          : 'intrin';
   const kind = body === 'sdot' ? 'sdot' : quant ? 'i16' : 'f32';
   const rows = convRowTaps(g, P, Q, kind, 8, 12).map((row) => row.map((t) => ({ ...t, pmacs: [...t.macs].sort((x, y) => x.p - y.p || x.q - y.q) })));
   return {

@@ -4,7 +4,20 @@ import { windowGeometry } from '../../../../model/geometry.js';
 import { formatKernelId, type KernelId, type KernelIsa } from '../../../kernelId.js';
 import type { Layer, SimdVariant } from '../../../types.js';
 import { cType, floatActRange, zeroPoint } from '../../../ops/common.js';
-import { foldInputZeroPoint, common, actDType, weightValues, biasValues, requantArgs, requantFlags, requantForms, quantChannelsOk, ceil, DTYPE, neonIsa } from '../shared.js';
+import {
+  foldInputZeroPoint,
+  common,
+  actDType,
+  weightValues,
+  biasValues,
+  requantArgs,
+  requantFlags,
+  requantForms,
+  quantChannelsOk,
+  ceil,
+  DTYPE,
+  neonIsa,
+} from '../shared.js';
 import { rowKernel } from '../regalloc.js';
 
 // ---------------------------------------------------------------- depthwise
@@ -68,12 +81,24 @@ type DwPlan = NonNullable<ReturnType<typeof dwPlan>>;
 
 // `rn`: every shift is a right shift (the assembly's rounding fix-up is a compare);
 // `pair`: int8 row kernels with int16 pair products, `min`/`max` the clamps they keep.
-const dwId = (isa: KernelIsa) => (l: DwLayer, p: DwPlan): KernelId => {
-  const pair = p.quant && p.row !== null;
-  const flags = { ...requantFlags({ ls: p.hasLsh, rn: p.allNeg, clamp: pair ? { min: p.clampLo, max: p.clampHi } : undefined }), ...(pair ? { pair: true as const } : {}) };
-  const { g } = p;
-  return { op: 'dw', dtype: DTYPE[p.dtype], isa, flags, window: { kH: 3, kW: 3, sH: g.strideH, sW: g.strideW, padding: l.op.padding }, shape: `${g.inH}x${g.inW}x${p.C}` };
-};
+const dwId =
+  (isa: KernelIsa) =>
+  (l: DwLayer, p: DwPlan): KernelId => {
+    const pair = p.quant && p.row !== null;
+    const flags = {
+      ...requantFlags({ ls: p.hasLsh, rn: p.allNeg, clamp: pair ? { min: p.clampLo, max: p.clampHi } : undefined }),
+      ...(pair ? { pair: true as const } : {}),
+    };
+    const { g } = p;
+    return {
+      op: 'dw',
+      dtype: DTYPE[p.dtype],
+      isa,
+      flags,
+      window: { kH: 3, kW: 3, sH: g.strideH, sW: g.strideW, padding: l.op.padding },
+      shape: `${g.inH}x${g.inW}x${p.C}`,
+    };
+  };
 
 function dwVariant(isa: KernelIsa): SimdVariant<DwPlan, DepthwiseConv2DOp> {
   const id = dwId(isa);
@@ -115,15 +140,23 @@ function pack(l: DwLayer, p: DwPlan): string[] {
   const xZp = quant ? zeroPoint(xT) : 0;
   /** bias − x_zp · Σ w over the taps `taps` (one set of valid taps), per channel. */
   const fold = (taps: readonly number[]) => foldInputZeroPoint(bv, (c, i) => wv.w[taps[i]! * C + c]!, taps.length, C, cpad, xZp);
-  const rqt = quant ? (() => {
-    const raw = Int32Array.from({ length: cpad }, (_, c) => (c < C ? bv[c]! : 0));
-    args.push(ctx.table('nw', Int16Array.from(packed)), ctx.table('nbiasin', fold([0, 1, 2, 3, 4, 5, 6, 7, 8])), ctx.table('nbias', raw));
-    const q = requantArgs(op, ctx, C, cb);
-    args.push(q.args[0]!, q.args[1]!, q.args[2]!, String(xZp), ...q.args.slice(3));
-    return q.table;
-  })() : null;
+  const rqt = quant
+    ? (() => {
+        const raw = Int32Array.from({ length: cpad }, (_, c) => (c < C ? bv[c]! : 0));
+        args.push(ctx.table('nw', Int16Array.from(packed)), ctx.table('nbiasin', fold([0, 1, 2, 3, 4, 5, 6, 7, 8])), ctx.table('nbias', raw));
+        const q = requantArgs(op, ctx, C, cb);
+        args.push(q.args[0]!, q.args[1]!, q.args[2]!, String(xZp), ...q.args.slice(3));
+        return q.table;
+      })()
+    : null;
   if (!quant) {
-    args.push(ctx.table('nw', Float32Array.from(packed)), ctx.table('nbias', Float32Array.from({ length: cpad }, (_, i) => (i < C ? bv[i]! : 0))));
+    args.push(
+      ctx.table('nw', Float32Array.from(packed)),
+      ctx.table(
+        'nbias',
+        Float32Array.from({ length: cpad }, (_, i) => (i < C ? bv[i]! : 0)),
+      ),
+    );
     args.push(...floatActRange(op.activation));
   }
   const taps = (rows: readonly number[], kxs: readonly number[]) => rows.flatMap((ky) => kxs.map((kx) => ky * 3 + kx));
@@ -183,11 +216,24 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
     padding: l.op.padding,
     s: g.strideH,
     s1: g.strideH === 1,
-    ih: g.inH, iw: g.inW, c: C, oh: g.outH, ow: g.outW, pt: g.padTop, pl: g.padLeft,
-    cb, ncb, cpad,
+    ih: g.inH,
+    iw: g.inW,
+    c: C,
+    oh: g.outH,
+    ow: g.outW,
+    pt: g.padTop,
+    pl: g.padLeft,
+    cb,
+    ncb,
+    cpad,
     tailC: C - ncb * cb,
     c0Tail: ncb * cb,
-    oyLo, oyHi, oyHiM1: oyHi - 1, oxLo, oxHi, oxHiM1: oxHi - 1,
+    oyLo,
+    oyHi,
+    oyHiM1: oyHi - 1,
+    oxLo,
+    oxHi,
+    oxHiM1: oxHi - 1,
     // the int8/uint8 interior in assembly (templates/partials/neon/dw/q_interior.hbs)
     dwAsm: quant,
     rn: allNeg,
@@ -212,9 +258,11 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
     v7: v7 && {
       // channel blocks of 8 the C rows cover (whole 16-channel blocks of ndwr)
       ncb: 2 * Math.floor(C / 16),
-      oxLo, oxHi,
+      oxLo,
+      oxHi,
       nq: hasLsh ? 24 : 16,
-      clampLo, clampHi,
+      clampLo,
+      clampHi,
     },
   };
 }

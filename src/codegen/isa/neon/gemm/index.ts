@@ -11,7 +11,18 @@ import { udotVariant } from './udot.js';
 import { tileVariants } from './tile.js';
 
 /** rpi4 (aarch64) and rpi-armv7. */
-export const gemmVariants: readonly SimdVariant<any, any>[] = [packedF32Variant, packedS8Variant, packedS8v7Variant, ...tileVariants.neon, ...tileVariants.neon32];
+export const gemmVariants: readonly SimdVariant<any, any>[] = [
+  packedF32Variant,
+  packedS8Variant,
+  packedS8v7Variant,
+  ...tileVariants.neon,
+  ...tileVariants.neon32,
+];
 
 /** rpi5 (aarch64 with SDOT/UDOT): int8 runs SDOT tiles, uint8 UDOT where K allows. */
-export const gemmDotVariants: readonly SimdVariant<any, any>[] = [packedF32Variant, udotVariant, ...tileVariants.neondot, ...tileVariants.neon.filter((v) => v.key !== 'neon/gemm/s8')];
+export const gemmDotVariants: readonly SimdVariant<any, any>[] = [
+  packedF32Variant,
+  udotVariant,
+  ...tileVariants.neondot,
+  ...tileVariants.neon.filter((v) => v.key !== 'neon/gemm/s8'),
+];

@@ -32,8 +32,7 @@ export function packS8Weights(w: (oc: number, k: number) => number, K: number, c
   const out = new Int8Array(cout * K);
   let i = 0;
   for (let b = 0; b < cout; b += 16)
-    for (let s = 0; s < K; s += 4)
-      for (let c = 0; c < 4; c++) for (let j = 0; j < 16; j++) out[i++] = w(b + 4 * c + ((j & 7) >> 1), s + stepLane(j));
+    for (let s = 0; s < K; s += 4) for (let c = 0; c < 4; c++) for (let j = 0; j < 16; j++) out[i++] = w(b + 4 * c + ((j & 7) >> 1), s + stepLane(j));
   return out;
 }
 
@@ -71,7 +70,10 @@ export const packedS8Variant: SimdVariant<GemmPlan, GemmOp> = {
     const tail = npix % S8_PACKED_PIXELS !== 0;
     const args = [
       ctx.arena(p.xT.id, false),
-      ctx.table('nw', packS8Weights((oc, k) => (oc < cout ? p.W(oc, k) : 0), K, coutPad)),
+      ctx.table(
+        'nw',
+        packS8Weights((oc, k) => (oc < cout ? p.W(oc, k) : 0), K, coutPad),
+      ),
       ctx.table('nbias', b),
       ctx.table('nidx', packS8Indices()),
       ...q.args,

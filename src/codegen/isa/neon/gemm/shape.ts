@@ -49,7 +49,13 @@ export function gemmPlan(layer: GemmLayer, dot: boolean) {
   const ops = weightedOperands(layer.op, layer.ctx, gs.cout);
   if (!ops || ops.wv.w.length !== gs.K * gs.cout) return null;
   const { dtype, quant, wv } = ops;
-  const mode: GemmMode = !quant ? 'f32' : dtype === 'int8' && wv.int8 && dot ? 'sdot' : dtype === 'int8' && wv.int8 && !wv.w.some((v) => v < -127) ? 's8' : 's16';
+  const mode: GemmMode = !quant
+    ? 'f32'
+    : dtype === 'int8' && wv.int8 && dot
+      ? 'sdot'
+      : dtype === 'int8' && wv.int8 && !wv.w.some((v) => v < -127)
+        ? 's8'
+        : 's16';
   /** w[oc][k] with the weight zero point subtracted. */
   const W = (oc: number, k: number) => wv.w[oc * gs.K + k]!;
   return { ...gs, ...ops, mode, W, aarch64: layer.ctx.target.arch === 'aarch64' };

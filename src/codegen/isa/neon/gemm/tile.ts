@@ -46,7 +46,10 @@ function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, Gemm
   // The requantization forms (and, for SDOT, the clamps kept) are part of the name: kernels dedupe by name.
   const id = (l: GemmLayer, p: TilePlan): KernelId => {
     const q = p.quant ? requantForms(l.op, l.ctx, p.cout) : null;
-    const flags = { ...(q ? requantFlags({ ls: q.ls, rn: q.rn, clamp: mode === 'sdot' ? q.clamp : undefined }) : {}), ...(mode === 's16' ? { w16: true as const } : mode === 's8' ? { w8: true as const } : {}) };
+    const flags = {
+      ...(q ? requantFlags({ ls: q.ls, rn: q.rn, clamp: mode === 'sdot' ? q.clamp : undefined }) : {}),
+      ...(mode === 's16' ? { w16: true as const } : mode === 's8' ? { w8: true as const } : {}),
+    };
     return gemmId(p, isa, `${p.P}x${p.VB}`, flags);
   };
   return {
@@ -72,8 +75,16 @@ function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, Gemm
       const padded = 4 * Q;
       const biasSym = quant
         ? ctx.table('nbias', foldInputZeroPoint(p.bv, p.W, K, cout, padded, zeroPoint(p.xT)))
-        : ctx.table('nbias', Float32Array.from({ length: padded }, (_, i) => (i < cout ? p.bv[i]! : 0)));
-      const wSym = mode === 'f32' ? ctx.table('nw', Float32Array.from(packed)) : mode === 's16' ? ctx.table('nw', Int16Array.from(packed)) : ctx.table('nw', Int8Array.from(packed));
+        : ctx.table(
+            'nbias',
+            Float32Array.from({ length: padded }, (_, i) => (i < cout ? p.bv[i]! : 0)),
+          );
+      const wSym =
+        mode === 'f32'
+          ? ctx.table('nw', Float32Array.from(packed))
+          : mode === 's16'
+            ? ctx.table('nw', Int16Array.from(packed))
+            : ctx.table('nw', Int8Array.from(packed));
       const args = [ctx.arena(p.xT.id, false), wSym, biasSym];
       const q = quant ? requantArgs(op, ctx, cout, 4) : null;
       args.push(...(q ? q.args : floatActRange(op.activation)));
@@ -83,7 +94,11 @@ function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, Gemm
       // Full 4-pixel tiles of full channel blocks run an assembly tile on aarch64
       // (templates/partials/neon/gemm/<mode>_asm.hbs).
       const asm =
-        p.aarch64 && P === 4 && NB > 0 && npix >= 4 && ((mode === 'f32' && VB === 4 && K % 8 === 0) || (mode === 's8' && K % 16 === 0) || (mode === 'sdot' && VB === 4 && K % 16 === 0));
+        p.aarch64 &&
+        P === 4 &&
+        NB > 0 &&
+        npix >= 4 &&
+        ((mode === 'f32' && VB === 4 && K % 8 === 0) || (mode === 's8' && K % 16 === 0) || (mode === 'sdot' && VB === 4 && K % 16 === 0));
       // Pixels in chunks (row-major), every channel block of a chunk before the next: streams in place.
       const chunk = Math.min(npix, PW_CHUNK);
       const params = {

@@ -27,7 +27,8 @@ function packUdotWeights(w: (oc: number, k: number) => number, K: number, coutPa
   let i = 0;
   for (let b = 0; b < coutPad; b += 16)
     for (let c = 0; c < K; c += 16)
-      for (let g = 0; g < 4; g++) for (let q = 0; q < 4; q++) for (let l = 0; l < 4; l++) for (let t = 0; t < 4; t++) out[i++] = w(b + 4 * q + l, c + 4 * g + t);
+      for (let g = 0; g < 4; g++)
+        for (let q = 0; q < 4; q++) for (let l = 0; l < 4; l++) for (let t = 0; t < 4; t++) out[i++] = w(b + 4 * q + l, c + 4 * g + t);
   return out;
 }
 
@@ -62,7 +63,10 @@ export const udotVariant: SimdVariant<GemmPlan, GemmOp> = {
     const tail = npix % 4 !== 0;
     const args = [
       ctx.arena(p.xT.id, false),
-      ctx.table('nw', packUdotWeights((oc, k) => (oc < cout ? wRaw(oc, k) : 0), K, coutPad)),
+      ctx.table(
+        'nw',
+        packUdotWeights((oc, k) => (oc < cout ? wRaw(oc, k) : 0), K, coutPad),
+      ),
       ctx.table('nbias', b),
       ...q.args,
       String(wZp),

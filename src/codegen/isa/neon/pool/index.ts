@@ -10,7 +10,13 @@ type PoolOp = 'avgpool' | 'maxpool';
 
 /** The kernel name of a pooling layer: window and input shape. */
 function poolName(op: PoolOp, isa: KernelIsa, dtype: keyof typeof DTYPE, pool: Pool2DOp, g: WindowGeometry): string {
-  return formatKernelId({ op, dtype: DTYPE[dtype], isa, window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: pool.padding }, shape: `${g.inH}x${g.inW}x${g.inC}` });
+  return formatKernelId({
+    op,
+    dtype: DTYPE[dtype],
+    isa,
+    window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: pool.padding },
+    shape: `${g.inH}x${g.inW}x${g.inC}`,
+  });
 }
 
 // ---------------------------------------------------------------- average pool
@@ -35,8 +41,17 @@ function selectAvgPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry, isa: K
       t: cType(dtype),
       isU8: dtype === 'uint8' ? 1 : 0,
       padding: op.padding,
-      ih: g.inH, iw: g.inW, c: g.inC, oh: g.outH, ow: g.outW,
-      kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
+      ih: g.inH,
+      iw: g.inW,
+      c: g.inC,
+      oh: g.outH,
+      ow: g.outW,
+      kh: g.kH,
+      kw: g.kW,
+      sh: g.strideH,
+      sw: g.strideW,
+      pt: g.padTop,
+      pl: g.padLeft,
       cb: quant ? 8 : 4,
       tailC: g.inC % (quant ? 8 : 4),
     },
@@ -91,8 +106,17 @@ function selectMaxPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry, isa: K
       sfx,
       init: dtype === 'int8' ? '-128' : '0',
       padding: op.padding,
-      ih: g.inH, iw: g.inW, c: g.inC, oh: g.outH, ow: g.outW,
-      kh: g.kH, kw: g.kW, sh: g.strideH, sw: g.strideW, pt: g.padTop, pl: g.padLeft,
+      ih: g.inH,
+      iw: g.inW,
+      c: g.inC,
+      oh: g.outH,
+      ow: g.outW,
+      kh: g.kH,
+      kw: g.kW,
+      sh: g.strideH,
+      sw: g.strideW,
+      pt: g.padTop,
+      pl: g.padLeft,
       cb,
       hasMain: main > 0,
       hasHalf: half > 0,

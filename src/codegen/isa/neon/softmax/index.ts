@@ -50,7 +50,6 @@ const softmaxId = (r: Rows, chunks?: number[]): KernelId => ({
   shape: `${r.outer}x${r.depth}`,
 });
 
-
 const f32: SimdVariant<Rows> = {
   key: 'neon/softmax/f32',
   isa: 'neon',
