@@ -63,7 +63,7 @@ export function formatChoice(value: string): FormatChoice {
  * `dsp.smmlar=false`). Keys are checked against the registry by the codegen.
  */
 export function tuneItem(value: string, previous: KernelTuning = {}): KernelTuning {
-  const m = /^([A-Za-z0-9_.\/-]+)=(.+)$/.exec(value);
+  const m = /^([A-Za-z0-9_./-]+)=(.+)$/.exec(value);
   if (!m) throw new InvalidArgumentError(`--tune takes key=value (only=<variant key> or <switch>=<true|false|integer>), got '${value}'`);
   const [, key, raw] = m as unknown as [string, string, string];
   if (key === 'only') return { ...previous, only: [...(previous.only ?? []), raw] };

@@ -99,7 +99,7 @@ interface ConstantEntry {
   data: Uint8Array;
 }
 
-const TABLE_CTYPE: ReadonlyMap<Function, string> = new Map<Function, string>([
+const TABLE_CTYPE: ReadonlyMap<unknown, string> = new Map<unknown, string>([
   [Int8Array, 'int8_t'],
   [Uint8Array, 'uint8_t'],
   [Int16Array, 'int16_t'],

@@ -192,6 +192,7 @@ export function weightsCSource(
     needsMath: values.some((v) => v.math),
     constants: constants.map((c, i) => ({ symbol: c.symbol, ctype: c.ctype, count: c.count, bytes: c.bytes, values: mark(i) })),
   });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: \u0001 brackets the placeholders this function itself inserted
   const parts = text.split(/\u0001(\d+)\u0001/);
   if (parts.length !== 2 * constants.length + 1) throw internalError("weights.c.hbs must place every constant's values exactly once");
   return Buffer.concat(parts.map((p, k) => (k % 2 === 0 ? Buffer.from(p, 'latin1') : values[Number(p)]!.text)));

@@ -75,7 +75,7 @@ export function checkOutputDir(out: string, opts: OutputCheck): string {
       throw badInput(`${opts.flag} ${out}: holds the input ${input}; write the output to another directory`);
     }
   }
-  let st;
+  let st: ReturnType<typeof lstatSync>;
   try {
     st = lstatSync(target);
   } catch (e) {

@@ -142,7 +142,9 @@ function runImage(
   const emu = systemEmulator(target);
   const work = mkdtempSync(join(tmpdir(), 'mobilec-qemu-'));
   try {
-    inputs.forEach((input, i) => writeFileSync(join(work, `in${i}.bin`), input));
+    inputs.forEach((input, i) => {
+      writeFileSync(join(work, `in${i}.bin`), input);
+    });
     const countsPath = join(work, 'counts.txt');
     const args = ['-M', emu.machine, '-cpu', emu.cpu, '-nographic', '-monitor', 'none', '-serial', 'none'];
     args.push('-semihosting-config', 'enable=on,target=native', '-kernel', image.elf);

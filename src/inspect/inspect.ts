@@ -76,7 +76,7 @@ function separableBlocks(graph: Graph): InspectBlock[] {
     const dwOut = dw.outputs[0]!;
     const j = graph.ops.findIndex((p) => p.inputs[0] === dwOut);
     const pw = graph.ops[j];
-    if (!pw || pw.kind !== 'conv2d') return;
+    if (pw?.kind !== 'conv2d') return;
     const f = graph.tensors[pw.inputs[1]!]!.shape;
     if (f[1] !== 1 || f[2] !== 1 || pw.strideH !== 1 || pw.strideW !== 1) return;
     const dwFilter = graph.tensors[dw.inputs[1]!]!.shape;

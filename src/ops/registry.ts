@@ -36,7 +36,8 @@ let byKind: Map<string, OpDef<AnyOp>> | undefined;
 
 /** Every op definition, in registry order. */
 export function opDefs(): readonly OpDef<AnyOp>[] {
-  return (defs ??= list());
+  defs ??= list();
+  return defs;
 }
 
 /** The definition of an op's kind. */

@@ -14,7 +14,9 @@ import { compact, useCounts } from './graphUtils.js';
 export function foldBatchNorm(graph: Graph): Graph {
   const uses = useCounts(graph);
   const producedBy = new Map<number, number>();
-  graph.ops.forEach((op, i) => producedBy.set(op.outputs[0]!, i));
+  graph.ops.forEach((op, i) => {
+    producedBy.set(op.outputs[0]!, i);
+  });
   const tensors: Tensor[] = [...graph.tensors];
   const ops: (Op | undefined)[] = [...graph.ops];
   let changed = false;

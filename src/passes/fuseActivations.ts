@@ -10,7 +10,9 @@ const FUSIBLE = new Set<Op['kind']>(['conv2d', 'depthwise_conv2d', 'fully_connec
 export function fuseActivations(graph: Graph): Graph {
   const uses = useCounts(graph);
   const producedBy = new Map<number, number>();
-  graph.ops.forEach((op, i) => producedBy.set(op.outputs[0]!, i));
+  graph.ops.forEach((op, i) => {
+    producedBy.set(op.outputs[0]!, i);
+  });
   const ops: (Op | undefined)[] = [...graph.ops];
   let changed = false;
   graph.ops.forEach((act, actIndex) => {

@@ -20,7 +20,10 @@ export function calibrate(graph: Graph, inputs: readonly Float32Array[]): Map<nu
   const ranges = new Map<number, Range>();
   const see = (id: number, d: ArrayLike<number>) => {
     let r = ranges.get(id);
-    if (!r) ranges.set(id, (r = { min: 0, max: 0 }));
+    if (!r) {
+      r = { min: 0, max: 0 };
+      ranges.set(id, r);
+    }
     for (let i = 0; i < d.length; i++) {
       const v = d[i]!;
       if (v < r.min) r.min = v;

@@ -256,7 +256,9 @@ describe('--weights c and --weights incbin give the same model', () => {
       mcuRunner.run(gen(g, 'mnet', M4, w, 'simd'), M4, inputs.map(toBytes), { layers: false, countInstructions: false }).results.map((r) => r.output),
     );
     expect(outs[1]).toEqual(outs[0]);
-    inputs.forEach((x, k) => expect(outs[1]![k], `input ${k}`).toEqual(bytesOf(runGraph(g, [x]).outputs[0]!)));
+    inputs.forEach((x, k) => {
+      expect(outs[1]![k], `input ${k}`).toEqual(bytesOf(runGraph(g, [x]).outputs[0]!));
+    });
   });
 });
 

@@ -256,7 +256,9 @@ describe.skipIf(skipM55)('the Helium epilogue on cortex-m55 (qemu-system-arm)', 
 describe('the generic C epilogue (runtime.h) on the host', () => {
   it('mobilec_mbqm, and with mobilec_add_zp and mobilec_clamp, equal the reference on every lane', () => {
     const recs = new Int32Array(LANES.length * C_IN);
-    LANES.forEach((l, i) => recs.set([l.acc, l.mult, l.shift, l.nar.zp, l.nar.actMin, l.nar.actMax], i * C_IN));
+    LANES.forEach((l, i) => {
+      recs.set([l.acc, l.mult, l.shift, l.nar.zp, l.nar.actMin, l.nar.actMax], i * C_IN);
+    });
     const out = runCHarness(targetByName('host').cc, recs);
     expect(out.length).toBe(LANES.length * C_OUT);
     const bad: string[] = [];

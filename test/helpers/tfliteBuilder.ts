@@ -349,6 +349,8 @@ export function buildTflite(spec: ModelSpec): Uint8Array {
   if (head.length !== probe.length) throw new Error('buildTflite: flatbuffer size changed between passes');
   const out = new Uint8Array(at);
   out.set(head, 0);
-  datas.forEach((d, i) => out.set(d, offsets[i]!));
+  datas.forEach((d, i) => {
+    out.set(d, offsets[i]!);
+  });
   return out;
 }

@@ -323,7 +323,10 @@ describe('robustness', () => {
       }),
     };
     let seed = 12345;
-    const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rnd = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
     const unexpected: string[] = [];
     const attempt = (name: string, bytes: Uint8Array): void => {
       try {

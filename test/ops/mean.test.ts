@@ -192,6 +192,8 @@ describe('mean: frontends', () => {
     );
     const ref = runGraph(g, [input]);
     const r = runOnC(g, input);
-    g.ops.forEach((op, i) => expect([...r.layers.get(i)!], `layer ${i} (${op.name})`).toEqual([...bytesOf(ref.values.get(op.outputs[0]!)!)]));
+    g.ops.forEach((op, i) => {
+      expect([...r.layers.get(i)!], `layer ${i} (${op.name})`).toEqual([...bytesOf(ref.values.get(op.outputs[0]!)!)]);
+    });
   });
 });

@@ -60,6 +60,8 @@ describe('passes with pad and add', () => {
     const xi = Int8Array.from(x, (v) => Math.max(-128, Math.min(127, Math.round(v / xq.scale[0]!) + xq.zeroPoint[0]!)));
     const got = runGraph(g, [xi]).outputs[0]!;
     const want = runGraph(f, [x]).outputs[0]!;
-    got.forEach((v, i) => expect(Math.abs(s.scale[0]! * (v - s.zeroPoint[0]!) - want[i]!)).toBeLessThanOrEqual(2 * s.scale[0]! + 2 * xq.scale[0]!));
+    got.forEach((v, i) => {
+      expect(Math.abs(s.scale[0]! * (v - s.zeroPoint[0]!) - want[i]!)).toBeLessThanOrEqual(2 * s.scale[0]! + 2 * xq.scale[0]!);
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeModel, loadDescription } from '../../src/frontends/description/index.js';
-import { MobilecError } from '../../src/model/errors.js';
+import type { MobilecError } from '../../src/model/errors.js';
 import type { Graph, Tensor } from '../../src/model/ir.js';
 import { quantizeMultiplier, activationRange, prepareSoftmax } from '../../src/numerics/fixedpoint.js';
 import {

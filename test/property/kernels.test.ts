@@ -70,7 +70,7 @@ describe('generated C equals the reference on random layers', () => {
     it(`${family}`, async () => {
       await fc.assert(
         fc.asyncProperty(model(layers), async (desc) => {
-          let graph;
+          let graph: ReturnType<typeof loadDescriptionObject>;
           try {
             graph = loadDescriptionObject(desc, 'prop');
           } catch (e) {

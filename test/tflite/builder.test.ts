@@ -138,7 +138,9 @@ describe('model variants', () => {
       const sum = e.reduce((a, c) => a + c, 0);
       const pz = o.dtype === 'int8' ? -128 : 0;
       const p = Array.from(probs, (v) => (o.dtype === 'float32' ? v : (v - pz) / 256));
-      e.forEach((ei, i) => expect(Math.abs(p[i]! - ei / sum)).toBeLessThan(o.dtype === 'float32' ? 1e-6 : 2 / 256));
+      e.forEach((ei, i) => {
+        expect(Math.abs(p[i]! - ei / sum)).toBeLessThan(o.dtype === 'float32' ? 1e-6 : 2 / 256);
+      });
       expect(Math.abs(p.reduce((a, c) => a + c, 0) - 1)).toBeLessThan(o.dtype === 'float32' ? 1e-6 : 6 / 256);
     });
   }

@@ -39,7 +39,7 @@ export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: numbe
   if (!(w.data instanceof Int8Array || w.data instanceof Uint8Array)) return null;
   if (!x.quant || !y.quant) return null;
   const wZp = w.quant?.zeroPoint[0] ?? 0;
-  if (w.quant && w.quant.zeroPoint.some((z) => z !== wZp)) return null;
+  if (w.quant?.zeroPoint.some((z) => z !== wZp)) return null;
   if (dtype === 'int8' && wZp !== 0) return null;
   const rq = op.requant;
   if ((rq.multiplier.length !== 1 && rq.multiplier.length !== channels) || rq.shift.length !== rq.multiplier.length) return null;

@@ -79,7 +79,7 @@ export function parseJson(text: string): unknown {
         if (text[pos] !== '"') fail(`expected a property name in double quotes, found ${show()}`);
         const keyAt = pos;
         const key = str();
-        if (Object.prototype.hasOwnProperty.call(obj, key)) fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
+        if (Object.hasOwn(obj, key)) fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
         expect(':', "':'");
         obj[key] = value();
         ws();

@@ -131,8 +131,12 @@ class Importer {
   graph(): Graph {
     const sg = this.sg;
     const refs = sg.operators.map((def, index) => this.resolve(def, index));
-    sg.inputs.forEach((t, k) => this.checkIndex(t, `subgraph input ${k}`));
-    sg.outputs.forEach((t, k) => this.checkIndex(t, `subgraph output ${k}`));
+    sg.inputs.forEach((t, k) => {
+      this.checkIndex(t, `subgraph input ${k}`);
+    });
+    sg.outputs.forEach((t, k) => {
+      this.checkIndex(t, `subgraph output ${k}`);
+    });
     this.checkDataflow(refs);
     const ops = refs.map((ref) => this.convertOp(ref));
     const tensorList: Tensor[] = [...this.tensors.values()].sort((a, b) => a.id - b.id);
@@ -175,7 +179,9 @@ class Importer {
       if (t === -1 && op.tflite!.optionalInputs?.includes(k)) return;
       this.checkIndex(t, `operator ${index} (${name}) input ${k}`);
     });
-    def.outputs.forEach((t, k) => this.checkIndex(t, `operator ${index} (${name}) output ${k}`));
+    def.outputs.forEach((t, k) => {
+      this.checkIndex(t, `operator ${index} (${name}) output ${k}`);
+    });
     if (def.outputs.length !== 1) throw this.opErr(ref, `has ${def.outputs.length} outputs, expected 1`);
     return ref;
   }

@@ -21,7 +21,10 @@ export function mlaPlan(w: Float64Array | Int32Array, outC: number, kH: number, 
   const ends: boolean[][] = [];
   let groups = 0;
   let seed = 12345;
-  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const rnd = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
   for (let h = 0; h < halves; h++) {
     const absw = (t: number, o: number) => Math.abs(w[(8 * h + o) * T + t]!);
     const grouping = (ord: number[]): boolean[] | null => {
@@ -69,7 +72,11 @@ export function mlaPlan(w: Float64Array | Int32Array, outC: number, kH: number, 
 /** FNV-1a over the plan (order and group ends): the value of the kernel name's `mla` flag (the tile's code spells the plan). */
 export function mlaHash(plan: MlaPlan): number {
   let hsh = 0x811c9dc5;
-  plan.ends.forEach((e, h) => e.forEach((b, i) => (hsh = Math.imul(hsh ^ ((b ? 1024 : 0) + plan.order[h]![i]!), 0x01000193) >>> 0)));
+  plan.ends.forEach((e, h) => {
+    e.forEach((b, i) => {
+      hsh = Math.imul(hsh ^ ((b ? 1024 : 0) + plan.order[h]![i]!), 0x01000193) >>> 0;
+    });
+  });
   return hsh;
 }
 

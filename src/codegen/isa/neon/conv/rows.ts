@@ -259,7 +259,9 @@ function rowsParams(c: ConvLayer, s: LoopSpec, fn: string) {
     // tap -> slot of the packed weights, per 8-channel half
     slots: (s.mla?.order ?? []).map((ord) => {
       const r = new Array<number>(T).fill(0);
-      ord.forEach((tap, i) => (r[tap] = i));
+      ord.forEach((tap, i) => {
+        r[tap] = i;
+      });
       return r;
     }),
     // driver

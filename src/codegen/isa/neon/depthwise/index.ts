@@ -68,8 +68,8 @@ function dwPlan(l: DwLayer) {
   // aarch64 whole-row kernels: float32 on 8 channels, int8 on 16 with int16 pair products
   // (two products of |x| <= 128 and |w| <= 127 fit in int16)
   const pairable = dtype === 'int8' && wv.int8 && wv.w.every((v) => Math.abs(v) <= 127);
-  const clampLo = f !== null && f.clamp.min;
-  const clampHi = f !== null && f.clamp.max;
+  const clampLo = f?.clamp.min ?? false;
+  const clampHi = f?.clamp.max ?? false;
   const row = !quant && C >= 8 ? rowKernel(g, false) : pairable && C >= 16 ? rowKernel(g, true) : null;
   // armv7 int8: rows in C intrinsics with int8 pair products (weights ndwr), 8 channels per vector
   const rowCls = v7Classes(g.outH, g.inH, g.strideH, g.padTop);
@@ -169,7 +169,9 @@ function pack(l: DwLayer, p: DwPlan): string[] {
     if (quant) {
       // one bias per set of valid taps
       const bt = new Int32Array(row.biasTaps.length * cpad);
-      row.biasTaps.forEach(({ rows, kxs }, k) => bt.set(fold(taps(rows, kxs)), k * cpad));
+      row.biasTaps.forEach(({ rows, kxs }, k) => {
+        bt.set(fold(taps(rows, kxs)), k * cpad);
+      });
       args.push(ctx.table('ndwb', bt));
     } else args.push(args[2]!);
   }

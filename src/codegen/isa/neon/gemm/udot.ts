@@ -44,7 +44,7 @@ export const udotVariant: SimdVariant<GemmPlan, GemmOp> = {
   ops: GEMM_OPS,
   applies(l) {
     const p = gemmPlan(l, true);
-    if (!p || p.dtype !== 'uint8' || !p.aarch64 || (l.ctx.tensor(l.op.inputs[1]!).quant?.zeroPoint.length ?? 1) > 1) return null;
+    if (p?.dtype !== 'uint8' || !p.aarch64 || (l.ctx.tensor(l.op.inputs[1]!).quant?.zeroPoint.length ?? 1) > 1) return null;
     return p.K % 16 === 0 && p.K <= MAX_K ? p : null;
   },
   id,
