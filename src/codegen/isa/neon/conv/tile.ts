@@ -79,6 +79,8 @@ function tileParams(c: ConvLayer, tile: ConvTile, form: TileForm) {
           : 'intrin';
   const kind = body === 'sdot' ? 'sdot' : quant ? 'i16' : 'f32';
   const rows = convRowTaps(g, P, Q, kind, 8, 12).map((row) => row.map((t) => ({ ...t, pmacs: [...t.macs].sort((x, y) => x.p - y.p || x.q - y.q) })));
+  // Segment registers the intrinsics tile reads (a strided 1x1 window skips some): only those are declared.
+  const used = new Set(rows.flatMap((row) => row.flatMap((t) => t.pmacs.map((m) => m.s))));
   return {
     body,
     v7: form === 'v7',
@@ -94,7 +96,12 @@ function tileParams(c: ConvLayer, tile: ConvTile, form: TileForm) {
     tileSeg: Array.from({ length: Math.ceil(segRegs / 4) }, (_, i) => ({ j: 4 * i, n: Math.min(4, segRegs - 4 * i), post: 4 * i + 4 < segRegs })),
     segLd: Math.ceil(segRegs / 2),
     seg: Array.from({ length: segRegs }, (_, j) => ({ j, hi: j % 2 === 1, src: 4 + (j >> 1) })),
-    segPairs: Array.from({ length: Math.ceil(segRegs / 2) }, (_, i) => ({ j: 2 * i, two: 2 * i + 1 < segRegs })),
+    segPairs: Array.from({ length: Math.ceil(segRegs / 2) }, (_, i) => {
+      const lo = used.has(2 * i);
+      const hi = 2 * i + 1 < segRegs && used.has(2 * i + 1);
+      return { j: 2 * i, lo, two: hi, any: lo || hi };
+    }),
+    segUsed: Array.from({ length: segRegs }, (_, j) => j).filter((j) => used.has(j)),
     shifts: body === 'sdot' ? convSdotShifts(g, P).map((sh, ci) => ({ sh, zero: sh === 0, r0: 2 * ci, r1: 2 * ci + 1 })) : [],
   };
 }
