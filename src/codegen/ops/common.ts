@@ -2,6 +2,7 @@
 import { dtypeRange, type Activation, type DType, type Op, type Requant, type Tensor } from '../../model/ir.js';
 import { badInput, internalError } from '../../model/errors.js';
 import type { EmitContext } from '../types.js';
+import type { WindowGeometry } from '../../model/geometry.js';
 
 export const C_TYPE: Readonly<Record<DType, string>> = {
   float32: 'float',
@@ -171,4 +172,27 @@ export function weightedKernelArgs(
   }
   args.push(ctx.arena(y.id, true));
   return args;
+}
+
+/**
+ * A window's geometry as every windowed kernel template names it: input
+ * (ih, iw, ic — also c), output (oh, ow, oc), kernel (kh, kw), stride (sh, sw),
+ * top and left padding (pt, pl).
+ */
+export function windowParams(g: WindowGeometry) {
+  return {
+    ih: g.inH,
+    iw: g.inW,
+    ic: g.inC,
+    c: g.inC,
+    oh: g.outH,
+    ow: g.outW,
+    oc: g.outC,
+    kh: g.kH,
+    kw: g.kW,
+    sh: g.strideH,
+    sw: g.strideW,
+    pt: g.padTop,
+    pl: g.padLeft,
+  };
 }

@@ -2,7 +2,7 @@ import type { Conv2DOp, DepthwiseConv2DOp } from '../../model/ir.js';
 import { windowGeometry } from '../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
 import { weightedTypeParams } from '../shared/emit.js';
-import { biasSymbol, quantDType, weightOperand, weightedKernelArgs } from '../../codegen/ops/common.js';
+import { biasSymbol, quantDType, weightOperand, weightedKernelArgs, windowParams } from '../../codegen/ops/common.js';
 import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 /** Shared by conv2d and depthwise_conv2d: operands and the argument list. */
@@ -32,18 +32,7 @@ export function convLike(op: Conv2DOp | DepthwiseConv2DOp, ctx: EmitContext, fam
       fn: kernel,
       ...weightedTypeParams(dtype, w),
       padding: op.padding,
-      ih: g.inH,
-      iw: g.inW,
-      ic: g.inC,
-      oh: g.outH,
-      ow: g.outW,
-      oc: g.outC,
-      kh: g.kH,
-      kw: g.kW,
-      sh: g.strideH,
-      sw: g.strideW,
-      pt: g.padTop,
-      pl: g.padLeft,
+      ...windowParams(g),
       dm,
     },
     call: `${kernel}(${args.join(', ')});`,

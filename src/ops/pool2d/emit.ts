@@ -1,7 +1,7 @@
 import type { Pool2DOp } from '../../model/ir.js';
 import { windowGeometry } from '../../model/geometry.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { cType, floatActRange, quantActRange, quantDType } from '../../codegen/ops/common.js';
+import { cType, floatActRange, quantActRange, quantDType, windowParams } from '../../codegen/ops/common.js';
 import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 export function emit(op: Pool2DOp, ctx: EmitContext): OpEmission {
@@ -33,17 +33,7 @@ export function emit(op: Pool2DOp, ctx: EmitContext): OpEmission {
       isMax,
       dtype,
       padding: op.padding,
-      ih: g.inH,
-      iw: g.inW,
-      c: g.inC,
-      oh: g.outH,
-      ow: g.outW,
-      kh: g.kH,
-      kw: g.kW,
-      sh: g.strideH,
-      sw: g.strideW,
-      pt: g.padTop,
-      pl: g.padLeft,
+      ...windowParams(g),
     },
     call: `${kernel}(${[ctx.arena(xT.id, false), ...range, ctx.arena(yT.id, true)].join(', ')});`,
     macs: 0,

@@ -17,6 +17,7 @@ import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { cType, flagSwitch, kernelDType, layerGeometry, quantConv, type QuantConv } from '../quantConv.js';
 import { dspRequant, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
+import { windowParams } from '../../ops/common.js';
 
 interface DwPlan {
   readonly g: WindowGeometry;
@@ -96,11 +97,7 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       sat: q.rq.saturating,
       bcast,
       padding: op.padding,
-      ih: g.inH,
-      iw: g.inW,
-      ic: g.inC,
-      oh: g.outH,
-      ow: g.outW,
+      ...windowParams(g),
       oc,
       oc4,
       kh,

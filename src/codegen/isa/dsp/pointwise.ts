@@ -20,6 +20,7 @@ import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { cType, flagSwitch, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
 import { dspRequant, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
+import { windowParams } from '../../ops/common.js';
 
 interface PwPlan {
   readonly g: WindowGeometry;
@@ -109,15 +110,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       sat: q.rq.saturating,
       conv,
       cin: g.inC,
-      kh: g.kH,
-      kw: g.kW,
-      sh: g.strideH,
-      sw: g.strideW,
-      pt: g.padTop,
-      pl: g.padLeft,
-      ih: g.inH,
-      iw: g.inW,
-      ow: g.outW,
+      ...windowParams(g),
       padding: paddingOf(op),
       npix,
       ic,

@@ -20,6 +20,7 @@ import { foldInputZeroPoint } from '../../requant.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { clampArgs, cType, isPointwise, kernelDType, layerGeometry, numberSwitch, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
 import { mveFlags, mveRequant, type MveRequant } from './requant.js';
+import { windowParams } from '../../ops/common.js';
 
 interface PwPlan {
   readonly g: WindowGeometry;
@@ -100,15 +101,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       unsigned,
       conv,
       cin: g.inC,
-      kh: g.kH,
-      kw: g.kW,
-      sh: g.strideH,
-      sw: g.strideW,
-      pt: g.padTop,
-      pl: g.padLeft,
-      ih: g.inH,
-      iw: g.inW,
-      ow: g.outW,
+      ...windowParams(g),
       padding: paddingOf(op),
       vt: unsigned ? 'uint8x16_t' : 'int8x16_t',
       vs,

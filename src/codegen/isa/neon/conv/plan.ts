@@ -8,7 +8,7 @@ import { windowGeometry, type WindowGeometry } from '../../../../model/geometry.
 import type { EmitContext, Layer, TableData } from '../../../types.js';
 import { formatKernelId, type KernelFlag, type KernelId, type KernelIsa } from '../../../kernelId.js';
 import { foldInputZeroPoint, requantTable, type RequantTable } from '../../../requant.js';
-import { cType, floatActRange, int32Literal } from '../../../ops/common.js';
+import { cType, floatActRange, int32Literal, windowParams } from '../../../ops/common.js';
 import { common, weightedOperands, type ActDType } from '../shared.js';
 
 export interface ConvTile {
@@ -195,17 +195,6 @@ export function convParams(c: ConvLayer, kernel: string, wType: string) {
     w: wType,
     b: quant ? 'int32_t' : 'float',
     padding: c.op.padding,
-    ih: g.inH,
-    iw: g.inW,
-    ic: g.inC,
-    oh: g.outH,
-    ow: g.outW,
-    oc: g.outC,
-    kh: g.kH,
-    kw: g.kW,
-    sh: g.strideH,
-    sw: g.strideW,
-    pt: g.padTop,
-    pl: g.padLeft,
+    ...windowParams(g),
   };
 }

@@ -8,7 +8,7 @@
 import type { WindowGeometry } from '../../../../model/geometry.js';
 import type { OpEmission } from '../../../types.js';
 import type { KernelFlag, KernelId } from '../../../kernelId.js';
-import { cType, floatActRange, int32Literal } from '../../../ops/common.js';
+import { cType, floatActRange, int32Literal, windowParams } from '../../../ops/common.js';
 import { requantTable } from '../../../requant.js';
 import { common, type ActDType } from '../shared.js';
 import { convAcc, convMlaRow, convPackedSdotMacs, convRowTaps, convSdotShifts } from '../regalloc.js';
@@ -164,18 +164,8 @@ export function emitRows(c: ConvLayer, s: LoopSpec): OpEmission {
       common: common(),
       loop: true,
       mode: `${quant ? (s.sdot ? 'int8 SDOT' : s.mla ? 'int16 MLA, tap groups widened into int32' : 'int16 widened') : 'f32'}, ${P} pixels x ${g.outC} channels per tile, whole output rows in assembly`,
-      kh: g.kH,
-      kw: g.kW,
-      sh: g.strideH,
-      sw: g.strideW,
       padding: c.op.padding,
-      ih: g.inH,
-      iw: g.inW,
-      ic: g.inC,
-      oh: g.outH,
-      ow: g.outW,
-      oc: g.outC,
-      pt: g.padTop,
+      ...windowParams(g),
       ...rowsParams(c, s, kernel),
     },
     call: `${kernel}(${args.join(', ')});`,

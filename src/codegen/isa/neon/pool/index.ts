@@ -3,7 +3,7 @@ import { dtypeRange, type Pool2DOp } from '../../../../model/ir.js';
 import { windowGeometry, type WindowGeometry } from '../../../../model/geometry.js';
 import { formatKernelId, parseKernelName, type KernelIsa } from '../../../kernelId.js';
 import type { EmitContext, Layer, OpEmission, SimdVariant } from '../../../types.js';
-import { cType, floatActRange, quantActRange } from '../../../ops/common.js';
+import { cType, floatActRange, quantActRange, windowParams } from '../../../ops/common.js';
 import { common, actDType, DTYPE, neonIsa } from '../shared.js';
 
 type PoolOp = 'avgpool' | 'maxpool';
@@ -41,17 +41,7 @@ function selectAvgPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry, isa: K
       t: cType(dtype),
       isU8: dtype === 'uint8' ? 1 : 0,
       padding: op.padding,
-      ih: g.inH,
-      iw: g.inW,
-      c: g.inC,
-      oh: g.outH,
-      ow: g.outW,
-      kh: g.kH,
-      kw: g.kW,
-      sh: g.strideH,
-      sw: g.strideW,
-      pt: g.padTop,
-      pl: g.padLeft,
+      ...windowParams(g),
       cb: quant ? 8 : 4,
       tailC: g.inC % (quant ? 8 : 4),
     },
@@ -106,17 +96,7 @@ function selectMaxPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry, isa: K
       sfx,
       init: dtype === 'int8' ? '-128' : '0',
       padding: op.padding,
-      ih: g.inH,
-      iw: g.inW,
-      c: g.inC,
-      oh: g.outH,
-      ow: g.outW,
-      kh: g.kH,
-      kw: g.kW,
-      sh: g.strideH,
-      sw: g.strideW,
-      pt: g.padTop,
-      pl: g.padLeft,
+      ...windowParams(g),
       cb,
       hasMain: main > 0,
       hasHalf: half > 0,
