@@ -65,3 +65,21 @@ describe("the README's explanations of per-target sizes quote inspect", () => {
     );
   });
 });
+
+describe('docs/ARCHITECTURE.md is current', () => {
+  const arch = readFileSync(join(PACKAGE_ROOT, 'docs', 'ARCHITECTURE.md'), 'utf8');
+
+  it('lists every registered kernel variant, every name flag and every tuning switch, and its example names follow the grammar', async () => {
+    const { allSimdVariants, isaKernelsFor } = await import('../src/codegen/isa/index.js');
+    const { KERNEL_FLAGS, parseKernelName } = await import('../src/codegen/kernelId.js');
+    const { TARGETS } = await import('../src/targets/index.js');
+    const section = /### The registered variants\n([\s\S]*?)\n###? /.exec(arch)![1]!;
+    const documented = new Set([...section.matchAll(/`([a-z0-9]+\/[a-z0-9]+\/[a-z0-9-]+)`/g)].map((m) => m[1]!));
+    expect([...documented].sort()).toEqual([...allSimdVariants().keys()].sort());
+    for (const [, name] of section.matchAll(/`(mobilec_\w+)`/g)) expect(() => parseKernelName(name!), name).not.toThrow();
+    const flags = /The flags, in the order[\s\S]*?\n\n(\|[\s\S]*?)\n\n/.exec(arch)![1]!;
+    for (const f of Object.keys(KERNEL_FLAGS)) expect(flags, `flag ${f}`).toMatch(new RegExp(`\`${f}(<[A-Z]>)?\``));
+    const switches = new Set([...TARGETS.values()].flatMap((t) => Object.keys(isaKernelsFor(t)?.switches ?? {})));
+    for (const s of switches) expect(arch, `switch ${s}`).toContain(`| \`${s}\` |`);
+  });
+});
