@@ -21,7 +21,7 @@ import type { Op } from '../../src/model/ir.js';
 import { INT32_MAX, INT32_MIN, multiplyByQuantizedMultiplier } from '../../src/numerics/fixedpoint.js';
 import { targetByName } from '../../src/targets/index.js';
 import { C_IN, C_OUT, DSP_IN, DSP_OUT, MVE_IN, MVE_OUT, runCHarness, runDspHarness, runMveHarness } from '../helpers/mcuRequantHarness.js';
-import { NARROWINGS, rng, type Narrowing } from '../helpers/requantCases.js';
+import { EDGE_ACCS, EDGE_MULTS, NARROWINGS, rng, type Narrowing } from '../helpers/requantCases.js';
 
 const M4 = targetByName('cortex-m4');
 const M55 = targetByName('cortex-m55');
@@ -51,33 +51,7 @@ function buildLanes(): Lane[] {
   let n = 0;
   const push = (acc: number, mult: number, shift: number, tag: string, nar?: Narrowing) =>
     lanes.push({ acc, mult, shift, tag, nar: nar ?? NARROWINGS[n++ % NARROWINGS.length]! });
-  const accs = [
-    INT32_MIN,
-    INT32_MIN + 1,
-    INT32_MIN + 2,
-    -(2 ** 30) - 1,
-    -(2 ** 30),
-    -(2 ** 30) + 1,
-    -65537,
-    -65536,
-    -255,
-    -3,
-    -2,
-    -1,
-    0,
-    1,
-    2,
-    3,
-    255,
-    65536,
-    65537,
-    2 ** 30 - 1,
-    2 ** 30,
-    INT32_MAX - 1,
-    INT32_MAX,
-  ];
-  const mults = [0, Q30, Q30 + 1, 1518500250, 1977538739, INT32_MAX - 1, INT32_MAX];
-  for (let shift = SHIFT_MIN; shift <= SHIFT_MAX; shift++) for (const mult of mults) for (const acc of accs) push(acc, mult, shift, 'edge grid');
+  for (let shift = SHIFT_MIN; shift <= SHIFT_MAX; shift++) for (const mult of EDGE_MULTS) for (const acc of EDGE_ACCS) push(acc, mult, shift, 'edge grid');
   for (let e = 1; e <= 31; e++) {
     const half = 2 ** (e - 1);
     for (const k of [0, 1, 2, 3, 1000, Math.floor(rand() * 2 ** 20)])

@@ -18,7 +18,7 @@ import { INT32_MAX, INT32_MIN, multiplyByQuantizedMultiplier } from '../../src/n
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { execTool } from '../../src/util/exec.js';
 import { ASM_FIXES, ASM_OUT, encodeCases, expectedLane, harnessSource, isAllNeg, RECORD_OUT, type RqCase } from '../helpers/requantHarness.js';
-import { NARROWINGS, rng } from '../helpers/requantCases.js';
+import { EDGE_ACCS, EDGE_MULTS, NARROWINGS, rng } from '../helpers/requantCases.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi-armv7'].map(targetByName);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
@@ -77,33 +77,8 @@ function buildCases(): { cases: RqCase[]; families: Map<string, number> } {
   // 1. Edge accumulators x edge multipliers x every shift; lanes of a record share the shift
   //    (all-negative records take the all-right-shift form too), then the same lanes shuffled across records
   //    so one vector mixes right shifts, zero and left shifts per lane.
-  const accs = [
-    INT32_MIN,
-    INT32_MIN + 1,
-    INT32_MIN + 2,
-    -(2 ** 30) - 1,
-    -(2 ** 30),
-    -65537,
-    -65536,
-    -255,
-    -3,
-    -2,
-    -1,
-    0,
-    1,
-    2,
-    3,
-    255,
-    65536,
-    65537,
-    2 ** 30 - 1,
-    2 ** 30,
-    INT32_MAX - 1,
-    INT32_MAX,
-  ];
-  const mults = [0, Q30, Q30 + 1, 1518500250 /* ≈ 2^31/√2 */, 1977538739, INT32_MAX - 1, INT32_MAX];
   const grid: { acc: number; mult: number; shift: number }[] = [];
-  for (let shift = SHIFT_MIN; shift <= SHIFT_MAX; shift++) for (const mult of mults) for (const acc of accs) grid.push({ acc, mult, shift });
+  for (let shift = SHIFT_MIN; shift <= SHIFT_MAX; shift++) for (const mult of EDGE_MULTS) for (const acc of EDGE_ACCS) grid.push({ acc, mult, shift });
   n = pack(grid, 'edge grid', n, push);
   n = pack(shuffle([...grid], rand), 'edge grid, mixed lanes', n, push);
 

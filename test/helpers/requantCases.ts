@@ -41,3 +41,37 @@ export const NARROWINGS: readonly Narrowing[] = (() => {
         }
   return [...out.values()];
 })();
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const Q30 = 1 << 30; // 0.5 in Q0.31: the smallest non-zero multiplier
+
+/** Accumulators at the edges: int32's ends, ±2^30, 16-bit and 8-bit boundaries, small values. */
+export const EDGE_ACCS: readonly number[] = [
+  INT32_MIN,
+  INT32_MIN + 1,
+  INT32_MIN + 2,
+  -(2 ** 30) - 1,
+  -(2 ** 30),
+  -(2 ** 30) + 1,
+  -65537,
+  -65536,
+  -255,
+  -3,
+  -2,
+  -1,
+  0,
+  1,
+  2,
+  3,
+  255,
+  65536,
+  65537,
+  2 ** 30 - 1,
+  2 ** 30,
+  INT32_MAX - 1,
+  INT32_MAX,
+];
+
+/** Multipliers at the edges of QuantizeMultiplier's range (0, 0.5, just above, ≈ 1/√2, near 1). */
+export const EDGE_MULTS: readonly number[] = [0, Q30, Q30 + 1, 1518500250, 1977538739, INT32_MAX - 1, INT32_MAX];
