@@ -128,6 +128,24 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
   return { dir, elf: join(dir, 'fw.elf'), ...(JSON.parse(readFileSync(join(dir, 'image.json'), 'utf8')) as Omit<McuImage, 'dir' | 'elf'>) };
 }
 
+/** qemu-system-arm's arguments to boot `elf` on an MPS2/MPS3 board with semihosting and no serial or monitor. */
+export function qemuSystemArgs(emu: { readonly machine: string; readonly cpu?: string }, elf: string): string[] {
+  return [
+    '-M',
+    emu.machine,
+    ...(emu.cpu ? ['-cpu', emu.cpu] : []),
+    '-nographic',
+    '-monitor',
+    'none',
+    '-serial',
+    'none',
+    '-semihosting-config',
+    'enable=on,target=native',
+    '-kernel',
+    elf,
+  ];
+}
+
 /**
  * Boots an image once for all inputs. Emulation is slow per MAC, so the
  * timeout grows with the work; MOBILEC_QEMU_TIMEOUT_MS overrides it.
@@ -146,8 +164,7 @@ function runImage(
       writeFileSync(join(work, `in${i}.bin`), input);
     });
     const countsPath = join(work, 'counts.txt');
-    const args = ['-M', emu.machine, '-cpu', emu.cpu, '-nographic', '-monitor', 'none', '-serial', 'none'];
-    args.push('-semihosting-config', 'enable=on,target=native', '-kernel', image.elf);
+    const args = qemuSystemArgs(emu, image.elf);
     if (opts.plugin) {
       const hex = (a: number) => `0x${a.toString(16)}`;
       args.push('-plugin', `${opts.plugin},start=${hex(image.benchStart)},stop=${hex(image.benchStop)},out=${countsPath}`);

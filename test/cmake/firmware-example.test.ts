@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mcuToolsAvailable } from '../../src/cross/mcu.js';
+import { mcuToolsAvailable, qemuSystemArgs } from '../../src/cross/mcu.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { seededInput, toBytes } from '../../src/util/tensors.js';
@@ -118,23 +118,11 @@ describe.skipIf(skip)(`examples/firmware around ${NAME} on every QEMU board`, ()
     writeFileSync(wrong, Buffer.alloc(100));
     run('cmake', ['-S', FIRMWARE, '-B', build, `-DMOBILEC_INPUT=${wrong}`]);
     run('cmake', ['--build', build]);
-    const r = spawnSync(
-      'qemu-system-arm',
-      [
-        '-M',
-        'mps2-an386',
-        '-nographic',
-        '-monitor',
-        'none',
-        '-serial',
-        'none',
-        '-semihosting-config',
-        'enable=on,target=native',
-        '-kernel',
-        join(build, 'mobilec_firmware.elf'),
-      ],
-      { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 },
-    );
+    const r = spawnSync('qemu-system-arm', qemuSystemArgs({ machine: 'mps2-an386' }, join(build, 'mobilec_firmware.elf')), {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe(`the compiled-in input has 100 bytes, the model takes ${readFileSync(input).length}\n`);
   });

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dequantize, topK } from '../../src/cli/run.js';
-import { FIRMWARE_DIR, mcuToolsAvailable } from '../../src/cross/mcu.js';
+import { FIRMWARE_DIR, mcuToolsAvailable, qemuSystemArgs } from '../../src/cross/mcu.js';
 import { elementCount } from '../../src/model/ir.js';
 import { loadModel } from '../../src/pipeline.js';
 import { runGraph } from '../../src/reference/interpreter.js';
@@ -262,26 +262,7 @@ describe.skipIf(skip)('--format arduino', () => {
         build,
       );
       const emu = M4.emulator as { machine: string; cpu: string };
-      const said = run(
-        'qemu-system-arm',
-        [
-          '-M',
-          emu.machine,
-          '-cpu',
-          emu.cpu,
-          '-nographic',
-          '-monitor',
-          'none',
-          '-serial',
-          'none',
-          '-semihosting-config',
-          'enable=on,target=native',
-          '-kernel',
-          'sketch.elf',
-        ],
-        build,
-        120_000,
-      );
+      const said = run('qemu-system-arm', qemuSystemArgs(emu, 'sketch.elf'), build, 120_000);
       const m = /^top class (\d+) score (-?\d+\.\d{6}) time (\d+) us$/m.exec(said);
       expect(m, said).not.toBeNull();
       const ref = referenceTop(modelPath);

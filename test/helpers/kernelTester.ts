@@ -24,7 +24,7 @@ import { firmwareFiles } from '../../src/codegen/formats/common.js';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
 import { renderSource } from '../../src/codegen/templates.js';
 import type { KernelTuning, SimdVariant } from '../../src/codegen/types.js';
-import { FIRMWARE_DIR } from '../../src/cross/mcu.js';
+import { FIRMWARE_DIR, qemuSystemArgs } from '../../src/cross/mcu.js';
 import { elementCount, type Graph, type TensorData } from '../../src/model/ir.js';
 import { runGraph } from '../../src/reference/interpreter.js';
 import type { Target } from '../../src/targets/index.js';
@@ -259,21 +259,7 @@ async function runProgram(
     if (emu.kind === 'user') {
       r = await run(emu.command, ['-cpu', emu.cpu, exe, 'kt_in.bin', 'kt_out.bin'], work, 20 * 60_000);
     } else if (emu.kind === 'system') {
-      const args = [
-        '-M',
-        emu.machine,
-        '-cpu',
-        emu.cpu,
-        '-nographic',
-        '-monitor',
-        'none',
-        '-serial',
-        'none',
-        '-semihosting-config',
-        'enable=on,target=native',
-        '-kernel',
-        exe,
-      ];
+      const args = qemuSystemArgs(emu, exe);
       r = await run(emu.command, args, work, 20 * 60_000);
     } else {
       throw new Error(`kernel tester: target ${target.name} has no emulator (the host runs no SIMD provider)`);
