@@ -26,7 +26,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIRMWARE_DIR } from '../../src/cross/mcu.js';
+import { FIRMWARE_DIR, qemuSystemArgs } from '../../src/cross/mcu.js';
 import { render, renderSource } from '../../src/codegen/templates.js';
 import type { Target } from '../../src/targets/index.js';
 import { execTool } from '../../src/util/exec.js';
@@ -175,21 +175,7 @@ function runMcu(target: Target, source: string, input: Int32Array, n: number, re
       cwd: dir,
       what: `compiling the requantization harness for ${target.name}`,
     });
-    const args = [
-      '-M',
-      machine,
-      '-cpu',
-      cpu,
-      '-nographic',
-      '-monitor',
-      'none',
-      '-serial',
-      'none',
-      '-semihosting-config',
-      'enable=on,target=native',
-      '-kernel',
-      'fw.elf',
-    ];
+    const args = qemuSystemArgs({ machine, cpu }, 'fw.elf');
     execTool(command, args, { cwd: dir, timeoutMs: 120_000, what: `running the requantization harness on ${target.name}` });
     const out = toInt32(readFileSync(join(dir, 'out.bin')));
     if (out.length !== n * recOut) throw new Error(`harness wrote ${out.length} values, expected ${n * recOut}`);
