@@ -8,6 +8,6 @@ export function inspectCommand(model: string, opts: { target: string; json: bool
   const { graph, project, target } = prepareModel(model, { target: opts.target, kernels: 'simd' });
   // On a cross target, the code and stack come from building what ships.
   const build = target.emulator.kind === 'addon' ? { codeBytes: null, stackBytes: null } : runnerFor(target).measure(project, target);
-  const report = inspectGraph(graph, project.arena, target.name, { weightBytes: project.weightBytes, ...build });
+  const report = inspectGraph(graph, project.arena, target.name, { weightBytes: project.weightBytes, ...build }, project.layers);
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspect(report)}\n`);
 }

@@ -46,6 +46,10 @@ export interface GeneratedLayer {
   op: string;
   /** Kernel function name, or `view` for reshape. */
   kernel: string;
+  /** Registry key of the SIMD variant (`dsp/pointwise/px3`), null for generic C and views. */
+  variantKey: string | null;
+  /** The layer runs a generic C kernel (false for SIMD kernels and views). */
+  generic: boolean;
   outputTensor: number;
   arenaOffset: number;
   bytes: number;
@@ -324,6 +328,8 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     index,
     op: op.kind,
     kernel: em.kernel ?? 'view',
+    variantKey: em.variantKey ?? null,
+    generic: em.kernel !== null && em.variantKey === undefined,
     outputTensor: op.outputs[0]!,
     arenaOffset: offsetOf(op.outputs[0]!),
     bytes: tensorBytes(tensor(op.outputs[0]!)),

@@ -57,6 +57,8 @@ export interface OpEmission {
   /** Statement in invoke (null: nothing to run, e.g. reshape). */
   readonly call: string | null;
   readonly macs: number;
+  /** Registry key of the SIMD variant that made it (set by selectVariant); absent for generic C. */
+  readonly variantKey?: string;
   /**
    * Set when the kernel may run with its output overlapping its input
    * (in place): it writes output pixels in row-major order, `pixelBlock`
@@ -116,7 +118,7 @@ export function selectVariant(variants: readonly SimdVariant<any, any>[], layer:
     if (!v.ops.includes(layer.op.kind)) continue;
     if (only && !only.includes(v.key)) continue;
     const plan = v.applies(layer);
-    if (plan !== null) return v.emit(layer, plan);
+    if (plan !== null) return { ...v.emit(layer, plan), variantKey: v.key };
   }
   return null;
 }

@@ -22,6 +22,19 @@ export interface InspectLayer {
   readonly paramBytes: number;
   readonly activationBytes: number;
   readonly arenaOffset: number | null;
+  /** The kernel that runs the layer (its name spells the configuration, docs/ARCHITECTURE.md), `view` for a reshape. */
+  readonly variant: string;
+  /** Registry key of its SIMD variant (`--tune only=<key>`), null for generic C and views. */
+  readonly variantKey: string | null;
+  /** The layer runs a generic C kernel. */
+  readonly generic: boolean;
+}
+
+/** The kernel codegen chose for each layer (GeneratedProject.layers). */
+export interface LayerKernel {
+  readonly kernel: string;
+  readonly variantKey: string | null;
+  readonly generic: boolean;
 }
 
 export interface InspectBlock {
@@ -98,6 +111,7 @@ export function inspectGraph(
   plan: ArenaPlan,
   target: string,
   build: { weightBytes: number; codeBytes: number | null; stackBytes: number | null },
+  kernels: readonly LayerKernel[],
 ): InspectReport {
   const layers: InspectLayer[] = graph.ops.map((op, index) => {
     const x = graph.tensors[op.inputs[0]!]!;
@@ -117,6 +131,9 @@ export function inspectGraph(
       paramBytes: paramBytes(graph, op),
       activationBytes: tensorBytes(y),
       arenaOffset: plan.offsets.get(y.id) ?? null,
+      variant: kernels[index]!.kernel,
+      variantKey: kernels[index]!.variantKey,
+      generic: kernels[index]!.generic,
     };
   });
   const totals = {
@@ -140,7 +157,7 @@ const fmtInt = (n: number) => n.toLocaleString('en-US');
 
 /** The human-readable table. */
 export function formatInspect(r: InspectReport): string {
-  const head = ['#', 'op', 'input', 'output', 'kernel', 'stride', 'act', 'MACs', 'params B', 'act B', 'arena@'];
+  const head = ['#', 'op', 'input', 'output', 'kernel', 'stride', 'act', 'MACs', 'params B', 'act B', 'arena@', 'variant'];
   const rows = r.layers.map((l) => [
     String(l.index),
     l.op,
@@ -153,9 +170,15 @@ export function formatInspect(r: InspectReport): string {
     fmtInt(l.paramBytes),
     fmtInt(l.activationBytes),
     l.arenaOffset === null ? '-' : String(l.arenaOffset),
+    l.variant,
   ]);
   const lines = [`model ${r.model}  target ${r.target}`, ...table(head, rows)];
   lines.push(`totals: ${fmtInt(r.totals.macs)} MACs, ${fmtInt(r.totals.paramBytes)} parameter bytes, arena ${fmtInt(r.totals.arenaBytes)} bytes`);
+  const generic = r.layers.filter((l) => l.generic);
+  lines.push(
+    `kernels: ${r.layers.length - generic.length - r.layers.filter((l) => l.variant === 'view').length} SIMD, ${generic.length} generic C` +
+      (generic.length > 0 ? ` (layers ${generic.map((l) => `${l.index} ${l.op}`).join(', ')})` : ''),
+  );
   const m = r.memory;
   lines.push(
     m.ramBytes === null

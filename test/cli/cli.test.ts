@@ -153,6 +153,9 @@ describe('inspect', () => {
         'padding',
         'paramBytes',
         'stride',
+        'variant',
+        'variantKey',
+        'generic',
       ].sort(),
     );
     expect(j.totals.macs).toBe(7_489_664);
