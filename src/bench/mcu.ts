@@ -16,6 +16,7 @@ import { defaultModelName, loadModel } from '../pipeline.js';
 import { targetByName } from '../targets/index.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { seededInput, toBytes } from '../util/tensors.js';
+import { BENCH_LAYERS, printLayerProfile } from './profile.js';
 
 const SHARED = resolve(PACKAGE_ROOT, '..', 'shared');
 
@@ -67,7 +68,10 @@ function measure(file: string, inputFile: string, target: string, kernels: 'simd
   const inPath = join(SHARED, 'expected', inputFile);
   const inT = g.tensors[g.inputs[0]!]!;
   const input = existsSync(inPath) ? new Uint8Array(readFileSync(inPath)) : toBytes(seededInput(inT.dtype, elementCount(inT.shape), 1));
-  const run = mcuRunner.run(project, t, [input], { layers: false, countInstructions: true });
+  const profileLayers = BENCH_LAYERS && kernels === 'simd';
+  const run = mcuRunner.run(project, t, [input], { layers: false, countInstructions: true, profileLayers });
+  const perLayer = run.results[0]!.layerInstructions;
+  if (profileLayers && perLayer) printLayerProfile(`${file} on ${target}`, project, perLayer);
   return {
     model: name,
     target,

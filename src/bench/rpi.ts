@@ -14,6 +14,7 @@ import { loadModel } from '../pipeline.js';
 import { targetByName } from '../targets/index.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { seededInput, toBytes } from '../util/tensors.js';
+import { BENCH_LAYERS, printLayerProfile } from './profile.js';
 
 /**
  * Peer figures: measured under qemu-aarch64 -cpu cortex-a72 (so shown on the
@@ -43,30 +44,16 @@ interface Row {
 
 const M = (n: number) => `${(n / 1e6).toFixed(2)} M`;
 
-/** `BENCH_LAYERS=1`: also print where the SIMD instructions go, layer by layer. */
-const PROFILE = process.env.BENCH_LAYERS === '1';
-
 function count(path: string, targetName: string, kernels: 'simd' | 'generic'): { macs: number; instructions: number } {
   const graph = loadModel(path);
   const target = targetByName(targetName);
   const project = generateProject(graph, { name: 'bench', target, kernels });
   const inT = graph.tensors[graph.inputs[0]!]!;
   const input = seededInput(inT.dtype, elementCount(inT.shape), 1);
-  const profileLayers = PROFILE && kernels === 'simd';
+  const profileLayers = BENCH_LAYERS && kernels === 'simd';
   const { results } = runnerFor(target).run(project, target, [toBytes(input)], { layers: false, countInstructions: true, profileLayers });
   const r = results[0]!;
-  if (profileLayers && r.layerInstructions) {
-    const lines = [
-      `per layer, ${path.split('/').pop()} on ${targetName}:`,
-      '| # | op | kernel | MACs | instructions | per MAC |',
-      '| --- | --- | --- | --- | --- | --- |',
-    ];
-    project.layers.forEach((l, i) => {
-      const n = r.layerInstructions![i]!;
-      lines.push(`| ${i} | ${l.op} | ${l.kernel} | ${l.macs} | ${n} | ${l.macs ? (n / l.macs).toFixed(3) : '-'} |`);
-    });
-    console.error(lines.join('\n'));
-  }
+  if (profileLayers && r.layerInstructions) printLayerProfile(`${path.split('/').pop()} on ${targetName}`, project, r.layerInstructions);
   return { macs: project.macs, instructions: r.instructions! };
 }
 

@@ -94,6 +94,7 @@ export function buildProgram(): Command {
     .option('--mean <m>', 'image mapping x = (p - m) / s', finiteNumber('--mean'))
     .option('--std <s>', 'image mapping x = (p - m) / s', finiteNumber('--std'))
     .option('--json', 'print one JSON object (docs/CONTRACT.md, run --json)', false)
+    .option('--profile', 'also count instructions layer by layer (emulated targets): a table, or layers in --json', false)
     .action(runCommand);
 
   program

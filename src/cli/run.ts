@@ -10,6 +10,7 @@ import { runnerFor } from '../cross/index.js';
 import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 import type { KernelTuning } from '../codegen/types.js';
+import { table } from '../inspect/inspect.js';
 
 export interface RunOptions {
   target: string;
@@ -26,6 +27,16 @@ export interface RunOptions {
   mean?: number;
   std?: number;
   json: boolean;
+  profile?: boolean;
+}
+
+/** One layer of `run --profile`. */
+export interface ProfileLayer {
+  readonly index: number;
+  readonly op: string;
+  readonly variant: string;
+  readonly macs: number;
+  readonly instructions: number;
 }
 
 export interface TopEntry {
@@ -93,6 +104,9 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   if ((opts.mean === undefined) !== (opts.std === undefined)) throw badInput('run: --mean and --std go together');
   const prepared = prepareModel(model, opts);
   const { graph, project } = prepared;
+  if (opts.profile && prepared.target.emulator.kind === 'addon') {
+    throw badInput(`run --profile counts instructions under QEMU: give an emulated --target (cortex-m*, rpi*), not ${prepared.target.name}`);
+  }
   const inT = graph.tensors[graph.inputs[0]!]!;
   const outT = graph.tensors[graph.outputs[0]!]!;
   let input: TensorData;
@@ -114,6 +128,7 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   let instructions: number | null = null;
   let codeBytes: number | null = null;
   let stackBytes: number | null = null;
+  let profile: ProfileLayer[] | null = null;
   if (prepared.target.emulator.kind === 'addon') {
     const { binding } = await buildAndLoad(graph, project, { layerHooks: false, optimize: '-O3' });
     const outView = binding.invoke(input);
@@ -124,9 +139,14 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
     const { results, build } = runnerFor(prepared.target).run(project, prepared.target, [toBytes(input)], {
       layers: false,
       countInstructions: true,
+      profileLayers: opts.profile === true,
     });
     output = fromBytes(outT.dtype, results[0]!.output);
     instructions = results[0]!.instructions;
+    const perLayer = results[0]!.layerInstructions;
+    if (opts.profile && perLayer) {
+      profile = project.layers.map((l, i) => ({ index: i, op: l.op, variant: l.kernel, macs: l.macs, instructions: perLayer[i]! }));
+    }
     codeBytes = build.codeBytes;
     stackBytes = build.stackBytes;
   }
@@ -150,6 +170,7 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
       codeBytes,
       weightBytes: project.weightBytes,
       stackBytes,
+      ...(profile ? { layers: profile } : {}),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
@@ -161,6 +182,16 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   if (medianMs !== null) lines.push(`median ${medianMs.toFixed(3)} ms per inference over ${opts.repeat} run(s)`);
   if (instructions !== null) {
     lines.push(`${instructions.toLocaleString('en-US')} instructions per inference (${(instructions / project.macs).toFixed(3)} per MAC)`);
+  }
+  if (profile) {
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    lines.push(
+      '',
+      ...table(
+        ['#', 'op', 'MACs', 'instructions', 'per MAC', 'variant'],
+        profile.map((l) => [String(l.index), l.op, fmt(l.macs), fmt(l.instructions), l.macs > 0 ? (l.instructions / l.macs).toFixed(3) : '-', l.variant]),
+      ),
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

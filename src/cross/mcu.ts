@@ -79,7 +79,7 @@ export interface McuImage extends CrossBuildInfo {
 }
 
 /** Builds (or reuses, by content hash) the firmware image of a project for an MCU target. */
-export function buildMcuImage(project: GeneratedProject, target: Target, opts: { layers: boolean }): McuImage {
+export function buildMcuImage(project: GeneratedProject, target: Target, opts: { layers: boolean; profile?: boolean }): McuImage {
   const emu = systemEmulator(target);
   const name = project.name;
   const boardScript = `${emu.machine}.ld`;
@@ -93,7 +93,8 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
 
   // The layer-dumping image also poisons dead arena bytes at every layer
   // boundary, as the host verify does: a wrong plan then shows as a mismatch.
-  const debug = opts.layers ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : [];
+  // The profile image closes and reopens the counting window at every layer boundary.
+  const debug = opts.profile ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_PROFILE_LAYERS'] : opts.layers ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : [];
   const cflags = [...target.cflags, ...COMPILE_FLAGS, '-I', '.', ...debug];
   // No heap: the harness never calls malloc, so the board's RAM is the model's.
   const ldflags = ['-nostartfiles', '--specs=nano.specs', '-T', boardScript, '-Wl,--gc-sections', '-Wl,--defsym=__heap_size=0', '-Wl,-Map=fw.map'];
@@ -155,7 +156,7 @@ function runImage(
   project: GeneratedProject,
   target: Target,
   inputs: readonly Uint8Array[],
-  opts: { layers: boolean; plugin: string | null },
+  opts: { layers: boolean; plugin: string | null; windows?: number },
 ): CrossRunResult[] {
   const emu = systemEmulator(target);
   const work = mkdtempSync(join(tmpdir(), 'mobilec-qemu-'));
@@ -180,13 +181,17 @@ function runImage(
       throw environmentError(`${emu.command} -M ${emu.machine} on model ${project.name} failed (exit ${r.status ?? r.signal})${said ? `: ${said}` : ''}`);
     }
     let counts: (number | null)[] = inputs.map(() => null);
+    let windows: number[] | null = null;
     if (opts.plugin) {
-      // One line per bench window, i.e. per inference, in input order.
+      // One line per bench window, in input order: one per inference, or
+      // (profile image) one per layer plus the tail to the stop marker.
+      const per = opts.windows ?? 1;
       const found = existsSync(countsPath) ? parseInsnCounts(readFileSync(countsPath, 'utf8')) : [];
-      if (found.length !== inputs.length) {
-        throw environmentError(`the instruction-count plugin wrote ${found.length} counts for ${inputs.length} inferences`);
+      if (found.length !== inputs.length * per) {
+        throw environmentError(`the instruction-count plugin wrote ${found.length} counts for ${inputs.length} inferences of ${per} window(s)`);
       }
-      counts = found;
+      windows = found;
+      counts = inputs.map((_, i) => found.slice(i * per, i * per + per).reduce((a, b) => a + b, 0));
     }
     return inputs.map((_, i) => {
       const outPath = join(work, `out${i}.bin`);
@@ -196,6 +201,7 @@ function runImage(
         output: new Uint8Array(readFileSync(outPath)),
         layers: opts.layers ? parseLayers(readFileSync(layersPath), project.layers.length) : null,
         instructions: counts[i]!,
+        layerInstructions: windows && opts.windows ? windows.slice(i * opts.windows, i * opts.windows + opts.windows - 1) : null,
       };
     });
   } finally {
@@ -215,11 +221,20 @@ export const mcuRunner: CrossRunner = {
     const plain = buildMcuImage(project, target, { layers: false });
     const build = { codeBytes: plain.codeBytes, stackBytes: plain.stackBytes };
     if (inputs.length === 0) return { results: [], build };
-    const plugin = opts.countInstructions ? ensureInsnCountPlugin() : null;
-    if (!opts.layers) return { results: runImage(plain, project, target, inputs, { layers: false, plugin }), build };
-    const hooked = runImage(buildMcuImage(project, target, { layers: true }), project, target, inputs, { layers: true, plugin: null });
-    if (!plugin) return { results: hooked, build };
-    const counted = runImage(plain, project, target, inputs, { layers: false, plugin });
-    return { results: hooked.map((r, i) => ({ ...r, instructions: counted[i]!.instructions })), build };
+    const plugin = opts.countInstructions || opts.profileLayers ? ensureInsnCountPlugin() : null;
+    let results = opts.layers
+      ? runImage(buildMcuImage(project, target, { layers: true }), project, target, inputs, { layers: true, plugin: null })
+      : runImage(plain, project, target, inputs, { layers: false, plugin: opts.countInstructions ? plugin : null });
+    if (opts.layers && opts.countInstructions) {
+      const counted = runImage(plain, project, target, inputs, { layers: false, plugin });
+      results = results.map((r, i) => ({ ...r, instructions: counted[i]!.instructions }));
+    }
+    if (opts.profileLayers) {
+      // One window per layer, then the short tail from the last hook to the stop marker.
+      const image = buildMcuImage(project, target, { layers: false, profile: true });
+      const profiled = runImage(image, project, target, inputs, { layers: false, plugin, windows: project.layers.length + 1 });
+      results = results.map((r, i) => ({ ...r, layerInstructions: profiled[i]!.layerInstructions }));
+    }
+    return { results, build };
   },
 };

@@ -13,7 +13,7 @@ export interface CrossRunOptions {
   readonly countInstructions: boolean;
   /**
    * Also count every layer on its own (a profile build whose layer hook
-   * closes one counting window and opens the next). QEMU user-mode targets only.
+   * closes one counting window and opens the next), on every emulated target.
    */
   readonly profileLayers?: boolean;
 }
