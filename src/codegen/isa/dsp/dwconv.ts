@@ -38,7 +38,7 @@ function plan(layer: Layer<DepthwiseConv2DOp>, bcast: boolean): DwPlan | null {
     for (let t = 0; t < g.kH * g.kW; t++) s += Math.abs(q.wData[t * g.outC + c]! - q.wZp) * span;
     return s;
   });
-  return rq ? { g, q, rq, bcast } : null;
+  return { g, q, rq, bcast };
 }
 
 function id(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
@@ -116,6 +116,7 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       rw,
       xo: bcast ? 0 : 1,
       dbl,
+      anyRq: p.rq.form === 'any',
       scale: dbl ? 2 : 1,
     },
     call: `${kernel}(${args.join(', ')});`,

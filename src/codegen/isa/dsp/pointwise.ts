@@ -55,7 +55,7 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
     for (let i = 0; i < K; i++) s += Math.abs(q.wData[o * K + i]! - q.wZp) * span;
     return s;
   });
-  return rq ? { g, q, rq, conv, px3: shape === 'px3' } : null;
+  return { g, q, rq, conv, px3: shape === 'px3' };
 }
 
 function id(layer: Layer, p: PwPlan): KernelId {
@@ -118,6 +118,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       ic4,
       oc2,
       dbl: dbl ? 1 : 0,
+      anyRq: p.rq.form === 'any',
       steps: steps4 % 2 === 0 ? ic4 / 8 : steps4,
       unroll: steps4 % 2 === 0 ? 2 : 1,
       unsigned: q.dtype === 'uint8',
