@@ -8,7 +8,9 @@
  * - `dsp/dwconv/c4`: depth multiplier 1, 4 channels per step.
  * - `dsp/dwconv/dm`: any multiplier of a single input channel (broadcast).
  * Both read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
- * false forces the exact 64-bit epilogue (flag `x64`).
+ * false forces the exact 64-bit epilogue (flag `x64`). Every requantization
+ * table is taken: channels outside both right-shift forms (left or zero
+ * shifts, e > 24, no 64-bit headroom) get the total form (no `rn`; `ls`).
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';

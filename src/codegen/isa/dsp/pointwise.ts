@@ -12,7 +12,9 @@
  * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block.
  * - `dsp/pointwise/im2col`: any other conv2d, 2 x 2 blocks over im2col windows.
  * Every variant reads `dsp.smmlar` (default true; dsp/requant.ts): false
- * forces the exact 64-bit epilogue (flag `x64`).
+ * forces the exact 64-bit epilogue (flag `x64`). Every requantization
+ * table is taken: channels outside both right-shift forms (left or zero
+ * shifts, e > 24, no 64-bit headroom) get the total form (no `rn`; `ls`).
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
