@@ -12,7 +12,7 @@
  * [2^30, 2^31 - 1], shifts from 30 left to 31 right.
  */
 import { describe, expect, it } from 'vitest';
-import { generalRequant, smmlarRequant } from '../../src/codegen/isa/dsp/requant.js';
+import { dspRequant, generalRequant, smmlarRequant, totalRequant } from '../../src/codegen/isa/dsp/requant.js';
 import { mveRequant } from '../../src/codegen/isa/mve/requant.js';
 import { requantTable, type RequantTable } from '../../src/codegen/requant.js';
 import type { EmitContext } from '../../src/codegen/types.js';
@@ -106,7 +106,7 @@ function expected(l: Lane): { v: number; sat: number; clamp: number } {
 const describeLane = (l: Lane) =>
   `${l.tag}: acc ${l.acc} m ${l.mult} shift ${l.shift} zp ${l.nar.zp} [${l.nar.actMin}, ${l.nar.actMax}]${l.nar.u8 ? ' u8' : ''}`;
 
-describe('the DSP encoders refuse what the DSP epilogue cannot compute (those layers keep the generic C)', () => {
+describe('the DSP encoders: the cheap forms refuse what they cannot compute, the total form takes the rest', () => {
   const nar = { u8: false, zp: 0, actMin: -128, actMax: 127 };
   it('general form: right shifts 1..24 only, the SMMLAR form: 1..30 with a bounded accumulator', () => {
     const ok = (s: number) => [generalRequant(table([Q30], [s], nar)) !== null, smmlarRequant(table([Q30], [s], nar), () => 1000) !== null];
@@ -121,6 +121,25 @@ describe('the DSP encoders refuse what the DSP epilogue cannot compute (those la
     expect(u8(255, -23)).not.toBeNull();
     expect(generalRequant(table([Q30], [-24], { u8: false, zp: -128, actMin: -128, actMax: 127 }))).not.toBeNull();
   });
+  it('dspRequant is total: every shift in [-31, 30], multiplier 0 and any zero point get a form', () => {
+    for (let s = SHIFT_MIN; s <= SHIFT_MAX; s++)
+      for (const m of [0, Q30, INT32_MAX])
+        for (const nar of [
+          { u8: false, zp: -128, actMin: -128, actMax: 127 },
+          { u8: true, zp: 255, actMin: 0, actMax: 255 },
+        ]) {
+          const t = table([m], [s], nar);
+          const x64 = s <= -1 && s >= -24 && !(s === -24 && nar.zp > 127);
+          const smm = s <= -1 && s >= -30 && 1002 + Math.abs(2 ** (-s - 1) + nar.zp * 2 ** -s) < 2 ** 31;
+          const what = `shift ${s} m ${m} zp ${nar.zp}`;
+          expect(dspRequant(t, true, () => 1000).form, what).toBe(smm ? 'smmlar' : x64 ? 'x64' : 'any');
+          expect(dspRequant(t, false, () => 1000).form, what).toBe(x64 ? 'x64' : 'any');
+        }
+  });
+  it('total constants: {m, max(shift, 0), max(-shift, 0), zp}', () => {
+    const nar = { u8: true, zp: 200, actMin: 0, actMax: 255 };
+    expect([...totalRequant(table([Q30 + 5, 0, INT32_MAX], [3, 0, -31], nar))]).toEqual([Q30 + 5, 3, 0, 200, 0, 0, 0, 200, INT32_MAX, 0, 31, 200]);
+  });
   it('general constants: {m, K lo, K hi, e - 1} with K = 2^30 + 2^(30+e) + zp 2^(31+e)', () => {
     const k = 2 ** 30 + 2 ** 37 + -17 * 2 ** 38;
     expect([...generalRequant(table([Q30 + 5], [-7], { u8: false, zp: -17, actMin: -128, actMax: 127 }))!]).toEqual([
@@ -133,26 +152,41 @@ describe('the DSP encoders refuse what the DSP epilogue cannot compute (those la
 });
 
 describe.skipIf(skipM4)('the DSP epilogue on cortex-m4 (qemu-system-arm)', () => {
-  it('general and SMMLAR forms, saturated and clamped, equal the reference on every lane they take', () => {
+  it('general and SMMLAR forms on every lane they take, the total form on every lane, saturated and clamped, equal the reference', () => {
     const lanes: { l: Lane; gen: boolean; smm: boolean }[] = [];
     const recs: number[] = [];
     for (const l of LANES) {
       const t = table([l.mult], [l.shift], l.nar);
       const gen = generalRequant(t);
       const smm = smmlarRequant(t, () => Math.abs(l.acc));
-      if (!gen && !smm) continue;
       lanes.push({ l, gen: gen !== null, smm: smm !== null });
-      recs.push(l.acc, l.nar.u8 ? 1 : 0, l.nar.actMin, l.nar.actMax, ...(gen ?? [0, 0, 0, 0]), ...(smm ?? [0, 0, 0, 0]), smm ? 2 * l.acc : 0);
+      recs.push(
+        l.acc,
+        l.nar.u8 ? 1 : 0,
+        l.nar.actMin,
+        l.nar.actMax,
+        ...(gen ?? [0, 0, 0, 0]),
+        ...(smm ?? [0, 0, 0, 0]),
+        smm ? 2 * l.acc : 0,
+        ...totalRequant(t),
+      );
     }
     const records = Int32Array.from(recs);
     expect(records.length).toBe(lanes.length * DSP_IN);
     const out = runDspHarness(M4, records);
     expect(out.length).toBe(lanes.length * DSP_OUT);
     const bad: string[] = [];
-    const shifts = { gen: new Set<number>(), smm: new Set<number>() };
+    const shifts = { gen: new Set<number>(), smm: new Set<number>(), any: new Set<number>() };
+    let beyondInt32 = 0;
     lanes.forEach(({ l, gen, smm }, i) => {
       const e = expected(l);
       const o = out.subarray(i * DSP_OUT, (i + 1) * DSP_OUT);
+      // The total form adds the zero point saturating: its raw value is the reference's, saturated to int32.
+      const anyRaw = Math.min(Math.max(e.v, INT32_MIN), INT32_MAX);
+      if (anyRaw !== e.v) beyondInt32++;
+      if (o[6] !== anyRaw || o[7] !== e.sat || o[8] !== e.clamp)
+        bad.push(`total ${describeLane(l)}: got ${[...o.subarray(6, 9)]}, want ${[anyRaw, e.sat, e.clamp]}`);
+      shifts.any.add(l.shift);
       if (gen && (o[0] !== e.v || o[1] !== e.sat || o[2] !== e.clamp))
         bad.push(`general ${describeLane(l)}: got ${[...o.subarray(0, 3)]}, want ${[e.v, e.sat, e.clamp]}`);
       if (smm && (o[3] !== e.v || o[4] !== e.sat || o[5] !== e.clamp))
@@ -165,6 +199,9 @@ describe.skipIf(skipM4)('the DSP epilogue on cortex-m4 (qemu-system-arm)', () =>
     expect(lanes.filter((x) => x.smm).length).toBeGreaterThan(5000);
     expect([...shifts.gen].sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     expect([...shifts.smm].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(lanes.length).toBe(LANES.length);
+    expect([...shifts.any].sort((a, b) => a - b)).toEqual(Array.from({ length: SHIFT_MAX - SHIFT_MIN + 1 }, (_, i) => SHIFT_MIN + i));
+    expect(beyondInt32).toBeGreaterThan(0);
   }, 180_000);
 });
 

@@ -8,8 +8,8 @@
  *   its six instantiations (general / SMMLAR form x int8 saturation, uint8
  *   saturation, clamp), with constants from the real encoders of
  *   src/codegen/isa/dsp/requant.ts.
- *   Record in (DSP_IN int32): acc, u8, act_min, act_max, general[4], smmlar[4], 2·acc.
- *   Record out (DSP_OUT int32): general raw, sat, clamp; SMMLAR raw, sat, clamp.
+ *   Record in (DSP_IN int32): acc, u8, act_min, act_max, general[4], smmlar[4], 2·acc, total[4].
+ *   Record out (DSP_OUT int32): general raw, sat, clamp; SMMLAR raw, sat, clamp; total raw, sat, clamp.
  * - Helium (cortex-m55): the kernels' helpers, partial mve/runtime (with
  *   mve/requant) and mve/requant_call in its three forms (ls, r, rn), on
  *   4 lanes and on its second vector (v2).
@@ -31,8 +31,8 @@ import { render, renderSource } from '../../src/codegen/templates.js';
 import type { Target } from '../../src/targets/index.js';
 import { execTool } from '../../src/util/exec.js';
 
-export const DSP_IN = 13;
-export const DSP_OUT = 6;
+export const DSP_IN = 17;
+export const DSP_OUT = 9;
 export const MVE_IN = 20;
 export const MVE_OUT = 24;
 export const C_IN = 6;
@@ -93,15 +93,19 @@ static void process(const int32_t *r, int32_t *o)
     o[3] = mobilec_dsp_requant2(r[12], r + 8);
     o[4] = r[1] ? rq_smmlar_sat_u8(r[12], r + 8, r[2], r[3]) : rq_smmlar_sat_s8(r[12], r + 8, r[2], r[3]);
     o[5] = rq_smmlar_clamp(r[12], r + 8, r[2], r[3]);
+    o[6] = mobilec_dsp_requant_any(r[0], r + 13);
+    o[7] = r[1] ? rq_any_sat_u8(r[0], r + 13, r[2], r[3]) : rq_any_sat_s8(r[0], r + 13, r[2], r[3]);
+    o[8] = rq_any_clamp(r[0], r + 13, r[2], r[3]);
 }
 ${MCU_MAIN}`;
 
-const DSP_FORMS = [false, true].flatMap((dbl) => {
-  const f = dbl ? 'smmlar' : 'x64';
+const DSP_FORMS = (['x64', 'smmlar', 'any'] as const).flatMap((f) => {
+  const dbl = f === 'smmlar';
+  const anyRq = f === 'any';
   return [
-    { name: `rq_${f}_sat_s8`, sat: true, dtype: 'int8', dbl },
-    { name: `rq_${f}_sat_u8`, sat: true, dtype: 'uint8', dbl },
-    { name: `rq_${f}_clamp`, sat: false, dtype: 'int8', dbl },
+    { name: `rq_${f}_sat_s8`, sat: true, dtype: 'int8', dbl, anyRq },
+    { name: `rq_${f}_sat_u8`, sat: true, dtype: 'uint8', dbl, anyRq },
+    { name: `rq_${f}_clamp`, sat: false, dtype: 'int8', dbl, anyRq },
   ];
 });
 
@@ -188,7 +192,7 @@ function runMcu(target: Target, source: string, input: Int32Array, n: number, re
 /** Runs DSP records (DSP_IN int32 each) on `target` (cortex-m4 / m7); DSP_OUT int32 per record back. */
 export function runDspHarness(target: Target, records: Int32Array): Int32Array {
   const n = records.length / DSP_IN;
-  const src = renderSource(DSP_SOURCE, { forms: DSP_FORMS, chunk: CHUNK, n, recIn: DSP_IN, recOut: DSP_OUT });
+  const src = renderSource(DSP_SOURCE, { anyRq: true, forms: DSP_FORMS, chunk: CHUNK, n, recIn: DSP_IN, recOut: DSP_OUT });
   return runMcu(target, src, records, n, DSP_OUT);
 }
 

@@ -8,7 +8,9 @@
  * - `dsp/dwconv/c4`: depth multiplier 1, 4 channels per step.
  * - `dsp/dwconv/dm`: any multiplier of a single input channel (broadcast).
  * Both read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
- * false forces the exact 64-bit epilogue (flag `x64`).
+ * false forces the exact 64-bit epilogue (flag `x64`). Every requantization
+ * table is taken: channels outside both right-shift forms (left or zero
+ * shifts, e > 24, no 64-bit headroom) get the total form (no `rn`; `ls`).
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
@@ -38,7 +40,7 @@ function plan(layer: Layer<DepthwiseConv2DOp>, bcast: boolean): DwPlan | null {
     for (let t = 0; t < g.kH * g.kW; t++) s += Math.abs(q.wData[t * g.outC + c]! - q.wZp) * span;
     return s;
   });
-  return rq ? { g, q, rq, bcast } : null;
+  return { g, q, rq, bcast };
 }
 
 function id(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
@@ -116,6 +118,7 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       rw,
       xo: bcast ? 0 : 1,
       dbl,
+      anyRq: p.rq.form === 'any',
       scale: dbl ? 2 : 1,
     },
     call: `${kernel}(${args.join(', ')});`,

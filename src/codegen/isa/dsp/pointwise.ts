@@ -12,7 +12,9 @@
  * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block.
  * - `dsp/pointwise/im2col`: any other conv2d, 2 x 2 blocks over im2col windows.
  * Every variant reads `dsp.smmlar` (default true; dsp/requant.ts): false
- * forces the exact 64-bit epilogue (flag `x64`).
+ * forces the exact 64-bit epilogue (flag `x64`). Every requantization
+ * table is taken: channels outside both right-shift forms (left or zero
+ * shifts, e > 24, no 64-bit headroom) get the total form (no `rn`; `ls`).
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
@@ -55,7 +57,7 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
     for (let i = 0; i < K; i++) s += Math.abs(q.wData[o * K + i]! - q.wZp) * span;
     return s;
   });
-  return rq ? { g, q, rq, conv, px3: shape === 'px3' } : null;
+  return { g, q, rq, conv, px3: shape === 'px3' };
 }
 
 function id(layer: Layer, p: PwPlan): KernelId {
@@ -118,6 +120,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       ic4,
       oc2,
       dbl: dbl ? 1 : 0,
+      anyRq: p.rq.form === 'any',
       steps: steps4 % 2 === 0 ? ic4 / 8 : steps4,
       unroll: steps4 % 2 === 0 ? 2 : 1,
       unsigned: q.dtype === 'uint8',

@@ -1,8 +1,10 @@
 /**
  * The DSP epilogue's constants: re-encodings of the one requantization table
  * (requant.ts) for the two forms of templates/partials/dsp/requant.hbs.
- * Both take right shifts only (e >= 1) and multipliers >= 0: a table outside
- * that keeps the generic C.
+ * The two cheap forms take right shifts only (e >= 1) and multipliers >= 0;
+ * the total form (`mobilec_dsp_requant_any`) takes every channel the
+ * requantize pass can produce, so a DSP layer never falls back to C for its
+ * requantization.
  */
 import type { RequantTable } from '../../requant.js';
 
@@ -61,20 +63,44 @@ export function smmlarRequant(t: RequantTable, bound: (c: number) => number): In
   return out;
 }
 
-/** The epilogue of a DSP kernel: its constants, and whether the accumulators are doubled (the SMMLAR form). */
+/**
+ * The total form (`mobilec_dsp_requant_any`): per channel {m, ls, e, zp}
+ * with ls = max(shift, 0), e = max(-shift, 0): TFLite's
+ * MultiplyByQuantizedMultiplier step by step (acc * 2^ls wrapping, SRDHM as
+ * a 64-bit product, RoundingDivideByPOT by e), then the zero point added
+ * with saturation. Any shift in [-31, 30], any multiplier but -2^31.
+ */
+export function totalRequant(t: RequantTable): Int32Array {
+  const out = new Int32Array(4 * t.padded);
+  for (let c = 0; c < t.padded; c++) {
+    const s = t.shift[c]!;
+    out[4 * c] = t.multiplier[c]!;
+    out[4 * c + 1] = Math.max(s, 0);
+    out[4 * c + 2] = Math.max(-s, 0);
+    out[4 * c + 3] = t.yZp;
+  }
+  return out;
+}
+
+/** The epilogue forms of a DSP kernel, cheapest first. */
+export type DspRequantForm = 'smmlar' | 'x64' | 'any';
+
+/** The epilogue of a DSP kernel: its constants, its form, and whether the accumulators are doubled (the SMMLAR form). */
 export interface DspRequant {
   readonly consts: Int32Array;
+  readonly form: DspRequantForm;
   readonly dbl: boolean;
 }
 
 /**
  * The fast form when `smmlar` allows it and the bound holds, else the
- * general one, else null. Reads the tuning switch `dsp.smmlar` through its
- * caller (false: the general form everywhere).
+ * general one, else the total one: never null. Reads the tuning switch
+ * `dsp.smmlar` through its caller (false: no SMMLAR form).
  */
-export function dspRequant(t: RequantTable, smmlar: boolean, bound: (c: number) => number): DspRequant | null {
+export function dspRequant(t: RequantTable, smmlar: boolean, bound: (c: number) => number): DspRequant {
   const fast = smmlar ? smmlarRequant(t, bound) : null;
-  if (fast) return { consts: fast, dbl: true };
+  if (fast) return { consts: fast, form: 'smmlar', dbl: true };
   const general = generalRequant(t);
-  return general ? { consts: general, dbl: false } : null;
+  if (general) return { consts: general, form: 'x64', dbl: false };
+  return { consts: totalRequant(t), form: 'any', dbl: false };
 }

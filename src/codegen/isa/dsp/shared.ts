@@ -16,9 +16,15 @@ export function negPair(v: number): string {
   return `(int32_t)0x${(((h << 16) | h) >>> 0).toString(16).padStart(8, '0')}u`;
 }
 
-/** The requantization and clamp flags of a DSP kernel (every DSP epilogue shifts right: `rn`). */
+/**
+ * The requantization and clamp flags of a DSP kernel: `rn` for the two
+ * right-shift forms (SMMLAR, and `x64` for SMLAL); the total form has no
+ * `rn`, is `x64` too, and `ls` when some channel shifts left.
+ */
 export function dspFlags(q: QuantConv, rq: DspRequant): NonNullable<KernelId['flags']> {
-  return { rn: true, ...(rq.dbl ? {} : { x64: true }), ...(q.rq.saturating ? {} : { clamp: true }) };
+  const form: NonNullable<KernelId['flags']> =
+    rq.form === 'smmlar' ? { rn: true } : rq.form === 'x64' ? { rn: true, x64: true } : { x64: true, ...(q.rq.anyLeft ? { ls: true } : {}) };
+  return { ...form, ...(q.rq.saturating ? {} : { clamp: true }) };
 }
 
 /** The clamp arguments, when the clamp is narrower than the dtype (else the kernel saturates). */
