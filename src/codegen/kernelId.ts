@@ -48,7 +48,7 @@ export const KERNEL_FLAGS = {
   // requantization
   rn: 'every channel shifts right (the cheap rounding form of the epilogue)',
   ls: 'some channel shifts left (the epilogue applies a left shift first)',
-  x64: 'the exact 64-bit form of an epilogue that also has a bounded one-instruction form (DSP: SMLAL instead of SMMLAR)',
+  x64: 'an exact 64-bit epilogue instead of the bounded one-instruction form (DSP: SMLAL instead of SMMLAR with rn; the total per-channel form, any shift, without rn)',
   // clamp
   clamp: 'the activation clamp is narrower than the dtype range (else saturation alone)',
   min: 'the kernel clamps below in code (an 8-bit kernel whose activation minimum is above the dtype minimum)',
