@@ -5,11 +5,12 @@
  * conv2d / depthwise / fully connected layer, and typed reads of the tuning
  * switches.
  */
-import type { FullyConnectedOp, Op, Tensor } from '../../model/ir.js';
+import type { DepthwiseConv2DOp, FullyConnectedOp, Op, Tensor } from '../../model/ir.js';
 import { windowGeometry, type WindowGeometry } from '../../model/geometry.js';
 import { int32Literal } from '../ops/common.js';
 import { requantTable, type RequantTable } from '../requant.js';
-import type { EmitContext, Layer } from '../types.js';
+import type { KernelId, KernelIsa } from '../kernelId.js';
+import type { EmitContext, Layer, OpEmission, SimdVariant } from '../types.js';
 
 type QDType = 'int8' | 'uint8';
 
@@ -98,4 +99,32 @@ export function flagSwitch(ctx: EmitContext, key: string, dflt: boolean): boolea
 export function numberSwitch(ctx: EmitContext, key: string, dflt: number): number {
   const v = ctx.tuning.switches?.[key];
   return typeof v === 'number' ? v : dflt;
+}
+
+/**
+ * The two depthwise variants of a Cortex-M ISA: `<isa>/dwconv/<channels>`
+ * (depth multiplier 1, channels in parallel) and `<isa>/dwconv/dm` (one input
+ * channel broadcast to every output channel). `plan` sees only layers whose
+ * geometry is its variant's.
+ */
+export function depthwiseVariants<P>(
+  isa: KernelIsa,
+  channels: string,
+  plan: (layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, bcast: boolean) => P | null,
+  id: (layer: Layer<DepthwiseConv2DOp>, p: P) => KernelId,
+  emit: (layer: Layer<DepthwiseConv2DOp>, p: P) => OpEmission,
+): readonly SimdVariant<P, DepthwiseConv2DOp>[] {
+  const variant = (name: string, bcast: boolean): SimdVariant<P, DepthwiseConv2DOp> => ({
+    key: `${isa}/dwconv/${name}`,
+    isa,
+    ops: ['depthwise_conv2d'],
+    applies(layer) {
+      const g = layerGeometry(layer);
+      if (!g || (g.depthMultiplier !== 1) !== bcast || (bcast && g.inC !== 1)) return null;
+      return plan(layer, g, bcast);
+    },
+    id,
+    emit,
+  });
+  return [variant(channels, false), variant('dm', true)];
 }

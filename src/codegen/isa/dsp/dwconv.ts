@@ -15,8 +15,8 @@
 import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
-import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { cType, flagSwitch, kernelDType, layerGeometry, quantConv, type QuantConv } from '../quantConv.js';
+import type { Layer, OpEmission } from '../../types.js';
+import { cType, flagSwitch, kernelDType, depthwiseVariants, quantConv, type QuantConv } from '../quantConv.js';
 import { dspRequant, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
@@ -29,9 +29,7 @@ interface DwPlan {
   readonly bcast: boolean;
 }
 
-function plan(layer: Layer<DepthwiseConv2DOp>, bcast: boolean): DwPlan | null {
-  const g = layerGeometry(layer);
-  if (!g || (g.depthMultiplier !== 1) !== bcast || (bcast && g.inC !== 1)) return null;
+function plan(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, bcast: boolean): DwPlan | null {
   const q = quantConv(layer.op, layer.ctx, g.outC, 4);
   if (!q) return null;
   const span = inputSpan(q);
@@ -128,13 +126,4 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   };
 }
 
-const variant = (name: string, bcast: boolean): SimdVariant<DwPlan, DepthwiseConv2DOp> => ({
-  key: `dsp/dwconv/${name}`,
-  isa: 'dsp',
-  ops: ['depthwise_conv2d'],
-  applies: (layer) => plan(layer, bcast),
-  id,
-  emit,
-});
-
-export const dwconvVariants: readonly SimdVariant<DwPlan, DepthwiseConv2DOp>[] = [variant('c4', false), variant('dm', true)];
+export const dwconvVariants = depthwiseVariants<DwPlan>('dsp', 'c4', plan, id, emit);

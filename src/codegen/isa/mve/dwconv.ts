@@ -14,8 +14,8 @@ import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import { foldInputZeroPoint } from '../../requant.js';
-import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { clampArgs, cType, kernelDType, layerGeometry, quantConv, type QuantConv } from '../quantConv.js';
+import type { Layer, OpEmission } from '../../types.js';
+import { clampArgs, cType, kernelDType, depthwiseVariants, quantConv, type QuantConv } from '../quantConv.js';
 import { mveFlags, mveRequant, type MveRequant } from './requant.js';
 
 interface DwPlan {
@@ -35,9 +35,7 @@ function laneOrder(oc: number, c8: number): number[] {
   });
 }
 
-function plan(layer: Layer<DepthwiseConv2DOp>, bcast: boolean): DwPlan | null {
-  const g = layerGeometry(layer);
-  if (!g || (g.depthMultiplier !== 1) !== bcast || (bcast && g.inC !== 1)) return null;
+function plan(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, bcast: boolean): DwPlan | null {
   const lanes = bcast ? 4 : 8;
   const q = quantConv(layer.op, layer.ctx, g.outC, lanes);
   if (!q) return null;
@@ -145,13 +143,4 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   };
 }
 
-const variant = (name: string, bcast: boolean): SimdVariant<DwPlan, DepthwiseConv2DOp> => ({
-  key: `mve/dwconv/${name}`,
-  isa: 'mve',
-  ops: ['depthwise_conv2d'],
-  applies: (layer) => plan(layer, bcast),
-  id,
-  emit,
-});
-
-export const dwconvVariants: readonly SimdVariant<DwPlan, DepthwiseConv2DOp>[] = [variant('c8', false), variant('dm', true)];
+export const dwconvVariants = depthwiseVariants<DwPlan>('mve', 'c8', plan, id, emit);
