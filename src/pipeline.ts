@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Graph } from './model/ir.js';
-import { badInput } from './model/errors.js';
+import { badInput, MobilecError } from './model/errors.js';
 import { loadDescription } from './frontends/description/index.js';
 import { loadTflite } from './frontends/tflite/import.js';
 import { prepareGraph } from './passes/index.js';
@@ -28,15 +28,25 @@ export function checkModelName(name: string): string {
   return name;
 }
 
+/** The passes on a loaded model; a bad-input error they raise names the model file (once). */
+function prepareIn(path: string, g: Parameters<typeof prepareGraph>[0]): Graph {
+  try {
+    return prepareGraph(g);
+  } catch (e) {
+    if (e instanceof MobilecError && e.kind === 'bad-input' && !e.message.includes(path)) throw badInput(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
 export function loadModel(path: string): Graph {
   if (!existsSync(path)) throw badInput(`${path}: no such file`);
   if (statSync(path).isDirectory()) throw badInput(`${path}: is a directory; give a model file (${SUPPORTED_MODEL_EXTENSIONS.join(', ')})`);
   const ext = extname(path).toLowerCase();
   switch (ext) {
     case '.json':
-      return prepareGraph(loadDescription(path));
+      return prepareIn(path, loadDescription(path));
     case '.tflite':
-      return prepareGraph(loadTflite(path));
+      return prepareIn(path, loadTflite(path));
     default:
       throw badInput(`${path}: unknown model format '${ext || '(no extension)'}'; supported: ${SUPPORTED_MODEL_EXTENSIONS.join(', ')}`);
   }

@@ -5,6 +5,7 @@
  */
 import type { Activation, Padding, Tensor, TensorData } from '../../model/ir.js';
 import type { FloatConvKernel, QuantConvKernel, QuantArray } from '../../reference/kernels/common.js';
+import { badInput } from '../../model/errors.js';
 import { activationRange, quantizeMultiplier } from '../../numerics/fixedpoint.js';
 import type { AnyOp, OpWindow, QuantizeContext, RequantizeContext, RunContext, TfliteContext, ValidateContext } from '../types.js';
 
@@ -88,7 +89,46 @@ export function requantizeWeighted<O extends AnyOp & { activation: Activation }>
     shift.push(m.shift);
   }
   const [actMin, actMax] = activationRange(op.activation, sOut, r.y.quant!.zeroPoint[0]!, r.dtype);
+  checkAccumulatorBound(op, r, fullyConnected || op.kind === 'conv2d' ? 0 : 3);
   return { ...op, requant: { multiplier, shift, actMin, actMax } };
+}
+
+/** The largest int32 value: an accumulator bound above it can overflow. */
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Refuses a layer whose int32 accumulator can overflow for some input:
+ * per output channel, |bias| + Σ|w − w_zp| · max|x − x_zp| over the dtype's
+ * input range must stay within int32. TFLite accumulates in int32 with no
+ * check (its result is undefined there), and a wider accumulator would not
+ * be bit-exact with it. `axis` is the filter's output-channel axis (0 for
+ * conv / FC [O, ...], 3 for depthwise [1, KH, KW, O]).
+ */
+function checkAccumulatorBound(op: AnyOp, r: RequantizeContext, axis: number): void {
+  const w = r.graph.tensors[op.inputs[1]!]!;
+  const data = w.data;
+  if (!data || !w.quant) return;
+  const xZp = r.x.quant?.zeroPoint[0] ?? 0;
+  const [lo, hi] = r.dtype === 'int8' ? [-128, 127] : [0, 255];
+  const span = Math.max(xZp - lo, hi - xZp);
+  const channels = w.shape[axis]!;
+  const inner = axis === 0 ? data.length / channels : 1;
+  const stride = axis === 0 ? 1 : channels;
+  const taps = data.length / channels;
+  const bId = op.inputs[2];
+  const bias = bId !== undefined && bId >= 0 ? r.graph.tensors[bId]!.data : undefined;
+  for (let c = 0; c < channels; c++) {
+    const wZp = w.quant.zeroPoint[w.quant.zeroPoint.length > 1 ? c : 0] ?? 0;
+    let sum = 0;
+    for (let k = 0; k < taps; k++) sum += Math.abs(Number(data[axis === 0 ? c * inner + k : k * stride + c]!) - wZp);
+    const b = bias ? Math.abs(Number(bias[c]!)) : 0;
+    const bound = b + sum * span;
+    if (bound > INT32_MAX) {
+      throw badInput(
+        `op ${op.name} (${op.kind}): output channel ${c}'s int32 accumulator can reach ${bound} (|bias| ${b} + Σ|w − w_zp| ${sum} × max|x − x_zp| ${span}) for some input, above 2^31 − 1 = ${INT32_MAX}; TFLite's int32 arithmetic overflows there too. Supported: layers whose accumulator bound fits int32`,
+      );
+    }
+  }
 }
 
 /** Runs a conv-like reference kernel pair (float / quantized). */

@@ -1,0 +1,126 @@
+/**
+ * The quantization torture zoo (test/helpers/zoo.ts) on every SIMD target:
+ * its census holds (every adversarial property present per dtype and op
+ * kind), every int8/uint8 conv, depthwise, pointwise, fully connected,
+ * average/max pool, add and mean layer runs a SIMD kernel (`generic: false`),
+ * and every layer is bit-exact with the reference under emulation on several
+ * inputs, the extreme ones (all minimum, all maximum, alternating) included.
+ *
+ * `npm test` runs a sample (ZOO_SAMPLE models per target, rotating so every
+ * model runs on some target); `npm run test:full` (KERNEL_TESTER_FULL=1) runs
+ * every model on every target.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateProject } from '../../src/codegen/index.js';
+import { runnerFor } from '../../src/cross/index.js';
+import { mcuToolsAvailable } from '../../src/cross/mcu.js';
+import type { Graph, TensorData } from '../../src/model/ir.js';
+import { loadModel } from '../../src/pipeline.js';
+import { targetByName } from '../../src/targets/index.js';
+import { toBytes } from '../../src/util/tensors.js';
+import { compareWithReference } from '../../src/verify/verify.js';
+import { buildTflite } from '../helpers/tfliteBuilder.js';
+import { type QDType, torturZoo, ZOO_PROPERTIES, zooCensus } from '../helpers/zoo.js';
+import { seededInput } from '../tflite/models.js';
+
+/** The SIMD targets (issue 12): every one must take every listed layer kind. */
+const TARGETS = ['cortex-m4', 'cortex-m7', 'cortex-m55', 'rpi4', 'rpi5', 'rpi-armv7'] as const;
+/** The op kinds that must never run generic C on a SIMD target (softmax, reshape, pad, quantize... are exempt). */
+const SIMD_KINDS = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected', 'average_pool2d', 'max_pool2d', 'add', 'mean']);
+
+const full = process.env.KERNEL_TESTER_FULL === '1';
+const SAMPLE = Number(process.env.ZOO_SAMPLE ?? 2);
+
+const dir = join(tmpdir(), `mobilec-zoo-${process.pid}`);
+mkdirSync(dir, { recursive: true });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const zoo = torturZoo().map((m) => {
+  const path = join(dir, `${m.name}.tflite`);
+  writeFileSync(path, buildTflite(m.spec));
+  return { ...m, path, graph: loadModel(path) };
+});
+
+/** Seeded inputs plus the extremes: all minimum, all maximum, alternating. */
+function zooInputs(graph: Graph, dtype: QDType): { seed: number; input: TensorData }[] {
+  const t = graph.tensors[graph.inputs[0]!]!;
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  const [lo, hi] = dtype === 'int8' ? [-128, 127] : [0, 255];
+  const make = (f: (i: number) => number) =>
+    dtype === 'int8' ? Int8Array.from({ length: n }, (_, i) => f(i)) : Uint8Array.from({ length: n }, (_, i) => f(i));
+  return [
+    { seed: 1, input: seededInput(dtype, n, 1) },
+    { seed: 2, input: seededInput(dtype, n, 2) },
+    { seed: -1, input: make(() => lo) },
+    { seed: -2, input: make(() => hi) },
+    { seed: -3, input: make((i) => (i % 2 ? lo : hi)) },
+  ];
+}
+
+describe('torture zoo: census', () => {
+  it('every property per dtype and per weighted op kind, ADD with input scales 2^10 apart, both pools and MEAN', () => {
+    const census = zooCensus(zoo);
+    const missing: string[] = [];
+    for (const dtype of ['int8', 'uint8'] as const) {
+      for (const kind of ['conv2d', 'depthwise_conv2d', 'fully_connected']) {
+        for (const p of ZOO_PROPERTIES) {
+          if (p === 'weightZp' && dtype === 'int8') continue; // int8 weights are symmetric (TFLite's spec)
+          if (kind === 'fully_connected' && (p === 'inZpMin' || p === 'inZpMax' || p === 'outZpMin' || p === 'outZpMax')) continue;
+          if (!census.get(`${dtype}/${kind}/${p}`)) missing.push(`${dtype}/${kind}/${p}`);
+        }
+      }
+      if (!census.get(`${dtype}/add/scaleRatio`)) missing.push(`${dtype}/add/scaleRatio`);
+      for (const kind of ['average_pool2d', 'max_pool2d', 'mean']) {
+        for (const p of ['inZpMin', 'inZpMax'] as const) if (!census.get(`${dtype}/${kind}/${p}`)) missing.push(`${dtype}/${kind}/${p}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(zoo.length).toBe(8);
+    expect(zoo.reduce((a, m) => a + m.graph.ops.length, 0)).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe.each(TARGETS)('torture zoo on %s', (name) => {
+  const target = targetByName(name);
+  const tools = target.emulator.kind === 'system' ? mcuToolsAvailable(target) : true;
+  const models = full ? zoo : zoo.filter((_, i) => (i + TARGETS.indexOf(name) * SAMPLE) % zoo.length < SAMPLE);
+
+  it('every listed layer on a SIMD kernel (generic: false)', () => {
+    const generic: string[] = [];
+    for (const m of zoo) {
+      const p = generateProject(m.graph, { name: m.name, target, kernels: 'simd' });
+      for (const l of p.layers) {
+        if (l.generic && SIMD_KINDS.has(l.op)) generic.push(`${m.name} layer ${l.index} ${l.op}: ${l.kernel}`);
+      }
+    }
+    expect(generic).toEqual([]);
+  });
+
+  it.skipIf(!tools && process.env.CI !== 'true')(
+    `${full ? 'every model' : `${SAMPLE} models`} bit-exact with the reference on 5 inputs (extremes included)`,
+    () => {
+      const divergences: string[] = [];
+      for (const m of models) {
+        const project = generateProject(m.graph, { name: m.name, target, kernels: 'simd' });
+        const ins = zooInputs(m.graph, m.dtype);
+        const { results } = runnerFor(target).run(
+          project,
+          target,
+          ins.map((r) => toBytes(r.input)),
+          { layers: true, countInstructions: false },
+        );
+        const report = compareWithReference(
+          m.graph,
+          project,
+          ins.map((r, i) => ({ ...r, c: { layers: results[i]!.layers! } })),
+        );
+        for (const l of report.layers)
+          if (l.mismatches > 0) divergences.push(`${m.name} layer ${l.index} ${l.op}: ${l.mismatches} mismatches, max diff ${l.maxAbsDiff}`);
+      }
+      expect(divergences).toEqual([]);
+    },
+  );
+});
