@@ -124,3 +124,34 @@ describe.each(TARGETS)('torture zoo on %s', (name) => {
     },
   );
 });
+
+/**
+ * The per-target table of the closing note (`npm run bench:zoo`): per target,
+ * the zoo's layers, generic layers among the listed kinds, MACs and executed
+ * instructions of one invoke, instructions per MAC.
+ */
+describe.skipIf(process.env.ZOO_TABLE !== '1')('torture zoo: per-target table', () => {
+  it('prints layers, generic count, instructions per MAC', () => {
+    const rows: string[][] = [['target', 'models', 'layers', 'generic', 'MACs', 'instructions', 'per MAC']];
+    for (const name of TARGETS) {
+      const target = targetByName(name);
+      let layers = 0;
+      let generic = 0;
+      let macs = 0;
+      let instructions = 0;
+      for (const m of zoo) {
+        const project = generateProject(m.graph, { name: m.name, target, kernels: 'simd' });
+        layers += project.layers.length;
+        generic += project.layers.filter((l) => l.generic && SIMD_KINDS.has(l.op)).length;
+        macs += project.layers.reduce((a, l) => a + l.macs, 0);
+        const input = toBytes(zooInputs(m.graph, m.dtype)[0]!.input);
+        const { results } = runnerFor(target).run(project, target, [input], { layers: false, countInstructions: true });
+        instructions += results[0]!.instructions!;
+      }
+      rows.push([name, String(zoo.length), String(layers), String(generic), String(macs), String(instructions), (instructions / macs).toFixed(3)]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    console.log(rows.map((r) => r.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n'));
+    expect(rows).toHaveLength(TARGETS.length + 1);
+  });
+});
