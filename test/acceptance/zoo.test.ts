@@ -22,8 +22,9 @@ import { loadModel } from '../../src/pipeline.js';
 import { targetByName } from '../../src/targets/index.js';
 import { toBytes } from '../../src/util/tensors.js';
 import { compareWithReference } from '../../src/verify/verify.js';
-import { buildTflite } from '../helpers/tfliteBuilder.js';
-import { type QDType, torturZoo, ZOO_PROPERTIES, zooCensus } from '../helpers/zoo.js';
+import { buildTflite, type ModelSpec } from '../helpers/tfliteBuilder.js';
+import { EXAMPLES } from '../helpers/cli.js';
+import { type QDType, shiftedChannels, torturZoo, ZOO_PROPERTIES, zooCensus } from '../helpers/zoo.js';
 import { seededInput } from '../tflite/models.js';
 
 /** The SIMD targets (issue 12): every one must take every listed layer kind. */
@@ -150,8 +151,39 @@ describe.skipIf(process.env.ZOO_TABLE !== '1')('torture zoo: per-target table', 
       }
       rows.push([name, String(zoo.length), String(layers), String(generic), String(macs), String(instructions), (instructions / macs).toFixed(3)]);
     }
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    console.log(rows.map((r) => r.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n'));
+    print(rows);
+    expect(rows).toHaveLength(TARGETS.length + 1);
+  });
+
+  it('held-out-like models: the 0.25/96x96x3 int8 example with shift-0 / left-shift channels in every 3rd pointwise layer', () => {
+    const base = loadModel(join(EXAMPLES, 'mobilenet_v1_0.25_96_int8.json'));
+    const variants = [
+      ['as trained', base],
+      ['1/8 of channels', loadSpec('ho_8', shiftedChannels(base, 3, 1 / 8))],
+      ['all channels', loadSpec('ho_all', shiftedChannels(base, 3, 1))],
+    ] as const;
+    const rows: string[][] = [['target', ...variants.map(([n]) => n), 'ratio (worst / as trained)']];
+    for (const name of TARGETS) {
+      const target = targetByName(name);
+      const counts = variants.map(([, g]) => {
+        const project = generateProject(g, { name: 'ho', target, kernels: 'simd' });
+        const input = toBytes(zooInputs(g, 'int8')[0]!.input);
+        return runnerFor(target).run(project, target, [input], { layers: false, countInstructions: true }).results[0]!.instructions!;
+      });
+      rows.push([name, ...counts.map(String), (Math.max(...counts) / counts[0]!).toFixed(3)]);
+    }
+    print(rows);
     expect(rows).toHaveLength(TARGETS.length + 1);
   });
 });
+
+function loadSpec(name: string, spec: ModelSpec): Graph {
+  const path = join(dir, `${name}.tflite`);
+  writeFileSync(path, buildTflite(spec));
+  return loadModel(path);
+}
+
+function print(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  console.log(rows.map((r) => r.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n'));
+}

@@ -16,7 +16,7 @@
  */
 import type { Graph } from '../../src/model/ir.js';
 import { Prng } from '../../src/util/prng.js';
-import { SpecBuilder } from '../tflite/models.js';
+import { SpecBuilder, specFromGraph } from '../tflite/models.js';
 import type { ModelSpec, TensorSpec } from './tfliteBuilder.js';
 
 export type QDType = 'int8' | 'uint8';
@@ -339,4 +339,33 @@ function accumulatorBound(graph: Graph, inputs: readonly number[], depthwise: bo
     worst = Math.max(worst, (bias ? Math.abs(Number(bias[c])) : 0) + s * span);
   }
   return worst;
+}
+
+/**
+ * A model like the held-out ones of issue 12: `g` (a quantized MobileNetV1)
+ * written back as a `.tflite` spec with, in every `every`-th pointwise layer,
+ * a `fraction` of the channels (1: all) given effective scales in [0.5, 4)
+ * (shift 0 or a left shift), the rest untouched. The kernels' instruction
+ * counts do not depend on the outputs, so this isolates the cost of such
+ * channels.
+ */
+export function shiftedChannels(g: Graph, every: number, fraction: number): ModelSpec {
+  const spec = specFromGraph(g);
+  const tensors = spec.tensors.slice();
+  let pw = 0;
+  for (const op of g.ops) {
+    if (op.kind !== 'conv2d') continue;
+    const w = g.tensors[op.inputs[1]!]!;
+    if (w.shape[1] !== 1 || w.shape[2] !== 1 || pw++ % every !== 0) continue;
+    const sx = g.tensors[op.inputs[0]!]!.quant!.scale[0]!;
+    const sy = g.tensors[op.outputs[0]!]!.quant!.scale[0]!;
+    const scale = [...w.quant!.scale];
+    const step = Math.max(1, Math.round(1 / fraction));
+    for (let c = 0; c < scale.length; c += step) scale[c] = Math.fround((0.5 + (c % 7) * 0.5) * (sy / sx));
+    const wId = op.inputs[1]!;
+    const bId = op.inputs[2]!;
+    tensors[wId] = { ...tensors[wId]!, quant: { ...tensors[wId]!.quant!, scale } };
+    tensors[bId] = { ...tensors[bId]!, quant: { ...tensors[bId]!.quant!, scale: scale.map((s) => Math.fround(sx * s)) } };
+  }
+  return { ...spec, tensors };
 }
