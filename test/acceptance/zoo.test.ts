@@ -33,7 +33,7 @@ const TARGETS = ['cortex-m4', 'cortex-m7', 'cortex-m55', 'rpi4', 'rpi5', 'rpi-ar
 const SIMD_KINDS = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected', 'average_pool2d', 'max_pool2d', 'add', 'mean']);
 
 const full = process.env.KERNEL_TESTER_FULL === '1';
-const SAMPLE = Number(process.env.ZOO_SAMPLE ?? 2);
+const SAMPLE = Number(process.env.ZOO_SAMPLE ?? 3);
 
 const dir = join(tmpdir(), `mobilec-zoo-${process.pid}`);
 mkdirSync(dir, { recursive: true });
