@@ -18,7 +18,7 @@ import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission } from '../../types.js';
 import { cType, flagSwitch, kernelDType, depthwiseVariants, quantConv, type QuantConv } from '../quantConv.js';
-import { DSP_REQUANT_FN, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
+import { DSP_REQUANT_FN, dspBlockParams, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
 
@@ -119,6 +119,7 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       dbl,
       anyRq: needsRequantAny(p.rq.form),
       rqfn: DSP_REQUANT_FN[p.rq.form],
+      ...dspBlockParams(p.rq.form),
       scale: dbl ? 2 : 1,
     },
     call: `${kernel}(${args.join(', ')});`,

@@ -21,7 +21,7 @@ import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { cType, flagSwitch, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
-import { DSP_REQUANT_FN, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
+import { DSP_REQUANT_FN, dspBlockParams, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
 
@@ -123,6 +123,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       dbl: dbl ? 1 : 0,
       anyRq: needsRequantAny(p.rq.form),
       rqfn: DSP_REQUANT_FN[p.rq.form],
+      ...dspBlockParams(p.rq.form),
       steps: steps4 % 2 === 0 ? ic4 / 8 : steps4,
       unroll: steps4 % 2 === 0 ? 2 : 1,
       unsigned: q.dtype === 'uint8',

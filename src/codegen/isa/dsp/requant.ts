@@ -182,6 +182,17 @@ export const DSP_REQUANT_FN: Readonly<Record<DspRequantForm, string>> = {
   any: 'mobilec_dsp_requant_any',
 };
 
+/**
+ * The per-block test of a mixed form: C params `blk` (the flag's name),
+ * `blkTest` (its comparison of the OR of the block's class words: all of the
+ * cheap right-shift class) and the block dispatcher as `rqfn`; {} otherwise.
+ */
+export function dspBlockParams(form: DspRequantForm): Record<string, string> {
+  if (form === 'mix') return { blk: 'fast', blkTest: '== 0', rqfn: 'mobilec_dsp_requant_mix_blk' };
+  if (form === 'mix64') return { blk: 'fast', blkTest: '>= 0', rqfn: 'mobilec_dsp_requant_mix64_blk' };
+  return {};
+}
+
 /** Whether a form's code is in dsp/requant_any (all but the two right-shift forms of dsp/requant). */
 export const needsRequantAny = (form: DspRequantForm): boolean => form !== 'smmlar' && form !== 'x64';
 
