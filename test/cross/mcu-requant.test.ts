@@ -149,7 +149,10 @@ describe('the DSP encoders: the cheap forms refuse what they cannot compute, the
     for (let ls = 0; ls <= 30; ls++) {
       const b = 2 ** (30 - ls) - 1;
       expect([...leftRequant(table([INT32_MAX], [ls], nar), () => b)!], `ls ${ls}`).toEqual([INT32_MAX, -128, ls, 1]);
-      expect(leftRequant(table([INT32_MAX], [ls], nar), () => b + 1), `ls ${ls}`).toBeNull();
+      expect(
+        leftRequant(table([INT32_MAX], [ls], nar), () => b + 1),
+        `ls ${ls}`,
+      ).toBeNull();
     }
     expect(leftRequant(table([Q30], [-1], nar), () => 1)).toBeNull();
   });
@@ -256,7 +259,9 @@ describe.skipIf(skipM4)('the DSP epilogue on cortex-m4 (qemu-system-arm)', () =>
     expect(lanes.filter((x) => x.smm).length).toBeGreaterThan(5000);
     expect(lanes.filter((x) => x.left).length).toBeGreaterThan(2000);
     // Lanes at the left form's bound: |acc| = 2^(30-ls) - 1 with ls 0..29 (30 only takes acc 0) and every edge multiplier.
-    expect(lanes.filter((x) => x.left && x.l.shift < 30 && Math.abs(x.l.acc) === 2 ** (30 - x.l.shift) - 1 && x.l.mult === INT32_MAX).length).toBeGreaterThanOrEqual(60);
+    expect(
+      lanes.filter((x) => x.left && x.l.shift < 30 && Math.abs(x.l.acc) === 2 ** (30 - x.l.shift) - 1 && x.l.mult === INT32_MAX).length,
+    ).toBeGreaterThanOrEqual(60);
     expect([...shifts.gen].sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     expect([...shifts.smm].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect([...shifts.left].sort((a, b) => a - b)).toEqual(Array.from({ length: 31 }, (_, i) => i));

@@ -128,28 +128,29 @@ describe('DSP kernels with every requantization (cortex-m4)', () => {
     const X64 = { 'dsp.smmlar': false };
     type Flags = { x64?: true; mix?: true; ls?: true };
     const MIX_LS: Flags = { mix: true, ls: true };
-    const cases: { family: Family; dtype: CaseDType; seed: number; edit: Edit | 'bound'; variant: string; flags: Flags; switches?: Record<string, boolean> }[] = [
-      { family: 'pointwise', dtype: 'int8', seed: 11, edit: FEW_LEFT, variant: 'dsp/pointwise/px3', flags: MIX_LS },
-      { family: 'pointwise', dtype: 'int8', seed: 11, edit: ALL_LEFT, variant: 'dsp/pointwise/px3', flags: { ls: true } },
-      { family: 'pointwise', dtype: 'int8', seed: 11, edit: ALL_ZERO, variant: 'dsp/pointwise/px3', flags: {} },
-      { family: 'pointwise', dtype: 'int8', seed: 11, edit: 'bound', variant: 'dsp/pointwise/px3', flags: MIX_LS },
-      { family: 'pointwise', dtype: 'int8', seed: 11, edit: FEW_LEFT, variant: 'dsp/pointwise/px3', flags: { x64: true, ...MIX_LS }, switches: X64 },
-      { family: 'pointwise', dtype: 'uint8', seed: 12, edit: FEW_LEFT, variant: 'dsp/pointwise/px2', flags: MIX_LS },
-      { family: 'pointwise', dtype: 'uint8', seed: 12, edit: ALL_LEFT, variant: 'dsp/pointwise/px2', flags: { ls: true } },
-      { family: 'pointwise', dtype: 'uint8', seed: 12, edit: 'bound', variant: 'dsp/pointwise/px2', flags: MIX_LS },
-      { family: 'pointwise', dtype: 'uint8', seed: 12, edit: ALL_30, variant: 'dsp/pointwise/px2', flags: { x64: true, ls: true } },
-      { family: 'conv', dtype: 'int8', seed: 13, edit: FEW_LEFT, variant: 'dsp/pointwise/im2col', flags: MIX_LS },
-      { family: 'conv', dtype: 'int8', seed: 13, edit: ALL_ZERO, variant: 'dsp/pointwise/im2col', flags: {} },
-      { family: 'conv', dtype: 'int8', seed: 13, edit: 'bound', variant: 'dsp/pointwise/im2col', flags: MIX_LS },
-      { family: 'depthwise', dtype: 'int8', seed: 20, edit: FEW_LEFT, variant: 'dsp/dwconv/c4', flags: MIX_LS },
-      { family: 'depthwise', dtype: 'int8', seed: 20, edit: ALL_ZERO, variant: 'dsp/dwconv/c4', flags: {} },
-      { family: 'depthwise', dtype: 'uint8', seed: 17, edit: ALL_LEFT, variant: 'dsp/dwconv/c4', flags: { ls: true } },
-      { family: 'depthwise', dtype: 'uint8', seed: 17, edit: 'bound', variant: 'dsp/dwconv/c4', flags: MIX_LS },
-      { family: 'depthwise', dtype: 'uint8', seed: 17, edit: FEW_LEFT, variant: 'dsp/dwconv/c4', flags: { x64: true, ...MIX_LS }, switches: X64 },
-      { family: 'depthwise', dtype: 'int8', seed: 14, edit: FEW_LEFT, variant: 'dsp/dwconv/dm', flags: MIX_LS },
-      { family: 'depthwise', dtype: 'int8', seed: 14, edit: ALL_LEFT, variant: 'dsp/dwconv/dm', flags: { ls: true } },
-      { family: 'depthwise', dtype: 'uint8', seed: 15, edit: 'bound', variant: 'dsp/dwconv/dm', flags: MIX_LS },
-    ];
+    const cases: { family: Family; dtype: CaseDType; seed: number; edit: Edit | 'bound'; variant: string; flags: Flags; switches?: Record<string, boolean> }[] =
+      [
+        { family: 'pointwise', dtype: 'int8', seed: 11, edit: FEW_LEFT, variant: 'dsp/pointwise/px3', flags: MIX_LS },
+        { family: 'pointwise', dtype: 'int8', seed: 11, edit: ALL_LEFT, variant: 'dsp/pointwise/px3', flags: { ls: true } },
+        { family: 'pointwise', dtype: 'int8', seed: 11, edit: ALL_ZERO, variant: 'dsp/pointwise/px3', flags: {} },
+        { family: 'pointwise', dtype: 'int8', seed: 11, edit: 'bound', variant: 'dsp/pointwise/px3', flags: MIX_LS },
+        { family: 'pointwise', dtype: 'int8', seed: 11, edit: FEW_LEFT, variant: 'dsp/pointwise/px3', flags: { x64: true, ...MIX_LS }, switches: X64 },
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: FEW_LEFT, variant: 'dsp/pointwise/px2', flags: MIX_LS },
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: ALL_LEFT, variant: 'dsp/pointwise/px2', flags: { ls: true } },
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: 'bound', variant: 'dsp/pointwise/px2', flags: MIX_LS },
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: ALL_30, variant: 'dsp/pointwise/px2', flags: { x64: true, ls: true } },
+        { family: 'conv', dtype: 'int8', seed: 13, edit: FEW_LEFT, variant: 'dsp/pointwise/im2col', flags: MIX_LS },
+        { family: 'conv', dtype: 'int8', seed: 13, edit: ALL_ZERO, variant: 'dsp/pointwise/im2col', flags: {} },
+        { family: 'conv', dtype: 'int8', seed: 13, edit: 'bound', variant: 'dsp/pointwise/im2col', flags: MIX_LS },
+        { family: 'depthwise', dtype: 'int8', seed: 20, edit: FEW_LEFT, variant: 'dsp/dwconv/c4', flags: MIX_LS },
+        { family: 'depthwise', dtype: 'int8', seed: 20, edit: ALL_ZERO, variant: 'dsp/dwconv/c4', flags: {} },
+        { family: 'depthwise', dtype: 'uint8', seed: 17, edit: ALL_LEFT, variant: 'dsp/dwconv/c4', flags: { ls: true } },
+        { family: 'depthwise', dtype: 'uint8', seed: 17, edit: 'bound', variant: 'dsp/dwconv/c4', flags: MIX_LS },
+        { family: 'depthwise', dtype: 'uint8', seed: 17, edit: FEW_LEFT, variant: 'dsp/dwconv/c4', flags: { x64: true, ...MIX_LS }, switches: X64 },
+        { family: 'depthwise', dtype: 'int8', seed: 14, edit: FEW_LEFT, variant: 'dsp/dwconv/dm', flags: MIX_LS },
+        { family: 'depthwise', dtype: 'int8', seed: 14, edit: ALL_LEFT, variant: 'dsp/dwconv/dm', flags: { ls: true } },
+        { family: 'depthwise', dtype: 'uint8', seed: 15, edit: 'bound', variant: 'dsp/dwconv/dm', flags: MIX_LS },
+      ];
     const added = cases.map((c, i) => {
       const name = `dp${i}`;
       const graph = c.edit === 'bound' ? atBound(name, c.family, c.dtype, c.seed) : edited(name, c.family, c.dtype, c.seed, c.edit);
