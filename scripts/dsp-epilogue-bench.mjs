@@ -5,8 +5,9 @@
 //   node scripts/dsp-epilogue-bench.mjs <checkout> right|few|all [model.json|.tflite]
 // right: as prepared; few: one pointwise channel in ten shifts left by 1;
 // all: every pointwise channel shift 0, 1 or 2 (by channel). DW=1 edits the
-// depthwise layers too; LAYERS=1 prints every layer. <checkout> is a built
-// mobilec tree (npm run build), so two commits can be compared.
+// depthwise layers too; X64=1 sets the tuning switch dsp.smmlar=false;
+// LAYERS=1 prints every layer. <checkout> is a built mobilec tree (npm run
+// build), so two commits can be compared.
 import { join, resolve } from 'node:path';
 
 const [rootArg, mode, model = resolve(import.meta.dirname, '../examples/models/mobilenet_v1_0.25_96_int8.json')] = process.argv.slice(2);
@@ -37,7 +38,8 @@ for (const op of graph.ops) {
   op.requant = { ...op.requant, multiplier: m, shift: s };
   edited++;
 }
-const project = generateProject(graph, { name: 'bench', target, kernels: 'simd' });
+const tuning = process.env.X64 ? { switches: { 'dsp.smmlar': false } } : {};
+const project = generateProject(graph, { name: 'bench', target, kernels: 'simd', tuning });
 const inT = graph.tensors[graph.inputs[0]];
 const input = seededInput(
   inT.dtype,
