@@ -48,7 +48,8 @@ export const KERNEL_FLAGS = {
   // requantization
   rn: 'every channel shifts right (the cheap rounding form of the epilogue)',
   ls: 'some channel shifts left (the epilogue applies a left shift first)',
-  x64: 'an exact 64-bit epilogue instead of the bounded one-instruction form (DSP: SMLAL instead of SMMLAR with rn; the total per-channel form, any shift, without rn)',
+  x64: 'an exact 64-bit epilogue instead of the bounded one-instruction form (DSP: SMLAL instead of SMMLAR with rn; the total per-channel form, any shift, without rn; both per channel with mix)',
+  mix: 'the epilogue form is chosen per channel by a class word of its constants (DSP: SMMLAR right / SMMLAR left / total, with x64 SMLAL / total), one branch per channel',
   // clamp
   clamp: 'the activation clamp is narrower than the dtype range (else saturation alone)',
   min: 'the kernel clamps below in code (an 8-bit kernel whose activation minimum is above the dtype minimum)',

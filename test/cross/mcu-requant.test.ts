@@ -12,7 +12,7 @@
  * [2^30, 2^31 - 1], shifts from 30 left to 31 right.
  */
 import { describe, expect, it } from 'vitest';
-import { dspRequant, generalRequant, smmlarRequant, totalRequant } from '../../src/codegen/isa/dsp/requant.js';
+import { dspRequant, generalRequant, leftRequant, mix64Requant, mixRequant, smmlarRequant, totalRequant } from '../../src/codegen/isa/dsp/requant.js';
 import { mveRequant } from '../../src/codegen/isa/mve/requant.js';
 import { requantTable, type RequantTable } from '../../src/codegen/requant.js';
 import type { EmitContext } from '../../src/codegen/types.js';
@@ -61,6 +61,13 @@ function buildLanes(): Lane[] {
           if (inInt32(tie + d) && Math.abs(tie) < 2 ** 30) push(tie + d, INT32_MAX, -e, 'ties');
           if (inInt32(2 * tie + d)) push(2 * tie + d, Q30, -e, 'ties');
         }
+  }
+  // Shift 0 and left shifts at the SMMLAR left form's bound: |acc| 2^(ls+1) < 2^31, i.e. |acc| <= 2^(30-ls) - 1, and one past it.
+  for (let ls = 0; ls <= 30; ls++) {
+    const b = 2 ** (30 - ls) - 1;
+    for (const mult of [0, Q30, Q30 + 1, 1518500250, INT32_MAX - 1, INT32_MAX, Q30 + Math.floor(rand() * 2 ** 30)])
+      for (const acc of [b, -b, b - 1, -(b - 1), b + 1, -(b + 1), 1, -1, 0, Math.floor((rand() * 2 - 1) * b)])
+        if (Math.abs(acc) <= b + 1) push(acc, mult, ls, 'left bound');
   }
   for (const nar of NARROWINGS)
     for (let r = -300; r <= 300; r += 3) {
@@ -131,10 +138,44 @@ describe('the DSP encoders: the cheap forms refuse what they cannot compute, the
           const t = table([m], [s], nar);
           const x64 = s <= -1 && s >= -24 && !(s === -24 && nar.zp > 127);
           const smm = s <= -1 && s >= -30 && 1002 + Math.abs(2 ** (-s - 1) + nar.zp * 2 ** -s) < 2 ** 31;
+          const left = s >= 0 && 1000 * 2 ** (s + 1) < 2 ** 31;
           const what = `shift ${s} m ${m} zp ${nar.zp}`;
-          expect(dspRequant(t, true, () => 1000).form, what).toBe(smm ? 'smmlar' : x64 ? 'x64' : 'any');
+          expect(dspRequant(t, true, () => 1000).form, what).toBe(smm ? 'smmlar' : left ? 'left' : x64 ? 'x64' : 'any');
           expect(dspRequant(t, false, () => 1000).form, what).toBe(x64 ? 'x64' : 'any');
         }
+  });
+  it('the SMMLAR left form: shifts 0..30 with |acc| 2^(ls+1) < 2^31, constants {m, zp, ls, 1}', () => {
+    const nar = { u8: false, zp: -128, actMin: -128, actMax: 127 };
+    for (let ls = 0; ls <= 30; ls++) {
+      const b = 2 ** (30 - ls) - 1;
+      expect([...leftRequant(table([INT32_MAX], [ls], nar), () => b)!], `ls ${ls}`).toEqual([INT32_MAX, -128, ls, 1]);
+      expect(
+        leftRequant(table([INT32_MAX], [ls], nar), () => b + 1),
+        `ls ${ls}`,
+      ).toBeNull();
+    }
+    expect(leftRequant(table([Q30], [-1], nar), () => 1)).toBeNull();
+  });
+  it('per channel: a doubled kernel mixes right {m, rnd, e, 0}, left {m, zp, ls, 1} and total {m, zp, shift, -1}; a 64-bit one SMLAL and total', () => {
+    const nar = { u8: true, zp: 200, actMin: 0, actMax: 255 };
+    const t = table([Q30, Q30 + 5, INT32_MAX, 0], [-8, 2, 30, -31], nar);
+    const k = 2 ** 30 + 2 ** 38 + 200 * 2 ** 39;
+    const smlal8 = [Q30, k | 0, Math.floor(k / 2 ** 32), 7];
+    expect([...mixRequant(t, () => 1000)!]).toEqual([Q30, 128 + 200 * 256, 8, 0, Q30 + 5, 200, 2, 1, INT32_MAX, 200, 30, -1, 0, 200, -31, -1]);
+    expect(dspRequant(t, true, () => 1000).form).toBe('mix');
+    expect([...mix64Requant(t)!]).toEqual([...smlal8, Q30 + 5, 200, 2, -1, INT32_MAX, 200, 30, -1, 0, 200, -31, -1]);
+    expect(dspRequant(t, false, () => 1000).form).toBe('mix64');
+    // A doubled accumulator that could wrap: no doubled kernel at all.
+    expect(mixRequant(t, (c) => (c === 3 ? 2 ** 30 : 1000))).toBeNull();
+    expect(dspRequant(t, true, (c) => (c === 3 ? 2 ** 30 : 1000)).form).toBe('mix64');
+    // Right shifts SMLAL takes but SMMLAR does not (e = 24, zp -128, |acc| up to 2^23): the one-form 64-bit kernel stays.
+    const e24 = table([Q30, Q30], [-24, -3], { u8: false, zp: -128, actMin: -128, actMax: 127 });
+    expect(mixRequant(e24, () => 2 ** 23)![3]).toBe(-1);
+    expect(dspRequant(e24, true, () => 2 ** 23).form).toBe('x64');
+    expect(dspRequant(e24, true, () => 2 ** 23 - 2 ** 9).form).toBe('smmlar');
+    // No channel of a fast class: the total form alone.
+    expect(mixRequant(table([Q30], [30], nar), () => 1000)).toBeNull();
+    expect(mix64Requant(table([Q30], [30], nar))).toBeNull();
   });
   it('total constants: {m, max(shift, 0), max(-shift, 0), zp}', () => {
     const nar = { u8: true, zp: 200, actMin: 0, actMax: 255 };
@@ -152,23 +193,34 @@ describe('the DSP encoders: the cheap forms refuse what they cannot compute, the
 });
 
 describe.skipIf(skipM4)('the DSP epilogue on cortex-m4 (qemu-system-arm)', () => {
-  it('general and SMMLAR forms on every lane they take, the total form on every lane, saturated and clamped, equal the reference', () => {
-    const lanes: { l: Lane; gen: boolean; smm: boolean }[] = [];
+  it('every form on every lane it takes (the total one on all), raw, saturated and clamped, equals the reference', () => {
+    type Taken = { l: Lane; gen: boolean; smm: boolean; left: boolean; mix: number | null; mix64: number };
+    const lanes: Taken[] = [];
     const recs: number[] = [];
+    const nil = [0, 0, 0, 0];
     for (const l of LANES) {
       const t = table([l.mult], [l.shift], l.nar);
+      const bound = () => Math.abs(l.acc);
       const gen = generalRequant(t);
-      const smm = smmlarRequant(t, () => Math.abs(l.acc));
-      lanes.push({ l, gen: gen !== null, smm: smm !== null });
+      const smm = smmlarRequant(t, bound);
+      const left = leftRequant(t, bound);
+      // The lane beside a channel of a fast class, so that the per-channel kernels exist for it.
+      const two = table([l.mult, Q30], [l.shift, -8], l.nar);
+      const mix = mixRequant(two, (c) => (c === 0 ? Math.abs(l.acc) : 0))?.subarray(0, 4) ?? null;
+      const mix64 = mix64Requant(two)!.subarray(0, 4);
+      lanes.push({ l, gen: gen !== null, smm: smm !== null, left: left !== null, mix: mix ? mix[3]! : null, mix64: mix64[3]! });
       recs.push(
         l.acc,
         l.nar.u8 ? 1 : 0,
         l.nar.actMin,
         l.nar.actMax,
-        ...(gen ?? [0, 0, 0, 0]),
-        ...(smm ?? [0, 0, 0, 0]),
-        smm ? 2 * l.acc : 0,
+        ...(gen ?? nil),
+        ...(smm ?? nil),
+        Math.abs(l.acc) < Q30 ? 2 * l.acc : 0,
         ...totalRequant(t),
+        ...(left ?? nil),
+        ...(mix ?? nil),
+        ...mix64,
       );
     }
     const records = Int32Array.from(recs);
@@ -176,33 +228,49 @@ describe.skipIf(skipM4)('the DSP epilogue on cortex-m4 (qemu-system-arm)', () =>
     const out = runDspHarness(M4, records);
     expect(out.length).toBe(lanes.length * DSP_OUT);
     const bad: string[] = [];
-    const shifts = { gen: new Set<number>(), smm: new Set<number>(), any: new Set<number>() };
+    const shifts = { gen: new Set<number>(), smm: new Set<number>(), any: new Set<number>(), left: new Set<number>() };
+    const classes = { mix: new Set<number>(), mix64: new Set<number>() };
     let beyondInt32 = 0;
-    lanes.forEach(({ l, gen, smm }, i) => {
+    lanes.forEach(({ l, gen, smm, left, mix, mix64 }, i) => {
       const e = expected(l);
       const o = out.subarray(i * DSP_OUT, (i + 1) * DSP_OUT);
       // The total form adds the zero point saturating: its raw value is the reference's, saturated to int32.
       const anyRaw = Math.min(Math.max(e.v, INT32_MIN), INT32_MAX);
       if (anyRaw !== e.v) beyondInt32++;
-      if (o[6] !== anyRaw || o[7] !== e.sat || o[8] !== e.clamp)
-        bad.push(`total ${describeLane(l)}: got ${[...o.subarray(6, 9)]}, want ${[anyRaw, e.sat, e.clamp]}`);
+      const check = (form: string, at: number, raw: number) => {
+        if (o[at] !== raw || o[at + 1] !== e.sat || o[at + 2] !== e.clamp)
+          bad.push(`${form} ${describeLane(l)}: got ${[...o.subarray(at, at + 3)]}, want ${[raw, e.sat, e.clamp]}`);
+      };
+      if (gen) check('general', 0, e.v);
+      if (smm) check('smmlar', 3, e.v);
+      check('total', 6, anyRaw);
+      if (left) check('left', 9, e.v);
+      if (mix !== null) check(`mix class ${mix}`, 12, mix < 0 ? anyRaw : e.v);
+      check(`mix64 class ${mix64}`, 15, mix64 < 0 ? anyRaw : e.v);
       shifts.any.add(l.shift);
-      if (gen && (o[0] !== e.v || o[1] !== e.sat || o[2] !== e.clamp))
-        bad.push(`general ${describeLane(l)}: got ${[...o.subarray(0, 3)]}, want ${[e.v, e.sat, e.clamp]}`);
-      if (smm && (o[3] !== e.v || o[4] !== e.sat || o[5] !== e.clamp))
-        bad.push(`smmlar ${describeLane(l)}: got ${[...o.subarray(3, 6)]}, want ${[e.v, e.sat, e.clamp]}`);
       if (gen) shifts.gen.add(-l.shift);
       if (smm) shifts.smm.add(-l.shift);
+      if (left) shifts.left.add(l.shift);
+      if (mix !== null) classes.mix.add(mix);
+      classes.mix64.add(Math.sign(mix64));
     });
     expect(bad.slice(0, 20)).toEqual([]);
     expect(lanes.filter((x) => x.gen).length).toBeGreaterThan(5000);
     expect(lanes.filter((x) => x.smm).length).toBeGreaterThan(5000);
+    expect(lanes.filter((x) => x.left).length).toBeGreaterThan(2000);
+    // Lanes at the left form's bound: |acc| = 2^(30-ls) - 1 with ls 0..29 (30 only takes acc 0) and every edge multiplier.
+    expect(
+      lanes.filter((x) => x.left && x.l.shift < 30 && Math.abs(x.l.acc) === 2 ** (30 - x.l.shift) - 1 && x.l.mult === INT32_MAX).length,
+    ).toBeGreaterThanOrEqual(60);
     expect([...shifts.gen].sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     expect([...shifts.smm].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect([...shifts.left].sort((a, b) => a - b)).toEqual(Array.from({ length: 31 }, (_, i) => i));
+    expect([...classes.mix].sort()).toEqual([-1, 0, 1]);
+    expect([...classes.mix64].sort()).toEqual([-1, 0, 1]);
     expect(lanes.length).toBe(LANES.length);
     expect([...shifts.any].sort((a, b) => a - b)).toEqual(Array.from({ length: SHIFT_MAX - SHIFT_MIN + 1 }, (_, i) => SHIFT_MIN + i));
     expect(beyondInt32).toBeGreaterThan(0);
-  }, 180_000);
+  }, 240_000);
 });
 
 /** Four lanes per record, one narrowing: first as the lanes come (mostly one shift), then shuffled (mixed shifts). */

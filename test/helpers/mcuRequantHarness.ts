@@ -4,12 +4,15 @@
  *
  * - DSP (cortex-m4, qemu-system-arm): the kernels' helpers, partial dsp/runtime
  *   (whose partial dsp/requant holds mobilec_dsp_requant and
- *   mobilec_dsp_requant2) and the kernels' call partial dsp/requant_call in
- *   its six instantiations (general / SMMLAR form x int8 saturation, uint8
- *   saturation, clamp), with constants from the real encoders of
- *   src/codegen/isa/dsp/requant.ts.
- *   Record in (DSP_IN int32): acc, u8, act_min, act_max, general[4], smmlar[4], 2·acc, total[4].
- *   Record out (DSP_OUT int32): general raw, sat, clamp; SMMLAR raw, sat, clamp; total raw, sat, clamp.
+ *   mobilec_dsp_requant2), partial dsp/requant_any (mobilec_dsp_requant2l, the
+ *   total form and the per-channel dispatchers) and the kernels' call partial
+ *   dsp/requant_call for every form (x64, smmlar, any, left, mix, mix64) x
+ *   (int8 saturation, uint8 saturation, clamp), with constants from the real
+ *   encoders of src/codegen/isa/dsp/requant.ts.
+ *   Record in (DSP_IN int32): acc, u8, act_min, act_max, general[4], smmlar[4],
+ *   2·acc (0 when it leaves int32), total[4], left[4], mix[4], mix64[4].
+ *   Record out (DSP_OUT int32): per form in that order (x64, smmlar, any, left,
+ *   mix, mix64) raw, sat, clamp.
  * - Helium (cortex-m55): the kernels' helpers, partial mve/runtime (with
  *   mve/requant) and mve/requant_call in its three forms (ls, r, rn), on
  *   4 lanes and on its second vector (v2).
@@ -27,12 +30,13 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIRMWARE_DIR, qemuSystemArgs } from '../../src/cross/mcu.js';
+import { DSP_REQUANT_FN } from '../../src/codegen/isa/dsp/requant.js';
 import { render, renderSource } from '../../src/codegen/templates.js';
 import type { Target } from '../../src/targets/index.js';
 import { execTool } from '../../src/util/exec.js';
 
-export const DSP_IN = 17;
-export const DSP_OUT = 9;
+export const DSP_IN = 29;
+export const DSP_OUT = 18;
 export const MVE_IN = 20;
 export const MVE_OUT = 24;
 export const C_IN = 6;
@@ -85,27 +89,31 @@ static int32_t {{name}}(int32_t a0, const int32_t *ra, int32_t act_min, int32_t 
 }
 {{/each}}
 
+/* Each form: its function raw, then through dsp/requant_call saturated (int8 or uint8) and clamped. */
+#define FORM(o, f, fn, a, k) \\
+    do { \\
+        (o)[0] = fn((a), (k)); \\
+        (o)[1] = r[1] ? rq_##f##_sat_u8((a), (k), r[2], r[3]) : rq_##f##_sat_s8((a), (k), r[2], r[3]); \\
+        (o)[2] = rq_##f##_clamp((a), (k), r[2], r[3]); \\
+    } while (0)
+
 static void process(const int32_t *r, int32_t *o)
 {
-    o[0] = mobilec_dsp_requant(r[0], r + 4);
-    o[1] = r[1] ? rq_x64_sat_u8(r[0], r + 4, r[2], r[3]) : rq_x64_sat_s8(r[0], r + 4, r[2], r[3]);
-    o[2] = rq_x64_clamp(r[0], r + 4, r[2], r[3]);
-    o[3] = mobilec_dsp_requant2(r[12], r + 8);
-    o[4] = r[1] ? rq_smmlar_sat_u8(r[12], r + 8, r[2], r[3]) : rq_smmlar_sat_s8(r[12], r + 8, r[2], r[3]);
-    o[5] = rq_smmlar_clamp(r[12], r + 8, r[2], r[3]);
-    o[6] = mobilec_dsp_requant_any(r[0], r + 13);
-    o[7] = r[1] ? rq_any_sat_u8(r[0], r + 13, r[2], r[3]) : rq_any_sat_s8(r[0], r + 13, r[2], r[3]);
-    o[8] = rq_any_clamp(r[0], r + 13, r[2], r[3]);
+    FORM(o, x64, mobilec_dsp_requant, r[0], r + 4);
+    FORM(o + 3, smmlar, mobilec_dsp_requant2, r[12], r + 8);
+    FORM(o + 6, any, mobilec_dsp_requant_any, r[0], r + 13);
+    FORM(o + 9, left, mobilec_dsp_requant2l, r[12], r + 17);
+    FORM(o + 12, mix, mobilec_dsp_requant_mix, r[12], r + 21);
+    FORM(o + 15, mix64, mobilec_dsp_requant_mix64, r[0], r + 25);
 }
 ${MCU_MAIN}`;
 
-const DSP_FORMS = (['x64', 'smmlar', 'any'] as const).flatMap((f) => {
-  const dbl = f === 'smmlar';
-  const anyRq = f === 'any';
+const DSP_FORMS = (['x64', 'smmlar', 'any', 'left', 'mix', 'mix64'] as const).flatMap((f) => {
+  const rqfn = DSP_REQUANT_FN[f];
   return [
-    { name: `rq_${f}_sat_s8`, sat: true, dtype: 'int8', dbl, anyRq },
-    { name: `rq_${f}_sat_u8`, sat: true, dtype: 'uint8', dbl, anyRq },
-    { name: `rq_${f}_clamp`, sat: false, dtype: 'int8', dbl, anyRq },
+    { name: `rq_${f}_sat_s8`, sat: true, dtype: 'int8', rqfn },
+    { name: `rq_${f}_sat_u8`, sat: true, dtype: 'uint8', rqfn },
+    { name: `rq_${f}_clamp`, sat: false, dtype: 'int8', rqfn },
   ];
 });
 

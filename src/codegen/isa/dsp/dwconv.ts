@@ -9,15 +9,16 @@
  * - `dsp/dwconv/dm`: any multiplier of a single input channel (broadcast).
  * Both read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
  * false forces the exact 64-bit epilogue (flag `x64`). Every requantization
- * table is taken: channels outside both right-shift forms (left or zero
- * shifts, e > 24, no 64-bit headroom) get the total form (no `rn`; `ls`).
+ * table is taken, its epilogue form chosen per channel (dsp/requant.ts):
+ * one form for the whole layer when its channels agree, else one branch
+ * per channel on the class word of its constants (flag `mix`).
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission } from '../../types.js';
 import { cType, flagSwitch, kernelDType, depthwiseVariants, quantConv, type QuantConv } from '../quantConv.js';
-import { dspRequant, type DspRequant } from './requant.js';
+import { DSP_REQUANT_FN, dspBlockParams, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
 
@@ -116,7 +117,9 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       rw,
       xo: bcast ? 0 : 1,
       dbl,
-      anyRq: p.rq.form === 'any',
+      anyRq: needsRequantAny(p.rq.form),
+      rqfn: DSP_REQUANT_FN[p.rq.form],
+      ...dspBlockParams(p.rq.form),
       scale: dbl ? 2 : 1,
     },
     call: `${kernel}(${args.join(', ')});`,

@@ -13,14 +13,15 @@
  * - `dsp/pointwise/im2col`: any other conv2d, 2 x 2 blocks over im2col windows.
  * Every variant reads `dsp.smmlar` (default true; dsp/requant.ts): false
  * forces the exact 64-bit epilogue (flag `x64`). Every requantization
- * table is taken: channels outside both right-shift forms (left or zero
- * shifts, e > 24, no 64-bit headroom) get the total form (no `rn`; `ls`).
+ * table is taken, its epilogue form chosen per channel (dsp/requant.ts):
+ * one form for the whole layer when its channels agree, else one branch
+ * per channel on the class word of its constants (flag `mix`).
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { cType, flagSwitch, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
-import { dspRequant, type DspRequant } from './requant.js';
+import { DSP_REQUANT_FN, dspBlockParams, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
 
@@ -120,7 +121,9 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       ic4,
       oc2,
       dbl: dbl ? 1 : 0,
-      anyRq: p.rq.form === 'any',
+      anyRq: needsRequantAny(p.rq.form),
+      rqfn: DSP_REQUANT_FN[p.rq.form],
+      ...dspBlockParams(p.rq.form),
       steps: steps4 % 2 === 0 ? ic4 / 8 : steps4,
       unroll: steps4 % 2 === 0 ? 2 : 1,
       unsigned: q.dtype === 'uint8',

@@ -17,14 +17,22 @@ export function negPair(v: number): string {
 }
 
 /**
- * The requantization and clamp flags of a DSP kernel: `rn` for the two
- * right-shift forms (SMMLAR, and `x64` for SMLAL); the total form has no
- * `rn`, is `x64` too, and `ls` when some channel shifts left.
+ * The requantization and clamp flags of a DSP kernel: `rn` when every
+ * channel takes a right-shift form (SMMLAR, and `x64` for SMLAL); `x64` for
+ * the 64-bit kernels (SMLAL, the total form, or both per channel); `mix`
+ * when the form is chosen per channel; `ls` when some channel shifts left.
+ * The one-form SMMLAR kernel of shift 0 and left shifts has neither `rn`
+ * nor `x64`.
  */
 export function dspFlags(q: QuantConv, rq: DspRequant): NonNullable<KernelId['flags']> {
-  const form: NonNullable<KernelId['flags']> =
-    rq.form === 'smmlar' ? { rn: true } : rq.form === 'x64' ? { rn: true, x64: true } : { x64: true, ...(q.rq.anyLeft ? { ls: true } : {}) };
-  return { ...form, ...(q.rq.saturating ? {} : { clamp: true }) };
+  const f = rq.form;
+  return {
+    ...(f === 'smmlar' || f === 'x64' ? { rn: true } : {}),
+    ...(q.rq.anyLeft && f !== 'smmlar' && f !== 'x64' ? { ls: true } : {}),
+    ...(rq.dbl ? {} : { x64: true }),
+    ...(f === 'mix' || f === 'mix64' ? { mix: true } : {}),
+    ...(q.rq.saturating ? {} : { clamp: true }),
+  };
 }
 
 /** The clamp arguments, when the clamp is narrower than the dtype (else the kernel saturates). */
