@@ -102,29 +102,44 @@ export function numberSwitch(ctx: EmitContext, key: string, dflt: number): numbe
 }
 
 /**
- * The two depthwise variants of a Cortex-M ISA: `<isa>/dwconv/<channels>`
- * (depth multiplier 1, channels in parallel) and `<isa>/dwconv/dm` (one input
- * channel broadcast to every output channel). `plan` sees only layers whose
- * geometry is its variant's.
+ * How a Cortex-M depthwise variant maps input channels to output channels:
+ * `channels` (depth multiplier 1, channels in parallel), `bcast` (one input
+ * channel broadcast to every output channel), `repeat` (several input
+ * channels, each repeated depth-multiplier times, then channels in parallel).
+ */
+export type DwForm = 'channels' | 'bcast' | 'repeat';
+
+/** The depthwise form of a geometry (the variant that takes it). */
+export function dwForm(g: WindowGeometry): DwForm {
+  return g.depthMultiplier === 1 ? 'channels' : g.inC === 1 ? 'bcast' : 'repeat';
+}
+
+/**
+ * The three depthwise variants of a Cortex-M ISA: `<isa>/dwconv/<channels>`
+ * (depth multiplier 1, channels in parallel), `<isa>/dwconv/dm` (one input
+ * channel broadcast to every output channel) and `<isa>/dwconv/<channels>dm`
+ * (any multiplier of several input channels: each input channel repeated
+ * into the output channels it feeds, then channels in parallel). `plan` sees
+ * only layers whose geometry is its variant's form.
  */
 export function depthwiseVariants<P>(
   isa: KernelIsa,
   channels: string,
-  plan: (layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, bcast: boolean) => P | null,
+  plan: (layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, form: DwForm) => P | null,
   id: (layer: Layer<DepthwiseConv2DOp>, p: P) => KernelId,
   emit: (layer: Layer<DepthwiseConv2DOp>, p: P) => OpEmission,
 ): readonly SimdVariant<P, DepthwiseConv2DOp>[] {
-  const variant = (name: string, bcast: boolean): SimdVariant<P, DepthwiseConv2DOp> => ({
+  const variant = (name: string, form: DwForm): SimdVariant<P, DepthwiseConv2DOp> => ({
     key: `${isa}/dwconv/${name}`,
     isa,
     ops: ['depthwise_conv2d'],
     applies(layer) {
       const g = layerGeometry(layer);
-      if (!g || (g.depthMultiplier !== 1) !== bcast || (bcast && g.inC !== 1)) return null;
-      return plan(layer, g, bcast);
+      if (!g || dwForm(g) !== form) return null;
+      return plan(layer, g, form);
     },
     id,
     emit,
   });
-  return [variant(channels, false), variant('dm', true)];
+  return [variant(channels, 'channels'), variant('dm', 'bcast'), variant(`${channels}dm`, 'repeat')];
 }
