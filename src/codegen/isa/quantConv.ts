@@ -28,10 +28,12 @@ export interface QuantConv {
 
 /**
  * The operands of a quantized conv2d / depthwise / FC with int8 or uint8
- * activations and weights of the same dtype (int8 weights symmetric, one
- * weight zero point), else null; the requantization table padded to `pad`.
+ * activations and weights of the same dtype and one weight zero point, else
+ * null; the requantization table padded to `pad`. int8 weights must be
+ * symmetric (zero point 0) unless `int8WeightZp`: the kernel re-packs the
+ * weights as (w - wZp) int16 (the depthwise kernels), so any zero point costs nothing.
  */
-export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: number): QuantConv | null {
+export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: number, int8WeightZp = false): QuantConv | null {
   const x = ctx.tensor(op.inputs[0]!);
   const y = ctx.tensor(op.outputs[0]!);
   const w = ctx.tensor(op.inputs[1]!);
@@ -41,7 +43,7 @@ export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: numbe
   if (!x.quant || !y.quant) return null;
   const wZp = w.quant?.zeroPoint[0] ?? 0;
   if (w.quant?.zeroPoint.some((z) => z !== wZp)) return null;
-  if (dtype === 'int8' && wZp !== 0) return null;
+  if (dtype === 'int8' && wZp !== 0 && !int8WeightZp) return null;
   const rq = op.requant;
   if ((rq.multiplier.length !== 1 && rq.multiplier.length !== channels) || rq.shift.length !== rq.multiplier.length) return null;
   let bias = new Int32Array(channels);

@@ -35,7 +35,7 @@ interface DwPlan {
 }
 
 function plan(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, form: DwForm): DwPlan | null {
-  const q = quantConv(layer.op, layer.ctx, g.outC, 4);
+  const q = quantConv(layer.op, layer.ctx, g.outC, 4, true);
   if (!q) return null;
   const span = inputSpan(q);
   const rq = dspRequant(q.rq, flagSwitch(layer.ctx, 'dsp.smmlar', true), (c) => {

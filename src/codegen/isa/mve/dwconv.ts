@@ -44,7 +44,7 @@ function laneOrder(oc: number, c8: number): number[] {
 function plan(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, form: DwForm): DwPlan | null {
   const bcast = form === 'bcast';
   const lanes = bcast ? 4 : 8;
-  const q = quantConv(layer.op, layer.ctx, g.outC, lanes);
+  const q = quantConv(layer.op, layer.ctx, g.outC, lanes, true);
   if (!q) return null;
   const order = bcast ? undefined : laneOrder(g.outC, q.rq.padded).map((c) => (c < 0 ? g.outC - 1 : c));
   return { g, q, rq: mveRequant(q.rq, order), bcast, repeat: form === 'repeat', cp: q.rq.padded };
