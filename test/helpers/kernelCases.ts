@@ -290,6 +290,7 @@ function windowed(
   family: 'conv' | 'pointwise' | 'depthwise',
   dtype: CaseDType,
   profile: QuantProfile | undefined,
+  zps?: ZeroPoints,
 ): { graph: Graph; geometry: Record<string, unknown>; quant: Record<string, unknown> } {
   let win: Window;
   let cin: number;
@@ -334,20 +335,20 @@ function windowed(
   const b = builder();
   const depthwise = family === 'depthwise';
   const wShape = depthwise ? [1, win.kH, win.kW, cout] : [cout, win.kH, win.kW, cin];
-  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: [1, win.h, win.w, cin], w: wShape, y: [1, oh, ow, cout] }, depthwise ? 3 : 0, profile);
+  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: [1, win.h, win.w, cin], w: wShape, y: [1, oh, ow, cout] }, depthwise ? 3 : 0, profile, zps);
   const base = { name: `${name}_op`, inputs: [x, w, bias], outputs: [y], strideH: win.sH, strideW: win.sW, padding: win.padding, activation: act };
   const op: Op = depthwise ? { ...base, kind: 'depthwise_conv2d', depthMultiplier: dm } : { ...base, kind: 'conv2d' };
   return { graph: finish(name, b, op, x, y), geometry: { ...win, cin, cout, dm, act }, quant };
 }
 
-function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantProfile | undefined) {
+function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantProfile | undefined, zps?: ZeroPoints) {
   const k = pick(r, [...CHANNELS, 128, 100, 256]);
   const units = pick(r, [1, 2, 3, 5, 8, 10, 11, 16, 17, 24, 32, 33, 40]);
   const act = activation(r);
   const b = builder();
   // Sometimes the 4-D output of a global pool, flattened by the FC.
   const xShape = chance(r, 0.5) ? [1, k] : [1, 1, 1, k];
-  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: xShape, w: [units, k], y: [1, units] }, 0, profile);
+  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: xShape, w: [units, k], y: [1, units] }, 0, profile, zps);
   const op: Op = { kind: 'fully_connected', name: `${name}_op`, inputs: [x, w, bias], outputs: [y], activation: act };
   return { graph: finish(name, b, op, x, y), geometry: { k, units, act, xShape }, quant };
 }
@@ -419,18 +420,19 @@ function add(name: string, r: Prng, dtype: CaseDType) {
 /**
  * One random case of `family` (deterministic in `seed`); the graph is named
  * `name` (its C symbols' prefix). `profile` fixes the requantization of
- * weighted ops to plain or edge (default: either, from the seed).
+ * weighted ops to plain or edge (default: either, from the seed); `zps` sets
+ * zero points of a quantized weighted op (the rest drawn as usual).
  */
-export function kernelCase(name: string, family: Family, dtype: CaseDType, seed: number, profile?: QuantProfile): KernelCase {
+export function kernelCase(name: string, family: Family, dtype: CaseDType, seed: number, profile?: QuantProfile, zps?: ZeroPoints): KernelCase {
   const r = new Prng(seed);
   const made = (() => {
     switch (family) {
       case 'conv':
       case 'pointwise':
       case 'depthwise':
-        return windowed(name, r, family, dtype, profile);
+        return windowed(name, r, family, dtype, profile, zps);
       case 'fc':
-        return fullyConnected(name, r, dtype, profile);
+        return fullyConnected(name, r, dtype, profile, zps);
       case 'avgpool':
         return pool(name, r, 'average_pool2d', dtype);
       case 'maxpool':

@@ -51,7 +51,7 @@ const id =
     dtype: DTYPE[p.dtype],
     isa,
     tile: '8',
-    flags: { ...requantFlags({ ls: p.forms.ls, rn: p.forms.rn }), ...(p.wv.wZp !== 0 ? { wzp: true as const } : {}), ...(p.dm > 1 ? { dm: p.dm } : {}) },
+    flags: { ...requantFlags({ ls: p.forms.ls, rn: p.forms.rn }), ...(p.dm > 1 ? { dm: p.dm } : {}) },
     window: { kH: p.g.kH, kW: p.g.kW, sH: p.g.strideH, sW: p.g.strideW, padding: l.op.padding },
     shape: `${p.g.inH}x${p.g.inW}x${p.g.inC}`,
   });
