@@ -21,7 +21,7 @@ import type { DepthwiseConv2DOp } from '../../../../model/ir.js';
 import { windowGeometry } from '../../../../model/geometry.js';
 import { formatKernelId, type KernelId, type KernelIsa } from '../../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../../types.js';
-import { cType, zeroPoint } from '../../../ops/common.js';
+import { cType, windowParams, zeroPoint } from '../../../ops/common.js';
 import { foldInputZeroPoint, common, actDType, weightValues, biasValues, requantArgs, requantForms, requantFlags, quantChannelsOk, ceil, DTYPE, neonIsa } from '../shared.js';
 
 type DwLayer = Layer<DepthwiseConv2DOp>;
@@ -98,18 +98,7 @@ function emit(l: DwLayer, p: Plan, kernel: string): OpEmission {
       isU8: p.dtype === 'uint8' ? 1 : 0,
       hasLsh: q.ls ? 1 : 0,
       padding: op.padding,
-      ih: g.inH,
-      iw: g.inW,
-      ic: g.inC,
-      oc,
-      oh: g.outH,
-      ow: g.outW,
-      kh: g.kH,
-      kw: g.kW,
-      sh: g.strideH,
-      sw: g.strideW,
-      pt: g.padTop,
-      pl: g.padLeft,
+      ...windowParams(g),
       dm,
       ocpad,
       nsteps,
