@@ -335,7 +335,15 @@ function windowed(
   const b = builder();
   const depthwise = family === 'depthwise';
   const wShape = depthwise ? [1, win.kH, win.kW, cout] : [cout, win.kH, win.kW, cin];
-  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: [1, win.h, win.w, cin], w: wShape, y: [1, oh, ow, cout] }, depthwise ? 3 : 0, profile, zps);
+  const { x, w, bias, y, quant } = weightedTensors(
+    r,
+    b,
+    dtype,
+    { x: [1, win.h, win.w, cin], w: wShape, y: [1, oh, ow, cout] },
+    depthwise ? 3 : 0,
+    profile,
+    zps,
+  );
   const base = { name: `${name}_op`, inputs: [x, w, bias], outputs: [y], strideH: win.sH, strideW: win.sW, padding: win.padding, activation: act };
   const op: Op = depthwise ? { ...base, kind: 'depthwise_conv2d', depthMultiplier: dm } : { ...base, kind: 'conv2d' };
   return { graph: finish(name, b, op, x, y), geometry: { ...win, cin, cout, dm, act }, quant };

@@ -30,8 +30,10 @@ export interface QuantConv {
  * The operands of a quantized conv2d / depthwise / FC with int8 or uint8
  * activations and weights of the same dtype and one weight zero point, else
  * null; the requantization table padded to `pad`. int8 weights must be
- * symmetric (zero point 0) unless `int8WeightZp`: the kernel re-packs the
- * weights as (w - wZp) int16 (the depthwise kernels), so any zero point costs nothing.
+ * symmetric (zero point 0) unless `int8WeightZp`: the caller's kernel takes
+ * any weight zero point (the depthwise kernels re-pack w - wZp as int16; the
+ * DSP pointwise stores int8 weights biased by 128 and subtracts wZp + 128 as
+ * for uint8; the Helium pointwise subtracts wZp * sum(x) as for uint8).
  */
 export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: number, int8WeightZp = false): QuantConv | null {
   const x = ctx.tensor(op.inputs[0]!);

@@ -10,7 +10,7 @@
  * - `dsp/dwconv/c4dm`: any multiplier of several input channels: the row
  *   buffer holds each input channel repeated into the output channels it
  *   feeds (gathered while widening), then the c4 loop over output channels.
- * Both read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
+ * All three read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
  * false forces the exact 64-bit epilogue (flag `x64`). Every requantization
  * table is taken: channels outside both right-shift forms (left or zero
  * shifts, e > 24, no 64-bit headroom) get the total form (no `rn`; `ls`).

@@ -151,7 +151,14 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       ctx.table('mve_w', wg),
       ctx.table('mve_q', consts),
       // repeat: per output channel (padded to 8), the input channel it reads (past the channels: the last)
-      ...(p.repeat ? [ctx.table('mve_off', Int16Array.from({ length: cp }, (_, c) => Math.floor(Math.min(c, oc - 1) / g.depthMultiplier)))] : []),
+      ...(p.repeat
+        ? [
+            ctx.table(
+              'mve_off',
+              Int16Array.from({ length: cp }, (_, c) => Math.floor(Math.min(c, oc - 1) / g.depthMultiplier)),
+            ),
+          ]
+        : []),
     ]),
     macs,
     streaming: { pixelBlock: 1 },

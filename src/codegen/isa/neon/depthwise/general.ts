@@ -22,7 +22,20 @@ import { windowGeometry } from '../../../../model/geometry.js';
 import { formatKernelId, type KernelId, type KernelIsa } from '../../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../../types.js';
 import { cType, windowParams, zeroPoint } from '../../../ops/common.js';
-import { foldInputZeroPoint, common, actDType, weightValues, biasValues, requantArgs, requantForms, requantFlags, quantChannelsOk, ceil, DTYPE, neonIsa } from '../shared.js';
+import {
+  foldInputZeroPoint,
+  common,
+  actDType,
+  weightValues,
+  biasValues,
+  requantArgs,
+  requantForms,
+  requantFlags,
+  quantChannelsOk,
+  ceil,
+  DTYPE,
+  neonIsa,
+} from '../shared.js';
 
 type DwLayer = Layer<DepthwiseConv2DOp>;
 type Mode = 'direct' | 'bcast' | 'tbl';
