@@ -149,6 +149,13 @@ function activation(r: Prng): Activation {
   return pick(r, ['none', 'none', 'relu', 'relu6', 'relu6', 'relu_n1_to_1']);
 }
 
+/** Zero points a fixed case sets (else drawn): input x, output y, weights w (every channel's, int8 included). */
+export interface ZeroPoints {
+  readonly x?: number;
+  readonly y?: number;
+  readonly w?: number;
+}
+
 /** Quantization of the activations of a weighted op, and of its weights per output channel. */
 interface WeightedQuant {
   readonly input: Quantization;
@@ -164,7 +171,14 @@ interface WeightedQuant {
  * symmetric weights (zero point 0), per channel or per tensor. uint8: the
  * legacy per-tensor weights with a zero point (0, 255, 128 or random).
  */
-function weightedQuant(r: Prng, dtype: 'int8' | 'uint8', channels: number, axis: number, profile: QuantProfile | undefined): WeightedQuant {
+function weightedQuant(
+  r: Prng,
+  dtype: 'int8' | 'uint8',
+  channels: number,
+  axis: number,
+  profile: QuantProfile | undefined,
+  zps: ZeroPoints = {},
+): WeightedQuant {
   const sIn = scale(r, 0.002, 0.1);
   // An output scale that puts relu6's 6.0 inside the range half of the time.
   const sOut = scale(r, 0.01, 0.12);
@@ -186,10 +200,12 @@ function weightedQuant(r: Prng, dtype: 'int8' | 'uint8', channels: number, axis:
   } else {
     sW = classes.map((c) => weightScale(r, c, sInQ, sOutQ));
   }
-  const wZp = dtype === 'uint8' ? pick(r, [0, 255, 128, r.int(1, 254)]) : 0;
+  const wZp = zps.w ?? (dtype === 'uint8' ? pick(r, [0, 255, 128, r.int(1, 254)]) : 0);
+  const xZp = zeroPoint(r, dtype);
+  const yZp = zeroPoint(r, dtype);
   return {
-    input: perTensor(sInQ, zeroPoint(r, dtype)),
-    output: perTensor(sOutQ, zeroPoint(r, dtype)),
+    input: perTensor(sInQ, zps.x ?? xZp),
+    output: perTensor(sOutQ, zps.y ?? yZp),
     weights: { scale: sW, zeroPoint: sW.map(() => wZp), axis },
     classes,
     perChannel,
@@ -223,6 +239,7 @@ function weightedTensors(
   shapes: { x: number[]; w: number[]; y: number[] },
   axis: number,
   profile: QuantProfile | undefined,
+  zps: ZeroPoints = {},
 ): { x: number; w: number; bias: number; y: number; quant: Record<string, unknown> } {
   const channels = shapes.w[axis]!;
   const wCount = shapes.w.reduce((a, c) => a * c, 1);
@@ -235,7 +252,7 @@ function weightedTensors(
       quant: {},
     };
   }
-  const q = weightedQuant(r, dtype, channels, axis, profile);
+  const q = weightedQuant(r, dtype, channels, axis, profile, zps);
   return {
     x: b.add({ name: 'x', shape: shapes.x, dtype, quant: q.input }),
     w: b.add({ name: 'w', shape: shapes.w, dtype, quant: q.weights, data: randomData(r, dtype, wCount) }),
@@ -273,6 +290,7 @@ function windowed(
   family: 'conv' | 'pointwise' | 'depthwise',
   dtype: CaseDType,
   profile: QuantProfile | undefined,
+  zps?: ZeroPoints,
 ): { graph: Graph; geometry: Record<string, unknown>; quant: Record<string, unknown> } {
   let win: Window;
   let cin: number;
@@ -317,20 +335,28 @@ function windowed(
   const b = builder();
   const depthwise = family === 'depthwise';
   const wShape = depthwise ? [1, win.kH, win.kW, cout] : [cout, win.kH, win.kW, cin];
-  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: [1, win.h, win.w, cin], w: wShape, y: [1, oh, ow, cout] }, depthwise ? 3 : 0, profile);
+  const { x, w, bias, y, quant } = weightedTensors(
+    r,
+    b,
+    dtype,
+    { x: [1, win.h, win.w, cin], w: wShape, y: [1, oh, ow, cout] },
+    depthwise ? 3 : 0,
+    profile,
+    zps,
+  );
   const base = { name: `${name}_op`, inputs: [x, w, bias], outputs: [y], strideH: win.sH, strideW: win.sW, padding: win.padding, activation: act };
   const op: Op = depthwise ? { ...base, kind: 'depthwise_conv2d', depthMultiplier: dm } : { ...base, kind: 'conv2d' };
   return { graph: finish(name, b, op, x, y), geometry: { ...win, cin, cout, dm, act }, quant };
 }
 
-function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantProfile | undefined) {
+function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantProfile | undefined, zps?: ZeroPoints) {
   const k = pick(r, [...CHANNELS, 128, 100, 256]);
   const units = pick(r, [1, 2, 3, 5, 8, 10, 11, 16, 17, 24, 32, 33, 40]);
   const act = activation(r);
   const b = builder();
   // Sometimes the 4-D output of a global pool, flattened by the FC.
   const xShape = chance(r, 0.5) ? [1, k] : [1, 1, 1, k];
-  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: xShape, w: [units, k], y: [1, units] }, 0, profile);
+  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, { x: xShape, w: [units, k], y: [1, units] }, 0, profile, zps);
   const op: Op = { kind: 'fully_connected', name: `${name}_op`, inputs: [x, w, bias], outputs: [y], activation: act };
   return { graph: finish(name, b, op, x, y), geometry: { k, units, act, xShape }, quant };
 }
@@ -402,18 +428,19 @@ function add(name: string, r: Prng, dtype: CaseDType) {
 /**
  * One random case of `family` (deterministic in `seed`); the graph is named
  * `name` (its C symbols' prefix). `profile` fixes the requantization of
- * weighted ops to plain or edge (default: either, from the seed).
+ * weighted ops to plain or edge (default: either, from the seed); `zps` sets
+ * zero points of a quantized weighted op (the rest drawn as usual).
  */
-export function kernelCase(name: string, family: Family, dtype: CaseDType, seed: number, profile?: QuantProfile): KernelCase {
+export function kernelCase(name: string, family: Family, dtype: CaseDType, seed: number, profile?: QuantProfile, zps?: ZeroPoints): KernelCase {
   const r = new Prng(seed);
   const made = (() => {
     switch (family) {
       case 'conv':
       case 'pointwise':
       case 'depthwise':
-        return windowed(name, r, family, dtype, profile);
+        return windowed(name, r, family, dtype, profile, zps);
       case 'fc':
-        return fullyConnected(name, r, dtype, profile);
+        return fullyConnected(name, r, dtype, profile, zps);
       case 'avgpool':
         return pool(name, r, 'average_pool2d', dtype);
       case 'maxpool':
@@ -425,4 +452,42 @@ export function kernelCase(name: string, family: Family, dtype: CaseDType, seed:
     }
   })();
   return { spec: { family, dtype, seed, geometry: made.geometry, quant: made.quant }, graph: made.graph };
+}
+
+/** A fixed depthwise geometry (and optionally zero points) for the cases the random sample may miss. */
+export interface DepthwiseSpec {
+  readonly h: number;
+  readonly w: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly sH: number;
+  readonly sW: number;
+  readonly padding: Padding;
+  readonly cin: number;
+  readonly dm: number;
+  readonly zps?: ZeroPoints;
+}
+
+/** One depthwise case of a fixed geometry; quantization drawn from `seed` as in kernelCase (zero points from spec.zps when set). */
+export function depthwiseCase(name: string, spec: DepthwiseSpec, dtype: 'int8' | 'uint8', seed: number, profile?: QuantProfile): KernelCase {
+  const r = new Prng(seed);
+  const cout = spec.cin * spec.dm;
+  const oh = outputExtent(spec.h, spec.kH, spec.sH, spec.padding);
+  const ow = outputExtent(spec.w, spec.kW, spec.sW, spec.padding);
+  const act = activation(r);
+  const b = builder();
+  const shapes = { x: [1, spec.h, spec.w, spec.cin], w: [1, spec.kH, spec.kW, cout], y: [1, oh, ow, cout] };
+  const { x, w, bias, y, quant } = weightedTensors(r, b, dtype, shapes, 3, profile, spec.zps);
+  const op: Op = {
+    kind: 'depthwise_conv2d',
+    name: `${name}_op`,
+    inputs: [x, w, bias],
+    outputs: [y],
+    strideH: spec.sH,
+    strideW: spec.sW,
+    padding: spec.padding,
+    activation: act,
+    depthMultiplier: spec.dm,
+  };
+  return { spec: { family: 'depthwise', dtype, seed, geometry: { ...spec, cout, act }, quant }, graph: finish(name, b, op, x, y) };
 }

@@ -28,10 +28,14 @@ export interface QuantConv {
 
 /**
  * The operands of a quantized conv2d / depthwise / FC with int8 or uint8
- * activations and weights of the same dtype (int8 weights symmetric, one
- * weight zero point), else null; the requantization table padded to `pad`.
+ * activations and weights of the same dtype and one weight zero point, else
+ * null; the requantization table padded to `pad`. int8 weights must be
+ * symmetric (zero point 0) unless `int8WeightZp`: the caller's kernel takes
+ * any weight zero point (the depthwise kernels re-pack w - wZp as int16; the
+ * DSP pointwise stores int8 weights biased by 128 and subtracts wZp + 128 as
+ * for uint8; the Helium pointwise subtracts wZp * sum(x) as for uint8).
  */
-export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: number): QuantConv | null {
+export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: number, int8WeightZp = false): QuantConv | null {
   const x = ctx.tensor(op.inputs[0]!);
   const y = ctx.tensor(op.outputs[0]!);
   const w = ctx.tensor(op.inputs[1]!);
@@ -41,7 +45,7 @@ export function quantConv(op: Op, ctx: EmitContext, channels: number, pad: numbe
   if (!x.quant || !y.quant) return null;
   const wZp = w.quant?.zeroPoint[0] ?? 0;
   if (w.quant?.zeroPoint.some((z) => z !== wZp)) return null;
-  if (dtype === 'int8' && wZp !== 0) return null;
+  if (dtype === 'int8' && wZp !== 0 && !int8WeightZp) return null;
   const rq = op.requant;
   if ((rq.multiplier.length !== 1 && rq.multiplier.length !== channels) || rq.shift.length !== rq.multiplier.length) return null;
   let bias = new Int32Array(channels);
@@ -102,29 +106,44 @@ export function numberSwitch(ctx: EmitContext, key: string, dflt: number): numbe
 }
 
 /**
- * The two depthwise variants of a Cortex-M ISA: `<isa>/dwconv/<channels>`
- * (depth multiplier 1, channels in parallel) and `<isa>/dwconv/dm` (one input
- * channel broadcast to every output channel). `plan` sees only layers whose
- * geometry is its variant's.
+ * How a Cortex-M depthwise variant maps input channels to output channels:
+ * `channels` (depth multiplier 1, channels in parallel), `bcast` (one input
+ * channel broadcast to every output channel), `repeat` (several input
+ * channels, each repeated depth-multiplier times, then channels in parallel).
+ */
+export type DwForm = 'channels' | 'bcast' | 'repeat';
+
+/** The depthwise form of a geometry (the variant that takes it). */
+export function dwForm(g: WindowGeometry): DwForm {
+  return g.depthMultiplier === 1 ? 'channels' : g.inC === 1 ? 'bcast' : 'repeat';
+}
+
+/**
+ * The three depthwise variants of a Cortex-M ISA: `<isa>/dwconv/<channels>`
+ * (depth multiplier 1, channels in parallel), `<isa>/dwconv/dm` (one input
+ * channel broadcast to every output channel) and `<isa>/dwconv/<channels>dm`
+ * (any multiplier of several input channels: each input channel repeated
+ * into the output channels it feeds, then channels in parallel). `plan` sees
+ * only layers whose geometry is its variant's form.
  */
 export function depthwiseVariants<P>(
   isa: KernelIsa,
   channels: string,
-  plan: (layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, bcast: boolean) => P | null,
+  plan: (layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, form: DwForm) => P | null,
   id: (layer: Layer<DepthwiseConv2DOp>, p: P) => KernelId,
   emit: (layer: Layer<DepthwiseConv2DOp>, p: P) => OpEmission,
 ): readonly SimdVariant<P, DepthwiseConv2DOp>[] {
-  const variant = (name: string, bcast: boolean): SimdVariant<P, DepthwiseConv2DOp> => ({
+  const variant = (name: string, form: DwForm): SimdVariant<P, DepthwiseConv2DOp> => ({
     key: `${isa}/dwconv/${name}`,
     isa,
     ops: ['depthwise_conv2d'],
     applies(layer) {
       const g = layerGeometry(layer);
-      if (!g || (g.depthMultiplier !== 1) !== bcast || (bcast && g.inC !== 1)) return null;
-      return plan(layer, g, bcast);
+      if (!g || dwForm(g) !== form) return null;
+      return plan(layer, g, form);
     },
     id,
     emit,
   });
-  return [variant(channels, false), variant('dm', true)];
+  return [variant(channels, 'channels'), variant('dm', 'bcast'), variant(`${channels}dm`, 'repeat')];
 }

@@ -7,7 +7,10 @@
  * Variants, in preference order:
  * - `dsp/dwconv/c4`: depth multiplier 1, 4 channels per step.
  * - `dsp/dwconv/dm`: any multiplier of a single input channel (broadcast).
- * Both read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
+ * - `dsp/dwconv/c4dm`: any multiplier of several input channels: the row
+ *   buffer holds each input channel repeated into the output channels it
+ *   feeds (gathered while widening), then the c4 loop over output channels.
+ * All three read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
  * false forces the exact 64-bit epilogue (flag `x64`). Every requantization
  * table is taken, its epilogue form chosen per channel (dsp/requant.ts):
  * one form for the whole layer when its channels agree, else one branch
@@ -17,7 +20,7 @@ import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission } from '../../types.js';
-import { cType, flagSwitch, kernelDType, depthwiseVariants, quantConv, type QuantConv } from '../quantConv.js';
+import { cType, flagSwitch, kernelDType, depthwiseVariants, quantConv, type DwForm, type QuantConv } from '../quantConv.js';
 import { DSP_REQUANT_FN, dspBlockParams, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
@@ -28,10 +31,12 @@ interface DwPlan {
   readonly rq: DspRequant;
   /** A multiplier of one input channel. */
   readonly bcast: boolean;
+  /** A multiplier of several input channels (repeated while widening). */
+  readonly repeat: boolean;
 }
 
-function plan(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, bcast: boolean): DwPlan | null {
-  const q = quantConv(layer.op, layer.ctx, g.outC, 4);
+function plan(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, form: DwForm): DwPlan | null {
+  const q = quantConv(layer.op, layer.ctx, g.outC, 4, true);
   if (!q) return null;
   const span = inputSpan(q);
   const rq = dspRequant(q.rq, flagSwitch(layer.ctx, 'dsp.smmlar', true), (c) => {
@@ -39,7 +44,7 @@ function plan(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, bcast: boolean
     for (let t = 0; t < g.kH * g.kW; t++) s += Math.abs(q.wData[t * g.outC + c]! - q.wZp) * span;
     return s;
   });
-  return { g, q, rq, bcast };
+  return { g, q, rq, bcast: form === 'bcast', repeat: form === 'repeat' };
 }
 
 function id(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
@@ -49,7 +54,7 @@ function id(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
     dtype: kernelDType(p.q.dtype),
     isa: 'dsp',
     tile: '4',
-    flags: { ...dspFlags(p.q, p.rq), ...(p.bcast ? { dm: g.depthMultiplier } : {}) },
+    flags: { ...dspFlags(p.q, p.rq), ...(g.depthMultiplier > 1 ? { dm: g.depthMultiplier } : {}) },
     window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: layer.op.padding },
     shape: `${g.inH}x${g.inW}x${g.inC}`,
   };
@@ -97,6 +102,8 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       unsigned: q.dtype === 'uint8',
       sat: q.rq.saturating,
       bcast,
+      repeat: p.repeat,
+      dm: g.depthMultiplier,
       padding: op.padding,
       ...windowParams(g),
       oc,

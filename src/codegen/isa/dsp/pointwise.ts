@@ -43,14 +43,14 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
   if (!g) return null;
   const conv = !isPointwise(g);
   if (conv !== (shape === 'im2col')) return null;
-  const q = quantConv(op, ctx, g.outC, 2);
+  const q = quantConv(op, ctx, g.outC, 2, true);
   if (!q) return null;
   const K = g.kH * g.kW * g.inC;
   if (shape === 'px3') {
     // Up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
     // within an immediate offset of sp (the assembly has no register left for a base); and not for one pixel (FC).
     const ic4 = Math.ceil(K / 4) * 4;
-    if (q.dtype !== 'int8' || !flagSwitch(ctx, 'dsp.px3', true) || ic4 > 512 || g.outH * g.outW < 3) return null;
+    if (q.dtype !== 'int8' || q.wZp !== 0 || !flagSwitch(ctx, 'dsp.px3', true) || ic4 > 512 || g.outH * g.outW < 3) return null;
   }
   const span = inputSpan(q);
   const rq = dspRequant(q.rq, flagSwitch(ctx, 'dsp.smmlar', true), (o) => {
@@ -69,7 +69,7 @@ function id(layer: Layer, p: PwPlan): KernelId {
     dtype: kernelDType(q.dtype),
     isa: 'dsp',
     tile: p.px3 ? '3x2' : '2x2',
-    flags: dspFlags(q, p.rq),
+    flags: { ...dspFlags(q, p.rq), ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}) },
     window: p.conv ? { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: paddingOf(layer.op) } : undefined,
     shape: `${g.inH}x${g.inW}x${g.inC}_${g.outC}`,
   };
@@ -84,11 +84,16 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const npix = g.outH * g.outW;
   const ic4 = Math.ceil(ic / 4) * 4;
   const oc2 = Math.ceil(oc / 2) * 2;
-  const packed = new Uint8Array(oc2 * ic4).fill(q.dtype === 'uint8' ? q.wZp : 0);
+  // Weights with a zero point are stored unsigned and widened with it subtracted (UXTAB16): uint8 as they
+  // are, int8 biased by 128 (w + 128 with zero point wZp + 128, the same w - wZp).
+  const wUnsigned = q.dtype === 'uint8' || q.wZp !== 0;
+  const bias8 = q.dtype === 'int8' && wUnsigned ? 128 : 0;
+  const wZpStored = q.wZp + bias8;
+  const packed = new Uint8Array(oc2 * ic4).fill(wUnsigned ? wZpStored : 0);
   for (let o = 0; o < oc; o++) {
     for (let i = 0; i < ic; i++) {
       // word k of channel pair j: [oc 2j: ic 4k..4k+3][oc 2j+1: same]
-      packed[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 3)] = q.wData[o * ic + i]! & 0xff;
+      packed[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 3)] = (q.wData[o * ic + i]! + bias8) & 0xff;
     }
   }
   const bias = new Int32Array(oc2);
@@ -101,7 +106,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const steps4 = ic4 / 4;
   const unroll3 = steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
-  const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(q.dtype === 'uint8' ? [negPair(q.wZp)] : [])];
+  const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(wUnsigned ? [negPair(wZpStored)] : [])];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...dspArgs(q), ctx.arena(q.y.id, true)];
   return {
     family: 'pointwise_dsp',
@@ -126,7 +131,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       ...dspBlockParams(p.rq.form),
       steps: steps4 % 2 === 0 ? ic4 / 8 : steps4,
       unroll: steps4 % 2 === 0 ? 2 : 1,
-      unsigned: q.dtype === 'uint8',
+      wUnsigned,
       px3,
       unroll3,
     },

@@ -9,13 +9,17 @@
  *   [bias][m][(ls)][rs] in lane order (even channels, then odd).
  * - `mve/dwconv/dm` (templates/kernels/dwconvdm_mve.c.hbs): any multiplier of
  *   one input channel, 4 output channels per VMLA.
+ * - `mve/dwconv/c8dm` (dwconv_mve.c.hbs): any multiplier of several input
+ *   channels: the row ring holds each input channel repeated into the output
+ *   channels it feeds (VLDRB gather by a per-output-channel offset table),
+ *   then the c8 loop over output channels.
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import { foldInputZeroPoint } from '../../requant.js';
 import type { Layer, OpEmission } from '../../types.js';
-import { clampArgs, cType, kernelDType, depthwiseVariants, quantConv, type QuantConv } from '../quantConv.js';
+import { clampArgs, cType, kernelDType, depthwiseVariants, quantConv, type DwForm, type QuantConv } from '../quantConv.js';
 import { mveFlags, mveRequant, type MveRequant } from './requant.js';
 
 interface DwPlan {
@@ -23,6 +27,8 @@ interface DwPlan {
   readonly q: QuantConv;
   readonly rq: MveRequant;
   readonly bcast: boolean;
+  /** A multiplier of several input channels (repeated into the row ring). */
+  readonly repeat: boolean;
   /** Padded channel count (8 for c8, 4 for dm). */
   readonly cp: number;
 }
@@ -35,12 +41,13 @@ function laneOrder(oc: number, c8: number): number[] {
   });
 }
 
-function plan(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, bcast: boolean): DwPlan | null {
+function plan(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry, form: DwForm): DwPlan | null {
+  const bcast = form === 'bcast';
   const lanes = bcast ? 4 : 8;
-  const q = quantConv(layer.op, layer.ctx, g.outC, lanes);
+  const q = quantConv(layer.op, layer.ctx, g.outC, lanes, true);
   if (!q) return null;
   const order = bcast ? undefined : laneOrder(g.outC, q.rq.padded).map((c) => (c < 0 ? g.outC - 1 : c));
-  return { g, q, rq: mveRequant(q.rq, order), bcast, cp: q.rq.padded };
+  return { g, q, rq: mveRequant(q.rq, order), bcast, repeat: form === 'repeat', cp: q.rq.padded };
 }
 
 function id(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
@@ -50,7 +57,7 @@ function id(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
     dtype: kernelDType(p.q.dtype),
     isa: 'mve',
     tile: p.bcast ? '4' : '8',
-    flags: { ...mveFlags(p.rq), ...(p.bcast ? { dm: g.depthMultiplier } : {}) },
+    flags: { ...mveFlags(p.rq), ...(g.depthMultiplier > 1 ? { dm: g.depthMultiplier } : {}) },
     window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: layer.op.padding },
     shape: `${g.inH}x${g.inW}x${g.inC}`,
   };
@@ -127,6 +134,9 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     params: {
       ...common,
       c: oc,
+      ic: g.inC,
+      dm: g.depthMultiplier,
+      repeat: p.repeat,
       c8: cp,
       tail: oc % 8 !== 0,
       vs: q.dtype === 'int8' ? 's8' : 'u8',
@@ -137,7 +147,19 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       xstep: g.strideW * oc,
       taps: taps(g, 8).map((tp) => ({ ...tp, xoff: tp.kx * oc })),
     },
-    call: call([ctx.table('mve_w', wg), ctx.table('mve_q', consts)]),
+    call: call([
+      ctx.table('mve_w', wg),
+      ctx.table('mve_q', consts),
+      // repeat: per output channel (padded to 8), the input channel it reads (past the channels: the last)
+      ...(p.repeat
+        ? [
+            ctx.table(
+              'mve_off',
+              Int16Array.from({ length: cp }, (_, c) => Math.floor(Math.min(c, oc - 1) / g.depthMultiplier)),
+            ),
+          ]
+        : []),
+    ]),
     macs,
     streaming: { pixelBlock: 1 },
   };

@@ -37,7 +37,7 @@ function plan(layer: Layer, im2col: boolean): PwPlan | null {
   if (!g) return null;
   const conv = !isPointwise(g);
   if (conv !== im2col) return null;
-  const q = quantConv(op, ctx, g.outC, 4);
+  const q = quantConv(op, ctx, g.outC, 4, true);
   if (!q) return null;
   const ic = g.kH * g.kW * g.inC;
   const npix = g.outH * g.outW;
@@ -60,7 +60,7 @@ function id(layer: Layer, p: PwPlan): KernelId {
     dtype: kernelDType(p.q.dtype),
     isa: 'mve',
     tile: `${p.pb}x4`,
-    flags: mveFlags(p.rq),
+    flags: { ...mveFlags(p.rq), ...(p.q.dtype === 'int8' && p.q.wZp !== 0 ? { wzp: true as const } : {}) },
     window: p.conv ? { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: paddingOf(layer.op) } : undefined,
     shape: `${g.inH}x${g.inW}x${g.inC}_${g.outC}`,
   };
@@ -75,11 +75,13 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const ic16 = Math.ceil(ic / 16) * 16;
   const oc4 = Math.ceil(oc / 4) * 4;
   const unsigned = q.dtype === 'uint8';
+  // wZp * sum(x) subtracted per pixel: uint8 always, int8 with a weight zero point
+  const wzp = unsigned || q.wZp !== 0;
   const packed = new Uint8Array(oc4 * ic16).fill(unsigned ? q.wZp : 0);
   for (let o = 0; o < oc; o++) {
     for (let i = 0; i < ic; i++) packed[(o >> 2) * 4 * ic16 + (i >> 4) * 64 + (o & 3) * 16 + (i & 15)] = q.wData[o * ic + i]! & 0xff;
   }
-  // acc = sum x*w (- wZp * sum x for uint8) + bias - xZp * sum (w - wZp)
+  // acc = sum x*w (- wZp * sum x when wzp) + bias - xZp * sum (w - wZp)
   const bias = foldInputZeroPoint(q.bias, (o, i) => q.wData[o * ic + i]! - q.wZp, ic, oc, oc4, q.rq.xZp);
   const rqSyms = [ctx.table('mve_m', rq.m), ...(rq.left ? [ctx.table('mve_ls', rq.ls)] : []), ctx.table('mve_rs', rq.rs)];
   const wSym = ctx.table('mve_w', unsigned ? packed : new Int8Array(packed.buffer));
@@ -88,7 +90,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const full = Math.floor(ic / 16);
   const unroll = full % 4 === 0 ? 4 : full % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
-  const zps = [...(conv ? [String(q.rq.xZp)] : []), ...(unsigned ? [String(q.wZp)] : []), String(q.rq.yZp)];
+  const zps = [...(conv ? [String(q.rq.xZp)] : []), ...(wzp ? [String(q.wZp)] : []), String(q.rq.yZp)];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rqSyms, ...zps, ...clampArgs(q.rq), ctx.arena(q.y.id, true)];
   const vs = unsigned ? 'u8' : 's8';
   return {
@@ -99,6 +101,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       t: cType(q.dtype),
       dtype: q.dtype,
       unsigned,
+      wzp,
       conv,
       cin: g.inC,
       ...windowParams(g),

@@ -17,6 +17,7 @@
 import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js';
 import { gemmDotVariants, gemmVariants } from './gemm/index.js';
 import { dwVariants } from './depthwise/index.js';
+import { dwAnyVariants } from './depthwise/general.js';
 import { poolVariants } from './pool/index.js';
 import { convVariants } from './conv/index.js';
 import { softmaxVariants } from './softmax/index.js';
@@ -26,6 +27,8 @@ const NEON: readonly SimdVariant<any, any>[] = [
   ...gemmVariants,
   dwVariants.neon,
   dwVariants.neon32,
+  dwAnyVariants.neon,
+  dwAnyVariants.neon32,
   ...poolVariants.neon,
   ...poolVariants.neon32,
   ...convVariants,
@@ -36,6 +39,7 @@ const NEON: readonly SimdVariant<any, any>[] = [
 const NEON_DOT: readonly SimdVariant<any, any>[] = [
   ...gemmDotVariants,
   dwVariants.neon,
+  dwAnyVariants.neon,
   ...poolVariants.neon,
   // the neondot conv variants come first in convVariants and apply only here
   ...convVariants,

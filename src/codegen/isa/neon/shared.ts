@@ -37,7 +37,8 @@ export function weightValues(
     return { w: Float64Array.from(wT.data as Float32Array), shape: wT.shape, wZp: 0, int8: false };
   }
   if (wT.dtype !== 'int8' && wT.dtype !== 'uint8') return null;
-  if ((wT.quant?.zeroPoint.length ?? 1) > 1 && wT.quant!.zeroPoint.some((z) => z !== 0)) return null;
+  // one weight zero point (per-channel zero points must all be equal: the importer checks it)
+  if (wT.quant?.zeroPoint.some((z) => z !== wT.quant!.zeroPoint[0])) return null;
   const wZp = zeroPoint(wT);
   const w = new Int32Array(wT.data.length);
   for (let i = 0; i < w.length; i++) w[i] = (wT.data[i] as number) - wZp;
