@@ -37,15 +37,22 @@ const SAMPLE = (['int8', 'uint8'] as const).flatMap((dtype) => sampleSeeds(dtype
 /**
  * Hand-set ADD parameters whose every stage shows in the output (no valid
  * model has them: multipliers below 2^30): input 1 rescaled to (x - zp)·4·2^-3
- * and input 2 to (x - zp)·2·2^-2 (a .5 tie at every odd x - zp, negative
- * ones rounded away from zero), the sum by 2^-2 (output shift -1: the DSP's
+ * (a .5 tie at every odd x - zp, negative ones rounded away from zero) and
+ * input 2 by SRDHM alone to (x - zp)/2 (shift 0: ties rounded up), the sum by 2^-2 (output shift -1: the DSP's
  * fast forms) or by 1 (output shift +1: the left shift, the total forms).
  */
 function stageCase(dtype: 'int8' | 'uint8', seed: number, outputShift: -1 | 1): Graph {
   const g = kernelCase(`s`, 'add', dtype, seed).graph;
   const op = g.ops[0] as AddOp;
-  const addQuant = { ...op.addQuant!, input1Multiplier: 2 ** 13, input1Shift: -3, input2Multiplier: 2 ** 12, input2Shift: -2, outputMultiplier: 2 ** 30, outputShift };
-  return { ...g, ops: [{ ...op, addQuant }] };
+  // The constant takes every 8-bit value in turn (the case may have left it near its zero point).
+  const cId = op.inputs[1]!;
+  const c = g.tensors[cId]!;
+  const lo = dtype === 'int8' ? -128 : 0;
+  const vals = Array.from({ length: c.data!.length }, (_, i) => lo + ((i * 37) % 256));
+  const data = dtype === 'int8' ? Int8Array.from(vals) : Uint8Array.from(vals);
+  const tensors = g.tensors.map((t, i) => (i === cId ? { ...t, data } : t));
+  const addQuant = { ...op.addQuant!, input1Multiplier: 2 ** 13, input1Shift: -3, input2Multiplier: 2 ** 10, input2Shift: 0, outputMultiplier: 2 ** 30, outputShift };
+  return { ...g, tensors, ops: [{ ...op, addQuant }] };
 }
 
 const STAGES = (['int8', 'uint8'] as const).flatMap((dtype) => [-1, 1].map((s, i) => ({ dtype, seed: 700 + i, outputShift: s as -1 | 1 })));
