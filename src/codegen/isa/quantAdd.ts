@@ -12,6 +12,7 @@
  */
 import { elementCount, type AddOp, type Tensor } from '../../model/ir.js';
 import { multiplyByQuantizedMultiplier } from '../../numerics/fixedpoint.js';
+import { ADD_LEFT_SHIFT } from '../../ops/add/index.js';
 import { formatKernelId, kernelDType, type KernelFlag, type KernelId, type KernelIsa } from '../kernelId.js';
 import { shapeTag, operandPointer } from '../ops/common.js';
 import { addRequantTables, type AddRequantTables, type RequantTable } from '../requant.js';
@@ -53,6 +54,8 @@ export function quantAdd(layer: Layer): QuantAdd | null {
   const n = elementCount(x1.shape);
   if (elementCount(x2.shape) !== n || elementCount(y.shape) !== n) return null;
   const rq = addRequantTables(op, ctx);
+  // TFLite's left shift of 8-bit inputs, a constant (kernel names do not spell it).
+  if (rq.leftShift !== ADD_LEFT_SHIFT) return null;
   const sumBound = stageBound(rq.in1, rq.leftShift, dtype) + stageBound(rq.in2, rq.leftShift, dtype);
   return { dtype, x1, x2, y, n, rq, sumBound };
 }
@@ -69,6 +72,17 @@ export const addKernelName = (q: QuantAdd, isa: KernelIsa, flags: Partial<Record
 export function addOperands(layer: Layer, q: QuantAdd): { x1: string; x2: string; y: string } {
   const { ctx } = layer;
   return { x1: ctx.arena(q.x1.id, false), x2: operandPointer(ctx, q.x2.id), y: ctx.arena(q.y.id, true) };
+}
+
+/** The inputs whose stage shifts by zero (flags `z1`, `z2`): SRDHM alone, no rounding step. */
+export function addZeroShifts(q: QuantAdd): { z1?: true; z2?: true } {
+  return { ...(q.rq.in1.shift[0] === 0 ? { z1: true as const } : {}), ...(q.rq.in2.shift[0] === 0 ? { z2: true as const } : {}) };
+}
+
+/** The largest |x − zp| of an input over the dtype's range. */
+export function inputSpan(q: QuantAdd, t: RequantTable): number {
+  const lo = q.dtype === 'int8' ? -128 : 0;
+  return Math.max(t.xZp - lo, lo + 255 - t.xZp);
 }
 
 /** Any of the three stages shifts left (the general epilogue form, flag `ls`). */

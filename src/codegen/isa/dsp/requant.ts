@@ -104,15 +104,3 @@ export function dspRequant(t: RequantTable, smmlar: boolean, bound: (c: number) 
   if (general) return { consts: general, form: 'x64', dbl: false };
   return { consts: totalRequant(t), form: 'any', dbl: false };
 }
-
-/**
- * One input stage of the DSP ADD kernel (`mobilec_dsp_add_in`, templates/kernels/add_dsp.c.hbs):
- * {m, 2^e >> 1, e > 0 ? -1 : 0, e} for a right or zero shift e in [0, 31] and a multiplier
- * >= 0 (every input stage TFLite's ADD prepares: its multipliers are < 1); else null.
- */
-export function addInputRequant(t: RequantTable): Int32Array | null {
-  const e = -t.shift[0]!;
-  const m = t.multiplier[0]!;
-  if (e < 0 || e > 31 || m < 0) return null;
-  return Int32Array.from([m, e === 0 ? 0 : 2 ** (e - 1), e > 0 ? -1 : 0, e]);
-}

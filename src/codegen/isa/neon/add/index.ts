@@ -4,20 +4,22 @@
  * use) and `neon32/add/any` (armv7 NEON). TFLite's quantized ADD 8 values per
  * block: each stage is mobilec_neon_mbqm (neon_common) on its row of the one
  * requantization table (requant.ts addRequantTables), `ls` when some stage
- * shifts left; the tail goes through the same block from zero-padded copies.
+ * shifts left, SQRDMULH alone for an input that shifts by zero (`z1`, `z2`); the tail goes through the same block from zero-padded copies.
  * Takes every int8/uint8 ADD.
  */
 import type { KernelIsa } from '../../../kernelId.js';
 import { formatKernelId } from '../../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../../types.js';
 import { int32Literal } from '../../../ops/common.js';
-import { addAnyLeft, addKernelId, addOperands, quantAdd, type QuantAdd } from '../../quantAdd.js';
+import { addAnyLeft, addKernelId, addOperands, addZeroShifts, quantAdd, type QuantAdd } from '../../quantAdd.js';
 import { cType } from '../../quantConv.js';
 import { common, neonIsa } from '../shared.js';
 
+const flagsId = (isa: KernelIsa, q: QuantAdd) => addKernelId(q, isa, { ...(addAnyLeft(q) ? { ls: true } : {}), ...addZeroShifts(q) });
+
 function emit(isa: KernelIsa, layer: Layer, q: QuantAdd): OpEmission {
   const left = addAnyLeft(q);
-  const kernel = formatKernelId(addKernelId(q, isa, left ? { ls: true } : {}));
+  const kernel = formatKernelId(flagsId(isa, q));
   const ops = addOperands(layer, q);
   const { in1, in2, out } = q.rq;
   const consts = Int32Array.from([in1, in2, out].flatMap((t) => [t.multiplier[0]!, t.leftShift[0]!, t.rightShift[0]!]));
@@ -36,6 +38,7 @@ function emit(isa: KernelIsa, layer: Layer, q: QuantAdd): OpEmission {
       tail: q.n % 8,
       leftShift: q.rq.leftShift,
       left: left ? 1 : 0,
+      ...addZeroShifts(q),
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: 0,
@@ -48,7 +51,7 @@ function variant(isa: 'neon' | 'neon32'): SimdVariant<QuantAdd> {
     isa,
     ops: ['add'],
     applies: (l) => (neonIsa(l.ctx, false) === isa ? quantAdd(l) : null),
-    id: (_l, q) => addKernelId(q, isa, addAnyLeft(q) ? { ls: true } : {}),
+    id: (_l, q) => flagsId(isa, q),
     emit: (l, q) => emit(isa, l, q),
   };
 }
