@@ -30,7 +30,7 @@ function emit(layer: Layer, q: QuantAdd): OpEmission {
   return {
     family: 'add_mve',
     kernel,
-    params: { fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', n: q.n, leftShift: q.rq.leftShift, left: addAnyLeft(q), rn: out.allRight && !addAnyLeft(q), ...addZeroShifts(q) },
+    params: { fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', n: q.n, tail: q.n % 4, leftShift: q.rq.leftShift, left: addAnyLeft(q), rn: out.allRight && !addAnyLeft(q), ...addZeroShifts(q) },
     call: `${kernel}(${args.join(', ')});`,
     macs: 0,
   };
