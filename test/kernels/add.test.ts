@@ -6,7 +6,7 @@
  * 2^-10..2^-1, in [0.5, 1), exactly 0.5, tiny and zeroed, the large ones with a constant
  * near its zero point so every input's rounding shows; zero points at both extremes;
  * every activation clamp; odd lengths for the tails). On the DSP targets the
- * same cases run again with `dsp.smmlar: false` (the total form everywhere).
+ * same cases run again with `dsp.smmlar: false` (the sum's 64-bit or total form).
  */
 import { describe, expect, it } from 'vitest';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
@@ -105,10 +105,14 @@ describe.skipIf(targets.length === 0).each(targets.map((t) => [t.name, t] as con
       expect(run.results.filter((r) => !r.simd).map((r) => r.name)).toEqual([]);
       const ids = [...kernels].map(parseKernelName);
       expect(ids.every((k) => k.op === 'add')).toBe(true);
-      // The DSP runs both its forms (fast SMMLAR stages, total epilogue) and its packed clamp.
+      // The DSP runs the three forms of the sum's epilogue (SMMLAR, SMLAL, total), its left shift, both zero-shift inputs and its packed clamp.
       if (dsp) {
-        expect(ids.some((k) => k.flags?.rn)).toBe(true);
-        expect(ids.some((k) => k.flags?.x64)).toBe(true);
+        expect(ids.some((k) => k.flags?.rn && !k.flags.x64)).toBe(true);
+        expect(ids.some((k) => k.flags?.rn && k.flags.x64)).toBe(true);
+        expect(ids.some((k) => k.flags?.x64 && !k.flags.rn)).toBe(true);
+        expect(ids.some((k) => k.flags?.ls)).toBe(true);
+        expect(ids.some((k) => k.flags?.z1)).toBe(true);
+        expect(ids.some((k) => k.flags?.z2)).toBe(true);
         expect(ids.some((k) => k.flags?.clamp)).toBe(true);
       }
     },

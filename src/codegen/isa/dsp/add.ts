@@ -1,25 +1,25 @@
 /**
  * DSP ADD (templates/kernels/add_dsp.c.hbs): TFLite's quantized ADD, 4 values
  * per step. SXTAB16/UXTAB16 widen each input word to int16 pairs minus the
- * zero point; each value is rescaled by the fast DSP epilogue (one SMMLAR,
- * dsp/requant.ts smmlarRequant, zero point 0) on the doubled (x − zp) << 20,
- * or by SMMULR alone where its shift is zero (flags `z1`, `z2`), the sum by
- * the same epilogue on the doubled sum (bound from the inputs' range); the results are
+ * zero point; each value is rescaled by the DSP epilogue's SMMLAR form
+ * (dsp/requant.ts smmlarRequant, zero point 0) on the doubled (x − zp) << 20,
+ * or by SMMULR alone where its shift is zero (flags `z1`, `z2`); the sum by
+ * the DSP epilogue's cascade (dspRequant: the SMMLAR form on the doubled sum,
+ * bounded by the inputs' range, `rn`; else the 64-bit SMLAL form, `rn x64`;
+ * else the total form, any shift, `x64`, `ls` when it shifts left). Results
  * saturated to 8 bits, packed by PKHBT + UXTB16 and, when the activation
  * clamp is narrower than the dtype, clamped 4 bytes at a time (SSUB8/USUB8 +
  * SEL). Scalar tail (n % 4) with the same arithmetic.
  *
- * `dsp/add/any` takes every int8/uint8 ADD: where a stage is outside the fast
- * forms (an output shift left, zero or beyond 30, no headroom for the zero
- * point), or `dsp.smmlar` is false, every stage runs the total DSP epilogue
- * (`mobilec_dsp_requant_any`, totalRequant: flag `x64`, `ls` when a stage
- * shifts left).
+ * `dsp/add/any` takes every int8/uint8 ADD TFLite prepares (input stages
+ * shift right or not at all). `dsp.smmlar: false` gives the sum the 64-bit
+ * or total form; the input stages keep SMMLAR, exact for any 8-bit input.
  */
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { addAnyLeft, addKernelId, addOperands, addZeroShifts, inputSpan, quantAdd, type QuantAdd } from '../quantAdd.js';
+import { addKernelId, addOperands, addZeroShifts, inputSpan, quantAdd, type QuantAdd } from '../quantAdd.js';
 import { cType, flagSwitch } from '../quantConv.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
-import { smmlarRequant, totalRequant } from './requant.js';
+import { dspRequant, smmlarRequant, type DspRequant } from './requant.js';
 import type { RequantTable } from '../../requant.js';
 import { negPair } from './shared.js';
 
@@ -27,38 +27,42 @@ interface AddPlan {
   readonly q: QuantAdd;
   /** {in1, in2, out} rows of 4. */
   readonly consts: Int32Array;
-  /** The total form (`x64`). */
-  readonly any: boolean;
+  /** The output stage's DSP epilogue form. */
+  readonly form: DspRequant['form'];
 }
 
 /**
- * The fast row of an input stage: {m, 0, 0, 0} for a zero shift (SMMULR alone), else the SMMLAR
- * form of the DSP epilogue on the doubled (x − zp) << 20 (zero point 0); null outside both.
+ * The row of an input stage: {m, 0, 0, 0} for a zero shift (SMMULR alone), else the SMMLAR form
+ * of the DSP epilogue (smmlarRequant, zero point 0) on the doubled (x − zp) << 20, |x − zp| <= 255:
+ * exact for every right shift (e = 31, beyond smmlarRequant's range, rounds every value to 0 the
+ * same way: {m, 2^30, 31, 0}). Null for a left shift or a negative multiplier, which TFLite's ADD
+ * never prepares (its input multipliers are < 1, prepareAdd refuses others).
  */
 function inputRow(q: QuantAdd, t: RequantTable): Int32Array | null {
-  if (t.shift[0] === 0) return t.multiplier[0]! >= 0 ? Int32Array.of(t.multiplier[0]!, 0, 0, 0) : null;
-  return smmlarRequant(t, () => inputSpan(q, t) * 2 ** q.rq.leftShift);
+  const m = t.multiplier[0]!;
+  const s = t.shift[0]!;
+  if (m < 0 || s > 0) return null;
+  if (s === 0) return Int32Array.of(m, 0, 0, 0);
+  return smmlarRequant(t, () => inputSpan(q, t) * 2 ** q.rq.leftShift) ?? (s === -31 ? Int32Array.of(m, 2 ** 30, 31, 0) : null);
 }
 
 function plan(layer: Layer): AddPlan | null {
   const q = quantAdd(layer);
   if (!q) return null;
-  const { in1, in2, out } = q.rq;
-  const fast = flagSwitch(layer.ctx, 'dsp.smmlar', true);
-  const a = fast ? inputRow(q, in1) : null;
-  const b = fast ? inputRow(q, in2) : null;
-  const o = fast ? smmlarRequant(out, () => q.sumBound) : null;
-  if (a && b && o) return { q, consts: Int32Array.from([...a, ...b, ...o]), any: false };
-  return { q, consts: Int32Array.from([...totalRequant(in1), ...totalRequant(in2), ...totalRequant(out)]), any: true };
+  const a = inputRow(q, q.rq.in1);
+  const b = inputRow(q, q.rq.in2);
+  if (!a || !b) return null;
+  const o = dspRequant(q.rq.out, flagSwitch(layer.ctx, 'dsp.smmlar', true), () => q.sumBound);
+  return { q, consts: Int32Array.from([...a, ...b, ...o.consts]), form: o.form };
 }
 
 function id(_layer: Layer, p: AddPlan): KernelId {
-  const ls = p.any && addAnyLeft(p.q);
+  const out = p.q.rq.out;
   return addKernelId(p.q, 'dsp', {
-    ...(p.any ? { x64: true as const } : { rn: true as const }),
-    ...(ls ? { ls: true as const } : {}),
-    ...(p.any ? {} : addZeroShifts(p.q)),
-    ...(p.q.rq.out.saturating ? {} : { clamp: true as const }),
+    ...(p.form === 'smmlar' ? { rn: true as const } : p.form === 'x64' ? { rn: true as const, x64: true as const } : { x64: true as const }),
+    ...(p.form === 'any' && out.anyLeft ? { ls: true as const } : {}),
+    ...addZeroShifts(p.q),
+    ...(out.saturating ? {} : { clamp: true as const }),
   });
 }
 
@@ -89,8 +93,9 @@ function emit(layer: Layer, p: AddPlan): OpEmission {
       shl: q.rq.leftShift + 1,
       tail: q.n % 4 !== 0,
       sat: out.saturating,
-      anyRq: p.any,
-      ...(p.any ? {} : addZeroShifts(q)),
+      dbl: p.form === 'smmlar',
+      anyRq: p.form === 'any',
+      ...addZeroShifts(q),
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: 0,
