@@ -50,6 +50,8 @@ export const KERNEL_FLAGS = {
   ls: 'some channel shifts left (the epilogue applies a left shift first)',
   x64: 'an exact 64-bit epilogue instead of the bounded one-instruction form (DSP: SMLAL instead of SMMLAR with rn; the total per-channel form, any shift, without rn; both per channel with mix)',
   mix: 'the epilogue form is chosen per channel by a class word of its constants (DSP: SMMLAR right / SMMLAR left / total, with x64 SMLAL / total), one branch per channel',
+  z1: 'add: input 1 shifts by zero (its stage is the rounding doubling high multiply alone)',
+  z2: 'add: input 2 shifts by zero (likewise)',
   // clamp
   clamp: 'the activation clamp is narrower than the dtype range (else saturation alone)',
   min: 'the kernel clamps below in code (an 8-bit kernel whose activation minimum is above the dtype minimum)',

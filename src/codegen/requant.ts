@@ -8,7 +8,7 @@
  * left shift applied before the rounding doubling high multiply, shift < 0 a
  * rounding (half away from zero) right shift after it.
  */
-import { dtypeRange, type Op } from '../model/ir.js';
+import { dtypeRange, type AddOp, type Op } from '../model/ir.js';
 import { badInput } from '../model/errors.js';
 import type { EmitContext } from './types.js';
 
@@ -51,6 +51,50 @@ export function requantTable(op: Op, ctx: EmitContext, channels: number, opts: R
   const n = rq.multiplier.length;
   if (n !== 1 && n !== channels) throw badInput(`op ${op.name}: ${n} requant multipliers for ${channels} output channels`);
   if (rq.shift.length !== n) throw badInput(`op ${op.name}: requant multiplier and shift lengths differ`);
+  const x = ctx.tensor(op.inputs[0]!);
+  const y = ctx.tensor(op.outputs[0]!);
+  return buildTable(rq.multiplier, rq.shift, channels, x.quant?.zeroPoint[0] ?? 0, y.quant?.zeroPoint[0] ?? 0, rq.actMin, rq.actMax, y.dtype, opts);
+}
+
+/** The three stages of TFLite's quantized ADD, each a one-channel table. */
+export interface AddRequantTables {
+  /** Input 1: (x1 − xZp) · 2^leftShift rescaled by its multiplier (yZp 0, no clamp). */
+  readonly in1: RequantTable;
+  /** Input 2 likewise. */
+  readonly in2: RequantTable;
+  /** The sum rescaled to the output: yZp and the activation clamp. */
+  readonly out: RequantTable;
+  /** TFLite's left shift of both inputs (20 for 8-bit). */
+  readonly leftShift: number;
+}
+
+/** The requantization of a quantized ADD (its `addQuant`, set by the requantize pass) as three tables. */
+export function addRequantTables(op: AddOp, ctx: EmitContext): AddRequantTables {
+  const p = op.addQuant;
+  if (!p) throw badInput(`op ${op.name} (add) is quantized but has no add parameters; run the requantize pass`);
+  const zp = (id: number) => ctx.tensor(id).quant?.zeroPoint[0] ?? 0;
+  const y = ctx.tensor(op.outputs[0]!);
+  const stage = (m: number, s: number, xZp: number) => buildTable([m], [s], 1, xZp, 0, -(2 ** 31), 2 ** 31 - 1, 'int32', {});
+  return {
+    in1: stage(p.input1Multiplier, p.input1Shift, zp(op.inputs[0]!)),
+    in2: stage(p.input2Multiplier, p.input2Shift, zp(op.inputs[1]!)),
+    out: buildTable([p.outputMultiplier], [p.outputShift], 1, 0, zp(op.outputs[0]!), p.actMin, p.actMax, y.dtype, {}),
+    leftShift: p.leftShift,
+  };
+}
+
+function buildTable(
+  mult: ArrayLike<number>,
+  shifts: ArrayLike<number>,
+  channels: number,
+  xZp: number,
+  yZp: number,
+  actMin: number,
+  actMax: number,
+  yDtypeIn: string,
+  opts: RequantOptions,
+): RequantTable {
+  const n = mult.length;
   const pad = opts.pad ?? 1;
   const padded = Math.ceil(channels / pad) * pad;
   const multiplier = new Int32Array(padded);
@@ -62,8 +106,8 @@ export function requantTable(op: Op, ctx: EmitContext, channels: number, opts: R
   for (let c = 0; c < padded; c++) {
     if (c >= channels && opts.fill !== 'last') break;
     const src = Math.min(c, channels - 1);
-    const m = rq.multiplier[n === 1 ? 0 : src]!;
-    const s = rq.shift[n === 1 ? 0 : src]!;
+    const m = mult[n === 1 ? 0 : src]!;
+    const s = shifts[n === 1 ? 0 : src]!;
     multiplier[c] = m;
     shift[c] = s;
     leftShift[c] = Math.max(s, 0);
@@ -73,9 +117,7 @@ export function requantTable(op: Op, ctx: EmitContext, channels: number, opts: R
       if (s > 0) anyLeft = true;
     }
   }
-  const x = ctx.tensor(op.inputs[0]!);
-  const y = ctx.tensor(op.outputs[0]!);
-  const yDtype = y.dtype === 'int8' || y.dtype === 'uint8' ? y.dtype : null;
+  const yDtype = yDtypeIn === 'int8' || yDtypeIn === 'uint8' ? yDtypeIn : null;
   const [lo, hi] = yDtype ? dtypeRange(yDtype) : [-Infinity, Infinity];
   return {
     channels,
@@ -84,13 +126,13 @@ export function requantTable(op: Op, ctx: EmitContext, channels: number, opts: R
     shift,
     leftShift,
     rightShift,
-    xZp: x.quant?.zeroPoint[0] ?? 0,
-    yZp: y.quant?.zeroPoint[0] ?? 0,
-    actMin: rq.actMin,
-    actMax: rq.actMax,
+    xZp,
+    yZp,
+    actMin,
+    actMax,
     allRight,
     anyLeft,
-    saturating: rq.actMin <= lo && rq.actMax >= hi,
+    saturating: actMin <= lo && actMax >= hi,
     perTensor: n === 1,
   };
 }

@@ -62,8 +62,9 @@ describe('DSP and Helium variants', () => {
       'dsp/dwconv/c4',
       'dsp/dwconv/dm',
       'dsp/dwconv/c4dm',
+      'dsp/add/any',
     ]);
-    expect(heliumKernels.variants.map((v) => v.key)).toEqual(['mve/pointwise/px', 'mve/pointwise/im2col', 'mve/dwconv/c8', 'mve/dwconv/dm', 'mve/dwconv/c8dm']);
+    expect(heliumKernels.variants.map((v) => v.key)).toEqual(['mve/pointwise/px', 'mve/pointwise/im2col', 'mve/dwconv/c8', 'mve/dwconv/dm', 'mve/dwconv/c8dm', 'mve/add/any']);
     const all = allSimdVariants();
     for (const v of [...dspKernels.variants, ...heliumKernels.variants]) expect(all.get(v.key)).toBe(v);
   });

@@ -408,21 +408,67 @@ function softmax(name: string, r: Prng, dtype: CaseDType) {
   return { graph: finish(name, b, op, x, y), geometry: { n, beta, shape }, quant: qIn ? { zp: qIn.zeroPoint[0], scale: qIn.scale[0] } : {} };
 }
 
-/** Elementwise add of the input and a constant of the same shape, every input/output scale ratio TFLite accepts. */
+/**
+ * Input scale ratios of an ADD case: equal (both rescales 0.5: shift 0), near
+ * (input 1 smaller by 1 .. 4: shifts 1, 2, ties in its rounding), far (input 2 smaller by 2^10..2^14 times a random factor in
+ * [1, 2): a long right shift on it, rounding), farRev (input 1 smaller),
+ * huge (input 1 smaller by 2^15..2^20: its rounding shows in the output).
+ */
+const ADD_RATIOS = ['equal', 'near', 'far', 'farRev', 'huge'] as const;
+/**
+ * Output rescale 2·max(s1, s2) / (2^20·sOut) of an ADD case: plain (about
+ * 2^-19, as in real models), fine (2^-10 .. 2^-1), zero (in [0.5, 1): shift 0),
+ * half (exactly 0.5), tiny (2^-24 .. 2^-31: shifts beyond the fast forms'
+ * headroom for the zero point), zeroed (< 2^-32: multiplier 0).
+ */
+const ADD_OUTPUTS = ['plain', 'plain', 'fine', 'fine', 'zero', 'half', 'tiny', 'zeroed'] as const;
+
+/**
+ * Elementwise add of the input and a constant of the same shape (odd lengths
+ * for the SIMD tails), with adversarial quantization: the classes above,
+ * zero points at both extremes, every activation clamp. With a large output
+ * rescale (fine, zero, half) the constant is mostly its zero point (else
+ * ±1): the sum stays small, the output unsaturated, and every input's
+ * rounding shows.
+ */
 function add(name: string, r: Prng, dtype: CaseDType) {
   const shape = [1, r.int(1, 7), r.int(1, 7), pick(r, CHANNELS)];
   const n = shape.reduce((a, c) => a * c, 1);
   const b = builder();
   const act = activation(r);
-  const q = (lo: number, hi: number) => (dtype === 'float32' ? undefined : perTensor(scale(r, lo, hi), zeroPoint(r, dtype)));
-  const q1 = q(0.005, 0.1);
-  const q2 = q(0.005, 0.1);
-  const qOut = q(0.01, 0.2);
+  const ratio = pick(r, ADD_RATIOS);
+  const outCls = pick(r, ADD_OUTPUTS);
+  let s1 = scale(r, 0.005, 0.1);
+  let s2 = ratio === 'equal' ? s1 : scale(r, 0.005, 0.1);
+  if (ratio === 'near') s1 = f32(s2 * r.uniform(0.25, 1));
+  if (ratio === 'far') s2 = f32(s1 * r.uniform(1, 2) * 2 ** -r.int(10, 14));
+  if (ratio === 'farRev') s1 = f32(s2 * r.uniform(1, 2) * 2 ** -r.int(10, 14));
+  if (ratio === 'huge') s1 = f32(s2 * r.uniform(1, 2) * 2 ** -r.int(15, 20));
+  const twiceMax = 2 * Math.max(s1, s2);
+  const realOut = {
+    plain: () => 2 ** r.uniform(-20, -17),
+    fine: () => 2 ** r.uniform(-10, -1),
+    zero: () => r.uniform(0.5, 0.99),
+    half: () => 0.5,
+    tiny: () => 2 ** r.uniform(-31, -24),
+    zeroed: () => 2 ** r.uniform(-40, -33),
+  }[outCls]();
+  const sOut = f32(twiceMax / (2 ** 20 * realOut));
+  const q = (s: number) => (dtype === 'float32' ? undefined : perTensor(s, zeroPoint(r, dtype)));
+  const q1 = q(s1);
+  const q2 = q(s2);
+  const qOut = q(dtype === 'float32' ? 0 : sOut);
   const x = b.add({ name: 'x', shape, dtype, ...(q1 ? { quant: q1 } : {}) });
-  const c = b.add({ name: 'c', shape, dtype, data: randomData(r, dtype, n), ...(q2 ? { quant: q2 } : {}) });
+  const small = q2 !== undefined && (outCls === 'fine' || outCls === 'zero' || outCls === 'half');
+  const [lo, hi] = dtype === 'float32' ? [0, 0] : qrange(dtype);
+  const zp2 = q2?.zeroPoint[0] ?? 0;
+  const nearZp = () => Array.from({ length: n }, () => Math.min(hi, Math.max(lo, zp2 + pick(r, [-1, 0, 0, 0, 0, 1]))));
+  const data = small ? (dtype === 'int8' ? Int8Array.from(nearZp()) : Uint8Array.from(nearZp())) : randomData(r, dtype, n);
+  const c = b.add({ name: 'c', shape, dtype, data, ...(q2 ? { quant: q2 } : {}) });
   const y = b.add({ name: 'y', shape, dtype, ...(qOut ? { quant: qOut } : {}) });
   const op: Op = { kind: 'add', name: `${name}_op`, inputs: [x, c], outputs: [y], activation: act };
-  return { graph: finish(name, b, op, x, y), geometry: { shape, act }, quant: q1 ? { zp: [q1.zeroPoint[0], q2!.zeroPoint[0], qOut!.zeroPoint[0]] } : {} };
+  const quant = q1 ? { zp: [q1.zeroPoint[0], q2!.zeroPoint[0], qOut!.zeroPoint[0]], ratio, out: outCls } : {};
+  return { graph: finish(name, b, op, x, y), geometry: { shape, act }, quant };
 }
 
 /**

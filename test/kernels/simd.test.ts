@@ -15,16 +15,16 @@ import { CASES_PER_FAMILY, dtypeOf, FULL, profileOf, runnable, SEED, SIMD_TARGET
 
 /**
  * Families each target's provider runs as SIMD today (on some of the
- * generated cases). NEON: every family but add (softmax: aarch64 only);
- * DSP and Helium: the weighted ops.
+ * generated cases). NEON: every family (softmax: aarch64 only);
+ * DSP and Helium: the weighted ops and add.
  */
 const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
-  rpi4: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax'],
-  rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax'],
-  'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool'],
-  'cortex-m4': ['conv', 'pointwise', 'depthwise', 'fc'],
-  'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc'],
-  'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc'],
+  rpi4: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add'],
+  rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add'],
+  'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add'],
+  'cortex-m4': ['conv', 'pointwise', 'depthwise', 'fc', 'add'],
+  'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc', 'add'],
+  'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc', 'add'],
 };
 
 function summary(results: readonly CaseResult[]): string {

@@ -21,6 +21,7 @@ import { dwAnyVariants } from './depthwise/general.js';
 import { poolVariants } from './pool/index.js';
 import { convVariants } from './conv/index.js';
 import { softmaxVariants } from './softmax/index.js';
+import { addVariants } from './add/index.js';
 
 /** rpi4 (aarch64) and rpi-armv7 (32-bit): NEON without dot product. */
 const NEON: readonly SimdVariant<any, any>[] = [
@@ -33,6 +34,8 @@ const NEON: readonly SimdVariant<any, any>[] = [
   ...poolVariants.neon32,
   ...convVariants,
   ...softmaxVariants,
+  addVariants.neon,
+  addVariants.neon32,
 ];
 
 /** rpi5: NEON with SDOT/UDOT (the depthwise and pooling kernels are plain NEON). */
@@ -44,6 +47,7 @@ const NEON_DOT: readonly SimdVariant<any, any>[] = [
   // the neondot conv variants come first in convVariants and apply only here
   ...convVariants,
   ...softmaxVariants,
+  addVariants.neon,
 ];
 
 export const neonKernels: IsaKernels = {

@@ -1,0 +1,89 @@
+/**
+ * What every SIMD ADD variant shares (templates/kernels/add_<isa>.c.hbs): the
+ * layer as an 8-bit elementwise add of two same-shape operands, its three
+ * requantization stages from the one table builder (requant.ts
+ * addRequantTables), the bound of the rescaled sum, and the kernel name.
+ *
+ * TFLite's quantized ADD: each input (x − zp) << 20 rescaled by its
+ * multiplier (MultiplyByQuantizedMultiplierSmallerThanOneExp), the sum
+ * rescaled to the output (any shift), plus the output zero point, clamped.
+ * Every variant takes every int8/uint8 ADD (shape and dtype only); the forms
+ * of its epilogue are chosen from the tables, never a refusal.
+ */
+import { elementCount, type AddOp, type Tensor } from '../../model/ir.js';
+import { multiplyByQuantizedMultiplier } from '../../numerics/fixedpoint.js';
+import { ADD_LEFT_SHIFT } from '../../ops/add/index.js';
+import { formatKernelId, kernelDType, type KernelFlag, type KernelId, type KernelIsa } from '../kernelId.js';
+import { shapeTag, operandPointer } from '../ops/common.js';
+import { addRequantTables, type AddRequantTables, type RequantTable } from '../requant.js';
+import type { Layer } from '../types.js';
+
+export interface QuantAdd {
+  readonly dtype: 'int8' | 'uint8';
+  readonly x1: Tensor;
+  readonly x2: Tensor;
+  readonly y: Tensor;
+  /** Elements. */
+  readonly n: number;
+  readonly rq: AddRequantTables;
+  /** The largest |a + b| of the two rescaled inputs over every input value (< 2^29 for shifts <= 0). */
+  readonly sumBound: number;
+}
+
+/** The largest |stage(x − zp)| over the 8-bit range of the dtype. */
+function stageBound(t: RequantTable, leftShift: number, dtype: 'int8' | 'uint8'): number {
+  const lo = dtype === 'int8' ? -128 : 0;
+  let b = 0;
+  for (let x = lo; x < lo + 256; x++) {
+    const v = Math.imul(x - t.xZp, 2 ** leftShift);
+    b = Math.max(b, Math.abs(multiplyByQuantizedMultiplier(v, t.multiplier[0]!, t.shift[0]!)));
+  }
+  return b;
+}
+
+/** The layer as an 8-bit ADD of same-shape operands, or null (float, other dtypes, broadcasting). */
+export function quantAdd(layer: Layer): QuantAdd | null {
+  const op = layer.op as AddOp;
+  const { ctx } = layer;
+  if (op.kind !== 'add') return null;
+  const x1 = ctx.tensor(op.inputs[0]!);
+  const x2 = ctx.tensor(op.inputs[1]!);
+  const y = ctx.tensor(op.outputs[0]!);
+  const dtype = x1.dtype;
+  if ((dtype !== 'int8' && dtype !== 'uint8') || x2.dtype !== dtype || y.dtype !== dtype) return null;
+  const n = elementCount(x1.shape);
+  if (elementCount(x2.shape) !== n || elementCount(y.shape) !== n) return null;
+  const rq = addRequantTables(op, ctx);
+  // TFLite's left shift of 8-bit inputs, a constant (kernel names do not spell it).
+  if (rq.leftShift !== ADD_LEFT_SHIFT) return null;
+  const sumBound = stageBound(rq.in1, rq.leftShift, dtype) + stageBound(rq.in2, rq.leftShift, dtype);
+  return { dtype, x1, x2, y, n, rq, sumBound };
+}
+
+/** The kernel name of an ADD variant: dtype, ISA, flags and the shape. */
+export function addKernelId(q: QuantAdd, isa: KernelIsa, flags: Partial<Record<KernelFlag, true>>): KernelId {
+  return { op: 'add', dtype: kernelDType(q.dtype), isa, flags, shape: shapeTag(q.x1.shape) };
+}
+
+export const addKernelName = (q: QuantAdd, isa: KernelIsa, flags: Partial<Record<KernelFlag, true>>): string =>
+  formatKernelId(addKernelId(q, isa, flags));
+
+/** The operand pointers of the kernel call (the second input may be a constant). */
+export function addOperands(layer: Layer, q: QuantAdd): { x1: string; x2: string; y: string } {
+  const { ctx } = layer;
+  return { x1: ctx.arena(q.x1.id, false), x2: operandPointer(ctx, q.x2.id), y: ctx.arena(q.y.id, true) };
+}
+
+/** The inputs whose stage shifts by zero (flags `z1`, `z2`): SRDHM alone, no rounding step. */
+export function addZeroShifts(q: QuantAdd): { z1?: true; z2?: true } {
+  return { ...(q.rq.in1.shift[0] === 0 ? { z1: true as const } : {}), ...(q.rq.in2.shift[0] === 0 ? { z2: true as const } : {}) };
+}
+
+/** The largest |x − zp| of an input over the dtype's range. */
+export function inputSpan(q: QuantAdd, t: RequantTable): number {
+  const lo = q.dtype === 'int8' ? -128 : 0;
+  return Math.max(t.xZp - lo, lo + 255 - t.xZp);
+}
+
+/** Any of the three stages shifts left (the general epilogue form, flag `ls`). */
+export const addAnyLeft = (q: QuantAdd): boolean => q.rq.in1.anyLeft || q.rq.in2.anyLeft || q.rq.out.anyLeft;
