@@ -16,15 +16,15 @@ import { CASES_PER_FAMILY, dtypeOf, FULL, profileOf, runnable, SEED, SIMD_TARGET
 /**
  * Families each target's provider runs as SIMD today (on some of the
  * generated cases). NEON: every family but add (softmax: aarch64 only);
- * DSP and Helium: the weighted ops.
+ * DSP and Helium: the weighted ops, the pools and MEAN.
  */
 const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
-  rpi4: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax'],
-  rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax'],
-  'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool'],
-  'cortex-m4': ['conv', 'pointwise', 'depthwise', 'fc'],
-  'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc'],
-  'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc'],
+  rpi4: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'mean'],
+  rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'mean'],
+  'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'mean'],
+  'cortex-m4': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'mean'],
+  'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'mean'],
+  'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'mean'],
 };
 
 function summary(results: readonly CaseResult[]): string {

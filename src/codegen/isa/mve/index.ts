@@ -10,9 +10,10 @@
 import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js';
 import { dwconvVariants } from './dwconv.js';
 import { pointwiseVariants } from './pointwise.js';
+import { poolVariants } from './pool.js';
 
 /** In preference order. */
-const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants];
+const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants, ...poolVariants];
 
 export const heliumKernels: IsaKernels = {
   isa: 'helium',
