@@ -55,8 +55,8 @@ const summary = (id: KernelId | null) => (id ? `${id.op}/${id.tile}` : null);
 
 describe('DSP and Helium variants', () => {
   it('are registered in preference order, every key once', () => {
-    expect(dspKernels.variants.map((v) => v.key)).toEqual(['dsp/pointwise/px3', 'dsp/pointwise/px2', 'dsp/pointwise/im2col', 'dsp/dwconv/c4', 'dsp/dwconv/dm']);
-    expect(heliumKernels.variants.map((v) => v.key)).toEqual(['mve/pointwise/px', 'mve/pointwise/im2col', 'mve/dwconv/c8', 'mve/dwconv/dm']);
+    expect(dspKernels.variants.map((v) => v.key)).toEqual(['dsp/pointwise/px3', 'dsp/pointwise/px2', 'dsp/pointwise/im2col', 'dsp/dwconv/c4', 'dsp/dwconv/dm', 'dsp/avgpool/any', 'dsp/maxpool/any', 'dsp/mean/any']);
+    expect(heliumKernels.variants.map((v) => v.key)).toEqual(['mve/pointwise/px', 'mve/pointwise/im2col', 'mve/dwconv/c8', 'mve/dwconv/dm', 'mve/avgpool/any', 'mve/maxpool/any', 'mve/mean/any']);
     const all = allSimdVariants();
     for (const v of [...dspKernels.variants, ...heliumKernels.variants]) expect(all.get(v.key)).toBe(v);
   });
