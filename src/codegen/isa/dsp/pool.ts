@@ -13,6 +13,6 @@ import { meanVariant, poolVariant } from '../pooling.js';
 
 export const poolVariants = [
   poolVariant('dsp', 'avgpool', () => ({})),
-  poolVariant('dsp', 'maxpool', (dtype) => ({ sfx: dtype === 'int8' ? 's8' : 'u8' })),
+  poolVariant('dsp', 'maxpool', (dtype) => ({ sub8: dtype === 'int8' ? 'ssub8' : 'usub8' })),
   meanVariant('dsp', 'mean_dsp', () => ({})),
 ];
