@@ -63,8 +63,21 @@ describe('DSP and Helium variants', () => {
       'dsp/dwconv/dm',
       'dsp/dwconv/c4dm',
       'dsp/add/any',
+      'dsp/avgpool/any',
+      'dsp/maxpool/any',
+      'dsp/mean/any',
     ]);
-    expect(heliumKernels.variants.map((v) => v.key)).toEqual(['mve/pointwise/px', 'mve/pointwise/im2col', 'mve/dwconv/c8', 'mve/dwconv/dm', 'mve/dwconv/c8dm', 'mve/add/any']);
+    expect(heliumKernels.variants.map((v) => v.key)).toEqual([
+      'mve/pointwise/px',
+      'mve/pointwise/im2col',
+      'mve/dwconv/c8',
+      'mve/dwconv/dm',
+      'mve/dwconv/c8dm',
+      'mve/add/any',
+      'mve/avgpool/any',
+      'mve/maxpool/any',
+      'mve/mean/any',
+    ]);
     const all = allSimdVariants();
     for (const v of [...dspKernels.variants, ...heliumKernels.variants]) expect(all.get(v.key)).toBe(v);
   });

@@ -14,7 +14,7 @@ import { requantize, validateGraph } from '../../src/passes/index.js';
 import { Prng } from '../../src/util/prng.js';
 
 /** The op families a kernel variant can serve (`SimdVariant.ops` by op kind; pointwise is a 1x1 conv2d). */
-export const FAMILIES = ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add'] as const;
+export const FAMILIES = ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** Op kinds of each family, to match a variant's `ops`. */
@@ -27,6 +27,7 @@ export const FAMILY_OPS: Readonly<Record<Family, readonly Op['kind'][]>> = {
   maxpool: ['max_pool2d'],
   softmax: ['softmax'],
   add: ['add'],
+  mean: ['mean'],
 };
 
 export type CaseDType = 'float32' | 'int8' | 'uint8';
@@ -364,15 +365,18 @@ function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantP
 /** Pools keep the input's quantization (TFLite requires it); only the clamp differs. */
 function pool(name: string, r: Prng, kind: 'average_pool2d' | 'max_pool2d', dtype: CaseDType) {
   const global = chance(r, 0.25);
+  // Global pools: the MobileNet ends (3x3 .. 9x9), sometimes more than 256 taps (the SIMD sums' 16-bit chunks).
+  const big = global && chance(r, 0.2);
   const win = global
     ? (() => {
-        const h = r.int(1, 9);
-        const w = r.int(1, 9);
+        const h = big ? r.int(15, 18) : r.int(1, 9);
+        const w = big ? r.int(17, 20) : r.int(1, 9);
         return { h, w, kH: h, kW: w, sH: 1, sW: 1, padding: 'valid' as Padding };
       })()
     : randomWindow(r, [1, 2, 2, 3, 3]);
-  const c = pick(r, CHANNELS);
-  const act: Activation = pick(r, ['none', 'none', 'relu', 'relu6']);
+  const c = big ? pick(r, [1, 5, 17, 24]) : pick(r, CHANNELS);
+  // Clamps: the dtype range, and narrower ones (relu, relu6, relu_n1_to_1 at the case's zero point and scale).
+  const act: Activation = pick(r, ['none', 'none', 'relu', 'relu6', 'relu6', 'relu_n1_to_1']);
   const oh = outputExtent(win.h, win.kH, win.sH, win.padding);
   const ow = outputExtent(win.w, win.kW, win.sW, win.padding);
   const b = builder();
@@ -472,6 +476,38 @@ function add(name: string, r: Prng, dtype: CaseDType) {
 }
 
 /**
+ * MEAN over H and W (TFLite's three paths): keep_dims with axes [1, 2] or
+ * [2, 1] ('direct': int8 requantizes sIn / sOut in fixed point, uint8 in
+ * float32), else the truncated average when input and output are quantized
+ * alike or the float32 rescale when not. Scales equal, close, or far apart
+ * (up to 2^7 either way), zero points at the extremes; H x W up to 360 pixels
+ * (past 256: the SIMD sums' 16-bit chunks), sometimes two batches.
+ */
+function mean(name: string, r: Prng, dtype: CaseDType) {
+  const big = chance(r, 0.15);
+  const shape = [chance(r, 0.2) ? 2 : 1, big ? r.int(16, 18) : r.int(1, 9), big ? r.int(16, 20) : r.int(1, 9), big ? pick(r, [3, 16, 21]) : pick(r, CHANNELS)];
+  const [n, , , c] = shape as [number, number, number, number];
+  const keepDims = chance(r, 0.6);
+  const axes = pick(r, [
+    [1, 2],
+    [2, 1],
+  ]);
+  const b = builder();
+  const qIn = dtype === 'float32' ? undefined : perTensor(scale(r, 0.005, 0.1), zeroPoint(r, dtype));
+  const same = chance(r, 0.35);
+  const ratio = same ? 1 : pick(r, [1, f32(2 ** r.uniform(-7, 7)), f32(2 ** r.uniform(-1, 1))]);
+  const qOut = qIn && (same ? qIn : perTensor(f32(qIn.scale[0]! * ratio), pick(r, [qIn.zeroPoint[0]!, zeroPoint(r, dtype as 'int8' | 'uint8')])));
+  const x = b.add({ name: 'x', shape, dtype, ...(qIn ? { quant: qIn } : {}) });
+  const y = b.add({ name: 'y', shape: keepDims ? [n, 1, 1, c] : [n, c], dtype, ...(qOut ? { quant: qOut } : {}) });
+  const op: Op = { kind: 'mean', name: `${name}_op`, inputs: [x], outputs: [y], keepDims, axes };
+  return {
+    graph: finish(name, b, op, x, y),
+    geometry: { shape, keepDims, axes },
+    quant: qIn ? { zp: [qIn.zeroPoint[0], qOut!.zeroPoint[0]], scale: [qIn.scale[0], qOut!.scale[0]] } : {},
+  };
+}
+
+/**
  * One random case of `family` (deterministic in `seed`); the graph is named
  * `name` (its C symbols' prefix). `profile` fixes the requantization of
  * weighted ops to plain or edge (default: either, from the seed); `zps` sets
@@ -495,6 +531,8 @@ export function kernelCase(name: string, family: Family, dtype: CaseDType, seed:
         return softmax(name, r, dtype);
       case 'add':
         return add(name, r, dtype);
+      case 'mean':
+        return mean(name, r, dtype);
     }
   })();
   return { spec: { family, dtype, seed, geometry: made.geometry, quant: made.quant }, graph: made.graph };

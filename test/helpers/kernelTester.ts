@@ -70,6 +70,12 @@ export interface CaseRequest {
    * then only label it (the seed also picks its random inputs).
    */
   readonly graph?: Graph;
+  /**
+   * The share of the dtype's maximum in the extremes-only input (default
+   * 0.5): 0 or 1 gives a constant input at the minimum or the maximum (sums
+   * at their largest magnitude).
+   */
+  readonly extremesMax?: number;
 }
 
 export interface CaseResult {
@@ -112,8 +118,8 @@ export function kernelIdentity(kernel: string): { isa: string; simd: boolean } {
   return { isa: id.isa, simd: id.isa !== 'c' };
 }
 
-/** Inputs of a case: `ROUNDS` of them, the last one at the dtype's extremes only. */
-function caseInputs(kc: KernelCase): TensorData[] {
+/** Inputs of a case: `ROUNDS` of them, the last one at the dtype's extremes only (the maximum with probability `pMax`). */
+function caseInputs(kc: KernelCase, pMax = 0.5): TensorData[] {
   const t = kc.graph.tensors[kc.graph.inputs[0]!]!;
   const n = elementCount(t.shape);
   const out: TensorData[] = [];
@@ -121,7 +127,7 @@ function caseInputs(kc: KernelCase): TensorData[] {
   const rng = new Prng(kc.spec.seed ^ 0x5eed);
   const ext = allocate(t.dtype, n);
   const [lo, hi] = t.dtype === 'int8' ? [-128, 127] : t.dtype === 'uint8' ? [0, 255] : [-1, 1];
-  for (let i = 0; i < n; i++) ext[i] = rng.next() < 0.5 ? lo : hi;
+  for (let i = 0; i < n; i++) ext[i] = rng.next() < 1 - pMax ? lo : hi;
   out.push(ext);
   return out;
 }
@@ -375,7 +381,7 @@ export class KernelTester {
         throw e;
       }
       builds++;
-      const inputs = batch.map((c) => caseInputs(c.kcase));
+      const inputs = batch.map((c) => caseInputs(c.kcase, c.request.extremesMax));
       const outBytes = batch.map((c) => c.project.layers[0]!.bytes);
       const inStream: Uint8Array[] = [];
       for (let r = 0; r < ROUNDS; r++) for (const ins of inputs) inStream.push(toBytes(ins[r]!));

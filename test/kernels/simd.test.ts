@@ -16,15 +16,15 @@ import { CASES_PER_FAMILY, dtypeOf, FULL, profileOf, runnable, SEED, SIMD_TARGET
 /**
  * Families each target's provider runs as SIMD today (on some of the
  * generated cases). NEON: every family (softmax: aarch64 only);
- * DSP and Helium: the weighted ops and add.
+ * DSP and Helium: the weighted ops, add, the pools and MEAN.
  */
 const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
-  rpi4: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add'],
-  rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add'],
-  'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add'],
-  'cortex-m4': ['conv', 'pointwise', 'depthwise', 'fc', 'add'],
-  'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc', 'add'],
-  'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc', 'add'],
+  rpi4: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean'],
+  rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean'],
+  'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean'],
+  'cortex-m4': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean'],
+  'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean'],
+  'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean'],
 };
 
 function summary(results: readonly CaseResult[]): string {

@@ -11,9 +11,10 @@ import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js
 import { dwconvVariants } from './dwconv.js';
 import { pointwiseVariants } from './pointwise.js';
 import { addVariants } from './add.js';
+import { poolVariants } from './pool.js';
 
 /** In preference order. */
-const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants, ...addVariants];
+const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants, ...addVariants, ...poolVariants];
 
 export const heliumKernels: IsaKernels = {
   isa: 'helium',

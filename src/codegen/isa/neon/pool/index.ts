@@ -1,9 +1,15 @@
-/** Average and max pooling on NEON: one variant per op and ISA tag (neon, neon32). */
-import { dtypeRange, type Pool2DOp } from '../../../../model/ir.js';
+/**
+ * Average and max pooling and MEAN on NEON: one variant per op and ISA tag
+ * (neon, neon32). Every int8 / uint8 / float32 pool and every int8 / uint8
+ * MEAN is taken; quantized clamps of any value through `poolClamp`.
+ */
+import type { Pool2DOp } from '../../../../model/ir.js';
 import { windowGeometry, type WindowGeometry } from '../../../../model/geometry.js';
 import { formatKernelId, parseKernelName, type KernelIsa } from '../../../kernelId.js';
 import type { EmitContext, Layer, OpEmission, SimdVariant } from '../../../types.js';
-import { cType, floatActRange, quantActRange, windowParams } from '../../../ops/common.js';
+import type { MeanOp } from '../../../../ops/mean/index.js';
+import { cType, floatActRange, windowParams } from '../../../ops/common.js';
+import { meanVariant, poolClampArgs } from '../../pooling.js';
 import { common, actDType, DTYPE, neonIsa } from '../shared.js';
 
 type PoolOp = 'avgpool' | 'maxpool';
@@ -27,7 +33,7 @@ function selectAvgPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry, isa: K
   const dtype = actDType(xT);
   if (!dtype || yT.dtype !== dtype) return null;
   const quant = dtype !== 'float32';
-  const range = quant ? quantActRange(op, dtype) : floatActRange(op.activation);
+  const range = quant ? poolClampArgs(op, dtype) : floatActRange(op.activation);
   const kernel = poolName('avgpool', isa, dtype, op, g);
   return {
     family: 'avgpool_neon',
@@ -70,13 +76,8 @@ function selectMaxPool(op: Pool2DOp, ctx: EmitContext, g: WindowGeometry, isa: K
   const dtype = actDType(xT);
   if (!dtype || yT.dtype !== dtype || g.outC !== g.inC) return null;
   const quant = dtype !== 'float32';
-  const range = quant ? quantActRange(op, dtype) : floatActRange(op.activation);
-  if (quant) {
-    // The 8-bit clamp runs on 8-bit lanes: the range must lie within the dtype's.
-    const [qmin, qmax] = dtypeRange(dtype);
-    const [lo, hi] = range.map(Number) as [number, number];
-    if (!(lo >= qmin && hi <= qmax && lo <= hi)) return null;
-  }
+  // The 8-bit clamp runs on 8-bit lanes: poolClamp gives the equivalent bounds within the dtype's range.
+  const range = quant ? poolClampArgs(op, dtype) : floatActRange(op.activation);
   const cb = quant ? 16 : 4;
   const main = g.inC - (g.inC % cb);
   const half = quant && g.inC - main >= 8 ? 8 : 0;
@@ -126,7 +127,16 @@ function poolVariant(op: PoolOp, isa: KernelIsa): SimdVariant<OpEmission, Pool2D
   };
 }
 
+/**
+ * MEAN (templates/kernels/mean_neon.c.hbs): per 8 channels the H x W sums
+ * (widened, VADDW into int32), then the generic mean's per-channel epilogue.
+ */
+function neonMean(isa: KernelIsa): SimdVariant<OpEmission, MeanOp> {
+  const v = meanVariant(isa, 'mean_neon', (dtype) => ({ common: common(), isU8: dtype === 'uint8' ? 1 : 0 }));
+  return { ...v, applies: (l) => (neonIsa(l.ctx, false) === isa ? v.applies(l) : null) };
+}
+
 export const poolVariants = {
-  neon: [poolVariant('avgpool', 'neon'), poolVariant('maxpool', 'neon')],
-  neon32: [poolVariant('avgpool', 'neon32'), poolVariant('maxpool', 'neon32')],
+  neon: [poolVariant('avgpool', 'neon'), poolVariant('maxpool', 'neon'), neonMean('neon')],
+  neon32: [poolVariant('avgpool', 'neon32'), poolVariant('maxpool', 'neon32'), neonMean('neon32')],
 };
