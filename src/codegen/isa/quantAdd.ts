@@ -61,7 +61,7 @@ export function quantAdd(layer: Layer): QuantAdd | null {
 }
 
 /** The kernel name of an ADD variant: dtype, ISA, flags and the shape. */
-export function addKernelId(q: QuantAdd, isa: KernelIsa, flags: Partial<Record<KernelFlag, true>>): KernelId {
+export function addKernelId(q: QuantAdd, isa: KernelIsa, flags: NonNullable<KernelId['flags']>): KernelId {
   return { op: 'add', dtype: kernelDType(q.dtype), isa, flags, shape: shapeTag(q.x1.shape) };
 }
 

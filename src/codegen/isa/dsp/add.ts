@@ -19,16 +19,16 @@ import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { addKernelId, addOperands, addZeroShifts, inputSpan, quantAdd, type QuantAdd } from '../quantAdd.js';
 import { cType, flagSwitch } from '../quantConv.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
-import { dspRequant, smmlarRequant, type DspRequant } from './requant.js';
+import { DSP_REQUANT_FN, dspRequant, needsRequantAny, smmlarRequant, type DspRequant } from './requant.js';
 import type { RequantTable } from '../../requant.js';
-import { negPair } from './shared.js';
+import { dspFlags, negPair } from './shared.js';
 
 interface AddPlan {
   readonly q: QuantAdd;
   /** {in1, in2, out} rows of 4. */
   readonly consts: Int32Array;
-  /** The output stage's DSP epilogue form. */
-  readonly form: DspRequant['form'];
+  /** The output stage's DSP epilogue. */
+  readonly out: DspRequant;
 }
 
 /**
@@ -53,17 +53,11 @@ function plan(layer: Layer): AddPlan | null {
   const b = inputRow(q, q.rq.in2);
   if (!a || !b) return null;
   const o = dspRequant(q.rq.out, flagSwitch(layer.ctx, 'dsp.smmlar', true), () => q.sumBound);
-  return { q, consts: Int32Array.from([...a, ...b, ...o.consts]), form: o.form };
+  return { q, consts: Int32Array.from([...a, ...b, ...o.consts]), out: o };
 }
 
 function id(_layer: Layer, p: AddPlan): KernelId {
-  const out = p.q.rq.out;
-  return addKernelId(p.q, 'dsp', {
-    ...(p.form === 'smmlar' ? { rn: true as const } : p.form === 'x64' ? { rn: true as const, x64: true as const } : { x64: true as const }),
-    ...(p.form === 'any' && out.anyLeft ? { ls: true as const } : {}),
-    ...addZeroShifts(p.q),
-    ...(out.saturating ? {} : { clamp: true as const }),
-  });
+  return addKernelId(p.q, 'dsp', { ...dspFlags(p.q.rq.out, p.out), ...addZeroShifts(p.q) });
 }
 
 /** Four copies of an 8-bit bound as a C literal (the packed SEL clamp). */
@@ -93,8 +87,9 @@ function emit(layer: Layer, p: AddPlan): OpEmission {
       dtype: q.dtype,
       unsigned: q.dtype === 'uint8',
       sat: out.saturating,
-      dbl: p.form === 'smmlar',
-      anyRq: p.form === 'any',
+      dbl: p.out.dbl,
+      anyRq: needsRequantAny(p.out.form),
+      rqfn: DSP_REQUANT_FN[p.out.form],
       ...addZeroShifts(q),
     },
     call: `${kernel}(${args.join(', ')});`,

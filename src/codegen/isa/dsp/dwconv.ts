@@ -54,7 +54,7 @@ function id(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
     dtype: kernelDType(p.q.dtype),
     isa: 'dsp',
     tile: '4',
-    flags: { ...dspFlags(p.q, p.rq), ...(g.depthMultiplier > 1 ? { dm: g.depthMultiplier } : {}) },
+    flags: { ...dspFlags(p.q.rq, p.rq), ...(g.depthMultiplier > 1 ? { dm: g.depthMultiplier } : {}) },
     window: { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: layer.op.padding },
     shape: `${g.inH}x${g.inW}x${g.inC}`,
   };

@@ -69,7 +69,7 @@ function id(layer: Layer, p: PwPlan): KernelId {
     dtype: kernelDType(q.dtype),
     isa: 'dsp',
     tile: p.px3 ? '3x2' : '2x2',
-    flags: { ...dspFlags(q, p.rq), ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}) },
+    flags: { ...dspFlags(q.rq, p.rq), ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}) },
     window: p.conv ? { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: paddingOf(layer.op) } : undefined,
     shape: `${g.inH}x${g.inW}x${g.inC}_${g.outC}`,
   };

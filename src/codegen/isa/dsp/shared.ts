@@ -2,6 +2,7 @@
 import { dtypeRange } from '../../../model/ir.js';
 import type { KernelId } from '../../kernelId.js';
 import { clampArgs, type QuantConv } from '../quantConv.js';
+import type { RequantTable } from '../../requant.js';
 import type { DspRequant } from './requant.js';
 
 /** Largest |x - xZp| over the activation dtype's range. */
@@ -24,14 +25,14 @@ export function negPair(v: number): string {
  * The one-form SMMLAR kernel of shift 0 and left shifts has neither `rn`
  * nor `x64`.
  */
-export function dspFlags(q: QuantConv, rq: DspRequant): NonNullable<KernelId['flags']> {
+export function dspFlags(t: RequantTable, rq: DspRequant): NonNullable<KernelId['flags']> {
   const f = rq.form;
   return {
     ...(f === 'smmlar' || f === 'x64' ? { rn: true } : {}),
-    ...(q.rq.anyLeft && f !== 'smmlar' && f !== 'x64' ? { ls: true } : {}),
+    ...(t.anyLeft && f !== 'smmlar' && f !== 'x64' ? { ls: true } : {}),
     ...(rq.dbl ? {} : { x64: true }),
     ...(f === 'mix' || f === 'mix64' ? { mix: true } : {}),
-    ...(q.rq.saturating ? {} : { clamp: true }),
+    ...(t.saturating ? {} : { clamp: true }),
   };
 }
 
