@@ -51,7 +51,15 @@ function stageCase(dtype: 'int8' | 'uint8', seed: number, outputShift: -1 | 1): 
   const vals = Array.from({ length: c.data!.length }, (_, i) => lo + ((i * 37) % 256));
   const data = dtype === 'int8' ? Int8Array.from(vals) : Uint8Array.from(vals);
   const tensors = g.tensors.map((t, i) => (i === cId ? { ...t, data } : t));
-  const addQuant = { ...op.addQuant!, input1Multiplier: 2 ** 13, input1Shift: -3, input2Multiplier: 2 ** 10, input2Shift: 0, outputMultiplier: 2 ** 30, outputShift };
+  const addQuant = {
+    ...op.addQuant!,
+    input1Multiplier: 2 ** 13,
+    input1Shift: -3,
+    input2Multiplier: 2 ** 10,
+    input2Shift: 0,
+    outputMultiplier: 2 ** 30,
+    outputShift,
+  };
   return { ...g, tensors, ops: [{ ...op, addQuant }] };
 }
 
@@ -79,7 +87,15 @@ describe('ADD cases', () => {
       for (const c of CLASSES) expect(seen.has(`${d} ${c}`), `${d} ${c}`).toBe(true);
     }
     for (const d of ['int8', 'uint8']) for (const c of ['huge fine', 'farRev fine', 'near fine']) expect(seen.has(`${d} ${c}`), `${d} ${c}`).toBe(true);
-    for (const k of ['input shift <= -10', 'both input shifts 0', 'output shift 0', 'output shift <= -25', 'output multiplier 0', 'full clamp', 'narrow clamp']) {
+    for (const k of [
+      'input shift <= -10',
+      'both input shifts 0',
+      'output shift 0',
+      'output shift <= -25',
+      'output multiplier 0',
+      'full clamp',
+      'narrow clamp',
+    ]) {
       expect(seen.has(k), k).toBe(true);
     }
     for (const z of ['int8 zp -128', 'int8 zp 127', 'uint8 zp 0', 'uint8 zp 255']) expect(seen.has(z), z).toBe(true);
@@ -89,33 +105,29 @@ describe('ADD cases', () => {
 const targets = runnable(SIMD_TARGETS);
 
 describe.skipIf(targets.length === 0).each(targets.map((t) => [t.name, t] as const))('ADD on %s', (name, target) => {
-  it(
-    'every int8/uint8 case runs a SIMD kernel and equals the reference',
-    async () => {
-      const tester = new KernelTester(target, `kadd_${name.replace(/-/g, '_')}_`);
-      const dsp = target.simd === 'dsp';
-      for (const c of SAMPLE) tester.add({ family: 'add', ...c });
-      for (const c of STAGES) tester.add({ family: 'add', dtype: c.dtype, seed: c.seed, graph: stageCase(c.dtype, c.seed, c.outputShift) });
-      if (dsp) for (const c of SAMPLE) tester.add({ family: 'add', ...c, switches: { 'dsp.smmlar': false } });
-      const run = await tester.run();
-      const kernels = new Set(run.results.map((r) => r.kernel));
-      console.log(`ADD ${name}: ${run.results.length} cases, ${run.results.filter((r) => r.mismatches === 0).length} equal; kernels ${[...kernels].join(' ')}`);
-      expect(describeFailures(run.results)).toEqual([]);
-      expect(run.results).toHaveLength(tester.size);
-      expect(run.results.filter((r) => !r.simd).map((r) => r.name)).toEqual([]);
-      const ids = [...kernels].map(parseKernelName);
-      expect(ids.every((k) => k.op === 'add')).toBe(true);
-      // The DSP runs the three forms of the sum's epilogue (SMMLAR, SMLAL, total), its left shift, both zero-shift inputs and its packed clamp.
-      if (dsp) {
-        expect(ids.some((k) => k.flags?.rn && !k.flags.x64)).toBe(true);
-        expect(ids.some((k) => k.flags?.rn && k.flags.x64)).toBe(true);
-        expect(ids.some((k) => k.flags?.x64 && !k.flags.rn)).toBe(true);
-        expect(ids.some((k) => k.flags?.ls)).toBe(true);
-        expect(ids.some((k) => k.flags?.z1)).toBe(true);
-        expect(ids.some((k) => k.flags?.z2)).toBe(true);
-        expect(ids.some((k) => k.flags?.clamp)).toBe(true);
-      }
-    },
-    600_000,
-  );
+  it('every int8/uint8 case runs a SIMD kernel and equals the reference', async () => {
+    const tester = new KernelTester(target, `kadd_${name.replace(/-/g, '_')}_`);
+    const dsp = target.simd === 'dsp';
+    for (const c of SAMPLE) tester.add({ family: 'add', ...c });
+    for (const c of STAGES) tester.add({ family: 'add', dtype: c.dtype, seed: c.seed, graph: stageCase(c.dtype, c.seed, c.outputShift) });
+    if (dsp) for (const c of SAMPLE) tester.add({ family: 'add', ...c, switches: { 'dsp.smmlar': false } });
+    const run = await tester.run();
+    const kernels = new Set(run.results.map((r) => r.kernel));
+    console.log(`ADD ${name}: ${run.results.length} cases, ${run.results.filter((r) => r.mismatches === 0).length} equal; kernels ${[...kernels].join(' ')}`);
+    expect(describeFailures(run.results)).toEqual([]);
+    expect(run.results).toHaveLength(tester.size);
+    expect(run.results.filter((r) => !r.simd).map((r) => r.name)).toEqual([]);
+    const ids = [...kernels].map(parseKernelName);
+    expect(ids.every((k) => k.op === 'add')).toBe(true);
+    // The DSP runs the three forms of the sum's epilogue (SMMLAR, SMLAL, total), its left shift, both zero-shift inputs and its packed clamp.
+    if (dsp) {
+      expect(ids.some((k) => k.flags?.rn && !k.flags.x64)).toBe(true);
+      expect(ids.some((k) => k.flags?.rn && k.flags.x64)).toBe(true);
+      expect(ids.some((k) => k.flags?.x64 && !k.flags.rn)).toBe(true);
+      expect(ids.some((k) => k.flags?.ls)).toBe(true);
+      expect(ids.some((k) => k.flags?.z1)).toBe(true);
+      expect(ids.some((k) => k.flags?.z2)).toBe(true);
+      expect(ids.some((k) => k.flags?.clamp)).toBe(true);
+    }
+  }, 600_000);
 });

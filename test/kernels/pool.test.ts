@@ -28,7 +28,15 @@ const MEAN_CASES = FULL ? 60 : 24;
 const EXTREMES = [0.5, 0, 1] as const;
 
 /** One pool layer [1, h, w, c] → window k, stride s, with the given quantization and activation. */
-function poolGraph(name: string, kind: 'average_pool2d' | 'max_pool2d', dtype: 'int8' | 'uint8', geo: { h: number; w: number; c: number; k: number; s: number; padding: 'same' | 'valid' }, zp: number, scale: number, act: Activation): Graph {
+function poolGraph(
+  name: string,
+  kind: 'average_pool2d' | 'max_pool2d',
+  dtype: 'int8' | 'uint8',
+  geo: { h: number; w: number; c: number; k: number; s: number; padding: 'same' | 'valid' },
+  zp: number,
+  scale: number,
+  act: Activation,
+): Graph {
   const q = { scale: [scale], zeroPoint: [zp], axis: 0 };
   const oh = geo.padding === 'same' ? Math.ceil(geo.h / geo.s) : Math.floor((geo.h - geo.k) / geo.s) + 1;
   const ow = geo.padding === 'same' ? Math.ceil(geo.w / geo.s) : Math.floor((geo.w - geo.k) / geo.s) + 1;
@@ -36,7 +44,18 @@ function poolGraph(name: string, kind: 'average_pool2d' | 'max_pool2d', dtype: '
     { id: 0, name: 'x', shape: [1, geo.h, geo.w, geo.c], dtype, quant: q },
     { id: 1, name: 'y', shape: [1, oh, ow, geo.c], dtype, quant: q },
   ];
-  const op: Op = { kind, name: `${name}_op`, inputs: [0], outputs: [1], filterH: geo.k, filterW: geo.k, strideH: geo.s, strideW: geo.s, padding: geo.padding, activation: act };
+  const op: Op = {
+    kind,
+    name: `${name}_op`,
+    inputs: [0],
+    outputs: [1],
+    filterH: geo.k,
+    filterW: geo.k,
+    strideH: geo.s,
+    strideW: geo.s,
+    padding: geo.padding,
+    activation: act,
+  };
   return validateGraph(requantize(validateGraph({ name, tensors, ops: [op], inputs: [0], outputs: [1] }, 'internal')), 'internal');
 }
 
@@ -85,13 +104,15 @@ describe('SIMD pools and MEAN take every quantized layer (issue 12)', () => {
         for (let i = 0; i < (family === 'mean' ? MEAN_CASES : CASES); i++) {
           const dtype = i % 2 === 0 ? 'int8' : 'uint8';
           const seed = SEED + 500_000 + 1000 * vi + i;
-          if (!tester.addIfSelected({ family, dtype, seed, variant: v, extremesMax: EXTREMES[i % 3] })) declined.push(`${v.key} ${dtype} seed ${seed}: ${JSON.stringify(kernelCase('c', family, dtype, seed).spec.geometry)}`);
+          if (!tester.addIfSelected({ family, dtype, seed, variant: v, extremesMax: EXTREMES[i % 3] }))
+            declined.push(`${v.key} ${dtype} seed ${seed}: ${JSON.stringify(kernelCase('c', family, dtype, seed).spec.geometry)}`);
         }
         if (family === 'mean') continue;
         for (const [i, f] of fixedCases(family).entries()) {
           const seed = SEED + 600_000 + 1000 * vi + i;
           const graph = f.build(`kpf_${name.replace(/-/g, '_')}_${vi}_${i}`);
-          if (!tester.addIfSelected({ family, dtype: f.dtype, seed, variant: v, graph, extremesMax: EXTREMES[i % 3] })) declined.push(`${v.key} fixed case ${i}`);
+          if (!tester.addIfSelected({ family, dtype: f.dtype, seed, variant: v, graph, extremesMax: EXTREMES[i % 3] }))
+            declined.push(`${v.key} fixed case ${i}`);
         }
       }
       expect(declined, 'quantized layers a pool / mean variant declined').toEqual([]);
@@ -106,7 +127,9 @@ describe('SIMD pools and MEAN take every quantized layer (issue 12)', () => {
       expect(run.results.every((r) => r.simd)).toBe(true);
       // MEAN ran each of TFLite's paths (kernel flags: none for direct, avg, fscale) in both dtypes.
       const paths = new Set(
-        run.results.filter((r) => r.spec.family === 'mean').map((r) => `${r.spec.dtype} ${Object.keys(parseKernelName(r.kernel).flags ?? {}).join('') || 'direct'}`),
+        run.results
+          .filter((r) => r.spec.family === 'mean')
+          .map((r) => `${r.spec.dtype} ${Object.keys(parseKernelName(r.kernel).flags ?? {}).join('') || 'direct'}`),
       );
       expect([...paths].sort()).toEqual(['int8 avg', 'int8 direct', 'int8 fscale', 'uint8 avg', 'uint8 direct', 'uint8 fscale']);
       expect(run.results).toHaveLength(tester.size);

@@ -132,11 +132,7 @@ export function poolVariant(isa: KernelIsa, family: PoolFamily, extra: (dtype: Q
  * name and template `templates/kernels/<family>.c.hbs`, with H and W
  * (`mh`, `mw`), the sum chunks and `extra` parameters of the dtype.
  */
-export function meanVariant(
-  isa: KernelIsa,
-  family: string,
-  extra: (dtype: QDType) => Readonly<Record<string, unknown>>,
-): SimdVariant<OpEmission, MeanOp> {
+export function meanVariant(isa: KernelIsa, family: string, extra: (dtype: QDType) => Readonly<Record<string, unknown>>): SimdVariant<OpEmission, MeanOp> {
   return {
     key: `${isa}/mean/any`,
     isa,

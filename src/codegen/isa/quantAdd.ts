@@ -65,8 +65,7 @@ export function addKernelId(q: QuantAdd, isa: KernelIsa, flags: NonNullable<Kern
   return { op: 'add', dtype: kernelDType(q.dtype), isa, flags, shape: shapeTag(q.x1.shape) };
 }
 
-export const addKernelName = (q: QuantAdd, isa: KernelIsa, flags: Partial<Record<KernelFlag, true>>): string =>
-  formatKernelId(addKernelId(q, isa, flags));
+export const addKernelName = (q: QuantAdd, isa: KernelIsa, flags: Partial<Record<KernelFlag, true>>): string => formatKernelId(addKernelId(q, isa, flags));
 
 /** The operand pointers of the kernel call (the second input may be a constant). */
 export function addOperands(layer: Layer, q: QuantAdd): { x1: string; x2: string; y: string } {

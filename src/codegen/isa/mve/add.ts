@@ -22,15 +22,38 @@ function emit(layer: Layer, q: QuantAdd): OpEmission {
   const kernel = formatKernelId(id(layer, q));
   const ops = addOperands(layer, q);
   const { in1, in2, out } = q.rq;
-  const consts = Int32Array.from([in1, in2, out].flatMap((t) => {
-    const r = mveRequant(t);
-    return [r.m[0]!, r.ls[0]!, r.rs[0]!];
-  }));
-  const args = [ops.x1, ops.x2, layer.ctx.table('mve_add_rq', consts), String(in1.xZp), String(in2.xZp), String(out.yZp), int32Literal(out.actMin), int32Literal(out.actMax), ops.y];
+  const consts = Int32Array.from(
+    [in1, in2, out].flatMap((t) => {
+      const r = mveRequant(t);
+      return [r.m[0]!, r.ls[0]!, r.rs[0]!];
+    }),
+  );
+  const args = [
+    ops.x1,
+    ops.x2,
+    layer.ctx.table('mve_add_rq', consts),
+    String(in1.xZp),
+    String(in2.xZp),
+    String(out.yZp),
+    int32Literal(out.actMin),
+    int32Literal(out.actMax),
+    ops.y,
+  ];
   return {
     family: 'add_mve',
     kernel,
-    params: { fn: kernel, t: cType(q.dtype), dtype: q.dtype, unsigned: q.dtype === 'uint8', n: q.n, tail: q.n % 4, leftShift: q.rq.leftShift, left: addAnyLeft(q), rn: out.allRight && !addAnyLeft(q), ...addZeroShifts(q) },
+    params: {
+      fn: kernel,
+      t: cType(q.dtype),
+      dtype: q.dtype,
+      unsigned: q.dtype === 'uint8',
+      n: q.n,
+      tail: q.n % 4,
+      leftShift: q.rq.leftShift,
+      left: addAnyLeft(q),
+      rn: out.allRight && !addAnyLeft(q),
+      ...addZeroShifts(q),
+    },
     call: `${kernel}(${args.join(', ')});`,
     macs: 0,
   };

@@ -23,7 +23,17 @@ function emit(isa: KernelIsa, layer: Layer, q: QuantAdd): OpEmission {
   const ops = addOperands(layer, q);
   const { in1, in2, out } = q.rq;
   const consts = Int32Array.from([in1, in2, out].flatMap((t) => [t.multiplier[0]!, t.leftShift[0]!, t.rightShift[0]!]));
-  const args = [ops.x1, ops.x2, layer.ctx.table('neon_add_rq', consts), String(in1.xZp), String(in2.xZp), String(out.yZp), int32Literal(out.actMin), int32Literal(out.actMax), ops.y];
+  const args = [
+    ops.x1,
+    ops.x2,
+    layer.ctx.table('neon_add_rq', consts),
+    String(in1.xZp),
+    String(in2.xZp),
+    String(out.yZp),
+    int32Literal(out.actMin),
+    int32Literal(out.actMax),
+    ops.y,
+  ];
   return {
     family: 'add_neon',
     kernel,
