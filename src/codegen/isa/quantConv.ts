@@ -86,6 +86,37 @@ export function isPointwise(g: WindowGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
 }
 
+/**
+ * The compile-time im2col plan of a k x k conv (templates/partials/c/im2col.hbs): the output rows
+ * oyLo..oyHi - 1 and columns oxLo..oxHi - 1 whose windows lie wholly inside the input (copied without
+ * bounds tests; the other pixels take the padded path), and the copy of one window row (kw x cin
+ * contiguous bytes, NHWC) in `unit`-byte moves: unrolled up to 8 units, a loop past that, then the rest.
+ */
+export function im2colPlan(g: WindowGeometry, unit: 4 | 16) {
+  const inner = (pad: number, s: number, k: number, n: number, out: number): [number, number] => {
+    const lo = Math.min(out, Math.ceil(pad / s));
+    return [lo, Math.max(lo, Math.min(out, Math.floor((n - k + pad) / s) + 1))];
+  };
+  const [oyLo, oyHi] = inner(g.padTop, g.strideH, g.kH, g.inH, g.outH);
+  const [oxLo, oxHi] = inner(g.padLeft, g.strideW, g.kW, g.inW, g.outW);
+  const row = g.kW * g.inC;
+  const full = Math.floor(row / unit);
+  const loop = full > 8;
+  return {
+    oyLo,
+    oyHi,
+    oxLo,
+    oxHi,
+    row,
+    unit,
+    rows: Array.from({ length: g.kH }, (_, ky) => ({ dr: ky * row, sr: ky * g.inW * g.inC })),
+    units: loop ? [] : Array.from({ length: full }, (_, i) => i * unit),
+    loop: loop ? full * unit : 0,
+    rest: row % unit,
+    tailOff: full * unit,
+  };
+}
+
 /** The padding of a windowed layer (an FC reads as `valid`). */
 export const paddingOf = (op: Op): 'same' | 'valid' => (op.kind === 'conv2d' || op.kind === 'depthwise_conv2d' ? op.padding : 'valid');
 

@@ -19,7 +19,7 @@
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { cType, flagSwitch, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
+import { cType, flagSwitch, im2colPlan, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
 import { dspRequant, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
@@ -114,6 +114,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       cin: g.inC,
       ...windowParams(g),
       padding: paddingOf(op),
+      im: conv ? im2colPlan(g, 4) : undefined,
       npix,
       ic,
       oc,

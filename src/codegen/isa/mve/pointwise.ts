@@ -18,7 +18,7 @@ import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import { foldInputZeroPoint } from '../../requant.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { clampArgs, cType, isPointwise, kernelDType, layerGeometry, numberSwitch, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
+import { clampArgs, cType, im2colPlan, isPointwise, kernelDType, layerGeometry, numberSwitch, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
 import { mveFlags, mveRequant, type MveRequant } from './requant.js';
 import { windowParams } from '../../ops/common.js';
 
@@ -103,6 +103,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       cin: g.inC,
       ...windowParams(g),
       padding: paddingOf(op),
+      im: conv ? im2colPlan(g, 16) : undefined,
       vt: unsigned ? 'uint8x16_t' : 'int8x16_t',
       vs,
       acct: unsigned ? 'uint32_t' : 'int32_t',
