@@ -10,7 +10,8 @@
  *   whole loop in assembly. Tuning switch `dsp.px3` (default true): false
  *   leaves these layers to `px2`.
  * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block.
- * - `dsp/pointwise/im2col`: any other conv2d, 2 x 2 blocks over im2col windows.
+ * - `dsp/pointwise/im2col`: any other conv2d over im2col windows: 3 x 2 blocks as
+ *   `px3` where that applies (int8, `dsp.px3`), else 2 x 2 blocks.
  * Every variant reads `dsp.smmlar` (default true; dsp/requant.ts): false
  * forces the exact 64-bit epilogue (flag `x64`). Every requantization
  * table is taken: channels outside both right-shift forms (left or zero
@@ -45,19 +46,18 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
   const q = quantConv(op, ctx, g.outC, 2);
   if (!q) return null;
   const K = g.kH * g.kW * g.inC;
-  if (shape === 'px3') {
-    // Up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
-    // within an immediate offset of sp (the assembly has no register left for a base); and not for one pixel (FC).
-    const ic4 = Math.ceil(K / 4) * 4;
-    if (q.dtype !== 'int8' || !flagSwitch(ctx, 'dsp.px3', true) || ic4 > 512 || g.outH * g.outW < 3) return null;
-  }
+  // Up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
+  // within an immediate offset of sp (the assembly has no register left for a base); and not for one pixel (FC).
+  const ic4 = Math.ceil(K / 4) * 4;
+  const px3 = q.dtype === 'int8' && flagSwitch(ctx, 'dsp.px3', true) && ic4 <= 512 && g.outH * g.outW >= 3;
+  if (shape === 'px3' && !px3) return null;
   const span = inputSpan(q);
   const rq = dspRequant(q.rq, flagSwitch(ctx, 'dsp.smmlar', true), (o) => {
     let s = Math.abs(q.bias[o]!);
     for (let i = 0; i < K; i++) s += Math.abs(q.wData[o * K + i]! - q.wZp) * span;
     return s;
   });
-  return { g, q, rq, conv, px3: shape === 'px3' };
+  return { g, q, rq, conv, px3: shape === 'px3' || (shape === 'im2col' && px3) };
 }
 
 function id(layer: Layer, p: PwPlan): KernelId {
@@ -98,7 +98,8 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   // The 3x2 loop unrolled by 2 steps, by 4 for the layers of 500K MACs or more, where the loop test
   // (MACs / 32 instructions saved) pays for the ~160 bytes of code (4 everywhere costs ~1.5 KB).
   const steps4 = ic4 / 4;
-  const unroll3 = steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
+  // An im2col window of up to 8 steps (a stem) is unrolled whole: the loop runs once.
+  const unroll3 = conv && steps4 <= 8 ? steps4 : steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
   const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(q.dtype === 'uint8' ? [negPair(q.wZp)] : [])];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...dspArgs(q), ctx.arena(q.y.id, true)];

@@ -45,7 +45,7 @@ function plan(layer: Layer, im2col: boolean): PwPlan | null {
   // in place, each block's output must clear its own input, so b pixels cost about b * (oc - ic) arena bytes.
   const bigExpansion = g.outC > ic && npix * g.outC > 16384;
   const want = conv
-    ? numberSwitch(ctx, 'mve.convBlock', 2)
+    ? Math.max(1, Math.min(numberSwitch(ctx, 'mve.convBlock', 16), Math.floor(1024 / ic)))
     : bigExpansion
       ? numberSwitch(ctx, 'mve.pointwiseBlock', 8)
       : numberSwitch(ctx, 'mve.pointwiseBlockNarrow', 16);
