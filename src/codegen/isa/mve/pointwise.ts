@@ -11,8 +11,9 @@
  *   `mve.pointwiseBlock` (default 8: pixels per block of a large expansion,
  *   oc > ic with an output over 16 KB) and `mve.pointwiseBlockNarrow`
  *   (default 16: the others).
- * - `mve/pointwise/im2col`: any other conv2d over im2col windows; tuning
- *   switch `mve.convBlock` (default 2 pixels per block).
+ * - `mve/pointwise/im2col`: any other conv2d over im2col windows (templates/partials/c/im2col.hbs),
+ *   each padded to 16 bytes (no tail); tuning switch `mve.convBlock` (default 32 pixels per block,
+ *   at most 1 KB of windows).
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
@@ -45,7 +46,7 @@ function plan(layer: Layer, im2col: boolean): PwPlan | null {
   // in place, each block's output must clear its own input, so b pixels cost about b * (oc - ic) arena bytes.
   const bigExpansion = g.outC > ic && npix * g.outC > 16384;
   const want = conv
-    ? Math.max(1, Math.min(numberSwitch(ctx, 'mve.convBlock', 16), Math.floor(1024 / ic)))
+    ? Math.max(1, Math.min(numberSwitch(ctx, 'mve.convBlock', 32), Math.floor(1024 / (Math.ceil(ic / 16) * 16))))
     : bigExpansion
       ? numberSwitch(ctx, 'mve.pointwiseBlock', 8)
       : numberSwitch(ctx, 'mve.pointwiseBlockNarrow', 16);
@@ -84,8 +85,10 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const rqSyms = [ctx.table('mve_m', rq.m), ...(rq.left ? [ctx.table('mve_ls', rq.ls)] : []), ctx.table('mve_rs', rq.rs)];
   const wSym = ctx.table('mve_w', unsigned ? packed : new Int8Array(packed.buffer));
   const bSym = ctx.table('mve_b', bias);
+  // The MAC loop's length: an im2col window is padded to 16 bytes (zeros) in its patch, so no tail.
+  const kk = conv ? ic16 : ic;
   // The assembly loop over whole 16-channel blocks, unrolled by 4 (or 2) when that divides them.
-  const full = Math.floor(ic / 16);
+  const full = Math.floor(kk / 16);
   const unroll = full % 4 === 0 ? 4 : full % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
   const zps = [...(conv ? [String(q.rq.xZp)] : []), ...(unsigned ? [String(q.wZp)] : []), String(q.rq.yZp)];
@@ -107,10 +110,11 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       vt: unsigned ? 'uint8x16_t' : 'int8x16_t',
       vs,
       acct: unsigned ? 'uint32_t' : 'int32_t',
-      tail: ic % 16 !== 0,
+      tail: kk % 16 !== 0,
       full,
       full16: full * 16,
-      rem: ic % 16,
+      rem: kk % 16,
+      kk,
       left: rq.left,
       rn: rq.rn,
       npix,
