@@ -1,6 +1,7 @@
 /**
- * The im2col conv kernels (DSP `dsp/pointwise/im2col` in its 3x2 and 2x2
- * blocks, Helium `mve/pointwise/im2col`) on fixed shapes: stems of 1/3/4/5
+ * The im2col conv kernels (DSP `dsp/pointwise/im2col` in its 3x2 block, with
+ * the SMMLAR epilogue (weights widened and doubled) and the 64-bit one, and its
+ * 2x2 block, Helium `mve/pointwise/im2col`) on fixed shapes: stems of 1/3/4/5
  * input channels, stride 2 SAME and VALID on odd sizes, 5x5 and 1xK
  * windows, windows wider than the input (no interior pixel), rows long
  * enough for the copy loop, uint8 with weight zero points, the input zero
@@ -42,6 +43,8 @@ const INT8: readonly ConvShape[] = [
   s(3, 4, 3, 4, [5, 5], 1, 'same'),
   s(5, 5, 48, 8, [3, 3], 1, 'same'),
   s(6, 6, 33, 5, [3, 3], 2, 'same'),
+  // weights past 8 KB widened: the DSP 3x2 block keeps them as bytes
+  s(4, 4, 48, 17, [3, 3], 1, 'same'),
 ];
 const UINT8: readonly ConvShape[] = [
   s(9, 7, 3, 8, [3, 3], 2, 'same'),
@@ -54,7 +57,7 @@ const UINT8: readonly ConvShape[] = [
 describe('im2col conv kernels on fixed shapes', () => {
   const variants = allSimdVariants();
   for (const [target, key, blocks] of [
-    ['cortex-m4', 'dsp/pointwise/im2col', [{ tile: '3x2' }, { tile: '2x2', switches: { 'dsp.px3': false } }]],
+    ['cortex-m4', 'dsp/pointwise/im2col', [{ tile: '3x2' }, { tile: '3x2', switches: { 'dsp.smmlar': false } }, { tile: '2x2', switches: { 'dsp.px3': false } }]],
     ['cortex-m55', 'mve/pointwise/im2col', [{}]],
   ] as const) {
     const t = targetByName(target);
@@ -79,7 +82,7 @@ describe('im2col conv kernels on fixed shapes', () => {
         }
       }
       if (target === 'cortex-m4') {
-        expect(tiles.filter((x) => x === 'int8:3x2')).toHaveLength(INT8.length);
+        expect(tiles.filter((x) => x === 'int8:3x2')).toHaveLength(2 * INT8.length);
         expect(tiles.filter((x) => x === 'int8:2x2')).toHaveLength(INT8.length);
         expect(tiles.filter((x) => x === 'uint8:2x2')).toHaveLength(UINT8.length);
       }

@@ -83,16 +83,22 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const npix = g.outH * g.outW;
   const ic4 = Math.ceil(ic / 4) * 4;
   const oc2 = Math.ceil(oc / 2) * 2;
+  // An int8 im2col conv on the 3x2 block whose weights are small (a stem: at most 8 KB widened) keeps
+  // them widened: int16 pairs (doubled when dbl, the input then not), no SXTB16 in the loop.
+  const wide = conv && px3 && oc2 * ic4 * 2 <= 8192;
   const packed = new Uint8Array(oc2 * ic4).fill(q.dtype === 'uint8' ? q.wZp : 0);
+  const widened = new Int16Array(wide ? oc2 * ic4 : 0);
   for (let o = 0; o < oc; o++) {
     for (let i = 0; i < ic; i++) {
       // word k of channel pair j: [oc 2j: ic 4k..4k+3][oc 2j+1: same]
       packed[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 3)] = q.wData[o * ic + i]! & 0xff;
+      // widened: per channel pair and 4 inputs, [oc 2j: i, i+2][oc 2j: i+1, i+3][oc 2j+1: same] (SXTB16's order)
+      if (wide) widened[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 1) * 2 + ((i >> 1) & 1)] = q.wData[o * ic + i]! * (dbl ? 2 : 1);
     }
   }
   const bias = new Int32Array(oc2);
   bias.set(dbl ? q.bias.map((b) => 2 * b) : q.bias);
-  const wSym = ctx.table('dsp_w', new Int32Array(packed.buffer));
+  const wSym = ctx.table('dsp_w', new Int32Array(wide ? widened.buffer : packed.buffer));
   const bSym = ctx.table('dsp_b', bias);
   const rqSym = ctx.table('dsp_rq', p.rq.consts);
   // The 3x2 loop unrolled by 2 steps, by 4 for the layers of 500K MACs or more, where the loop test
@@ -127,6 +133,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       unroll: steps4 % 2 === 0 ? 2 : 1,
       unsigned: q.dtype === 'uint8',
       px3,
+      wide,
       unroll3,
     },
     call: `${kernel}(${args.join(', ')});`,
