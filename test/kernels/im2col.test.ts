@@ -56,10 +56,12 @@ const UINT8: readonly ConvShape[] = [
 
 describe('im2col conv kernels on fixed shapes', () => {
   const variants = allSimdVariants();
-  for (const [target, key, blocks] of [
-    ['cortex-m4', 'dsp/pointwise/im2col', [{ tile: '3x2' }, { tile: '3x2', switches: { 'dsp.smmlar': false } }, { tile: '2x2', switches: { 'dsp.px3': false } }]],
+  type Block = { readonly switches?: Readonly<Record<string, boolean>> };
+  const runs: readonly (readonly [string, string, readonly Block[]])[] = [
+    ['cortex-m4', 'dsp/pointwise/im2col', [{}, { switches: { 'dsp.smmlar': false } }, { switches: { 'dsp.px3': false } }]],
     ['cortex-m55', 'mve/pointwise/im2col', [{}]],
-  ] as const) {
+  ];
+  for (const [target, key, blocks] of runs) {
     const t = targetByName(target);
     it.skipIf(runnable([t]).length === 0)(`${key} on ${target}: every shape equals the reference`, async () => {
       const variant = variants.get(key)!;
@@ -70,10 +72,10 @@ describe('im2col conv kernels on fixed shapes', () => {
         for (const [i, shape] of shapes.entries()) {
           for (const block of blocks) {
             // uint8 takes the 2x2 block only (3x2 is int8)
-            if (dtype === 'uint8' && 'switches' in block) continue;
+            if (dtype === 'uint8' && block.switches) continue;
             const seed = 500 + 10 * i + (dtype === 'uint8' ? 1 : 0);
             const graph = convCase(`im${n}`, dtype, seed, shape).graph;
-            const added = tester.add({ family: 'conv', dtype, seed, graph, variant, ...('switches' in block ? { switches: block.switches } : {}) });
+            const added = tester.add({ family: 'conv', dtype, seed, graph, variant, ...(block.switches ? { switches: block.switches } : {}) });
             const id = parseKernelName(added.kernel);
             expect([id.op, id.isa]).toEqual(['conv', variant.isa]);
             tiles.push(`${dtype}:${id.tile}`);

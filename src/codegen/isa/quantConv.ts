@@ -117,6 +117,31 @@ export function im2colPlan(g: WindowGeometry, unit: 4 | 16) {
   };
 }
 
+/**
+ * The words of an interior pixel's im2col window read in place (DSP 3x2 block): word w holds window bytes
+ * 4w..4w+3 (natural order ky, kx, c; padded to `words` words with the zero point). Offsets are from the
+ * window's first byte in the input, every load inside the window's rows:
+ * - `{ off }`: a word inside one window row, one load;
+ * - `{ lo, hi }`: the last L bytes of a row (a load ending there, shifted right by lo.sh = 8 (4 - L)), then
+ *   the first 4 - L of the next (a load at its start, shifted left by hi.sh = 8 L);
+ * - `{ lo, pad }`: the last L bytes of the window, then the zero point from byte L (shift `pad`);
+ * - `{ bytes }` otherwise (rows under 4 bytes): each byte at `off` or the zero point, shifted left by `sh`.
+ */
+export function im2colWords(g: WindowGeometry, words: number) {
+  const row = g.kW * g.inC;
+  const ic = g.kH * row;
+  const at = (k: number) => Math.floor(k / row) * g.inW * g.inC + (k % row);
+  return Array.from({ length: words }, (_, w) => {
+    const k = 4 * w;
+    const n = Math.min(4, ic - k);
+    const L = Math.min(n, row - (k % row));
+    if (L === 4) return { off: at(k) };
+    if (row >= 4 && L === n) return { lo: { off: at(k + L - 4), sh: 8 * (4 - L) }, pad: 8 * L };
+    if (row >= 4 && n === 4) return { lo: { off: at(k + L - 4), sh: 8 * (4 - L) }, hi: { off: at(k + L), sh: 8 * L } };
+    return { bytes: [0, 1, 2, 3].map((j) => (k + j < ic ? { off: at(k + j), sh: 8 * j } : { pad: true, sh: 8 * j })) };
+  });
+}
+
 /** The padding of a windowed layer (an FC reads as `valid`). */
 export const paddingOf = (op: Op): 'same' | 'valid' => (op.kind === 'conv2d' || op.kind === 'depthwise_conv2d' ? op.padding : 'valid');
 

@@ -11,7 +11,9 @@
  *   leaves these layers to `px2`.
  * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block.
  * - `dsp/pointwise/im2col`: any other conv2d over im2col windows: 3 x 2 blocks as
- *   `px3` where that applies (int8, `dsp.px3`), else 2 x 2 blocks.
+ *   `px3` where that applies (int8, `dsp.px3`; interior windows widened straight
+ *   from the input, weights of up to 8 KB stored widened), else 2 x 2 blocks over
+ *   windows copied by templates/partials/c/im2col.hbs.
  * Every variant reads `dsp.smmlar` (default true; dsp/requant.ts): false
  * forces the exact 64-bit epilogue (flag `x64`). Every requantization
  * table is taken: channels outside both right-shift forms (left or zero
@@ -20,7 +22,7 @@
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { cType, flagSwitch, im2colPlan, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
+import { cType, flagSwitch, im2colPlan, im2colWords, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
 import { dspRequant, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
@@ -122,6 +124,9 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       ...windowParams(g),
       padding: paddingOf(op),
       im: conv ? im2colPlan(g, 4) : undefined,
+      // the 3x2 block widens interior windows straight from the input (the input doubled unless the weights are)
+      words: conv && px3 ? im2colWords(g, ic4 / 4) : undefined,
+      xdbl: !wide && dbl,
       npix,
       ic,
       oc,
