@@ -11,9 +11,9 @@
  *   leaves these layers to `px2`.
  * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block.
  * - `dsp/pointwise/im2col`: any other conv2d over im2col windows: 3 x 2 blocks as
- *   `px3` where that applies (int8, `dsp.px3`; interior windows widened straight
- *   from the input, weights of up to 8 KB stored widened), else 2 x 2 blocks over
- *   windows copied by templates/partials/c/im2col.hbs.
+ *   `px3` where that applies (int8, `dsp.px3`; weights of up to 8 KB stored
+ *   widened), else 2 x 2 blocks; interior windows widened straight from the input,
+ *   border ones from a padded copy (templates/partials/dsp/im2col_widen.hbs).
  * Every variant reads `dsp.smmlar` (default true; dsp/requant.ts): false
  * forces the exact 64-bit epilogue (flag `x64`). Every requantization
  * table is taken: channels outside both right-shift forms (left or zero
@@ -124,8 +124,8 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       ...windowParams(g),
       padding: paddingOf(op),
       im: conv ? im2colPlan(g, 4) : undefined,
-      // the 3x2 block widens interior windows straight from the input (the input doubled unless the weights are)
-      words: conv && px3 ? im2colWords(g, ic4 / 4) : undefined,
+      // interior windows are widened straight from the input (the input doubled unless the weights are)
+      words: conv ? im2colWords(g, ic4 / 4) : undefined,
       xdbl: !wide && dbl,
       npix,
       ic,
