@@ -87,12 +87,14 @@ export function isPointwise(g: WindowGeometry): boolean {
 }
 
 /**
- * The compile-time im2col plan of a k x k conv (templates/partials/c/im2col.hbs): the output rows
- * oyLo..oyHi - 1 and columns oxLo..oxHi - 1 whose windows lie wholly inside the input (copied without
- * bounds tests; the other pixels take the padded path), and the copy of one window row (kw x cin
- * contiguous bytes, NHWC) in `unit`-byte moves: unrolled up to 8 units, a loop past that, then the rest.
+ * The compile-time im2col plan of a k x k conv: the output rows oyLo..oyHi - 1 and columns oxLo..oxHi - 1
+ * whose windows lie wholly inside the input (no bounds tests; the other pixels take
+ * templates/partials/c/im2col_border.hbs), the window row (kw x cin contiguous bytes, NHWC) and, for the
+ * Helium copy (templates/partials/mve/im2col.hbs), each row's 16-byte moves: unrolled up to 8, a loop past
+ * that, then the rest.
  */
-export function im2colPlan(g: WindowGeometry, unit: 4 | 16) {
+export function im2colPlan(g: WindowGeometry) {
+  const unit = 16;
   const inner = (pad: number, s: number, k: number, n: number, out: number): [number, number] => {
     const lo = Math.min(out, Math.ceil(pad / s));
     return [lo, Math.max(lo, Math.min(out, Math.floor((n - k + pad) / s) + 1))];
@@ -108,7 +110,6 @@ export function im2colPlan(g: WindowGeometry, unit: 4 | 16) {
     oxLo,
     oxHi,
     row,
-    unit,
     rows: Array.from({ length: g.kH }, (_, ky) => ({ dr: ky * row, sr: ky * g.inW * g.inC })),
     units: loop ? [] : Array.from({ length: full }, (_, i) => i * unit),
     loop: loop ? full * unit : 0,

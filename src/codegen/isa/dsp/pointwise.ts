@@ -123,7 +123,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       cin: g.inC,
       ...windowParams(g),
       padding: paddingOf(op),
-      im: conv ? im2colPlan(g, 4) : undefined,
+      im: conv ? im2colPlan(g) : undefined,
       // interior windows are widened straight from the input (the input doubled unless the weights are)
       words: conv ? im2colWords(g, ic4 / 4) : undefined,
       xdbl: !wide && dbl,

@@ -11,7 +11,7 @@
  *   `mve.pointwiseBlock` (default 8: pixels per block of a large expansion,
  *   oc > ic with an output over 16 KB) and `mve.pointwiseBlockNarrow`
  *   (default 16: the others).
- * - `mve/pointwise/im2col`: any other conv2d over im2col windows (templates/partials/c/im2col.hbs),
+ * - `mve/pointwise/im2col`: any other conv2d over im2col windows (templates/partials/mve/im2col.hbs),
  *   each padded to 16 bytes (no tail); tuning switch `mve.convBlock` (default 32 pixels per block,
  *   at most 1 KB of windows).
  */
@@ -106,7 +106,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       cin: g.inC,
       ...windowParams(g),
       padding: paddingOf(op),
-      im: conv ? im2colPlan(g, 16) : undefined,
+      im: conv ? im2colPlan(g) : undefined,
       vt: unsigned ? 'uint8x16_t' : 'int8x16_t',
       vs,
       acct: unsigned ? 'uint32_t' : 'int32_t',
