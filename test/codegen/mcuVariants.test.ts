@@ -84,7 +84,7 @@ describe('DSP and Helium variants', () => {
 
   it('cortex-m4: each layer gets its variant, named by the grammar', () => {
     const got = ids(STACK, 'cortex-m4').filter((x) => x !== null);
-    expect(got.map(summary)).toEqual(['conv/2x2', 'dw/4', 'pw/3x2', 'fc/2x2']);
+    expect(got.map(summary)).toEqual(['conv/3x2', 'dw/4', 'pw/3x2', 'fc/2x2']);
     expect(got.every((id) => id!.dtype === 's8' && id!.flags?.rn === true && id!.flags?.x64 === undefined)).toBe(true);
     expect(got[0]!.window).toEqual({ kH: 3, kW: 3, sH: 2, sW: 2, padding: 'same' });
     expect(got[2]!.shape).toBe('6x6x8_16');
@@ -115,7 +115,8 @@ describe('DSP and Helium variants', () => {
 
   it('cortex-m55: each layer gets its variant; the block switches set the pointwise tile', () => {
     const got = ids(STACK, 'cortex-m55').filter((x) => x !== null);
-    expect(got.map(summary)).toEqual(['conv/2x4', 'dw/8', 'pw/12x4', 'fc/1x4']);
+    // conv: 36 pixels of 80-byte windows (72 padded to 16), blocks of at most 1 KB: 12 pixels
+    expect(got.map(summary)).toEqual(['conv/12x4', 'dw/8', 'pw/12x4', 'fc/1x4']);
     expect(got.every((id) => id!.dtype === 's8' && id!.flags?.ls === undefined)).toBe(true);
     expect(
       ids(STACK, 'cortex-m55', { switches: { 'mve.pointwiseBlockNarrow': 4, 'mve.convBlock': 3 } })

@@ -350,6 +350,42 @@ function windowed(
   return { graph: finish(name, b, op, x, y), geometry: { ...win, cin, cout, dm, act }, quant };
 }
 
+/** A conv2d of a fixed geometry (`convCase`): input h x w x cin, a kH x kW window, cout filters; xZp forces the input zero point. */
+export interface ConvShape {
+  readonly h: number;
+  readonly w: number;
+  readonly cin: number;
+  readonly cout: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly sH: number;
+  readonly sW: number;
+  readonly padding: Padding;
+  readonly xZp?: number;
+}
+
+/**
+ * One conv2d case of the given geometry (the im2col kernels' shapes), its
+ * quantization and data random from `seed` as in `kernelCase`; `xZp` pins
+ * the input zero point (e.g. an extreme of the range, the padding value).
+ */
+export function convCase(name: string, dtype: 'int8' | 'uint8', seed: number, shape: ConvShape, profile?: QuantProfile): KernelCase {
+  const r = new Prng(seed);
+  const { h, w, cin, cout, kH, kW, sH, sW, padding } = shape;
+  const oh = outputExtent(h, kH, sH, padding);
+  const ow = outputExtent(w, kW, sW, padding);
+  const act = activation(r);
+  const b = builder();
+  const { x, w: wt, bias, y, quant } = weightedTensors(r, b, dtype, { x: [1, h, w, cin], w: [cout, kH, kW, cin], y: [1, oh, ow, cout] }, 0, profile);
+  if (shape.xZp !== undefined) {
+    const t = b.tensors[x]!;
+    b.tensors[x] = { ...t, quant: { ...t.quant!, zeroPoint: [shape.xZp] } };
+  }
+  const op: Op = { kind: 'conv2d', name: `${name}_op`, inputs: [x, wt, bias], outputs: [y], strideH: sH, strideW: sW, padding, activation: act };
+  const quantOut = { ...quant, xZp: b.tensors[x]!.quant!.zeroPoint[0] };
+  return { spec: { family: 'conv', dtype, seed, geometry: { ...shape, act }, quant: quantOut }, graph: finish(name, b, op, x, y) };
+}
+
 function fullyConnected(name: string, r: Prng, dtype: CaseDType, profile: QuantProfile | undefined, zps?: ZeroPoints) {
   const k = pick(r, [...CHANNELS, 128, 100, 256]);
   const units = pick(r, [1, 2, 3, 5, 8, 10, 11, 16, 17, 24, 32, 33, 40]);

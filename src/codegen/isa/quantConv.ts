@@ -90,6 +90,63 @@ export function isPointwise(g: WindowGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0;
 }
 
+/**
+ * The compile-time im2col plan of a k x k conv: the output rows oyLo..oyHi - 1 and columns oxLo..oxHi - 1
+ * whose windows lie wholly inside the input (no bounds tests; the other pixels take
+ * templates/partials/c/im2col_border.hbs), the window row (kw x cin contiguous bytes, NHWC) and, for the
+ * Helium copy (templates/partials/mve/im2col.hbs), each row's 16-byte moves: unrolled up to 8, a loop past
+ * that, then the rest.
+ */
+export function im2colPlan(g: WindowGeometry) {
+  const unit = 16;
+  const inner = (pad: number, s: number, k: number, n: number, out: number): [number, number] => {
+    const lo = Math.min(out, Math.ceil(pad / s));
+    return [lo, Math.max(lo, Math.min(out, Math.floor((n - k + pad) / s) + 1))];
+  };
+  const [oyLo, oyHi] = inner(g.padTop, g.strideH, g.kH, g.inH, g.outH);
+  const [oxLo, oxHi] = inner(g.padLeft, g.strideW, g.kW, g.inW, g.outW);
+  const row = g.kW * g.inC;
+  const full = Math.floor(row / unit);
+  const loop = full > 8;
+  return {
+    oyLo,
+    oyHi,
+    oxLo,
+    oxHi,
+    row,
+    rows: Array.from({ length: g.kH }, (_, ky) => ({ dr: ky * row, sr: ky * g.inW * g.inC })),
+    units: loop ? [] : Array.from({ length: full }, (_, i) => i * unit),
+    loop: loop ? full * unit : 0,
+    rest: row % unit,
+    tailOff: full * unit,
+  };
+}
+
+/**
+ * The words of an interior pixel's im2col window read in place (DSP 3x2 block): word w holds window bytes
+ * 4w..4w+3 (natural order ky, kx, c; padded to `words` words with the zero point). Offsets are from the
+ * window's first byte in the input, every load inside the window's rows:
+ * - `{ off }`: a word inside one window row, one load;
+ * - `{ lo, hi }`: the last L bytes of a row (a load ending there, shifted right by lo.sh = 8 (4 - L)), then
+ *   the first 4 - L of the next (a load at its start, shifted left by hi.sh = 8 L);
+ * - `{ lo, pad }`: the last L bytes of the window, then the zero point from byte L (shift `pad`);
+ * - `{ bytes }` otherwise (rows under 4 bytes): each byte at `off` or the zero point, shifted left by `sh`.
+ */
+export function im2colWords(g: WindowGeometry, words: number) {
+  const row = g.kW * g.inC;
+  const ic = g.kH * row;
+  const at = (k: number) => Math.floor(k / row) * g.inW * g.inC + (k % row);
+  return Array.from({ length: words }, (_, w) => {
+    const k = 4 * w;
+    const n = Math.min(4, ic - k);
+    const L = Math.min(n, row - (k % row));
+    if (L === 4) return { off: at(k) };
+    if (row >= 4 && L === n) return { lo: { off: at(k + L - 4), sh: 8 * (4 - L) }, pad: 8 * L };
+    if (row >= 4 && n === 4) return { lo: { off: at(k + L - 4), sh: 8 * (4 - L) }, hi: { off: at(k + L), sh: 8 * L } };
+    return { bytes: [0, 1, 2, 3].map((j) => (k + j < ic ? { off: at(k + j), sh: 8 * j } : { pad: true, sh: 8 * j })) };
+  });
+}
+
 /** The padding of a windowed layer (an FC reads as `valid`). */
 export const paddingOf = (op: Op): 'same' | 'valid' => (op.kind === 'conv2d' || op.kind === 'depthwise_conv2d' ? op.padding : 'valid');
 

@@ -10,7 +10,10 @@
  *   whole loop in assembly. Tuning switch `dsp.px3` (default true): false
  *   leaves these layers to `px2`.
  * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block.
- * - `dsp/pointwise/im2col`: any other conv2d, 2 x 2 blocks over im2col windows.
+ * - `dsp/pointwise/im2col`: any other conv2d over im2col windows: 3 x 2 blocks as
+ *   `px3` where that applies (int8, `dsp.px3`; weights of up to 8 KB stored
+ *   widened), else 2 x 2 blocks; interior windows widened straight from the input,
+ *   border ones from a padded copy (templates/partials/dsp/im2col_widen.hbs).
  * Every variant reads `dsp.smmlar` (default true; dsp/requant.ts): false
  * forces the exact 64-bit epilogue (flag `x64`). Every requantization
  * table is taken, its epilogue form chosen per channel (dsp/requant.ts):
@@ -20,7 +23,7 @@
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { cType, flagSwitch, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
+import { cType, flagSwitch, im2colPlan, im2colWords, isPointwise, kernelDType, layerGeometry, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
 import { DSP_REQUANT_FN, dspBlockParams, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
@@ -46,19 +49,19 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
   const q = quantConv(op, ctx, g.outC, 2, true);
   if (!q) return null;
   const K = g.kH * g.kW * g.inC;
-  if (shape === 'px3') {
-    // Up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
-    // within an immediate offset of sp (the assembly has no register left for a base); and not for one pixel (FC).
-    const ic4 = Math.ceil(K / 4) * 4;
-    if (q.dtype !== 'int8' || q.wZp !== 0 || !flagSwitch(ctx, 'dsp.px3', true) || ic4 > 512 || g.outH * g.outW < 3) return null;
-  }
+  // Up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
+  // within an immediate offset of sp (the assembly has no register left for a base); and not for one pixel (FC).
+  // Not for int8 weights with a zero point (they take the 2x2 block's unsigned widening).
+  const ic4 = Math.ceil(K / 4) * 4;
+  const px3 = q.dtype === 'int8' && q.wZp === 0 && flagSwitch(ctx, 'dsp.px3', true) && ic4 <= 512 && g.outH * g.outW >= 3;
+  if (shape === 'px3' && !px3) return null;
   const span = inputSpan(q);
   const rq = dspRequant(q.rq, flagSwitch(ctx, 'dsp.smmlar', true), (o) => {
     let s = Math.abs(q.bias[o]!);
     for (let i = 0; i < K; i++) s += Math.abs(q.wData[o * K + i]! - q.wZp) * span;
     return s;
   });
-  return { g, q, rq, conv, px3: shape === 'px3' };
+  return { g, q, rq, conv, px3: shape === 'px3' || (shape === 'im2col' && px3) };
 }
 
 function id(layer: Layer, p: PwPlan): KernelId {
@@ -89,22 +92,29 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const wUnsigned = q.dtype === 'uint8' || q.wZp !== 0;
   const bias8 = q.dtype === 'int8' && wUnsigned ? 128 : 0;
   const wZpStored = q.wZp + bias8;
+  // An int8 im2col conv on the 3x2 block (weight zero point 0) whose weights are small (a stem: at most 8 KB
+  // widened) keeps them widened: int16 pairs (doubled when dbl, the input then not), no SXTB16 in the loop.
+  const wide = conv && px3 && oc2 * ic4 * 2 <= 8192;
   const packed = new Uint8Array(oc2 * ic4).fill(wUnsigned ? wZpStored : 0);
+  const widened = new Int16Array(wide ? oc2 * ic4 : 0);
   for (let o = 0; o < oc; o++) {
     for (let i = 0; i < ic; i++) {
       // word k of channel pair j: [oc 2j: ic 4k..4k+3][oc 2j+1: same]
       packed[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 3)] = (q.wData[o * ic + i]! + bias8) & 0xff;
+      // widened: per channel pair and 4 inputs, [oc 2j: i, i+2][oc 2j: i+1, i+3][oc 2j+1: same] (SXTB16's order)
+      if (wide) widened[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 1) * 2 + ((i >> 1) & 1)] = q.wData[o * ic + i]! * (dbl ? 2 : 1);
     }
   }
   const bias = new Int32Array(oc2);
   bias.set(dbl ? q.bias.map((b) => 2 * b) : q.bias);
-  const wSym = ctx.table('dsp_w', new Int32Array(packed.buffer));
+  const wSym = ctx.table('dsp_w', new Int32Array(wide ? widened.buffer : packed.buffer));
   const bSym = ctx.table('dsp_b', bias);
   const rqSym = ctx.table('dsp_rq', p.rq.consts);
   // The 3x2 loop unrolled by 2 steps, by 4 for the layers of 500K MACs or more, where the loop test
   // (MACs / 32 instructions saved) pays for the ~160 bytes of code (4 everywhere costs ~1.5 KB).
   const steps4 = ic4 / 4;
-  const unroll3 = steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
+  // An im2col window of up to 8 steps (a stem) is unrolled whole: the loop runs once.
+  const unroll3 = conv && steps4 <= 8 ? steps4 : steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
   const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(wUnsigned ? [negPair(wZpStored)] : [])];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...dspArgs(q), ctx.arena(q.y.id, true)];
@@ -120,6 +130,10 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       cin: g.inC,
       ...windowParams(g),
       padding: paddingOf(op),
+      im: conv ? im2colPlan(g) : undefined,
+      // interior windows are widened straight from the input (the input doubled unless the weights are)
+      words: conv ? im2colWords(g, ic4 / 4) : undefined,
+      xdbl: !wide && dbl,
       npix,
       ic,
       oc,
@@ -132,7 +146,9 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       steps: steps4 % 2 === 0 ? ic4 / 8 : steps4,
       unroll: steps4 % 2 === 0 ? 2 : 1,
       wUnsigned,
+      unsigned: q.dtype === 'uint8',
       px3,
+      wide,
       unroll3,
     },
     call: `${kernel}(${args.join(', ')});`,

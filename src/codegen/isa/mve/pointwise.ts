@@ -11,14 +11,15 @@
  *   `mve.pointwiseBlock` (default 8: pixels per block of a large expansion,
  *   oc > ic with an output over 16 KB) and `mve.pointwiseBlockNarrow`
  *   (default 16: the others).
- * - `mve/pointwise/im2col`: any other conv2d over im2col windows; tuning
- *   switch `mve.convBlock` (default 2 pixels per block).
+ * - `mve/pointwise/im2col`: any other conv2d over im2col windows (templates/partials/mve/im2col.hbs),
+ *   each padded to 16 bytes (no tail); tuning switch `mve.convBlock` (default 32 pixels per block,
+ *   at most 1 KB of windows).
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import { foldInputZeroPoint } from '../../requant.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { clampArgs, cType, isPointwise, kernelDType, layerGeometry, numberSwitch, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
+import { clampArgs, cType, im2colPlan, isPointwise, kernelDType, layerGeometry, numberSwitch, paddingOf, quantConv, type QuantConv } from '../quantConv.js';
 import { mveFlags, mveRequant, type MveRequant } from './requant.js';
 import { windowParams } from '../../ops/common.js';
 
@@ -45,7 +46,7 @@ function plan(layer: Layer, im2col: boolean): PwPlan | null {
   // in place, each block's output must clear its own input, so b pixels cost about b * (oc - ic) arena bytes.
   const bigExpansion = g.outC > ic && npix * g.outC > 16384;
   const want = conv
-    ? numberSwitch(ctx, 'mve.convBlock', 2)
+    ? Math.max(1, Math.min(numberSwitch(ctx, 'mve.convBlock', 32), Math.floor(1024 / (Math.ceil(ic / 16) * 16))))
     : bigExpansion
       ? numberSwitch(ctx, 'mve.pointwiseBlock', 8)
       : numberSwitch(ctx, 'mve.pointwiseBlockNarrow', 16);
@@ -77,7 +78,8 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const unsigned = q.dtype === 'uint8';
   // wZp * sum(x) subtracted per pixel: uint8 always, int8 with a weight zero point
   const wzp = unsigned || q.wZp !== 0;
-  const packed = new Uint8Array(oc4 * ic16).fill(unsigned ? q.wZp : 0);
+  // Padding (channels past oc, window bytes past ic) holds the weight zero point: w - wZp = 0 there, whatever the patch holds.
+  const packed = new Uint8Array(oc4 * ic16).fill(wzp ? q.wZp & 0xff : 0);
   for (let o = 0; o < oc; o++) {
     for (let i = 0; i < ic; i++) packed[(o >> 2) * 4 * ic16 + (i >> 4) * 64 + (o & 3) * 16 + (i & 15)] = q.wData[o * ic + i]! & 0xff;
   }
@@ -86,8 +88,10 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const rqSyms = [ctx.table('mve_m', rq.m), ...(rq.left ? [ctx.table('mve_ls', rq.ls)] : []), ctx.table('mve_rs', rq.rs)];
   const wSym = ctx.table('mve_w', unsigned ? packed : new Int8Array(packed.buffer));
   const bSym = ctx.table('mve_b', bias);
+  // The MAC loop's length: an im2col window is padded to 16 bytes (zeros) in its patch, so no tail.
+  const kk = conv ? ic16 : ic;
   // The assembly loop over whole 16-channel blocks, unrolled by 4 (or 2) when that divides them.
-  const full = Math.floor(ic / 16);
+  const full = Math.floor(kk / 16);
   const unroll = full % 4 === 0 ? 4 : full % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
   const zps = [...(conv ? [String(q.rq.xZp)] : []), ...(wzp ? [String(q.wZp)] : []), String(q.rq.yZp)];
@@ -106,13 +110,15 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       cin: g.inC,
       ...windowParams(g),
       padding: paddingOf(op),
+      im: conv ? im2colPlan(g) : undefined,
       vt: unsigned ? 'uint8x16_t' : 'int8x16_t',
       vs,
       acct: unsigned ? 'uint32_t' : 'int32_t',
-      tail: ic % 16 !== 0,
+      tail: kk % 16 !== 0,
       full,
       full16: full * 16,
-      rem: ic % 16,
+      rem: kk % 16,
+      kk,
       left: rq.left,
       rn: rq.rn,
       npix,
