@@ -8,11 +8,9 @@ import { allSimdVariants } from '../../src/codegen/isa/index.js';
 import { neonDotprodKernels, neonKernels } from '../../src/codegen/isa/neon/index.js';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
 import { missingLinuxTools } from '../../src/cross/linux.js';
-import { runnerFor } from '../../src/cross/index.js';
 import { targetByName } from '../../src/targets/index.js';
-import { compareWithReference, verifyInputs } from '../../src/verify/verify.js';
-import { toBytes } from '../../src/util/tensors.js';
-import { description, tryLoad } from '../helpers/graphOnTarget.js';
+import { verifyInputs } from '../../src/verify/verify.js';
+import { description, layersOnTarget, tryLoad } from '../helpers/graphOnTarget.js';
 
 const missing = missingLinuxTools(targetByName('rpi4'));
 const skip = missing.length > 0 && process.env.CI !== 'true';
@@ -68,18 +66,7 @@ describe.skipIf(skip)('rpi4 NEON variants chosen by tuning', () => {
     expect(ids.map((id) => `${id.isa} ${id.tile} ${id.flags?.w8 ? 'w8' : '-'}`)).toEqual([expected, expected]);
     const source = project.files.get(`${project.name}.c`) as string;
     expect(source).toContain(`${project.layers[0]!.kernel}_asm(`);
-    const ins = verifyInputs(graph, 2);
-    const { results } = runnerFor(target).run(
-      project,
-      target,
-      ins.map((r) => toBytes(r.input)),
-      { layers: true, countInstructions: false },
-    );
-    const report = compareWithReference(
-      graph,
-      project,
-      ins.map((r, i) => ({ ...r, c: { layers: results[i]!.layers! } })),
-    );
+    const report = layersOnTarget(graph, project, target, verifyInputs(graph, 2));
     expect(report.layers.map((l) => l.mismatches)).toEqual([0, 0]);
   });
 });

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { generateProject, type GeneratedProject } from '../../src/codegen/index.js';
 import { runnerFor } from '../../src/cross/index.js';
 import { MobilecError } from '../../src/model/errors.js';
-import type { Graph } from '../../src/model/ir.js';
+import type { Graph, TensorData } from '../../src/model/ir.js';
 import type { KernelTuning } from '../../src/codegen/types.js';
 import type { Target } from '../../src/targets/index.js';
 import { compareWithReference, type VerifyReport, verifyInputs, verifyOnHost } from '../../src/verify/verify.js';
@@ -98,21 +98,30 @@ export async function checkGraphOnTarget(
   if (target.emulator.kind === 'addon') {
     report = await verifyOnHost(graph, project, { inputs });
   } else {
-    const ins = verifyInputs(graph, inputs);
-    const { results } = runnerFor(target).run(
-      project,
-      target,
-      ins.map((r) => toBytes(r.input)),
-      { layers: true, countInstructions: false },
-    );
-    report = compareWithReference(
-      graph,
-      project,
-      ins.map((r, i) => ({ ...r, c: { layers: results[i]!.layers! } })),
-    );
+    report = layersOnTarget(graph, project, target, verifyInputs(graph, inputs));
   }
   const divergences = report.layers
     .filter((l) => l.mismatches > 0)
     .map((l) => `layer ${l.index} ${l.op} (${project.layers[l.index]!.kernel}): ${l.mismatches} mismatches, max diff ${l.maxAbsDiff}`);
   return { project, divergences };
+}
+
+/** Every layer of a project run on an emulated target for the given inputs, compared with the reference. */
+export function layersOnTarget(
+  graph: Graph,
+  project: GeneratedProject,
+  target: Target,
+  ins: readonly { seed: number; input: TensorData }[],
+): Pick<VerifyReport, 'layers' | 'firstDivergence'> {
+  const { results } = runnerFor(target).run(
+    project,
+    target,
+    ins.map((r) => toBytes(r.input)),
+    { layers: true, countInstructions: false },
+  );
+  return compareWithReference(
+    graph,
+    project,
+    ins.map((r, i) => ({ ...r, c: { layers: results[i]!.layers! } })),
+  );
 }

@@ -14,7 +14,7 @@ import { elementCount, type AddOp, type Tensor } from '../../model/ir.js';
 import { multiplyByQuantizedMultiplier } from '../../numerics/fixedpoint.js';
 import { ADD_LEFT_SHIFT } from '../../ops/add/index.js';
 import { formatKernelId, kernelDType, type KernelFlag, type KernelId, type KernelIsa } from '../kernelId.js';
-import { shapeTag, operandPointer } from '../ops/common.js';
+import { int32Literal, shapeTag, operandPointer } from '../ops/common.js';
 import { addRequantTables, type AddRequantTables, type RequantTable } from '../requant.js';
 import type { Layer } from '../types.js';
 
@@ -86,3 +86,25 @@ export function inputSpan(q: QuantAdd, t: RequantTable): number {
 
 /** Any of the three stages shifts left (the general epilogue form, flag `ls`). */
 export const addAnyLeft = (q: QuantAdd): boolean => q.rq.in1.anyLeft || q.rq.in2.anyLeft || q.rq.out.anyLeft;
+
+/**
+ * The call arguments of the lane-wise (Helium, NEON) ADD kernels: inputs, one table of {multiplier, left
+ * shift, right shift as a negative count} per stage (input 1, input 2, output), the zero points, the clamp,
+ * the output.
+ */
+export function addLaneArgs(layer: Layer, q: QuantAdd, table: string): string[] {
+  const ops = addOperands(layer, q);
+  const { in1, in2, out } = q.rq;
+  const consts = Int32Array.from([in1, in2, out].flatMap((t) => [t.multiplier[0]!, t.leftShift[0]!, t.rightShift[0]!]));
+  return [
+    ops.x1,
+    ops.x2,
+    layer.ctx.table(table, consts),
+    String(in1.xZp),
+    String(in2.xZp),
+    String(out.yZp),
+    int32Literal(out.actMin),
+    int32Literal(out.actMax),
+    ops.y,
+  ];
+}

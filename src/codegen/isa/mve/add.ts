@@ -10,35 +10,15 @@
  */
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
-import { int32Literal } from '../../ops/common.js';
-import { addAnyLeft, addKernelId, addOperands, addZeroShifts, quantAdd, type QuantAdd } from '../quantAdd.js';
+import { addAnyLeft, addKernelId, addLaneArgs, addZeroShifts, quantAdd, type QuantAdd } from '../quantAdd.js';
 import { cType } from '../quantConv.js';
-import { mveRequant } from './requant.js';
 
 const id = (_l: Layer, q: QuantAdd): KernelId =>
   addKernelId(q, 'mve', { ...(addAnyLeft(q) ? { ls: true } : q.rq.out.allRight ? { rn: true } : {}), ...addZeroShifts(q) });
 
 function emit(layer: Layer, q: QuantAdd): OpEmission {
   const kernel = formatKernelId(id(layer, q));
-  const ops = addOperands(layer, q);
-  const { in1, in2, out } = q.rq;
-  const consts = Int32Array.from(
-    [in1, in2, out].flatMap((t) => {
-      const r = mveRequant(t);
-      return [r.m[0]!, r.ls[0]!, r.rs[0]!];
-    }),
-  );
-  const args = [
-    ops.x1,
-    ops.x2,
-    layer.ctx.table('mve_add_rq', consts),
-    String(in1.xZp),
-    String(in2.xZp),
-    String(out.yZp),
-    int32Literal(out.actMin),
-    int32Literal(out.actMax),
-    ops.y,
-  ];
+  const args = addLaneArgs(layer, q, 'mve_add_rq');
   return {
     family: 'add_mve',
     kernel,
@@ -51,7 +31,7 @@ function emit(layer: Layer, q: QuantAdd): OpEmission {
       tail: q.n % 4,
       leftShift: q.rq.leftShift,
       left: addAnyLeft(q),
-      rn: out.allRight && !addAnyLeft(q),
+      rn: q.rq.out.allRight && !addAnyLeft(q),
       ...addZeroShifts(q),
     },
     call: `${kernel}(${args.join(', ')});`,

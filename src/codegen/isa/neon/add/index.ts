@@ -10,8 +10,7 @@
 import type { KernelIsa } from '../../../kernelId.js';
 import { formatKernelId } from '../../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../../types.js';
-import { int32Literal } from '../../../ops/common.js';
-import { addAnyLeft, addKernelId, addOperands, addZeroShifts, quantAdd, type QuantAdd } from '../../quantAdd.js';
+import { addAnyLeft, addKernelId, addLaneArgs, addZeroShifts, quantAdd, type QuantAdd } from '../../quantAdd.js';
 import { cType } from '../../quantConv.js';
 import { common, neonIsa } from '../shared.js';
 
@@ -20,20 +19,7 @@ const flagsId = (isa: KernelIsa, q: QuantAdd) => addKernelId(q, isa, { ...(addAn
 function emit(isa: KernelIsa, layer: Layer, q: QuantAdd): OpEmission {
   const left = addAnyLeft(q);
   const kernel = formatKernelId(flagsId(isa, q));
-  const ops = addOperands(layer, q);
-  const { in1, in2, out } = q.rq;
-  const consts = Int32Array.from([in1, in2, out].flatMap((t) => [t.multiplier[0]!, t.leftShift[0]!, t.rightShift[0]!]));
-  const args = [
-    ops.x1,
-    ops.x2,
-    layer.ctx.table('neon_add_rq', consts),
-    String(in1.xZp),
-    String(in2.xZp),
-    String(out.yZp),
-    int32Literal(out.actMin),
-    int32Literal(out.actMax),
-    ops.y,
-  ];
+  const args = addLaneArgs(layer, q, 'neon_add_rq');
   return {
     family: 'add_neon',
     kernel,
