@@ -79,6 +79,17 @@ describe('NEON conv variants', () => {
     expect(source).toContain(`static void mobilec_conv_`);
   });
 
+  it.each([
+    ['neondot/conv/sdotpk', 'rpi5', 'neondot/4x8/rows+gather'],
+    ['neon/conv/rows', 'rpi4', 'neon/4x8/rows'],
+  ])('an 8-channel int8 stem takes %s on %s as %s (4 pixels x 8 channels)', (key, target, spelt) => {
+    const { conv: name } = kernels(target, 'int8', key, { height: 96, width: 96, channels: 3 }, 8);
+    const conv = parseKernelName(name);
+    const structure = (['rows', 'gather', 'mla'] as const).filter((f) => conv.flags?.[f] !== undefined);
+    expect(`${conv.isa}/${conv.tile ?? ''}/${structure.join('+')}`).toBe(spelt);
+    expect(conv.shape).toBe('96x96x3_8');
+  });
+
   it('a key that does not take the layer leaves it to the generic kernel', () => {
     const { source } = kernels('rpi4', 'int8', 'neondot/conv/sdotpk');
     expect(source).not.toMatch(/mobilec_conv_s8_neon/);

@@ -230,8 +230,11 @@ function convVariant(kernel: string): string {
  * tile, the armv7 intrinsics tiles, and the general kernel for float32 on armv7.
  */
 const STEM_VARIANTS: Record<string, Record<'float32' | 'int8', string[]>> = {
-  rpi4: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neon/4x16/rows+mla', 'neon/4x16/rows+mla', 'neon/8x8/'] },
-  rpi5: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neondot/4x16/rows+gather', 'neondot/4x16/rows+gather', 'neon/8x8/'] },
+  rpi4: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neon/4x16/rows+mla', 'neon/4x16/rows+mla', 'neon/4x8/rows'] },
+  rpi5: {
+    float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'],
+    int8: ['neondot/4x16/rows+gather', 'neondot/4x16/rows+gather', 'neondot/4x8/rows+gather'],
+  },
   'rpi-armv7': { float32: ['neon32//', 'neon32//', 'neon32//'], int8: ['neon32/2x16/', 'neon32/2x16/', 'neon32/4x8/'] },
 };
 

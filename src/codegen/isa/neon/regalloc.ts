@@ -295,11 +295,11 @@ export function convRowTaps(g: ConvGeometry, P: number, Q: number, kind: ConvMac
 }
 
 /** Packed SDOT: tap group gi of pixel p sits in v(2p + gi/4), lane gi%4 (gathered by TBL). */
-export const convPackedSdotMacs = (T: number) =>
+export const convPackedSdotMacs = (T: number, Q: number) =>
   Array.from({ length: Math.ceil(T / 4) }, (_, gi) =>
     convMacs(
       4,
-      4,
+      Q,
       (q) => 8 + q,
       (p) => 32 * p + 4 * gi,
       4,

@@ -1,7 +1,7 @@
 /**
  * The NEON standard-convolution variants (first layers; pointwise 1x1 goes to
  * the GEMM family), in preference order. Keys:
- *   neondot/conv/sdotpk   rpi5 int8 row loop, every tap packed and gathered by TBL, SDOT
+ *   neondot/conv/sdotpk   rpi5 int8 row loop, every tap packed and gathered by TBL, SDOT (16- or 8-channel blocks)
  *   neondot/conv/sdot     rpi5 int8 row loop, SDOT by 4-tap row groups
  *   neondot/conv/sdottile rpi5 int8 register tile, SDOT (shapes the row loop does not take)
  *   neon/conv/mla         aarch64 int8 row loop, int16 MLA tap groups (when the weights allow fewer instructions)
@@ -13,7 +13,7 @@
  */
 import type { OpEmission, SimdVariant } from '../../../types.js';
 import type { KernelId, KernelIsa } from '../../../kernelId.js';
-import { convLayer, convTileShape, convTileShapeV7, isAarch64, sdotTile, type ConvLayer, type ConvTile } from './plan.js';
+import { convLayer, convTileShape, convTileShapeV7, isAarch64, packedSdotTile, sdotTile, type ConvLayer, type ConvTile } from './plan.js';
 import { emitRows, rowsId, rowsSpec, type LoopSpec, type RowsForm } from './rows.js';
 import { emitTile, tileId, type TileForm } from './tile.js';
 import { emitGeneral, generalId } from './general.js';
@@ -46,8 +46,15 @@ const rows = (key: string, isa: 'neon' | 'neondot', form: RowsForm) =>
     key,
     isa,
     (c) => {
-      const tile = !isAarch64(c.ctx) ? null : isa === 'neondot' ? sdotTile(c) : convTileShape(c.g, c.quant);
-      return tile ? rowsSpec(c, tile, form) : null;
+      if (!isAarch64(c.ctx)) return null;
+      // the widest tile, else 4 pixels (an 8-channel stem whose 8-pixel segment does not fit the loop's registers)
+      const tiles =
+        form === 'sdotpk' ? [packedSdotTile(c)] : isa === 'neondot' ? [sdotTile(c)] : [convTileShape(c.g, c.quant), convTileShape(c.g, c.quant, [4])];
+      for (const tile of tiles) {
+        const spec = tile ? rowsSpec(c, tile, form) : null;
+        if (spec) return spec;
+      }
+      return null;
     },
     rowsId,
     emitRows,

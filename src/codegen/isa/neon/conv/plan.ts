@@ -52,10 +52,13 @@ export const isAarch64 = (ctx: EmitContext) => ctx.target.arch === 'aarch64';
 export const taps = (g: WindowGeometry) => g.kH * g.kW * g.inC;
 export const esize = (dtype: ActDType) => (dtype === 'float32' ? 4 : 1);
 
-/** aarch64: P pixels x Q quads so accumulators, one row segment and the tap's weights fit 32 vector registers. */
-export function convTileShape(g: WindowGeometry, quant: boolean): ConvTile | null {
+/**
+ * aarch64: P pixels x Q quads so accumulators, one row segment and the tap's weights fit 32 vector
+ * registers; the widest P first, or only those of `pixels`.
+ */
+export function convTileShape(g: WindowGeometry, quant: boolean, pixels?: readonly number[]): ConvTile | null {
   const Q = g.outC <= 4 ? 1 : g.outC <= 8 ? 2 : 4;
-  for (const P of Q === 4 ? [4, 2] : [8, 4, 2]) {
+  for (const P of pixels ?? (Q === 4 ? [4, 2] : [8, 4, 2])) {
     const SL = ((P - 1) * g.strideW + g.kW) * g.inC;
     const segRegs = quant ? Math.ceil(SL / 8) : Math.ceil(SL / 4);
     const wRegs = quant ? Math.ceil(Q / 2) : Q;
@@ -87,6 +90,16 @@ export function sdotTile(c: ConvLayer): ConvTile | null {
   if (c.ctx.target.simd !== 'neon-dotprod' || !isAarch64(c.ctx) || c.dtype !== 'int8' || !c.wInt8) return null;
   const tile = convTileShape(c.g, true);
   return tile && tile.P === 4 && tile.Q === 4 && sdotShifts(c.g, 4) ? tile : null;
+}
+
+/**
+ * Packed SDOT (every tap of a pixel gathered by TBL): 4 pixels x 16 channels, or x 8 when the
+ * layer's channels come in eights only (an 8-channel stem).
+ */
+export function packedSdotTile(c: ConvLayer): ConvTile | null {
+  if (c.ctx.target.simd !== 'neon-dotprod' || !isAarch64(c.ctx) || c.dtype !== 'int8' || !c.wInt8) return null;
+  const Q = c.g.outC % 16 === 0 ? 4 : c.g.outC % 8 === 0 ? 2 : 0;
+  return Q ? { P: 4, Q, segRegs: 0, segAlloc: 0 } : null;
 }
 
 /** The byte shifts that 4-align every pixel's window in a row segment, or null when they do not fit the registers. */

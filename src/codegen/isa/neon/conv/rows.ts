@@ -82,7 +82,7 @@ export function rowsSpec(c: ConvLayer, tile: ConvTile, form: RowsForm): LoopSpec
   const mla = form === 'mla' ? (dtype === 'int8' && P === 4 ? mlaPlan(c.w, g.outC, g.kH, taps(g), Q, P) : null) : null;
   if (form === 'mla' && !mla) return null;
   const packed = form === 'sdotpk';
-  if (packed && !(P === 4 && Q === 4 && packedSdotOk(g))) return null;
+  if (packed && !(P === 4 && (Q === 4 || Q === 2) && packedSdotOk(g))) return null;
   const [lo8, hi8] = dtype === 'uint8' ? [0, 255] : [-128, 127];
   const spec: LoopSpec = {
     g,
@@ -129,17 +129,17 @@ export function emitRows(c: ConvLayer, s: LoopSpec): OpEmission {
       const base = Math.floor(oc / OCB) * per * OCB;
       tab[base + o] = bias[oc]!;
       if (s.hasLsh) tab[base + OCB + o] = rq.leftShift[oc]!;
-      const r0 = s.packed ? base + (per - 2) * OCB + o + (o >= 8 ? 8 : 0) : base + (per - 2) * OCB + o;
+      const r0 = base + (per - 2) * OCB + o + (s.packed && o >= 8 ? 8 : 0);
       tab[r0] = rq.multiplier[oc]!;
       tab[r0 + (s.packed ? 8 : OCB)] = rq.rightShift[oc]!;
     }
     let wpk: number[];
     if (s.packed) {
       const GT = Math.ceil(T / 4);
-      wpk = new Array<number>(nOcb * GT * 64).fill(0);
+      wpk = new Array<number>(nOcb * GT * 4 * OCB).fill(0);
       for (let oc = 0; oc < g.outC; oc++) {
         const b = Math.floor(oc / OCB);
-        for (let t = 0; t < T; t++) wpk[(b * GT + (t >> 2)) * 64 + (oc % OCB) * 4 + (t & 3)] = c.w[oc * T + t]!;
+        for (let t = 0; t < T; t++) wpk[(b * GT + (t >> 2)) * 4 * OCB + (oc % OCB) * 4 + (t & 3)] = c.w[oc * T + t]!;
       }
     } else if (s.mla) {
       wpk = new Array<number>(nOcb * T * OCB).fill(0);
@@ -213,6 +213,7 @@ function rowsParams(c: ConvLayer, s: LoopSpec, fn: string) {
     Q,
     yzpReg: s.mla ? 14 : 7,
     bw: Q === 4 ? '16b' : '8b',
+    q8: Q === 2,
     segLd: Math.ceil(segRegs / 2),
     seg: Array.from({ length: segRegs }, (_, j) => ({ j, hi: j % 2 === 1, src: 4 + (j >> 1) })),
     f32Seg: Array.from({ length: Math.max(0, Math.ceil((segRegs - 4) / 2)) }, (_, i) => ({ j: 4 + 2 * i, pair: 5 + 2 * i < segRegs })),
@@ -232,8 +233,10 @@ function rowsParams(c: ConvLayer, s: LoopSpec, fn: string) {
     // packed SDOT
     off2: 2 * g.strideW * g.inC,
     gathers: [0, 1, 2, 3].flatMap((p) => (T > 16 ? [0, 1] : [0]).map((h) => ({ d: 2 * p + h, rows: p < 2 ? 20 : 24, ix: 16 + 2 * (p % 2) + h }))),
-    groups: s.packed ? convPackedSdotMacs(T) : [],
-    halves: [0, 1].map((hh) => Array.from({ length: 8 }, (_, i) => ({ a: convAcc(4, i >> 1, 2 * hh + (i & 1)), k: i & 1 }))),
+    groups: s.packed ? convPackedSdotMacs(T, Q) : [],
+    halves: Array.from({ length: Q / 2 }, (_, hh) => Array.from({ length: 8 }, (_, i) => ({ a: convAcc(Q, i >> 1, 2 * hh + (i & 1)), k: i & 1 }))),
+    wBytes: 16 * Q,
+    bBytes: 16 * Q,
     // scalar C
     tileStep: step,
     T,
