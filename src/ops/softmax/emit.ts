@@ -40,7 +40,7 @@ export function emit(op: SoftmaxOp, ctx: EmitContext): OpEmission {
     const sq = op.softmaxQuant;
     if (!sq) throw badInput(`op ${op.name} (softmax) is quantized but has no softmax parameters; run the requantize pass`);
     table = depth >= SOFTMAX_TABLE_MIN_DEPTH ? softmaxExpTable(sq.inputMultiplier, sq.inputLeftShift, sq.diffMin) : null;
-    args = table ? [ctx.table('sexp', table)] : [int32Literal(sq.inputMultiplier), int32Literal(sq.inputLeftShift), int32Literal(sq.diffMin)];
+    args = table ? [ctx.table('sexptab', table)] : [int32Literal(sq.inputMultiplier), int32Literal(sq.inputLeftShift), int32Literal(sq.diffMin)];
   } else {
     args = [floatLiteral(op.beta)];
   }
