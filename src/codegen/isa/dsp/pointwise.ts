@@ -6,8 +6,11 @@
  * words, ic zero-padded to 4 (uint8: padded with the weight zero point).
  *
  * Variants, in preference order:
- * - `dsp/pointwise/px3`: int8 1x1 / FC, 3 pixels x 2 channels per block, the
- *   whole loop in assembly. Tuning switch `dsp.px3` (default true): false
+ * - `dsp/pointwise/px3`: int8 (weight zero point 0) and uint8 1x1 / FC,
+ *   3 pixels x 2 channels per block, the whole loop in assembly. uint8
+ *   weights are stored as int8 w - 128 (flag `w8`) and the block runs the
+ *   int8 loop; the difference (128 - w_zp) * sum(x - x_zp) is added per pixel
+ *   (proof at `u8Offset`). Tuning switch `dsp.px3` (default true): false
  *   leaves these layers to `px2`.
  * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block.
  * - `dsp/pointwise/im2col`: any other conv2d over im2col windows: 3 x 2 blocks as
@@ -35,6 +38,41 @@ interface PwPlan {
   /** A k x k window (im2col), not a 1x1 / FC. */
   readonly conv: boolean;
   readonly px3: boolean;
+  /** uint8 weights stored as int8 w - 128 on the 3x2 block, with the per-pixel correction. */
+  readonly w8: boolean;
+}
+
+/**
+ * The uint8 3x2 block (`w8`): exactness. The reference accumulator of
+ * output channel o at pixel p is, in int32,
+ *
+ *   A = bias_o + sum_i (w_i - wz) (x_i - xz),   w_i, wz, x_i, xz in [0, 255].
+ *
+ * With w'_i = w_i - 128 in [-128, 127] (stored as int8, SXTB16 in the loop
+ * exactly as int8 weights) and d = 128 - wz in [-127, 128]:
+ *
+ *   (w_i - wz) = w'_i + d, so A = bias_o + sum_i w'_i (x_i - xz) + d * S_p,
+ *   S_p = sum_i (x_i - xz) = U_p - K xz,  U_p = sum_i x_i  (USADA8 while widening).
+ *
+ * The kernel computes, every step wrapping modulo 2^32 (SMLAD's sum and the
+ * C int32 additions and products are 32-bit; uint32 arithmetic in C):
+ *   bias'_o = s (bias_o - d K xz)  (the table),  c_p = s d U_p,
+ *   acc = bias'_o + c_p + sum_i w'_i * s (x_i - xz)  (the SMLADs),
+ * with s = 2 on a doubled kernel (input widened doubled, bias doubled), else 1.
+ * Every product fits its lanes: x_i - xz in [-255, 255] (doubled [-510, 510])
+ * is an int16 lane, w'_i an int16 lane after SXTB16, each product below 2^17
+ * in magnitude; U_p <= 255 * 512 < 2^17, |s d U_p| < 2^25, |s d K xz| < 2^26.
+ * So acc = s A (mod 2^32): the same residue as the 2x2 block's accumulator.
+ * The epilogue forms read it as int32: the doubled forms are taken only when
+ * the bound B of |A| (from the weights, the bias and the input range, not
+ * from this decomposition) gives 2B < 2^31, so acc = 2A exactly; the 64-bit
+ * forms take A modulo 2^32 as the reference's int32 accumulator holds it.
+ * Padded input channels (K up to a multiple of 4) have w' = 0 (their widened
+ * x - xz times 0) and read x = 0 (tail bytes are zero: nothing in U_p); the
+ * padded output channel of an odd count is never stored.
+ */
+export function u8Offset(wZp: number): number {
+  return 128 - wZp;
 }
 
 type Shape = 'px3' | 'px2' | 'im2col';
@@ -51,9 +89,11 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
   const K = g.kH * g.kW * g.inC;
   // Up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
   // within an immediate offset of sp (the assembly has no register left for a base); and not for one pixel (FC).
-  // Not for int8 weights with a zero point (they take the 2x2 block's unsigned widening).
+  // Not for int8 weights with a zero point (they take the 2x2 block's unsigned widening). uint8 1x1 / FC
+  // take it with weights w - 128 and the per-pixel correction (w8, see u8Offset); uint8 im2col convs do not.
   const ic4 = Math.ceil(K / 4) * 4;
-  const px3 = q.dtype === 'int8' && q.wZp === 0 && flagSwitch(ctx, 'dsp.px3', true) && ic4 <= 512 && g.outH * g.outW >= 3;
+  const w8 = q.dtype === 'uint8' && !conv;
+  const px3 = ((q.dtype === 'int8' && q.wZp === 0) || w8) && flagSwitch(ctx, 'dsp.px3', true) && ic4 <= 512 && g.outH * g.outW >= 3;
   if (shape === 'px3' && !px3) return null;
   const span = inputSpan(q);
   const rq = dspRequant(q.rq, flagSwitch(ctx, 'dsp.smmlar', true), (o) => {
@@ -61,7 +101,8 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
     for (let i = 0; i < K; i++) s += Math.abs(q.wData[o * K + i]! - q.wZp) * span;
     return s;
   });
-  return { g, q, rq, conv, px3: shape === 'px3' || (shape === 'im2col' && px3) };
+  const isPx3 = shape === 'px3' || (shape === 'im2col' && px3);
+  return { g, q, rq, conv, px3: isPx3, w8: isPx3 && w8 };
 }
 
 function id(layer: Layer, p: PwPlan): KernelId {
@@ -72,7 +113,7 @@ function id(layer: Layer, p: PwPlan): KernelId {
     dtype: kernelDType(q.dtype),
     isa: 'dsp',
     tile: p.px3 ? '3x2' : '2x2',
-    flags: { ...dspFlags(q.rq, p.rq), ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}) },
+    flags: { ...dspFlags(q.rq, p.rq), ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}), ...(p.w8 ? { w8: true as const } : {}) },
     window: p.conv ? { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: paddingOf(layer.op) } : undefined,
     shape: `${g.inH}x${g.inW}x${g.inC}_${g.outC}`,
   };
@@ -80,17 +121,19 @@ function id(layer: Layer, p: PwPlan): KernelId {
 
 function emit(layer: Layer, p: PwPlan): OpEmission {
   const { ctx, op } = layer;
-  const { g, q, conv, px3 } = p;
+  const { g, q, conv, px3, w8 } = p;
   const { dbl } = p.rq;
+  const s = dbl ? 2 : 1;
   const ic = g.kH * g.kW * g.inC;
   const oc = g.outC;
   const npix = g.outH * g.outW;
   const ic4 = Math.ceil(ic / 4) * 4;
   const oc2 = Math.ceil(oc / 2) * 2;
   // Weights with a zero point are stored unsigned and widened with it subtracted (UXTAB16): uint8 as they
-  // are, int8 biased by 128 (w + 128 with zero point wZp + 128, the same w - wZp).
-  const wUnsigned = q.dtype === 'uint8' || q.wZp !== 0;
-  const bias8 = q.dtype === 'int8' && wUnsigned ? 128 : 0;
+  // are, int8 biased by 128 (w + 128 with zero point wZp + 128, the same w - wZp). On the uint8 3x2 block
+  // (w8) they are stored as int8 w - 128 (the byte w ^ 0x80), padded with 0, and no zero point is subtracted.
+  const wUnsigned = !w8 && (q.dtype === 'uint8' || q.wZp !== 0);
+  const bias8 = q.dtype === 'int8' && wUnsigned ? 128 : w8 ? -128 : 0;
   const wZpStored = q.wZp + bias8;
   // An int8 im2col conv on the 3x2 block (weight zero point 0) whose weights are small (a stem: at most 8 KB
   // widened) keeps them widened: int16 pairs (doubled when dbl, the input then not), no SXTB16 in the loop.
@@ -106,7 +149,9 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
     }
   }
   const bias = new Int32Array(oc2);
-  bias.set(dbl ? q.bias.map((b) => 2 * b) : q.bias);
+  // w8: the bias holds s (b - d K xz) (u8Offset; |d K xz| < 2^26, the sum wraps as the accumulator does)
+  const d = w8 ? u8Offset(q.wZp) : 0;
+  for (let o = 0; o < oc; o++) bias[o] = s * (q.bias[o]! - d * ic * q.rq.xZp);
   const wSym = ctx.table('dsp_w', new Int32Array(wide ? widened.buffer : packed.buffer));
   const bSym = ctx.table('dsp_b', bias);
   const rqSym = ctx.table('dsp_rq', p.rq.consts);
@@ -116,7 +161,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   // An im2col window of up to 8 steps (a stem) is unrolled whole: the loop runs once.
   const unroll3 = conv && steps4 <= 8 ? steps4 : steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
-  const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(wUnsigned ? [negPair(wZpStored)] : [])];
+  const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(wUnsigned ? [negPair(wZpStored)] : []), ...(w8 ? [String(s * d)] : [])];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...dspArgs(q), ctx.arena(q.y.id, true)];
   return {
     family: 'pointwise_dsp',
@@ -146,6 +191,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       steps: steps4 % 2 === 0 ? ic4 / 8 : steps4,
       unroll: steps4 % 2 === 0 ? 2 : 1,
       wUnsigned,
+      w8,
       unsigned: q.dtype === 'uint8',
       px3,
       wide,
