@@ -14,6 +14,7 @@ import { parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
 import type { KernelTuning } from '../../src/codegen/types.js';
 import { targetByName } from '../../src/targets/index.js';
 import { description, tryLoad } from '../helpers/graphOnTarget.js';
+import { convCase, kernelCase } from '../helpers/kernelCases.js';
 
 /** 12x12x8: conv 3x3 s2 (im2col), depthwise 3x3, pointwise 8 -> 16 on 36 pixels, FC (one row). */
 const STACK = tryLoad(
@@ -29,6 +30,9 @@ const STACK = tryLoad(
     11,
   ),
 )!;
+/** uint8 (per-tensor weights with a zero point): a 1x1 conv 8 -> 16 on 6x6 pixels, and a one-row FC. */
+const PW_U8 = convCase('pwu8', 'uint8', 21, { h: 6, w: 6, cin: 8, cout: 16, kH: 1, kW: 1, sH: 1, sW: 1, padding: 'same' }, 'plain').graph;
+const FC_U8 = kernelCase('fcu8', 'fc', 'uint8', 22, 'plain').graph;
 /** A depth multiplier of one input channel. */
 const DM = tryLoad(
   description(
@@ -90,6 +94,15 @@ describe('DSP and Helium variants', () => {
     expect(got[2]!.shape).toBe('6x6x8_16');
     const dm = ids(DM, 'cortex-m4')[0]!;
     expect([summary(dm), dm.flags?.dm, dm.shape]).toEqual(['dw/4', 4, '8x8x1']);
+  });
+
+  it('cortex-m4 uint8: a 1x1 conv on the 3x2 block with int8 weights (w8), a one-row FC on 2x2; dsp.px3 off: 2x2', () => {
+    const pw = (tuning?: KernelTuning) => ids(PW_U8, 'cortex-m4', tuning)[0]!;
+    expect([summary(pw()), pw().dtype, pw().flags?.w8, pw().shape]).toEqual(['pw/3x2', 'u8', true, '6x6x8_16']);
+    const off = pw({ switches: { 'dsp.px3': false } });
+    expect([summary(off), off.flags?.w8]).toEqual(['pw/2x2', undefined]);
+    const fc = ids(FC_U8, 'cortex-m4')[0]!;
+    expect([summary(fc), fc.dtype, fc.flags?.w8, fc.shape?.startsWith('1x1x')]).toEqual(['fc/2x2', 'u8', undefined, true]);
   });
 
   it('cortex-m4 tuning: dsp.px3 off gives 2x2 blocks, dsp.smmlar off the x64 epilogue, `only` limits the variants', () => {
