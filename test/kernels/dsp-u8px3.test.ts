@@ -1,14 +1,16 @@
 /**
- * The uint8 3x2 DSP block (`dsp/pointwise/px3`, flag `w8`: weights stored as
- * int8 w - 128, the difference (128 - w_zp) * sum(x - x_zp) added per pixel;
- * the proof is at `u8Offset` in src/codegen/isa/dsp/pointwise.ts) on
- * adversarial values under QEMU (cortex-m4): weights only at 0 and 255,
- * weight and input zero points 0 and 255, inputs all 0, all 255 and mixed
- * 0 / 255, K = 512 (the block's largest) and biases that put the accumulator
- * bound just under 2^30 (the doubled SMMLAR form at its edge) or past it
- * (the 64-bit forms); every requantization form (rn, left, mix, x64, total);
- * 1x1 convs with a pixel tail (npix % 3 != 0) and an odd channel count, and
- * a batched fully connected layer. Every output equals the reference.
+ * The uint8 3x2 DSP block (`dsp/pointwise/px3` / `im2col`) on adversarial
+ * values under QEMU (cortex-m4), in both weight forms: `w8` (weights as int8
+ * w - 128, the difference (128 - w_zp) * sum(x - x_zp) added per pixel; the
+ * proof is at `u8Offset` in src/codegen/isa/dsp/pointwise.ts) and `w16`
+ * (small layers: weights widened to int16 w - w_zp). Weights only at 0 and
+ * 255, weight and input zero points 0 and 255, inputs all 0, all 255 and
+ * mixed 0 / 255, K = 512 (the block's largest) and biases that put the
+ * accumulator bound just under 2^30 (the doubled SMMLAR form at its edge) or
+ * past it up to 2^31 - 1 (the 64-bit forms); every requantization form (rn,
+ * left, mix, x64, total); 1x1 convs with a pixel tail (npix % 3 != 0) and
+ * odd channel counts, a batched fully connected layer and an im2col 3x3
+ * conv. Every output equals the reference.
  */
 import { describe, expect, it } from 'vitest';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
@@ -19,7 +21,9 @@ import { targetByName } from '../../src/targets/index.js';
 import { KernelTester } from '../helpers/kernelTester.js';
 
 const K = 512;
-const OC = 5;
+/** 9 output channels: 10 x 512 x 2 bytes widened, past WIDE_BYTES: int8 weights w - 128 (w8); 3: widened (w16). */
+const OC_W8 = 9;
+const OC_W16 = 3;
 /** |w - wz| |x - xz| <= 255^2 per tap: the products' share of the bound. */
 const PRODUCTS = K * 255 * 255;
 
@@ -34,7 +38,10 @@ const LEFT: Rq = (c) => [(1 << 30) + c * 104729, c % 3];
 const MIXED: Rq = (c) => [[(1 << 30) + 3, -18] as [number, number], [1 << 30, 0], [1 << 30, 1], [(1 << 30) + 5, -31], [1 << 30, 30]][c % 5]!;
 
 interface Adversarial {
-  readonly fc: boolean;
+  /** A 1x1 conv, a fully connected layer or a 3x3 conv (SAME, 8 input channels: an im2col window). */
+  readonly kind: 'pw' | 'fc' | 'conv';
+  /** Output channels (default OC_W8). */
+  readonly oc?: number;
   readonly wZp: number;
   readonly xZp: number;
   readonly yZp: number;
@@ -43,25 +50,37 @@ interface Adversarial {
   readonly rq: Rq;
 }
 
-/** A 1x1 conv (4 x 2 pixels) or a fully connected layer (4 batch rows) of K inputs and OC outputs, weights at 0 and 255. */
+/**
+ * A 1x1 conv (4 x 2 pixels) or a fully connected layer (4 batch rows) of K inputs, or a 3x3 SAME conv of
+ * 8 input channels on 5 x 6 pixels; OC outputs, weights at 0 and 255.
+ */
 function adversarial(name: string, a: Adversarial): Graph {
+  const OC = a.oc ?? OC_W8;
+  const [kh, cin] = a.kind === 'conv' ? [3, 8] : [1, K];
+  const k = kh * kh * cin;
   const tensors: Tensor[] = [];
   const add = (t: Omit<Tensor, 'id'>): number => {
     tensors.push({ ...t, id: tensors.length } as Tensor);
     return tensors.length - 1;
   };
   const q = (scale: number, zp: number): Quantization => ({ scale: [scale], zeroPoint: [zp], axis: 0 });
-  const w = new Uint8Array(OC * K);
+  const w = new Uint8Array(OC * k);
   // Every weight at an extreme: runs of the far one (|w - wz| = 255) broken by the near one, per channel a
   // different pattern; channel 0 all far (its sum at the bound).
-  for (let o = 0; o < OC; o++) for (let i = 0; i < K; i++) w[o * K + i] = o === 0 || (i * (o + 2)) % 7 !== 0 ? 255 - a.wZp : a.wZp;
+  for (let o = 0; o < OC; o++) for (let i = 0; i < k; i++) w[o * k + i] = o === 0 || (i * (o + 2)) % 7 !== 0 ? 255 - a.wZp : a.wZp;
   const bias = Int32Array.from({ length: OC }, (_, o) => (o % 2 ? -a.bias : a.bias));
-  const x = add({ name: 'x', shape: a.fc ? [4, K] : [1, 4, 2, K], dtype: 'uint8', quant: q(0.05, a.xZp) });
-  const wt = add({ name: 'w', shape: a.fc ? [OC, K] : [OC, 1, 1, K], dtype: 'uint8', quant: q(0.02, a.wZp), data: w });
+  const fc = a.kind === 'fc';
+  const [xs, ws, ys] = fc
+    ? [[4, K], [OC, K], [4, OC]]
+    : a.kind === 'pw'
+      ? [[1, 4, 2, K], [OC, 1, 1, K], [1, 4, 2, OC]]
+      : [[1, 5, 6, cin], [OC, 3, 3, cin], [1, 5, 6, OC]];
+  const x = add({ name: 'x', shape: xs, dtype: 'uint8', quant: q(0.05, a.xZp) });
+  const wt = add({ name: 'w', shape: ws, dtype: 'uint8', quant: q(0.02, a.wZp), data: w });
   const b = add({ name: 'b', shape: [OC], dtype: 'int32', quant: q(0.001, 0), data: bias });
-  const y = add({ name: 'y', shape: a.fc ? [4, OC] : [1, 4, 2, OC], dtype: 'uint8', quant: q(0.1, a.yZp) });
+  const y = add({ name: 'y', shape: ys, dtype: 'uint8', quant: q(0.1, a.yZp) });
   const base = { name: `${name}_op`, inputs: [x, wt, b], outputs: [y], activation: 'none' as const };
-  const op: Op = a.fc ? { ...base, kind: 'fully_connected' } : { ...base, kind: 'conv2d', strideH: 1, strideW: 1, padding: 'same' };
+  const op: Op = fc ? { ...base, kind: 'fully_connected' } : { ...base, kind: 'conv2d', strideH: 1, strideW: 1, padding: 'same' };
   const g = validateGraph(requantize(validateGraph({ name, tensors, ops: [op], inputs: [x], outputs: [y] }, 'internal')), 'internal');
   const pairs = Array.from({ length: OC }, (_, c) => a.rq(c));
   const prepared = g.ops[0]! as Op & { requant: object };
@@ -70,47 +89,59 @@ function adversarial(name: string, a: Adversarial): Graph {
 }
 
 describe('uint8 pointwise / FC on the DSP 3x2 block (cortex-m4)', () => {
-  it('adversarial weights, zero points, inputs and biases near 2^30 take mobilec_*_u8_dsp_t3x2_*_w8 and equal the reference', async () => {
+  it('adversarial weights, zero points, inputs and biases near 2^30 take mobilec_*_u8_dsp_t3x2_* (w8 or w16) and equal the reference', async () => {
     const tester = new KernelTester(targetByName('cortex-m4'), 'u8p');
     // Just under 2^30 with the products: B = 2^30 - 1, the doubled accumulator 2^31 - 2 (SMMLAR forms, flag rn).
     const EDGE = 2 ** 30 - 1 - PRODUCTS;
     type Case = Adversarial & { switches?: Record<string, boolean>; flags: Record<string, true>; kernel?: string };
     const cases: Case[] = [];
-    for (const wZp of [0, 255]) {
-      for (const xZp of [0, 255]) {
-        cases.push({ fc: false, wZp, xZp, yZp: 100, bias: EDGE, rq: RIGHT22, flags: { rn: true, w8: true } });
-        cases.push({ fc: false, wZp, xZp, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w8: true } });
+    // the byte form (w8, 9 channels) and the widened one (w16, 3 channels) at every zero point pair
+    for (const [oc, wf] of [[OC_W8, 'w8'], [OC_W16, 'w16']] as const) {
+      for (const wZp of [0, 255]) {
+        for (const xZp of [0, 255]) {
+          cases.push({ kind: 'pw', oc, wZp, xZp, yZp: 100, bias: EDGE, rq: RIGHT22, flags: { rn: true, [wf]: true } });
+          cases.push({ kind: 'pw', oc, wZp, xZp, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, [wf]: true } });
+        }
       }
     }
     cases.push(
-      // the exact name of one: the requantization flag, w8, the shape
-      { fc: false, wZp: 255, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w8: true }, kernel: 'mobilec_pw_u8_dsp_t3x2_rn_w8_4x2x512_5' },
+      // the exact names: the requantization flag, the weight form, the shape
+      { kind: 'pw', wZp: 255, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w8: true }, kernel: 'mobilec_pw_u8_dsp_t3x2_rn_w8_4x2x512_9' },
+      { kind: 'pw', oc: OC_W16, wZp: 7, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true }, kernel: 'mobilec_pw_u8_dsp_t3x2_rn_w16_4x2x512_3' },
       // past the doubled bound: the 64-bit SMLAL form, up to the int32 bound itself (B = 2^31 - 1)
-      { fc: false, wZp: 0, xZp: 255, yZp: 100, bias: 2 ** 30 + 12345, rq: RIGHT22, flags: { rn: true, x64: true, w8: true } },
-      { fc: false, wZp: 255, xZp: 255, yZp: 100, bias: 2 ** 31 - 1 - PRODUCTS, rq: RIGHT22, flags: { rn: true, x64: true, w8: true } },
-      { fc: false, wZp: 0, xZp: 0, yZp: 100, bias: EDGE, rq: RIGHT22, switches: { 'dsp.smmlar': false }, flags: { rn: true, x64: true, w8: true } },
+      { kind: 'pw', wZp: 0, xZp: 255, yZp: 100, bias: 2 ** 30 + 12345, rq: RIGHT22, flags: { rn: true, x64: true, w8: true } },
+      { kind: 'pw', wZp: 255, xZp: 255, yZp: 100, bias: 2 ** 31 - 1 - PRODUCTS, rq: RIGHT22, flags: { rn: true, x64: true, w8: true } },
+      { kind: 'pw', oc: OC_W16, wZp: 255, xZp: 255, yZp: 100, bias: 2 ** 31 - 1 - PRODUCTS, rq: RIGHT22, flags: { rn: true, x64: true, w16: true } },
+      { kind: 'pw', wZp: 0, xZp: 0, yZp: 100, bias: EDGE, rq: RIGHT22, switches: { 'dsp.smmlar': false }, flags: { rn: true, x64: true, w8: true } },
       // left and zero shifts: the SMMLAR left form within its bound (small accumulators), else the total form
-      { fc: false, wZp: 255, xZp: 0, yZp: 128, bias: 0, rq: LEFT, flags: { ls: true, w8: true } },
+      { kind: 'pw', wZp: 255, xZp: 0, yZp: 128, bias: 0, rq: LEFT, flags: { ls: true, w8: true } },
+      { kind: 'pw', oc: OC_W16, wZp: 0, xZp: 255, yZp: 128, bias: 0, rq: LEFT, flags: { ls: true, w16: true } },
       // left by 30 on every channel: no bound allows the SMMLAR left form, the whole layer's total form
-      { fc: false, wZp: 0, xZp: 128, yZp: 128, bias: EDGE, rq: () => [1 << 30, 30], flags: { ls: true, x64: true, w8: true } },
-      { fc: false, wZp: 0, xZp: 255, yZp: 3, bias: EDGE, rq: MIXED, flags: { ls: true, mix: true, w8: true } },
-      { fc: false, wZp: 128, xZp: 255, yZp: 3, bias: 1000, rq: MIXED, flags: { ls: true, mix: true, w8: true } },
+      { kind: 'pw', wZp: 0, xZp: 128, yZp: 128, bias: EDGE, rq: () => [1 << 30, 30], flags: { ls: true, x64: true, w8: true } },
+      { kind: 'pw', wZp: 0, xZp: 255, yZp: 3, bias: EDGE, rq: MIXED, flags: { ls: true, mix: true, w8: true } },
+      { kind: 'pw', wZp: 128, xZp: 255, yZp: 3, bias: 1000, rq: MIXED, flags: { ls: true, mix: true, w8: true } },
+      { kind: 'pw', oc: OC_W16, wZp: 255, xZp: 0, yZp: 3, bias: 2 ** 30, rq: MIXED, flags: { ls: true, x64: true, mix: true, w16: true } },
       // fully connected, 4 batch rows
-      { fc: true, wZp: 0, xZp: 255, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w8: true } },
-      { fc: true, wZp: 255, xZp: 0, yZp: 100, bias: 2 ** 30, rq: MIXED, flags: { ls: true, x64: true, mix: true, w8: true } },
+      { kind: 'fc', wZp: 0, xZp: 255, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w8: true } },
+      { kind: 'fc', wZp: 255, xZp: 0, yZp: 100, bias: 2 ** 30, rq: MIXED, flags: { ls: true, x64: true, mix: true, w8: true } },
+      { kind: 'fc', oc: OC_W16, wZp: 0, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
+      // an im2col 3x3 conv (72-byte windows, borders padded with the input zero point): widened weights
+      { kind: 'conv', oc: 8, wZp: 0, xZp: 255, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
+      { kind: 'conv', oc: 8, wZp: 255, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
+      { kind: 'conv', oc: 7, wZp: 255, xZp: 255, yZp: 3, bias: 2 ** 30, rq: MIXED, flags: { ls: true, x64: true, mix: true, w16: true } },
     );
     const added: { name: string; kernel: string; c: Case; graph: Graph }[] = [];
     cases.forEach((c, i) => {
       const graph = adversarial(`u8p${i}`, c);
       // inputs: two random rounds and one of only 0 and 255 (all 0, all 255, or mixed)
       for (const extremesMax of [0, 1, 0.5]) {
-        const a = tester.add({ family: c.fc ? 'fc' : 'pointwise', dtype: 'uint8', seed: 40 + i, graph, extremesMax, switches: c.switches });
+        const a = tester.add({ family: c.kind === 'fc' ? 'fc' : c.kind === 'pw' ? 'pointwise' : 'conv', dtype: 'uint8', seed: 40 + i, graph, extremesMax, switches: c.switches });
         added.push({ ...a, c, graph });
       }
     });
     for (const { kernel, c } of added) {
       const id = parseKernelName(kernel);
-      expect([kernel, id.op, id.dtype, id.isa, id.tile, id.flags]).toEqual([kernel, c.fc ? 'fc' : 'pw', 'u8', 'dsp', '3x2', c.flags]);
+      expect([kernel, id.op, id.dtype, id.isa, id.tile, id.flags]).toEqual([kernel, c.kind, 'u8', 'dsp', '3x2', c.flags]);
       if (c.kernel) expect(kernel).toBe(c.kernel);
     }
     // The right-shift cases' outputs are not saturated: on the all-0 and the all-255 input the reference has

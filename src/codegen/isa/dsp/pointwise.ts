@@ -38,9 +38,20 @@ interface PwPlan {
   /** A k x k window (im2col), not a 1x1 / FC. */
   readonly conv: boolean;
   readonly px3: boolean;
-  /** uint8 weights stored as int8 w - 128 on the 3x2 block, with the per-pixel correction. */
+  /** Weights stored widened (int16 w - w_zp, doubled when the epilogue is), flag `w16`: the 3x2 block of small layers. */
+  readonly wide: boolean;
+  /** uint8 weights stored as int8 w - 128 on the 3x2 block, with the per-pixel correction (flag `w8`). */
   readonly w8: boolean;
 }
+
+/**
+ * The widened weights of a 3x2 layer at most this many bytes (twice its
+ * bytes): the loop then reads int16 pairs (17 instructions per 24 MACs, no
+ * SXTB16; 20 with byte weights) for a flash cost of one copy of the weights.
+ * By shape: the layers of many pixels per weight (early pointwise layers,
+ * stems) take it, the 16 KB+ layers of the deep end keep bytes.
+ */
+const WIDE_BYTES = 8192;
 
 /**
  * The uint8 3x2 block (`w8`): exactness. The reference accumulator of
@@ -89,11 +100,14 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
   const K = g.kH * g.kW * g.inC;
   // Up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
   // within an immediate offset of sp (the assembly has no register left for a base); and not for one pixel (FC).
-  // Not for int8 weights with a zero point (they take the 2x2 block's unsigned widening). uint8 1x1 / FC
-  // take it with weights w - 128 and the per-pixel correction (w8, see u8Offset); uint8 im2col convs do not.
+  // Weights: widened when small (WIDE_BYTES; w - wZp as int16, any dtype and zero point), else bytes: int8
+  // without a zero point as they are, uint8 1x1 / FC as w - 128 with the per-pixel correction (w8, see
+  // u8Offset); the others (int8 with a zero point, large uint8 im2col convs) take the 2x2 block's unsigned widening.
   const ic4 = Math.ceil(K / 4) * 4;
+  const wideFits = Math.ceil(g.outC / 2) * 2 * ic4 * 2 <= WIDE_BYTES;
   const w8 = q.dtype === 'uint8' && !conv;
-  const px3 = ((q.dtype === 'int8' && q.wZp === 0) || w8) && flagSwitch(ctx, 'dsp.px3', true) && ic4 <= 512 && g.outH * g.outW >= 3;
+  const px3 =
+    (wideFits || (q.dtype === 'int8' && q.wZp === 0) || w8) && flagSwitch(ctx, 'dsp.px3', true) && ic4 <= 512 && g.outH * g.outW >= 3;
   if (shape === 'px3' && !px3) return null;
   const span = inputSpan(q);
   const rq = dspRequant(q.rq, flagSwitch(ctx, 'dsp.smmlar', true), (o) => {
@@ -102,7 +116,8 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
     return s;
   });
   const isPx3 = shape === 'px3' || (shape === 'im2col' && px3);
-  return { g, q, rq, conv, px3: isPx3, w8: isPx3 && w8 };
+  const wide = isPx3 && wideFits;
+  return { g, q, rq, conv, px3: isPx3, wide, w8: isPx3 && w8 && !wide };
 }
 
 function id(layer: Layer, p: PwPlan): KernelId {
@@ -113,7 +128,7 @@ function id(layer: Layer, p: PwPlan): KernelId {
     dtype: kernelDType(q.dtype),
     isa: 'dsp',
     tile: p.px3 ? '3x2' : '2x2',
-    flags: { ...dspFlags(q.rq, p.rq), ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}), ...(p.w8 ? { w8: true as const } : {}) },
+    flags: { ...dspFlags(q.rq, p.rq), ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}), ...(p.wide ? { w16: true as const } : {}), ...(p.w8 ? { w8: true as const } : {}) },
     window: p.conv ? { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: paddingOf(layer.op) } : undefined,
     shape: `${g.inH}x${g.inW}x${g.inC}_${g.outC}`,
   };
@@ -121,7 +136,7 @@ function id(layer: Layer, p: PwPlan): KernelId {
 
 function emit(layer: Layer, p: PwPlan): OpEmission {
   const { ctx, op } = layer;
-  const { g, q, conv, px3, w8 } = p;
+  const { g, q, conv, px3, w8, wide } = p;
   const { dbl } = p.rq;
   const s = dbl ? 2 : 1;
   const ic = g.kH * g.kW * g.inC;
@@ -132,12 +147,11 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   // Weights with a zero point are stored unsigned and widened with it subtracted (UXTAB16): uint8 as they
   // are, int8 biased by 128 (w + 128 with zero point wZp + 128, the same w - wZp). On the uint8 3x2 block
   // (w8) they are stored as int8 w - 128 (the byte w ^ 0x80), padded with 0, and no zero point is subtracted.
-  const wUnsigned = !w8 && (q.dtype === 'uint8' || q.wZp !== 0);
+  const wUnsigned = !w8 && !wide && (q.dtype === 'uint8' || q.wZp !== 0);
   const bias8 = q.dtype === 'int8' && wUnsigned ? 128 : w8 ? -128 : 0;
   const wZpStored = q.wZp + bias8;
-  // An int8 im2col conv on the 3x2 block (weight zero point 0) whose weights are small (a stem: at most 8 KB
-  // widened) keeps them widened: int16 pairs (doubled when dbl, the input then not), no SXTB16 in the loop.
-  const wide = conv && px3 && oc2 * ic4 * 2 <= 8192;
+  // A layer on the 3x2 block whose weights are small (WIDE_BYTES) keeps them widened: int16 pairs w - wZp
+  // (doubled when dbl, the input then not), no SXTB16 in the loop. |w - wZp| <= 255 (uint8), 128 (int8).
   const packed = new Uint8Array(oc2 * ic4).fill(wUnsigned ? wZpStored : 0);
   const widened = new Int16Array(wide ? oc2 * ic4 : 0);
   for (let o = 0; o < oc; o++) {
@@ -145,7 +159,7 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       // word k of channel pair j: [oc 2j: ic 4k..4k+3][oc 2j+1: same]
       packed[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 3)] = (q.wData[o * ic + i]! + bias8) & 0xff;
       // widened: per channel pair and 4 inputs, [oc 2j: i, i+2][oc 2j: i+1, i+3][oc 2j+1: same] (SXTB16's order)
-      if (wide) widened[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 1) * 2 + ((i >> 1) & 1)] = q.wData[o * ic + i]! * (dbl ? 2 : 1);
+      if (wide) widened[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 1) * 2 + ((i >> 1) & 1)] = (q.wData[o * ic + i]! - q.wZp) * s;
     }
   }
   const bias = new Int32Array(oc2);
@@ -158,8 +172,8 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   // The 3x2 loop unrolled by 2 steps, by 4 for the layers of 500K MACs or more, where the loop test
   // (MACs / 32 instructions saved) pays for the ~160 bytes of code (4 everywhere costs ~1.5 KB).
   const steps4 = ic4 / 4;
-  // An im2col window of up to 8 steps (a stem) is unrolled whole: the loop runs once.
-  const unroll3 = conv && steps4 <= 8 ? steps4 : steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
+  // A window of up to 8 steps (a stem, a narrow pointwise layer) is unrolled whole: the loop runs once.
+  const unroll3 = steps4 <= 8 ? steps4 : steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
   const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(wUnsigned ? [negPair(wZpStored)] : []), ...(w8 ? [String(s * d)] : [])];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...dspArgs(q), ctx.arena(q.y.id, true)];
