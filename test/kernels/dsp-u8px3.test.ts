@@ -35,7 +35,14 @@ const RIGHT22: Rq = (c) => [(1 << 30) + c * 7919, -22 - ((c >> 1) % 2)];
 /** Shifts left (1, 2) and zero on small multipliers: the one-instruction left form, or the total one past its bound. */
 const LEFT: Rq = (c) => [(1 << 30) + c * 104729, c % 3];
 /** Right, zero, left by 1, right by 31 and left by 30, per channel: mixed classes. */
-const MIXED: Rq = (c) => [[(1 << 30) + 3, -18] as [number, number], [1 << 30, 0], [1 << 30, 1], [(1 << 30) + 5, -31], [1 << 30, 30]][c % 5]!;
+const MIXED_PAIRS: [number, number][] = [
+  [(1 << 30) + 3, -18],
+  [1 << 30, 0],
+  [1 << 30, 1],
+  [(1 << 30) + 5, -31],
+  [1 << 30, 30],
+];
+const MIXED: Rq = (c) => MIXED_PAIRS[c % 5]!;
 
 interface Adversarial {
   /** A 1x1 conv, a fully connected layer or a 3x3 conv (SAME, 8 input channels: an im2col window). */
@@ -71,10 +78,22 @@ function adversarial(name: string, a: Adversarial): Graph {
   const bias = Int32Array.from({ length: OC }, (_, o) => (o % 2 ? -a.bias : a.bias));
   const fc = a.kind === 'fc';
   const [xs, ws, ys] = fc
-    ? [[4, K], [OC, K], [4, OC]]
+    ? [
+        [4, K],
+        [OC, K],
+        [4, OC],
+      ]
     : a.kind === 'pw'
-      ? [[1, 4, 2, K], [OC, 1, 1, K], [1, 4, 2, OC]]
-      : [[1, 5, 6, cin], [OC, 3, 3, cin], [1, 5, 6, OC]];
+      ? [
+          [1, 4, 2, K],
+          [OC, 1, 1, K],
+          [1, 4, 2, OC],
+        ]
+      : [
+          [1, 5, 6, cin],
+          [OC, 3, 3, cin],
+          [1, 5, 6, OC],
+        ];
   const x = add({ name: 'x', shape: xs, dtype: 'uint8', quant: q(0.05, a.xZp) });
   const wt = add({ name: 'w', shape: ws, dtype: 'uint8', quant: q(0.02, a.wZp), data: w });
   const b = add({ name: 'b', shape: [OC], dtype: 'int32', quant: q(0.001, 0), data: bias });
@@ -96,7 +115,10 @@ describe('uint8 pointwise / FC on the DSP 3x2 block (cortex-m4)', () => {
     type Case = Adversarial & { switches?: Record<string, boolean>; flags: Record<string, true>; kernel?: string };
     const cases: Case[] = [];
     // the byte form (w8, 9 channels) and the widened one (w16, 3 channels) at every zero point pair
-    for (const [oc, wf] of [[OC_W8, 'w8'], [OC_W16, 'w16']] as const) {
+    for (const [oc, wf] of [
+      [OC_W8, 'w8'],
+      [OC_W16, 'w16'],
+    ] as const) {
       for (const wZp of [0, 255]) {
         for (const xZp of [0, 255]) {
           cases.push({ kind: 'pw', oc, wZp, xZp, yZp: 100, bias: EDGE, rq: RIGHT22, flags: { rn: true, [wf]: true } });
@@ -107,7 +129,17 @@ describe('uint8 pointwise / FC on the DSP 3x2 block (cortex-m4)', () => {
     cases.push(
       // the exact names: the requantization flag, the weight form, the shape
       { kind: 'pw', wZp: 255, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w8: true }, kernel: 'mobilec_pw_u8_dsp_t3x2_rn_w8_4x2x512_9' },
-      { kind: 'pw', oc: OC_W16, wZp: 7, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true }, kernel: 'mobilec_pw_u8_dsp_t3x2_rn_w16_4x2x512_3' },
+      {
+        kind: 'pw',
+        oc: OC_W16,
+        wZp: 7,
+        xZp: 0,
+        yZp: 128,
+        bias: 3,
+        rq: RIGHT,
+        flags: { rn: true, w16: true },
+        kernel: 'mobilec_pw_u8_dsp_t3x2_rn_w16_4x2x512_3',
+      },
       // past the doubled bound: the 64-bit SMLAL form, up to the int32 bound itself (B = 2^31 - 1)
       { kind: 'pw', wZp: 0, xZp: 255, yZp: 100, bias: 2 ** 30 + 12345, rq: RIGHT22, flags: { rn: true, x64: true, w8: true } },
       { kind: 'pw', wZp: 255, xZp: 255, yZp: 100, bias: 2 ** 31 - 1 - PRODUCTS, rq: RIGHT22, flags: { rn: true, x64: true, w8: true } },
@@ -135,7 +167,14 @@ describe('uint8 pointwise / FC on the DSP 3x2 block (cortex-m4)', () => {
       const graph = adversarial(`u8p${i}`, c);
       // inputs: two random rounds and one of only 0 and 255 (all 0, all 255, or mixed)
       for (const extremesMax of [0, 1, 0.5]) {
-        const a = tester.add({ family: c.kind === 'fc' ? 'fc' : c.kind === 'pw' ? 'pointwise' : 'conv', dtype: 'uint8', seed: 40 + i, graph, extremesMax, switches: c.switches });
+        const a = tester.add({
+          family: c.kind === 'fc' ? 'fc' : c.kind === 'pw' ? 'pointwise' : 'conv',
+          dtype: 'uint8',
+          seed: 40 + i,
+          graph,
+          extremesMax,
+          switches: c.switches,
+        });
         added.push({ ...a, c, graph });
       }
     });

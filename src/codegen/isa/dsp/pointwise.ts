@@ -6,16 +6,18 @@
  * words, ic zero-padded to 4 (uint8: padded with the weight zero point).
  *
  * Variants, in preference order:
- * - `dsp/pointwise/px3`: int8 (weight zero point 0) and uint8 1x1 / FC,
- *   3 pixels x 2 channels per block, the whole loop in assembly. uint8
- *   weights are stored as int8 w - 128 (flag `w8`) and the block runs the
- *   int8 loop; the difference (128 - w_zp) * sum(x - x_zp) is added per pixel
- *   (proof at `u8Offset`). Tuning switch `dsp.px3` (default true): false
- *   leaves these layers to `px2`.
- * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block.
+ * - `dsp/pointwise/px3`: 1x1 / FC, 3 pixels x 2 channels per block, the whole
+ *   loop in assembly. Weights of small layers (WIDE_BYTES) stored widened as
+ *   int16 w - w_zp (flag `w16`, any dtype and weight zero point); else int8
+ *   weights without a zero point as they are, and uint8 weights as int8
+ *   w - 128 (flag `w8`) running the int8 loop, the difference
+ *   (128 - w_zp) * sum(x - x_zp) added per pixel (proof at `u8Offset`).
+ *   Tuning switch `dsp.px3` (default true): false leaves these layers to `px2`.
+ * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block (int8 with
+ *   a weight zero point past WIDE_BYTES, one-row FCs).
  * - `dsp/pointwise/im2col`: any other conv2d over im2col windows: 3 x 2 blocks as
- *   `px3` where that applies (int8, `dsp.px3`; weights of up to 8 KB stored
- *   widened), else 2 x 2 blocks; interior windows widened straight from the input,
+ *   `px3` where that applies (`dsp.px3`; int8 without a weight zero point, or
+ *   weights stored widened), else 2 x 2 blocks; interior windows widened straight from the input,
  *   border ones from a padded copy (templates/partials/dsp/im2col_widen.hbs).
  * Every variant reads `dsp.smmlar` (default true; dsp/requant.ts): false
  * forces the exact 64-bit epilogue (flag `x64`). Every requantization
@@ -106,8 +108,7 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
   const ic4 = Math.ceil(K / 4) * 4;
   const wideFits = Math.ceil(g.outC / 2) * 2 * ic4 * 2 <= WIDE_BYTES;
   const w8 = q.dtype === 'uint8' && !conv;
-  const px3 =
-    (wideFits || (q.dtype === 'int8' && q.wZp === 0) || w8) && flagSwitch(ctx, 'dsp.px3', true) && ic4 <= 512 && g.outH * g.outW >= 3;
+  const px3 = (wideFits || (q.dtype === 'int8' && q.wZp === 0) || w8) && flagSwitch(ctx, 'dsp.px3', true) && ic4 <= 512 && g.outH * g.outW >= 3;
   if (shape === 'px3' && !px3) return null;
   const span = inputSpan(q);
   const rq = dspRequant(q.rq, flagSwitch(ctx, 'dsp.smmlar', true), (o) => {
@@ -128,7 +129,12 @@ function id(layer: Layer, p: PwPlan): KernelId {
     dtype: kernelDType(q.dtype),
     isa: 'dsp',
     tile: p.px3 ? '3x2' : '2x2',
-    flags: { ...dspFlags(q.rq, p.rq), ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}), ...(p.wide ? { w16: true as const } : {}), ...(p.w8 ? { w8: true as const } : {}) },
+    flags: {
+      ...dspFlags(q.rq, p.rq),
+      ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}),
+      ...(p.wide ? { w16: true as const } : {}),
+      ...(p.w8 ? { w8: true as const } : {}),
+    },
     window: p.conv ? { kH: g.kH, kW: g.kW, sH: g.strideH, sW: g.strideW, padding: paddingOf(layer.op) } : undefined,
     shape: `${g.inH}x${g.inW}x${g.inC}_${g.outC}`,
   };
