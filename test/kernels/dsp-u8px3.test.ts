@@ -10,7 +10,8 @@
  * past it up to 2^31 - 1 (the 64-bit forms); every requantization form (rn,
  * left, mix, x64, total); 1x1 convs with a pixel tail (npix % 3 != 0) and
  * odd channel counts, a batched fully connected layer and an im2col 3x3
- * conv. Every output equals the reference.
+ * conv; and one-row FCs on the one-pixel block (`dsp/pointwise/px1`, 1x4).
+ * Every output equals the reference.
  */
 import { describe, expect, it } from 'vitest';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
@@ -47,6 +48,8 @@ const MIXED: Rq = (c) => MIXED_PAIRS[c % 5]!;
 interface Adversarial {
   /** A 1x1 conv, a fully connected layer or a 3x3 conv (SAME, 8 input channels: an im2col window). */
   readonly kind: 'pw' | 'fc' | 'conv';
+  /** Batch rows of a fully connected layer (default 4; 1: the one-pixel block). */
+  readonly rows?: number;
   /** Output channels (default OC_W8). */
   readonly oc?: number;
   readonly wZp: number;
@@ -77,11 +80,12 @@ function adversarial(name: string, a: Adversarial): Graph {
   for (let o = 0; o < OC; o++) for (let i = 0; i < k; i++) w[o * k + i] = o === 0 || (i * (o + 2)) % 7 !== 0 ? 255 - a.wZp : a.wZp;
   const bias = Int32Array.from({ length: OC }, (_, o) => (o % 2 ? -a.bias : a.bias));
   const fc = a.kind === 'fc';
+  const rows = a.rows ?? 4;
   const [xs, ws, ys] = fc
     ? [
-        [4, K],
+        [rows, K],
         [OC, K],
-        [4, OC],
+        [rows, OC],
       ]
     : a.kind === 'pw'
       ? [
@@ -107,7 +111,7 @@ function adversarial(name: string, a: Adversarial): Graph {
   return g;
 }
 
-describe('uint8 pointwise / FC on the DSP 3x2 block (cortex-m4)', () => {
+describe('uint8 pointwise / FC on the DSP 3x2 and 1x4 blocks (cortex-m4)', () => {
   it('adversarial weights, zero points, inputs and biases near 2^30 take mobilec_*_u8_dsp_t3x2_* (w8 or w16) and equal the reference', async () => {
     const tester = new KernelTester(targetByName('cortex-m4'), 'u8p');
     // Just under 2^30 with the products: B = 2^30 - 1, the doubled accumulator 2^31 - 2 (SMMLAR forms, flag rn).
@@ -157,6 +161,15 @@ describe('uint8 pointwise / FC on the DSP 3x2 block (cortex-m4)', () => {
       { kind: 'fc', wZp: 0, xZp: 255, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w8: true } },
       { kind: 'fc', wZp: 255, xZp: 0, yZp: 100, bias: 2 ** 30, rq: MIXED, flags: { ls: true, x64: true, mix: true, w8: true } },
       { kind: 'fc', oc: OC_W16, wZp: 0, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
+      // one-row FCs: the 1x4 block (bytes widened by UXTAB16 minus the weight zero point, no w8 / w16)
+      { kind: 'fc', rows: 1, wZp: 0, xZp: 255, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true }, kernel: 'mobilec_fc_u8_dsp_t1x4_rn_1x1x512_9' },
+      { kind: 'fc', rows: 1, wZp: 255, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true } },
+      { kind: 'fc', rows: 1, wZp: 255, xZp: 255, yZp: 100, bias: EDGE, rq: RIGHT22, flags: { rn: true } },
+      { kind: 'fc', rows: 1, oc: 6, wZp: 0, xZp: 0, yZp: 100, bias: 2 ** 31 - 1 - PRODUCTS, rq: RIGHT22, flags: { rn: true, x64: true } },
+      { kind: 'fc', rows: 1, wZp: 0, xZp: 0, yZp: 100, bias: EDGE, rq: RIGHT22, switches: { 'dsp.smmlar': false }, flags: { rn: true, x64: true } },
+      { kind: 'fc', rows: 1, oc: 7, wZp: 128, xZp: 255, yZp: 3, bias: 1000, rq: MIXED, flags: { ls: true, mix: true } },
+      { kind: 'fc', rows: 1, wZp: 255, xZp: 0, yZp: 3, bias: 2 ** 30, rq: MIXED, flags: { ls: true, x64: true, mix: true } },
+      { kind: 'fc', rows: 1, wZp: 0, xZp: 128, yZp: 128, bias: EDGE, rq: () => [1 << 30, 30], flags: { ls: true, x64: true } },
       // an im2col 3x3 conv (72-byte windows, borders padded with the input zero point): widened weights
       { kind: 'conv', oc: 8, wZp: 0, xZp: 255, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
       { kind: 'conv', oc: 8, wZp: 255, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
@@ -180,7 +193,8 @@ describe('uint8 pointwise / FC on the DSP 3x2 block (cortex-m4)', () => {
     });
     for (const { kernel, c } of added) {
       const id = parseKernelName(kernel);
-      expect([kernel, id.op, id.dtype, id.isa, id.tile, id.flags]).toEqual([kernel, c.kind, 'u8', 'dsp', '3x2', c.flags]);
+      const tile = c.rows === 1 ? '1x4' : '3x2';
+      expect([kernel, id.op, id.dtype, id.isa, id.tile, id.flags]).toEqual([kernel, c.kind, 'u8', 'dsp', tile, c.flags]);
       if (c.kernel) expect(kernel).toBe(c.kernel);
     }
     // The right-shift cases' outputs are not saturated: on the all-0 and the all-255 input the reference has

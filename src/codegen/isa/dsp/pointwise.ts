@@ -13,8 +13,12 @@
  *   w - 128 (flag `w8`) running the int8 loop, the difference
  *   (128 - w_zp) * sum(x - x_zp) added per pixel (proof at `u8Offset`).
  *   Tuning switch `dsp.px3` (default true): false leaves these layers to `px2`.
+ * - `dsp/pointwise/px1`: one pixel (a one-row FC, a 1x1 conv on a 1x1 map):
+ *   4 output channels per block, weights re-packed as 4-channel words, UXTAB16
+ *   minus the weight zero point where there is one (uint8; int8 biased by 128)
+ *   else SXTB16: 19 instructions per 16 MACs, the loop in assembly.
  * - `dsp/pointwise/px2`: 1x1 / FC, 2 pixels x 2 channels per block (int8 with
- *   a weight zero point past WIDE_BYTES, one-row FCs).
+ *   a weight zero point past WIDE_BYTES, two pixels).
  * - `dsp/pointwise/im2col`: any other conv2d over im2col windows: 3 x 2 blocks as
  *   `px3` where that applies (`dsp.px3`; int8 without a weight zero point, or
  *   weights stored widened), else 2 x 2 blocks; interior windows widened straight from the input,
@@ -40,6 +44,8 @@ interface PwPlan {
   /** A k x k window (im2col), not a 1x1 / FC. */
   readonly conv: boolean;
   readonly px3: boolean;
+  /** One pixel, 4 output channels per block. */
+  readonly px1: boolean;
   /** Weights stored widened (int16 w - w_zp, doubled when the epilogue is), flag `w16`: the 3x2 block of small layers. */
   readonly wide: boolean;
   /** uint8 weights stored as int8 w - 128 on the 3x2 block, with the per-pixel correction (flag `w8`). */
@@ -88,7 +94,7 @@ export function u8Offset(wZp: number): number {
   return 128 - wZp;
 }
 
-type Shape = 'px3' | 'px2' | 'im2col';
+type Shape = 'px3' | 'px1' | 'px2' | 'im2col';
 
 /** The plan of a layer for a variant of the given block shape, or null. */
 function plan(layer: Layer, shape: Shape): PwPlan | null {
@@ -97,7 +103,8 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
   if (!g) return null;
   const conv = !isPointwise(g);
   if (conv !== (shape === 'im2col')) return null;
-  const q = quantConv(op, ctx, g.outC, 2, true);
+  if (shape === 'px1' && g.outH * g.outW !== 1) return null;
+  const q = quantConv(op, ctx, g.outC, shape === 'px1' ? 4 : 2, true);
   if (!q) return null;
   const K = g.kH * g.kW * g.inC;
   // Up to 512 input channels: the widened block (6 bytes per channel) and the loop's end pointer must stay
@@ -118,7 +125,7 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
   });
   const isPx3 = shape === 'px3' || (shape === 'im2col' && px3);
   const wide = isPx3 && wideFits;
-  return { g, q, rq, conv, px3: isPx3, wide, w8: isPx3 && w8 && !wide };
+  return { g, q, rq, conv, px3: isPx3, px1: shape === 'px1', wide, w8: isPx3 && w8 && !wide };
 }
 
 function id(layer: Layer, p: PwPlan): KernelId {
@@ -128,7 +135,7 @@ function id(layer: Layer, p: PwPlan): KernelId {
     op,
     dtype: kernelDType(q.dtype),
     isa: 'dsp',
-    tile: p.px3 ? '3x2' : '2x2',
+    tile: p.px3 ? '3x2' : p.px1 ? '1x4' : '2x2',
     flags: {
       ...dspFlags(q.rq, p.rq),
       ...(q.dtype === 'int8' && q.wZp !== 0 ? { wzp: true as const } : {}),
@@ -142,14 +149,15 @@ function id(layer: Layer, p: PwPlan): KernelId {
 
 function emit(layer: Layer, p: PwPlan): OpEmission {
   const { ctx, op } = layer;
-  const { g, q, conv, px3, w8, wide } = p;
+  const { g, q, conv, px3, px1, w8, wide } = p;
   const { dbl } = p.rq;
   const s = dbl ? 2 : 1;
   const ic = g.kH * g.kW * g.inC;
   const oc = g.outC;
   const npix = g.outH * g.outW;
   const ic4 = Math.ceil(ic / 4) * 4;
-  const oc2 = Math.ceil(oc / 2) * 2;
+  // channels padded to the block's: pairs, or quads on the one-pixel block
+  const oc2 = Math.ceil(oc / (px1 ? 4 : 2)) * (px1 ? 4 : 2);
   // Weights with a zero point are stored unsigned and widened with it subtracted (UXTAB16): uint8 as they
   // are, int8 biased by 128 (w + 128 with zero point wZp + 128, the same w - wZp). On the uint8 3x2 block
   // (w8) they are stored as int8 w - 128 (the byte w ^ 0x80), padded with 0, and no zero point is subtracted.
@@ -162,8 +170,9 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const widened = new Int16Array(wide ? oc2 * ic4 : 0);
   for (let o = 0; o < oc; o++) {
     for (let i = 0; i < ic; i++) {
-      // word k of channel pair j: [oc 2j: ic 4k..4k+3][oc 2j+1: same]
-      packed[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 3)] = (q.wData[o * ic + i]! + bias8) & 0xff;
+      // word k of channel pair j: [oc 2j: ic 4k..4k+3][oc 2j+1: same]; px1: of channel quad j, 4 such words
+      const at = px1 ? ((o >> 2) * (ic4 / 4) + (i >> 2)) * 16 + (o & 3) * 4 + (i & 3) : ((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 3);
+      packed[at] = (q.wData[o * ic + i]! + bias8) & 0xff;
       // widened: per channel pair and 4 inputs, [oc 2j: i, i+2][oc 2j: i+1, i+3][oc 2j+1: same] (SXTB16's order)
       if (wide) widened[((o >> 1) * (ic4 / 4) + (i >> 2)) * 8 + (o & 1) * 4 + (i & 1) * 2 + ((i >> 1) & 1)] = (q.wData[o * ic + i]! - q.wZp) * s;
     }
@@ -180,6 +189,8 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const steps4 = ic4 / 4;
   // A window of up to 8 steps (a stem, a narrow pointwise layer) is unrolled whole: the loop runs once.
   const unroll3 = steps4 <= 8 ? steps4 : steps4 % 4 === 0 && npix * ic * oc >= 500_000 ? 4 : steps4 % 2 === 0 ? 2 : 1;
+  // The one-pixel loop unrolled by 4 steps (2, 1 when the steps do not divide).
+  const unroll1 = steps4 % 4 === 0 ? 4 : steps4 % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
   const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(wUnsigned ? [negPair(wZpStored)] : []), ...(w8 ? [String(s * d)] : [])];
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...dspArgs(q), ctx.arena(q.y.id, true)];
@@ -214,13 +225,16 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       w8,
       unsigned: q.dtype === 'uint8',
       px3,
+      px1,
+      steps1: ic4 / 4 / unroll1,
+      unroll1,
       wide,
       unroll3,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * ic * oc,
     // Each pixel block's windows are read whole (widened) before any of its outputs is written.
-    streaming: { pixelBlock: px3 ? 3 : 2 },
+    streaming: { pixelBlock: px3 ? 3 : px1 ? 1 : 2 },
   };
 }
 
@@ -233,4 +247,4 @@ const variant = (shape: Shape): SimdVariant<PwPlan> => ({
   emit,
 });
 
-export const pointwiseVariants: readonly SimdVariant<PwPlan>[] = [variant('px3'), variant('px2'), variant('im2col')];
+export const pointwiseVariants: readonly SimdVariant<PwPlan>[] = [variant('px3'), variant('px1'), variant('px2'), variant('im2col')];
