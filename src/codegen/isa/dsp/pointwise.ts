@@ -13,7 +13,7 @@
  *   w - 128 (flag `w8`) running the int8 loop, the difference
  *   (128 - w_zp) * sum(x - x_zp) added per pixel (proof at `u8Offset`).
  *   Tuning switch `dsp.px3` (default true): false leaves these layers to `px2`.
- * - `dsp/pointwise/px1`: one pixel (a one-row FC, a 1x1 conv on a 1x1 map):
+ * - `dsp/pointwise/px1`: one pixel (a one-row FC, a 1x1 conv on a 1x1 map) of 3+ outputs:
  *   4 output channels per block, weights re-packed as 4-channel words, UXTAB16
  *   minus the weight zero point where there is one (uint8; int8 biased by 128)
  *   else SXTB16: 19 instructions per 16 MACs, the loop in assembly.
@@ -103,7 +103,8 @@ function plan(layer: Layer, shape: Shape): PwPlan | null {
   if (!g) return null;
   const conv = !isPointwise(g);
   if (conv !== (shape === 'im2col')) return null;
-  if (shape === 'px1' && g.outH * g.outW !== 1) return null;
+  // One pixel of at least 3 output channels (2 or fewer: the 2x2 block wastes no more, at 15 instructions a step).
+  if (shape === 'px1' && (g.outH * g.outW !== 1 || g.outC < 3)) return null;
   const q = quantConv(op, ctx, g.outC, shape === 'px1' ? 4 : 2, true);
   if (!q) return null;
   const K = g.kH * g.kW * g.inC;
