@@ -14,6 +14,7 @@
  * Every output equals the reference.
  */
 import { describe, expect, it } from 'vitest';
+import { generateProject } from '../../src/codegen/index.js';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
 import type { Graph, Op, Quantization, Tensor } from '../../src/model/ir.js';
 import { requantize, validateGraph } from '../../src/passes/index.js';
@@ -50,6 +51,8 @@ interface Adversarial {
   readonly kind: 'pw' | 'fc' | 'conv';
   /** Batch rows of a fully connected layer (default 4; 1: the one-pixel block). */
   readonly rows?: number;
+  /** Input (= output) height and width of the 3x3 conv (default 5 x 6). */
+  readonly hw?: readonly [number, number];
   /** Output channels (default OC_W8). */
   readonly oc?: number;
   readonly wZp: number;
@@ -94,9 +97,9 @@ function adversarial(name: string, a: Adversarial): Graph {
           [1, 4, 2, OC],
         ]
       : [
-          [1, 5, 6, cin],
+          [1, ...(a.hw ?? [5, 6]), cin],
           [OC, 3, 3, cin],
-          [1, 5, 6, OC],
+          [1, ...(a.hw ?? [5, 6]), OC],
         ];
   const x = add({ name: 'x', shape: xs, dtype: 'uint8', quant: q(0.05, a.xZp) });
   const wt = add({ name: 'w', shape: ws, dtype: 'uint8', quant: q(0.02, a.wZp), data: w });
@@ -174,6 +177,9 @@ describe('uint8 pointwise / FC on the DSP 3x2 and 1x4 blocks (cortex-m4)', () =>
       { kind: 'conv', oc: 8, wZp: 0, xZp: 255, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
       { kind: 'conv', oc: 8, wZp: 255, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
       { kind: 'conv', oc: 7, wZp: 255, xZp: 255, yZp: 3, bias: 2 ** 30, rq: MIXED, flags: { ls: true, x64: true, mix: true, w16: true } },
+      // 25 and 20 pixels: the last block's one or two pixels alone
+      { kind: 'conv', oc: 8, hw: [5, 5], wZp: 255, xZp: 0, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
+      { kind: 'conv', oc: 5, hw: [4, 5], wZp: 0, xZp: 255, yZp: 128, bias: 3, rq: RIGHT, flags: { rn: true, w16: true } },
     );
     const added: { name: string; kernel: string; c: Case; graph: Graph }[] = [];
     cases.forEach((c, i) => {
@@ -197,6 +203,28 @@ describe('uint8 pointwise / FC on the DSP 3x2 and 1x4 blocks (cortex-m4)', () =>
       expect([kernel, id.op, id.dtype, id.isa, id.tile, id.flags]).toEqual([kernel, c.kind, 'u8', 'dsp', tile, c.flags]);
       if (c.kernel) expect(kernel).toBe(c.kernel);
     }
+    // The last pixel block of a 3x2 layer whose pixels do not divide by 3 runs its 1 (T1) or 2 (T2) pixels'
+    // steps alone (on bytes or widened weights: PW3T / PW3WT): 8 pixels (1x1), 4 rows (FC), 25 and 20 (conv).
+    const tails = cases.map((c, i) => {
+      const src = [
+        ...generateProject(adversarial(`u8t${i}`, c), {
+          name: `u8t${i}`,
+          target: targetByName('cortex-m4'),
+          kernels: 'simd',
+          tuning: c.switches ? { switches: c.switches } : {},
+        }).files.values(),
+      ]
+        .filter((f): f is string => typeof f === 'string')
+        .join('\n');
+      const m = /MOBILEC_DSP_PW3(W?)T([12])_STEP,/.exec(src);
+      return m ? `${m[1]}T${m[2]}` : null;
+    });
+    const expected = cases.map((c) => {
+      const npix = c.kind === 'pw' ? 8 : c.kind === 'fc' ? (c.rows ?? 4) : (c.hw ?? [5, 6])[0]! * (c.hw ?? [5, 6])[1]!;
+      return npix % 3 === 0 || npix === 1 ? null : `${c.flags.w16 ? 'W' : ''}T${npix % 3}`;
+    });
+    expect(tails).toEqual(expected);
+    expect(new Set(tails)).toEqual(new Set([null, 'T1', 'T2', 'WT1', 'WT2']));
     // The right-shift cases' outputs are not saturated: on the all-0 and the all-255 input the reference has
     // values strictly inside (0, 255) (a saturated layer would not test the accumulators).
     for (const { c, graph } of added.filter((_, k) => k % 3 === 0)) {
