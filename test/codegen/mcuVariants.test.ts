@@ -14,6 +14,7 @@ import { parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
 import type { KernelTuning } from '../../src/codegen/types.js';
 import { targetByName } from '../../src/targets/index.js';
 import { description, tryLoad } from '../helpers/graphOnTarget.js';
+import { convCase, kernelCase } from '../helpers/kernelCases.js';
 
 /** 12x12x8: conv 3x3 s2 (im2col), depthwise 3x3, pointwise 8 -> 16 on 36 pixels, FC (one row). */
 const STACK = tryLoad(
@@ -29,6 +30,11 @@ const STACK = tryLoad(
     11,
   ),
 )!;
+/** uint8 (per-tensor weights with a zero point): a 1x1 conv 8 -> 16 on 6x6 pixels, and a one-row FC. */
+const PW_U8 = convCase('pwu8', 'uint8', 21, { h: 6, w: 6, cin: 8, cout: 16, kH: 1, kW: 1, sH: 1, sW: 1, padding: 'same' }, 'plain').graph;
+/** 48 x 96 x 2 bytes widened: past 8 KB. */
+const PW_U8_BIG = convCase('pwu8b', 'uint8', 23, { h: 4, w: 5, cin: 96, cout: 48, kH: 1, kW: 1, sH: 1, sW: 1, padding: 'same' }, 'plain').graph;
+const FC_U8 = kernelCase('fcu8', 'fc', 'uint8', 22, 'plain').graph;
 /** A depth multiplier of one input channel. */
 const DM = tryLoad(
   description(
@@ -57,6 +63,7 @@ describe('DSP and Helium variants', () => {
   it('are registered in preference order, every key once', () => {
     expect(dspKernels.variants.map((v) => v.key)).toEqual([
       'dsp/pointwise/px3',
+      'dsp/pointwise/px1',
       'dsp/pointwise/px2',
       'dsp/pointwise/im2col',
       'dsp/dwconv/c4',
@@ -84,7 +91,7 @@ describe('DSP and Helium variants', () => {
 
   it('cortex-m4: each layer gets its variant, named by the grammar', () => {
     const got = ids(STACK, 'cortex-m4').filter((x) => x !== null);
-    expect(got.map(summary)).toEqual(['conv/3x2', 'dw/4', 'pw/3x2', 'fc/2x2']);
+    expect(got.map(summary)).toEqual(['conv/3x2', 'dw/4', 'pw/3x2', 'fc/1x4']);
     expect(got.every((id) => id!.dtype === 's8' && id!.flags?.rn === true && id!.flags?.x64 === undefined)).toBe(true);
     expect(got[0]!.window).toEqual({ kH: 3, kW: 3, sH: 2, sW: 2, padding: 'same' });
     expect(got[2]!.shape).toBe('6x6x8_16');
@@ -92,12 +99,23 @@ describe('DSP and Helium variants', () => {
     expect([summary(dm), dm.flags?.dm, dm.shape]).toEqual(['dw/4', 4, '8x8x1']);
   });
 
-  it('cortex-m4 tuning: dsp.px3 off gives 2x2 blocks, dsp.smmlar off the x64 epilogue, `only` limits the variants', () => {
+  it('cortex-m4 uint8: 1x1 convs on the 3x2 block (weights widened up to 8 KB, w16; int8 w - 128 past it, w8), a one-row FC on 1x4; dsp.px3 off: 2x2', () => {
+    const pw = (g: typeof PW_U8, tuning?: KernelTuning) => ids(g, 'cortex-m4', tuning)[0]!;
+    const f = (id: KernelId) => [summary(id), id.dtype, id.flags?.w16, id.flags?.w8, id.shape];
+    expect(f(pw(PW_U8))).toEqual(['pw/3x2', 'u8', true, undefined, '6x6x8_16']);
+    expect(f(pw(PW_U8_BIG))).toEqual(['pw/3x2', 'u8', undefined, true, '4x5x96_48']);
+    expect(f(pw(PW_U8, { switches: { 'dsp.px3': false } }))).toEqual(['pw/2x2', 'u8', undefined, undefined, '6x6x8_16']);
+    expect(f(pw(PW_U8_BIG, { switches: { 'dsp.px3': false } }))).toEqual(['pw/2x2', 'u8', undefined, undefined, '4x5x96_48']);
+    const fc = ids(FC_U8, 'cortex-m4')[0]!;
+    expect([summary(fc), fc.dtype, fc.flags?.w16, fc.flags?.w8, fc.shape?.startsWith('1x1x')]).toEqual(['fc/1x4', 'u8', undefined, undefined, true]);
+  });
+
+  it('cortex-m4 tuning: dsp.px3 off gives 2x2 blocks (the one-row FC keeps 1x4), dsp.smmlar off the x64 epilogue, `only` limits the variants', () => {
     expect(
       ids(STACK, 'cortex-m4', { switches: { 'dsp.px3': false } })
         .filter((x) => x !== null)
         .map(summary),
-    ).toEqual(['conv/2x2', 'dw/4', 'pw/2x2', 'fc/2x2']);
+    ).toEqual(['conv/2x2', 'dw/4', 'pw/2x2', 'fc/1x4']);
     const x64 = ids(STACK, 'cortex-m4', { switches: { 'dsp.smmlar': false } }).filter((x) => x !== null);
     expect(x64.length).toBe(4);
     expect(x64.every((id) => id!.flags?.x64 === true)).toBe(true);

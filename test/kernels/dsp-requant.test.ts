@@ -93,12 +93,14 @@ describe('DSP kernels with every requantization (cortex-m4)', () => {
     const cases = [
       { family: 'pointwise', dtype: 'int8', seed: 11, edit: MIXED, variant: 'dsp/pointwise/px3', ls: true },
       { family: 'pointwise', dtype: 'uint8', seed: 12, edit: MIXED, variant: 'dsp/pointwise/px2', ls: true },
+      { family: 'pointwise', dtype: 'uint8', seed: 12, edit: MIXED, variant: 'dsp/pointwise/px3', ls: true },
       { family: 'conv', dtype: 'int8', seed: 13, edit: MIXED, variant: 'dsp/pointwise/im2col', ls: true },
       { family: 'depthwise', dtype: 'int8', seed: 20, edit: MIXED, variant: 'dsp/dwconv/c4', ls: true },
       { family: 'depthwise', dtype: 'uint8', seed: 17, edit: MIXED, variant: 'dsp/dwconv/c4', ls: true },
       { family: 'depthwise', dtype: 'int8', seed: 14, edit: MIXED, variant: 'dsp/dwconv/dm', ls: true },
       { family: 'depthwise', dtype: 'uint8', seed: 15, edit: MIXED, variant: 'dsp/dwconv/dm', ls: true },
       { family: 'pointwise', dtype: 'uint8', seed: 16, edit: E24, yZp: 255, variant: 'dsp/pointwise/px2', ls: false },
+      { family: 'pointwise', dtype: 'uint8', seed: 16, edit: E24, yZp: 255, variant: 'dsp/pointwise/px3', ls: false },
       { family: 'depthwise', dtype: 'uint8', seed: 17, edit: E24, yZp: 255, variant: 'dsp/dwconv/c4', ls: false },
     ] as const;
     const added = cases.map((c, i) => {
@@ -139,6 +141,13 @@ describe('DSP kernels with every requantization (cortex-m4)', () => {
         { family: 'pointwise', dtype: 'uint8', seed: 12, edit: ALL_LEFT, variant: 'dsp/pointwise/px2', flags: { ls: true } },
         { family: 'pointwise', dtype: 'uint8', seed: 12, edit: 'bound', variant: 'dsp/pointwise/px2', flags: MIX_LS },
         { family: 'pointwise', dtype: 'uint8', seed: 12, edit: ALL_30, variant: 'dsp/pointwise/px2', flags: { x64: true, ls: true } },
+        // the uint8 3x2 block (weights as int8 w - 128, flag w8): every form
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: FEW_LEFT, variant: 'dsp/pointwise/px3', flags: MIX_LS },
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: ALL_LEFT, variant: 'dsp/pointwise/px3', flags: { ls: true } },
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: ALL_ZERO, variant: 'dsp/pointwise/px3', flags: {} },
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: 'bound', variant: 'dsp/pointwise/px3', flags: MIX_LS },
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: ALL_30, variant: 'dsp/pointwise/px3', flags: { x64: true, ls: true } },
+        { family: 'pointwise', dtype: 'uint8', seed: 12, edit: FEW_LEFT, variant: 'dsp/pointwise/px3', flags: { x64: true, ...MIX_LS }, switches: X64 },
         { family: 'conv', dtype: 'int8', seed: 13, edit: FEW_LEFT, variant: 'dsp/pointwise/im2col', flags: MIX_LS },
         { family: 'conv', dtype: 'int8', seed: 13, edit: ALL_ZERO, variant: 'dsp/pointwise/im2col', flags: {} },
         { family: 'conv', dtype: 'int8', seed: 13, edit: 'bound', variant: 'dsp/pointwise/im2col', flags: MIX_LS },

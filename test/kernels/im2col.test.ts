@@ -4,7 +4,8 @@
  * 2x2 block, Helium `mve/pointwise/im2col`) on fixed shapes: stems of 1/3/4/5
  * input channels, stride 2 SAME and VALID on odd sizes, 5x5 and 1xK
  * windows, windows wider than the input (no interior pixel), rows long
- * enough for the copy loop, uint8 with weight zero points, the input zero
+ * enough for the copy loop, uint8 with weight zero points (3x2 on widened
+ * weights up to 8 KB, 2x2 past it), the input zero
  * point at both ends of its range (the padding value), 1..17 outputs.
  * Built with -Werror under QEMU; every output equal to the reference.
  */
@@ -52,6 +53,8 @@ const UINT8: readonly ConvShape[] = [
   s(6, 5, 5, 17, [3, 3], 1, 'valid', 255),
   s(5, 8, 4, 1, [1, 3], 2, 'same', 255),
   s(5, 5, 40, 9, [3, 3], 1, 'same'),
+  // weights past 8 KB widened: uint8 keeps the 2x2 block (UXTAB16 minus the weight zero point)
+  s(4, 4, 48, 17, [3, 3], 1, 'same', 0),
 ];
 
 describe('im2col conv kernels on fixed shapes', () => {
@@ -76,22 +79,24 @@ describe('im2col conv kernels on fixed shapes', () => {
         ] as const) {
           for (const [i, shape] of shapes.entries()) {
             for (const block of blocks) {
-              // uint8 takes the 2x2 block only (3x2 is int8)
-              if (dtype === 'uint8' && block.switches) continue;
               const seed = 500 + 10 * i + (dtype === 'uint8' ? 1 : 0);
               const graph = convCase(`im${n}`, dtype, seed, shape).graph;
               const added = tester.add({ family: 'conv', dtype, seed, graph, variant, ...(block.switches ? { switches: block.switches } : {}) });
               const id = parseKernelName(added.kernel);
               expect([id.op, id.isa]).toEqual(['conv', variant.isa]);
-              tiles.push(`${dtype}:${id.tile}`);
+              tiles.push(`${dtype}:${id.tile}${id.flags?.w16 ? ':w16' : ''}`);
               n++;
             }
           }
         }
         if (target === 'cortex-m4') {
-          expect(tiles.filter((x) => x === 'int8:3x2')).toHaveLength(2 * INT8.length);
+          // int8: 3x2 (weights widened up to 8 KB, w16; bytes past it) unless dsp.px3 is off
+          expect(tiles.filter((x) => x === 'int8:3x2:w16')).toHaveLength(2 * (INT8.length - 1));
+          expect(tiles.filter((x) => x === 'int8:3x2')).toHaveLength(2);
           expect(tiles.filter((x) => x === 'int8:2x2')).toHaveLength(INT8.length);
-          expect(tiles.filter((x) => x === 'uint8:2x2')).toHaveLength(UINT8.length);
+          // uint8: 3x2 on widened weights (w16) up to 8 KB, else 2x2
+          expect(tiles.filter((x) => x === 'uint8:3x2:w16')).toHaveLength(2 * (UINT8.length - 1));
+          expect(tiles.filter((x) => x === 'uint8:2x2')).toHaveLength(UINT8.length + 2);
         }
         const run = await tester.run();
         expect(run.results).toHaveLength(n);
