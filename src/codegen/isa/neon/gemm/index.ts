@@ -5,7 +5,7 @@
  */
 import type { SimdVariant } from '../../../types.js';
 import { packedF32Variant } from './packedF32.js';
-import { packedS8Variant } from './packedS8.js';
+import { packedS8Variant, packedU8Variant } from './packedS8.js';
 import { packedS8v7Variant } from './packedS8v7.js';
 import { udotVariant } from './udot.js';
 import { tileVariants } from './tile.js';
@@ -14,6 +14,7 @@ import { tileVariants } from './tile.js';
 export const gemmVariants: readonly SimdVariant<any, any>[] = [
   packedF32Variant,
   packedS8Variant,
+  packedU8Variant,
   packedS8v7Variant,
   ...tileVariants.neon,
   ...tileVariants.neon32,
