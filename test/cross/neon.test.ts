@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GeneratedProject } from '../../src/codegen/index.js';
-import { parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
+import { formatKernelId, parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
 import type { Graph } from '../../src/model/ir.js';
 import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
@@ -262,7 +262,7 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
   });
 
   const shared = join(__dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
-  it.skipIf(!existsSync(shared)).each(['rpi4', 'rpi5'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (name) => {
+  it.skipIf(!existsSync(shared)).each(['rpi4', 'rpi5', 'rpi-armv7'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (name) => {
     const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName(name), 'simd');
     expect(divergences).toEqual([]);
     expect(project.layers.filter((l) => isNeon(l.kernel)).length).toBeGreaterThanOrEqual(27);
@@ -270,6 +270,12 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
     // 9 channels past the last whole tile) run UDOT with the weight zero point folded.
     const udot = project.layers.filter((l) => isUdot(l.kernel));
     expect(udot.length).toBe(name === 'rpi5' ? 13 : 0);
+    // rpi4: the same 13 run the packed int8 kernel on the uint8 layer's int8 form (u8.ts); rpi-armv7 all 14
+    // pointwise (its packed kernel takes any K). Every layer has some channel whose weights span more than
+    // 127 on one side of the zero point, so every one adds d_c·S_p (`wzp`).
+    const u8Packed = project.layers.map((l) => kid(l.kernel)).filter((id) => id !== null && isPacked(formatKernelId(id)) && id.dtype === 'u8');
+    expect(u8Packed.length).toBe({ rpi4: 13, rpi5: 0, 'rpi-armv7': 14 }[name]);
+    expect(u8Packed.every((id) => id!.flags?.wzp === true && id!.flags?.w8 === true)).toBe(true);
   });
 });
 

@@ -6,7 +6,7 @@
 import type { SimdVariant } from '../../../types.js';
 import { packedF32Variant } from './packedF32.js';
 import { packedS8Variant, packedU8Variant } from './packedS8.js';
-import { packedS8v7Variant } from './packedS8v7.js';
+import { packedS8v7Variant, packedU8v7Variant } from './packedS8v7.js';
 import { udotVariant } from './udot.js';
 import { tileVariants } from './tile.js';
 
@@ -16,6 +16,7 @@ export const gemmVariants: readonly SimdVariant<any, any>[] = [
   packedS8Variant,
   packedU8Variant,
   packedS8v7Variant,
+  packedU8v7Variant,
   ...tileVariants.neon,
   ...tileVariants.neon32,
 ];
