@@ -18,7 +18,9 @@ import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { SpecBuilder, tinyMobilenet, writeModel } from '../tflite/models.js';
 import { Prng } from '../../src/util/prng.js';
-import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/graphOnTarget.js';
+import { checkGraphOnTarget, description, inputArb, layersOnTarget, stackArb, tryLoad, type Layer } from '../helpers/graphOnTarget.js';
+import { generateProject } from '../../src/codegen/index.js';
+import { runGraph } from '../../src/reference/interpreter.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
@@ -577,5 +579,112 @@ describe.skipIf(skip)('rpi5 uint8 UDOT pointwise, random shapes', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * uint8 pointwise on the int8 packed kernels (u8.ts), adversarial: one 1×1 layer (5 pixels: a whole block and
+ * a tail on every target; 24 channels: a whole 16-channel tile and a padded one) with weight zero point 0 or 255,
+ * channels whose weights span 0..255 (offset 128, so w' = −128 where w = 0), all 0, all 255, and pixels of all
+ * 0 (x' = −128) and all 255. Channel 0 has w = 0 at inputs 0 and 2 of every 4, which the kernels pair in one
+ * int16 lane: in the natural order pixel 0 gives 128·128 + 128·128 = 32768 there (int16 overflow), so rpi4
+ * permutes the inputs (TBL indices) and runs the packed kernel, while rpi-armv7, which cannot permute, keeps
+ * the int16 tile for that layer. The third model has a whole group of 16 inputs at w = 0 in one channel
+ * spanning 0..255: no permutation avoids a −128 pair there, so every target keeps the int16 tile.
+ */
+function adversarialU8Pointwise(wZp: number, kind: 'pairs' | 'nopairs') {
+  const K = 32;
+  const cout = 24;
+  const rng = new Prng(wZp + (kind === 'pairs' ? 1 : 2));
+  const w = new Uint8Array(cout * K);
+  for (let c = 0; c < cout; c++)
+    for (let k = 0; k < K; k++) {
+      const i = c * K + k;
+      if (c === 0) w[i] = kind === 'pairs' ? ((k & 1) === 0 ? 0 : 255) : k < 16 ? 0 : 255;
+      else if (c === 1) w[i] = k === 5 ? 0 : 255;
+      else if (c === 2) w[i] = 0;
+      else if (c === 3) w[i] = 255;
+      else if (c === 4) w[i] = k % 3 === 0 ? 0 : k % 3 === 1 ? 255 : 128;
+      else w[i] = c % 2 ? rng.int(0, 254) : rng.int(1, 255);
+    }
+  const f = Math.fround;
+  const b = new SpecBuilder();
+  // input zero point 128 with weight zero point 0 (products of both signs), 0 with 255 (all ≤ 0 but the bias)
+  const xq = { scale: [f(1 / 128)], zeroPoint: [wZp === 0 ? 128 : 0] };
+  const ws = f(0.01);
+  const input = b.tensor({ name: 'input', shape: [1, 1, 5, K], type: 'UINT8', quant: xq });
+  const wt = b.tensor({ name: 'pw/w', shape: [cout, 1, 1, K], type: 'UINT8', quant: { scale: [ws], zeroPoint: [wZp] }, data: w });
+  const bt = b.tensor({
+    name: 'pw/b',
+    shape: [cout],
+    type: 'INT32',
+    quant: { scale: [f(xq.scale[0]! * ws)], zeroPoint: [0] },
+    data: Int32Array.from({ length: cout }, () => rng.int(-40000, 40000)),
+  });
+  // outputs ≈ acc / 4000 around 128: accumulators reach ±32·255·255, so both saturations and the middle occur
+  const y = b.tensor({ name: 'pw', shape: [1, 1, 5, cout], type: 'UINT8', quant: { scale: [f(xq.scale[0]! * ws * 4000)], zeroPoint: [128] } });
+  const out = b.op({ op: 'CONV_2D', inputs: [input, wt, bt], outputs: [y], options: { kind: 'conv2d', padding: 'valid', activation: 'none' } });
+  return b.spec([input], [out]);
+}
+
+/** Pixels of all 0, all 255, alternating, and two of random extremes; then one of random bytes. */
+function adversarialU8Inputs(): { seed: number; input: Uint8Array }[] {
+  const rng = new Prng(99);
+  const K = 32;
+  const a = new Uint8Array(5 * K);
+  for (let k = 0; k < K; k++) {
+    a[k] = 0;
+    a[K + k] = 255;
+    a[2 * K + k] = k & 1 ? 255 : 0;
+    a[3 * K + k] = rng.int(0, 1) * 255;
+    a[4 * K + k] = rng.int(0, 1) * 255;
+  }
+  return [
+    { seed: 1, input: a },
+    { seed: 2, input: Uint8Array.from({ length: 5 * K }, () => rng.int(0, 255)) },
+  ];
+}
+
+describe.skipIf(skip)('uint8 pointwise as int8 (u8.ts), adversarial weights and inputs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8adv-'));
+  const models = (['pairs', 'nopairs'] as const).flatMap((kind) =>
+    [0, 255].map((wZp) => ({ kind, wZp, graph: loadModel(writeModel(dir, `u8adv_${kind}_${wZp}.tflite`, adversarialU8Pointwise(wZp, kind))) })),
+  );
+  rmSync(dir, { recursive: true, force: true });
+
+  it('the natural pairing would overflow int16 on pixel 0, and the reference outputs are not all saturated', () => {
+    const all = new Set<number>();
+    for (const { graph } of models) {
+      const w = graph.tensors[graph.ops[0]!.inputs[1]!]!.data as Uint8Array;
+      // channel 0, inputs 0 and 2 (one int16 lane): w' = w − 128 = −128 both, x' = 0 − 128 = −128 both
+      expect((w[0]! - 128) * -128 + (w[2]! - 128) * -128).toBe(32768);
+      const ref = adversarialU8Inputs().flatMap((r) => [...(runGraph(graph, [r.input]).outputs[0] as Uint8Array)]);
+      expect(new Set(ref).size).toBeGreaterThan(30);
+      for (const v of ref) all.add(v);
+    }
+    expect(all.has(0) && all.has(255)).toBe(true);
+  });
+
+  it.each(['rpi4', 'rpi-armv7'])('%s: exact on every layer, on the expected variant', async (name) => {
+    const target = targetByName(name);
+    const keys: string[] = [];
+    for (const { graph } of models) {
+      const project = generateProject(graph, { name: graph.name, target, kernels: 'simd' });
+      const report = layersOnTarget(graph, project, target, adversarialU8Inputs());
+      expect(report.layers.map((l) => l.mismatches)).toEqual([0]);
+      keys.push(`${project.layers[0]!.variantKey} ${project.layers[0]!.kernel}`);
+      await yieldToEventLoop();
+    }
+    const arm = name === 'rpi4' ? 'neon' : 'neon32';
+    const tile = name === 'rpi4' ? 't4x16' : 't2x16';
+    const w16 = name === 'rpi4' ? 'neon_t4x4_rn_w16' : 'neon32_t2x2_rn_w16';
+    expect(keys).toEqual([
+      // pairs, zero point 0 and 255: rpi4 permutes; armv7 keeps the int16 tile
+      name === 'rpi4' ? `neon/gemm/u8-packed mobilec_pw_u8_neon_${tile}_rn_wzp_w8_1x5x32_24` : `neon32/gemm/s16 mobilec_pw_u8_${w16}_1x5x32_24`,
+      name === 'rpi4' ? `neon/gemm/u8-packed mobilec_pw_u8_neon_${tile}_rn_wzp_w8_1x5x32_24` : `neon32/gemm/s16 mobilec_pw_u8_${w16}_1x5x32_24`,
+      // no permutation exists: the int16 tile everywhere
+      `${arm}/gemm/s16 mobilec_pw_u8_${w16}_1x5x32_24`,
+      `${arm}/gemm/s16 mobilec_pw_u8_${w16}_1x5x32_24`,
+    ]);
   });
 });
