@@ -583,6 +583,39 @@ describe.skipIf(skip)('rpi5 uint8 UDOT pointwise, random shapes', () => {
 });
 
 /**
+ * rpi4 and rpi-armv7 uint8 pointwise and FC on the packed int8 kernels (u8.ts) over the same random stacks:
+ * uniform 0..255 weights, so nearly every channel needs a weight offset (`wzp`) and some span 0..255.
+ */
+describe.skipIf(skip).each(['rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, random shapes', (name) => {
+  it('agrees with the reference bit for bit, on the packed kernels', async () => {
+    const arb = fc.record({
+      h: fc.integer({ min: 1, max: 3 }),
+      w: fc.integer({ min: 1, max: 5 }),
+      k: fc.constantFrom(16, 32, 48),
+      c1: fc.constantFrom(16, 24, 40),
+      c2: fc.constantFrom(16, 32, 33),
+      classes: fc.constantFrom(7, 16, 21),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8p-'));
+    try {
+      let packed = 0;
+      for (const [i, s] of fc.sample(arb, { seed: 5353, numRuns: 5 }).entries()) {
+        const graph = loadModel(writeModel(dir, `u8p_${i}.tflite`, uint8PointwiseStack(s.h, s.w, s.k, [s.c1, s.c2], s.classes, 800 + i)));
+        const { project, divergences } = await checkGraphOnTarget(graph, targetByName(name), 'simd', 2);
+        expect(divergences, JSON.stringify(s)).toEqual([]);
+        packed += project.layers.filter((l) => l.variantKey === (name === 'rpi4' ? 'neon/gemm/u8-packed' : 'neon32/gemm/u8-packed')).length;
+        await yieldToEventLoop();
+      }
+      // rpi4: K % 16 == 0 (the first pointwise always, the second when c1 is 16, the FC when h·w·c2 is) and no
+      // unavoidable −128 pair; armv7: any K, no −128 pair in the natural order
+      expect(packed).toBe(name === 'rpi4' ? 11 : 15);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
  * uint8 pointwise on the int8 packed kernels (u8.ts), adversarial: one 1×1 layer (5 pixels: a whole block and
  * a tail on every target; 24 channels: a whole 16-channel tile and a padded one) with weight zero point 0 or 255,
  * channels whose weights span 0..255 (offset 128, so w' = −128 where w = 0), all 0, all 255, and pixels of all

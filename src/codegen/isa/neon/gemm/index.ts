@@ -25,6 +25,7 @@ export const gemmVariants: readonly SimdVariant<any, any>[] = [
 export const gemmDotVariants: readonly SimdVariant<any, any>[] = [
   packedF32Variant,
   udotVariant,
+  tileVariants.neondotU8,
   ...tileVariants.neondot,
   ...tileVariants.neon.filter((v) => v.key !== 'neon/gemm/s8'),
 ];

@@ -73,7 +73,7 @@ function packedV7Variant(u8: boolean): SimdVariant<PackedV7Plan, GemmOp> {
       const p = gemmPlan(l, false);
       if (!p || p.aarch64) return null;
       if (!u8) return p.mode === 's8' ? { ...p, u8: null } : null;
-      const t = p.dtype === 'uint8' ? u8AsS8(p, ceil(p.cout, S8V7_CHANNELS), false) : null;
+      const t = p.dtype === 'uint8' ? u8AsS8(p, ceil(p.cout, S8V7_CHANNELS), 'natural') : null;
       return t && (!t.anyD || p.K <= U8_SUM_MAX_K) ? { ...p, u8: t } : null;
     },
     id,

@@ -87,11 +87,17 @@ function pairPermutation(conflict: boolean[][]): number[] | null {
 }
 
 /**
- * The transform of a uint8 layer with one weight zero point, or null: another dtype, per-channel zero
- * points, or a −128 pair no permutation avoids (`permute`: the kernel reads inputs through a
- * permutation within groups of 16, K % 16 == 0; else pairs are the natural k, k ^ 2 of each step of 4).
+ * How a kernel multiplies: `permute16`, int16 pairs (k, k ^ 2 of each step of 4) after a permutation of the
+ * inputs within each 16 (K % 16 == 0); `natural`, the same pairs without a permutation; `exact`, no pairs
+ * (SDOT sums four int8 products in int32: exact for any int8, −128 included).
  */
-export function u8AsS8(p: GemmPlan, coutPad: number, permute: boolean): U8AsS8 | null {
+export type U8Pairs = 'permute16' | 'natural' | 'exact';
+
+/**
+ * The transform of a uint8 layer with one weight zero point, or null: another dtype, per-channel zero
+ * points, or a −128 pair the kernel's pairing cannot avoid.
+ */
+export function u8AsS8(p: GemmPlan, coutPad: number, pairs: U8Pairs): U8AsS8 | null {
   if (p.dtype !== 'uint8' || !p.quant) return null;
   const { K, cout } = p;
   const wZp = p.wv.wZp;
@@ -115,7 +121,7 @@ export function u8AsS8(p: GemmPlan, coutPad: number, permute: boolean): U8AsS8 |
   const w1 = (oc: number, k: number) => raw(oc, k) - off[oc]!;
   // −128 pairs: positions a, b of a group of 16 (or of the whole row without permuting) both −128 for one channel
   let perm: number[] | null = null;
-  if (permute) {
+  if (pairs === 'permute16') {
     if (K % 16 !== 0) return null;
     const conflict = Array.from({ length: 16 }, () => new Array<boolean>(16).fill(false));
     for (let c = 0; c < cout; c++)
@@ -127,7 +133,7 @@ export function u8AsS8(p: GemmPlan, coutPad: number, permute: boolean): U8AsS8 |
     perm = pairPermutation(conflict);
     if (!perm) return null;
     if (perm.every((v, i) => v === i)) perm = null;
-  } else {
+  } else if (pairs === 'natural') {
     for (let c = 0; c < cout; c++)
       for (let k = 0; k + 2 < K; k++) if ((k & 2) === 0 && w1(c, k) === -128 && w1(c, k + 2) === -128) return null;
   }
