@@ -38,7 +38,8 @@ describe('NEON kernel variants as data', () => {
     expect(rpi4.indexOf('neon32/gemm/u8-packed')).toBeGreaterThanOrEqual(0);
     expect(rpi4.indexOf('neon32/gemm/u8-packed')).toBeLessThan(rpi4.indexOf('neon32/gemm/s16'));
     const rpi5 = neonDotprodKernels.variants.map((v) => v.key);
-    expect(rpi5.indexOf('neondot/gemm/u8-udot')).toBeLessThan(rpi5.indexOf('neon/gemm/s16'));
+    expect(rpi5.indexOf('neondot/gemm/u8-udot')).toBeLessThan(rpi5.indexOf('neondot/gemm/u8-sdot'));
+    expect(rpi5.indexOf('neondot/gemm/u8-sdot')).toBeLessThan(rpi5.indexOf('neon/gemm/s16'));
     expect(rpi5).not.toContain('neon/gemm/s8');
   });
 });

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GeneratedProject } from '../../src/codegen/index.js';
-import { formatKernelId, parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
+import { parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
 import type { Graph } from '../../src/model/ir.js';
 import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
@@ -51,9 +51,10 @@ const isPacked = (name: string) => {
     ((id.isa === 'neon' && (id.tile === '8x8' || id.tile === '4x16')) || (id.isa === 'neon32' && id.tile === '2x16'))
   );
 };
+/** The UDOT kernels (4x16); the uint8 SDOT tile (4x4, u8.ts) is not one. */
 const isUdot = (name: string) => {
   const id = kid(name);
-  return id !== null && id.isa === 'neondot' && id.dtype === 'u8' && (id.op === 'pw' || id.op === 'fc');
+  return id !== null && id.isa === 'neondot' && id.dtype === 'u8' && id.tile === '4x16' && (id.op === 'pw' || id.op === 'fc');
 };
 
 /**
@@ -273,11 +274,15 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
     const udot = project.layers.filter((l) => isUdot(l.kernel));
     expect(udot.length).toBe(name === 'rpi5' ? 13 : 0);
     // rpi4: the same 13 run the packed int8 kernel on the uint8 layer's int8 form (u8.ts); rpi-armv7 all 14
-    // pointwise (its packed kernel takes any K). Every layer has some channel whose weights span more than
-    // 127 on one side of the zero point, so every one adds d_c·S_p (`wzp`).
-    const u8Packed = project.layers.map((l) => kid(l.kernel)).filter((id) => id !== null && isPacked(formatKernelId(id)) && id.dtype === 'u8');
-    expect(u8Packed.length).toBe({ rpi4: 13, rpi5: 0, 'rpi-armv7': 14 }[name]);
-    expect(u8Packed.every((id) => id!.flags?.wzp === true && id!.flags?.w8 === true)).toBe(true);
+    // pointwise (its packed kernel takes any K); rpi5's first (K = 8) the SDOT tile. Every layer has some
+    // channel whose weights span more than 127 on one side of the zero point, so every one adds d_c·S_p (`wzp`).
+    const asS8 = project.layers.filter((l) => ['neon/gemm/u8-packed', 'neon32/gemm/u8-packed', 'neondot/gemm/u8-sdot'].includes(l.variantKey ?? ''));
+    expect(asS8.map((l) => l.variantKey)).toEqual(
+      Array(name === 'rpi4' ? 13 : name === 'rpi5' ? 1 : 14).fill(name === 'rpi4' ? 'neon/gemm/u8-packed' : name === 'rpi5' ? 'neondot/gemm/u8-sdot' : 'neon32/gemm/u8-packed'),
+    );
+    expect(asS8.every((l) => kid(l.kernel)!.flags?.wzp === true && kid(l.kernel)!.flags?.w8 === true)).toBe(true);
+    // what remains on the int16-widened tiles: rpi4's first pointwise (K = 8)
+    expect(project.layers.filter((l) => l.variantKey?.endsWith('/gemm/s16')).length).toBe(name === 'rpi4' ? 1 : 0);
   });
 });
 
@@ -616,24 +621,27 @@ describe.skipIf(skip).each(['rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, ra
 });
 
 /**
- * uint8 pointwise on the int8 packed kernels (u8.ts), adversarial: one 1×1 layer (5 pixels: a whole block and
- * a tail on every target; 24 channels: a whole 16-channel tile and a padded one) with weight zero point 0 or 255,
- * channels whose weights span 0..255 (offset 128, so w' = −128 where w = 0), all 0, all 255, and pixels of all
- * 0 (x' = −128) and all 255. Channel 0 has w = 0 at inputs 0 and 2 of every 4, which the kernels pair in one
- * int16 lane: in the natural order pixel 0 gives 128·128 + 128·128 = 32768 there (int16 overflow), so rpi4
- * permutes the inputs (TBL indices) and runs the packed kernel, while rpi-armv7, which cannot permute, keeps
- * the int16 tile for that layer. The third model has a whole group of 16 inputs at w = 0 in one channel
- * spanning 0..255: no permutation avoids a −128 pair there, so every target keeps the int16 tile.
+ * uint8 pointwise on the int8 kernels (u8.ts), adversarial: one 1×1 layer (5 pixels: a whole block and a tail on
+ * every target; 24 channels: a whole 16-channel tile and a padded one) with weight zero point 0 or 255, channels
+ * whose weights span 0..255 (offset 128, so w' = −128 where w = 0), all 0, all 255, and pixels of all 0
+ * (x' = −128) and all 255. Channel 0 differs by model:
+ *  - `pairs`: w = 0 at inputs 0 and 2 of every 4, which the SMULL/SMLAL2 kernels add in one int16 lane: in the
+ *    natural order pixel 0 gives 128·128 + 128·128 = 32768 there (int16 overflow), so rpi4 permutes the inputs
+ *    (TBL indices) and runs the packed kernel, while rpi-armv7, which cannot permute, keeps the int16 tile;
+ *  - `lanes`: w = 0 at input 0 of every 4 only: lanes reach 128·128 + 128·127 = 32640, every packed kernel runs;
+ *  - `nopairs`: w = 0 at a whole group of 16 inputs: no permutation avoids a −128 pair, so the SMULL kernels
+ *    keep the int16 tile for the layer.
+ * rpi5 runs the same channels with K = 40 (UDOT takes K % 16 == 0) on the SDOT tile, exact for any int8.
  */
-function adversarialU8Pointwise(wZp: number, kind: 'pairs' | 'nopairs') {
-  const K = 32;
+function adversarialU8Pointwise(wZp: number, kind: 'pairs' | 'lanes' | 'nopairs', K: number) {
   const cout = 24;
-  const rng = new Prng(wZp + (kind === 'pairs' ? 1 : 2));
+  const rng = new Prng(wZp + (kind === 'pairs' ? 1 : kind === 'lanes' ? 3 : 2));
   const w = new Uint8Array(cout * K);
+  const zero0 = (k: number) => (kind === 'pairs' ? (k & 1) === 0 : kind === 'lanes' ? k % 4 === 0 : k < 16);
   for (let c = 0; c < cout; c++)
     for (let k = 0; k < K; k++) {
       const i = c * K + k;
-      if (c === 0) w[i] = kind === 'pairs' ? ((k & 1) === 0 ? 0 : 255) : k < 16 ? 0 : 255;
+      if (c === 0) w[i] = zero0(k) ? 0 : 255;
       else if (c === 1) w[i] = k === 5 ? 0 : 255;
       else if (c === 2) w[i] = 0;
       else if (c === 3) w[i] = 255;
@@ -654,16 +662,15 @@ function adversarialU8Pointwise(wZp: number, kind: 'pairs' | 'nopairs') {
     quant: { scale: [f(xq.scale[0]! * ws)], zeroPoint: [0] },
     data: Int32Array.from({ length: cout }, () => rng.int(-40000, 40000)),
   });
-  // outputs ≈ acc / 4000 around 128: accumulators reach ±32·255·255, so both saturations and the middle occur
+  // outputs ≈ acc / 4000 around 128: accumulators reach ±K·255·255, so both saturations and the middle occur
   const y = b.tensor({ name: 'pw', shape: [1, 1, 5, cout], type: 'UINT8', quant: { scale: [f(xq.scale[0]! * ws * 4000)], zeroPoint: [128] } });
   const out = b.op({ op: 'CONV_2D', inputs: [input, wt, bt], outputs: [y], options: { kind: 'conv2d', padding: 'valid', activation: 'none' } });
   return b.spec([input], [out]);
 }
 
 /** Pixels of all 0, all 255, alternating, and two of random extremes; then one of random bytes. */
-function adversarialU8Inputs(): { seed: number; input: Uint8Array }[] {
+function adversarialU8Inputs(K: number): { seed: number; input: Uint8Array }[] {
   const rng = new Prng(99);
-  const K = 32;
   const a = new Uint8Array(5 * K);
   for (let k = 0; k < K; k++) {
     a[k] = 0;
@@ -680,44 +687,53 @@ function adversarialU8Inputs(): { seed: number; input: Uint8Array }[] {
 
 describe.skipIf(skip)('uint8 pointwise as int8 (u8.ts), adversarial weights and inputs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8adv-'));
-  const models = (['pairs', 'nopairs'] as const).flatMap((kind) =>
-    [0, 255].map((wZp) => ({ kind, wZp, graph: loadModel(writeModel(dir, `u8adv_${kind}_${wZp}.tflite`, adversarialU8Pointwise(wZp, kind))) })),
+  const models = [32, 40].flatMap((K) =>
+    (['pairs', 'lanes', 'nopairs'] as const).flatMap((kind) =>
+      [0, 255].map((wZp) => ({ K, kind, wZp, graph: loadModel(writeModel(dir, `u8adv_${kind}_${wZp}_${K}.tflite`, adversarialU8Pointwise(wZp, kind, K))) })),
+    ),
   );
   rmSync(dir, { recursive: true, force: true });
 
-  it('the natural pairing would overflow int16 on pixel 0, and the reference outputs are not all saturated', () => {
+  it('the natural pairing would overflow int16 on pixel 0 (pairs, nopairs), and the reference outputs are not all saturated', () => {
     const all = new Set<number>();
-    for (const { graph } of models) {
+    for (const { K, kind, graph } of models) {
       const w = graph.tensors[graph.ops[0]!.inputs[1]!]!.data as Uint8Array;
-      // channel 0, inputs 0 and 2 (one int16 lane): w' = w − 128 = −128 both, x' = 0 − 128 = −128 both
-      expect((w[0]! - 128) * -128 + (w[2]! - 128) * -128).toBe(32768);
-      const ref = adversarialU8Inputs().flatMap((r) => [...(runGraph(graph, [r.input]).outputs[0] as Uint8Array)]);
-      expect(new Set(ref).size).toBeGreaterThan(30);
+      // channel 0, inputs 0 and 2 (one int16 lane): w' = w − 128, x' = 0 − 128 = −128 both
+      expect((w[0]! - 128) * -128 + (w[2]! - 128) * -128).toBe(kind === 'lanes' ? 128 * 128 - 127 * 128 : 32768);
+      const ref = adversarialU8Inputs(K).flatMap((r) => [...(runGraph(graph, [r.input]).outputs[0] as Uint8Array)]);
+      expect(new Set(ref).size).toBeGreaterThan(20);
       for (const v of ref) all.add(v);
     }
     expect(all.has(0) && all.has(255)).toBe(true);
   });
 
-  it.each(['rpi4', 'rpi-armv7'])('%s: exact on every layer, on the expected variant', async (name) => {
+  it.each(['rpi4', 'rpi-armv7', 'rpi5'])('%s: exact on every layer, on the expected variant', async (name) => {
     const target = targetByName(name);
+    const K = name === 'rpi5' ? 40 : 32;
     const keys: string[] = [];
-    for (const { graph } of models) {
+    for (const { graph } of models.filter((m) => m.K === K)) {
       const project = generateProject(graph, { name: graph.name, target, kernels: 'simd' });
-      const report = layersOnTarget(graph, project, target, adversarialU8Inputs());
+      const report = layersOnTarget(graph, project, target, adversarialU8Inputs(K));
       expect(report.layers.map((l) => l.mismatches)).toEqual([0]);
       keys.push(`${project.layers[0]!.variantKey} ${project.layers[0]!.kernel}`);
       await yieldToEventLoop();
     }
-    const arm = name === 'rpi4' ? 'neon' : 'neon32';
-    const tile = name === 'rpi4' ? 't4x16' : 't2x16';
-    const w16 = name === 'rpi4' ? 'neon_t4x4_rn_w16' : 'neon32_t2x2_rn_w16';
-    expect(keys).toEqual([
-      // pairs, zero point 0 and 255: rpi4 permutes; armv7 keeps the int16 tile
-      name === 'rpi4' ? `neon/gemm/u8-packed mobilec_pw_u8_neon_${tile}_rn_wzp_w8_1x5x32_24` : `neon32/gemm/s16 mobilec_pw_u8_${w16}_1x5x32_24`,
-      name === 'rpi4' ? `neon/gemm/u8-packed mobilec_pw_u8_neon_${tile}_rn_wzp_w8_1x5x32_24` : `neon32/gemm/s16 mobilec_pw_u8_${w16}_1x5x32_24`,
-      // no permutation exists: the int16 tile everywhere
-      `${arm}/gemm/s16 mobilec_pw_u8_${w16}_1x5x32_24`,
-      `${arm}/gemm/s16 mobilec_pw_u8_${w16}_1x5x32_24`,
-    ]);
+    const packed = {
+      rpi4: 'neon/gemm/u8-packed mobilec_pw_u8_neon_t4x16_rn_wzp_w8_1x5x32_24',
+      'rpi-armv7': 'neon32/gemm/u8-packed mobilec_pw_u8_neon32_t2x16_wzp_w8_1x5x32_24',
+      rpi5: 'neondot/gemm/u8-sdot mobilec_pw_u8_neondot_t4x4_rn_wzp_w8_1x5x40_24',
+    }[name]!;
+    const w16 = {
+      rpi4: 'neon/gemm/s16 mobilec_pw_u8_neon_t4x4_rn_w16_1x5x32_24',
+      'rpi-armv7': 'neon32/gemm/s16 mobilec_pw_u8_neon32_t2x2_rn_w16_1x5x32_24',
+      rpi5: '',
+    }[name]!;
+    // models in order: pairs, lanes, nopairs, each with weight zero point 0 then 255
+    const expected = {
+      rpi4: [packed, packed, packed, packed, w16, w16],
+      'rpi-armv7': [w16, w16, packed, packed, w16, w16],
+      rpi5: [packed, packed, packed, packed, packed, packed],
+    }[name]!;
+    expect(keys).toEqual(expected);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * uint8 GEMM layers (per-tensor weight zero point zw, input zero point zx) on
- * the int8 kernels: the compile-time transform the int8-pair kernels share
- * (neon/gemm/u8-packed on rpi4, neon32/gemm/u8-packed on rpi-armv7).
+ * the int8 kernels: the compile-time transform they share (neon/gemm/u8-packed
+ * on rpi4, neon32/gemm/u8-packed on rpi-armv7, neondot/gemm/u8-sdot on rpi5
+ * where UDOT does not take the layer).
  *
  * Arithmetic. With x' = x − 128 (x XOR 0x80 read as int8, applied where the
  * kernel packs its input) and x'z = zx − 128, and per output channel c an
@@ -26,6 +27,13 @@
  * permutation per layer: free on aarch64, where it goes into the TBL indices
  * of the pixel packing and the weight order); without such a permutation (or
  * where the kernel cannot permute) the layer keeps the int16-widened tile.
+ * SDOT sums four int8 products straight into int32 (|sum| ≤ 4·128·128): any
+ * int8, −128 included, so the SDOT tile takes every channel (`exact`).
+ * S_p: |S_p| ≤ 128·K; in int16 SADALP lanes (the packing on rpi4 and armv7)
+ * each lane holds 2 inputs per 16, so |lane| ≤ 256·K/16 ≤ 32768 for
+ * K ≤ 2048 (U8_SUM_MAX_K: only −32768 reaches the bound, which fits); the
+ * SDOT tile sums in int32. Scale: d_c·S_p ≤ 255·128·K, and the folded bias
+ * terms, are all int32 modulo 2^32 like the reference accumulator.
  */
 import { foldInputZeroPoint, wrap } from '../shared.js';
 import { zeroPoint } from '../../../ops/common.js';
