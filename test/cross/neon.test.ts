@@ -632,6 +632,7 @@ describe.skipIf(skip).each(['rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, ra
  *  - `nopairs`: w = 0 at a whole group of 16 inputs: no permutation avoids a −128 pair, so the SMULL kernels
  *    keep the int16 tile for the layer.
  * rpi5 runs the same channels with K = 40 (UDOT takes K % 16 == 0) on the SDOT tile, exact for any int8.
+ * Channels 16-23 stay within 127 of the zero point: their tile skips the d_c·S_p step, the first one runs it.
  */
 function adversarialU8Pointwise(wZp: number, kind: 'pairs' | 'lanes' | 'nopairs', K: number) {
   const cout = 24;
@@ -646,7 +647,9 @@ function adversarialU8Pointwise(wZp: number, kind: 'pairs' | 'lanes' | 'nopairs'
       else if (c === 2) w[i] = 0;
       else if (c === 3) w[i] = 255;
       else if (c === 4) w[i] = k % 3 === 0 ? 0 : k % 3 === 1 ? 255 : 128;
-      else w[i] = c % 2 ? rng.int(0, 254) : rng.int(1, 255);
+      else if (c < 16) w[i] = c % 2 ? rng.int(0, 254) : rng.int(1, 255);
+      // the last (padded) channel tile: within 127 of the zero point, so d_c = 0 there (no d_c·S_p in that tile)
+      else w[i] = rng.int(Math.max(0, wZp - 127), Math.min(255, wZp + 127));
     }
   const f = Math.fround;
   const b = new SpecBuilder();

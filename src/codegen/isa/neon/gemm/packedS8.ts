@@ -19,7 +19,7 @@ import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
 import { zeroPoint } from '../../../ops/common.js';
 import { ceil, foldInputZeroPoint, requantArgs, requantFlags, requantForms } from '../shared.js';
-import { u8AsS8, U8_SUM_MAX_K, type U8AsS8 } from './u8.js';
+import { offsetTiles, u8AsS8, U8_SUM_MAX_K, type U8AsS8 } from './u8.js';
 import { channelTiles, GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 
 export const S8_PACKED_PIXELS = 4;
@@ -97,7 +97,7 @@ function packedVariant(u8: boolean): SimdVariant<PackedPlan, GemmOp> {
         ),
         ctx.table('nbias', b),
         ctx.table('nidx', packS8Indices(p.u8?.perm ?? null)),
-        ...(wzp ? [ctx.table('nd', p.u8!.d)] : []),
+        ...(wzp ? [ctx.table('nd', p.u8!.d), ctx.table('ndm', offsetTiles(p.u8!.d, S8_PACKED_CHANNELS))] : []),
         ...q.args,
         ctx.scratch('int8_t', (full ? S8_PACKED_PIXELS : 1) * K * 4),
         ctx.arena(p.yT.id, true),
@@ -113,6 +113,8 @@ function packedVariant(u8: boolean): SimdVariant<PackedPlan, GemmOp> {
         cmax: q.clamp.max,
         tile4: `${kernel}_tile4`,
         tile1: `${kernel}_tile1`,
+        tile4d: `${kernel}_tile4d`,
+        tile1d: `${kernel}_tile1d`,
         full,
         tail,
         // uint8: the input XOR 0x80 in the packing, uint8 narrowing; wzp: pixel sums and d_c·S_p

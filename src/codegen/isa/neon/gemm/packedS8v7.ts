@@ -29,7 +29,7 @@ import type { SimdVariant } from '../../../types.js';
 import { zeroPoint } from '../../../ops/common.js';
 import { packS8Weights } from './packedS8.js';
 import { foldInputZeroPoint, ceil, requantArgs, requantFlags, requantForms } from '../shared.js';
-import { u8AsS8, U8_SUM_MAX_K, type U8AsS8 } from './u8.js';
+import { offsetTiles, u8AsS8, U8_SUM_MAX_K, type U8AsS8 } from './u8.js';
 import { channelTiles, GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 export const S8V7_PIXELS = 2;
 export const S8V7_CHANNELS = 16;
@@ -94,7 +94,7 @@ function packedV7Variant(u8: boolean): SimdVariant<PackedV7Plan, GemmOp> {
         ctx.arena(p.xT.id, false),
         ctx.table('nw', vld4Order(packS8Weights((oc, k) => (oc < cout && k < K ? W(oc, k) : 0), Kp, coutPad))),
         ctx.table('nbias', b),
-        ...(wzp ? [ctx.table('nd', p.u8!.d)] : []),
+        ...(wzp ? [ctx.table('nd', p.u8!.d), ctx.table('ndm', offsetTiles(p.u8!.d, S8V7_CHANNELS))] : []),
         ...q.args,
         // Packed 2-pixel blocks ([K/4][2][4], written 16 bytes per 8 channels), or the last row zero-padded to
         // 8 bytes (uint8: every last row, XOR 0x80).

@@ -151,3 +151,8 @@ export function u8AsS8(p: GemmPlan, coutPad: number, pairs: U8Pairs): U8AsS8 | n
   for (let c = 0; c < cout; c++) bias[c] = wrap(bias[c]! - Math.imul(Math.imul(K, xZp1), d[c]!));
   return { W, perm, d, anyD: d.some((v) => v !== 0), bias };
 }
+
+/** Per channel tile of `width` (d is padded to whole tiles): 1 where some d_c ≠ 0, so that the tile adds d_c·S_p. */
+export function offsetTiles(d: Int32Array, width: number): Uint8Array {
+  return Uint8Array.from({ length: d.length / width }, (_, b) => (d.subarray(width * b, width * (b + 1)).some((v) => v !== 0) ? 1 : 0));
+}
