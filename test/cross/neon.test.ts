@@ -278,7 +278,9 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
     // channel whose weights span more than 127 on one side of the zero point, so every one adds d_c·S_p (`wzp`).
     const asS8 = project.layers.filter((l) => ['neon/gemm/u8-packed', 'neon32/gemm/u8-packed', 'neondot/gemm/u8-sdot'].includes(l.variantKey ?? ''));
     expect(asS8.map((l) => l.variantKey)).toEqual(
-      Array(name === 'rpi4' ? 13 : name === 'rpi5' ? 1 : 14).fill(name === 'rpi4' ? 'neon/gemm/u8-packed' : name === 'rpi5' ? 'neondot/gemm/u8-sdot' : 'neon32/gemm/u8-packed'),
+      Array(name === 'rpi4' ? 13 : name === 'rpi5' ? 1 : 14).fill(
+        name === 'rpi4' ? 'neon/gemm/u8-packed' : name === 'rpi5' ? 'neondot/gemm/u8-sdot' : 'neon32/gemm/u8-packed',
+      ),
     );
     expect(asS8.every((l) => kid(l.kernel)!.flags?.wzp === true && kid(l.kernel)!.flags?.w8 === true)).toBe(true);
     // what remains on the int16-widened tiles: rpi4's first pointwise (K = 8)

@@ -71,7 +71,7 @@ function packedVariant(u8: boolean): SimdVariant<PackedPlan, GemmOp> {
     ops: GEMM_OPS,
     applies(l) {
       const p = gemmPlan(l, false);
-      if (!p || !p.aarch64 || p.K % 16 !== 0) return null;
+      if (!p?.aarch64 || p.K % 16 !== 0) return null;
       if (!u8) return p.mode === 's8' ? { ...p, u8: null } : null;
       const t = p.dtype === 'uint8' ? u8AsS8(p, ceil(p.cout, S8_PACKED_CHANNELS), 'permute16') : null;
       return t && (!t.anyD || p.K <= U8_SUM_MAX_K) ? { ...p, u8: t } : null;

@@ -91,11 +91,11 @@ function tileVariant(isa: KernelIsa, mode: GemmMode, u8 = false): SimdVariant<Ti
       const biasSym = p.u8
         ? ctx.table('nbias', p.u8.bias)
         : quant
-        ? ctx.table('nbias', foldInputZeroPoint(p.bv, p.W, K, cout, padded, zeroPoint(p.xT)))
-        : ctx.table(
-            'nbias',
-            Float32Array.from({ length: padded }, (_, i) => (i < cout ? p.bv[i]! : 0)),
-          );
+          ? ctx.table('nbias', foldInputZeroPoint(p.bv, p.W, K, cout, padded, zeroPoint(p.xT)))
+          : ctx.table(
+              'nbias',
+              Float32Array.from({ length: padded }, (_, i) => (i < cout ? p.bv[i]! : 0)),
+            );
       const wSym =
         mode === 'f32'
           ? ctx.table('nw', Float32Array.from(packed))

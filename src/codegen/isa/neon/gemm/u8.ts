@@ -142,8 +142,7 @@ export function u8AsS8(p: GemmPlan, coutPad: number, pairs: U8Pairs): U8AsS8 | n
     if (!perm) return null;
     if (perm.every((v, i) => v === i)) perm = null;
   } else if (pairs === 'natural') {
-    for (let c = 0; c < cout; c++)
-      for (let k = 0; k + 2 < K; k++) if ((k & 2) === 0 && w1(c, k) === -128 && w1(c, k + 2) === -128) return null;
+    for (let c = 0; c < cout; c++) for (let k = 0; k + 2 < K; k++) if ((k & 2) === 0 && w1(c, k) === -128 && w1(c, k + 2) === -128) return null;
   }
   const W = perm ? (oc: number, k: number) => w1(oc, k - (k % 16) + perm![k % 16]!) : w1;
   const xZp1 = zeroPoint(p.xT) - 128;
