@@ -14,6 +14,7 @@
  *    SADALP adds lane pairs: one int32 per output channel.
  * Tile: 4 pixels × 16 channels (v16–v31), per step 2 LD1 (x4 registers) and
  * 48 multiply/accumulate instructions — 50 per 256 MACs.
+ * uint8 layers run the same tile on their int8 form (u8.ts): `neon/gemm/u8-packed`.
  */
 import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';

@@ -3,7 +3,8 @@
  * connected (family pw_neon): P pixels × 4·VB channels in C intrinsics, with
  * an aarch64 assembly tile for whole 4-pixel blocks where it pays. Four
  * multiply modes, one variant each (and per ISA tag): float32; int16-widened
- * weights (any 8-bit weights, uint8 activations); int8 SMULL pairs; SDOT.
+ * weights (any 8-bit weights, uint8 activations); int8 SMULL pairs; SDOT —
+ * and SDOT on uint8 layers through their int8 form (u8.ts, `neondot/gemm/u8-sdot`).
  */
 import type { KernelId, KernelIsa } from '../../../kernelId.js';
 import { formatKernelId } from '../../../kernelId.js';
