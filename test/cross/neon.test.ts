@@ -742,3 +742,58 @@ describe.skipIf(skip)('uint8 pointwise as int8 (u8.ts), adversarial weights and 
     expect(keys).toEqual(expected);
   });
 });
+
+/**
+ * The pixel sums S_p at the largest K the packed uint8 kernels take (u8.ts U8_SUM_MAX_K = 2048): int16 lanes
+ * each add two inputs per 16, so all-zero rows (x' = −128 everywhere) reach −32768 exactly. A fully connected
+ * layer of 3 rows (armv7: a 2-row block and the last row; rpi4: three single rows) with K = 2044 on armv7 (a
+ * partial last 16 inputs: 8 bytes and 4) and 2048 on rpi4, one channel all 255 with weight zero point 0 (d_c = 128).
+ */
+function largeKU8(K: number) {
+  const f = Math.fround;
+  const b = new SpecBuilder();
+  const rng = new Prng(K);
+  const cout = 16;
+  const xq = { scale: [f(1 / 128)], zeroPoint: [128] };
+  const ws = f(0.01);
+  const w = Uint8Array.from({ length: cout * K }, (_, i) => (i < K ? 255 : rng.int(0, 127)));
+  const input = b.tensor({ name: 'input', shape: [3, K], type: 'UINT8', quant: xq });
+  const wt = b.tensor({ name: 'fc/w', shape: [cout, K], type: 'UINT8', quant: { scale: [ws], zeroPoint: [0] }, data: w });
+  const bt = b.tensor({ name: 'fc/b', shape: [cout], type: 'INT32', quant: { scale: [f(xq.scale[0]! * ws)], zeroPoint: [0] }, data: new Int32Array(cout) });
+  // outputs ≈ acc / 2^20 around 128 (|acc| ≤ 2048·128·255 < 2^26)
+  const y = b.tensor({ name: 'fc', shape: [3, cout], type: 'UINT8', quant: { scale: [f(xq.scale[0]! * ws * 1048576)], zeroPoint: [128] } });
+  const out = b.op({ op: 'FULLY_CONNECTED', inputs: [input, wt, bt], outputs: [y], options: { kind: 'fully_connected' } });
+  return b.spec([input], [out]);
+}
+
+describe.skipIf(skip).each([
+  ['rpi4', 2048, 'neon/gemm/u8-packed'],
+  ['rpi-armv7', 2044, 'neon32/gemm/u8-packed'],
+] as const)('%s uint8 packed kernel at K = %i', (name, K, key) => {
+  it('pixel sums of all-zero and all-255 rows are exact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8k-'));
+    try {
+      const graph = loadModel(writeModel(dir, `u8k_${K}.tflite`, largeKU8(K)));
+      const target = targetByName(name);
+      const project = generateProject(graph, { name: graph.name, target, kernels: 'simd' });
+      expect(project.layers[0]!.variantKey).toBe(key);
+      expect(kid(project.layers[0]!.kernel)!.flags?.wzp).toBe(true);
+      const rng = new Prng(3);
+      const rows = (f: (r: number, k: number) => number) => Uint8Array.from({ length: 3 * K }, (_, i) => f(Math.floor(i / K), i % K));
+      const ins = [
+        { seed: 1, input: rows(() => 0) },
+        { seed: 2, input: rows(() => 255) },
+        { seed: 3, input: rows((r) => (r === 1 ? 255 : 0)) },
+        { seed: 4, input: rows(() => rng.int(0, 255)) },
+      ];
+      const report = layersOnTarget(graph, project, target, ins);
+      expect(report.layers.map((l) => l.mismatches)).toEqual([0]);
+      // channel 0 (d_c = 128) on all-zero rows: (0 − 128)·255·K / 2^20 ≈ −64 below the zero point, not saturated
+      const ref = runGraph(graph, [ins[0]!.input]).outputs[0] as Uint8Array;
+      expect(ref[0]).toBeGreaterThan(0);
+      expect(ref[0]).toBeLessThan(128);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
