@@ -32,8 +32,14 @@ describe('NEON kernel variants as data', () => {
     const rpi4 = neonKernels.variants.map((v) => v.key);
     expect(rpi4.indexOf('neon/gemm/s8-packed')).toBeLessThan(rpi4.indexOf('neon/gemm/s8'));
     expect(rpi4.indexOf('neon/gemm/f32-packed')).toBeLessThan(rpi4.indexOf('neon/gemm/f32'));
+    // uint8 layers: the packed int8 kernels on their int8 form (u8.ts) before the int16-widened tiles
+    expect(rpi4.indexOf('neon/gemm/u8-packed')).toBeGreaterThanOrEqual(0);
+    expect(rpi4.indexOf('neon/gemm/u8-packed')).toBeLessThan(rpi4.indexOf('neon/gemm/s16'));
+    expect(rpi4.indexOf('neon32/gemm/u8-packed')).toBeGreaterThanOrEqual(0);
+    expect(rpi4.indexOf('neon32/gemm/u8-packed')).toBeLessThan(rpi4.indexOf('neon32/gemm/s16'));
     const rpi5 = neonDotprodKernels.variants.map((v) => v.key);
-    expect(rpi5.indexOf('neondot/gemm/u8-udot')).toBeLessThan(rpi5.indexOf('neon/gemm/s16'));
+    expect(rpi5.indexOf('neondot/gemm/u8-udot')).toBeLessThan(rpi5.indexOf('neondot/gemm/u8-sdot'));
+    expect(rpi5.indexOf('neondot/gemm/u8-sdot')).toBeLessThan(rpi5.indexOf('neon/gemm/s16'));
     expect(rpi5).not.toContain('neon/gemm/s8');
   });
 });

@@ -18,7 +18,9 @@ import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { SpecBuilder, tinyMobilenet, writeModel } from '../tflite/models.js';
 import { Prng } from '../../src/util/prng.js';
-import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/graphOnTarget.js';
+import { checkGraphOnTarget, description, inputArb, layersOnTarget, stackArb, tryLoad, type Layer } from '../helpers/graphOnTarget.js';
+import { generateProject } from '../../src/codegen/index.js';
+import { runGraph } from '../../src/reference/interpreter.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
@@ -49,9 +51,10 @@ const isPacked = (name: string) => {
     ((id.isa === 'neon' && (id.tile === '8x8' || id.tile === '4x16')) || (id.isa === 'neon32' && id.tile === '2x16'))
   );
 };
+/** The UDOT kernels (4x16); the uint8 SDOT tile (4x4, u8.ts) is not one. */
 const isUdot = (name: string) => {
   const id = kid(name);
-  return id !== null && id.isa === 'neondot' && id.dtype === 'u8' && (id.op === 'pw' || id.op === 'fc');
+  return id !== null && id.isa === 'neondot' && id.dtype === 'u8' && id.tile === '4x16' && (id.op === 'pw' || id.op === 'fc');
 };
 
 /**
@@ -262,7 +265,7 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
   });
 
   const shared = join(__dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
-  it.skipIf(!existsSync(shared)).each(['rpi4', 'rpi5'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (name) => {
+  it.skipIf(!existsSync(shared)).each(['rpi4', 'rpi5', 'rpi-armv7'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (name) => {
     const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName(name), 'simd');
     expect(divergences).toEqual([]);
     expect(project.layers.filter((l) => isNeon(l.kernel)).length).toBeGreaterThanOrEqual(27);
@@ -270,6 +273,18 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
     // 9 channels past the last whole tile) run UDOT with the weight zero point folded.
     const udot = project.layers.filter((l) => isUdot(l.kernel));
     expect(udot.length).toBe(name === 'rpi5' ? 13 : 0);
+    // rpi4: the same 13 run the packed int8 kernel on the uint8 layer's int8 form (u8.ts); rpi-armv7 all 14
+    // pointwise (its packed kernel takes any K); rpi5's first (K = 8) the SDOT tile. Every layer has some
+    // channel whose weights span more than 127 on one side of the zero point, so every one adds d_c·S_p (`wzp`).
+    const asS8 = project.layers.filter((l) => ['neon/gemm/u8-packed', 'neon32/gemm/u8-packed', 'neondot/gemm/u8-sdot'].includes(l.variantKey ?? ''));
+    expect(asS8.map((l) => l.variantKey)).toEqual(
+      Array(name === 'rpi4' ? 13 : name === 'rpi5' ? 1 : 14).fill(
+        name === 'rpi4' ? 'neon/gemm/u8-packed' : name === 'rpi5' ? 'neondot/gemm/u8-sdot' : 'neon32/gemm/u8-packed',
+      ),
+    );
+    expect(asS8.every((l) => kid(l.kernel)!.flags?.wzp === true && kid(l.kernel)!.flags?.w8 === true)).toBe(true);
+    // what remains on the int16-widened tiles: rpi4's first pointwise (K = 8)
+    expect(project.layers.filter((l) => l.variantKey?.endsWith('/gemm/s16')).length).toBe(name === 'rpi4' ? 1 : 0);
   });
 });
 
@@ -568,6 +583,215 @@ describe.skipIf(skip)('rpi5 uint8 UDOT pointwise, random shapes', () => {
         await yieldToEventLoop();
       }
       expect(udot).toBeGreaterThanOrEqual(7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * rpi4 and rpi-armv7 uint8 pointwise and FC on the packed int8 kernels (u8.ts) over the same random stacks:
+ * uniform 0..255 weights, so nearly every channel needs a weight offset (`wzp`) and some span 0..255.
+ */
+describe.skipIf(skip).each(['rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, random shapes', (name) => {
+  it('agrees with the reference bit for bit, on the packed kernels', async () => {
+    const arb = fc.record({
+      h: fc.integer({ min: 1, max: 3 }),
+      w: fc.integer({ min: 1, max: 5 }),
+      k: fc.constantFrom(16, 32, 48),
+      c1: fc.constantFrom(16, 24, 40),
+      c2: fc.constantFrom(16, 32, 33),
+      classes: fc.constantFrom(7, 16, 21),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8p-'));
+    try {
+      let packed = 0;
+      for (const [i, s] of fc.sample(arb, { seed: 5353, numRuns: 5 }).entries()) {
+        const graph = loadModel(writeModel(dir, `u8p_${i}.tflite`, uint8PointwiseStack(s.h, s.w, s.k, [s.c1, s.c2], s.classes, 800 + i)));
+        const { project, divergences } = await checkGraphOnTarget(graph, targetByName(name), 'simd', 2);
+        expect(divergences, JSON.stringify(s)).toEqual([]);
+        packed += project.layers.filter((l) => l.variantKey === (name === 'rpi4' ? 'neon/gemm/u8-packed' : 'neon32/gemm/u8-packed')).length;
+        await yieldToEventLoop();
+      }
+      // rpi4: K % 16 == 0 (the first pointwise always, the second when c1 is 16, the FC when h·w·c2 is) and no
+      // unavoidable −128 pair; armv7: any K, no −128 pair in the natural order
+      expect(packed).toBe(name === 'rpi4' ? 11 : 15);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * uint8 pointwise on the int8 kernels (u8.ts), adversarial: one 1×1 layer (5 pixels: a whole block and a tail on
+ * every target; 24 channels: a whole 16-channel tile and a padded one) with weight zero point 0 or 255, channels
+ * whose weights span 0..255 (offset 128, so w' = −128 where w = 0), all 0, all 255, and pixels of all 0
+ * (x' = −128) and all 255. Channel 0 differs by model:
+ *  - `pairs`: w = 0 at inputs 0 and 2 of every 4, which the SMULL/SMLAL2 kernels add in one int16 lane: in the
+ *    natural order pixel 0 gives 128·128 + 128·128 = 32768 there (int16 overflow), so rpi4 permutes the inputs
+ *    (TBL indices) and runs the packed kernel, while rpi-armv7, which cannot permute, keeps the int16 tile;
+ *  - `lanes`: w = 0 at input 0 of every 4 only: lanes reach 128·128 + 128·127 = 32640, every packed kernel runs;
+ *  - `nopairs`: w = 0 at a whole group of 16 inputs: no permutation avoids a −128 pair, so the SMULL kernels
+ *    keep the int16 tile for the layer.
+ * rpi5 runs the same channels with K = 40 (UDOT takes K % 16 == 0) on the SDOT tile, exact for any int8.
+ * Channels 16-23 stay within 127 of the zero point: their tile skips the d_c·S_p step, the first one runs it.
+ */
+function adversarialU8Pointwise(wZp: number, kind: 'pairs' | 'lanes' | 'nopairs', K: number) {
+  const cout = 24;
+  const rng = new Prng(wZp + (kind === 'pairs' ? 1 : kind === 'lanes' ? 3 : 2));
+  const w = new Uint8Array(cout * K);
+  const zero0 = (k: number) => (kind === 'pairs' ? (k & 1) === 0 : kind === 'lanes' ? k % 4 === 0 : k < 16);
+  for (let c = 0; c < cout; c++)
+    for (let k = 0; k < K; k++) {
+      const i = c * K + k;
+      if (c === 0) w[i] = zero0(k) ? 0 : 255;
+      else if (c === 1) w[i] = k === 5 ? 0 : 255;
+      else if (c === 2) w[i] = 0;
+      else if (c === 3) w[i] = 255;
+      else if (c === 4) w[i] = k % 3 === 0 ? 0 : k % 3 === 1 ? 255 : 128;
+      else if (c < 16) w[i] = c % 2 ? rng.int(0, 254) : rng.int(1, 255);
+      // the last (padded) channel tile: within 127 of the zero point, so d_c = 0 there (no d_c·S_p in that tile)
+      else w[i] = rng.int(Math.max(0, wZp - 127), Math.min(255, wZp + 127));
+    }
+  const f = Math.fround;
+  const b = new SpecBuilder();
+  // input zero point 128 with weight zero point 0 (products of both signs), 0 with 255 (all ≤ 0 but the bias)
+  const xq = { scale: [f(1 / 128)], zeroPoint: [wZp === 0 ? 128 : 0] };
+  const ws = f(0.01);
+  const input = b.tensor({ name: 'input', shape: [1, 1, 5, K], type: 'UINT8', quant: xq });
+  const wt = b.tensor({ name: 'pw/w', shape: [cout, 1, 1, K], type: 'UINT8', quant: { scale: [ws], zeroPoint: [wZp] }, data: w });
+  const bt = b.tensor({
+    name: 'pw/b',
+    shape: [cout],
+    type: 'INT32',
+    quant: { scale: [f(xq.scale[0]! * ws)], zeroPoint: [0] },
+    data: Int32Array.from({ length: cout }, () => rng.int(-40000, 40000)),
+  });
+  // outputs ≈ acc / 4000 around 128: accumulators reach ±K·255·255, so both saturations and the middle occur
+  const y = b.tensor({ name: 'pw', shape: [1, 1, 5, cout], type: 'UINT8', quant: { scale: [f(xq.scale[0]! * ws * 4000)], zeroPoint: [128] } });
+  const out = b.op({ op: 'CONV_2D', inputs: [input, wt, bt], outputs: [y], options: { kind: 'conv2d', padding: 'valid', activation: 'none' } });
+  return b.spec([input], [out]);
+}
+
+/** Pixels of all 0, all 255, alternating, and two of random extremes; then one of random bytes. */
+function adversarialU8Inputs(K: number): { seed: number; input: Uint8Array }[] {
+  const rng = new Prng(99);
+  const a = new Uint8Array(5 * K);
+  for (let k = 0; k < K; k++) {
+    a[k] = 0;
+    a[K + k] = 255;
+    a[2 * K + k] = k & 1 ? 255 : 0;
+    a[3 * K + k] = rng.int(0, 1) * 255;
+    a[4 * K + k] = rng.int(0, 1) * 255;
+  }
+  return [
+    { seed: 1, input: a },
+    { seed: 2, input: Uint8Array.from({ length: 5 * K }, () => rng.int(0, 255)) },
+  ];
+}
+
+describe.skipIf(skip)('uint8 pointwise as int8 (u8.ts), adversarial weights and inputs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8adv-'));
+  const models = [32, 40].flatMap((K) =>
+    (['pairs', 'lanes', 'nopairs'] as const).flatMap((kind) =>
+      [0, 255].map((wZp) => ({ K, kind, wZp, graph: loadModel(writeModel(dir, `u8adv_${kind}_${wZp}_${K}.tflite`, adversarialU8Pointwise(wZp, kind, K))) })),
+    ),
+  );
+  rmSync(dir, { recursive: true, force: true });
+
+  it('the natural pairing would overflow int16 on pixel 0 (pairs, nopairs), and the reference outputs are not all saturated', () => {
+    const all = new Set<number>();
+    for (const { K, kind, graph } of models) {
+      const w = graph.tensors[graph.ops[0]!.inputs[1]!]!.data as Uint8Array;
+      // channel 0, inputs 0 and 2 (one int16 lane): w' = w − 128, x' = 0 − 128 = −128 both
+      expect((w[0]! - 128) * -128 + (w[2]! - 128) * -128).toBe(kind === 'lanes' ? 128 * 128 - 127 * 128 : 32768);
+      const ref = adversarialU8Inputs(K).flatMap((r) => [...(runGraph(graph, [r.input]).outputs[0] as Uint8Array)]);
+      expect(new Set(ref).size).toBeGreaterThan(20);
+      for (const v of ref) all.add(v);
+    }
+    expect(all.has(0) && all.has(255)).toBe(true);
+  });
+
+  it.each(['rpi4', 'rpi-armv7', 'rpi5'])('%s: exact on every layer, on the expected variant', async (name) => {
+    const target = targetByName(name);
+    const K = name === 'rpi5' ? 40 : 32;
+    const keys: string[] = [];
+    for (const { graph } of models.filter((m) => m.K === K)) {
+      const project = generateProject(graph, { name: graph.name, target, kernels: 'simd' });
+      const report = layersOnTarget(graph, project, target, adversarialU8Inputs(K));
+      expect(report.layers.map((l) => l.mismatches)).toEqual([0]);
+      keys.push(`${project.layers[0]!.variantKey} ${project.layers[0]!.kernel}`);
+      await yieldToEventLoop();
+    }
+    const packed = {
+      rpi4: 'neon/gemm/u8-packed mobilec_pw_u8_neon_t4x16_rn_wzp_w8_1x5x32_24',
+      'rpi-armv7': 'neon32/gemm/u8-packed mobilec_pw_u8_neon32_t2x16_wzp_w8_1x5x32_24',
+      rpi5: 'neondot/gemm/u8-sdot mobilec_pw_u8_neondot_t4x4_rn_wzp_w8_1x5x40_24',
+    }[name]!;
+    const w16 = {
+      rpi4: 'neon/gemm/s16 mobilec_pw_u8_neon_t4x4_rn_w16_1x5x32_24',
+      'rpi-armv7': 'neon32/gemm/s16 mobilec_pw_u8_neon32_t2x2_rn_w16_1x5x32_24',
+      rpi5: '',
+    }[name]!;
+    // models in order: pairs, lanes, nopairs, each with weight zero point 0 then 255
+    const expected = {
+      rpi4: [packed, packed, packed, packed, w16, w16],
+      'rpi-armv7': [w16, w16, packed, packed, w16, w16],
+      rpi5: [packed, packed, packed, packed, packed, packed],
+    }[name]!;
+    expect(keys).toEqual(expected);
+  });
+});
+
+/**
+ * The pixel sums S_p at the largest K the packed uint8 kernels take (u8.ts U8_SUM_MAX_K = 2048): int16 lanes
+ * each add two inputs per 16, so all-zero rows (x' = −128 everywhere) reach −32768 exactly. A fully connected
+ * layer of 3 rows (armv7: a 2-row block and the last row; rpi4: three single rows) with K = 2044 on armv7 (a
+ * partial last 16 inputs: 8 bytes and 4) and 2048 on rpi4, one channel all 255 with weight zero point 0 (d_c = 128).
+ */
+function largeKU8(K: number) {
+  const f = Math.fround;
+  const b = new SpecBuilder();
+  const rng = new Prng(K);
+  const cout = 16;
+  const xq = { scale: [f(1 / 128)], zeroPoint: [128] };
+  const ws = f(0.01);
+  const w = Uint8Array.from({ length: cout * K }, (_, i) => (i < K ? 255 : rng.int(0, 127)));
+  const input = b.tensor({ name: 'input', shape: [3, K], type: 'UINT8', quant: xq });
+  const wt = b.tensor({ name: 'fc/w', shape: [cout, K], type: 'UINT8', quant: { scale: [ws], zeroPoint: [0] }, data: w });
+  const bt = b.tensor({ name: 'fc/b', shape: [cout], type: 'INT32', quant: { scale: [f(xq.scale[0]! * ws)], zeroPoint: [0] }, data: new Int32Array(cout) });
+  // outputs ≈ acc / 2^20 around 128 (|acc| ≤ 2048·128·255 < 2^26)
+  const y = b.tensor({ name: 'fc', shape: [3, cout], type: 'UINT8', quant: { scale: [f(xq.scale[0]! * ws * 1048576)], zeroPoint: [128] } });
+  const out = b.op({ op: 'FULLY_CONNECTED', inputs: [input, wt, bt], outputs: [y], options: { kind: 'fully_connected' } });
+  return b.spec([input], [out]);
+}
+
+describe.skipIf(skip).each([
+  ['rpi4', 2048, 'neon/gemm/u8-packed'],
+  ['rpi-armv7', 2044, 'neon32/gemm/u8-packed'],
+] as const)('%s uint8 packed kernel at K = %i', (name, K, key) => {
+  it('pixel sums of all-zero and all-255 rows are exact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8k-'));
+    try {
+      const graph = loadModel(writeModel(dir, `u8k_${K}.tflite`, largeKU8(K)));
+      const target = targetByName(name);
+      const project = generateProject(graph, { name: graph.name, target, kernels: 'simd' });
+      expect(project.layers[0]!.variantKey).toBe(key);
+      expect(kid(project.layers[0]!.kernel)!.flags?.wzp).toBe(true);
+      const rng = new Prng(3);
+      const rows = (f: (r: number, k: number) => number) => Uint8Array.from({ length: 3 * K }, (_, i) => f(Math.floor(i / K), i % K));
+      const ins = [
+        { seed: 1, input: rows(() => 0) },
+        { seed: 2, input: rows(() => 255) },
+        { seed: 3, input: rows((r) => (r === 1 ? 255 : 0)) },
+        { seed: 4, input: rows(() => rng.int(0, 255)) },
+      ];
+      const report = layersOnTarget(graph, project, target, ins);
+      expect(report.layers.map((l) => l.mismatches)).toEqual([0]);
+      // channel 0 (d_c = 128) on all-zero rows: (0 − 128)·255·K / 2^20 ≈ −64 below the zero point, not saturated
+      const ref = runGraph(graph, [ins[0]!.input]).outputs[0] as Uint8Array;
+      expect(ref[0]).toBeGreaterThan(0);
+      expect(ref[0]).toBeLessThan(128);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,8 +5,8 @@
  */
 import type { SimdVariant } from '../../../types.js';
 import { packedF32Variant } from './packedF32.js';
-import { packedS8Variant } from './packedS8.js';
-import { packedS8v7Variant } from './packedS8v7.js';
+import { packedS8Variant, packedU8Variant } from './packedS8.js';
+import { packedS8v7Variant, packedU8v7Variant } from './packedS8v7.js';
 import { udotVariant } from './udot.js';
 import { tileVariants } from './tile.js';
 
@@ -14,7 +14,9 @@ import { tileVariants } from './tile.js';
 export const gemmVariants: readonly SimdVariant<any, any>[] = [
   packedF32Variant,
   packedS8Variant,
+  packedU8Variant,
   packedS8v7Variant,
+  packedU8v7Variant,
   ...tileVariants.neon,
   ...tileVariants.neon32,
 ];
@@ -23,6 +25,7 @@ export const gemmVariants: readonly SimdVariant<any, any>[] = [
 export const gemmDotVariants: readonly SimdVariant<any, any>[] = [
   packedF32Variant,
   udotVariant,
+  tileVariants.neondotU8,
   ...tileVariants.neondot,
   ...tileVariants.neon.filter((v) => v.key !== 'neon/gemm/s8'),
 ];

@@ -14,11 +14,13 @@
  *    SADALP adds lane pairs: one int32 per output channel.
  * Tile: 4 pixels × 16 channels (v16–v31), per step 2 LD1 (x4 registers) and
  * 48 multiply/accumulate instructions — 50 per 256 MACs.
+ * uint8 layers run the same tile on their int8 form (u8.ts): `neon/gemm/u8-packed`.
  */
 import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
 import { zeroPoint } from '../../../ops/common.js';
 import { ceil, foldInputZeroPoint, requantArgs, requantFlags, requantForms } from '../shared.js';
+import { offsetTiles, u8AsS8, U8_SUM_MAX_K, type U8AsS8 } from './u8.js';
 import { channelTiles, GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 
 export const S8_PACKED_PIXELS = 4;
@@ -36,65 +38,99 @@ export function packS8Weights(w: (oc: number, k: number) => number, K: number, c
   return out;
 }
 
-/** TBL indices that turn 16 input channels into the 4 packed steps (one 16-byte vector each). */
-export function packS8Indices(): Int8Array {
+/** TBL indices that turn 16 input channels into the 4 packed steps (one 16-byte vector each); `perm`: position i reads channel perm[i]. */
+export function packS8Indices(perm: readonly number[] | null = null): Int8Array {
   const idx = new Int8Array(64);
-  for (let s = 0; s < 4; s++) for (let j = 0; j < 16; j++) idx[16 * s + j] = 4 * s + stepLane(j);
+  for (let s = 0; s < 4; s++) for (let j = 0; j < 16; j++) idx[16 * s + j] = perm ? perm[4 * s + stepLane(j)]! : 4 * s + stepLane(j);
   return idx;
 }
 
 /** Steps of 4 input channels per loop iteration (K % 16 == 0, so the steps are a multiple of 4). */
 const unrollFor = (steps: number) => (steps <= 8 ? steps : steps % 16 === 0 ? 16 : steps % 8 === 0 ? 8 : 4);
 
-const id = (l: GemmLayer, p: GemmPlan) => gemmId(p, 'neon', `${S8_PACKED_PIXELS}x${S8_PACKED_CHANNELS}`, requantFlags(requantForms(l.op, l.ctx, p.cout)));
+interface PackedPlan extends GemmPlan {
+  /** uint8 layers: the int8 form (u8.ts). */
+  readonly u8: U8AsS8 | null;
+}
+
+const id = (l: GemmLayer, p: PackedPlan) =>
+  gemmId(p, 'neon', `${S8_PACKED_PIXELS}x${S8_PACKED_CHANNELS}`, {
+    ...requantFlags(requantForms(l.op, l.ctx, p.cout)),
+    ...(p.u8 ? { ...(p.u8.anyD ? { wzp: true as const } : {}), w8: true as const } : {}),
+  });
+
+/**
+ * The packed kernel for int8 layers (`neon/gemm/s8-packed`) or for uint8 layers through u8.ts
+ * (`neon/gemm/u8-packed`, `mobilec_pw_u8_neon_t4x16_rn_[wzp_]w8_...`): the pixel packing XORs 0x80
+ * into every input and, with `wzp`, sums each pixel (S_p); the tile then adds d_c·S_p before the
+ * epilogue, which narrows to uint8.
+ */
+function packedVariant(u8: boolean): SimdVariant<PackedPlan, GemmOp> {
+  return {
+    key: u8 ? 'neon/gemm/u8-packed' : 'neon/gemm/s8-packed',
+    isa: 'neon',
+    ops: GEMM_OPS,
+    applies(l) {
+      const p = gemmPlan(l, false);
+      if (!p?.aarch64 || p.K % 16 !== 0) return null;
+      if (!u8) return p.mode === 's8' ? { ...p, u8: null } : null;
+      const t = p.dtype === 'uint8' ? u8AsS8(p, ceil(p.cout, S8_PACKED_CHANNELS), 'permute16') : null;
+      return t && (!t.anyD || p.K <= U8_SUM_MAX_K) ? { ...p, u8: t } : null;
+    },
+    id,
+    emit(l, p) {
+      const { ctx, op } = l;
+      const { K, cout, npix } = p;
+      // Channels padded to a whole tile: zero weights, and the last tile stores through a local buffer.
+      const coutPad = ceil(cout, S8_PACKED_CHANNELS);
+      const W = p.u8 ? p.u8.W : p.W;
+      const b = p.u8 ? p.u8.bias : foldInputZeroPoint(p.bv, p.W, K, cout, coutPad, zeroPoint(p.xT));
+      const q = requantArgs(op, ctx, cout, S8_PACKED_CHANNELS);
+      const kernel = formatKernelId(id(l, p));
+      const full = npix >= S8_PACKED_PIXELS;
+      const tail = npix % S8_PACKED_PIXELS !== 0;
+      const wzp = p.u8?.anyD ?? false;
+      const args = [
+        ctx.arena(p.xT.id, false),
+        ctx.table(
+          'nw',
+          packS8Weights((oc, k) => (oc < cout ? W(oc, k) : 0), K, coutPad),
+        ),
+        ctx.table('nbias', b),
+        ctx.table('nidx', packS8Indices(p.u8?.perm ?? null)),
+        ...(wzp ? [ctx.table('nd', p.u8!.d), ctx.table('ndm', offsetTiles(p.u8!.d, S8_PACKED_CHANNELS))] : []),
+        ...q.args,
+        ctx.scratch('int8_t', (full ? S8_PACKED_PIXELS : 1) * K * 4),
+        ctx.arena(p.yT.id, true),
+      ];
+      const params = {
+        ...channelTiles(cout, S8_PACKED_CHANNELS),
+        blockW: S8_PACKED_CHANNELS * K,
+        // the tiles (templates/partials/neon/gemm/s8_packed_tile.hbs, q16_epilogue.hbs)
+        unroll: unrollFor(K / 4),
+        ls: q.ls,
+        rn: q.rn,
+        cmin: q.clamp.min,
+        cmax: q.clamp.max,
+        tile4: `${kernel}_tile4`,
+        tile1: `${kernel}_tile1`,
+        tile4d: `${kernel}_tile4d`,
+        tile1d: `${kernel}_tile1d`,
+        full,
+        tail,
+        // uint8: the input XOR 0x80 in the packing, uint8 narrowing; wzp: pixel sums and d_c·S_p
+        u8,
+        wzp,
+        t: u8 ? 'uint8_t' : 'int8_t',
+        dt: u8 ? 'u8' : 's8',
+      };
+      // Each block of 4 pixels (or one) is read (packed) in full before any of its outputs is written.
+      return gemmEmission(p, 'pw_packed_s8_neon', kernel, params, args, S8_PACKED_PIXELS);
+    },
+  };
+}
 
 /** int8 pointwise / FC on rpi4 with packed 4-pixel blocks: aarch64 without dot product, K % 16 == 0. */
-export const packedS8Variant: SimdVariant<GemmPlan, GemmOp> = {
-  key: 'neon/gemm/s8-packed',
-  isa: 'neon',
-  ops: GEMM_OPS,
-  applies(l) {
-    const p = gemmPlan(l, false);
-    return p && p.mode === 's8' && p.aarch64 && p.K % 16 === 0 ? p : null;
-  },
-  id,
-  emit(l, p) {
-    const { ctx, op } = l;
-    const { K, cout, npix } = p;
-    // Channels padded to a whole tile: zero weights, and the last tile stores through a local buffer.
-    const coutPad = ceil(cout, S8_PACKED_CHANNELS);
-    const b = foldInputZeroPoint(p.bv, p.W, K, cout, coutPad, zeroPoint(p.xT));
-    const q = requantArgs(op, ctx, cout, S8_PACKED_CHANNELS);
-    const kernel = formatKernelId(id(l, p));
-    const full = npix >= S8_PACKED_PIXELS;
-    const tail = npix % S8_PACKED_PIXELS !== 0;
-    const args = [
-      ctx.arena(p.xT.id, false),
-      ctx.table(
-        'nw',
-        packS8Weights((oc, k) => (oc < cout ? p.W(oc, k) : 0), K, coutPad),
-      ),
-      ctx.table('nbias', b),
-      ctx.table('nidx', packS8Indices()),
-      ...q.args,
-      ctx.scratch('int8_t', (full ? S8_PACKED_PIXELS : 1) * K * 4),
-      ctx.arena(p.yT.id, true),
-    ];
-    const params = {
-      ...channelTiles(cout, S8_PACKED_CHANNELS),
-      blockW: S8_PACKED_CHANNELS * K,
-      // the tiles (templates/partials/neon/gemm/s8_packed_tile.hbs, q16_epilogue.hbs)
-      unroll: unrollFor(K / 4),
-      ls: q.ls,
-      rn: q.rn,
-      cmin: q.clamp.min,
-      cmax: q.clamp.max,
-      tile4: `${kernel}_tile4`,
-      tile1: `${kernel}_tile1`,
-      full,
-      tail,
-    };
-    // Each block of 4 pixels (or one) is read (packed) in full before any of its outputs is written.
-    return gemmEmission(p, 'pw_packed_s8_neon', kernel, params, args, S8_PACKED_PIXELS);
-  },
-};
+export const packedS8Variant = packedVariant(false);
+/** uint8 (one weight zero point) likewise, as int8 (u8.ts): K % 16 == 0, no −128 pair a permutation cannot avoid. */
+export const packedU8Variant = packedVariant(true);

@@ -29,6 +29,7 @@ import type { SimdVariant } from '../../../types.js';
 import { zeroPoint } from '../../../ops/common.js';
 import { packS8Weights } from './packedS8.js';
 import { foldInputZeroPoint, ceil, requantArgs, requantFlags, requantForms } from '../shared.js';
+import { offsetTiles, u8AsS8, U8_SUM_MAX_K, type U8AsS8 } from './u8.js';
 import { channelTiles, GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 export const S8V7_PIXELS = 2;
 export const S8V7_CHANNELS = 16;
@@ -43,56 +44,86 @@ export function vld4Order(a: Int8Array): Int8Array {
   return out;
 }
 
+interface PackedV7Plan extends GemmPlan {
+  /** uint8 layers: the int8 form (u8.ts), input channels in their natural pairs (the packing cannot permute). */
+  readonly u8: U8AsS8 | null;
+}
+
 // Every requantization form runs the same intrinsics (mobilec_neon_mbqm): `rn` is not part of the name.
-const id = (l: GemmLayer, p: GemmPlan) => {
+const id = (l: GemmLayer, p: PackedV7Plan) => {
   const { ls, clamp } = requantForms(l.op, l.ctx, p.cout);
-  return gemmId(p, 'neon32', `${S8V7_PIXELS}x${S8V7_CHANNELS}`, requantFlags({ ls, rn: false, clamp }));
+  return gemmId(p, 'neon32', `${S8V7_PIXELS}x${S8V7_CHANNELS}`, {
+    ...requantFlags({ ls, rn: false, clamp }),
+    ...(p.u8 ? { ...(p.u8.anyD ? { wzp: true as const } : {}), w8: true as const } : {}),
+  });
 };
 
+/**
+ * The packed armv7 kernel for int8 layers (`neon32/gemm/s8-packed`) or uint8 ones through u8.ts
+ * (`neon32/gemm/u8-packed`, `mobilec_pw_u8_neon32_t2x16_[wzp_]w8_...`): every pixel row is packed
+ * (XOR 0x80, the last one too) and, with `wzp`, summed; the tile adds d_c·S_p before requantizing
+ * and narrows to uint8.
+ */
+function packedV7Variant(u8: boolean): SimdVariant<PackedV7Plan, GemmOp> {
+  return {
+    key: u8 ? 'neon32/gemm/u8-packed' : 'neon32/gemm/s8-packed',
+    isa: 'neon32',
+    ops: GEMM_OPS,
+    applies(l) {
+      const p = gemmPlan(l, false);
+      if (!p || p.aarch64) return null;
+      if (!u8) return p.mode === 's8' ? { ...p, u8: null } : null;
+      const t = p.dtype === 'uint8' ? u8AsS8(p, ceil(p.cout, S8V7_CHANNELS), 'natural') : null;
+      return t && (!t.anyD || p.K <= U8_SUM_MAX_K) ? { ...p, u8: t } : null;
+    },
+    id,
+    emit(l, p) {
+      const { ctx, op } = l;
+      const { K, cout, npix } = p;
+      // Input channels padded to whole steps and output channels to whole tiles, with zero weights.
+      const Kp = ceil(K, 4);
+      const coutPad = ceil(cout, S8V7_CHANNELS);
+      const W = p.u8 ? p.u8.W : p.W;
+      const b = p.u8 ? p.u8.bias : foldInputZeroPoint(p.bv, p.W, K, cout, coutPad, zeroPoint(p.xT));
+      // Only the int8 clamps the activation range needs (part of the name: kernels dedupe by name).
+      const q = requantArgs(op, ctx, cout, S8V7_CHANNELS);
+      const kernel = formatKernelId(id(l, p));
+      const full = npix >= S8V7_PIXELS;
+      const wzp = p.u8?.anyD ?? false;
+      const args = [
+        ctx.arena(p.xT.id, false),
+        ctx.table('nw', vld4Order(packS8Weights((oc, k) => (oc < cout && k < K ? W(oc, k) : 0), Kp, coutPad))),
+        ctx.table('nbias', b),
+        ...(wzp ? [ctx.table('nd', p.u8!.d), ctx.table('ndm', offsetTiles(p.u8!.d, S8V7_CHANNELS))] : []),
+        ...q.args,
+        // Packed 2-pixel blocks ([K/4][2][4], written 16 bytes per 8 channels), or the last row zero-padded to
+        // 8 bytes (uint8: every last row, XOR 0x80).
+        full ? ctx.scratch('int8_t', 2 * ceil(K, 8)) : K % 8 || u8 ? ctx.scratch('int8_t', ceil(K, 8)) : '(int8_t *)0',
+        ctx.arena(p.yT.id, true),
+      ];
+      const params = {
+        steps: Kp / 4,
+        kTail: K % 8,
+        kPad8: ceil(K, 8),
+        ...channelTiles(cout, S8V7_CHANNELS),
+        blockW: S8V7_CHANNELS * Kp,
+        hasLsh: q.ls ? 1 : 0,
+        clampMin: q.clamp.min ? 1 : 0,
+        clampMax: q.clamp.max ? 1 : 0,
+        full,
+        tail: npix % S8V7_PIXELS !== 0,
+        u8,
+        wzp,
+        t: u8 ? 'uint8_t' : 'int8_t',
+      };
+      // Each block of 2 pixels (or the last one) is read (packed) in full before any of its outputs is written;
+      // the planner keeps a block's outputs clear of its own input rows, which every channel tile reads.
+      return gemmEmission(p, 'pw_packed_s8_neon32', kernel, params, args, S8V7_PIXELS);
+    },
+  };
+}
+
 /** int8 pointwise / FC on armv7 with packed 2-pixel blocks: int8 weights without -128, any K and cout. */
-export const packedS8v7Variant: SimdVariant<GemmPlan, GemmOp> = {
-  key: 'neon32/gemm/s8-packed',
-  isa: 'neon32',
-  ops: GEMM_OPS,
-  applies(l) {
-    const p = gemmPlan(l, false);
-    return p && p.mode === 's8' && !p.aarch64 ? p : null;
-  },
-  id,
-  emit(l, p) {
-    const { ctx, op } = l;
-    const { K, cout, npix } = p;
-    // Input channels padded to whole steps and output channels to whole tiles, with zero weights.
-    const Kp = ceil(K, 4);
-    const coutPad = ceil(cout, S8V7_CHANNELS);
-    const b = foldInputZeroPoint(p.bv, p.W, K, cout, coutPad, zeroPoint(p.xT));
-    // Only the int8 clamps the activation range needs (part of the name: kernels dedupe by name).
-    const q = requantArgs(op, ctx, cout, S8V7_CHANNELS);
-    const kernel = formatKernelId(id(l, p));
-    const full = npix >= S8V7_PIXELS;
-    const args = [
-      ctx.arena(p.xT.id, false),
-      ctx.table('nw', vld4Order(packS8Weights((oc, k) => (oc < cout && k < K ? p.W(oc, k) : 0), Kp, coutPad))),
-      ctx.table('nbias', b),
-      ...q.args,
-      // Packed 2-pixel blocks ([K/4][2][4], written 16 bytes per 8 channels), or the last row zero-padded to 8 bytes.
-      full ? ctx.scratch('int8_t', 2 * ceil(K, 8)) : K % 8 ? ctx.scratch('int8_t', ceil(K, 8)) : '(int8_t *)0',
-      ctx.arena(p.yT.id, true),
-    ];
-    const params = {
-      steps: Kp / 4,
-      kTail: K % 8,
-      kPad8: ceil(K, 8),
-      ...channelTiles(cout, S8V7_CHANNELS),
-      blockW: S8V7_CHANNELS * Kp,
-      hasLsh: q.ls ? 1 : 0,
-      clampMin: q.clamp.min ? 1 : 0,
-      clampMax: q.clamp.max ? 1 : 0,
-      full,
-      tail: npix % S8V7_PIXELS !== 0,
-    };
-    // Each block of 2 pixels (or the last one) is read (packed) in full before any of its outputs is written;
-    // the planner keeps a block's outputs clear of its own input rows, which every channel tile reads.
-    return gemmEmission(p, 'pw_packed_s8_neon32', kernel, params, args, S8V7_PIXELS);
-  },
-};
+export const packedS8v7Variant = packedV7Variant(false);
+/** uint8 (one weight zero point) likewise, as int8 (u8.ts): no −128 pair in the natural order. */
+export const packedU8v7Variant = packedV7Variant(true);

@@ -3,13 +3,15 @@
  * connected (family pw_neon): P pixels × 4·VB channels in C intrinsics, with
  * an aarch64 assembly tile for whole 4-pixel blocks where it pays. Four
  * multiply modes, one variant each (and per ISA tag): float32; int16-widened
- * weights (any 8-bit weights, uint8 activations); int8 SMULL pairs; SDOT.
+ * weights (any 8-bit weights, uint8 activations); int8 SMULL pairs; SDOT —
+ * and SDOT on uint8 layers through their int8 form (u8.ts, `neondot/gemm/u8-sdot`).
  */
 import type { KernelId, KernelIsa } from '../../../kernelId.js';
 import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
 import { cType, floatActRange, zeroPoint } from '../../../ops/common.js';
 import { foldInputZeroPoint, requantArgs, requantForms, requantFlags, ceil, neonIsa } from '../shared.js';
+import { u8AsS8, type U8AsS8 } from './u8.js';
 import { GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmMode, type GemmOp, type GemmPlan } from './shape.js';
 
 /** Pixels per chunk of the pointwise loop (a multiple of the tile height 4 and 2). */
@@ -18,6 +20,8 @@ const PW_CHUNK = 32;
 interface TilePlan extends GemmPlan {
   readonly P: number;
   readonly VB: number;
+  /** uint8 on the SDOT tile: the layer's int8 form (u8.ts; W is its w'). */
+  readonly u8: U8AsS8 | null;
 }
 
 /** Weights re-packed in the tile's read order: per channel block, per input channel (or SDOT group, or 16-input chunk). */
@@ -41,7 +45,14 @@ function pack(p: TilePlan, NB: number, VT: number, Kp: number): number[] {
   return packed;
 }
 
-function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, GemmOp> {
+/**
+ * `u8`: uint8 layers (one weight zero point) on the SDOT tile through u8.ts (`neondot/gemm/u8-sdot`,
+ * `mobilec_pw_u8_neondot_t4x4_rn_[wzp_]w8_...`): rpi5 layers UDOT does not take (K % 16 != 0). Each loaded
+ * 16 inputs are XORed with 0x80 (the K % 16 tail padded with 0x80, so 0 after it); with `wzp` one more SDOT
+ * per 16 inputs against ones sums x' per pixel (S_p, exact in int32) and d_c·S_p is added per register
+ * before the epilogue. SDOT sums four int8 products in int32: no pair constraint (u8.ts `exact`).
+ */
+function tileVariant(isa: KernelIsa, mode: GemmMode, u8 = false): SimdVariant<TilePlan, GemmOp> {
   const dot = isa === 'neondot';
   // The requantization forms (and, for SDOT, the clamps kept) are part of the name: kernels dedupe by name.
   const id = (l: GemmLayer, p: TilePlan): KernelId => {
@@ -49,19 +60,24 @@ function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, Gemm
     const flags = {
       ...(q ? requantFlags({ ls: q.ls, rn: q.rn, clamp: mode === 'sdot' ? q.clamp : undefined }) : {}),
       ...(mode === 's16' ? { w16: true as const } : mode === 's8' ? { w8: true as const } : {}),
+      ...(p.u8 ? { ...(p.u8.anyD ? { wzp: true as const } : {}), w8: true as const } : {}),
     };
     return gemmId(p, isa, `${p.P}x${p.VB}`, flags);
   };
   return {
-    key: `${isa}/gemm/${mode}`,
+    key: u8 ? `${isa}/gemm/u8-${mode}` : `${isa}/gemm/${mode}`,
     isa,
     ops: GEMM_OPS,
     applies(l) {
       const p = gemmPlan(l, dot);
-      if (!p || p.mode !== mode || neonIsa(l.ctx, dot && mode === 'sdot') !== isa) return null;
+      if (!p || neonIsa(l.ctx, dot && mode === 'sdot') !== isa) return null;
       const P = p.aarch64 ? 4 : 2;
       const VB = mode === 's8' ? 1 : p.aarch64 ? 4 : mode === 'f32' ? 4 : 2;
-      return { ...p, P, VB };
+      if (u8) {
+        const t = p.dtype === 'uint8' && p.aarch64 ? u8AsS8(p, 4 * Math.ceil(p.cout / 4), 'exact') : null;
+        return t ? { ...p, mode, W: t.W, P, VB, u8: t } : null;
+      }
+      return p.mode === mode ? { ...p, P, VB, u8: null } : null;
     },
     id,
     emit(l, p) {
@@ -73,19 +89,22 @@ function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, Gemm
       const Kp = mode === 's8' || mode === 'sdot' ? ceil(K, 16) : K;
       const packed = pack(p, NB, VT, Kp);
       const padded = 4 * Q;
-      const biasSym = quant
-        ? ctx.table('nbias', foldInputZeroPoint(p.bv, p.W, K, cout, padded, zeroPoint(p.xT)))
-        : ctx.table(
-            'nbias',
-            Float32Array.from({ length: padded }, (_, i) => (i < cout ? p.bv[i]! : 0)),
-          );
+      const biasSym = p.u8
+        ? ctx.table('nbias', p.u8.bias)
+        : quant
+          ? ctx.table('nbias', foldInputZeroPoint(p.bv, p.W, K, cout, padded, zeroPoint(p.xT)))
+          : ctx.table(
+              'nbias',
+              Float32Array.from({ length: padded }, (_, i) => (i < cout ? p.bv[i]! : 0)),
+            );
       const wSym =
         mode === 'f32'
           ? ctx.table('nw', Float32Array.from(packed))
           : mode === 's16'
             ? ctx.table('nw', Int16Array.from(packed))
             : ctx.table('nw', Int8Array.from(packed));
-      const args = [ctx.arena(p.xT.id, false), wSym, biasSym];
+      const wzp = p.u8?.anyD ?? false;
+      const args = [ctx.arena(p.xT.id, false), wSym, biasSym, ...(wzp ? [ctx.table('nd', p.u8!.d)] : [])];
       const q = quant ? requantArgs(op, ctx, cout, 4) : null;
       args.push(...(q ? q.args : floatActRange(op.activation)));
       args.push(ctx.arena(p.yT.id, true));
@@ -94,6 +113,7 @@ function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, Gemm
       // Full 4-pixel tiles of full channel blocks run an assembly tile on aarch64
       // (templates/partials/neon/gemm/<mode>_asm.hbs).
       const asm =
+        !p.u8 &&
         p.aarch64 &&
         P === 4 &&
         NB > 0 &&
@@ -125,6 +145,9 @@ function tileVariant(isa: KernelIsa, mode: GemmMode): SimdVariant<TilePlan, Gemm
         isU8: dtype === 'uint8' ? 1 : 0,
         chunk,
         int8: dtype === 'int8',
+        // uint8 on SDOT (u8.ts): inputs XOR 0x80, uint8 narrowing; wzp: d_c·S_p
+        u8sdot: p.u8 !== null,
+        wzp,
       };
       return gemmEmission(p, 'pw_neon', kernel, params, args, chunk);
     },
@@ -136,4 +159,6 @@ export const tileVariants = {
   neon: (['f32', 's8', 's16'] as const).map((m) => tileVariant('neon', m)),
   neon32: (['f32', 's16'] as const).map((m) => tileVariant('neon32', m)),
   neondot: [tileVariant('neondot', 'sdot')],
+  /** uint8 on the SDOT tile (rpi5, after UDOT). */
+  neondotU8: tileVariant('neondot', 'sdot', true),
 };
