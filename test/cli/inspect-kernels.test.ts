@@ -38,7 +38,7 @@ describe('inspect shows the kernel choice', () => {
     const weighted = layers.filter((l) => l.op === 'conv2d' || l.op === 'depthwise_conv2d');
     expect(weighted).toHaveLength(28);
     expect(weighted.filter((l) => l.generic)).toEqual([]);
-    expect(new Set(weighted.map((l) => l.variantKey))).toEqual(new Set(['neon/conv/tile', 'neon/dw/3x3', 'neon/gemm/s8', 'neon/gemm/s8-packed']));
+    expect(new Set(weighted.map((l) => l.variantKey))).toEqual(new Set(['neon/conv/rows', 'neon/dw/3x3', 'neon/gemm/s8', 'neon/gemm/s8-packed']));
   });
 
   it('prints the variant column and the SIMD / generic count', () => {
