@@ -23,7 +23,8 @@ import type { WindowGeometry } from '../../../model/geometry.js';
  * float32 `fld` (column of row r into v{x}, v{x+1}), `fbias` (bias into v{a}, v{a+1} from
  * register b), `fmla` (taps: v{a..} += v{x..} * v{w..}), `fout` (clamp and store v{a}, v{a+1});
  * int8 `qld`, `qbias` (4 accumulators), `pair` (two taps' int16 products widened into v{a..a+3}),
- * `odd` (one tap), `qout` (requantize, narrow, clamp, store); `loop`/`end` around a counted run.
+ * `odd` (one tap), `wld` (an extra tap's int8 weights into v{v} from byte `off` after the block's
+ * nine weight vectors), `qout` (requantize, narrow, clamp, store); `loop`/`end` around a counted run.
  */
 export type RowOp =
   | { k: 'fld' | 'qld'; x: number; r: number }
@@ -31,6 +32,7 @@ export type RowOp =
   | { k: 'fmla'; a: number; x: number; w: number }
   | { k: 'pair'; a: number; x0: number; w0: number; x1: number; w1: number }
   | { k: 'odd'; a: number; x: number; w: number }
+  | { k: 'wld'; v: number; off: number }
   | { k: 'fout' | 'qout'; a: number }
   | { k: 'loop'; n: number }
   | { k: 'end' };
@@ -57,31 +59,51 @@ function f32RowIsa(s: number): RowIsa {
   };
 }
 
+/** An extra tap of a channel block: kernel tap (ky, kx) again, with the block's j-th extra weight vector. */
+export interface SplitTap {
+  readonly ky: number;
+  readonly kx: number;
+  readonly j: number;
+}
+
 /**
  * int8, 16 channels, products in int16 (|w| <= 127): two taps share one SMULL/SMLAL pair before
  * SADDW widens them. Weights v0-v8, accumulators v9-v20 (4 per output), columns v21-v26 (two
- * alternating sets, so a column's odd tap can wait to pair with the next column's), y_zp v27,
- * products and requantization scratch v28-v31.
+ * alternating sets, so a column's odd tap can wait to pair with the next column's), y_zp v27
+ * (uint8: the 0x80 mask that turns x into x - 128), products and requantization scratch v28-v31.
+ * `extra`: the block's split taps, whose weights are loaded into v30 / v31 just before use.
  */
-function int8RowIsa(s: number): RowIsa {
+function int8RowIsa(s: number, extra: readonly SplitTap[]): RowIsa {
   const accSets = s === 1 ? 3 : 2;
   const acc = (o: number) => 9 + 4 * (o % accSets);
   const x = (ix: number, ky: number) => 21 + 3 * (ix % 2) + ky;
-  const pending = new Map<number, { x: number; w: number }>();
+  type Entry = { x: number; w: number; j?: number };
+  const pending = new Map<number, Entry>();
   return {
     accSets,
     load: (ix, rows) => rows.map((ky) => ({ k: 'qld', x: x(ix, ky), r: ky })),
     init: (o, b) => ({ k: 'qbias', a: acc(o), b }),
     taps(o, ix, taps, last) {
-      const list = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
+      const list: Entry[] = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
+      for (const e of extra) if (taps.some((t) => t.ky === e.ky && t.kx === e.kx)) list.push({ x: x(ix, e.ky), w: -1, j: e.j });
       const held = pending.get(o);
       if (held) list.unshift(held);
       pending.delete(o);
       const ops: RowOp[] = [];
-      for (; list.length >= 2; list.splice(0, 2)) ops.push({ k: 'pair', a: acc(o), x0: list[0]!.x, w0: list[0]!.w, x1: list[1]!.x, w1: list[1]!.w });
+      /** The weight register of entry e (an extra tap's loaded into v`v` first). */
+      const wreg = (e: Entry, v: number) => {
+        if (e.j === undefined) return e.w;
+        ops.push({ k: 'wld', v, off: 16 * e.j });
+        return v;
+      };
+      for (; list.length >= 2; list.splice(0, 2)) {
+        const w0 = wreg(list[0]!, 30);
+        const w1 = wreg(list[1]!, 31);
+        ops.push({ k: 'pair', a: acc(o), x0: list[0]!.x, w0, x1: list[1]!.x, w1 });
+      }
       const odd = list[0];
       if (odd && !last) pending.set(o, odd);
-      else if (odd) ops.push({ k: 'odd', a: acc(o), x: odd.x, w: odd.w });
+      else if (odd) ops.push({ k: 'odd', a: acc(o), x: odd.x, w: wreg(odd, 30) });
       return ops;
     },
     finish: (o) => ({ k: 'qout', a: acc(o) }),
@@ -163,8 +185,11 @@ export interface RowKernel {
   readonly top: number;
   readonly bottom: number;
   readonly mid: number;
-  /** Per variant: its valid kernel rows, its program, and the bias tables it reads (x13.., indexes into biasTaps). */
-  readonly variants: { rows: number[]; ops: RowOp[]; biases: number[] }[];
+  /**
+   * Per variant: its valid kernel rows, the bias tables it reads (x13.., indexes into biasTaps)
+   * and one program per split signature (`progs[i]`: the blocks whose split taps are `splits[i]`).
+   */
+  readonly variants: { rows: number[]; progs: RowOp[][]; biases: number[] }[];
   /** Bias tables (int8: one per set of valid taps), each `cpad` long. */
   readonly biasTaps: { rows: number[]; kxs: number[] }[];
   /** Bytes the row pointers and the output pointer step back after a block's row. */
@@ -174,10 +199,11 @@ export interface RowKernel {
 
 /**
  * Whole-row depthwise 3x3 programs (aarch64), one per distinct set of valid kernel rows (top,
- * middle, bottom), or null when the rows in between differ or a variant needs more than the
- * three bias registers x13-x15. int8 (`quant`) on 16 channels, float32 on 8.
+ * middle, bottom) and split signature (`splits`, int8/uint8: the extra taps of a kind of channel
+ * block; float32 and unsplit layers: `[[]]`), or null when the rows in between differ or a variant
+ * needs more than the three bias registers x13-x15. int8 (`quant`) on 16 channels, float32 on 8.
  */
-export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
+export function rowKernel(g: WindowGeometry, quant: boolean, splits: readonly (readonly SplitTap[])[] = [[]]): RowKernel | null {
   const s = g.strideW;
   const B = quant ? 16 : 8;
   const rg: RowGeom = { s, pl: g.padLeft, inW: g.inW, outW: g.outW };
@@ -190,7 +216,6 @@ export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
   const biasKey: string[] = [];
   const variants = keys.map((k) => {
     const rows = [...k].map(Number);
-    const isa = quant ? int8RowIsa(s) : f32RowIsa(s);
     // the tap sets' biases of this variant, in x13.. (int8; float32 has one)
     const used: number[] = [];
     const bias = (o: number) => {
@@ -205,9 +230,12 @@ export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
       return used.indexOf(i);
     };
     const xSets = quant ? 2 : 1;
-    const span = isa.accSets * s;
-    const ops = foldLoop(rowColumns(rg, rows, isa, bias), (span * xSets) / gcd(span, xSets));
-    return { rows, ops, biases: quant ? used : [0] };
+    const progs = splits.map((extra) => {
+      const isa = quant ? int8RowIsa(s, extra) : f32RowIsa(s);
+      const span = isa.accSets * s;
+      return foldLoop(rowColumns(rg, rows, isa, bias), (span * xSets) / gcd(span, xSets));
+    });
+    return { rows, progs, biases: quant ? used : [0] };
   });
   if (variants.some((v) => v.biases.length > 3)) return null;
   const esize = quant ? 1 : 4;

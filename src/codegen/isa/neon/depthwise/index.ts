@@ -18,7 +18,7 @@ import {
   DTYPE,
   neonIsa,
 } from '../shared.js';
-import { rowKernel } from '../regalloc.js';
+import { rowKernel, type SplitTap } from '../regalloc.js';
 
 // ---------------------------------------------------------------- depthwise
 
@@ -40,6 +40,68 @@ function v7Classes(outN: number, inN: number, stride: number, pad: number): numb
   for (let o = 1; o < outN - 1; o++) if (mask(o).length !== 3) return null;
   const m = [mask(0), [0, 1, 2], mask(outN - 1)];
   return m.some((k) => k.length === 0) ? null : m;
+}
+
+/**
+ * Pair kernels on any int8/uint8 weights, chosen per 16-channel block.
+ *
+ * The row kernels multiply int8 x' by int8 weights into int16 and add two taps' products in one
+ * int16 lane before widening into the int32 accumulator. uint8 activations enter as
+ * x' = x - 128 = x XOR 0x80 (in [-128, 127]); the bias absorbs the constant:
+ *   sum (x - x_zp) w~ = sum x' w~ - (x_zp - 128) sum w~      (w~ = w - w_zp, over the valid taps)
+ * and the last term is folded at compile time per set of valid taps (int8: x' = x and x_zp itself).
+ * Every int16 pair sum is exact: |x'| <= 128 and both weights in [-127, 127], so
+ * |x'0 w0 + x'1 w1| <= 128 * 254 = 32512 < 32767; a lone (odd) product is <= 16256.
+ * w~ lies in [-255, 255] (uint8 with a weight zero point; int8 weights: [-128, 127]). A tap t of
+ * a block whose channels all have |w~| <= 127 keeps one weight vector. Otherwise the block gets
+ * n_t = max_c ceil(|w~| / 127) parts at that tap: part_k = clamp(w~ - part_0 - .. - part_(k-1),
+ * -127, 127), each in int8 [-127, 127] and summing to w~ exactly (n_t <= 3, since 3 * 127 >= 255),
+ * and each extra part is one more tap of that block (same input x'_t, its own weight vector; zero
+ * in channels that need fewer parts). sum_k x'_t part_k = x'_t w~, so the accumulator is
+ * bias' + sum_t x'_t w~_t exactly; the int32 accumulator never wraps, since its bound
+ * |bias| + sum |w~| * max|x - x_zp| is checked below 2^31 (requantizeWeighted) and every partial
+ * sum of the kernel is bounded by |bias'| + sum |part| * 128 <= that bound's terms
+ * (|bias'| <= |bias| + |x_zp - 128| sum |w~|, sum_k |part_k| = |w~|, max|x - x_zp| >= 128 - |x_zp - 128|... ;
+ * the int32 adds wrap like the reference's exact sum modulo 2^32 in any case, and the final sum is
+ * the reference's, inside int32).
+ * Blocks of the same split taps share one program (`sigs`); `blocks[b]` is block b's signature.
+ */
+export function splitPlan(w: ArrayLike<number>, C: number) {
+  const B = 16;
+  const nb = Math.floor(C / B);
+  const sigs: SplitTap[][] = [];
+  const keys: string[] = [];
+  const blocks: number[] = [];
+  const counts: number[][] = [];
+  for (let b = 0; b < nb; b++) {
+    const n = Array.from({ length: 9 }, (_, t) => {
+      let m = 1;
+      for (let c = b * B; c < (b + 1) * B; c++) m = Math.max(m, Math.ceil(Math.abs(w[t * C + c]!) / 127));
+      return m;
+    });
+    const extra: SplitTap[] = [];
+    n.forEach((k, t) => {
+      for (let i = 1; i < k; i++) extra.push({ ky: Math.floor(t / 3), kx: t % 3, j: extra.length });
+    });
+    const key = JSON.stringify(extra);
+    let i = keys.indexOf(key);
+    if (i < 0) {
+      i = keys.push(key) - 1;
+      sigs.push(extra);
+    }
+    blocks.push(i);
+    counts.push(n);
+  }
+  /** Channel c's part k at tap t (of its block's n_t parts). */
+  const part = (t: number, c: number, k: number) => {
+    let rest = w[t * C + c]!;
+    for (let i = 0; i < k; i++) rest -= Math.max(-127, Math.min(127, rest));
+    return Math.max(-127, Math.min(127, rest));
+  };
+  // FNV-1a over the blocks' split taps: the value of the kernel name's `split` flag
+  let hash = 0x811c9dc5;
+  for (const i of blocks) for (const e of [...sigs[i]!.flatMap((x) => [x.ky * 3 + x.kx + 1]), 0]) hash = Math.imul(hash ^ e, 0x01000193) >>> 0;
+  return { sigs, blocks, counts, part, any: sigs.some((x) => x.length > 0), hash };
 }
 
 type DwLayer = Layer<DepthwiseConv2DOp>;
@@ -65,17 +127,18 @@ function dwPlan(l: DwLayer) {
   const f = quant ? requantForms(op, ctx, C) : null;
   const hasLsh = f?.ls ?? false;
   const allNeg = f?.rn ?? false;
-  // aarch64 whole-row kernels: float32 on 8 channels, int8 on 16 with int16 pair products
-  // (two products of |x| <= 128 and |w| <= 127 fit in int16)
-  const pairable = dtype === 'int8' && wv.int8 && wv.w.every((v) => Math.abs(v) <= 127);
+  // aarch64 whole-row kernels: float32 on 8 channels, int8/uint8 on 16 with int16 pair products
+  // (two products of |x'| <= 128 and |w| <= 127 fit in int16; see splitPlan for uint8 and wide weights)
+  const pairable = (dtype === 'int8' && wv.int8 && wv.w.every((v) => Math.abs(v) <= 127)) || dtype === 'uint8';
+  const split = pairable && C >= 16 ? splitPlan(wv.w, C) : null;
   const clampLo = f?.clamp.min ?? false;
   const clampHi = f?.clamp.max ?? false;
-  const row = !quant && C >= 8 ? rowKernel(g, false) : pairable && C >= 16 ? rowKernel(g, true) : null;
+  const row = !quant && C >= 8 ? rowKernel(g, false) : split ? rowKernel(g, true, split.sigs) : null;
   // armv7 int8: rows in C intrinsics with int8 pair products (weights ndwr), 8 channels per vector
   const rowCls = v7Classes(g.outH, g.inH, g.strideH, g.padTop);
   const colCls = v7Classes(g.outW, g.inW, g.strideW, g.padLeft);
-  const v7 = ctx.target.arch !== 'aarch64' && quant && row !== null && rowCls !== null && colCls !== null;
-  return { g, xT, yT, dtype, quant, C, cb, cpad, wv, bv, hasLsh, allNeg, clampLo, clampHi, row, v7, rowCls, colCls };
+  const v7 = ctx.target.arch !== 'aarch64' && quant && row !== null && rowCls !== null && colCls !== null && dtype === 'int8';
+  return { g, xT, yT, dtype, quant, C, cb, cpad, wv, bv, hasLsh, allNeg, clampLo, clampHi, row, split, v7, rowCls, colCls };
 }
 type DwPlan = NonNullable<ReturnType<typeof dwPlan>>;
 
@@ -88,6 +151,7 @@ const dwId =
     const flags = {
       ...requantFlags({ ls: p.hasLsh, rn: p.allNeg, clamp: pair ? { min: p.clampLo, max: p.clampHi } : undefined }),
       ...(pair ? { pair: true as const } : {}),
+      ...(pair && p.split?.any ? { split: p.split.hash } : {}),
     };
     const { g } = p;
     return {
@@ -126,6 +190,14 @@ function emitDepthwise(l: DwLayer, p: DwPlan, kernel: string) {
   };
 }
 
+/** Byte offset of each 16-channel block's weights in the row kernels' table (nine taps + its split taps), and the total. */
+function blockOffsets(p: DwPlan): number[] {
+  const sp = p.split!;
+  const out = [0];
+  for (const i of sp.blocks) out.push(out[out.length - 1]! + (9 + sp.sigs[i]!.length) * 16);
+  return out;
+}
+
 /**
  * The weights and tables in the kernels' read order (ctx.table: tap-major int16 or float
  * weights, biases with the input zero point folded, requantization; the row kernels' 16- or
@@ -140,6 +212,9 @@ function pack(l: DwLayer, p: DwPlan): string[] {
   const xZp = quant ? zeroPoint(xT) : 0;
   /** bias − x_zp · Σ w over the taps `taps` (one set of valid taps), per channel. */
   const fold = (taps: readonly number[]) => foldInputZeroPoint(bv, (c, i) => wv.w[taps[i]! * C + c]!, taps.length, C, cpad, xZp);
+  // the row kernels' uint8 input is x - 128 (splitPlan): their biases fold x_zp - 128
+  const foldRow = (taps: readonly number[]) =>
+    foldInputZeroPoint(bv, (c, i) => wv.w[taps[i]! * C + c]!, taps.length, C, cpad, p.dtype === 'uint8' ? xZp - 128 : xZp);
   const rqt = quant
     ? (() => {
         const raw = Int32Array.from({ length: cpad }, (_, c) => (c < C ? bv[c]! : 0));
@@ -163,14 +238,33 @@ function pack(l: DwLayer, p: DwPlan): string[] {
   if (row) {
     const B = row.block;
     const nb = Math.floor(C / B);
-    const packedRow = (quant ? new Int8Array(nb * 9 * B) : new Float32Array(nb * 9 * B)) as Int8Array | Float32Array;
-    for (let b = 0; b < nb; b++) for (let t = 0; t < 9; t++) for (let c = 0; c < B; c++) packedRow[(b * 9 + t) * B + c] = wv.w[t * C + b * B + c]!;
-    args.push(ctx.table('ndwr', packedRow));
+    if (quant) {
+      // per block: the nine taps' first parts, then its extra (split) taps' parts (splitPlan)
+      const sp = p.split!;
+      const woff = blockOffsets(p);
+      const packedRow = new Int8Array(woff[nb]!);
+      for (let b = 0; b < nb; b++) {
+        const ex = sp.sigs[sp.blocks[b]!]!;
+        const seen = new Map<number, number>();
+        for (let t = 0; t < 9; t++) for (let c = 0; c < B; c++) packedRow[woff[b]! + t * B + c] = sp.part(t, b * B + c, 0);
+        ex.forEach((e, j) => {
+          const t = e.ky * 3 + e.kx;
+          const k = (seen.get(t) ?? 0) + 1;
+          seen.set(t, k);
+          for (let c = 0; c < B; c++) packedRow[woff[b]! + (9 + j) * B + c] = sp.part(t, b * B + c, k);
+        });
+      }
+      args.push(ctx.table('ndwr', packedRow));
+    } else {
+      const packedRow = new Float32Array(nb * 9 * B);
+      for (let b = 0; b < nb; b++) for (let t = 0; t < 9; t++) for (let c = 0; c < B; c++) packedRow[(b * 9 + t) * B + c] = wv.w[t * C + b * B + c]!;
+      args.push(ctx.table('ndwr', packedRow));
+    }
     if (quant) {
       // one bias per set of valid taps
       const bt = new Int32Array(row.biasTaps.length * cpad);
       row.biasTaps.forEach(({ rows, kxs }, k) => {
-        bt.set(fold(taps(rows, kxs)), k * cpad);
+        bt.set(foldRow(taps(rows, kxs)), k * cpad);
       });
       args.push(ctx.table('ndwb', bt));
     } else args.push(args[2]!);
@@ -182,7 +276,7 @@ function pack(l: DwLayer, p: DwPlan): string[] {
     const bt7 = new Int32Array(9 * cpad);
     for (let rc = 0; rc < 3; rc++)
       for (let cc = 0; cc < 3; cc++) {
-        const b = fold(taps(p.rowCls![rc]!, p.colCls![cc]!));
+        const b = foldRow(taps(p.rowCls![rc]!, p.colCls![cc]!));
         for (let c = 0; c < C; c++) bt7[(rc * 3 + cc) * cpad + il(c)] = b[c]!;
       }
     // per 8-channel block: multipliers, right shifts[, left shifts], interleaved like the biases
@@ -198,6 +292,22 @@ function pack(l: DwLayer, p: DwPlan): string[] {
   }
   args.push(ctx.arena(yT.id, true));
   return args;
+}
+
+/** Runs of consecutive row-kernel blocks of one split signature: its index, first channel, block count, weight offset (elements). */
+function segments(p: DwPlan): { sig: number; c0: number; nb: number; woff: number }[] {
+  const B = p.row!.block;
+  const nb = Math.floor(p.C / B);
+  if (!p.quant) return [{ sig: 0, c0: 0, nb, woff: 0 }];
+  const sp = p.split!;
+  const woff = blockOffsets(p);
+  const out: { sig: number; c0: number; nb: number; woff: number }[] = [];
+  for (let b = 0; b < nb; b++) {
+    const last = out[out.length - 1];
+    if (last && last.sig === sp.blocks[b]) last.nb++;
+    else out.push({ sig: sp.blocks[b]!, c0: b * B, nb: 1, woff: woff[b]! });
+  }
+  return out;
 }
 
 /** The template parameters (templates/kernels/dwconv_neon.c.hbs and its partials neon/dw/). */
@@ -241,7 +351,12 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
     rn: allNeg,
     // whole-row programs (regalloc.ts rowKernel, templates/partials/neon/dw/row.hbs)
     row: row && {
-      variants: row.variants,
+      // one assembly program per (row variant, split signature); the C caller runs each run of
+      // consecutive blocks of one signature (segs) with its program
+      asms: row.variants.flatMap((v, vi) =>
+        v.progs.map((ops, si) => ({ v: vi, sig: si, rows: v.rows, ops, biases: v.biases, K: p.split ? p.split.sigs[si]!.length : 0 })),
+      ),
+      segs: segments(p),
       top: row.top,
       bottom: row.bottom,
       mid: row.mid,
