@@ -294,18 +294,17 @@ function pack(l: DwLayer, p: DwPlan): string[] {
   return args;
 }
 
-/** Runs of consecutive row-kernel blocks of one split signature: its index, first channel, block count, weight offset (elements). */
-function segments(p: DwPlan): { sig: number; c0: number; nb: number; woff: number }[] {
+/** Runs of consecutive row-kernel blocks of one split signature: its index and block count. */
+function segments(p: DwPlan): { sig: number; nb: number }[] {
   const B = p.row!.block;
   const nb = Math.floor(p.C / B);
-  if (!p.quant) return [{ sig: 0, c0: 0, nb, woff: 0 }];
+  if (!p.quant) return [{ sig: 0, nb }];
   const sp = p.split!;
-  const woff = blockOffsets(p);
-  const out: { sig: number; c0: number; nb: number; woff: number }[] = [];
+  const out: { sig: number; nb: number }[] = [];
   for (let b = 0; b < nb; b++) {
     const last = out[out.length - 1];
     if (last && last.sig === sp.blocks[b]) last.nb++;
-    else out.push({ sig: sp.blocks[b]!, c0: b * B, nb: 1, woff: woff[b]! });
+    else out.push({ sig: sp.blocks[b]!, nb: 1 });
   }
   return out;
 }
@@ -351,12 +350,16 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
     rn: allNeg,
     // whole-row programs (regalloc.ts rowKernel, templates/partials/neon/dw/row.hbs)
     row: row && {
-      // one assembly program per (row variant, split signature); the C caller runs each run of
-      // consecutive blocks of one signature (segs) with its program
-      asms: row.variants.flatMap((v, vi) =>
-        v.progs.map((ops, si) => ({ v: vi, sig: si, rows: v.rows, ops, biases: v.biases, K: p.split ? p.split.sigs[si]!.length : 0 })),
-      ),
-      segs: segments(p),
+      // per row variant: the runs of consecutive channel blocks of one split signature, each with
+      // its block count, split taps (K) and program, one after the other in one assembly block
+      variants: row.variants.map((v) => ({
+        rows: v.rows,
+        biases: v.biases,
+        segs: segments(p).map((sg) => ({ nb: sg.nb, K: p.split ? p.split.sigs[sg.sig]!.length : 0, ops: v.progs[sg.sig]! })),
+      })),
+      // uint8: the 0x80 input mask in v27 (stride 1, y_zp dup'd at each output) or in the free v17 (stride 2)
+      mask: g.strideW === 1 ? 27 : 17,
+      dupZp: dtype === 'uint8' && g.strideW === 1,
       top: row.top,
       bottom: row.bottom,
       mid: row.mid,
