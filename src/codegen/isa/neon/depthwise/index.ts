@@ -137,7 +137,7 @@ function dwPlan(l: DwLayer) {
   // armv7 int8: rows in C intrinsics with int8 pair products (weights ndwr), 8 channels per vector
   const rowCls = v7Classes(g.outH, g.inH, g.strideH, g.padTop);
   const colCls = v7Classes(g.outW, g.inW, g.strideW, g.padLeft);
-  const v7 = ctx.target.arch !== 'aarch64' && quant && row !== null && rowCls !== null && colCls !== null && dtype === 'int8';
+  const v7 = ctx.target.arch !== 'aarch64' && quant && row !== null && rowCls !== null && colCls !== null;
   return { g, xT, yT, dtype, quant, C, cb, cpad, wv, bv, hasLsh, allNeg, clampLo, clampHi, row, split, v7, rowCls, colCls };
 }
 type DwPlan = NonNullable<ReturnType<typeof dwPlan>>;
@@ -383,6 +383,31 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
       nq: hasLsh ? 24 : 16,
       clampLo,
       clampHi,
+      vt: dtype === 'uint8' ? 'uint8x8_t' : 'int8x8_t',
+      sfx: dtype === 'uint8' ? 'u8' : 's8',
+      sigs: p.split!.sigs.map((extra) => {
+        // an output's taps: the nine (kernel column kx from input column ca / cb_ / cc, row ky), then the split taps
+        const col = (kx: number, ky: number) => `${['ca', 'cb_', 'cc'][kx]}##${ky}`;
+        const list = [
+          ...[0, 1, 2].flatMap((kx) => [0, 1, 2].map((ky) => ({ x: col(kx, ky), w: `w${ky * 3 + kx}` }))),
+          ...extra.map((e) => ({ x: col(e.kx, e.ky), w: `we${e.j}` })),
+        ];
+        return {
+          K: extra.length,
+          extras: extra.map((e) => ({ j: e.j, ky: e.ky, off: 144 + 16 * e.j })),
+          pairs: Array.from({ length: Math.floor(list.length / 2) }, (_, i) => ({ a: list[2 * i]!, b: list[2 * i + 1]! })),
+          odd: list.length % 2 ? list[list.length - 1]! : null,
+        };
+      }),
+      segs: (() => {
+        let b0 = 0;
+        const woff = blockOffsets(p);
+        return segments(p).map((sg) => {
+          const out = { sig: sg.sig, g0: 2 * b0, g1: 2 * (b0 + sg.nb), woff: woff[b0]!, stride: 144 + 16 * p.split!.sigs[sg.sig]!.length };
+          b0 += sg.nb;
+          return out;
+        });
+      })(),
     },
   };
 }
