@@ -23,7 +23,8 @@ import type { WindowGeometry } from '../../../model/geometry.js';
  * float32 `fld` (column of row r into v{x}, v{x+1}), `fbias` (bias into v{a}, v{a+1} from
  * register b), `fmla` (taps: v{a..} += v{x..} * v{w..}), `fout` (clamp and store v{a}, v{a+1});
  * int8 `qld`, `qbias` (4 accumulators), `pair` (two taps' int16 products widened into v{a..a+3}),
- * `odd` (one tap), `wld` (an extra tap's int8 weights into v{v} from byte `off` after the block's
+ * `odd` (one tap), `hpair` / `hodd` (the same on channel half h only: 0-7 widened into v{a}, v{a+1},
+ * 8-15 into v{a+2}, v{a+3}), `wld` (an extra tap's int8 weights into v{v} from byte `off` after the block's
  * nine weight vectors), `qout` (requantize, narrow, clamp, store); `loop`/`end` around a counted run.
  */
 export type RowOp =
@@ -32,6 +33,8 @@ export type RowOp =
   | { k: 'fmla'; a: number; x: number; w: number }
   | { k: 'pair'; a: number; x0: number; w0: number; x1: number; w1: number }
   | { k: 'odd'; a: number; x: number; w: number }
+  | { k: 'hpair'; h: number; a: number; x0: number; w0: number; x1: number; w1: number }
+  | { k: 'hodd'; h: number; a: number; x: number; w: number }
   | { k: 'wld'; v: number; off: number }
   | { k: 'fout' | 'qout'; a: number }
   | { k: 'loop'; n: number }
@@ -59,51 +62,86 @@ function f32RowIsa(s: number): RowIsa {
   };
 }
 
-/** An extra tap of a channel block: kernel tap (ky, kx) again, with the block's j-th extra weight vector. */
+/**
+ * An extra tap of a channel block: kernel tap (ky, kx) again, with the block's j-th extra weight
+ * vector, non-zero in channels 0-7 (`lo`) and / or 8-15 (`hi`): each half multiplies only its own.
+ */
 export interface SplitTap {
   readonly ky: number;
   readonly kx: number;
   readonly j: number;
+  readonly lo: boolean;
+  readonly hi: boolean;
 }
 
 /**
  * int8, 16 channels, products in int16 (|w| <= 127): two taps share one SMULL/SMLAL pair before
  * SADDW widens them. Weights v0-v8, accumulators v9-v20 (4 per output), columns v21-v26 (two
  * alternating sets, so a column's odd tap can wait to pair with the next column's), y_zp v27
- * (uint8: the 0x80 mask that turns x into x - 128), products and requantization scratch v28-v31.
- * `extra`: the block's split taps, whose weights are loaded into v30 / v31 just before use.
+ * (uint8 stride 1: the 0x80 mask that turns x into x - 128; stride 2 keeps it in v17), products
+ * and requantization scratch v28-v31. `extra`: the block's split taps, whose weights are loaded
+ * into v30 / v31 just before use (stride 2: the first three stay in the free v18-v20, loaded with
+ * the block's weights). Each channel half (0-7, 8-15) pairs its own list of taps (the
+ * nine, then the split taps non-zero in that half); where both halves pair the same two taps the
+ * op covers both.
  */
 function int8RowIsa(s: number, extra: readonly SplitTap[]): RowIsa {
   const accSets = s === 1 ? 3 : 2;
   const acc = (o: number) => 9 + 4 * (o % accSets);
   const x = (ix: number, ky: number) => 21 + 3 * (ix % 2) + ky;
   type Entry = { x: number; w: number; j?: number };
-  const pending = new Map<number, Entry>();
+  const pending = new Map<string, Entry>();
+  const same = (a: Entry | undefined, b: Entry | undefined) => a !== undefined && b !== undefined && a.x === b.x && a.w === b.w && a.j === b.j;
   return {
     accSets,
     load: (ix, rows) => rows.map((ky) => ({ k: 'qld', x: x(ix, ky), r: ky })),
     init: (o, b) => ({ k: 'qbias', a: acc(o), b }),
     taps(o, ix, taps, last) {
-      const list: Entry[] = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
-      for (const e of extra) if (taps.some((t) => t.ky === e.ky && t.kx === e.kx)) list.push({ x: x(ix, e.ky), w: -1, j: e.j });
-      const held = pending.get(o);
-      if (held) list.unshift(held);
-      pending.delete(o);
+      const base: Entry[] = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
+      const lists = [0, 1].map((h) => {
+        const list = [...base];
+        for (const e of extra)
+          if ((h === 0 ? e.lo : e.hi) && taps.some((t) => t.ky === e.ky && t.kx === e.kx)) list.push({ x: x(ix, e.ky), w: -1, j: e.j });
+        const held = pending.get(`${o}|${h}`);
+        if (held) list.unshift(held);
+        pending.delete(`${o}|${h}`);
+        return list;
+      });
       const ops: RowOp[] = [];
       /** The weight register of entry e (an extra tap's loaded into v`v` first). */
       const wreg = (e: Entry, v: number) => {
         if (e.j === undefined) return e.w;
+        if (s === 2 && e.j < 3) return 18 + e.j;
         ops.push({ k: 'wld', v, off: 16 * e.j });
         return v;
       };
-      for (; list.length >= 2; list.splice(0, 2)) {
-        const w0 = wreg(list[0]!, 30);
-        const w1 = wreg(list[1]!, 31);
-        ops.push({ k: 'pair', a: acc(o), x0: list[0]!.x, w0, x1: list[1]!.x, w1 });
+      const [lo, hi] = lists as [Entry[], Entry[]];
+      const n = Math.max(lo.length, hi.length) >> 1;
+      for (let i = 0; i < n; i++) {
+        const p = [lo.slice(2 * i, 2 * i + 2), hi.slice(2 * i, 2 * i + 2)];
+        if (p[0]!.length === 2 && same(p[0]![0], p[1]![0]) && same(p[0]![1], p[1]![1])) {
+          const w0 = wreg(p[0]![0]!, 30);
+          const w1 = wreg(p[0]![1]!, 31);
+          ops.push({ k: 'pair', a: acc(o), x0: p[0]![0]!.x, w0, x1: p[0]![1]!.x, w1 });
+          continue;
+        }
+        p.forEach((q, h) => {
+          if (q.length < 2) return;
+          const w0 = wreg(q[0]!, 30);
+          const w1 = wreg(q[1]!, 31);
+          ops.push({ k: 'hpair', h, a: acc(o), x0: q[0]!.x, w0, x1: q[1]!.x, w1 });
+        });
       }
-      const odd = list[0];
-      if (odd && !last) pending.set(o, odd);
-      else if (odd) ops.push({ k: 'odd', a: acc(o), x: odd.x, w: wreg(odd, 30) });
+      const odd = [lo.length % 2 ? lo[lo.length - 1] : undefined, hi.length % 2 ? hi[hi.length - 1] : undefined];
+      if (!last) {
+        odd.forEach((e, h) => {
+          if (e) pending.set(`${o}|${h}`, e);
+        });
+      } else if (same(odd[0], odd[1])) ops.push({ k: 'odd', a: acc(o), x: odd[0]!.x, w: wreg(odd[0]!, 30) });
+      else
+        odd.forEach((e, h) => {
+          if (e) ops.push({ k: 'hodd', h, a: acc(o), x: e.x, w: wreg(e, 30) });
+        });
       return ops;
     },
     finish: (o) => ({ k: 'qout', a: acc(o) }),

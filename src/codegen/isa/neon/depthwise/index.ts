@@ -73,6 +73,12 @@ export function splitPlan(w: ArrayLike<number>, C: number) {
   const keys: string[] = [];
   const blocks: number[] = [];
   const counts: number[][] = [];
+  /** Channel c's part k at tap t (of its block's n_t parts). */
+  const part = (t: number, c: number, k: number) => {
+    let rest = w[t * C + c]!;
+    for (let i = 0; i < k; i++) rest -= Math.max(-127, Math.min(127, rest));
+    return Math.max(-127, Math.min(127, rest));
+  };
   for (let b = 0; b < nb; b++) {
     const n = Array.from({ length: 9 }, (_, t) => {
       let m = 1;
@@ -81,7 +87,9 @@ export function splitPlan(w: ArrayLike<number>, C: number) {
     });
     const extra: SplitTap[] = [];
     n.forEach((k, t) => {
-      for (let i = 1; i < k; i++) extra.push({ ky: Math.floor(t / 3), kx: t % 3, j: extra.length });
+      // the channel halves (0-7, 8-15) whose part i is non-zero
+      const half = (h: number, i: number) => Array.from({ length: 8 }, (_, c) => part(t, b * B + 8 * h + c, i)).some((v) => v !== 0);
+      for (let i = 1; i < k; i++) extra.push({ ky: Math.floor(t / 3), kx: t % 3, j: extra.length, lo: half(0, i), hi: half(1, i) });
     });
     const key = JSON.stringify(extra);
     let i = keys.indexOf(key);
@@ -92,15 +100,9 @@ export function splitPlan(w: ArrayLike<number>, C: number) {
     blocks.push(i);
     counts.push(n);
   }
-  /** Channel c's part k at tap t (of its block's n_t parts). */
-  const part = (t: number, c: number, k: number) => {
-    let rest = w[t * C + c]!;
-    for (let i = 0; i < k; i++) rest -= Math.max(-127, Math.min(127, rest));
-    return Math.max(-127, Math.min(127, rest));
-  };
   // FNV-1a over the blocks' split taps: the value of the kernel name's `split` flag
   let hash = 0x811c9dc5;
-  for (const i of blocks) for (const e of [...sigs[i]!.flatMap((x) => [x.ky * 3 + x.kx + 1]), 0]) hash = Math.imul(hash ^ e, 0x01000193) >>> 0;
+  for (const i of blocks) for (const e of [...sigs[i]!.map((x) => 1 + x.ky * 3 + x.kx + (x.lo ? 16 : 0) + (x.hi ? 32 : 0)), 0]) hash = Math.imul(hash ^ e, 0x01000193) >>> 0;
   return { sigs, blocks, counts, part, any: sigs.some((x) => x.length > 0), hash };
 }
 
@@ -355,7 +357,12 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
       variants: row.variants.map((v) => ({
         rows: v.rows,
         biases: v.biases,
-        segs: segments(p).map((sg) => ({ nb: sg.nb, K: p.split ? p.split.sigs[sg.sig]!.length : 0, ops: v.progs[sg.sig]! })),
+        segs: segments(p).map((sg) => {
+          const K = p.split ? p.split.sigs[sg.sig]!.length : 0;
+          // stride 2: the first three split taps' weights stay in v18-v20 (regalloc int8RowIsa)
+          const res = g.strideW === 2 ? Array.from({ length: Math.min(K, 3) }, (_, j) => ({ v: 18 + j, off: 16 * j })) : [];
+          return { nb: sg.nb, K, ops: v.progs[sg.sig]!, res };
+        }),
       })),
       // uint8: the 0x80 input mask in v27 (stride 1, y_zp dup'd at each output) or in the free v17 (stride 2)
       mask: g.strideW === 1 ? 27 : 17,
