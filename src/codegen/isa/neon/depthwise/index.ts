@@ -296,6 +296,50 @@ function pack(l: DwLayer, p: DwPlan): string[] {
   return args;
 }
 
+/**
+ * armv7 rows: 8-channel groups run in runs of one group signature (a block's split taps non-zero in
+ * the group's half); per signature the output's taps (the nine, input column ca / cb_ / cc for
+ * kernel column kx, row ky, then the split taps) in pairs and the odd one.
+ */
+function v7Groups(p: DwPlan) {
+  const sp = p.split!;
+  const woff = blockOffsets(p);
+  const keys: string[] = [];
+  const sigs: SplitTap[][] = [];
+  const segs: { sig: number; g0: number; g1: number; woff: number; stride: number }[] = [];
+  for (let gi = 0; gi < 2 * sp.blocks.length; gi++) {
+    const b = gi >> 1;
+    const extra = sp.sigs[sp.blocks[b]!]!.filter((e) => (gi % 2 ? e.hi : e.lo));
+    const key = JSON.stringify(extra);
+    let i = keys.indexOf(key);
+    if (i < 0) {
+      i = keys.push(key) - 1;
+      sigs.push(extra);
+    }
+    const stride = 144 + 16 * sp.sigs[sp.blocks[b]!]!.length;
+    const last = segs[segs.length - 1];
+    // a run continues while the signature and the blocks' weight stride stay; woff: its first block's weights
+    if (last && last.sig === i && last.stride === stride) last.g1 = gi + 1;
+    else segs.push({ sig: i, g0: gi, g1: gi + 1, woff: woff[b]!, stride });
+  }
+  const col = (kx: number, ky: number) => `${['ca', 'cb_', 'cc'][kx]}##${ky}`;
+  return {
+    sigs: sigs.map((extra) => {
+      const list = [
+        ...[0, 1, 2].flatMap((kx) => [0, 1, 2].map((ky) => ({ x: col(kx, ky), w: `w${ky * 3 + kx}` }))),
+        ...extra.map((e) => ({ x: col(e.kx, e.ky), w: `we${e.j}` })),
+      ];
+      return {
+        K: extra.length,
+        extras: extra.map((e) => ({ j: e.j, ky: e.ky, off: 144 + 16 * e.j })),
+        pairs: Array.from({ length: Math.floor(list.length / 2) }, (_, i) => ({ a: list[2 * i]!, b: list[2 * i + 1]! })),
+        odd: list.length % 2 ? list[list.length - 1]! : null,
+      };
+    }),
+    segs,
+  };
+}
+
 /** Runs of consecutive row-kernel blocks of one split signature: its index and block count. */
 function segments(p: DwPlan): { sig: number; nb: number }[] {
   const B = p.row!.block;
@@ -392,29 +436,7 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
       clampHi,
       vt: dtype === 'uint8' ? 'uint8x8_t' : 'int8x8_t',
       sfx: dtype === 'uint8' ? 'u8' : 's8',
-      sigs: p.split!.sigs.map((extra) => {
-        // an output's taps: the nine (kernel column kx from input column ca / cb_ / cc, row ky), then the split taps
-        const col = (kx: number, ky: number) => `${['ca', 'cb_', 'cc'][kx]}##${ky}`;
-        const list = [
-          ...[0, 1, 2].flatMap((kx) => [0, 1, 2].map((ky) => ({ x: col(kx, ky), w: `w${ky * 3 + kx}` }))),
-          ...extra.map((e) => ({ x: col(e.kx, e.ky), w: `we${e.j}` })),
-        ];
-        return {
-          K: extra.length,
-          extras: extra.map((e) => ({ j: e.j, ky: e.ky, off: 144 + 16 * e.j })),
-          pairs: Array.from({ length: Math.floor(list.length / 2) }, (_, i) => ({ a: list[2 * i]!, b: list[2 * i + 1]! })),
-          odd: list.length % 2 ? list[list.length - 1]! : null,
-        };
-      }),
-      segs: (() => {
-        let b0 = 0;
-        const woff = blockOffsets(p);
-        return segments(p).map((sg) => {
-          const out = { sig: sg.sig, g0: 2 * b0, g1: 2 * (b0 + sg.nb), woff: woff[b0]!, stride: 144 + 16 * p.split!.sigs[sg.sig]!.length };
-          b0 += sg.nb;
-          return out;
-        });
-      })(),
+      ...v7Groups(p),
     },
   };
 }
