@@ -272,31 +272,34 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
     rmSync(d, { recursive: true, force: true });
     return g;
   })();
-  it.each(TARGETS.map((t) => [t.name, t] as const))('%s: uint8 depthwise with w - w_zp at +-255 agrees bit for bit, on split pair kernels', async (_name, target) => {
-    const project = generateProject(adversarial, { name: adversarial.name, target, kernels: 'simd' });
-    const dw = project.layers.filter((l) => l.kernel.startsWith('mobilec_dw_'));
-    expect(dw.length).toBe(3);
-    for (const l of dw) {
-      const id = parseKernelName(l.kernel);
-      expect(id.isa).toBe(target.arch === 'aarch64' ? 'neon' : 'neon32');
-      expect(id.dtype).toBe('u8');
-      expect(id.flags?.pair).toBe(true);
-      expect(typeof id.flags?.split).toBe('number');
-    }
-    const n = elementCount(adversarial.tensors[adversarial.inputs[0]!]!.shape);
-    const ins = [
-      { seed: -1, input: new Uint8Array(n) },
-      { seed: -2, input: new Uint8Array(n).fill(255) },
-      { seed: -3, input: Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 255 : 0)) },
-      ...verifyInputs(adversarial, 2),
-    ];
-    // the outputs are live: every layer has more than 64 distinct values on the seeded input
-    const ref = runGraph(adversarial, [ins[3]!.input]);
-    for (const op of adversarial.ops) expect(new Set(ref.values.get(op.outputs[0]!)).size, op.name).toBeGreaterThan(64);
-    const report = layersOnTarget(adversarial, project, target, ins);
-    expect(report.layers.map((l) => l.mismatches)).toEqual(adversarial.ops.map(() => 0));
-    await yieldToEventLoop();
-  });
+  it.each(TARGETS.map((t) => [t.name, t] as const))(
+    '%s: uint8 depthwise with w - w_zp at +-255 agrees bit for bit, on split pair kernels',
+    async (_name, target) => {
+      const project = generateProject(adversarial, { name: adversarial.name, target, kernels: 'simd' });
+      const dw = project.layers.filter((l) => l.kernel.startsWith('mobilec_dw_'));
+      expect(dw.length).toBe(3);
+      for (const l of dw) {
+        const id = parseKernelName(l.kernel);
+        expect(id.isa).toBe(target.arch === 'aarch64' ? 'neon' : 'neon32');
+        expect(id.dtype).toBe('u8');
+        expect(id.flags?.pair).toBe(true);
+        expect(typeof id.flags?.split).toBe('number');
+      }
+      const n = elementCount(adversarial.tensors[adversarial.inputs[0]!]!.shape);
+      const ins = [
+        { seed: -1, input: new Uint8Array(n) },
+        { seed: -2, input: new Uint8Array(n).fill(255) },
+        { seed: -3, input: Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 255 : 0)) },
+        ...verifyInputs(adversarial, 2),
+      ];
+      // the outputs are live: every layer has more than 64 distinct values on the seeded input
+      const ref = runGraph(adversarial, [ins[3]!.input]);
+      for (const op of adversarial.ops) expect(new Set(ref.values.get(op.outputs[0]!)).size, op.name).toBeGreaterThan(64);
+      const report = layersOnTarget(adversarial, project, target, ins);
+      expect(report.layers.map((l) => l.mismatches)).toEqual(adversarial.ops.map(() => 0));
+      await yieldToEventLoop();
+    },
+  );
 
   const shared = join(__dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
   it.skipIf(!existsSync(shared)).each(['rpi4', 'rpi5', 'rpi-armv7'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (name) => {
@@ -630,9 +633,22 @@ function adversarialU8Depthwise() {
   let w = W;
   const layers = [
     // stride 1 same, w_zp 255: channel 20 all 0 (-255 at every tap, three parts), 40 at taps 0, 4, 8, 47 at 1 (-254)
-    { stride: 1, wz: 255, yz: 255, sOut: 0.13, fill: (c: number, t: number) => (c === 20 ? 0 : c === 40 && t % 4 === 0 ? 0 : c === 47 ? 1 : c < 16 ? rng.int(128, 255) : rng.int(0, 255)) },
+    {
+      stride: 1,
+      wz: 255,
+      yz: 255,
+      sOut: 0.13,
+      fill: (c: number, t: number) => (c === 20 ? 0 : c === 40 && t % 4 === 0 ? 0 : c === 47 ? 1 : c < 16 ? rng.int(128, 255) : rng.int(0, 255)),
+    },
     // stride 2 same, w_zp 0: channel 17 all 255 (+255), 33 at tap 4, 34 at 2 (128) and 3 (127); block 0 below 128
-    { stride: 2, wz: 0, yz: 250, sOut: 2, fill: (c: number, t: number) => (c === 17 ? 255 : c === 33 && t === 4 ? 255 : c === 34 && t === 2 ? 128 : c === 34 && t === 3 ? 127 : c < 16 ? rng.int(0, 127) : rng.int(0, 255)) },
+    {
+      stride: 2,
+      wz: 0,
+      yz: 250,
+      sOut: 2,
+      fill: (c: number, t: number) =>
+        c === 17 ? 255 : c === 33 && t === 4 ? 255 : c === 34 && t === 2 ? 128 : c === 34 && t === 3 ? 127 : c < 16 ? rng.int(0, 127) : rng.int(0, 255),
+    },
     // stride 1 same, w_zp 128: the extremes 0 (-128) and 255 (+127) in every block
     { stride: 1, wz: 128, yz: 131, sOut: 6, fill: (c: number, t: number) => ((c + t) % 5 === 0 ? 0 : (c + t) % 5 === 1 ? 255 : rng.int(0, 255)) },
   ];
@@ -652,7 +668,12 @@ function adversarialU8Depthwise() {
     h = Math.ceil(h / l.stride);
     w = Math.ceil(w / l.stride);
     const y = b.tensor({ name: `dw${i}`, shape: [1, h, w, C], type: 'UINT8', quant: { scale: [f(l.sOut)], zeroPoint: [l.yz] } });
-    x = b.op({ op: 'DEPTHWISE_CONV_2D', inputs: [x, wt, bias], outputs: [y], options: { kind: 'depthwise_conv2d', stride: [l.stride, l.stride], activation: 'none' } });
+    x = b.op({
+      op: 'DEPTHWISE_CONV_2D',
+      inputs: [x, wt, bias],
+      outputs: [y],
+      options: { kind: 'depthwise_conv2d', stride: [l.stride, l.stride], activation: 'none' },
+    });
     sIn = l.sOut;
   });
   return b.spec([0], [x]);

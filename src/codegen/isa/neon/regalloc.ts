@@ -100,8 +100,7 @@ function int8RowIsa(s: number, extra: readonly SplitTap[]): RowIsa {
       const base: Entry[] = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
       const lists = [0, 1].map((h) => {
         const list = [...base];
-        for (const e of extra)
-          if ((h === 0 ? e.lo : e.hi) && taps.some((t) => t.ky === e.ky && t.kx === e.kx)) list.push({ x: x(ix, e.ky), w: -1, j: e.j });
+        for (const e of extra) if ((h === 0 ? e.lo : e.hi) && taps.some((t) => t.ky === e.ky && t.kx === e.kx)) list.push({ x: x(ix, e.ky), w: -1, j: e.j });
         const held = pending.get(`${o}|${h}`);
         if (held) list.unshift(held);
         pending.delete(`${o}|${h}`);

@@ -43,28 +43,31 @@ function v7Classes(outN: number, inN: number, stride: number, pad: number): numb
 }
 
 /**
- * Pair kernels on any int8/uint8 weights, chosen per 16-channel block.
+ * Pair kernels on any int8/uint8 weights, the form chosen per 16-channel block (and per 8-channel
+ * half): the program of a block spells exactly the taps its weights need.
  *
- * The row kernels multiply int8 x' by int8 weights into int16 and add two taps' products in one
- * int16 lane before widening into the int32 accumulator. uint8 activations enter as
- * x' = x - 128 = x XOR 0x80 (in [-128, 127]); the bias absorbs the constant:
- *   sum (x - x_zp) w~ = sum x' w~ - (x_zp - 128) sum w~      (w~ = w - w_zp, over the valid taps)
- * and the last term is folded at compile time per set of valid taps (int8: x' = x and x_zp itself).
- * Every int16 pair sum is exact: |x'| <= 128 and both weights in [-127, 127], so
- * |x'0 w0 + x'1 w1| <= 128 * 254 = 32512 < 32767; a lone (odd) product is <= 16256.
- * w~ lies in [-255, 255] (uint8 with a weight zero point; int8 weights: [-128, 127]). A tap t of
- * a block whose channels all have |w~| <= 127 keeps one weight vector. Otherwise the block gets
- * n_t = max_c ceil(|w~| / 127) parts at that tap: part_k = clamp(w~ - part_0 - .. - part_(k-1),
- * -127, 127), each in int8 [-127, 127] and summing to w~ exactly (n_t <= 3, since 3 * 127 >= 255),
- * and each extra part is one more tap of that block (same input x'_t, its own weight vector; zero
- * in channels that need fewer parts). sum_k x'_t part_k = x'_t w~, so the accumulator is
- * bias' + sum_t x'_t w~_t exactly; the int32 accumulator never wraps, since its bound
- * |bias| + sum |w~| * max|x - x_zp| is checked below 2^31 (requantizeWeighted) and every partial
- * sum of the kernel is bounded by |bias'| + sum |part| * 128 <= that bound's terms
- * (|bias'| <= |bias| + |x_zp - 128| sum |w~|, sum_k |part_k| = |w~|, max|x - x_zp| >= 128 - |x_zp - 128|... ;
- * the int32 adds wrap like the reference's exact sum modulo 2^32 in any case, and the final sum is
- * the reference's, inside int32).
- * Blocks of the same split taps share one program (`sigs`); `blocks[b]` is block b's signature.
+ * Proof of exactness (w~ = w - w_zp; sums over a window's valid taps t):
+ * 1. Input. int8: x' = x in [-128, 127]. uint8: x' = x XOR 0x80 = x - 128 in [-128, 127] (one EOR
+ *    with a 0x80 mask per loaded row vector). sum (x - x_zp) w~ = sum x' w~ - x_zp' sum w~ with
+ *    x_zp' = x_zp - 128 (uint8) or x_zp (int8); bias' = bias - x_zp' * sum w~ is computed at compile
+ *    time per set of valid taps (foldInputZeroPoint, int32 wrapping like the C).
+ * 2. Weights. w~ in [-255, 255] (uint8 weight 0..255 minus a zero point 0..255; int8 pair kernels
+ *    keep their condition |w| <= 127). At tap t of block b, n_t = max over the block's channels of
+ *    ceil(|w~| / 127) (at least 1, at most 3 since 2 * 127 < 255 <= 3 * 127). Channel c's parts are
+ *    part_0 = clamp(w~, -127, 127), part_k = clamp(w~ - part_0 - .. - part_(k-1), -127, 127): each
+ *    in [-127, 127] and sum_k part_k = w~ exactly (the remainder shrinks by 127 in magnitude per part,
+ *    keeping its sign, until it fits). Part 0 is the tap's weight vector; parts 1.. are extra taps of
+ *    the block on the same input x'_t (zero in channels needing fewer parts), multiplied only in the
+ *    channel halves where they are non-zero (a zero weight adds nothing).
+ * 3. Products. SMULL/SMLAL of int8 x' by an int8 part: |x' * part| <= 128 * 127 = 16256; two
+ *    products in one int16 lane: |sum| <= 32512 < 2^15, so the int16 pair sum is exact; SADDW widens
+ *    it exactly into int32.
+ * 4. Accumulator. bias' + sum_t sum_k x'_t part_k,t = bias' + sum_t x'_t w~_t = bias + sum (x - x_zp) w~,
+ *    the reference's accumulator, computed in int32 adds. Two's complement adds are exact modulo 2^32
+ *    in any order, and the final value lies in int32 (requantizeWeighted refuses a layer whose bound
+ *    |bias| + sum |w~| * max|x - x_zp| passes 2^31 - 1), so the accumulator equals the reference's
+ *    whatever the intermediate partial sums; requantization is the shared epilogue.
+ * Blocks with the same split taps share one program (`sigs`); `blocks[b]` is block b's signature.
  */
 export function splitPlan(w: ArrayLike<number>, C: number) {
   const B = 16;
@@ -102,7 +105,8 @@ export function splitPlan(w: ArrayLike<number>, C: number) {
   }
   // FNV-1a over the blocks' split taps: the value of the kernel name's `split` flag
   let hash = 0x811c9dc5;
-  for (const i of blocks) for (const e of [...sigs[i]!.map((x) => 1 + x.ky * 3 + x.kx + (x.lo ? 16 : 0) + (x.hi ? 32 : 0)), 0]) hash = Math.imul(hash ^ e, 0x01000193) >>> 0;
+  for (const i of blocks)
+    for (const e of [...sigs[i]!.map((x) => 1 + x.ky * 3 + x.kx + (x.lo ? 16 : 0) + (x.hi ? 32 : 0)), 0]) hash = Math.imul(hash ^ e, 0x01000193) >>> 0;
   return { sigs, blocks, counts, part, any: sigs.some((x) => x.length > 0), hash };
 }
 
