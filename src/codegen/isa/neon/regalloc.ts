@@ -76,31 +76,40 @@ export interface SplitTap {
 
 /**
  * int8, 16 channels, products in int16 (|w| <= 127): two taps share one SMULL/SMLAL pair before
- * SADDW widens them. Weights v0-v8, accumulators v9-v20 (4 per output), columns v21-v26 (two
- * alternating sets, so a column's odd tap can wait to pair with the next column's), y_zp v27
- * (uint8 stride 1: the 0x80 mask that turns x into x - 128; stride 2 keeps it in v17), products
+ * SADDW widens them. Weights v0-v8, accumulators v9-v20 (4 per output), columns v21-v25 (the
+ * last kernel row alternating between v24 and v25, so a column's odd tap can wait to pair with the
+ * next column's), y_zp v27 (uint8 stride 1: v26, v27 holding the 0x80 mask that turns x into
+ * x - 128; stride 2 keeps the mask in v17), products
  * and requantization scratch v28-v31. `extra`: the block's split taps, whose weights are loaded
- * into v30 / v31 just before use (stride 2: the first three stay in the free v18-v20, loaded with
- * the block's weights). Each channel half (0-7, 8-15) pairs its own list of taps (the
+ * into v30 / v31 just before use (stride 2: the first four stay in the free v18-v20 and v26,
+ * loaded with the block's weights). Each channel half (0-7, 8-15) pairs its own list of taps (the
  * nine, then the split taps non-zero in that half); where both halves pair the same two taps the
  * op covers both.
  */
 function int8RowIsa(s: number, extra: readonly SplitTap[]): RowIsa {
   const accSets = s === 1 ? 3 : 2;
   const acc = (o: number) => 9 + 4 * (o % accSets);
-  const x = (ix: number, ky: number) => 21 + 3 * (ix % 2) + ky;
+  // the last kernel row's column register alternates (v24 / v25): only it can wait for the next
+  // column (an output's list ends with it), the other rows reuse v21-v23; v26 is free (y_zp, uint8 stride 1)
+  let maxRow = 2;
+  const x = (ix: number, ky: number) => (ky === maxRow ? 24 + (ix % 2) : 21 + ky);
   type Entry = { x: number; w: number; j?: number };
   const pending = new Map<string, Entry>();
   const same = (a: Entry | undefined, b: Entry | undefined) => a !== undefined && b !== undefined && a.x === b.x && a.w === b.w && a.j === b.j;
   return {
     accSets,
-    load: (ix, rows) => rows.map((ky) => ({ k: 'qld', x: x(ix, ky), r: ky })),
+    load: (ix, rows) => {
+      maxRow = Math.max(...rows);
+      return rows.map((ky) => ({ k: 'qld', x: x(ix, ky), r: ky }));
+    },
     init: (o, b) => ({ k: 'qbias', a: acc(o), b }),
     taps(o, ix, taps, last) {
       const base: Entry[] = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
       const lists = [0, 1].map((h) => {
-        const list = [...base];
+        // the split taps before the last row's tap, so that an odd one left waiting is always the last row's
+        const list = base.slice(0, -1);
         for (const e of extra) if ((h === 0 ? e.lo : e.hi) && taps.some((t) => t.ky === e.ky && t.kx === e.kx)) list.push({ x: x(ix, e.ky), w: -1, j: e.j });
+        list.push(base[base.length - 1]!);
         const held = pending.get(`${o}|${h}`);
         if (held) list.unshift(held);
         pending.delete(`${o}|${h}`);
@@ -110,7 +119,7 @@ function int8RowIsa(s: number, extra: readonly SplitTap[]): RowIsa {
       /** The weight register of entry e (an extra tap's loaded into v`v` first). */
       const wreg = (e: Entry, v: number) => {
         if (e.j === undefined) return e.w;
-        if (s === 2 && e.j < 3) return 18 + e.j;
+        if (s === 2 && e.j < 4) return [18, 19, 20, 26][e.j]!;
         ops.push({ k: 'wld', v, off: 16 * e.j });
         return v;
       };

@@ -407,14 +407,14 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
         biases: v.biases,
         segs: segments(p).map((sg) => {
           const K = p.split ? p.split.sigs[sg.sig]!.length : 0;
-          // stride 2: the first three split taps' weights stay in v18-v20 (regalloc int8RowIsa)
-          const res = g.strideW === 2 ? Array.from({ length: Math.min(K, 3) }, (_, j) => ({ v: 18 + j, off: 16 * j })) : [];
+          // stride 2: the first four split taps' weights stay in v18-v20, v26 (regalloc int8RowIsa)
+          const res = g.strideW === 2 ? Array.from({ length: Math.min(K, 4) }, (_, j) => ({ v: [18, 19, 20, 26][j]!, off: 16 * j })) : [];
           return { nb: sg.nb, K, ops: v.progs[sg.sig]!, res };
         }),
       })),
-      // uint8: the 0x80 input mask in v27 (stride 1, y_zp dup'd at each output) or in the free v17 (stride 2)
+      // uint8: the 0x80 input mask in v27 and y_zp in v26 (stride 1), or the mask in the free v17 (stride 2)
       mask: g.strideW === 1 ? 27 : 17,
-      dupZp: dtype === 'uint8' && g.strideW === 1,
+      zp: dtype === 'uint8' && g.strideW === 1 ? 26 : 27,
       top: row.top,
       bottom: row.bottom,
       mid: row.mid,
