@@ -439,6 +439,11 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
       clampLo,
       clampHi,
       vt: dtype === 'uint8' ? 'uint8x8_t' : 'int8x8_t',
+      // uint8 stride 1: input rows converted once into a ring of three int8 rows (x - 128); stride 2 (each
+      // input pixel read by fewer outputs): every loaded vector XOR 0x80
+      ring: dtype === 'uint8' && g.strideH === 1,
+      xor: dtype === 'uint8' && g.strideH !== 1,
+      xt: dtype === 'uint8' && g.strideH !== 1 ? 'uint8_t' : 'int8_t',
       sfx: dtype === 'uint8' ? 'u8' : 's8',
       ...v7Groups(p),
     },
