@@ -65,6 +65,8 @@ export const KERNEL_FLAGS = {
   w8: 'weights re-packed as int8',
   // structure
   pair: 'pairs of taps multiplied into int16 before widening',
+  split:
+    'pair kernels: taps whose weights pass +-127 in some channel block are split into int8 parts (extra taps of that block); the value hashes the per-block split taps (split2166136261)',
   dm: 'depth multiplier > 1 (a flag with a value, which follows: dm2)',
   rows: 'one assembly loop runs whole output rows (else one call per register tile)',
   gather: 'the taps of each pixel gathered by TBL into consecutive SDOT groups',
@@ -145,7 +147,7 @@ export function parseKernelName(name: string): KernelId {
       flags[tok as KernelFlag] = true;
       continue;
     }
-    const m = /^(dm|mla|tbl)(\d+)$/.exec(tok);
+    const m = /^(dm|mla|tbl|split)(\d+)$/.exec(tok);
     if (!m) break;
     flags[m[1] as KernelFlag] = Number(m[2]);
   }

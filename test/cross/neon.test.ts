@@ -11,16 +11,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GeneratedProject } from '../../src/codegen/index.js';
+import { generateProject, type GeneratedProject } from '../../src/codegen/index.js';
 import { parseKernelName, type KernelId } from '../../src/codegen/kernelId.js';
-import type { Graph } from '../../src/model/ir.js';
+import { elementCount, type Graph } from '../../src/model/ir.js';
 import { loadModel } from '../../src/pipeline.js';
 import { targetByName, type Target } from '../../src/targets/index.js';
 import { SpecBuilder, tinyMobilenet, writeModel } from '../tflite/models.js';
 import { Prng } from '../../src/util/prng.js';
 import { checkGraphOnTarget, description, inputArb, layersOnTarget, stackArb, tryLoad, type Layer } from '../helpers/graphOnTarget.js';
-import { generateProject } from '../../src/codegen/index.js';
 import { runGraph } from '../../src/reference/interpreter.js';
+import { verifyInputs } from '../../src/verify/verify.js';
 
 const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
@@ -263,6 +263,44 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
       await yieldToEventLoop();
     }
   });
+
+  // Adversarial weights for the pair row kernels' split taps (splitPlan): w - w_zp at -255 (weight zero point
+  // 255, weights 0) and +255 (zero point 0, weights 255), -254, +-128 and +-127, in some channels of some
+  // 16-channel blocks only; input and output zero points at both ends; inputs all 0, all 255 and seeded.
+  const adversarial = (() => {
+    const d = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8dw-'));
+    const g = loadModel(writeModel(d, 'u8dw.tflite', adversarialU8Depthwise()));
+    rmSync(d, { recursive: true, force: true });
+    return g;
+  })();
+  it.each(TARGETS.map((t) => [t.name, t] as const))(
+    '%s: uint8 depthwise with w - w_zp at +-255 agrees bit for bit, on split pair kernels',
+    async (_name, target) => {
+      const project = generateProject(adversarial, { name: adversarial.name, target, kernels: 'simd' });
+      const dw = project.layers.filter((l) => l.kernel.startsWith('mobilec_dw_'));
+      expect(dw.length).toBe(3);
+      for (const l of dw) {
+        const id = parseKernelName(l.kernel);
+        expect(id.isa).toBe(target.arch === 'aarch64' ? 'neon' : 'neon32');
+        expect(id.dtype).toBe('u8');
+        expect(id.flags?.pair).toBe(true);
+        expect(typeof id.flags?.split).toBe('number');
+      }
+      const n = elementCount(adversarial.tensors[adversarial.inputs[0]!]!.shape);
+      const ins = [
+        { seed: -1, input: new Uint8Array(n) },
+        { seed: -2, input: new Uint8Array(n).fill(255) },
+        { seed: -3, input: Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 255 : 0)) },
+        ...verifyInputs(adversarial, 2),
+      ];
+      // the outputs are live: every layer has more than 64 distinct values on the seeded input
+      const ref = runGraph(adversarial, [ins[3]!.input]);
+      for (const op of adversarial.ops) expect(new Set(ref.values.get(op.outputs[0]!)).size, op.name).toBeGreaterThan(64);
+      const report = layersOnTarget(adversarial, project, target, ins);
+      expect(report.layers.map((l) => l.mismatches)).toEqual(adversarial.ops.map(() => 0));
+      await yieldToEventLoop();
+    },
+  );
 
   const shared = join(__dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
   it.skipIf(!existsSync(shared)).each(['rpi4', 'rpi5', 'rpi-armv7'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (name) => {
@@ -797,3 +835,68 @@ describe.skipIf(skip).each([
     }
   });
 });
+
+/**
+ * Three uint8 depthwise layers (50 channels: three 16-channel blocks and a 2-channel tail) whose weights
+ * put w - w_zp at the ends of [-255, 255] in some channels of some blocks: weight zero point 255 with
+ * weights 0 (-255) and 1 (-254); zero point 0 with weights 255 (+255) and 128 / 127; zero point 128 with
+ * weights 0 and 255 (-128, +127). Input zero point 0, outputs at zero points 255, 250 and 131.
+ */
+function adversarialU8Depthwise() {
+  const rng = new Prng(77);
+  const b = new SpecBuilder();
+  const H = 9;
+  const W = 11;
+  const C = 50;
+  const f = Math.fround;
+  let x = b.tensor({ name: 'input', shape: [1, H, W, C], type: 'UINT8', quant: { scale: [f(1 / 64)], zeroPoint: [0] } });
+  let sIn = 1 / 64;
+  let h = H;
+  let w = W;
+  const layers = [
+    // stride 1 same, w_zp 255: channel 20 all 0 (-255 at every tap, three parts), 40 at taps 0, 4, 8, 47 at 1 (-254)
+    {
+      stride: 1,
+      wz: 255,
+      yz: 255,
+      sOut: 0.13,
+      fill: (c: number, t: number) => (c === 20 ? 0 : c === 40 && t % 4 === 0 ? 0 : c === 47 ? 1 : c < 16 ? rng.int(128, 255) : rng.int(0, 255)),
+    },
+    // stride 2 same, w_zp 0: channel 17 all 255 (+255), 33 at tap 4, 34 at 2 (128) and 3 (127); block 0 below 128
+    {
+      stride: 2,
+      wz: 0,
+      yz: 250,
+      sOut: 2,
+      fill: (c: number, t: number) =>
+        c === 17 ? 255 : c === 33 && t === 4 ? 255 : c === 34 && t === 2 ? 128 : c === 34 && t === 3 ? 127 : c < 16 ? rng.int(0, 127) : rng.int(0, 255),
+    },
+    // stride 1 same, w_zp 128: the extremes 0 (-128) and 255 (+127) in every block
+    { stride: 1, wz: 128, yz: 131, sOut: 6, fill: (c: number, t: number) => ((c + t) % 5 === 0 ? 0 : (c + t) % 5 === 1 ? 255 : rng.int(0, 255)) },
+  ];
+  layers.forEach((l, i) => {
+    const sW = 1 / 32;
+    const data = new Uint8Array(9 * C);
+    for (let t = 0; t < 9; t++) for (let c = 0; c < C; c++) data[t * C + c] = l.fill(c, t);
+    const wt = b.tensor({ name: `dw${i}/weights`, shape: [1, 3, 3, C], type: 'UINT8', data, quant: { scale: [f(sW)], zeroPoint: [l.wz] } });
+    const bs = f(sIn * sW);
+    const bias = b.tensor({
+      name: `dw${i}/bias`,
+      shape: [C],
+      type: 'INT32',
+      data: Int32Array.from({ length: C }, () => rng.int(-20000, 20000)),
+      quant: { scale: [bs], zeroPoint: [0] },
+    });
+    h = Math.ceil(h / l.stride);
+    w = Math.ceil(w / l.stride);
+    const y = b.tensor({ name: `dw${i}`, shape: [1, h, w, C], type: 'UINT8', quant: { scale: [f(l.sOut)], zeroPoint: [l.yz] } });
+    x = b.op({
+      op: 'DEPTHWISE_CONV_2D',
+      inputs: [x, wt, bias],
+      outputs: [y],
+      options: { kind: 'depthwise_conv2d', stride: [l.stride, l.stride], activation: 'none' },
+    });
+    sIn = l.sOut;
+  });
+  return b.spec([0], [x]);
+}

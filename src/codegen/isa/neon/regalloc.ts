@@ -23,7 +23,9 @@ import type { WindowGeometry } from '../../../model/geometry.js';
  * float32 `fld` (column of row r into v{x}, v{x+1}), `fbias` (bias into v{a}, v{a+1} from
  * register b), `fmla` (taps: v{a..} += v{x..} * v{w..}), `fout` (clamp and store v{a}, v{a+1});
  * int8 `qld`, `qbias` (4 accumulators), `pair` (two taps' int16 products widened into v{a..a+3}),
- * `odd` (one tap), `qout` (requantize, narrow, clamp, store); `loop`/`end` around a counted run.
+ * `odd` (one tap), `hpair` / `hodd` (the same on channel half h only: 0-7 widened into v{a}, v{a+1},
+ * 8-15 into v{a+2}, v{a+3}), `wld` (an extra tap's int8 weights into v{v} from byte `off` after the block's
+ * nine weight vectors), `qout` (requantize, narrow, clamp, store); `loop`/`end` around a counted run.
  */
 export type RowOp =
   | { k: 'fld' | 'qld'; x: number; r: number }
@@ -31,6 +33,9 @@ export type RowOp =
   | { k: 'fmla'; a: number; x: number; w: number }
   | { k: 'pair'; a: number; x0: number; w0: number; x1: number; w1: number }
   | { k: 'odd'; a: number; x: number; w: number }
+  | { k: 'hpair'; h: number; a: number; x0: number; w0: number; x1: number; w1: number }
+  | { k: 'hodd'; h: number; a: number; x: number; w: number }
+  | { k: 'wld'; v: number; off: number }
   | { k: 'fout' | 'qout'; a: number }
   | { k: 'loop'; n: number }
   | { k: 'end' };
@@ -58,30 +63,93 @@ function f32RowIsa(s: number): RowIsa {
 }
 
 /**
- * int8, 16 channels, products in int16 (|w| <= 127): two taps share one SMULL/SMLAL pair before
- * SADDW widens them. Weights v0-v8, accumulators v9-v20 (4 per output), columns v21-v26 (two
- * alternating sets, so a column's odd tap can wait to pair with the next column's), y_zp v27,
- * products and requantization scratch v28-v31.
+ * An extra tap of a channel block: kernel tap (ky, kx) again, with the block's j-th extra weight
+ * vector, non-zero in channels 0-7 (`lo`) and / or 8-15 (`hi`): each half multiplies only its own.
  */
-function int8RowIsa(s: number): RowIsa {
+export interface SplitTap {
+  readonly ky: number;
+  readonly kx: number;
+  readonly j: number;
+  readonly lo: boolean;
+  readonly hi: boolean;
+}
+
+/**
+ * int8, 16 channels, products in int16 (|w| <= 127): two taps share one SMULL/SMLAL pair before
+ * SADDW widens them. Weights v0-v8, accumulators v9-v20 (4 per output), columns v21-v25 (the
+ * last kernel row alternating between v24 and v25, so a column's odd tap can wait to pair with the
+ * next column's), y_zp v27 (uint8 stride 1: v26, v27 holding the 0x80 mask that turns x into
+ * x - 128; stride 2 keeps the mask in v17), products
+ * and requantization scratch v28-v31. `extra`: the block's split taps, whose weights are loaded
+ * into v30 / v31 just before use (stride 2: the first four stay in the free v18-v20 and v26,
+ * loaded with the block's weights). Each channel half (0-7, 8-15) pairs its own list of taps (the
+ * nine, then the split taps non-zero in that half); where both halves pair the same two taps the
+ * op covers both.
+ */
+function int8RowIsa(s: number, extra: readonly SplitTap[]): RowIsa {
   const accSets = s === 1 ? 3 : 2;
   const acc = (o: number) => 9 + 4 * (o % accSets);
-  const x = (ix: number, ky: number) => 21 + 3 * (ix % 2) + ky;
-  const pending = new Map<number, { x: number; w: number }>();
+  // the last kernel row's column register alternates (v24 / v25): only it can wait for the next
+  // column (an output's list ends with it), the other rows reuse v21-v23; v26 is free (y_zp, uint8 stride 1)
+  let maxRow = 2;
+  const x = (ix: number, ky: number) => (ky === maxRow ? 24 + (ix % 2) : 21 + ky);
+  type Entry = { x: number; w: number; j?: number };
+  const pending = new Map<string, Entry>();
+  const same = (a: Entry | undefined, b: Entry | undefined) => a !== undefined && b !== undefined && a.x === b.x && a.w === b.w && a.j === b.j;
   return {
     accSets,
-    load: (ix, rows) => rows.map((ky) => ({ k: 'qld', x: x(ix, ky), r: ky })),
+    load: (ix, rows) => {
+      maxRow = Math.max(...rows);
+      return rows.map((ky) => ({ k: 'qld', x: x(ix, ky), r: ky }));
+    },
     init: (o, b) => ({ k: 'qbias', a: acc(o), b }),
     taps(o, ix, taps, last) {
-      const list = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
-      const held = pending.get(o);
-      if (held) list.unshift(held);
-      pending.delete(o);
+      const base: Entry[] = taps.map(({ ky, kx }) => ({ x: x(ix, ky), w: ky * 3 + kx }));
+      const lists = [0, 1].map((h) => {
+        // the split taps before the last row's tap, so that an odd one left waiting is always the last row's
+        const list = base.slice(0, -1);
+        for (const e of extra) if ((h === 0 ? e.lo : e.hi) && taps.some((t) => t.ky === e.ky && t.kx === e.kx)) list.push({ x: x(ix, e.ky), w: -1, j: e.j });
+        list.push(base[base.length - 1]!);
+        const held = pending.get(`${o}|${h}`);
+        if (held) list.unshift(held);
+        pending.delete(`${o}|${h}`);
+        return list;
+      });
       const ops: RowOp[] = [];
-      for (; list.length >= 2; list.splice(0, 2)) ops.push({ k: 'pair', a: acc(o), x0: list[0]!.x, w0: list[0]!.w, x1: list[1]!.x, w1: list[1]!.w });
-      const odd = list[0];
-      if (odd && !last) pending.set(o, odd);
-      else if (odd) ops.push({ k: 'odd', a: acc(o), x: odd.x, w: odd.w });
+      /** The weight register of entry e (an extra tap's loaded into v`v` first). */
+      const wreg = (e: Entry, v: number) => {
+        if (e.j === undefined) return e.w;
+        if (s === 2 && e.j < 4) return [18, 19, 20, 26][e.j]!;
+        ops.push({ k: 'wld', v, off: 16 * e.j });
+        return v;
+      };
+      const [lo, hi] = lists as [Entry[], Entry[]];
+      const n = Math.max(lo.length, hi.length) >> 1;
+      for (let i = 0; i < n; i++) {
+        const p = [lo.slice(2 * i, 2 * i + 2), hi.slice(2 * i, 2 * i + 2)];
+        if (p[0]!.length === 2 && same(p[0]![0], p[1]![0]) && same(p[0]![1], p[1]![1])) {
+          const w0 = wreg(p[0]![0]!, 30);
+          const w1 = wreg(p[0]![1]!, 31);
+          ops.push({ k: 'pair', a: acc(o), x0: p[0]![0]!.x, w0, x1: p[0]![1]!.x, w1 });
+          continue;
+        }
+        p.forEach((q, h) => {
+          if (q.length < 2) return;
+          const w0 = wreg(q[0]!, 30);
+          const w1 = wreg(q[1]!, 31);
+          ops.push({ k: 'hpair', h, a: acc(o), x0: q[0]!.x, w0, x1: q[1]!.x, w1 });
+        });
+      }
+      const odd = [lo.length % 2 ? lo[lo.length - 1] : undefined, hi.length % 2 ? hi[hi.length - 1] : undefined];
+      if (!last) {
+        odd.forEach((e, h) => {
+          if (e) pending.set(`${o}|${h}`, e);
+        });
+      } else if (same(odd[0], odd[1])) ops.push({ k: 'odd', a: acc(o), x: odd[0]!.x, w: wreg(odd[0]!, 30) });
+      else
+        odd.forEach((e, h) => {
+          if (e) ops.push({ k: 'hodd', h, a: acc(o), x: e.x, w: wreg(e, 30) });
+        });
       return ops;
     },
     finish: (o) => ({ k: 'qout', a: acc(o) }),
@@ -163,8 +231,11 @@ export interface RowKernel {
   readonly top: number;
   readonly bottom: number;
   readonly mid: number;
-  /** Per variant: its valid kernel rows, its program, and the bias tables it reads (x13.., indexes into biasTaps). */
-  readonly variants: { rows: number[]; ops: RowOp[]; biases: number[] }[];
+  /**
+   * Per variant: its valid kernel rows, the bias tables it reads (x13.., indexes into biasTaps)
+   * and one program per split signature (`progs[i]`: the blocks whose split taps are `splits[i]`).
+   */
+  readonly variants: { rows: number[]; progs: RowOp[][]; biases: number[] }[];
   /** Bias tables (int8: one per set of valid taps), each `cpad` long. */
   readonly biasTaps: { rows: number[]; kxs: number[] }[];
   /** Bytes the row pointers and the output pointer step back after a block's row. */
@@ -174,10 +245,11 @@ export interface RowKernel {
 
 /**
  * Whole-row depthwise 3x3 programs (aarch64), one per distinct set of valid kernel rows (top,
- * middle, bottom), or null when the rows in between differ or a variant needs more than the
- * three bias registers x13-x15. int8 (`quant`) on 16 channels, float32 on 8.
+ * middle, bottom) and split signature (`splits`, int8/uint8: the extra taps of a kind of channel
+ * block; float32 and unsplit layers: `[[]]`), or null when the rows in between differ or a variant
+ * needs more than the three bias registers x13-x15. int8 (`quant`) on 16 channels, float32 on 8.
  */
-export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
+export function rowKernel(g: WindowGeometry, quant: boolean, splits: readonly (readonly SplitTap[])[] = [[]]): RowKernel | null {
   const s = g.strideW;
   const B = quant ? 16 : 8;
   const rg: RowGeom = { s, pl: g.padLeft, inW: g.inW, outW: g.outW };
@@ -190,7 +262,6 @@ export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
   const biasKey: string[] = [];
   const variants = keys.map((k) => {
     const rows = [...k].map(Number);
-    const isa = quant ? int8RowIsa(s) : f32RowIsa(s);
     // the tap sets' biases of this variant, in x13.. (int8; float32 has one)
     const used: number[] = [];
     const bias = (o: number) => {
@@ -205,9 +276,12 @@ export function rowKernel(g: WindowGeometry, quant: boolean): RowKernel | null {
       return used.indexOf(i);
     };
     const xSets = quant ? 2 : 1;
-    const span = isa.accSets * s;
-    const ops = foldLoop(rowColumns(rg, rows, isa, bias), (span * xSets) / gcd(span, xSets));
-    return { rows, ops, biases: quant ? used : [0] };
+    const progs = splits.map((extra) => {
+      const isa = quant ? int8RowIsa(s, extra) : f32RowIsa(s);
+      const span = isa.accSets * s;
+      return foldLoop(rowColumns(rg, rows, isa, bias), (span * xSets) / gcd(span, xSets));
+    });
+    return { rows, progs, biases: quant ? used : [0] };
   });
   if (variants.some((v) => v.biases.length > 3)) return null;
   const esize = quant ? 1 : 4;
