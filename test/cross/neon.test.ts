@@ -599,20 +599,22 @@ function uint8PointwiseStack(h: number, w: number, k: number, couts: number[], c
   return b.spec([b.tensors.findIndex((t) => t.name === 'input')], [x]);
 }
 
+/** Random uint8 pointwise stacks (uint8PointwiseStack): pixels, input channels, two widths, classes. */
+const U8_STACK_ARB = fc.record({
+  h: fc.integer({ min: 1, max: 3 }),
+  w: fc.integer({ min: 1, max: 5 }),
+  k: fc.constantFrom(16, 32, 48),
+  c1: fc.constantFrom(16, 24, 40),
+  c2: fc.constantFrom(16, 32, 33),
+  classes: fc.constantFrom(7, 16, 21),
+});
+
 describe.skipIf(skip)('rpi5 uint8 UDOT pointwise, random shapes', () => {
   it('agrees with the reference bit for bit, on UDOT kernels', async () => {
-    const arb = fc.record({
-      h: fc.integer({ min: 1, max: 3 }),
-      w: fc.integer({ min: 1, max: 5 }),
-      k: fc.constantFrom(16, 32, 48),
-      c1: fc.constantFrom(16, 24, 40),
-      c2: fc.constantFrom(16, 32, 33),
-      classes: fc.constantFrom(7, 16, 21),
-    });
     const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-udot-'));
     try {
       let udot = 0;
-      for (const [i, s] of fc.sample(arb, { seed: 5252, numRuns: 5 }).entries()) {
+      for (const [i, s] of fc.sample(U8_STACK_ARB, { seed: 5252, numRuns: 5 }).entries()) {
         // UDOT takes K % 16 == 0: the first pointwise always, the second when c1 is 16, the FC when h·w·c2 is.
         const graph = loadModel(writeModel(dir, `udot_${i}.tflite`, uint8PointwiseStack(s.h, s.w, s.k, [s.c1, s.c2], s.classes, 700 + i)));
         const { project, divergences } = await checkGraphOnTarget(graph, targetByName('rpi5'), 'simd', 2);
@@ -633,18 +635,10 @@ describe.skipIf(skip)('rpi5 uint8 UDOT pointwise, random shapes', () => {
  */
 describe.skipIf(skip).each(['rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, random shapes', (name) => {
   it('agrees with the reference bit for bit, on the packed kernels', async () => {
-    const arb = fc.record({
-      h: fc.integer({ min: 1, max: 3 }),
-      w: fc.integer({ min: 1, max: 5 }),
-      k: fc.constantFrom(16, 32, 48),
-      c1: fc.constantFrom(16, 24, 40),
-      c2: fc.constantFrom(16, 32, 33),
-      classes: fc.constantFrom(7, 16, 21),
-    });
     const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8p-'));
     try {
       let packed = 0;
-      for (const [i, s] of fc.sample(arb, { seed: 5353, numRuns: 5 }).entries()) {
+      for (const [i, s] of fc.sample(U8_STACK_ARB, { seed: 5353, numRuns: 5 }).entries()) {
         const graph = loadModel(writeModel(dir, `u8p_${i}.tflite`, uint8PointwiseStack(s.h, s.w, s.k, [s.c1, s.c2], s.classes, 800 + i)));
         const { project, divergences } = await checkGraphOnTarget(graph, targetByName(name), 'simd', 2);
         expect(divergences, JSON.stringify(s)).toEqual([]);
