@@ -123,7 +123,7 @@ function main(): void {
     // The issue measured TFLM on the M4 and M55 boards only (cortex-m33: no peer figure, no goal).
     const theirs = peer.instructions[target];
     const goal = GOALS.instructions[target];
-    const vs = theirs === undefined ? 'no TFLM figure on this board' : `vs ${n(theirs)} (${(theirs / r.instructions).toFixed(2)}x fewer)`;
+    const vs = theirs === undefined ? '(no TFLM figure on this board)' : `vs ${n(theirs)} (${(theirs / r.instructions).toFixed(2)}x fewer)`;
     const met = goal === undefined ? '' : `; goal <= ${n(goal)}: ${r.instructions <= goal ? 'met' : 'missed'}`;
     console.log(`  ${target}: ${n(r.instructions)} instructions ${vs}${met}`);
   }
