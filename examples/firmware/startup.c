@@ -51,7 +51,11 @@ __attribute__((noinline)) static void init_memory(void)
 void Reset_Handler(void)
 {
 #if defined(__ARM_FP) || defined(__ARM_FEATURE_MVE)
-    /* CPACR: full access to CP10/CP11, which also covers MVE on Cortex-M55. */
+    /* CPACR: full access to CP10/CP11, which also covers MVE on Cortex-M55.
+     * On the Armv8-M cores with the Security Extension (M33 on mps2-an505,
+     * M55 on mps3-an547) the core resets Secure and stays Secure, so this
+     * (the Secure CPACR) is the one that counts; NSACR only gates
+     * Non-secure code, which never runs here. */
     *(volatile uint32_t *)0xE000ED88u |= (0xFu << 20);
     __asm__ volatile("dsb\n\tisb" ::: "memory");
 #endif

@@ -15,7 +15,9 @@ import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt,
 const MODEL_ARG_HELP = `model file: a TensorFlow Lite model (.tflite) or a JSON description (.json)`;
 
 function targetOption(): Option {
-  return new Option('--target <target>', 'target to compile for (host, cortex-m4, rpi4, ...)').default('host').argParser(targetName);
+  return new Option('--target <target>', 'target to compile for (host, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55, rpi4, rpi5, rpi-armv7)')
+    .default('host')
+    .argParser(targetName);
 }
 
 function kernelsOption(): Option {

@@ -1,5 +1,5 @@
 import { badInput } from '../model/errors.js';
-import { cortexM3, cortexM4, cortexM55, cortexM7 } from './cortexM.js';
+import { cortexM3, cortexM4, cortexM7, cortexM33, cortexM55 } from './cortexM.js';
 import { host } from './host.js';
 import { rpi4, rpi5, rpiArmv7 } from './rpi.js';
 import type { Target } from './types.js';
@@ -8,7 +8,9 @@ export type { Emulator, SimdExtension, Target } from './types.js';
 export { host } from './host.js';
 
 /** Every target of docs/CONTRACT.md, by CLI name. */
-export const TARGETS: ReadonlyMap<string, Target> = new Map([host, cortexM3, cortexM4, cortexM7, cortexM55, rpi4, rpi5, rpiArmv7].map((t) => [t.name, t]));
+export const TARGETS: ReadonlyMap<string, Target> = new Map(
+  [host, cortexM3, cortexM4, cortexM7, cortexM33, cortexM55, rpi4, rpi5, rpiArmv7].map((t) => [t.name, t]),
+);
 
 export function targetByName(name: string): Target {
   const t = TARGETS.get(name);

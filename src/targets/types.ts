@@ -6,7 +6,7 @@
 export type SimdExtension = 'none' | 'neon' | 'neon-dotprod' | 'dsp' | 'helium';
 
 /** The instruction set the target's code runs on (the kernels' inline assembly is written per architecture); `native`: whatever this machine is (generic C only). */
-export type Arch = 'native' | 'aarch64' | 'armv7-a' | 'armv7-m' | 'armv7e-m' | 'armv8.1-m';
+export type Arch = 'native' | 'aarch64' | 'armv7-a' | 'armv7-m' | 'armv7e-m' | 'armv8-m.main' | 'armv8.1-m';
 
 /** How a target's programs run on this machine. */
 export type Emulator =

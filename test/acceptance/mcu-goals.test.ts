@@ -11,16 +11,17 @@ import { targetByName } from '../../src/targets/index.js';
 import { mobilec } from '../helpers/cli.js';
 import { EXPECTED_DIR, PERSON_DETECT, skipShared } from '../helpers/shared.js';
 
-const tools = ['cortex-m4', 'cortex-m55'].every((t) => mcuToolsAvailable(targetByName(t)));
+const TARGETS = ['cortex-m4', 'cortex-m33', 'cortex-m55'] as const;
+const tools = TARGETS.every((t) => mcuToolsAvailable(targetByName(t)));
 const skip = skipShared || (!tools && process.env.CI !== 'true');
 
-/** TFLM + CMSIS-NN, QEMU 7.2, instructions executed by one Invoke() of person_detect (issue 4). */
-const TFLM_CMSIS_NN = { 'cortex-m4': 22_930_148, 'cortex-m55': 6_509_818 } as const;
-/** Issue 4's goals for mobilec. */
-const GOAL = { 'cortex-m4': 11_000_000, 'cortex-m55': 3_000_000 } as const;
+/** TFLM + CMSIS-NN, QEMU 7.2, instructions executed by one Invoke() of person_detect (issue 4; not measured on the M33 board). */
+const TFLM_CMSIS_NN: Readonly<Record<string, number>> = { 'cortex-m4': 22_930_148, 'cortex-m55': 6_509_818 };
+/** Issue 4's goals for mobilec; the M33 runs the M4's DSP kernels, so it is held to the M4's goal. */
+const GOAL = { 'cortex-m4': 11_000_000, 'cortex-m33': 11_000_000, 'cortex-m55': 3_000_000 } as const;
 
 describe.skipIf(skip)('person_detect on Cortex-M (kernels simd)', () => {
-  for (const target of ['cortex-m4', 'cortex-m55'] as const) {
+  for (const target of TARGETS) {
     it(`${target}: exact output, arena ≤ 37,000 B, code ≤ 16 KB, instructions within the goal (TFLM + CMSIS-NN: about 2x more)`, () => {
       const r = mobilec(['run', PERSON_DETECT, '--target', target, '--input', join(EXPECTED_DIR, 'person_detect.person.input.bin'), '--json']);
       expect(r.code, r.stderr).toBe(0);
@@ -29,7 +30,7 @@ describe.skipIf(skip)('person_detect on Cortex-M (kernels simd)', () => {
       expect(j.arenaBytes).toBeLessThanOrEqual(37_000);
       expect(j.codeBytes).toBeGreaterThan(0);
       expect(j.codeBytes).toBeLessThanOrEqual(16_384);
-      expect(j.instructions).toBeLessThan(TFLM_CMSIS_NN[target]);
+      if (TFLM_CMSIS_NN[target] !== undefined) expect(j.instructions).toBeLessThan(TFLM_CMSIS_NN[target]);
       expect(j.instructions).toBeLessThanOrEqual(GOAL[target]);
       expect(j.macs).toBe(7_157_888);
 

@@ -22,6 +22,7 @@ const BOARDS = [
   { target: 'cortex-m3', machine: 'mps2-an385', input: 'semihosting' },
   { target: 'cortex-m4', machine: 'mps2-an386', input: 'compiled-in' },
   { target: 'cortex-m7', machine: 'mps2-an500', input: 'semihosting' },
+  { target: 'cortex-m33', machine: 'mps2-an505', input: 'semihosting' },
   { target: 'cortex-m55', machine: 'mps3-an547', input: 'compiled-in' },
 ] as const;
 

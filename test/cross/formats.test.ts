@@ -77,7 +77,7 @@ function referenceTop(modelPath: string): { index: number; score: number } {
 describe('--format: usage errors (exit 2, one line, nothing written)', () => {
   const model = join(EXAMPLES, 'tiny_layers.json');
   it.each([
-    [['--format', 'arduino'], /--format arduino is for Cortex-M targets \(cortex-m3, cortex-m4, cortex-m7, cortex-m55\); target host is not one/],
+    [['--format', 'arduino'], /--format arduino is for Cortex-M targets \(cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55\); target host is not one/],
     [['--format', 'zephyr', '--target', 'rpi4'], /--format zephyr is for Cortex-M targets .*target rpi4 is not one/],
     [['--format', 'arduino', '--target', 'cortex-m4', '--weights', 'incbin'], /--format arduino writes the weights as C arrays \(--weights c\)/],
     [['--format', 'makefile'], /--format must be cmake, arduino or zephyr \(got 'makefile'\)/],

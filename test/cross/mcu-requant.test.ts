@@ -4,7 +4,7 @@
  * src/numerics/fixedpoint.ts, then zero point and clamp as the reference
  * kernels do), each through exactly the template code its kernels use:
  * the DSP forms (partials dsp/requant + dsp/requant_call) under
- * qemu-system-arm on cortex-m4, the Helium forms (mve/requant +
+ * qemu-system-arm on cortex-m4 and cortex-m33, the Helium forms (mve/requant +
  * mve/requant_call) on cortex-m55, and the generic C (c/requant in
  * runtime.h) on the host. The tables come from the one builder
  * (requantTable) and the ISAs' own encoders (dsp/requant.ts, mve/requant.ts).
@@ -24,8 +24,10 @@ import { C_IN, C_OUT, DSP_IN, DSP_OUT, MVE_IN, MVE_OUT, runCHarness, runDspHarne
 import { EDGE_ACCS, EDGE_MULTS, NARROWINGS, rng, type Narrowing } from '../helpers/requantCases.js';
 
 const M4 = targetByName('cortex-m4');
+/** The DSP forms also on the Armv8-M Mainline core (same kernels, -mcpu=cortex-m33 code generation). */
+const DSP_CORES = [M4, targetByName('cortex-m33')];
 const M55 = targetByName('cortex-m55');
-const skipM4 = !mcuToolsAvailable(M4) && process.env.CI !== 'true';
+const skipM4 = !DSP_CORES.every(mcuToolsAvailable) && process.env.CI !== 'true';
 const skipM55 = !mcuToolsAvailable(M55) && process.env.CI !== 'true';
 if (skipM4 || skipM55)
   console.warn('skipping cross/mcu-requant on Cortex-M: arm-none-eabi-gcc, newlib or qemu-system-arm missing (see scripts/ensure-tools.sh)');
@@ -192,7 +194,7 @@ describe('the DSP encoders: the cheap forms refuse what they cannot compute, the
   });
 });
 
-describe.skipIf(skipM4)('the DSP epilogue on cortex-m4 (qemu-system-arm)', () => {
+describe.skipIf(skipM4).each(DSP_CORES.map((t) => [t.name, t] as const))('the DSP epilogue on %s (qemu-system-arm)', (_name, core) => {
   it('every form on every lane it takes (the total one on all), raw, saturated and clamped, equals the reference', () => {
     type Taken = { l: Lane; gen: boolean; smm: boolean; left: boolean; mix: number | null; mix64: number };
     const lanes: Taken[] = [];
@@ -225,7 +227,7 @@ describe.skipIf(skipM4)('the DSP epilogue on cortex-m4 (qemu-system-arm)', () =>
     }
     const records = Int32Array.from(recs);
     expect(records.length).toBe(lanes.length * DSP_IN);
-    const out = runDspHarness(M4, records);
+    const out = runDspHarness(core, records);
     expect(out.length).toBe(lanes.length * DSP_OUT);
     const bad: string[] = [];
     const shifts = { gen: new Set<number>(), smm: new Set<number>(), any: new Set<number>(), left: new Set<number>() };

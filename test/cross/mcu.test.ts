@@ -40,7 +40,7 @@ function tinyNet(dtype: 'float32' | 'int8'): object {
   };
 }
 
-const TARGETS: readonly Target[] = ['cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m55'].map(targetByName);
+const TARGETS: readonly Target[] = ['cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'].map(targetByName);
 const skip = !TARGETS.every(mcuToolsAvailable) && process.env.CI !== 'true';
 if (skip) console.warn('skipping cross/mcu tests: arm-none-eabi-gcc, newlib or qemu-system-arm missing (see scripts/ensure-tools.sh)');
 

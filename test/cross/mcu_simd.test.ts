@@ -1,5 +1,5 @@
 /**
- * The Cortex-M SIMD kernels (DSP on cortex-m4/m7, Helium on cortex-m55)
+ * The Cortex-M SIMD kernels (DSP on cortex-m4/m7/m33, Helium on cortex-m55)
  * through the shared kernel tester: random int8 depthwise-separable stacks
  * agree with the reference on every layer, and the SIMD kernels were the
  * ones chosen. Then the shared real models give their known outputs.
@@ -17,8 +17,8 @@ import { targetByName, type Target } from '../../src/targets/index.js';
 import { checkGraphOnTarget, description, inputArb, stackArb, tryLoad, type Layer } from '../helpers/graphOnTarget.js';
 import { EXPECTED_DIR, MOBILENET_QUANT, PERSON_DETECT, skipShared } from '../helpers/shared.js';
 
-const SIMD: Readonly<Record<string, string>> = { 'cortex-m4': 'dsp', 'cortex-m7': 'dsp', 'cortex-m55': 'mve' };
-const ALL = ['cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m55'].map(targetByName);
+const SIMD: Readonly<Record<string, string>> = { 'cortex-m4': 'dsp', 'cortex-m7': 'dsp', 'cortex-m33': 'dsp', 'cortex-m55': 'mve' };
+const ALL = ['cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'].map(targetByName);
 const skipTools = !ALL.every(mcuToolsAvailable) && process.env.CI !== 'true';
 if (skipTools) console.warn('skipping cross/mcu_simd tests: arm-none-eabi-gcc, newlib or qemu-system-arm missing (see scripts/ensure-tools.sh)');
 
@@ -133,7 +133,7 @@ describe.skipIf(skipTools || skipShared)('shared models on the Cortex-M targets 
   );
 
   // uint8 (legacy per-tensor weights with zero points) through the SIMD kernels of both extensions.
-  it.each(['cortex-m55', 'cortex-m4'])(
+  it.each(['cortex-m55', 'cortex-m4', 'cortex-m33'])(
     'mobilenet_v1_0.25_128_quant bird on %s equals the expected output',
     (name) => {
       const out = run(MOBILENET_QUANT, targetByName(name), input('mobilenet_v1_0.25_128_quant.bird.input.bin'));

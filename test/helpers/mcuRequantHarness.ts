@@ -197,7 +197,7 @@ function runMcu(target: Target, source: string, input: Int32Array, n: number, re
   }
 }
 
-/** Runs DSP records (DSP_IN int32 each) on `target` (cortex-m4 / m7); DSP_OUT int32 per record back. */
+/** Runs DSP records (DSP_IN int32 each) on `target` (cortex-m4 / m7 / m33); DSP_OUT int32 per record back. */
 export function runDspHarness(target: Target, records: Int32Array): Int32Array {
   const n = records.length / DSP_IN;
   const src = renderSource(DSP_SOURCE, { anyRq: true, forms: DSP_FORMS, chunk: CHUNK, n, recIn: DSP_IN, recOut: DSP_OUT });

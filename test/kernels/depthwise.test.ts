@@ -51,14 +51,14 @@ const SHAPES: readonly Shape[] = [
 
 /** The variant each target's provider must pick for a depthwise of multiplier `dm` and `cin` input channels. */
 function expectedKey(target: string, s: DepthwiseSpec): RegExp {
-  if (target === 'cortex-m4') return s.dm === 1 ? /^dsp\/dwconv\/c4$/ : s.cin === 1 ? /^dsp\/dwconv\/dm$/ : /^dsp\/dwconv\/c4dm$/;
+  if (target === 'cortex-m4' || target === 'cortex-m33') return s.dm === 1 ? /^dsp\/dwconv\/c4$/ : s.cin === 1 ? /^dsp\/dwconv\/dm$/ : /^dsp\/dwconv\/c4dm$/;
   if (target === 'cortex-m55') return s.dm === 1 ? /^mve\/dwconv\/c8$/ : s.cin === 1 ? /^mve\/dwconv\/dm$/ : /^mve\/dwconv\/c8dm$/;
   const isa = target === 'rpi-armv7' ? 'neon32' : 'neon';
   // the 3x3 stride-1/2 kernels keep what they take (8+ channels, multiplier 1)
   return new RegExp(`^${isa}/dw/(any|3x3)$`);
 }
 
-const TARGETS = runnable(['rpi4', 'rpi-armv7', 'cortex-m4', 'cortex-m55'].map(targetByName));
+const TARGETS = runnable(['rpi4', 'rpi-armv7', 'cortex-m4', 'cortex-m33', 'cortex-m55'].map(targetByName));
 
 describe('depthwise on SIMD, every shape', () => {
   it.each(TARGETS.map((t) => [t.name, t] as const))(

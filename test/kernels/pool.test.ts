@@ -78,7 +78,7 @@ function fixedCases(family: 'avgpool' | 'maxpool'): { dtype: 'int8' | 'uint8'; b
 }
 
 /** The kernel-name ISA of a target's SIMD kernels (a NEON provider lists the aarch64 and the armv7 variants). */
-const ISA_OF_ARCH: Readonly<Record<string, string>> = { aarch64: 'neon', 'armv7-a': 'neon32', 'armv7e-m': 'dsp', 'armv8.1-m': 'mve' };
+const ISA_OF_ARCH: Readonly<Record<string, string>> = { aarch64: 'neon', 'armv7-a': 'neon32', 'armv7e-m': 'dsp', 'armv8-m.main': 'dsp', 'armv8.1-m': 'mve' };
 
 const poolVariantsOf = (t: Target) => isaKernelsFor(t)!.variants.filter((v) => v.isa === ISA_OF_ARCH[t.arch] && v.ops.some((k) => k in OPS));
 /** One target per kernel ISA (cortex-m7 runs cortex-m4's DSP code, rpi5 rpi4's NEON pool code). */
