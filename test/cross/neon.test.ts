@@ -22,7 +22,9 @@ import { checkGraphOnTarget, description, inputArb, layersOnTarget, stackArb, tr
 import { runGraph } from '../../src/reference/interpreter.js';
 import { verifyInputs } from '../../src/verify/verify.js';
 
-const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
+const TARGETS: readonly Target[] = ['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
+/** rpi3 (Cortex-A53) runs rpi4's aarch64 NEON kernels: the same variants, only -mcpu differs. */
+const asRpi4 = (name: string) => (name === 'rpi3' ? 'rpi4' : name);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
 const skip = missing.length > 0 && process.env.CI !== 'true';
 if (skip) console.warn(`skipping cross/neon tests: missing ${missing.join(', ')} (see scripts/ensure-tools.sh)`);
@@ -233,6 +235,7 @@ function convVariant(kernel: string): string {
  * tile, the armv7 intrinsics tiles, and the general kernel for float32 on armv7.
  */
 const STEM_VARIANTS: Record<string, Record<'float32' | 'int8', string[]>> = {
+  rpi3: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neon/4x16/rows+mla', 'neon/4x16/rows+mla', 'neon/4x8/rows'] },
   rpi4: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neon/4x16/rows+mla', 'neon/4x16/rows+mla', 'neon/4x8/rows'] },
   rpi5: {
     float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'],
@@ -303,8 +306,9 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
   );
 
   const shared = join(__dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
-  it.skipIf(!existsSync(shared)).each(['rpi4', 'rpi5', 'rpi-armv7'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (name) => {
-    const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName(name), 'simd');
+  it.skipIf(!existsSync(shared)).each(['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (target) => {
+    const name = asRpi4(target);
+    const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName(target), 'simd');
     expect(divergences).toEqual([]);
     expect(project.layers.filter((l) => isNeon(l.kernel)).length).toBeGreaterThanOrEqual(27);
     // rpi5: every pointwise with K % 16 == 0 (all but the first, K = 8) and the 1001-class head (1 pixel,
@@ -631,7 +635,8 @@ describe.skipIf(skip)('rpi5 uint8 UDOT pointwise, random shapes', () => {
  * rpi4 and rpi-armv7 uint8 pointwise and FC on the packed int8 kernels (u8.ts) over the same random stacks:
  * uniform 0..255 weights, so nearly every channel needs a weight offset (`wzp`) and some span 0..255.
  */
-describe.skipIf(skip).each(['rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, random shapes', (name) => {
+describe.skipIf(skip).each(['rpi3', 'rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, random shapes', (target) => {
+  const name = asRpi4(target);
   it('agrees with the reference bit for bit, on the packed kernels', async () => {
     const arb = fc.record({
       h: fc.integer({ min: 1, max: 3 }),
@@ -646,7 +651,7 @@ describe.skipIf(skip).each(['rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, ra
       let packed = 0;
       for (const [i, s] of fc.sample(arb, { seed: 5353, numRuns: 5 }).entries()) {
         const graph = loadModel(writeModel(dir, `u8p_${i}.tflite`, uint8PointwiseStack(s.h, s.w, s.k, [s.c1, s.c2], s.classes, 800 + i)));
-        const { project, divergences } = await checkGraphOnTarget(graph, targetByName(name), 'simd', 2);
+        const { project, divergences } = await checkGraphOnTarget(graph, targetByName(target), 'simd', 2);
         expect(divergences, JSON.stringify(s)).toEqual([]);
         packed += project.layers.filter((l) => l.variantKey === (name === 'rpi4' ? 'neon/gemm/u8-packed' : 'neon32/gemm/u8-packed')).length;
         await yieldToEventLoop();
@@ -750,8 +755,9 @@ describe.skipIf(skip)('uint8 pointwise as int8 (u8.ts), adversarial weights and 
     expect(all.has(0) && all.has(255)).toBe(true);
   });
 
-  it.each(['rpi4', 'rpi-armv7', 'rpi5'])('%s: exact on every layer, on the expected variant', async (name) => {
-    const target = targetByName(name);
+  it.each(['rpi3', 'rpi4', 'rpi-armv7', 'rpi5'])('%s: exact on every layer, on the expected variant', async (targetName) => {
+    const target = targetByName(targetName);
+    const name = asRpi4(targetName);
     const K = name === 'rpi5' ? 40 : 32;
     const keys: string[] = [];
     for (const { graph } of models.filter((m) => m.K === K)) {
@@ -805,6 +811,7 @@ function largeKU8(K: number) {
 }
 
 describe.skipIf(skip).each([
+  ['rpi3', 2048, 'neon/gemm/u8-packed'],
   ['rpi4', 2048, 'neon/gemm/u8-packed'],
   ['rpi-armv7', 2044, 'neon32/gemm/u8-packed'],
 ] as const)('%s uint8 packed kernel at K = %i', (name, K, key) => {
