@@ -140,11 +140,17 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   } else {
     const cells = [['loop', 'insns/iter', ...CPUS.flatMap((c) => [`${c} cycles/iter`, `${c} IPC`])]];
     for (const r of rows) {
-      cells.push(r.found ? [r.loop, String(r.instructions), ...CPUS.flatMap((c) => [r[c].cycles.toFixed(2), r[c].ipc.toFixed(2)])] : [r.loop, 'not found', '-', '-', '-', '-']);
+      cells.push(
+        r.found
+          ? [r.loop, String(r.instructions), ...CPUS.flatMap((c) => [r[c].cycles.toFixed(2), r[c].ipc.toFixed(2)])]
+          : [r.loop, 'not found', '-', '-', '-', '-'],
+      );
     }
     console.log(`| ${cells[0].join(' | ')} |\n| ${cells[0].map(() => '---').join(' | ')} |`);
     for (const c of cells.slice(1)) console.log(`| ${c.join(' | ')} |`);
-    console.log(`\nllvm-mca ${ITERATIONS} iterations of each loop body (examples/models/mobilenet_v1_0.25_96_int8.json on rpi3, aarch64-linux-gnu-gcc -S -O3).`);
+    console.log(
+      `\nllvm-mca ${ITERATIONS} iterations of each loop body (examples/models/mobilenet_v1_0.25_96_int8.json on rpi3, aarch64-linux-gnu-gcc -S -O3).`,
+    );
     if (rows.some((r) => !r.found)) process.exit(1);
   }
 }

@@ -11,7 +11,9 @@ export { host } from './host.js';
  * Every target of docs/CONTRACT.md, by CLI name. rpi3 comes last so that the tests taking the first target
  * per ISA (test/kernels/variants, pool) keep running rpi4, whose aarch64 NEON code rpi3 shares.
  */
-export const TARGETS: ReadonlyMap<string, Target> = new Map([host, cortexM3, cortexM4, cortexM7, cortexM55, rpi4, rpi5, rpiArmv7, rpi3].map((t) => [t.name, t]));
+export const TARGETS: ReadonlyMap<string, Target> = new Map(
+  [host, cortexM3, cortexM4, cortexM7, cortexM55, rpi4, rpi5, rpiArmv7, rpi3].map((t) => [t.name, t]),
+);
 
 export function targetByName(name: string): Target {
   const t = TARGETS.get(name);

@@ -306,28 +306,31 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
   );
 
   const shared = join(__dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
-  it.skipIf(!existsSync(shared)).each(['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (target) => {
-    const name = asRpi4(target);
-    const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName(target), 'simd');
-    expect(divergences).toEqual([]);
-    expect(project.layers.filter((l) => isNeon(l.kernel)).length).toBeGreaterThanOrEqual(27);
-    // rpi5: every pointwise with K % 16 == 0 (all but the first, K = 8) and the 1001-class head (1 pixel,
-    // 9 channels past the last whole tile) run UDOT with the weight zero point folded.
-    const udot = project.layers.filter((l) => isUdot(l.kernel));
-    expect(udot.length).toBe(name === 'rpi5' ? 13 : 0);
-    // rpi4: the same 13 run the packed int8 kernel on the uint8 layer's int8 form (u8.ts); rpi-armv7 all 14
-    // pointwise (its packed kernel takes any K); rpi5's first (K = 8) the SDOT tile. Every layer has some
-    // channel whose weights span more than 127 on one side of the zero point, so every one adds d_c·S_p (`wzp`).
-    const asS8 = project.layers.filter((l) => ['neon/gemm/u8-packed', 'neon32/gemm/u8-packed', 'neondot/gemm/u8-sdot'].includes(l.variantKey ?? ''));
-    expect(asS8.map((l) => l.variantKey)).toEqual(
-      Array(name === 'rpi4' ? 13 : name === 'rpi5' ? 1 : 14).fill(
-        name === 'rpi4' ? 'neon/gemm/u8-packed' : name === 'rpi5' ? 'neondot/gemm/u8-sdot' : 'neon32/gemm/u8-packed',
-      ),
-    );
-    expect(asS8.every((l) => kid(l.kernel)!.flags?.wzp === true && kid(l.kernel)!.flags?.w8 === true)).toBe(true);
-    // what remains on the int16-widened tiles: rpi4's first pointwise (K = 8)
-    expect(project.layers.filter((l) => l.variantKey?.endsWith('/gemm/s16')).length).toBe(name === 'rpi4' ? 1 : 0);
-  });
+  it.skipIf(!existsSync(shared)).each(['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'])(
+    '%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer',
+    async (target) => {
+      const name = asRpi4(target);
+      const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName(target), 'simd');
+      expect(divergences).toEqual([]);
+      expect(project.layers.filter((l) => isNeon(l.kernel)).length).toBeGreaterThanOrEqual(27);
+      // rpi5: every pointwise with K % 16 == 0 (all but the first, K = 8) and the 1001-class head (1 pixel,
+      // 9 channels past the last whole tile) run UDOT with the weight zero point folded.
+      const udot = project.layers.filter((l) => isUdot(l.kernel));
+      expect(udot.length).toBe(name === 'rpi5' ? 13 : 0);
+      // rpi4: the same 13 run the packed int8 kernel on the uint8 layer's int8 form (u8.ts); rpi-armv7 all 14
+      // pointwise (its packed kernel takes any K); rpi5's first (K = 8) the SDOT tile. Every layer has some
+      // channel whose weights span more than 127 on one side of the zero point, so every one adds d_c·S_p (`wzp`).
+      const asS8 = project.layers.filter((l) => ['neon/gemm/u8-packed', 'neon32/gemm/u8-packed', 'neondot/gemm/u8-sdot'].includes(l.variantKey ?? ''));
+      expect(asS8.map((l) => l.variantKey)).toEqual(
+        Array(name === 'rpi4' ? 13 : name === 'rpi5' ? 1 : 14).fill(
+          name === 'rpi4' ? 'neon/gemm/u8-packed' : name === 'rpi5' ? 'neondot/gemm/u8-sdot' : 'neon32/gemm/u8-packed',
+        ),
+      );
+      expect(asS8.every((l) => kid(l.kernel)!.flags?.wzp === true && kid(l.kernel)!.flags?.w8 === true)).toBe(true);
+      // what remains on the int16-widened tiles: rpi4's first pointwise (K = 8)
+      expect(project.layers.filter((l) => l.variantKey?.endsWith('/gemm/s16')).length).toBe(name === 'rpi4' ? 1 : 0);
+    },
+  );
 });
 
 /**
