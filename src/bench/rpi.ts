@@ -73,7 +73,7 @@ function main(): void {
   const rows: Row[] = [];
   for (const m of models) {
     if (only && !only.some((o) => m.label.includes(o))) continue;
-    for (const t of m.quantized ? ['rpi4', 'rpi5', 'rpi-armv7'] : ['rpi4', 'rpi5']) {
+    for (const t of m.quantized ? ['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'] : ['rpi3', 'rpi4', 'rpi5']) {
       if (targets && !targets.includes(t)) continue;
       const simd = count(m.path, t, 'simd');
       const generic = withGeneric ? count(m.path, t, 'generic') : { instructions: NaN };

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { MobilecError, ExitCode } from '../model/errors.js';
+import { TARGETS } from '../targets/index.js';
 import { MOBILEC_VERSION } from '../util/version.js';
 import { compileCommand } from './compile.js';
 import { inspectCommand } from './inspect.js';
@@ -15,9 +16,7 @@ import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt,
 const MODEL_ARG_HELP = `model file: a TensorFlow Lite model (.tflite) or a JSON description (.json)`;
 
 function targetOption(): Option {
-  return new Option('--target <target>', 'target to compile for (host, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55, rpi4, rpi5, rpi-armv7)')
-    .default('host')
-    .argParser(targetName);
+  return new Option('--target <target>', `target to compile for: ${[...TARGETS.keys()].join(', ')}`).default('host').argParser(targetName);
 }
 
 function kernelsOption(): Option {

@@ -16,6 +16,11 @@ function rpi(name: string, arch: 'aarch64' | 'armv7', cpu: string, simd: Target[
   };
 }
 
+/**
+ * Raspberry Pi 3 / Zero 2 W: Cortex-A53, aarch64 NEON without dot product, in order (dual issue). It runs
+ * rpi4's aarch64 kernels unchanged; `npm run bench:a53` shows their hot loops under llvm-mca for both cores.
+ */
+export const rpi3 = rpi('rpi3', 'aarch64', 'cortex-a53', 'neon');
 export const rpi4 = rpi('rpi4', 'aarch64', 'cortex-a72', 'neon');
 /** Cortex-A76 is Armv8.2-A with the dot-product instructions (SDOT/UDOT). */
 export const rpi5 = rpi('rpi5', 'aarch64', 'cortex-a76', 'neon-dotprod');

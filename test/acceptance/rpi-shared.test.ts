@@ -16,7 +16,7 @@ import { runGraph } from '../../src/reference/interpreter.js';
 import { EXAMPLES } from '../helpers/cli.js';
 import { EXPECTED_DIR, MOBILENET_QUANT, PERSON_DETECT, skipShared } from '../helpers/shared.js';
 
-const TARGETS = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
+const TARGETS = ['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
 const tools = TARGETS.every((t) => missingLinuxTools(t).length === 0);
 const skipTools = !tools && process.env.CI !== 'true';
 

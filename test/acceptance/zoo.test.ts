@@ -28,7 +28,7 @@ import { type QDType, shiftedChannels, torturZoo, ZOO_PROPERTIES, zooCensus } fr
 import { seededInput } from '../tflite/models.js';
 
 /** The SIMD targets (issue 12): every one must take every listed layer kind. */
-const TARGETS = ['cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55', 'rpi4', 'rpi5', 'rpi-armv7'] as const;
+const TARGETS = ['cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55', 'rpi4', 'rpi5', 'rpi-armv7', 'rpi3'] as const;
 /** The op kinds that must never run generic C on a SIMD target (softmax, reshape, pad, quantize... are exempt). */
 const SIMD_KINDS = new Set(['conv2d', 'depthwise_conv2d', 'fully_connected', 'average_pool2d', 'max_pool2d', 'add', 'mean']);
 

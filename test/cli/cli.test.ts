@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TARGETS } from '../../src/targets/index.js';
 import { EXAMPLES, mobilec } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'mobilec-cli-'));
@@ -35,6 +36,9 @@ describe('help and usage', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: mobilec ${cmd}`);
       expect(r.stdout).toContain('--target');
+      // the --target help enumerates every target (commander wraps the line)
+      const help = r.stdout.replace(/\s+/g, ' ');
+      for (const t of TARGETS.keys()) expect(help).toMatch(new RegExp(`[:,] ${t}[,( ]`));
     });
   }
 

@@ -20,7 +20,7 @@ const RPI_TOOLCHAINS = join(PACKAGE_ROOT, 'examples', 'rpi', 'toolchains');
 const MCU_TOOLCHAINS = join(PACKAGE_ROOT, 'examples', 'firmware', 'toolchains');
 const TOOLCHAINS: readonly { target: Target; file: string | null }[] = [
   { target: targetByName('host'), file: null },
-  ...['rpi4', 'rpi5', 'rpi-armv7'].map((t) => ({ target: targetByName(t), file: join(RPI_TOOLCHAINS, `${t}.cmake`) })),
+  ...['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'].map((t) => ({ target: targetByName(t), file: join(RPI_TOOLCHAINS, `${t}.cmake`) })),
   ...['cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'].map((t) => ({ target: targetByName(t), file: join(MCU_TOOLCHAINS, `${t}.cmake`) })),
 ];
 

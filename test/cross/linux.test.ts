@@ -36,7 +36,7 @@ function tinyNet(dtype: 'float32' | 'int8', width: number): object {
   };
 }
 
-const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
+const TARGETS: readonly Target[] = ['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
 const skip = missing.length > 0 && process.env.CI !== 'true';
 if (skip) console.warn(`skipping cross/linux tests: missing ${missing.join(', ')} (see scripts/ensure-tools.sh)`);

@@ -22,7 +22,9 @@ import { checkGraphOnTarget, description, inputArb, layersOnTarget, stackArb, tr
 import { runGraph } from '../../src/reference/interpreter.js';
 import { verifyInputs } from '../../src/verify/verify.js';
 
-const TARGETS: readonly Target[] = ['rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
+const TARGETS: readonly Target[] = ['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'].map(targetByName);
+/** rpi3 (Cortex-A53) runs rpi4's aarch64 NEON kernels: the same variants, only -mcpu differs. */
+const asRpi4 = (name: string) => (name === 'rpi3' ? 'rpi4' : name);
 const missing = [...new Set(TARGETS.flatMap((t) => missingLinuxTools(t)))];
 const skip = missing.length > 0 && process.env.CI !== 'true';
 if (skip) console.warn(`skipping cross/neon tests: missing ${missing.join(', ')} (see scripts/ensure-tools.sh)`);
@@ -233,6 +235,7 @@ function convVariant(kernel: string): string {
  * tile, the armv7 intrinsics tiles, and the general kernel for float32 on armv7.
  */
 const STEM_VARIANTS: Record<string, Record<'float32' | 'int8', string[]>> = {
+  rpi3: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neon/4x16/rows+mla', 'neon/4x16/rows+mla', 'neon/4x8/rows'] },
   rpi4: { float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'], int8: ['neon/4x16/rows+mla', 'neon/4x16/rows+mla', 'neon/4x8/rows'] },
   rpi5: {
     float32: ['neon/4x16/rows', 'neon/4x16/rows', 'neon/4x8/rows'],
@@ -303,27 +306,31 @@ describe.skipIf(skip)('uint8 NEON kernels', () => {
   );
 
   const shared = join(__dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v1_0.25_128_quant.tflite');
-  it.skipIf(!existsSync(shared)).each(['rpi4', 'rpi5', 'rpi-armv7'])('%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer', async (name) => {
-    const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName(name), 'simd');
-    expect(divergences).toEqual([]);
-    expect(project.layers.filter((l) => isNeon(l.kernel)).length).toBeGreaterThanOrEqual(27);
-    // rpi5: every pointwise with K % 16 == 0 (all but the first, K = 8) and the 1001-class head (1 pixel,
-    // 9 channels past the last whole tile) run UDOT with the weight zero point folded.
-    const udot = project.layers.filter((l) => isUdot(l.kernel));
-    expect(udot.length).toBe(name === 'rpi5' ? 13 : 0);
-    // rpi4: the same 13 run the packed int8 kernel on the uint8 layer's int8 form (u8.ts); rpi-armv7 all 14
-    // pointwise (its packed kernel takes any K); rpi5's first (K = 8) the SDOT tile. Every layer has some
-    // channel whose weights span more than 127 on one side of the zero point, so every one adds d_c·S_p (`wzp`).
-    const asS8 = project.layers.filter((l) => ['neon/gemm/u8-packed', 'neon32/gemm/u8-packed', 'neondot/gemm/u8-sdot'].includes(l.variantKey ?? ''));
-    expect(asS8.map((l) => l.variantKey)).toEqual(
-      Array(name === 'rpi4' ? 13 : name === 'rpi5' ? 1 : 14).fill(
-        name === 'rpi4' ? 'neon/gemm/u8-packed' : name === 'rpi5' ? 'neondot/gemm/u8-sdot' : 'neon32/gemm/u8-packed',
-      ),
-    );
-    expect(asS8.every((l) => kid(l.kernel)!.flags?.wzp === true && kid(l.kernel)!.flags?.w8 === true)).toBe(true);
-    // what remains on the int16-widened tiles: rpi4's first pointwise (K = 8)
-    expect(project.layers.filter((l) => l.variantKey?.endsWith('/gemm/s16')).length).toBe(name === 'rpi4' ? 1 : 0);
-  });
+  it.skipIf(!existsSync(shared)).each(['rpi3', 'rpi4', 'rpi5', 'rpi-armv7'])(
+    '%s: mobilenet_v1_0.25_128_quant agrees bit for bit on every layer',
+    async (target) => {
+      const name = asRpi4(target);
+      const { project, divergences } = await checkGraphOnTarget(loadModel(shared), targetByName(target), 'simd');
+      expect(divergences).toEqual([]);
+      expect(project.layers.filter((l) => isNeon(l.kernel)).length).toBeGreaterThanOrEqual(27);
+      // rpi5: every pointwise with K % 16 == 0 (all but the first, K = 8) and the 1001-class head (1 pixel,
+      // 9 channels past the last whole tile) run UDOT with the weight zero point folded.
+      const udot = project.layers.filter((l) => isUdot(l.kernel));
+      expect(udot.length).toBe(name === 'rpi5' ? 13 : 0);
+      // rpi4: the same 13 run the packed int8 kernel on the uint8 layer's int8 form (u8.ts); rpi-armv7 all 14
+      // pointwise (its packed kernel takes any K); rpi5's first (K = 8) the SDOT tile. Every layer has some
+      // channel whose weights span more than 127 on one side of the zero point, so every one adds d_c·S_p (`wzp`).
+      const asS8 = project.layers.filter((l) => ['neon/gemm/u8-packed', 'neon32/gemm/u8-packed', 'neondot/gemm/u8-sdot'].includes(l.variantKey ?? ''));
+      expect(asS8.map((l) => l.variantKey)).toEqual(
+        Array(name === 'rpi4' ? 13 : name === 'rpi5' ? 1 : 14).fill(
+          name === 'rpi4' ? 'neon/gemm/u8-packed' : name === 'rpi5' ? 'neondot/gemm/u8-sdot' : 'neon32/gemm/u8-packed',
+        ),
+      );
+      expect(asS8.every((l) => kid(l.kernel)!.flags?.wzp === true && kid(l.kernel)!.flags?.w8 === true)).toBe(true);
+      // what remains on the int16-widened tiles: rpi4's first pointwise (K = 8)
+      expect(project.layers.filter((l) => l.variantKey?.endsWith('/gemm/s16')).length).toBe(name === 'rpi4' ? 1 : 0);
+    },
+  );
 });
 
 /**
@@ -633,14 +640,15 @@ describe.skipIf(skip)('rpi5 uint8 UDOT pointwise, random shapes', () => {
  * rpi4 and rpi-armv7 uint8 pointwise and FC on the packed int8 kernels (u8.ts) over the same random stacks:
  * uniform 0..255 weights, so nearly every channel needs a weight offset (`wzp`) and some span 0..255.
  */
-describe.skipIf(skip).each(['rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, random shapes', (name) => {
+describe.skipIf(skip).each(['rpi3', 'rpi4', 'rpi-armv7'])('%s uint8 packed pointwise, random shapes', (target) => {
+  const name = asRpi4(target);
   it('agrees with the reference bit for bit, on the packed kernels', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mobilec-neon-u8p-'));
     try {
       let packed = 0;
       for (const [i, s] of fc.sample(U8_STACK_ARB, { seed: 5353, numRuns: 5 }).entries()) {
         const graph = loadModel(writeModel(dir, `u8p_${i}.tflite`, uint8PointwiseStack(s.h, s.w, s.k, [s.c1, s.c2], s.classes, 800 + i)));
-        const { project, divergences } = await checkGraphOnTarget(graph, targetByName(name), 'simd', 2);
+        const { project, divergences } = await checkGraphOnTarget(graph, targetByName(target), 'simd', 2);
         expect(divergences, JSON.stringify(s)).toEqual([]);
         packed += project.layers.filter((l) => l.variantKey === (name === 'rpi4' ? 'neon/gemm/u8-packed' : 'neon32/gemm/u8-packed')).length;
         await yieldToEventLoop();
@@ -744,8 +752,9 @@ describe.skipIf(skip)('uint8 pointwise as int8 (u8.ts), adversarial weights and 
     expect(all.has(0) && all.has(255)).toBe(true);
   });
 
-  it.each(['rpi4', 'rpi-armv7', 'rpi5'])('%s: exact on every layer, on the expected variant', async (name) => {
-    const target = targetByName(name);
+  it.each(['rpi3', 'rpi4', 'rpi-armv7', 'rpi5'])('%s: exact on every layer, on the expected variant', async (targetName) => {
+    const target = targetByName(targetName);
+    const name = asRpi4(targetName);
     const K = name === 'rpi5' ? 40 : 32;
     const keys: string[] = [];
     for (const { graph } of models.filter((m) => m.K === K)) {
@@ -799,6 +808,7 @@ function largeKU8(K: number) {
 }
 
 describe.skipIf(skip).each([
+  ['rpi3', 2048, 'neon/gemm/u8-packed'],
   ['rpi4', 2048, 'neon/gemm/u8-packed'],
   ['rpi-armv7', 2044, 'neon32/gemm/u8-packed'],
 ] as const)('%s uint8 packed kernel at K = %i', (name, K, key) => {

@@ -28,7 +28,7 @@ function run(cmd: string, args: string[]): string {
 }
 
 describe('the toolchain files carry the targets flags', () => {
-  for (const name of ['rpi4', 'rpi5', 'rpi-armv7']) {
+  for (const name of ['rpi3', 'rpi4', 'rpi5', 'rpi-armv7']) {
     it(name, () => {
       const t = targetByName(name);
       const text = readFileSync(join(EXAMPLE, 'toolchains', `${name}.cmake`), 'utf8');

@@ -58,7 +58,7 @@ function expectedKey(target: string, s: DepthwiseSpec): RegExp {
   return new RegExp(`^${isa}/dw/(any|3x3)$`);
 }
 
-const TARGETS = runnable(['rpi4', 'rpi-armv7', 'cortex-m4', 'cortex-m33', 'cortex-m55'].map(targetByName));
+const TARGETS = runnable(['rpi3', 'rpi4', 'rpi-armv7', 'cortex-m4', 'cortex-m33', 'cortex-m55'].map(targetByName));
 
 describe('depthwise on SIMD, every shape', () => {
   it.each(TARGETS.map((t) => [t.name, t] as const))(

@@ -19,6 +19,7 @@ import { CASES_PER_FAMILY, dtypeOf, FULL, profileOf, runnable, SEED, SIMD_TARGET
  * DSP and Helium: the weighted ops, add, the pools and MEAN.
  */
 const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
+  rpi3: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean'],
   rpi4: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean'],
   rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean'],
   'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean'],

@@ -15,7 +15,7 @@ import { runnable } from './config.js';
 
 const FAMILIES = ['conv', 'pointwise', 'fc', 'depthwise'] as const;
 const ZPS = [-128, 127, 7, -33];
-const TARGETS = runnable(['rpi4', 'rpi5', 'rpi-armv7', 'cortex-m4', 'cortex-m33', 'cortex-m55'].map(targetByName));
+const TARGETS = runnable(['rpi3', 'rpi4', 'rpi5', 'rpi-armv7', 'cortex-m4', 'cortex-m33', 'cortex-m55'].map(targetByName));
 
 describe('int8 weights with a zero point', () => {
   it.each(TARGETS.map((t) => [t.name, t] as const))(
