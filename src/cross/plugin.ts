@@ -51,6 +51,15 @@ export function parseInsnCounts(text: string): number[] {
 /** Cycle tables the plugin knows: Cortex-M4 (also used for the M33) and Cortex-M3. */
 export type CycleModel = 'm3' | 'm4';
 
+/**
+ * The cycle table of a target, or null where none applies: the M7's
+ * dual issue and the M55's beats are not modelled.
+ */
+export function cycleModelOf(targetName: string): CycleModel | null {
+  const models: Readonly<Record<string, CycleModel>> = { 'cortex-m3': 'm3', 'cortex-m4': 'm4', 'cortex-m33': 'm4' };
+  return models[targetName] ?? null;
+}
+
 /** One start→stop window: instructions, and estimated cycles when a cycle model was given. */
 export interface WindowCount {
   readonly instructions: number;
