@@ -95,7 +95,11 @@ export function buildProgram(): Command {
     .option('--std <s>', 'image mapping x = (p - m) / s', finiteNumber('--std'))
     .option('--json', 'print one JSON object (docs/CONTRACT.md, run --json)', false)
     .option('--profile', 'also count instructions layer by layer (emulated targets): a table, or layers in --json', false)
-    .option('--clock-mhz <f>', 'also print the estimated milliseconds per inference at this core clock (targets with a cycle model)', positiveNumber('--clock-mhz'))
+    .option(
+      '--clock-mhz <f>',
+      'also print the estimated milliseconds per inference at this core clock (targets with a cycle model)',
+      positiveNumber('--clock-mhz'),
+    )
     .action(runCommand);
 
   program

@@ -192,6 +192,8 @@ describe('run and verify through the addon', () => {
         'topK',
         'medianMs',
         'instructions',
+        'cycles',
+        'estimatedMs',
         'macs',
         'arenaBytes',
         'codeBytes',

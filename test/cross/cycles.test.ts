@@ -4,7 +4,7 @@
  * board under qemu-system-arm, one window each, and the estimated cycles must
  * equal the sums derived below from the timing table (P = 2, zero wait states).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { FIRMWARE_DIR, mcuToolsAvailable, qemuSystemArgs } from '../../src/cross
 import { type CycleModel, ensureInsnCountPlugin, parseWindowCounts } from '../../src/cross/plugin.js';
 import { targetByName } from '../../src/targets/index.js';
 import { execTool } from '../../src/util/exec.js';
+import { EXAMPLES, mobilec } from '../helpers/cli.js';
+import { PERSON_DETECT } from '../helpers/shared.js';
 
 const target = targetByName('cortex-m4');
 const skip = !mcuToolsAvailable(target) && process.env.CI !== 'true';
@@ -45,11 +47,15 @@ function measure(name: string, model: CycleModel): { instructions: number; cycle
   if (!emu) throw new Error('not a system target');
   const out = join(work, `${name}-${model}.txt`);
   const so = ensureInsnCountPlugin();
-  execTool(emu.command, [...qemuSystemArgs(emu, join(work, 'fw.elf')), '-plugin', `${so},start=${addr(`${name}_start`)},stop=${addr(`${name}_stop`)},out=${out},cycles=${model}`], {
-    cwd: work,
-    what: `running benchmark ${name}`,
-    timeoutMs: 60_000,
-  });
+  execTool(
+    emu.command,
+    [...qemuSystemArgs(emu, join(work, 'fw.elf')), '-plugin', `${so},start=${addr(`${name}_start`)},stop=${addr(`${name}_stop`)},out=${out},cycles=${model}`],
+    {
+      cwd: work,
+      what: `running benchmark ${name}`,
+      timeoutMs: 60_000,
+    },
+  );
   const windows = parseWindowCounts(readFileSync(out, 'utf8'));
   expect(windows).toHaveLength(1);
   return windows[0]!;
@@ -94,5 +100,43 @@ describe.skipIf(skip)('insn_count cycles=m4 on the Cortex-M4 board', () => {
       { instructions: 13, cycles: 40 },
     ]);
     expect(() => parseWindowCounts('12 x\n')).toThrow(/unexpected line/);
+  });
+});
+
+describe.skipIf(skip)('run --json: estimated cycles', () => {
+  // person_detect when the shared models are there, else the example MobileNet of the same size class.
+  const model = existsSync(PERSON_DETECT) ? PERSON_DETECT : join(EXAMPLES, 'mobilenet_v1_0.25_96_int8.json');
+
+  it('cortex-m4 reports cycles in a plausible band and --clock-mhz the milliseconds', () => {
+    const r = mobilec(['run', model, '--target', 'cortex-m4', '--seed', '1', '--json', '--clock-mhz', '120']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { instructions: number; cycles: number; estimatedMs: number; macs: number };
+    const ratio = j.cycles / j.instructions;
+    console.log(
+      `${model.split('/').pop()} on cortex-m4: ${j.instructions} instructions, ${j.cycles} estimated cycles (${ratio.toFixed(3)} per instruction, ${(j.cycles / j.macs).toFixed(3)} per MAC), ${j.estimatedMs.toFixed(3)} ms at 120 MHz`,
+    );
+    // Mostly 1-cycle DSP and data instructions, with loads (2, or 1 pipelined) and loop branches (3 taken).
+    expect(ratio).toBeGreaterThan(1.2);
+    expect(ratio).toBeLessThan(1.6);
+    expect(j.estimatedMs).toBeCloseTo(j.cycles / 120 / 1000, 9);
+    const text = mobilec(['run', model, '--target', 'cortex-m4', '--seed', '1', '--clock-mhz', '120']);
+    expect(text.stdout).toContain(`${j.cycles.toLocaleString('en-US')} estimated cycles per inference (${ratio.toFixed(3)} per instruction`);
+    expect(text.stdout).toContain(`estimated ${j.estimatedMs.toFixed(3)} ms per inference at 120 MHz`);
+  });
+
+  it('no cycle model on the Cortex-M7 (dual issue): cycles null, and --clock-mhz refused', () => {
+    const tiny = join(EXAMPLES, 'mobilenet_v1_0.25_96_int8.json');
+    const r = mobilec(['run', tiny, '--target', 'cortex-m7', '--seed', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { instructions: number; cycles: number | null; estimatedMs: number | null };
+    expect(j.instructions).toBeGreaterThan(0);
+    expect(j.cycles).toBeNull();
+    expect(j.estimatedMs).toBeNull();
+    const refused = mobilec(['run', tiny, '--target', 'cortex-m7', '--seed', '1', '--clock-mhz', '120']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'mobilec: run --clock-mhz converts estimated cycles to milliseconds: give a target with a cycle model (cortex-m3, cortex-m4, cortex-m33), not cortex-m7\n',
+    );
+    expect(mobilec(['run', tiny, '--seed', '1', '--clock-mhz', '0']).code).toBe(2);
   });
 });
