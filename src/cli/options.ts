@@ -26,6 +26,14 @@ export function finiteNumber(name: string) {
   };
 }
 
+export function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number (got '${value}')`);
+    return n;
+  };
+}
+
 export function targetName(value: string): string {
   if (!TARGETS.has(value)) {
     throw new InvalidArgumentError(`unknown target '${value}'; supported: ${[...TARGETS.keys()].join(', ')}`);

@@ -10,7 +10,7 @@ import { compileCommand } from './compile.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
-import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt, finiteNumber, targetName, tuneItem } from './options.js';
+import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt, positiveNumber, finiteNumber, targetName, tuneItem } from './options.js';
 
 /** Every command's `<model>`: the formats loadModel accepts. */
 const MODEL_ARG_HELP = `model file: a TensorFlow Lite model (.tflite) or a JSON description (.json)`;
@@ -96,6 +96,11 @@ export function buildProgram(): Command {
     .option('--std <s>', 'image mapping x = (p - m) / s', finiteNumber('--std'))
     .option('--json', 'print one JSON object (docs/CONTRACT.md, run --json)', false)
     .option('--profile', 'also count instructions layer by layer (emulated targets): a table, or layers in --json', false)
+    .option(
+      '--clock-mhz <f>',
+      'also print the estimated milliseconds per inference at this core clock (targets with a cycle model)',
+      positiveNumber('--clock-mhz'),
+    )
     .action(runCommand);
 
   program

@@ -7,6 +7,7 @@ import { elementCount, tensorBytes, type Tensor, type TensorData } from '../mode
 import { fromBytes, seededInput, toBytes } from '../util/tensors.js';
 import { buildAndLoad } from '../verify/verify.js';
 import { runnerFor } from '../cross/index.js';
+import { cycleModelOf } from '../cross/plugin.js';
 import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 import type { KernelTuning } from '../codegen/types.js';
@@ -28,6 +29,7 @@ export interface RunOptions {
   std?: number;
   json: boolean;
   profile?: boolean;
+  clockMhz?: number;
 }
 
 /** One layer of `run --profile`. */
@@ -37,6 +39,8 @@ export interface ProfileLayer {
   readonly variant: string;
   readonly macs: number;
   readonly instructions: number;
+  /** Estimated cycles of the layer, null where the target has no cycle model. */
+  readonly cycles: number | null;
 }
 
 export interface TopEntry {
@@ -107,6 +111,11 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   if (opts.profile && prepared.target.emulator.kind === 'addon') {
     throw badInput(`run --profile counts instructions under QEMU: give an emulated --target (cortex-m*, rpi*), not ${prepared.target.name}`);
   }
+  if (opts.clockMhz !== undefined && cycleModelOf(prepared.target.name) === null) {
+    throw badInput(
+      `run --clock-mhz converts estimated cycles to milliseconds: give a target with a cycle model (cortex-m3, cortex-m4, cortex-m33), not ${prepared.target.name}`,
+    );
+  }
   const inT = graph.tensors[graph.inputs[0]!]!;
   const outT = graph.tensors[graph.outputs[0]!]!;
   let input: TensorData;
@@ -126,6 +135,7 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   let output: TensorData;
   let medianMs: number | null = null;
   let instructions: number | null = null;
+  let cycles: number | null = null;
   let codeBytes: number | null = null;
   let stackBytes: number | null = null;
   let profile: ProfileLayer[] | null = null;
@@ -143,9 +153,18 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
     });
     output = fromBytes(outT.dtype, results[0]!.output);
     instructions = results[0]!.instructions;
+    cycles = results[0]!.cycles ?? null;
     const perLayer = results[0]!.layerInstructions;
+    const perLayerCycles = results[0]!.layerCycles ?? null;
     if (opts.profile && perLayer) {
-      profile = project.layers.map((l, i) => ({ index: i, op: l.op, variant: l.kernel, macs: l.macs, instructions: perLayer[i]! }));
+      profile = project.layers.map((l, i) => ({
+        index: i,
+        op: l.op,
+        variant: l.kernel,
+        macs: l.macs,
+        instructions: perLayer[i]!,
+        cycles: perLayerCycles ? perLayerCycles[i]! : null,
+      }));
     }
     codeBytes = build.codeBytes;
     stackBytes = build.stackBytes;
@@ -153,6 +172,8 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   if (opts.output !== undefined) writeAtomically('--output', opts.output, toBytes(output));
   const scores = dequantize(outT, output);
   const top = topK(scores, opts.top, labels);
+  // cycles / (f · 10^6 Hz) seconds = cycles / f / 1000 ms.
+  const estimatedMs = cycles !== null && opts.clockMhz !== undefined ? cycles / opts.clockMhz / 1000 : null;
   if (opts.json) {
     const result = {
       model: project.name,
@@ -165,6 +186,8 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
       topK: top,
       medianMs,
       instructions,
+      cycles,
+      estimatedMs,
       macs: project.macs,
       arenaBytes: project.arena.bytes,
       codeBytes,
@@ -183,13 +206,28 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
   if (instructions !== null) {
     lines.push(`${instructions.toLocaleString('en-US')} instructions per inference (${(instructions / project.macs).toFixed(3)} per MAC)`);
   }
+  if (cycles !== null && instructions !== null) {
+    lines.push(
+      `${cycles.toLocaleString('en-US')} estimated cycles per inference (${(cycles / instructions).toFixed(3)} per instruction, ${(cycles / project.macs).toFixed(3)} per MAC; ${cycleModelOf(prepared.target.name)!.toUpperCase()} timing table, zero wait states)`,
+    );
+  }
+  if (estimatedMs !== null) lines.push(`estimated ${estimatedMs.toFixed(3)} ms per inference at ${opts.clockMhz} MHz`);
   if (profile) {
     const fmt = (n: number) => n.toLocaleString('en-US');
+    const withCycles = profile.every((l) => l.cycles !== null);
     lines.push(
       '',
       ...table(
-        ['#', 'op', 'MACs', 'instructions', 'per MAC', 'variant'],
-        profile.map((l) => [String(l.index), l.op, fmt(l.macs), fmt(l.instructions), l.macs > 0 ? (l.instructions / l.macs).toFixed(3) : '-', l.variant]),
+        ['#', 'op', 'MACs', 'instructions', 'per MAC', ...(withCycles ? ['cycles', 'cycles/MAC'] : []), 'variant'],
+        profile.map((l) => [
+          String(l.index),
+          l.op,
+          fmt(l.macs),
+          fmt(l.instructions),
+          l.macs > 0 ? (l.instructions / l.macs).toFixed(3) : '-',
+          ...(withCycles ? [fmt(l.cycles!), l.macs > 0 ? (l.cycles! / l.macs).toFixed(3) : '-'] : []),
+          l.variant,
+        ]),
       ),
     );
   }

@@ -19,7 +19,7 @@ import { cachedBuild, contentKey } from '../util/buildCache.js';
 import { parseLayers, symbolAddress, textBytes, worstStack } from './elf.js';
 
 export { worstStack } from './elf.js';
-import { ensureInsnCountPlugin, parseInsnCounts } from './plugin.js';
+import { cycleModelOf, ensureInsnCountPlugin, parseWindowCounts } from './plugin.js';
 import type { CrossBuildInfo, CrossRunner, CrossRunResult } from './types.js';
 
 export const FIRMWARE_DIR = join(PACKAGE_ROOT, 'examples', 'firmware');
@@ -168,7 +168,8 @@ function runImage(
     const args = qemuSystemArgs(emu, image.elf);
     if (opts.plugin) {
       const hex = (a: number) => `0x${a.toString(16)}`;
-      args.push('-plugin', `${opts.plugin},start=${hex(image.benchStart)},stop=${hex(image.benchStop)},out=${countsPath}`);
+      const model = cycleModelOf(target.name);
+      args.push('-plugin', `${opts.plugin},start=${hex(image.benchStart)},stop=${hex(image.benchStop)},out=${countsPath}${model ? `,cycles=${model}` : ''}`);
     }
     const passes = opts.layers ? 2 : 1;
     const timeout = Number(process.env.MOBILEC_QEMU_TIMEOUT_MS) || 60_000 + Math.ceil(project.macs * inputs.length * passes * 2e-4);
@@ -181,17 +182,24 @@ function runImage(
       throw environmentError(`${emu.command} -M ${emu.machine} on model ${project.name} failed (exit ${r.status ?? r.signal})${said ? `: ${said}` : ''}`);
     }
     let counts: (number | null)[] = inputs.map(() => null);
+    let cycles: (number | null)[] = inputs.map(() => null);
     let windows: number[] | null = null;
+    let windowCycles: number[] | null = null;
     if (opts.plugin) {
       // One line per bench window, in input order: one per inference, or
       // (profile image) one per layer plus the tail to the stop marker.
       const per = opts.windows ?? 1;
-      const found = existsSync(countsPath) ? parseInsnCounts(readFileSync(countsPath, 'utf8')) : [];
+      const found = existsSync(countsPath) ? parseWindowCounts(readFileSync(countsPath, 'utf8')) : [];
       if (found.length !== inputs.length * per) {
         throw environmentError(`the instruction-count plugin wrote ${found.length} counts for ${inputs.length} inferences of ${per} window(s)`);
       }
-      windows = found;
-      counts = inputs.map((_, i) => found.slice(i * per, i * per + per).reduce((a, b) => a + b, 0));
+      windows = found.map((w) => w.instructions);
+      const sum = (xs: number[], i: number) => xs.slice(i * per, i * per + per).reduce((a, b) => a + b, 0);
+      counts = inputs.map((_, i) => sum(windows!, i));
+      if (found.every((w) => w.cycles !== null)) {
+        windowCycles = found.map((w) => w.cycles!);
+        cycles = inputs.map((_, i) => sum(windowCycles!, i));
+      }
     }
     return inputs.map((_, i) => {
       const outPath = join(work, `out${i}.bin`);
@@ -202,6 +210,8 @@ function runImage(
         layers: opts.layers ? parseLayers(readFileSync(layersPath), project.layers.length) : null,
         instructions: counts[i]!,
         layerInstructions: windows && opts.windows ? windows.slice(i * opts.windows, i * opts.windows + opts.windows - 1) : null,
+        cycles: cycles[i]!,
+        layerCycles: windowCycles && opts.windows ? windowCycles.slice(i * opts.windows, i * opts.windows + opts.windows - 1) : null,
       };
     });
   } finally {
@@ -227,13 +237,13 @@ export const mcuRunner: CrossRunner = {
       : runImage(plain, project, target, inputs, { layers: false, plugin: opts.countInstructions ? plugin : null });
     if (opts.layers && opts.countInstructions) {
       const counted = runImage(plain, project, target, inputs, { layers: false, plugin });
-      results = results.map((r, i) => ({ ...r, instructions: counted[i]!.instructions }));
+      results = results.map((r, i) => ({ ...r, instructions: counted[i]!.instructions, cycles: counted[i]!.cycles }));
     }
     if (opts.profileLayers) {
       // One window per layer, then the short tail from the last hook to the stop marker.
       const image = buildMcuImage(project, target, { layers: false, profile: true });
       const profiled = runImage(image, project, target, inputs, { layers: false, plugin, windows: project.layers.length + 1 });
-      results = results.map((r, i) => ({ ...r, layerInstructions: profiled[i]!.layerInstructions }));
+      results = results.map((r, i) => ({ ...r, layerInstructions: profiled[i]!.layerInstructions, layerCycles: profiled[i]!.layerCycles }));
     }
     return { results, build };
   },

@@ -5,6 +5,8 @@
  * Use: `-plugin <so>,start=0x…,stop=0x…,out=<file>`; after the guest exits,
  * `<file>` holds one line per start→stop window: the instructions executed
  * from the start address (inclusive) to the stop address (exclusive).
+ * With `,cycles=m4` (or `m3`) each line also holds the estimated Cortex-M
+ * cycles of the window (the model is described in insn_count.c).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -43,5 +45,35 @@ export function parseInsnCounts(text: string): number[] {
     .map((l) => {
       if (!/^\d+$/.test(l.trim())) throw new Error(`insn_count plugin output: unexpected line '${l}'`);
       return Number(l.trim());
+    });
+}
+
+/** Cycle tables the plugin knows: Cortex-M4 (also used for the M33) and Cortex-M3. */
+export type CycleModel = 'm3' | 'm4';
+
+/**
+ * The cycle table of a target, or null where none applies: the M7's
+ * dual issue and the M55's beats are not modelled.
+ */
+export function cycleModelOf(targetName: string): CycleModel | null {
+  const models: Readonly<Record<string, CycleModel>> = { 'cortex-m3': 'm3', 'cortex-m4': 'm4', 'cortex-m33': 'm4' };
+  return models[targetName] ?? null;
+}
+
+/** One start→stop window: instructions, and estimated cycles when a cycle model was given. */
+export interface WindowCount {
+  readonly instructions: number;
+  readonly cycles: number | null;
+}
+
+/** Parses the plugin's output file: "<instructions>" or "<instructions> <cycles>" per completed window. */
+export function parseWindowCounts(text: string): WindowCount[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const m = /^(\d+)(?: (\d+))?$/.exec(l.trim());
+      if (!m) throw new Error(`insn_count plugin output: unexpected line '${l}'`);
+      return { instructions: Number(m[1]), cycles: m[2] === undefined ? null : Number(m[2]) };
     });
 }

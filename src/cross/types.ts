@@ -27,6 +27,13 @@ export interface CrossRunResult {
   readonly instructions: number | null;
   /** Instructions of each layer in op order (hook call included), when `profileLayers` was asked for. */
   readonly layerInstructions?: number[] | null;
+  /**
+   * Estimated cycles of one invoke (Cortex-M3, M4, M33: the insn_count
+   * plugin's timing-table model), null where no cycle model applies.
+   */
+  readonly cycles?: number | null;
+  /** Estimated cycles of each layer, beside `layerInstructions`, when a cycle model applies. */
+  readonly layerCycles?: number[] | null;
 }
 
 export interface CrossBuildInfo {

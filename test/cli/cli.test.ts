@@ -196,6 +196,8 @@ describe('run and verify through the addon', () => {
         'topK',
         'medianMs',
         'instructions',
+        'cycles',
+        'estimatedMs',
         'macs',
         'arenaBytes',
         'codeBytes',
