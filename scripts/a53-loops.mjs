@@ -48,22 +48,23 @@ function modelAssembly(dir) {
   return readFileSync(s, 'utf8');
 }
 
-/** The lines of function `name` (static functions may carry a .constprop/.isra suffix). */
-function functionLines(asm, name) {
+/** The lines of function `name` (static functions may carry a .constprop/.isra suffix); `comment` strips comments. */
+export function functionLines(asm, name, comment = /\/\/.*$/) {
   const lines = asm.split('\n');
   const start = lines.findIndex((l) => l.startsWith(`${name}:`) || l.startsWith(`${name}.`));
   if (start < 0) return null;
   const label = lines[start].slice(0, -1);
   const end = lines.findIndex((l, i) => i > start && l.includes(`.size\t${label},`));
-  return lines.slice(start + 1, end < 0 ? undefined : end).map((l) => l.replace(/\/\/.*$/, '').trim());
+  return lines.slice(start + 1, end < 0 ? undefined : end).map((l) => l.replace(comment, '').trim());
 }
 
-const labelOf = (l) => /^(\d+|\.L\w+):$/.exec(l)?.[1] ?? null;
-const isInstruction = (l) => l !== '' && !l.startsWith('.') && labelOf(l) === null;
-const BRANCH = /^(?:b(?:\.\w+)?|cbn?z|tbn?z)\s+(?:.*,\s*)?(\d+[bf]|\.L\w+)$/;
+export const labelOf = (l) => /^(\d+|\.L\w+):$/.exec(l)?.[1] ?? null;
+export const isInstruction = (l) => l !== '' && !l.startsWith('.') && labelOf(l) === null;
+/** A branch whose last operand is a label (group 1): aarch64 spelling. */
+export const A64_BRANCH = /^(?:b(?:\.\w+)?|cbn?z|tbn?z)\s+(?:.*,\s*)?(\d+[bf]|\.L\w+)$/;
 
 /** Index of the label a branch at line i refers to (1b: nearest before, 1f: nearest after, .Lx: anywhere). */
-function targetIndex(lines, i, ref) {
+export function targetIndex(lines, i, ref) {
   const m = /^(\d+)([bf])$/.exec(ref);
   if (!m) return lines.findIndex((l) => labelOf(l) === ref);
   if (m[2] === 'b') {
@@ -75,10 +76,10 @@ function targetIndex(lines, i, ref) {
 }
 
 /** The innermost loops of a function: [label index, branch index] with no other loop inside. */
-function innermostLoops(lines) {
+export function innermostLoops(lines, branch = A64_BRANCH) {
   const loops = [];
   lines.forEach((l, i) => {
-    const m = BRANCH.exec(l);
+    const m = branch.exec(l);
     if (!m) return;
     const t = targetIndex(lines, i, m[1]);
     if (t >= 0 && t < i) loops.push([t, i]);
@@ -87,11 +88,11 @@ function innermostLoops(lines) {
 }
 
 /** The loop body as llvm-mca input: numeric labels made unique, branches out of the body sent to its end. */
-function mcaInput(lines, s, e) {
+export function mcaInput(lines, s, e, branch = A64_BRANCH) {
   const body = lines.slice(s, e + 1);
   const out = body.map((l, k) => {
     if (labelOf(l) !== null) return `.Lmca${k}:`;
-    const m = BRANCH.exec(l);
+    const m = branch.exec(l);
     if (!m) return l;
     const t = targetIndex(lines, s + k, m[1]);
     const target = t >= s && t <= e ? `.Lmca${t - s}` : '.Lmca_out';
