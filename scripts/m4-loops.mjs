@@ -49,8 +49,19 @@ function run(cmd, args, opts = {}) {
   return r.stdout;
 }
 
-/** The loop in the image: head address and exit address (after the backward branch), from objdump. */
-function imageLoop(elf, fn, instructions) {
+/** A mnemonic without its width suffix (objdump writes ldr.w where gcc -S writes ldr). */
+const mnemonic = (l) =>
+  l
+    .split(/\s+/)[0]
+    .toLowerCase()
+    .replace(/\.[nw]$/, '');
+
+/**
+ * The loop in the image: head address and exit address (the instruction after the backward
+ * branch), from objdump: the one backward branch of the function whose body has the mnemonics
+ * of the `gcc -S` body, so the plugin times the very code llvm-mca reads.
+ */
+function imageLoop(elf, fn, body) {
   const text = run('arm-none-eabi-objdump', ['-d', '--no-show-raw-insn', elf]);
   const start = text.search(new RegExp(`^[0-9a-f]+ <${fn}(\\.[\\w.]+)?>:$`, 'm'));
   if (start < 0) return null;
@@ -60,13 +71,19 @@ function imageLoop(elf, fn, instructions) {
     const m = /^\s*([0-9a-f]+):\s+(\S+)\s*(.*)$/.exec(l);
     if (m) insns.push({ addr: parseInt(m[1], 16), op: m[2], args: m[3] });
   }
+  const want = body.map(mnemonic).join(' ');
   const found = [];
   insns.forEach((x, i) => {
     if (!/^(?:b|cbn?z)/.test(x.op) || /^(?:bl|bx|blx|bic|bfi|bfc)/.test(x.op)) return;
     const t = /^(?:\w+,\s*)?([0-9a-f]+)\s+</.exec(x.args);
     if (!t) return;
     const head = insns.findIndex((y) => y.addr === parseInt(t[1], 16));
-    if (head >= 0 && head <= i && i - head + 1 === instructions && insns[i + 1]) found.push({ head: insns[head].addr, exit: insns[i + 1].addr });
+    if (head < 0 || head > i || !insns[i + 1]) return;
+    const got = insns
+      .slice(head, i + 1)
+      .map((y) => mnemonic(y.op))
+      .join(' ');
+    if (got === want) found.push({ head: insns[head].addr, exit: insns[i + 1].addr });
   });
   return found.length === 1 ? found[0] : null;
 }
@@ -155,14 +172,15 @@ export async function loopTable() {
       const file = join(dir, `loop${n}.s`);
       writeFileSync(file, `\t.syntax unified\n\t.thumb\n${mcaInput(lines, best[0], best[1], T32_BRANCH)}`);
       if (process.env.M4_LOOPS_DIR) writeFileSync(join(process.env.M4_LOOPS_DIR, `loop${n}.s`), readFileSync(file));
-      const instructions = count(best);
-      const at = imageLoop(image.elf, spec.fn, instructions);
+      const body = lines.slice(best[0], best[1] + 1).filter(isInstruction);
+      const instructions = body.length;
+      const at = imageLoop(image.elf, spec.fn, body);
       if (!at) return { loop: spec.loop, fn: spec.fn, found: false, instructions };
       const w = pluginWindows(image, dir, project.params.inputBytes, plugin, at);
       const iterations = w.instructions / instructions;
       const plugin_ = (w.cycles + P * w.windows) / iterations;
       const { cycles: llvm, issue } = mca(file);
-      const trm = trmDifference(lines.slice(best[0], best[1] + 1).filter(isInstruction));
+      const trm = trmDifference(body);
       const adjusted = llvm + trm;
       return {
         loop: spec.loop,
@@ -220,6 +238,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
         : [r.loop, 'not found', '-', '-', '-', '-', '-', '-', '-'];
       console.log(`| ${cells.join(' | ')} |`);
     }
+    console.log(
+      "\nllvm-mca stalls: its cycles beyond its issue cycles (Block RThroughput), a load result read the next cycle. TRM differences: what the TRM table (plugin) charges beyond LLVM's Cortex-M4 model: LDRD/STRD 3 vs 1, a single LDR not after a load 2 vs 1, the taken loop branch's refill P.",
+    );
     console.log(
       `\nplugin: cycles=m4 on qemu-system-arm mps2-an386, window = the loop, P=${P} added back for each loop exit; llvm-mca -mcpu=cortex-m4 -iterations=${ITERATIONS} (examples/models/mobilenet_v1_0.25_96_int8.json on cortex-m4).`,
     );

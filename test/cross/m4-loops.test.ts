@@ -17,7 +17,8 @@
  * stalls (measured 7%, 8% and 13%: the stem loop has 35 LDRD, most feeding an SMLAD at once).
  * The raw ratio is pinned to 1.1..1.35, so a change of either model shows here. The stem loop runs
  * once per entry (its K of 27 is unrolled): its "per iteration" includes the P added back for the
- * exit, as if the branch were taken, to describe the same steady state as llvm-mca.
+ * exit, as if the branch were taken, to describe the same steady state as llvm-mca. The script
+ * imports dist/ (prepareModel, buildMcuImage): run after the build, as `npm test` does.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
