@@ -18,9 +18,8 @@
  */
 import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
-import { zeroPoint } from '../../../ops/common.js';
-import { ceil, foldInputZeroPoint, requantArgs, requantFlags, requantForms } from '../shared.js';
-import { offsetTiles, u8AsS8, U8_SUM_MAX_K, type U8AsS8 } from './u8.js';
+import { ceil, requantArgs, requantFlags, requantForms } from '../shared.js';
+import { offsetTiles, packedS8Operands, packedS8Plan, u8Flags, type U8AsS8 } from './u8.js';
 import { channelTiles, GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 
 export const S8_PACKED_PIXELS = 4;
@@ -56,7 +55,7 @@ interface PackedPlan extends GemmPlan {
 const id = (l: GemmLayer, p: PackedPlan) =>
   gemmId(p, 'neon', `${S8_PACKED_PIXELS}x${S8_PACKED_CHANNELS}`, {
     ...requantFlags(requantForms(l.op, l.ctx, p.cout)),
-    ...(p.u8 ? { ...(p.u8.anyD ? { wzp: true as const } : {}), w8: true as const } : {}),
+    ...u8Flags(p.u8),
   });
 
 /**
@@ -73,9 +72,7 @@ function packedVariant(u8: boolean): SimdVariant<PackedPlan, GemmOp> {
     applies(l) {
       const p = gemmPlan(l, false);
       if (!p?.aarch64 || p.K % 16 !== 0) return null;
-      if (!u8) return p.mode === 's8' ? { ...p, u8: null } : null;
-      const t = p.dtype === 'uint8' ? u8AsS8(p, ceil(p.cout, S8_PACKED_CHANNELS), 'permute16') : null;
-      return t && (!t.anyD || p.K <= U8_SUM_MAX_K) ? { ...p, u8: t } : null;
+      return packedS8Plan(p, u8, ceil(p.cout, S8_PACKED_CHANNELS), 'permute16');
     },
     id,
     emit(l, p) {
@@ -83,8 +80,7 @@ function packedVariant(u8: boolean): SimdVariant<PackedPlan, GemmOp> {
       const { K, cout, npix } = p;
       // Channels padded to a whole tile: zero weights, and the last tile stores through a local buffer.
       const coutPad = ceil(cout, S8_PACKED_CHANNELS);
-      const W = p.u8 ? p.u8.W : p.W;
-      const b = p.u8 ? p.u8.bias : foldInputZeroPoint(p.bv, p.W, K, cout, coutPad, zeroPoint(p.xT));
+      const { W, bias: b } = packedS8Operands(p, coutPad);
       const q = requantArgs(op, ctx, cout, S8_PACKED_CHANNELS);
       const kernel = formatKernelId(id(l, p));
       const full = npix >= S8_PACKED_PIXELS;

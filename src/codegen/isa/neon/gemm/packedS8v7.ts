@@ -26,10 +26,9 @@
  */
 import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
-import { zeroPoint } from '../../../ops/common.js';
 import { packS8Weights } from './packedS8.js';
-import { foldInputZeroPoint, ceil, requantArgs, requantFlags, requantForms } from '../shared.js';
-import { offsetTiles, u8AsS8, U8_SUM_MAX_K, type U8AsS8 } from './u8.js';
+import { ceil, requantArgs, requantFlags, requantForms } from '../shared.js';
+import { offsetTiles, packedS8Operands, packedS8Plan, u8Flags, type U8AsS8 } from './u8.js';
 import { channelTiles, GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from './shape.js';
 export const S8V7_PIXELS = 2;
 export const S8V7_CHANNELS = 16;
@@ -54,7 +53,7 @@ const id = (l: GemmLayer, p: PackedV7Plan) => {
   const { ls, clamp } = requantForms(l.op, l.ctx, p.cout);
   return gemmId(p, 'neon32', `${S8V7_PIXELS}x${S8V7_CHANNELS}`, {
     ...requantFlags({ ls, rn: false, clamp }),
-    ...(p.u8 ? { ...(p.u8.anyD ? { wzp: true as const } : {}), w8: true as const } : {}),
+    ...u8Flags(p.u8),
   });
 };
 
@@ -72,9 +71,7 @@ function packedV7Variant(u8: boolean): SimdVariant<PackedV7Plan, GemmOp> {
     applies(l) {
       const p = gemmPlan(l, false);
       if (!p || p.aarch64) return null;
-      if (!u8) return p.mode === 's8' ? { ...p, u8: null } : null;
-      const t = p.dtype === 'uint8' ? u8AsS8(p, ceil(p.cout, S8V7_CHANNELS), 'natural') : null;
-      return t && (!t.anyD || p.K <= U8_SUM_MAX_K) ? { ...p, u8: t } : null;
+      return packedS8Plan(p, u8, ceil(p.cout, S8V7_CHANNELS), 'natural');
     },
     id,
     emit(l, p) {
@@ -83,8 +80,7 @@ function packedV7Variant(u8: boolean): SimdVariant<PackedV7Plan, GemmOp> {
       // Input channels padded to whole steps and output channels to whole tiles, with zero weights.
       const Kp = ceil(K, 4);
       const coutPad = ceil(cout, S8V7_CHANNELS);
-      const W = p.u8 ? p.u8.W : p.W;
-      const b = p.u8 ? p.u8.bias : foldInputZeroPoint(p.bv, p.W, K, cout, coutPad, zeroPoint(p.xT));
+      const { W, bias: b } = packedS8Operands(p, coutPad);
       // Only the int8 clamps the activation range needs (part of the name: kernels dedupe by name).
       const q = requantArgs(op, ctx, cout, S8V7_CHANNELS);
       const kernel = formatKernelId(id(l, p));

@@ -11,7 +11,7 @@ import { formatKernelId } from '../../../kernelId.js';
 import type { SimdVariant } from '../../../types.js';
 import { cType, floatActRange, zeroPoint } from '../../../ops/common.js';
 import { foldInputZeroPoint, requantArgs, requantForms, requantFlags, ceil, neonIsa } from '../shared.js';
-import { u8AsS8, type U8AsS8 } from './u8.js';
+import { u8AsS8, u8Flags, type U8AsS8 } from './u8.js';
 import { GEMM_OPS, gemmEmission, gemmId, gemmPlan, type GemmLayer, type GemmMode, type GemmOp, type GemmPlan } from './shape.js';
 
 /** Pixels per chunk of the pointwise loop (a multiple of the tile height 4 and 2). */
@@ -60,7 +60,7 @@ function tileVariant(isa: KernelIsa, mode: GemmMode, u8 = false): SimdVariant<Ti
     const flags = {
       ...(q ? requantFlags({ ls: q.ls, rn: q.rn, clamp: mode === 'sdot' ? q.clamp : undefined }) : {}),
       ...(mode === 's16' ? { w16: true as const } : mode === 's8' ? { w8: true as const } : {}),
-      ...(p.u8 ? { ...(p.u8.anyD ? { wzp: true as const } : {}), w8: true as const } : {}),
+      ...u8Flags(p.u8),
     };
     return gemmId(p, isa, `${p.P}x${p.VB}`, flags);
   };

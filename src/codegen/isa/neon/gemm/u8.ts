@@ -155,3 +155,18 @@ export function u8AsS8(p: GemmPlan, coutPad: number, pairs: U8Pairs): U8AsS8 | n
 export function offsetTiles(d: Int32Array, width: number): Uint8Array {
   return Uint8Array.from({ length: d.length / width }, (_, b) => (d.subarray(width * b, width * (b + 1)).some((v) => v !== 0) ? 1 : 0));
 }
+
+/** Kernel-name flags of a layer's int8 form: `w8`, and `wzp` when some channel adds d_c·S_p. */
+export const u8Flags = (u8: U8AsS8 | null) => (u8 ? { ...(u8.anyD ? { wzp: true as const } : {}), w8: true as const } : {});
+
+/** A packed int8 kernel's plan: an int8 layer as it is (`u8: false`), a uint8 layer through its int8 form (null where none applies). */
+export function packedS8Plan(p: GemmPlan, u8: boolean, coutPad: number, pairs: U8Pairs): (GemmPlan & { readonly u8: U8AsS8 | null }) | null {
+  if (!u8) return p.mode === 's8' ? { ...p, u8: null } : null;
+  const t = p.dtype === 'uint8' ? u8AsS8(p, coutPad, pairs) : null;
+  return t && (!t.anyD || p.K <= U8_SUM_MAX_K) ? { ...p, u8: t } : null;
+}
+
+/** The weights and folded bias a packed int8 kernel multiplies: the layer's own, or its int8 form's. */
+export function packedS8Operands(p: GemmPlan & { readonly u8: U8AsS8 | null }, coutPad: number) {
+  return p.u8 ? { W: p.u8.W, bias: p.u8.bias } : { W: p.W, bias: foldInputZeroPoint(p.bv, p.W, p.K, p.cout, coutPad, zeroPoint(p.xT)) };
+}
