@@ -38,16 +38,31 @@ export interface LayerKernel {
 }
 
 export interface InspectBlock {
-  /** Indices of the depthwise and the pointwise layer. */
-  readonly layers: [number, number];
-  readonly standardMacs: number;
+  /**
+   * `separable`: depthwise → pointwise (MobileNetV1); `inverted_residual`: [1×1 expansion] → depthwise →
+   * [squeeze-excite] → linear 1×1 projection (MobileNetV2/V3).
+   */
+  readonly kind: 'separable' | 'inverted_residual';
+  /** Layer indices: [depthwise, pointwise] of a separable block; [expansion?, depthwise, projection] of an inverted residual. */
+  readonly layers: number[];
+  /** The expansion's MACs (0 without one, and for a separable block). */
+  readonly expansionMacs: number;
+  readonly depthwiseMacs: number;
+  /** The pointwise (separable) or projection (inverted residual) MACs. */
+  readonly projectionMacs: number;
+  /** The block's MACs: expansion + depthwise + projection (a squeeze-excite's small convs are not counted). */
   readonly separableMacs: number;
+  /** A standard K×K convolution from the block's input channels to its output channels at its output size. */
+  readonly standardMacs: number;
+  /** separableMacs / standardMacs. */
   readonly ratio: number;
 }
 
 /** What the model costs on the target: RAM = arena + stack, flash = weights + code. */
 export interface InspectMemory {
   readonly arenaBytes: number;
+  /** No arena can be smaller: the largest sum of bytes live at any one op (ArenaPlan.lowerBound). */
+  readonly arenaLowerBound: number;
   /** Worst-case stack of invoke (gcc call graph), null where not measured (host). */
   readonly stackBytes: number | null;
   readonly ramBytes: number | null;
@@ -81,27 +96,76 @@ function paramBytes(graph: Graph, op: Op): number {
   return n;
 }
 
-/** A depthwise conv whose only consumer is a 1×1 stride-1 conv is one separable block. */
-function separableBlocks(graph: Graph): InspectBlock[] {
+const isPointwise = (graph: Graph, op: Op | undefined): op is Extract<Op, { kind: 'conv2d' }> => {
+  if (op?.kind !== 'conv2d' || op.strideH !== 1 || op.strideW !== 1) return false;
+  const f = graph.tensors[op.inputs[1]!]!.shape;
+  return f[1] === 1 && f[2] === 1;
+};
+
+/**
+ * The depthwise blocks. From each depthwise conv, the main path runs forward
+ * through single-input elementwise ops and a squeeze-excite (its MEAN branch
+ * is skipped) to a 1×1 stride-1 conv: the pointwise or projection; and
+ * backwards through single-use elementwise ops to a 1×1 conv that only feeds
+ * it: the expansion. A block whose projection is linear (no activation: the
+ * linear bottleneck) is an inverted residual, with or without an expansion;
+ * otherwise it is separable (the pointwise is ReLU'd, MobileNetV1).
+ */
+function depthwiseBlocks(graph: Graph): InspectBlock[] {
+  const consumers = new Map<number, number[]>();
+  const producer = new Map<number, number>();
+  graph.ops.forEach((op, i) => {
+    for (const t of op.inputs) consumers.set(t, [...(consumers.get(t) ?? []), i]);
+    producer.set(op.outputs[0]!, i);
+  });
+  const elementwise = (op: Op) => op.inputs.length === 1 && op.kind !== 'mean' && op.kind !== 'reshape' && opDef(op).window === undefined;
   const blocks: InspectBlock[] = [];
   graph.ops.forEach((dw, i) => {
     if (dw.kind !== 'depthwise_conv2d') return;
-    const dwOut = dw.outputs[0]!;
-    const j = graph.ops.findIndex((p) => p.inputs[0] === dwOut);
-    const pw = graph.ops[j];
-    if (pw?.kind !== 'conv2d') return;
-    const f = graph.tensors[pw.inputs[1]!]!.shape;
-    if (f[1] !== 1 || f[2] !== 1 || pw.strideH !== 1 || pw.strideW !== 1) return;
-    const dwFilter = graph.tensors[dw.inputs[1]!]!.shape;
-    const out = graph.tensors[dwOut]!.shape;
-    const k = dwFilter[1]!;
-    const m = graph.tensors[dw.inputs[0]!]!.shape[3]!;
-    const n = f[0]!;
-    // The standard conv replaced: K·K·M·N·F·F; the block's own cost counts
-    // the depthwise as executed (with its depth multiplier) plus the pointwise.
-    const standard = convMacs(k, k, m, n, out[1]!, out[2]!);
-    const separable = opMacs(graph, dw) + opMacs(graph, pw);
-    blocks.push({ layers: [i, j], standardMacs: standard, separableMacs: separable, ratio: separable / standard });
+    let t = dw.outputs[0]!;
+    let pw: number | undefined;
+    for (let step = 0; step < 16 && pw === undefined; step++) {
+      const next = (consumers.get(t) ?? []).filter((c) => graph.ops[c]!.kind !== 'mean');
+      if (next.length !== 1) break;
+      const c = graph.ops[next[0]!]!;
+      if (isPointwise(graph, c)) pw = next[0];
+      else if (elementwise(c) || (c.kind as string) === 'mul')
+        t = c.outputs[0]!; // the squeeze-excite's scaling
+      else break;
+    }
+    if (pw === undefined) return;
+    const proj = graph.ops[pw] as Extract<Op, { kind: 'conv2d' }>;
+    const inverted = proj.activation === 'none';
+    let x = dw.inputs[0]!;
+    let ex: number | undefined;
+    for (let step = 0; step < 4 && inverted && ex === undefined; step++) {
+      const p = producer.get(x);
+      if (p === undefined || (consumers.get(x) ?? []).length !== 1) break;
+      const op = graph.ops[p]!;
+      if (isPointwise(graph, op)) ex = p;
+      else if (elementwise(op)) x = op.inputs[0]!;
+      else break;
+    }
+    const first = ex !== undefined ? graph.ops[ex]! : dw;
+    const cin = graph.tensors[first.inputs[0]!]!.shape[3]!;
+    const out = graph.tensors[proj.outputs[0]!]!.shape;
+    const k = graph.tensors[dw.inputs[1]!]!.shape[1]!;
+    const expansionMacs = ex !== undefined ? opMacs(graph, graph.ops[ex]!) : 0;
+    const depthwiseMacs = opMacs(graph, dw);
+    const projectionMacs = opMacs(graph, proj);
+    const separable = expansionMacs + depthwiseMacs + projectionMacs;
+    // The standard conv replaced: K·K·M·N·F·F from the block's input to its output.
+    const standard = convMacs(k, k, cin, out[3]!, out[1]!, out[2]!);
+    blocks.push({
+      kind: inverted ? 'inverted_residual' : 'separable',
+      layers: ex !== undefined ? [ex, i, pw] : [i, pw],
+      expansionMacs,
+      depthwiseMacs,
+      projectionMacs,
+      separableMacs: separable,
+      standardMacs: standard,
+      ratio: separable / standard,
+    });
   });
   return blocks;
 }
@@ -143,13 +207,14 @@ export function inspectGraph(
   };
   const memory: InspectMemory = {
     arenaBytes: plan.bytes,
+    arenaLowerBound: plan.lowerBound,
     stackBytes: build.stackBytes,
     ramBytes: build.stackBytes === null ? null : plan.bytes + build.stackBytes,
     weightBytes: build.weightBytes,
     codeBytes: build.codeBytes,
     flashBytes: build.codeBytes === null ? null : build.weightBytes + build.codeBytes,
   };
-  return { model: graph.name, target, layers, totals, blocks: separableBlocks(graph), memory };
+  return { model: graph.name, target, layers, totals, blocks: depthwiseBlocks(graph), memory };
 }
 
 const fmtShape = (s: readonly number[]) => s.join('x');
@@ -186,17 +251,48 @@ export function formatInspect(r: InspectReport): string {
       : `RAM: ${fmtInt(m.ramBytes)} bytes (arena ${fmtInt(m.arenaBytes)} + stack ${fmtInt(m.stackBytes!)}); ` +
           `flash: ${fmtInt(m.flashBytes!)} bytes (weights ${fmtInt(m.weightBytes)} + code ${fmtInt(m.codeBytes!)})`,
   );
-  if (r.blocks.length > 0) {
+  lines.push(
+    `arena: ${fmtInt(m.arenaBytes)} bytes planned, lower bound ${fmtInt(m.arenaLowerBound)} (the most bytes live at one op; ${(m.arenaBytes / m.arenaLowerBound).toFixed(3)}x)`,
+  );
+  const separable = r.blocks.filter((b) => b.kind === 'separable');
+  const inverted = r.blocks.filter((b) => b.kind === 'inverted_residual');
+  const sums = (bs: readonly InspectBlock[]) => {
+    const std = bs.reduce((s, b) => s + b.standardMacs, 0);
+    const own = bs.reduce((s, b) => s + b.separableMacs, 0);
+    return { std, own, ratio: (own / std).toFixed(4) };
+  };
+  if (separable.length > 0) {
     lines.push('', 'depthwise-separable blocks (standard conv K·K·M·N·F·F vs depthwise K·K·M·F·F + pointwise M·N·F·F):');
     lines.push(
       ...table(
         ['layers', 'standard MACs', 'separable MACs', 'ratio'],
-        r.blocks.map((b) => [`${b.layers[0]}+${b.layers[1]}`, fmtInt(b.standardMacs), fmtInt(b.separableMacs), b.ratio.toFixed(4)]),
+        separable.map((b) => [b.layers.join('+'), fmtInt(b.standardMacs), fmtInt(b.separableMacs), b.ratio.toFixed(4)]),
       ),
     );
-    const std = r.blocks.reduce((s, b) => s + b.standardMacs, 0);
-    const sep = r.blocks.reduce((s, b) => s + b.separableMacs, 0);
-    lines.push(`all blocks: ${fmtInt(std)} standard vs ${fmtInt(sep)} separable MACs (ratio ${(sep / std).toFixed(4)})`);
+    const t = sums(separable);
+    lines.push(`all blocks: ${fmtInt(t.std)} standard vs ${fmtInt(t.own)} separable MACs (ratio ${t.ratio})`);
+  }
+  if (inverted.length > 0) {
+    lines.push(
+      '',
+      'inverted residual blocks (standard conv K·K·M·N·F·F from the block input M to its output N vs 1x1 expansion + depthwise + 1x1 projection; squeeze-excite not counted):',
+    );
+    lines.push(
+      ...table(
+        ['layers', 'expansion', 'depthwise', 'projection', 'block MACs', 'standard MACs', 'ratio'],
+        inverted.map((b) => [
+          b.layers.join('+'),
+          fmtInt(b.expansionMacs),
+          fmtInt(b.depthwiseMacs),
+          fmtInt(b.projectionMacs),
+          fmtInt(b.separableMacs),
+          fmtInt(b.standardMacs),
+          b.ratio.toFixed(4),
+        ]),
+      ),
+    );
+    const t = sums(inverted);
+    lines.push(`all blocks: ${fmtInt(t.std)} standard vs ${fmtInt(t.own)} block MACs (ratio ${t.ratio})`);
   }
   return lines.join('\n');
 }

@@ -154,9 +154,11 @@ export interface TfliteMapping<O extends AnyOp> {
 export interface DescriptionContext {
   /** Layer name (for op and tensor names). */
   readonly name: string;
-  /** The current activation (the previous layer's output). */
+  /** The current activation (the previous layer's output, or the output of the layer named by the layer's `input`). */
   readonly x: number;
   shapeOf(id: number): readonly number[];
+  /** The output of an earlier layer by its name (`field` names the referring field in errors). */
+  ref(name: string, field: string): number;
   fail(msg: string): never;
   need4d(): [number, number, number, number];
   /** Output extent of a k×k window, failing when it does not fit. */

@@ -34,6 +34,12 @@ export interface ArenaPlan {
   readonly alignment: 16;
   /** Offset of every non-constant tensor, aliases included. */
   readonly offsets: ReadonlyMap<number, number>;
+  /**
+   * No plan can be smaller: the largest sum of (aligned) bytes live at any one
+   * op, scratch included, where an in-place pair counts as the least span it
+   * can occupy (max(Y, minDelta + X): Y starts at least minDelta below X).
+   */
+  readonly lowerBound: number;
 }
 
 /** Op `op` may place output `output` at least `minDelta` bytes below input `input`, overlapping it. */
@@ -159,7 +165,7 @@ export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] 
 
   const offsets = new Map<number, number>();
   for (const [id, r] of root) offsets.set(id, blocks.get(r)!.offset);
-  return { bytes: alignUp(total), alignment: ALIGN, offsets };
+  return { bytes: alignUp(total), alignment: ALIGN, offsets, lowerBound: lowerBound(all, below, nOps) };
 }
 
 /**
@@ -211,6 +217,33 @@ function place(order: readonly Block[], below: ReadonlyMap<string, number>): { t
   }
   for (const [r, o] of at) at.set(r, o - lo);
   return { total: hi - lo, offsets: at };
+}
+
+/** ArenaPlan.lowerBound: at each op, the live blocks' sizes, in-place pairs counted by their least span. */
+function lowerBound(all: readonly Block[], below: ReadonlyMap<string, number>, nOps: number): number {
+  // Op i sits at index i + 1 (graph inputs are live from op -1, outputs to op nOps).
+  const delta = new Array<number>(nOps + 3).fill(0);
+  const byRoot = new Map(all.map((b) => [b.root, b]));
+  for (const b of all) {
+    delta[b.start + 1]! += b.size;
+    delta[b.end + 2]! -= b.size;
+  }
+  // A pair (Y below X) is live together only at the op where X ends and Y starts.
+  for (const [key, d] of below) {
+    const [y, x] = key.split(':').map(Number) as [number, number];
+    const yb = byRoot.get(y)!;
+    const xb = byRoot.get(x)!;
+    const credit = yb.size + xb.size - Math.max(yb.size, d + xb.size);
+    delta[yb.start + 1]! -= credit;
+    delta[yb.start + 2]! += credit;
+  }
+  let live = 0;
+  let best = 0;
+  for (let i = 0; i < nOps + 2; i++) {
+    live += delta[i]!;
+    best = Math.max(best, live);
+  }
+  return alignUp(best);
 }
 
 function alignDown(n: number): number {

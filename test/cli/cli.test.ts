@@ -165,9 +165,19 @@ describe('inspect', () => {
     expect(j.totals.macs).toBe(7_489_664);
     expect(j.blocks).toHaveLength(13);
     // First block: 48×48 output, M = N... dw 3×3 on 8 channels, pw 8 → 16.
-    expect(j.blocks[0]).toMatchObject({ standardMacs: 3 * 3 * 8 * 16 * 48 * 48, separableMacs: 3 * 3 * 8 * 48 * 48 + 8 * 16 * 48 * 48 });
+    expect(j.blocks[0]).toMatchObject({
+      kind: 'separable',
+      layers: [1, 2],
+      expansionMacs: 0,
+      depthwiseMacs: 3 * 3 * 8 * 48 * 48,
+      projectionMacs: 8 * 16 * 48 * 48,
+      standardMacs: 3 * 3 * 8 * 16 * 48 * 48,
+      separableMacs: 3 * 3 * 8 * 48 * 48 + 8 * 16 * 48 * 48,
+    });
     // In place: the largest tensor (48x48x16 = 36,864) plus 32 bytes, not input + output side by side.
     expect(j.totals.arenaBytes).toBe(36_896);
+    // No plan can do better than the most bytes live at one op (48x48x16 + the in-place depthwise's 16-byte lead).
+    expect(j.memory.arenaLowerBound).toBe(36_880);
   });
 
   it('prints the table with totals', () => {

@@ -218,7 +218,7 @@ describe('bad descriptions: one line naming the file and field', () => {
             { op: 'conv', filters: 4, kernal: 3 },
           ]),
         ),
-      /^model\.json: \/layers\/1: unknown field "kernal" \(allowed: op, name, filters, kernel, stride, padding, activation, batchNorm, bias\)$/,
+      /^model\.json: \/layers\/1: unknown field "kernal" \(allowed: op, name, input, filters, kernel, stride, padding, activation, batchNorm, bias\)$/,
     ],
     [
       'unknown op',
@@ -269,6 +269,40 @@ describe('bad descriptions: one line naming the file and field', () => {
         ),
       /^model\.json: \/layers\/1 \(depthwise_1\): needs a 4-D NHWC input, got shape \[1, 4\]$/,
     ],
+    [
+      'add with an unknown layer',
+      () =>
+        load(
+          layers([
+            { op: 'pointwise', filters: 2, name: 'a' },
+            { op: 'add', with: 'b' },
+          ]),
+        ),
+      /^model\.json: \/layers\/1 \(add_1\): with: no earlier layer is named "b" \(earlier layers: input, a\)$/,
+    ],
+    [
+      'add with a differently shaped layer',
+      () =>
+        load(
+          layers([
+            { op: 'pointwise', filters: 2, name: 'a' },
+            { op: 'add', with: 'input' },
+          ]),
+        ),
+      /^model\.json: \/layers\/1 \(add_1\): with: "input" has shape \[1, 8, 8, 3\], the current activation \[1, 8, 8, 2\] \(add needs equal shapes\)$/,
+    ],
+    [
+      'input naming an ambiguous layer',
+      () =>
+        load(
+          layers([
+            { op: 'pointwise', filters: 3, name: 'a' },
+            { op: 'pointwise', filters: 3, name: 'a' },
+            { op: 'pointwise', filters: 3, input: 'a' },
+          ]),
+        ),
+      /^model\.json: \/layers\/2 \(pointwise_2\): input: more than one earlier layer is named "a" \(give the layers unique names\)$/,
+    ],
   ];
   for (const [what, fn, re] of cases) {
     it(what, () => {
@@ -304,6 +338,6 @@ describe('names and cost helpers', () => {
   it('writes the JSON Schema for the docs', () => {
     const path = join(MODELS, 'description.schema.json');
     writeFileSync(path, JSON.stringify(descriptionSchema, null, 2) + '\n');
-    expect(JSON.parse(readFileSync(path, 'utf8')).oneOf).toHaveLength(2);
+    expect(JSON.parse(readFileSync(path, 'utf8')).oneOf).toHaveLength(3);
   });
 });

@@ -59,6 +59,11 @@ export function specFromGraph(g: Graph): ModelSpec {
         return { op: 'QUANTIZE', ...io };
       case 'dequantize':
         return { op: 'DEQUANTIZE', ...io };
+      case 'mean': {
+        const id = tensors.length;
+        tensors.push({ name: `${op.name}/axes`, shape: [op.axes.length], type: 'INT32', data: Int32Array.from(op.axes) });
+        return { op: 'MEAN', inputs: [op.inputs[0]!, id], outputs: [...op.outputs], options: { kind: 'reducer', keepDims: op.keepDims } };
+      }
       case 'pad': {
         const id = tensors.length;
         tensors.push({ name: `${op.name}/paddings`, shape: [op.paddings.length, 2], type: 'INT32', data: Int32Array.from(op.paddings.flat()) });

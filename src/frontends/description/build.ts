@@ -72,15 +72,30 @@ export function buildGraph(net: Network, graphName: string, params: ParamSource,
 
   let x = tensor('input', net.input);
   const shapeOf = (id: number) => tensors[id]!.shape;
+  // Each layer's output by layer name, for `input` and the binary layers' second operand ("input" is the model input).
+  const outputs = new Map<string, number>([['input', x]]);
+  const ambiguous = new Set<string>();
   const forms = new Map(descriptionForms().map((f) => [f.op, f]));
   for (const l of net.layers) {
     const form = forms.get(l.desc.op);
     if (form === undefined) fail(l, `unknown layer op "${l.desc.op}"`);
     const lfail = (msg: string): never => fail(l, msg);
+    const ref = (name: string, field: string): number => {
+      const id = outputs.get(name);
+      if (id === undefined) {
+        const known = [...outputs.keys()];
+        const shown = known.length > 12 ? [...known.slice(0, 5), '...', ...known.slice(-5)] : known;
+        return lfail(`${field}: no earlier layer is named "${name}" (earlier layers: ${shown.join(', ')})`);
+      }
+      if (ambiguous.has(name)) return lfail(`${field}: more than one earlier layer is named "${name}" (give the layers unique names)`);
+      return id;
+    };
+    if (typeof l.desc.input === 'string') x = ref(l.desc.input, 'input');
     const ctx: DescriptionContext = {
       name: l.name,
       x,
       shapeOf,
+      ref,
       fail: lfail,
       need4d() {
         const s = shapeOf(x);
@@ -120,6 +135,8 @@ export function buildGraph(net: Network, graphName: string, params: ParamSource,
       },
     };
     form!.build(l.desc as unknown as Record<string, unknown>, ctx);
+    if (outputs.has(l.name)) ambiguous.add(l.name);
+    outputs.set(l.name, x);
   }
   if (x === 0) throw badInput(`${file}: /layers: the model has no layers`);
   return { name: graphName, tensors, ops, inputs: [0], outputs: [x] };

@@ -11,6 +11,7 @@ import { elementCount } from '../../model/ir.js';
 import type { Calibration, FrontendResult } from '../types.js';
 import { buildGraph, explicitLayers, mobilenetV1Layers, type Network } from './build.js';
 import { parseJson, JsonSyntaxError } from './json.js';
+import { mobilenetV2Layers } from './keras.js';
 import { CountingParams, FileParams, SeededParams, float32FromLittleEndian, type ParamSource } from './params.js';
 import type { Description } from './schema.js';
 import { validateDescription } from './validateDescription.js';
@@ -50,7 +51,7 @@ export function describeModel(text: string, path: string): FrontendResult {
     throw e;
   }
   const desc = validateDescription(data, file);
-  const net = desc.architecture === 'mobilenet_v1' ? mobilenetV1Layers(desc) : explicitLayers(desc);
+  const net = networkOf(desc);
   const dir = dirname(resolve(path));
   const graph = buildGraph(net, sanitizeName(path), paramSource(desc, net, file, dir), file);
   if (desc.dtype === 'float32') {
@@ -58,6 +59,17 @@ export function describeModel(text: string, path: string): FrontendResult {
     return { graph };
   }
   return { graph, quantize: { dtype: 'int8', calibration: calibrationOf(desc, net, file, dir) } };
+}
+
+function networkOf(desc: Description): Network {
+  switch (desc.architecture) {
+    case 'mobilenet_v1':
+      return mobilenetV1Layers(desc);
+    case 'mobilenet_v2':
+      return mobilenetV2Layers(desc);
+    case 'layers':
+      return explicitLayers(desc);
+  }
 }
 
 function paramSource(desc: Description, net: Network, file: string, dir: string): ParamSource {

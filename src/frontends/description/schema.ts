@@ -26,6 +26,11 @@ const padding = {
 const stride = { description: 'Spatial stride (both dimensions).', enum: [1, 2] };
 const kernel = { description: 'Square kernel size K (K×K window).', type: 'integer', minimum: 1 };
 const name = { description: 'Layer name (used for op and tensor names; default derived from the index).', type: 'string', pattern: '^[A-Za-z0-9_./-]+$' };
+const input = {
+  description: 'Name of an earlier layer whose output this layer reads ("input": the model input). Default: the previous layer.',
+  type: 'string',
+  pattern: '^[A-Za-z0-9_./-]+$',
+};
 const batchNorm = {
   description: 'Follow the layer with inference batch norm (gamma, beta, mean, variance; epsilon 1e-3). Default true.',
   type: 'boolean',
@@ -111,6 +116,25 @@ const mobilenetV1 = {
   },
 };
 
+/** A tf.keras.applications network by its hyper-parameters (the V1 fields but the depthwise multiplier). */
+function kerasNet(architecture: string, description: string) {
+  const { depthwiseMultiplier: _dm, ...properties } = mobilenetV1.properties;
+  return {
+    description,
+    type: 'object',
+    additionalProperties: false,
+    required: mobilenetV1.required,
+    properties: {
+      ...properties,
+      architecture: { const: architecture },
+      alpha: { ...mobilenetV1.properties.alpha, description: 'Width multiplier (Keras alpha): channels = make_divisible(c * alpha, 8).' },
+      includeTop: { description: 'Append the Keras classifier head (default true).', type: 'boolean' },
+    },
+  };
+}
+
+const mobilenetV2 = kerasNet('mobilenet_v2', 'tf.keras.applications.MobileNetV2 by its hyper-parameters, layer for layer.');
+
 /** Property schemas the layer forms share by name (see DescriptionForm.properties). */
 const shared: Readonly<Record<string, Record<string, unknown>>> = { kernel, stride, padding, activation, batchNorm, bias };
 
@@ -128,7 +152,7 @@ function layer(f: DescriptionForm): Record<string, unknown> {
     type: 'object',
     additionalProperties: false,
     required: ['op', ...f.required],
-    properties: { op: { const: f.op }, name, ...properties },
+    properties: { op: { const: f.op }, name, input, ...properties },
   };
 }
 
@@ -178,7 +202,7 @@ export const descriptionSchema = {
   type: 'object',
   discriminator: { propertyName: 'architecture' },
   required: ['architecture'],
-  oneOf: [mobilenetV1, layers],
+  oneOf: [mobilenetV1, mobilenetV2, layers],
 } as const;
 
 /* ---- the description after validation, with defaults applied by build.ts ---- */
@@ -195,6 +219,15 @@ interface CommonDesc {
   calibration?: CalibrationSpec;
 }
 
+export interface MobileNetV2Desc extends CommonDesc {
+  architecture: 'mobilenet_v2';
+  resolution: number;
+  channels?: number;
+  alpha: number;
+  classes: number;
+  includeTop?: boolean;
+}
+
 export interface MobileNetV1Desc extends CommonDesc {
   architecture: 'mobilenet_v1';
   resolution: number;
@@ -209,6 +242,7 @@ export interface MobileNetV1Desc extends CommonDesc {
 export interface LayerDesc {
   op: string;
   name?: string;
+  input?: string;
   [field: string]: unknown;
 }
 
@@ -218,4 +252,4 @@ export interface LayersDesc extends CommonDesc {
   layers: LayerDesc[];
 }
 
-export type Description = MobileNetV1Desc | LayersDesc;
+export type Description = MobileNetV1Desc | MobileNetV2Desc | LayersDesc;

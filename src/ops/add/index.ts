@@ -129,4 +129,36 @@ export const add = defineOp<AddOp>({
       return { kind: 'add', name: t.name, inputs: [t.input(0), t.input(1)], outputs: [t.output()], activation: t.activation(act) };
     },
   },
+  description: [
+    {
+      op: 'add',
+      description: "Elementwise sum of the current activation and an earlier layer's output of the same shape (a residual connection).",
+      required: ['with'],
+      properties: {
+        with: {
+          description: 'Name of the earlier layer whose output is the second operand ("input": the model input).',
+          type: 'string',
+          pattern: '^[A-Za-z0-9_./-]+$',
+        },
+        activation: ['activation', { description: 'Activation after the sum (default "none").' }],
+      },
+      build(layer, d) {
+        const x2 = d.ref(layer.with as string, 'with');
+        const s = d.shapeOf(d.x);
+        const s2 = d.shapeOf(x2);
+        if (s.length !== s2.length || s.some((n, i) => n !== s2[i])) {
+          d.fail(`with: "${layer.with as string}" has shape [${s2.join(', ')}], the current activation [${s.join(', ')}] (add needs equal shapes)`);
+        }
+        const y = d.tensor(d.name, s);
+        d.push({
+          kind: 'add',
+          name: d.name,
+          inputs: [d.x, x2],
+          outputs: [y],
+          activation: (layer.activation as Activation | undefined) ?? 'none',
+        } satisfies AddOp);
+        d.setOutput(y);
+      },
+    },
+  ],
 });

@@ -1,0 +1,135 @@
+/**
+ * The Keras networks of the description (src/frontends/description/keras.ts):
+ * Keras' channel rounding, MobileNetV2 layer for layer (MACs and folded
+ * parameters against Keras' own counts), the inverted-residual blocks of
+ * `inspect`, the arena's lower bound, and a Keras-shaped .tflite (explicit
+ * PAD before every stride-2 depthwise, MEAN → FULLY_CONNECTED head) whose
+ * pads fuse back and which runs bit-exact in C.
+ */
+import { describe, expect, it } from 'vitest';
+import { describeModel } from '../../src/frontends/description/index.js';
+import { makeDivisible } from '../../src/frontends/description/keras.js';
+import { importTflite } from '../../src/frontends/tflite/import.js';
+import type { Graph, Op } from '../../src/model/ir.js';
+import { paddingBefore, outputExtent } from '../../src/model/geometry.js';
+import { prepareGraph } from '../../src/passes/index.js';
+import { runGraph } from '../../src/reference/interpreter.js';
+import { targetByName } from '../../src/targets/index.js';
+import { Prng } from '../../src/util/prng.js';
+import { checkGraphOnTarget } from '../helpers/graphOnTarget.js';
+import { buildTflite } from '../helpers/tfliteBuilder.js';
+import { specFromGraph } from '../tflite/models.js';
+import { mobilec } from '../helpers/cli.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const v2 = (resolution: number, alpha: number, dtype: 'float32' | 'int8', classes = 1000) =>
+  describeModel(JSON.stringify({ architecture: 'mobilenet_v2', resolution, alpha, classes, dtype, weights: { seed: 3 } }), 'v2.json');
+
+describe('Keras channel rounding (_make_divisible)', () => {
+  it('rounds to the nearest multiple of 8, at least 8, never 10% below', () => {
+    expect([32 * 0.35, 16 * 0.35, 24 * 0.35, 1280 * 1.4, 96 * 0.75, 40 * 0.75, 19.9, 27, 4].map((v) => makeDivisible(v))).toEqual([
+      16, 8, 8, 1792, 72, 32, 24, 32, 8,
+    ]);
+  });
+});
+
+describe('mobilenet_v2 descriptions (tf.keras.applications.MobileNetV2)', () => {
+  it('1.0/224: 300.8 M MACs, Keras’ parameters with batch norm folded, 17 blocks, 10 residual adds', () => {
+    const g = prepareGraph(v2(224, 1, 'float32'));
+    const kinds = g.ops.map((o) => o.kind);
+    expect(kinds.filter((k) => k === 'add')).toHaveLength(10);
+    expect(kinds.filter((k) => k === 'depthwise_conv2d')).toHaveLength(17);
+    expect(kinds.slice(-3)).toEqual(['mean', 'fully_connected', 'softmax']);
+    // Keras counts 3,538,984 parameters: 3,504,872 trainable (weights, biases, BN gamma/beta) + 34,112 moving
+    // means/variances over 17,056 BN channels. Folded: each BN's 4 values become one bias, so 3,538,984 − 3 × 17,056.
+    const params = g.tensors.filter((t) => t.data !== undefined).reduce((s, t) => s + t.data!.length, 0);
+    expect(params).toBe(3_538_984 - 3 * 17_056);
+    const r = mobilec([
+      'inspect',
+      '--json',
+      writeDesc({ architecture: 'mobilenet_v2', resolution: 224, alpha: 1, classes: 1000, dtype: 'float32', weights: { seed: 3 } }),
+    ]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.totals.macs).toBe(300_774_272);
+    expect(j.blocks).toHaveLength(17);
+    expect(j.blocks.every((b: { kind: string }) => b.kind === 'inverted_residual')).toBe(true);
+    // Block 0 has no expansion (factor 1): 112x112x32 → depthwise → 16.
+    expect(j.blocks[0]).toMatchObject({ layers: [1, 2], expansionMacs: 0, depthwiseMacs: 9 * 32 * 112 * 112, projectionMacs: 32 * 16 * 112 * 112 });
+    // Block 1: 16 → 96 expansion at 112x112, stride-2 depthwise to 56x56, projection to 24; vs a 3x3 conv 16 → 24 at 56x56.
+    expect(j.blocks[1]).toMatchObject({
+      layers: [3, 4, 5],
+      expansionMacs: 16 * 96 * 112 * 112,
+      depthwiseMacs: 9 * 96 * 56 * 56,
+      projectionMacs: 96 * 24 * 56 * 56,
+      standardMacs: 9 * 16 * 24 * 56 * 56,
+    });
+    expect(j.memory.arenaLowerBound).toBeLessThanOrEqual(j.memory.arenaBytes);
+  });
+
+  it('0.35/96 int8: the arena within 1.05x of its lower bound', () => {
+    const r = mobilec(['inspect', '--json', 'examples/models/mobilenet_v2_0.35_96_int8.json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.memory.arenaBytes / j.memory.arenaLowerBound).toBeLessThanOrEqual(1.05);
+  });
+});
+
+/** The Keras .tflite form: each stride-2 SAME depthwise becomes ZeroPadding2D(correct_pad) → DEPTHWISE_CONV_2D(VALID). */
+function kerasPads(g: Graph): Graph {
+  const tensors = [...g.tensors];
+  const ops: Op[] = [];
+  for (const op of g.ops) {
+    if (op.kind !== 'depthwise_conv2d' || op.strideH !== 2 || op.padding !== 'same') {
+      ops.push(op);
+      continue;
+    }
+    const x = tensors[op.inputs[0]!]!;
+    const k = tensors[op.inputs[1]!]!.shape[1]!;
+    const [, h, w, c] = x.shape as [number, number, number, number];
+    // correct_pad: ((k//2 − (1 − H mod 2), k//2), same for W).
+    const pads: [number, number][] = [
+      [0, 0],
+      [(k >> 1) - (1 - (h % 2)), k >> 1],
+      [(k >> 1) - (1 - (w % 2)), k >> 1],
+      [0, 0],
+    ];
+    expect(pads[1]![0]).toBe(paddingBefore(h, outputExtent(h, k, 2, 'same'), k, 2, 'same'));
+    const id = tensors.length;
+    tensors.push({ ...x, id, name: `${op.name}/pad`, shape: [1, h + pads[1]![0] + pads[1]![1], w + pads[2]![0] + pads[2]![1], c] });
+    ops.push({ kind: 'pad', name: `${op.name}/pad`, inputs: [x.id], outputs: [id], paddings: pads });
+    ops.push({ ...op, padding: 'valid', inputs: [id, ...op.inputs.slice(1)] });
+  }
+  return { ...g, tensors, ops };
+}
+
+describe('a Keras-shaped MobileNetV2 .tflite (explicit pads, MEAN → FC head)', () => {
+  const g = prepareGraph(v2(40, 0.35, 'int8', 5));
+  const keras = kerasPads(g);
+  const imported = prepareGraph(importTflite(buildTflite(specFromGraph(keras)), 'keras_v2.tflite'));
+
+  it('imports with every PAD fused into its depthwise, the same graph as the description', () => {
+    expect(keras.ops.filter((o) => o.kind === 'pad')).toHaveLength(4);
+    expect(imported.ops.map((o) => o.kind)).toEqual(g.ops.map((o) => o.kind));
+    expect(imported.ops.filter((o) => o.kind === 'depthwise_conv2d').every((o) => o.kind === 'depthwise_conv2d' && o.padding === 'same')).toBe(true);
+    const rng = new Prng(11);
+    const input = Int8Array.from({ length: 40 * 40 * 3 }, () => rng.int(-128, 127));
+    expect([...runGraph(imported, [input]).outputs[0]!]).toEqual([...runGraph(g, [input]).outputs[0]!]);
+  });
+
+  it('runs bit-exact in C on the host, layer by layer', async () => {
+    const r = await checkGraphOnTarget(imported, targetByName('host'), 'simd', 2);
+    expect(r.divergences).toEqual([]);
+    expect(r.project.layers.filter((l) => l.kernel.includes('_add_'))).toHaveLength(10);
+  });
+});
+
+function writeDesc(d: object): string {
+  const dir = mkdtempSync(join(tmpdir(), 'keras-'));
+  const p = join(dir, 'm.json');
+  writeFileSync(p, JSON.stringify(d));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return p;
+}
