@@ -31,7 +31,43 @@ describe('example models through the addon', () => {
   });
 });
 
+describe('MobileNetV2 examples through the addon', () => {
+  it('mobilenet_v2_0.35_96_int8: every layer bit-exact on 2 seeded inputs', async () => {
+    const graph = loadModel(join(EXAMPLES, 'mobilenet_v2_0.35_96_int8.json'));
+    expect(graph.ops.filter((o) => o.kind === 'add')).toHaveLength(10);
+    const report = await verifyGraph(graph, 2);
+    expect(divergences(report)).toEqual([]);
+    expect(report.layers.every((l) => l.maxAbsDiff === 0)).toBe(true);
+  });
+
+  it('mobilenet_v2_1.0_224 float32: each layer on its own C inputs within 5e-5 (the bound is 1e-4 relative)', async () => {
+    const graph = loadModel(join(EXAMPLES, 'mobilenet_v2_1.0_224.json'));
+    expect(graphMacs(graph)).toBe(300_774_272);
+    const report = await verifyGraph(graph, 1);
+    expect(divergences(report)).toEqual([]);
+    expect(Math.max(...report.layers.map((l) => l.maxAbsDiff))).toBeLessThan(5e-5);
+  });
+});
+
 describe('verify catches a wrong C', () => {
+  it('float32: a corrupted first weight diverges at layer 0, and later layers are judged on their own inputs', async () => {
+    const { generateProject } = await import('../../src/codegen/index.js');
+    const { verifyOnHost } = await import('../../src/verify/verify.js');
+    const { host } = await import('../../src/targets/index.js');
+    const graph = loadModel(join(EXAMPLES, 'mobilenet_v1_0.25_96.json'));
+    const project = generateProject(graph, { name: 'tamperedf', target: host, kernels: 'generic' });
+    const files = new Map(project.files);
+    const blob = new Uint8Array(files.get('tamperedf_weights.bin') as Uint8Array);
+    const w = new Float32Array(blob.buffer, blob.byteOffset, 4);
+    w[0] = w[0]! + 10;
+    files.set('tamperedf_weights.bin', blob);
+    const report = await verifyOnHost(graph, { ...project, files }, { inputs: 1 });
+    expect(report.firstDivergence).toMatchObject({ layer: 0, op: 'conv2d', input: 1 });
+    expect(report.layers[0]!.mismatches).toBeGreaterThan(0);
+    // Layer 1 reads the C's (wrong) layer 0 output and computes right from it.
+    expect(report.layers[1]!.mismatches).toBe(0);
+  });
+
   it('a corrupted first weight makes layer 0 the first divergence', async () => {
     const { generateProject } = await import('../../src/codegen/index.js');
     const { verifyOnHost } = await import('../../src/verify/verify.js');
