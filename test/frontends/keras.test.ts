@@ -20,6 +20,7 @@ import { checkGraphOnTarget } from '../helpers/graphOnTarget.js';
 import { buildTflite } from '../helpers/tfliteBuilder.js';
 import { specFromGraph } from '../tflite/models.js';
 import { mobilec } from '../helpers/cli.js';
+import { parseKernelName } from '../../src/codegen/kernelId.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,36 @@ function kerasPads(g: Graph): Graph {
   return { ...g, tensors, ops };
 }
 
+/** Keras MobileNet (V1)'s head: GlobalAveragePooling2D(keepdims) → Conv2D 1x1 → Reshape → Softmax: the pool becomes MEAN. */
+function kerasV1Head(g: Graph): Graph {
+  return { ...g, ops: g.ops.map((op): Op => (op.kind === 'average_pool2d' ? { kind: 'mean', name: op.name, inputs: op.inputs, outputs: op.outputs, keepDims: true, axes: [1, 2] } : op)) };
+}
+
+/** Every SIMD ISA (DSP, Helium, NEON aarch64 with and without dot product, NEON armv7) and the host. */
+const TARGET_NAMES = ['host', 'cortex-m4', 'cortex-m55', 'rpi4', 'rpi5', 'rpi-armv7'];
+
+describe('a Keras-shaped MobileNetV1 .tflite (explicit pads, MEAN → 1x1 CONV → RESHAPE → SOFTMAX head)', () => {
+  const slim = prepareGraph(
+    describeModel(JSON.stringify({ architecture: 'mobilenet_v1', resolution: 32, alpha: 0.25, classes: 4, dtype: 'int8', weights: { seed: 9 } }), 'v1.json'),
+  );
+  const keras = kerasPads(kerasV1Head(slim));
+  const imported = prepareGraph(importTflite(buildTflite(specFromGraph(keras)), 'keras_v1.tflite'));
+
+  it('imports with the pads fused and the MEAN head', () => {
+    expect(keras.ops.filter((o) => o.kind === 'pad')).toHaveLength(4);
+    expect(imported.ops.map((o) => o.kind).slice(-4)).toEqual(['mean', 'conv2d', 'reshape', 'softmax']);
+    expect(imported.ops.filter((o) => o.kind === 'pad')).toHaveLength(0);
+  });
+
+  for (const name of TARGET_NAMES) {
+    it(`runs bit-exact on ${name}, layer by layer`, async () => {
+      const r = await checkGraphOnTarget(imported, targetByName(name), 'simd', 1);
+      expect(r.divergences).toEqual([]);
+      if (name !== 'host') expect(r.project.layers.filter((l) => l.kernel.includes('_mean_') && parseKernelName(l.kernel).isa === 'c')).toEqual([]);
+    });
+  }
+});
+
 describe('a Keras-shaped MobileNetV2 .tflite (explicit pads, MEAN → FC head)', () => {
   const g = prepareGraph(v2(40, 0.35, 'int8', 5));
   const keras = kerasPads(g);
@@ -119,11 +150,18 @@ describe('a Keras-shaped MobileNetV2 .tflite (explicit pads, MEAN → FC head)',
     expect([...runGraph(imported, [input]).outputs[0]!]).toEqual([...runGraph(g, [input]).outputs[0]!]);
   });
 
-  it('runs bit-exact in C on the host, layer by layer', async () => {
-    const r = await checkGraphOnTarget(imported, targetByName('host'), 'simd', 2);
-    expect(r.divergences).toEqual([]);
-    expect(r.project.layers.filter((l) => l.kernel.includes('_add_'))).toHaveLength(10);
-  });
+  for (const name of TARGET_NAMES) {
+    it(`runs bit-exact on ${name}, layer by layer, ADD and MEAN on SIMD kernels`, async () => {
+      const r = await checkGraphOnTarget(imported, targetByName(name), 'simd', 1);
+      expect(r.divergences).toEqual([]);
+      const adds = r.project.layers.filter((l) => l.kernel.includes('_add_'));
+      expect(adds).toHaveLength(10);
+      if (name !== 'host') {
+        const generic = r.project.layers.filter((l) => (l.kernel.includes('_add_') || l.kernel.includes('_mean_')) && parseKernelName(l.kernel).isa === 'c');
+        expect(generic).toEqual([]);
+      }
+    });
+  }
 });
 
 function writeDesc(d: object): string {
