@@ -1,6 +1,6 @@
 /**
  * `npm run bench:mcu`: the shared TFLite models (person_detect,
- * mobilenet_v1_0.25_128_quant) on the Cortex-M4 and Cortex-M33 (DSP) and
+ * mobilenet_v1_0.25_128_quant) and the int8 MobileNetV2 example on the Cortex-M4 and Cortex-M33 (DSP) and
  * Cortex-M55 (Helium) QEMU boards, SIMD kernels and plain-C kernels side by side:
  * instructions executed by one inference (exact, QEMU TCG plugin between
  * the bench markers), MACs per instruction, arena bytes and flash bytes
@@ -39,9 +39,11 @@ export const GOALS = {
   codeBytes: 16 * 1024,
 } as const;
 
+/** The shared TFLite models (with a real input from ../shared/expected) and the int8 example descriptions of the other families (seeded input). */
 const MODELS = [
-  { file: 'person_detect.tflite', input: 'person_detect.person.input.bin' },
-  { file: 'mobilenet_v1_0.25_128_quant.tflite', input: 'mobilenet_v1_0.25_128_quant.bird.input.bin' },
+  { path: join(SHARED, 'models', 'person_detect.tflite'), input: 'person_detect.person.input.bin' },
+  { path: join(SHARED, 'models', 'mobilenet_v1_0.25_128_quant.tflite'), input: 'mobilenet_v1_0.25_128_quant.bird.input.bin' },
+  { path: join(PACKAGE_ROOT, 'examples', 'models', 'mobilenet_v2_0.35_96_int8.json'), input: '' },
 ];
 const TARGETS = ['cortex-m4', 'cortex-m33', 'cortex-m55'];
 const KERNELS = ['simd', 'generic'] as const;
@@ -59,15 +61,15 @@ interface Row {
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
-function measure(file: string, inputFile: string, target: string, kernels: 'simd' | 'generic'): Row {
-  const path = join(SHARED, 'models', file);
+function measure(path: string, inputFile: string, target: string, kernels: 'simd' | 'generic'): Row {
+  const file = path.split('/').pop()!;
   const g = loadModel(path);
   const name = defaultModelName(path);
   const t = targetByName(target);
   const project = generateProject(g, { name, target: t, kernels });
   const inPath = join(SHARED, 'expected', inputFile);
   const inT = g.tensors[g.inputs[0]!]!;
-  const input = existsSync(inPath) ? new Uint8Array(readFileSync(inPath)) : toBytes(seededInput(inT.dtype, elementCount(inT.shape), 1));
+  const input = inputFile !== '' && existsSync(inPath) ? new Uint8Array(readFileSync(inPath)) : toBytes(seededInput(inT.dtype, elementCount(inT.shape), 1));
   const profileLayers = BENCH_LAYERS && kernels === 'simd';
   const run = mcuRunner.run(project, t, [input], { layers: false, countInstructions: true, profileLayers });
   const perLayer = run.results[0]!.layerInstructions;
@@ -86,12 +88,15 @@ function measure(file: string, inputFile: string, target: string, kernels: 'simd
 
 function main(): void {
   const rows: Row[] = [];
+  // Narrowing: BENCH_MODELS (comma list of file-name parts).
+  const only = process.env.BENCH_MODELS?.split(',');
   for (const m of MODELS) {
-    if (!existsSync(join(SHARED, 'models', m.file))) {
-      console.log(`skipping ${m.file}: not found under ${join(SHARED, 'models')}`);
+    if (only && !only.some((o) => m.path.includes(o))) continue;
+    if (!existsSync(m.path)) {
+      console.log(`skipping ${m.path}: not found`);
       continue;
     }
-    for (const target of TARGETS) for (const k of KERNELS) rows.push(measure(m.file, m.input, target, k));
+    for (const target of TARGETS) for (const k of KERNELS) rows.push(measure(m.path, m.input, target, k));
   }
   const header = ['model', 'target', 'kernels', 'instructions', 'MACs/instr', 'vs generic', 'arena B', 'code B', 'weights B', 'flash B'];
   const body = rows.map((r) => {
