@@ -338,6 +338,6 @@ describe('names and cost helpers', () => {
   it('writes the JSON Schema for the docs', () => {
     const path = join(MODELS, 'description.schema.json');
     writeFileSync(path, JSON.stringify(descriptionSchema, null, 2) + '\n');
-    expect(JSON.parse(readFileSync(path, 'utf8')).oneOf).toHaveLength(3);
+    expect(JSON.parse(readFileSync(path, 'utf8')).oneOf).toHaveLength(5);
   });
 });

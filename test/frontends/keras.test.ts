@@ -108,7 +108,12 @@ function kerasPads(g: Graph): Graph {
 
 /** Keras MobileNet (V1)'s head: GlobalAveragePooling2D(keepdims) → Conv2D 1x1 → Reshape → Softmax: the pool becomes MEAN. */
 function kerasV1Head(g: Graph): Graph {
-  return { ...g, ops: g.ops.map((op): Op => (op.kind === 'average_pool2d' ? { kind: 'mean', name: op.name, inputs: op.inputs, outputs: op.outputs, keepDims: true, axes: [1, 2] } : op)) };
+  return {
+    ...g,
+    ops: g.ops.map(
+      (op): Op => (op.kind === 'average_pool2d' ? { kind: 'mean', name: op.name, inputs: op.inputs, outputs: op.outputs, keepDims: true, axes: [1, 2] } : op),
+    ),
+  };
 }
 
 /** Every SIMD ISA (DSP, Helium, NEON aarch64 with and without dot product, NEON armv7) and the host. */

@@ -11,7 +11,7 @@ import { elementCount } from '../../model/ir.js';
 import type { Calibration, FrontendResult } from '../types.js';
 import { buildGraph, explicitLayers, mobilenetV1Layers, type Network } from './build.js';
 import { parseJson, JsonSyntaxError } from './json.js';
-import { mobilenetV2Layers } from './keras.js';
+import { mobilenetV2Layers, mobilenetV3Layers } from './keras.js';
 import { CountingParams, FileParams, SeededParams, float32FromLittleEndian, type ParamSource } from './params.js';
 import type { Description } from './schema.js';
 import { validateDescription } from './validateDescription.js';
@@ -67,6 +67,10 @@ function networkOf(desc: Description): Network {
       return mobilenetV1Layers(desc);
     case 'mobilenet_v2':
       return mobilenetV2Layers(desc);
+    case 'mobilenet_v3_small':
+      return mobilenetV3Layers(desc, 'small');
+    case 'mobilenet_v3_large':
+      return mobilenetV3Layers(desc, 'large');
     case 'layers':
       return explicitLayers(desc);
   }

@@ -134,6 +134,14 @@ function kerasNet(architecture: string, description: string) {
 }
 
 const mobilenetV2 = kerasNet('mobilenet_v2', 'tf.keras.applications.MobileNetV2 by its hyper-parameters, layer for layer.');
+const mobilenetV3Small = kerasNet(
+  'mobilenet_v3_small',
+  'tf.keras.applications.MobileNetV3Small (minimalistic=False, include_preprocessing=False) by its hyper-parameters, layer for layer.',
+);
+const mobilenetV3Large = kerasNet(
+  'mobilenet_v3_large',
+  'tf.keras.applications.MobileNetV3Large (minimalistic=False, include_preprocessing=False) by its hyper-parameters, layer for layer.',
+);
 
 /** Property schemas the layer forms share by name (see DescriptionForm.properties). */
 const shared: Readonly<Record<string, Record<string, unknown>>> = { kernel, stride, padding, activation, batchNorm, bias };
@@ -202,7 +210,7 @@ export const descriptionSchema = {
   type: 'object',
   discriminator: { propertyName: 'architecture' },
   required: ['architecture'],
-  oneOf: [mobilenetV1, mobilenetV2, layers],
+  oneOf: [mobilenetV1, mobilenetV2, mobilenetV3Small, mobilenetV3Large, layers],
 } as const;
 
 /* ---- the description after validation, with defaults applied by build.ts ---- */
@@ -219,8 +227,9 @@ interface CommonDesc {
   calibration?: CalibrationSpec;
 }
 
-export interface MobileNetV2Desc extends CommonDesc {
-  architecture: 'mobilenet_v2';
+/** A tf.keras.applications network by its hyper-parameters. */
+export interface KerasDesc extends CommonDesc {
+  architecture: 'mobilenet_v2' | 'mobilenet_v3_small' | 'mobilenet_v3_large';
   resolution: number;
   channels?: number;
   alpha: number;
@@ -252,4 +261,4 @@ export interface LayersDesc extends CommonDesc {
   layers: LayerDesc[];
 }
 
-export type Description = MobileNetV1Desc | MobileNetV2Desc | LayersDesc;
+export type Description = MobileNetV1Desc | KerasDesc | LayersDesc;
