@@ -23,7 +23,7 @@ import { runGraph } from '../../src/reference/interpreter.js';
 import { Prng } from '../../src/util/prng.js';
 import { bytesOf } from '../codegen/helpers.js';
 import { buildTflite } from '../helpers/tfliteBuilder.js';
-import { allBytes, asValues, COMPILERS, type QDType, runOnC, unaryGraph } from './unary.js';
+import { allBytes, asValues, COMPILERS, runOnC, unaryGraph } from './unary.js';
 
 const hs = (x: number, y: number): Op => ({ kind: 'hard_swish', name: 'hs', inputs: [x], outputs: [y] });
 
