@@ -304,6 +304,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
       if (prev === undefined) kernels.set(em.kernel, src);
       else if (prev !== src) throw internalError(`kernel ${em.kernel} has two different bodies`);
       if (em.family === 'softmax' && !(em.params as { quant?: boolean }).quant) needsMath = true;
+      if (em.family === 'unary_f32' && (em.params as { logistic?: boolean }).logistic) needsMath = true;
     }
     macs += em.macs;
     emitted.push({ op, em });

@@ -332,3 +332,62 @@ export function softmaxQuantizedRow(
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// int16 gemmlowp primitives (TFLite's quantized HARD_SWISH) and logistic (LOGISTIC)
+
+/** C's conversion to int16_t: the low 16 bits, sign-extended. */
+export function toInt16(x: number): number {
+  return (x << 16) >> 16;
+}
+
+/** gemmlowp SaturatingRoundingDoublingHighMul for int16: (a·b + nudge) / 2^15 truncated, (−2^15)² → 2^15 − 1. */
+export function saturatingRoundingDoublingHighMul16(a: number, b: number): number {
+  if (a === -32768 && b === -32768) return 32767;
+  const ab = a * b; // |ab| ≤ 2^30: exact
+  const nudge = ab >= 0 ? 1 << 14 : 1 - (1 << 14);
+  return toInt16(Math.trunc((ab + nudge) / 32768));
+}
+
+/** TFLite SaturatingDoublingHighMul (int16, SQDMULH): a·b / 2^15 truncated toward zero, (−2^15)² → 2^15 − 1. */
+export function saturatingDoublingHighMul16(a: number, b: number): number {
+  if (a === -32768 && b === -32768) return 32767;
+  return toInt16(Math.trunc((a * b) / 32768));
+}
+
+/**
+ * gemmlowp RoundingDivideByPOT on an int16 value, 0 ≤ e ≤ 31: the mask
+ * (2^e − 1) is converted to int16 as gemmlowp's Dup<int16_t> does, so for
+ * e ≥ 16 it is −1 (and the result is 1 for x ≥ 0, −1 for x < 0).
+ */
+export function roundingDivideByPOT16(x: number, e: number): number {
+  const mask = toInt16(e >= 31 ? 0x7fffffff : (1 << e) - 1);
+  const rem = x & mask;
+  const threshold = toInt16((mask >> 1) + (x < 0 ? 1 : 0));
+  return toInt16((x >> e) + (rem > threshold ? 1 : 0));
+}
+
+/** TFLite SaturatingLeftShift (int16): value · 2^amount saturated to int16. */
+export function saturatingLeftShift16(x: number, amount: number): number {
+  const r = x * 2 ** amount;
+  return r > 32767 ? 32767 : r < -32768 ? -32768 : r;
+}
+
+/** TFLite DownScaleInt32ToInt16Multiplier: the int32 multiplier (≥ 0) rounded to its high 16 bits, saturating. */
+export function downScaleInt32ToInt16Multiplier(m: number): number {
+  if (m < 0) throw internalError(`downScaleInt32ToInt16Multiplier: negative multiplier ${m}`);
+  if (m >= INT32_MAX - (1 << 15)) return 32767;
+  return (m + (1 << 15)) >> 16;
+}
+
+/** Integer bits of LOGISTIC's rescaled input (TFLite kInputIntegerBits). */
+export const LOGISTIC_INPUT_INTEGER_BITS = 4;
+
+/** gemmlowp logistic of a FixedPoint<int32, integerBits> raw value; returns the Q0.31 raw result. */
+export function logisticFixed(a: number, integerBits = LOGISTIC_INPUT_INTEGER_BITS): number {
+  if (a === 0) return 1 << 30; // one half
+  const abs = a > 0 ? a : -a | 0;
+  // logistic_on_positive_values: 1 / (1 + exp(−|a|)).
+  const positive = oneOverOnePlusXForXIn01(expOnNegativeValues(-abs | 0, integerBits));
+  return a > 0 ? positive : (INT32_MAX - positive) | 0;
+}

@@ -22,6 +22,9 @@ export function fuseActivations(graph: Graph): Graph {
     const prod = ops[prodIndex];
     if (prod === undefined || !FUSIBLE.has(prod.kind) || uses[prod.outputs[0]!] !== 1) return;
     if (!('activation' in prod) || prod.activation !== 'none') return;
+    // TFLite runs a quantized RELU as its own rescale + clamp: fused, it is the same only with equal input and output quantization.
+    const [xq, yq] = [graph.tensors[act.inputs[0]!]!.quant, graph.tensors[act.outputs[0]!]!.quant];
+    if ((xq || yq) && !(xq && yq && xq.scale[0] === yq.scale[0] && xq.zeroPoint[0] === yq.zeroPoint[0])) return;
     ops[prodIndex] = { ...prod, activation: act.activation, outputs: [...act.outputs] } as Op;
     ops[actIndex] = undefined;
     changed = true;

@@ -128,10 +128,12 @@ describe('generateProject: structure', () => {
 
   it('rejects unfused ops and bad names', () => {
     const b = new GraphBuilder();
-    const x = b.tensor('x', [1, 4], 'float32');
-    const y = b.tensor('y', [1, 4], 'float32');
-    b.op({ kind: 'activation', name: 'act', inputs: [x], outputs: [y], activation: 'relu' });
-    expect(() => gen(b.build('m', [x], [y]))).toThrow(MobilecError);
+    const x = b.tensor('x', [1, 1, 1, 2], 'float32');
+    const p = [0, 1, 2, 3].map((i) => b.tensor(`p${i}`, [2], 'float32', { data: Float32Array.from([1, 1]) }));
+    const y = b.tensor('y', [1, 1, 1, 2], 'float32');
+    // A batch norm must be folded (a standalone activation now has its own kernel).
+    b.op({ kind: 'batch_norm', name: 'bn', inputs: [x, ...p], outputs: [y], epsilon: 1e-3 });
+    expect(() => gen(b.build('m', [x], [y]))).toThrow(/must be folded or fused/);
     expect(() => gen(int8Graph(), 'bad-name')).toThrow(/not a C identifier/);
   });
 });

@@ -14,7 +14,7 @@ import { requantize, validateGraph } from '../../src/passes/index.js';
 import { Prng } from '../../src/util/prng.js';
 
 /** The op families a kernel variant can serve (`SimdVariant.ops` by op kind; pointwise is a 1x1 conv2d). */
-export const FAMILIES = ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean'] as const;
+export const FAMILIES = ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** Op kinds of each family, to match a variant's `ops`. */
@@ -28,6 +28,7 @@ export const FAMILY_OPS: Readonly<Record<Family, readonly Op['kind'][]>> = {
   softmax: ['softmax'],
   add: ['add'],
   mean: ['mean'],
+  unary: ['hard_swish', 'logistic', 'activation'],
 };
 
 export type CaseDType = 'float32' | 'int8' | 'uint8';
@@ -544,6 +545,36 @@ function mean(name: string, r: Prng, dtype: CaseDType) {
 }
 
 /**
+ * An elementwise unary op (HARD_SWISH, LOGISTIC, standalone RELU / RELU6 /
+ * RELU_N1_TO_1): lengths around the 16-value SIMD blocks (tails of 1..15),
+ * input scales from tiny to large, output scales 2^-6.5 .. 2^4.3 times the
+ * input's (hard swish: above sIn / 128, as TFLite requires; logistic: its
+ * fixed 1/256), zero points at both extremes.
+ */
+function unary(name: string, r: Prng, dtype: CaseDType) {
+  const kind = pick(r, ['hard_swish', 'logistic', 'relu', 'relu6', 'relu_n1_to_1'] as const);
+  const shape = chance(r, 0.5) ? [1, pick(r, [1, 3, 15, 16, 17, 31, 64, 255, 256, 300])] : [1, r.int(1, 6), r.int(1, 6), pick(r, CHANNELS)];
+  const b = builder();
+  const sIn = scale(r, 0.002, 0.5);
+  const qIn = dtype === 'float32' ? undefined : perTensor(sIn, zeroPoint(r, dtype));
+  const qOut =
+    dtype === 'float32'
+      ? undefined
+      : kind === 'logistic'
+        ? perTensor(1 / 256, dtype === 'int8' ? -128 : 0)
+        : perTensor(f32(sIn * 2 ** r.uniform(-6.5, 4.3)), zeroPoint(r, dtype));
+  const x = b.add({ name: 'x', shape, dtype, ...(qIn ? { quant: qIn } : {}) });
+  const y = b.add({ name: 'y', shape, dtype, ...(qOut ? { quant: qOut } : {}) });
+  const io = { name: `${name}_op`, inputs: [x], outputs: [y] };
+  const op: Op = kind === 'hard_swish' || kind === 'logistic' ? { kind, ...io } : { kind: 'activation', ...io, activation: kind };
+  return {
+    graph: finish(name, b, op, x, y),
+    geometry: { kind, shape },
+    quant: qIn ? { zp: [qIn.zeroPoint[0], qOut!.zeroPoint[0]], scale: [qIn.scale[0], qOut!.scale[0]] } : {},
+  };
+}
+
+/**
  * One random case of `family` (deterministic in `seed`); the graph is named
  * `name` (its C symbols' prefix). `profile` fixes the requantization of
  * weighted ops to plain or edge (default: either, from the seed); `zps` sets
@@ -569,6 +600,8 @@ export function kernelCase(name: string, family: Family, dtype: CaseDType, seed:
         return add(name, r, dtype);
       case 'mean':
         return mean(name, r, dtype);
+      case 'unary':
+        return unary(name, r, dtype);
     }
   })();
   return { spec: { family, dtype, seed, geometry: made.geometry, quant: made.quant }, graph: made.graph };

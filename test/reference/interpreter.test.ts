@@ -6,6 +6,7 @@ import { conv2dFloat } from '../../src/ops/conv2d/reference.js';
 import { fullyConnectedFloat } from '../../src/ops/fully_connected/reference.js';
 import { softmaxFloat } from '../../src/ops/softmax/reference.js';
 import { prepareSoftmax } from '../../src/numerics/fixedpoint.js';
+import { requantize } from '../../src/passes/requantize.js';
 import { geom } from './helpers.js';
 
 function t(id: number, shape: number[], dtype: Tensor['dtype'], extra: Partial<Tensor> = {}): Tensor {
@@ -170,8 +171,8 @@ describe('runGraph (int8)', () => {
       inputs: [0],
       outputs: [1],
     };
-    // relu6 range: [max(-128, -28), min(127, -28 + 60)] = [-28, 32].
-    const { outputs } = runGraph(g, [Int8Array.from([-100, -28, 10, 100])]);
+    // relu6 range: [max(-128, -28), min(127, -28 + 60)] = [-28, 32]; equal quantization rescales by exactly 1.
+    const { outputs } = runGraph(requantize(g), [Int8Array.from([-100, -28, 10, 100])]);
     expect(Array.from(outputs[0]! as TensorData)).toEqual([-28, -28, 10, 32]);
   });
 });

@@ -12,9 +12,10 @@ import { dwconvVariants } from './dwconv.js';
 import { pointwiseVariants } from './pointwise.js';
 import { addVariants } from './add.js';
 import { poolVariants } from './pool.js';
+import { lutVariants } from '../lut.js';
 
 /** In preference order. */
-const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants, ...addVariants, ...poolVariants];
+const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants, ...addVariants, ...poolVariants, lutVariants.dsp];
 
 export const dspKernels: IsaKernels = {
   isa: 'dsp',

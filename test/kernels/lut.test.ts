@@ -1,0 +1,57 @@
+/**
+ * The quantized unary ops (HARD_SWISH, LOGISTIC, standalone RELU / RELU6 /
+ * RELU_N1_TO_1) on every SIMD target: each int8/uint8 case runs its ISA's
+ * table-lookup variant (src/codegen/isa/lut.ts; NEON TBL/TBX, Helium gather,
+ * the unrolled byte lookup on the DSP and armv7) and equals the reference bit
+ * for bit: random cases (kernelCases.ts `unary`: lengths around the 16-value
+ * blocks, zero points at both extremes, output scales 2^-6.5 .. 2^4.3 times
+ * the input's), and long tensors whose random input reaches every byte, with
+ * zero points at the extremes.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Activation, Graph, Op } from '../../src/model/ir.js';
+import { parseKernelName } from '../../src/codegen/kernelId.js';
+import { GraphBuilder, q } from '../codegen/helpers.js';
+import { describeFailures, KernelTester } from '../helpers/kernelTester.js';
+import { prepare } from '../ops/unary.js';
+import { runnable, SIMD_TARGETS } from './config.js';
+
+/** A 4099-value tensor (tail 3 after the 16-value blocks): its random inputs take every byte. */
+function longCase(name: string, kind: 'hard_swish' | 'logistic' | Activation, dtype: 'int8' | 'uint8', qIn: [number, number], qOut: [number, number]): Graph {
+  const b = new GraphBuilder();
+  const x = b.tensor('x', [1, 4099], dtype, { quant: q(...qIn) });
+  const y = b.tensor('y', [1, 4099], dtype, { quant: q(...qOut) });
+  const io = { name: `${name}_op`, inputs: [x], outputs: [y] };
+  const op: Op = kind === 'hard_swish' || kind === 'logistic' ? { kind, ...io } : { kind: 'activation', ...io, activation: kind };
+  b.op(op);
+  return prepare(b.build(name, [x], [y]));
+}
+
+const LONG = [
+  { kind: 'hard_swish', dtype: 'int8', qIn: [0.05, 127], qOut: [0.02, -128] },
+  { kind: 'hard_swish', dtype: 'uint8', qIn: [0.1, 0], qOut: [0.01, 255] },
+  { kind: 'logistic', dtype: 'int8', qIn: [0.03, -128], qOut: [1 / 256, -128] },
+  { kind: 'logistic', dtype: 'uint8', qIn: [0.07, 255], qOut: [1 / 256, 0] },
+  { kind: 'relu6', dtype: 'int8', qIn: [0.04, 0], qOut: [0.03, -128] },
+  { kind: 'relu_n1_to_1', dtype: 'uint8', qIn: [0.01, 128], qOut: [0.05, 0] },
+] as const;
+
+const SEEDS = Array.from({ length: 12 }, (_, i) => 900 + i);
+const targets = runnable(SIMD_TARGETS);
+
+describe.skipIf(targets.length === 0).each(targets.map((t) => [t.name, t] as const))('unary table lookup on %s', (name, target) => {
+  it('every int8/uint8 case runs the ISA table-lookup variant and equals the reference', async () => {
+    const tester = new KernelTester(target, `klut_${name.replace(/-/g, '_')}_`);
+    for (const seed of SEEDS) tester.add({ family: 'unary', dtype: seed % 2 === 0 ? 'int8' : 'uint8', seed });
+    LONG.forEach((c, i) =>
+      tester.add({ family: 'unary', dtype: c.dtype, seed: 950 + i, graph: longCase(`klut_long_${name.replace(/-/g, '_')}_${i}`, c.kind, c.dtype, [...c.qIn], [...c.qOut]) }),
+    );
+    const run = await tester.run();
+    console.log(`unary ${name}: ${run.results.length} cases, kernels ${[...new Set(run.results.map((r) => r.kernel))].slice(0, 4).join(' ')} ...`);
+    expect(describeFailures(run.results)).toEqual([]);
+    expect(run.results).toHaveLength(SEEDS.length + LONG.length);
+    const isa = target.simd === 'dsp' ? 'dsp' : target.simd === 'helium' ? 'mve' : target.arch === 'aarch64' ? 'neon' : 'neon32';
+    // Only `<isa>/lut/table` names a lut kernel with the ISA's tag.
+    expect(run.results.filter((r) => !(r.simd && parseKernelName(r.kernel).op === 'lut' && parseKernelName(r.kernel).isa === isa)).map((r) => r.kernel)).toEqual([]);
+  }, 600_000);
+});
