@@ -72,6 +72,8 @@ export interface QuantizeContext {
   quantizeWeights(tensorId: number, axis: number): readonly number[];
   /** int32 bias with scale[c] = input scale · weight scale[c]. */
   quantizeBias(tensorId: number, weightScales: readonly number[]): void;
+  /** A constant operand of an elementwise op (ADD's, MUL's scalar) as per-tensor asymmetric int8 of its range (0 included). */
+  quantizeConstant(tensorId: number): Quantization;
 }
 
 /** passes/requantize.ts: called only when input 0 and the output are int8/uint8. */
@@ -170,6 +172,8 @@ export interface DescriptionContext {
   tail(batchNorm: boolean, activation: Activation, y: number, channels: number): number;
   /** The layer's result becomes the current activation. */
   setOutput(id: number): void;
+  /** The output of an earlier layer by its name, or "input" for the model's input (a second operand: add, mul, concat). */
+  layer(name: string): number;
 }
 
 /** One `op` of the description's layer list (JSON Schema branch + graph builder). */

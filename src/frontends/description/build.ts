@@ -71,6 +71,7 @@ export function buildGraph(net: Network, graphName: string, params: ParamSource,
   };
 
   let x = tensor('input', net.input);
+  const named = new Map<string, number>([['input', x]]);
   const shapeOf = (id: number) => tensors[id]!.shape;
   const forms = new Map(descriptionForms().map((f) => [f.op, f]));
   for (const l of net.layers) {
@@ -118,8 +119,14 @@ export function buildGraph(net: Network, graphName: string, params: ParamSource,
       setOutput: (id) => {
         x = id;
       },
+      layer(name) {
+        const id = named.get(name);
+        if (id === undefined) lfail(`no earlier layer is named "${name}" (a layer refers to "input" or a layer before it)`);
+        return id!;
+      },
     };
     form!.build(l.desc as unknown as Record<string, unknown>, ctx);
+    named.set(l.name, x);
   }
   if (x === 0) throw badInput(`${file}: /layers: the model has no layers`);
   return { name: graphName, tensors, ops, inputs: [0], outputs: [x] };
