@@ -23,7 +23,27 @@
 import { internalError } from '../model/errors.js';
 import type { DType } from '../model/ir.js';
 
-export const KERNEL_OPS = ['conv', 'pw', 'dw', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'softmax', 'pad', 'quantize', 'requantize', 'dequantize', 'lut', 'hardswish', 'logistic', 'act'] as const;
+export const KERNEL_OPS = [
+  'conv',
+  'pw',
+  'dw',
+  'fc',
+  'avgpool',
+  'maxpool',
+  'add',
+  'mul',
+  'concat',
+  'mean',
+  'softmax',
+  'pad',
+  'quantize',
+  'requantize',
+  'dequantize',
+  'lut',
+  'hardswish',
+  'logistic',
+  'act',
+] as const;
 export type KernelOp = (typeof KERNEL_OPS)[number];
 
 export const KERNEL_DTYPES = ['f32', 's8', 'u8'] as const;
@@ -52,6 +72,7 @@ export const KERNEL_FLAGS = {
   mix: 'the epilogue form is chosen per channel by a class word of its constants (DSP: SMMLAR right / SMMLAR left / total, with x64 SMLAL / total), one branch per channel',
   z1: 'add: input 1 shifts by zero (its stage is the rounding doubling high multiply alone)',
   z2: 'add: input 2 shifts by zero (likewise)',
+  bc: 'add, mul: one operand repeats every P elements of the other (broadcast: a scalar, P = 1, or a per-channel vector, P = C); the shape is the output, then P',
   // clamp
   clamp: 'the activation clamp is narrower than the dtype range (else saturation alone)',
   min: 'the kernel clamps below in code (an 8-bit kernel whose activation minimum is above the dtype minimum)',

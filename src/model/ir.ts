@@ -92,6 +92,8 @@ export type { DequantizeOp } from '../ops/dequantize/index.js';
 export type { AddOp, AddQuant } from '../ops/add/index.js';
 export type { BatchNormOp } from '../ops/batch_norm/index.js';
 export type { ActivationOp } from '../ops/activation/index.js';
+export type { MulOp, MulQuant } from '../ops/mul/index.js';
+export type { ConcatenationOp, ConcatQuant } from '../ops/concatenation/index.js';
 import type { Op } from '../ops/registry.js';
 import type { ReshapeOp } from '../ops/reshape/index.js';
 

@@ -72,6 +72,8 @@ export interface QuantizeContext {
   quantizeWeights(tensorId: number, axis: number): readonly number[];
   /** int32 bias with scale[c] = input scale · weight scale[c]. */
   quantizeBias(tensorId: number, weightScales: readonly number[]): void;
+  /** A constant operand of an elementwise op (ADD's, MUL's scalar) as per-tensor asymmetric int8 of its range (0 included). */
+  quantizeConstant(tensorId: number): Quantization;
 }
 
 /** passes/requantize.ts: called only when input 0 and the output are int8/uint8. */
@@ -157,7 +159,7 @@ export interface DescriptionContext {
   /** The current activation (the previous layer's output, or the output of the layer named by the layer's `input`). */
   readonly x: number;
   shapeOf(id: number): readonly number[];
-  /** The output of an earlier layer by its name (`field` names the referring field in errors). */
+  /** The output of an earlier layer by its name, or "input" for the model's input (`field` names the referring field in errors): add's, mul's, concat's operands. */
   ref(name: string, field: string): number;
   fail(msg: string): never;
   need4d(): [number, number, number, number];

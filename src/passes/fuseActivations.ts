@@ -1,11 +1,11 @@
 /**
- * Activation fusion: a conv / depthwise / FC / pool / add whose only consumer is a
+ * Activation fusion: a conv / depthwise / FC / pool / add / mul whose only consumer is a
  * standalone activation takes that activation into its `activation` field.
  */
 import type { Graph, Op } from '../model/ir.js';
 import { compact, useCounts } from './graphUtils.js';
 
-const FUSIBLE = new Set<Op['kind']>(['conv2d', 'depthwise_conv2d', 'fully_connected', 'average_pool2d', 'max_pool2d', 'add']);
+const FUSIBLE = new Set<Op['kind']>(['conv2d', 'depthwise_conv2d', 'fully_connected', 'average_pool2d', 'max_pool2d', 'add', 'mul']);
 
 export function fuseActivations(graph: Graph): Graph {
   const uses = useCounts(graph);

@@ -60,6 +60,21 @@ export function quantizeWeights(w: Float32Array, shape: readonly number[], axis:
   return { data, quant: { scale, zeroPoint: scale.map(() => 0), axis } };
 }
 
+/** A constant activation-like operand: per-tensor asymmetric int8 of its range widened to 0, values rounded half away from zero. */
+export function quantizeConstant(v: Float32Array): { data: Int8Array; quant: Quantization } {
+  let min = 0;
+  let max = 0;
+  for (const x of v) {
+    min = Math.min(min, x);
+    max = Math.max(max, x);
+  }
+  const quant = activationQuant({ min, max });
+  const s = quant.scale[0]!;
+  const zp = quant.zeroPoint[0]!;
+  const data = Int8Array.from(v, (x) => Math.min(127, Math.max(-128, roundHalfAwayFromZero(x / s) + zp)));
+  return { data, quant };
+}
+
 /** int32 bias with scale[c] = fround(sIn · sW[c]). */
 export function quantizeBias(b: Float32Array, inputScale: number, weightScales: readonly number[]): { data: Int32Array; quant: Quantization } {
   const scale = Array.from(b, (_, c) => Math.fround(inputScale * weightScales[weightScales.length === 1 ? 0 : c]!));
@@ -113,6 +128,12 @@ export function quantizeGraph(graph: Graph, calibration: readonly Float32Array[]
         const b = graph.tensors[id]!;
         const bq = quantizeBias(b.data as Float32Array, xq.scale[0]!, weightScales);
         setConst(id, { ...b, dtype: 'int32', data: bq.data, quant: bq.quant });
+      },
+      quantizeConstant(id) {
+        const c = graph.tensors[id]!;
+        const cq = quantizeConstant(c.data as Float32Array);
+        setConst(id, { ...c, dtype: 'int8', data: cq.data, quant: cq.quant });
+        return cq.quant;
       },
     });
   });

@@ -289,7 +289,7 @@ describe('bad descriptions: one line naming the file and field', () => {
             { op: 'add', with: 'input' },
           ]),
         ),
-      /^model\.json: \/layers\/1 \(add_1\): with: "input" has shape \[1, 8, 8, 3\], the current activation \[1, 8, 8, 2\] \(add needs equal shapes\)$/,
+      /^model\.json: \/layers\/1 \(add_1\): shapes \[1, 8, 8, 2\] and \[1, 8, 8, 3\] do not broadcast/,
     ],
     [
       'input naming an ambiguous layer',

@@ -40,7 +40,9 @@ export type OptionsSpec =
   | { kind: 'add'; activation?: ActivationName }
   | { kind: 'reshape'; newShape?: number[] }
   | { kind: 'squeeze'; dims?: number[] }
-  | { kind: 'reducer'; keepDims?: boolean };
+  | { kind: 'reducer'; keepDims?: boolean }
+  | { kind: 'mul'; activation?: ActivationName }
+  | { kind: 'concatenation'; axis: number; activation?: ActivationName };
 
 export interface OperatorSpec {
   /** Builtin operator name (as in schema.fbs) or code. */
@@ -131,6 +133,8 @@ const OPTIONS_OF: Record<OptionsSpec['kind'], string> = {
   reshape: 'RESHAPE',
   squeeze: 'SQUEEZE',
   reducer: 'MEAN',
+  mul: 'MUL',
+  concatenation: 'CONCATENATION',
 };
 
 function optionsType(kind: OptionsSpec['kind']): number {
@@ -205,6 +209,17 @@ function writeOptions(b: Builder, o: OptionsSpec): [number, number] {
     case 'reducer': {
       b.startObject(1);
       b.addFieldInt8(0, o.keepDims ? 1 : 0, 0);
+      return [optionsType(o.kind), b.endObject()];
+    }
+    case 'mul': {
+      b.startObject(1);
+      b.addFieldInt8(0, ACT[o.activation ?? 'none'], null);
+      return [optionsType(o.kind), b.endObject()];
+    }
+    case 'concatenation': {
+      b.startObject(2);
+      b.addFieldInt32(0, o.axis, null);
+      b.addFieldInt8(1, ACT[o.activation ?? 'none'], null);
       return [optionsType(o.kind), b.endObject()];
     }
   }

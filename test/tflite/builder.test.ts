@@ -240,10 +240,10 @@ describe('errors', () => {
     );
     expect(
       load(
-        'mul.tflite',
-        tiny((s) => (s.operators[3]!.op = 'MUL')),
+        'sub.tflite',
+        tiny((s) => (s.operators[3]!.op = 'SUB')),
       ),
-    ).toBe(`mul.tflite: operator 3 (MUL) is not supported; supported: ${supported}`);
+    ).toBe(`sub.tflite: operator 3 (SUB) is not supported; supported: ${supported}`);
     expect(
       load(
         'gelu.tflite',

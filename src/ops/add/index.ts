@@ -1,9 +1,15 @@
-/** add: elementwise sum of two tensors of the same shape (no broadcasting); TFLite's quantized ADD for int8/uint8. */
+/**
+ * add: elementwise sum of two tensors, TFLite's quantized ADD for int8/uint8. Equal shapes, or one operand
+ * broadcast (a scalar, a per-channel vector: src/ops/shared/broadcast.ts); either operand may be the
+ * broadcast one, the second may be a constant (an imported constant first operand is swapped: ADD commutes).
+ */
 import type { Activation, OpBase, Tensor } from '../../model/ir.js';
 import { badInput, internalError } from '../../model/errors.js';
 import { activationRange, quantizeMultiplier } from '../../numerics/fixedpoint.js';
 import { dtypeOfData } from '../../util/tensors.js';
 import { defineOp } from '../types.js';
+import { broadcastPlan, operandIndex, type BroadcastPlan } from '../shared/broadcast.js';
+import { binaryDescription, binaryTfliteInputs } from '../shared/binary.js';
 import { addFloat, addQuant } from './reference.js';
 import { emit } from './emit.js';
 
@@ -85,8 +91,9 @@ export const add = defineOp<AddOp>({
     const { x, y } = v;
     const x2 = v.graph.tensors[op.inputs[1]!]!;
     if (x2.dtype !== x.dtype) v.fail(`input 1 ${x2.name} has dtype ${x2.dtype}, input 0 ${x.dtype}`);
-    v.expectShape(x2, x.shape, 'input 1 (no broadcasting)');
-    v.expectShape(y, x.shape, 'output');
+    const plan = broadcastPlan(x.shape, x2.shape);
+    if (typeof plan === 'string') v.fail(plan);
+    v.expectShape(y, (plan as BroadcastPlan).shape, 'output');
     if (v.quant) {
       v.perTensor(x, 'input 0');
       v.perTensor(x2, 'input 1');
@@ -94,8 +101,12 @@ export const add = defineOp<AddOp>({
     }
   },
   quantize(op, q) {
-    if (!q.isQuantized(op.inputs[1]!)) {
-      throw badInput(`post-training quantization: op ${q.index} (${op.name}, add): a constant operand is not supported`);
+    const x2 = op.inputs[1]!;
+    if (!q.isQuantized(x2)) {
+      if (q.graph.tensors[x2]!.data === undefined) {
+        throw badInput(`post-training quantization: op ${q.index} (${op.name}, add): input 1 is not quantized`);
+      }
+      q.quantizeConstant(x2);
     }
     q.setAct(op.outputs[0]!, q.rangeQuant(op.outputs[0]!));
   },
@@ -103,9 +114,11 @@ export const add = defineOp<AddOp>({
   run(op, k) {
     const x2T = k.graph.tensors[op.inputs[1]!]!;
     const x2 = k.read(1);
-    if (x2.length !== k.x.length || dtypeOfData(x2) !== dtypeOfData(k.x) || k.out.length !== k.x.length) {
-      throw badInput(`op ${op.name} (add): operands must have the same shape and dtype`);
+    const plan = broadcastPlan(k.xT.shape, x2T.shape);
+    if (typeof plan === 'string' || dtypeOfData(x2) !== dtypeOfData(k.x) || k.out.length !== plan.n) {
+      throw badInput(`op ${op.name} (add): operands must have one dtype and broadcast to the output`);
     }
+    const [i1, i2] = [operandIndex(plan, 0), operandIndex(plan, 1)];
     if (k.quantized) {
       if (op.addQuant === undefined) throw internalError(`quantized op ${op.name} (add) has no addQuant parameters`);
       return addQuant(
@@ -116,9 +129,11 @@ export const add = defineOp<AddOp>({
         k.perTensor(k.yT, 'output').zeroPoint,
         op.addQuant,
         k.out as Int8Array | Uint8Array,
+        i1,
+        i2,
       );
     }
-    return addFloat(k.expect(k.x, Float32Array, 'input 1'), k.expect(x2, Float32Array, 'input 2'), op.activation, k.out as Float32Array);
+    return addFloat(k.expect(k.x, Float32Array, 'input 1'), k.expect(x2, Float32Array, 'input 2'), op.activation, k.out as Float32Array, i1, i2);
   },
   emit,
   tflite: {
@@ -126,39 +141,13 @@ export const add = defineOp<AddOp>({
     convert(t) {
       t.arity(2, 2);
       const act = t.options()?.i8(0, 'fused_activation_function') ?? 0;
-      return { kind: 'add', name: t.name, inputs: [t.input(0), t.input(1)], outputs: [t.output()], activation: t.activation(act) };
+      return { kind: 'add', name: t.name, inputs: binaryTfliteInputs(t), outputs: [t.output()], activation: t.activation(act) };
     },
   },
   description: [
-    {
-      op: 'add',
-      description: "Elementwise sum of the current activation and an earlier layer's output of the same shape (a residual connection).",
-      required: ['with'],
-      properties: {
-        with: {
-          description: 'Name of the earlier layer whose output is the second operand ("input": the model input).',
-          type: 'string',
-          pattern: '^[A-Za-z0-9_./-]+$',
-        },
-        activation: ['activation', { description: 'Activation after the sum (default "none").' }],
-      },
-      build(layer, d) {
-        const x2 = d.ref(layer.with as string, 'with');
-        const s = d.shapeOf(d.x);
-        const s2 = d.shapeOf(x2);
-        if (s.length !== s2.length || s.some((n, i) => n !== s2[i])) {
-          d.fail(`with: "${layer.with as string}" has shape [${s2.join(', ')}], the current activation [${s.join(', ')}] (add needs equal shapes)`);
-        }
-        const y = d.tensor(d.name, s);
-        d.push({
-          kind: 'add',
-          name: d.name,
-          inputs: [d.x, x2],
-          outputs: [y],
-          activation: (layer.activation as Activation | undefined) ?? 'none',
-        } satisfies AddOp);
-        d.setOutput(y);
-      },
-    },
+    binaryDescription(
+      'add',
+      'Elementwise sum with an earlier layer (`with`: a residual connection) or a constant (`scalar`), broadcasting a scalar or a per-channel [1, 1, 1, C] operand.',
+    ),
   ],
 });
