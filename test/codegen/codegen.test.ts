@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateProject, type GeneratedProject } from '../../src/codegen/index.js';
 import { OUTPUT_MARKER, writeProject } from '../../src/codegen/write.js';
-import { MobilecError } from '../../src/model/errors.js';
+import type { MobilecError } from '../../src/model/errors.js';
 import type { Graph, TensorData } from '../../src/model/ir.js';
 import { runGraph } from '../../src/reference/interpreter.js';
 import { prepareSoftmax } from '../../src/numerics/fixedpoint.js';
