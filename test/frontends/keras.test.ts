@@ -176,3 +176,61 @@ function writeDesc(d: object): string {
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return p;
 }
+
+const v3 = (size: 'small' | 'large', resolution: number, alpha: number, dtype: 'float32' | 'int8', classes = 1000) =>
+  describeModel(JSON.stringify({ architecture: `mobilenet_v3_${size}`, resolution, alpha, classes, dtype, weights: { seed: 4 } }), 'v3.json');
+
+describe('mobilenet_v3 descriptions (tf.keras.applications.MobileNetV3Small / Large)', () => {
+  for (const [size, macs, keras, scalars, blocks] of [
+    ['small', 56_510_400, 2_554_968, 18, 11],
+    ['large', 216_589_760, 5_507_432, 16, 15],
+  ] as const) {
+    it(`${size} 1.0/224: ${macs.toLocaleString('en-US')} MACs, Keras' ${keras.toLocaleString('en-US')} parameters, ${blocks} inverted residual blocks`, () => {
+      const r = v3(size, 224, 1, 'float32');
+      // Unfolded (batch norm's four values per channel), the parameters are Keras' model.count_params()
+      // plus the hard sigmoids' two float constants (3 and 1/6) per squeeze-excite block.
+      const params = r.graph.tensors.filter((t) => t.data !== undefined).reduce((s, t) => s + t.data!.length, 0);
+      expect(params).toBe(keras + scalars);
+      const g = prepareGraph(r);
+      const kinds = g.ops.map((o) => o.kind);
+      expect(kinds.slice(-6)).toEqual(['mean', 'conv2d', 'hard_swish', 'conv2d', 'reshape', 'softmax']);
+      expect(kinds.filter((k) => k === 'mul')).toHaveLength(scalars); // per SE block: the hard sigmoid's 1/6 and the scaling
+      const j = JSON.parse(
+        mobilec([
+          'inspect',
+          '--json',
+          writeDesc({ architecture: `mobilenet_v3_${size}`, resolution: 224, alpha: 1, classes: 1000, dtype: 'float32', weights: { seed: 4 } }),
+        ]).stdout,
+      );
+      expect(j.totals.macs).toBe(macs);
+      expect(j.blocks).toHaveLength(blocks);
+      expect(j.blocks.every((b: { kind: string }) => b.kind === 'inverted_residual')).toBe(true);
+    });
+  }
+});
+
+describe('a Keras-shaped MobileNetV3Small .tflite (squeeze-excite, hard swish, explicit pads)', () => {
+  const g = prepareGraph(v3('small', 32, 0.75, 'int8', 3));
+  const keras = kerasPads(g);
+  const imported = prepareGraph(importTflite(buildTflite(specFromGraph(keras)), 'keras_v3.tflite'));
+
+  it('imports the same graph (HARD_SWISH, MUL, ADD with constants, pads fused)', () => {
+    expect(keras.ops.filter((o) => o.kind === 'pad').length).toBeGreaterThan(0);
+    expect(imported.ops.map((o) => o.kind)).toEqual(g.ops.map((o) => o.kind));
+    expect(imported.ops.filter((o) => o.kind === 'hard_swish').length).toBeGreaterThan(10);
+    const rng = new Prng(12);
+    const input = Int8Array.from({ length: 32 * 32 * 3 }, () => rng.int(-128, 127));
+    expect([...runGraph(imported, [input]).outputs[0]!]).toEqual([...runGraph(g, [input]).outputs[0]!]);
+  });
+
+  for (const name of TARGET_NAMES) {
+    it(`runs bit-exact on ${name}, layer by layer`, async () => {
+      const r = await checkGraphOnTarget(imported, targetByName(name), 'simd', 1);
+      expect(r.divergences).toEqual([]);
+      if (name !== 'host') {
+        const generic = r.project.layers.filter((l) => /_(hardswish|lut|mean)_/.test(l.kernel) && parseKernelName(l.kernel).isa === 'c');
+        expect(generic).toEqual([]);
+      }
+    });
+  }
+});

@@ -55,6 +55,14 @@ export function specFromGraph(g: Graph): ModelSpec {
         return { op: 'RESHAPE', ...io, options: { kind: 'reshape', newShape: [...g.tensors[op.outputs[0]!]!.shape] } };
       case 'add':
         return { op: 'ADD', ...io, options: { kind: 'add', activation: op.activation } };
+      case 'mul':
+        return { op: 'MUL', ...io, options: { kind: 'mul', activation: op.activation } };
+      case 'hard_swish':
+        return { op: 'HARD_SWISH', ...io };
+      case 'logistic':
+        return { op: 'LOGISTIC', ...io };
+      case 'activation':
+        return { op: op.activation === 'relu' ? 'RELU' : op.activation === 'relu6' ? 'RELU6' : 'RELU_N1_TO_1', ...io };
       case 'quantize':
         return { op: 'QUANTIZE', ...io };
       case 'dequantize':
