@@ -49,6 +49,25 @@ describe('MobileNetV2 examples through the addon', () => {
   });
 });
 
+describe('MobileNetV3 examples through the addon', () => {
+  it('mobilenet_v3_small_1.0_224_int8: every layer bit-exact', async () => {
+    const graph = loadModel(join(EXAMPLES, 'mobilenet_v3_small_1.0_224_int8.json'));
+    expect(graphMacs(graph)).toBe(56_510_400);
+    const report = await verifyGraph(graph, 1);
+    expect(divergences(report)).toEqual([]);
+    expect(report.layers.every((l) => l.maxAbsDiff === 0)).toBe(true);
+  });
+
+  it('mobilenet_v3_large_1.0_224 float32: each layer on its own C inputs within a tenth of the bound', async () => {
+    const graph = loadModel(join(EXAMPLES, 'mobilenet_v3_large_1.0_224.json'));
+    expect(graphMacs(graph)).toBe(216_589_760);
+    const report = await verifyGraph(graph, 1);
+    expect(divergences(report)).toEqual([]);
+    // Seeded weights without training let hard swish grow activations into the hundreds: the bound is relative.
+    expect(report.layers.filter((l) => l.maxAbsDiff > 0.1 * l.tolerance)).toEqual([]);
+  });
+});
+
 describe('verify catches a wrong C', () => {
   it('float32: a corrupted first weight diverges at layer 0, and later layers are judged on their own inputs', async () => {
     const { generateProject } = await import('../../src/codegen/index.js');
