@@ -163,13 +163,24 @@ function deadRanges(graph: Graph, arena: ArenaPlan): { ranges: [number, number][
   for (const id of graph.outputs) lastUse.set(id, graph.ops.length);
   const ranges: [number, number][] = [];
   const first: number[] = [];
+  // Live across boundary b: produced before it, read at or after it (born < b <= lastUse); swept with
+  // enter / leave events so the cost follows the live sets, not boundaries x tensors.
+  const enter = new Map<number, number[]>();
+  for (const [id] of arena.offsets) {
+    const from = (born.get(id) ?? Infinity) + 1;
+    const to = lastUse.get(id) ?? -Infinity;
+    if (from > to || !Number.isFinite(from)) continue;
+    enter.set(from, [...(enter.get(from) ?? []), id]);
+  }
+  const current = new Set<number>();
   for (let b = 0; b <= graph.ops.length; b++) {
     first.push(ranges.length);
-    // Live across boundary b: produced before it, read at or after it.
-    const live: [number, number][] = [];
-    for (const [id, off] of arena.offsets) {
-      if ((born.get(id) ?? Infinity) < b && (lastUse.get(id) ?? -Infinity) >= b) live.push([off, off + tensorBytes(graph.tensors[id]!)]);
-    }
+    for (const id of enter.get(b) ?? []) current.add(id);
+    for (const id of current) if (lastUse.get(id)! < b) current.delete(id);
+    const live: [number, number][] = [...current].map((id) => {
+      const off = arena.offsets.get(id)!;
+      return [off, off + tensorBytes(graph.tensors[id]!)];
+    });
     live.sort((u, v) => u[0] - v[0]);
     let at = 0;
     for (const [lo, hi] of live) {

@@ -182,11 +182,16 @@ function place(order: readonly Block[], below: ReadonlyMap<string, number>): { t
     if (xy !== undefined) return pOffset <= bOffset - xy;
     return false;
   };
-  const placed: Block[] = [];
+  // Placed blocks by the op indices they are live at (op i at index i + 1, graph inputs from -1): a block's
+  // conflicts are the blocks live anywhere in its lifetime, found without scanning every placed block.
+  const liveAt = new Map<number, Block[]>();
+  let placedCount = 0;
   let lo = 0;
   let hi = 0;
   for (const b of order) {
-    const conflicts = placed.filter((p) => p.start <= b.end && b.start <= p.end);
+    const seen = new Set<Block>();
+    for (let i = b.start; i <= b.end; i++) for (const p of liveAt.get(i) ?? []) seen.add(p);
+    const conflicts = [...seen];
     const fits = (o: number) =>
       conflicts.every((p) => {
         const po = at.get(p.root)!;
@@ -205,13 +210,18 @@ function place(order: readonly Block[], below: ReadonlyMap<string, number>): { t
     const span = (o: number) => Math.max(hi, o + b.size) - Math.min(lo, o);
     let best: number | undefined;
     for (const o of candidates) {
-      if (placed.length === 0 && o !== 0) continue;
+      if (placedCount === 0 && o !== 0) continue;
       if (!fits(o)) continue;
       if (best === undefined || span(o) < span(best) || (span(o) === span(best) && o < best)) best = o;
     }
     if (best === undefined) throw internalError(`planArena: no place for tensor ${b.root}`);
     at.set(b.root, best);
-    placed.push(b);
+    for (let i = b.start; i <= b.end; i++) {
+      const l = liveAt.get(i);
+      if (l) l.push(b);
+      else liveAt.set(i, [b]);
+    }
+    placedCount++;
     lo = Math.min(lo, best);
     hi = Math.max(hi, best + b.size);
   }
