@@ -10,6 +10,7 @@ import { badInput, MobilecError } from './model/errors.js';
 import { loadDescription } from './frontends/description/index.js';
 import { loadTflite } from './frontends/tflite/import.js';
 import { prepareGraph } from './passes/index.js';
+import { DEFAULT_BUDGET, type Budget } from './model/budget.js';
 
 export const SUPPORTED_MODEL_EXTENSIONS = ['.json', '.tflite'] as const;
 
@@ -38,15 +39,15 @@ function prepareIn(path: string, g: Parameters<typeof prepareGraph>[0]): Graph {
   }
 }
 
-export function loadModel(path: string): Graph {
+export function loadModel(path: string, budget: Budget = DEFAULT_BUDGET): Graph {
   if (!existsSync(path)) throw badInput(`${path}: no such file`);
   if (statSync(path).isDirectory()) throw badInput(`${path}: is a directory; give a model file (${SUPPORTED_MODEL_EXTENSIONS.join(', ')})`);
   const ext = extname(path).toLowerCase();
   switch (ext) {
     case '.json':
-      return prepareIn(path, loadDescription(path));
+      return prepareIn(path, loadDescription(path, budget));
     case '.tflite':
-      return prepareIn(path, loadTflite(path));
+      return prepareIn(path, loadTflite(path, budget));
     default:
       throw badInput(`${path}: unknown model format '${ext || '(no extension)'}'; supported: ${SUPPORTED_MODEL_EXTENSIONS.join(', ')}`);
   }

@@ -2,6 +2,7 @@
  * The mobilec command line (docs/CONTRACT.md, "Commands"). Every failure is one
  * line on stderr and an exit code from the contract's table.
  */
+import { DEFAULT_BUDGET } from '../model/budget.js';
 import { Command, CommanderError, Option } from 'commander';
 import { MobilecError, ExitCode } from '../model/errors.js';
 import { TARGETS } from '../targets/index.js';
@@ -28,6 +29,19 @@ function tuneOption(): Option {
     '--tune <key=value>',
     'kernel-choice experiment, repeatable: only=<variant key> restricts the SIMD kernels to these variants; <switch>=<value> sets a variant switch',
   ).argParser(tuneItem);
+}
+
+/** The resource budget's limits (src/model/budget.ts), on every command that loads a model. */
+function withBudget(cmd: Command): Command {
+  return cmd
+    .option('--max-tensor-bytes <n>', `largest tensor, in bytes (default ${DEFAULT_BUDGET.maxTensorBytes})`, positiveInt('--max-tensor-bytes'))
+    .option('--max-weight-bytes <n>', `all weights together, in bytes (default ${DEFAULT_BUDGET.maxWeightBytes})`, positiveInt('--max-weight-bytes'))
+    .option(
+      '--max-activation-bytes <n>',
+      `all activation tensors together, in bytes (default ${DEFAULT_BUDGET.maxActivationBytes})`,
+      positiveInt('--max-activation-bytes'),
+    )
+    .option('--max-ops <n>', `most ops in the graph (default ${DEFAULT_BUDGET.maxOps})`, positiveInt('--max-ops'));
 }
 
 export function buildProgram(): Command {
@@ -111,6 +125,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON (docs/CONTRACT.md, inspect --json)', false)
     .action(inspectCommand);
 
+  for (const c of program.commands) withBudget(c);
   return program;
 }
 

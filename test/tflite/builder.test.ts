@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildTflite, type ModelSpec, type TensorSpec } from '../helpers/tfliteBuilder.js';
-import { SUPPORTED_TFLITE_OPS, TFLITE_LIMITS, importTflite, loadTflite } from '../../src/frontends/tflite/import.js';
+import { SUPPORTED_TFLITE_OPS, importTflite, loadTflite } from '../../src/frontends/tflite/import.js';
+import { DEFAULT_BUDGET, budgetWith } from '../../src/model/budget.js';
 import { MobilecError } from '../../src/model/errors.js';
 import { elementCount, type Graph, type Op, type TensorData } from '../../src/model/ir.js';
 import { prepareGraph } from '../../src/passes/index.js';
@@ -319,24 +320,36 @@ describe('errors', () => {
   });
 
   it('tensors over the size limits, before anything is allocated', () => {
-    expect(TFLITE_LIMITS).toEqual({ maxFileBytes: 512 * 2 ** 20, maxTensorBytes: 64 * 2 ** 20, maxTotalBytes: 256 * 2 ** 20, maxRank: 6 });
+    expect(DEFAULT_BUDGET).toEqual({
+      maxFileBytes: 512 * 2 ** 20,
+      maxTensorBytes: 64 * 2 ** 20,
+      maxWeightBytes: 256 * 2 ** 20,
+      maxActivationBytes: 256 * 2 ** 20,
+      maxOps: 50_000,
+    });
     const b = new SpecBuilder();
     const x = b.tensor({ name: 'big', shape: [1, 4096, 4096, 8], type: 'INT8', quant: { scale: [1], zeroPoint: [0] } });
     const y = b.op({ op: 'RESHAPE', inputs: [x], outputs: [b.tensor({ shape: [4096, 32768], type: 'INT8', quant: { scale: [1], zeroPoint: [0] } })] });
-    expect(load('big.tflite', b.spec([x], [y]))).toBe('big.tflite: tensor 0 (big): shape [1, 4096, 4096, 8] int8 needs more than the 64 MiB limit per tensor');
+    expect(load('big.tflite', b.spec([x], [y]))).toBe(
+      'big.tflite: tensor 0 (big) [1, 4096, 4096, 8] int8: 128 MiB, over the limit of 64 MiB per tensor (raise it with --max-tensor-bytes)',
+    );
+    // Raised, the same model loads.
+    expect(importTflite(buildTflite(b.spec([x], [y])), 'big.tflite', budgetWith({ maxTensorBytes: 2 ** 28 })).graph.ops).toHaveLength(1);
     // Five 60 MiB activations: each is allowed, together they are not.
     const c = new SpecBuilder();
     let t = c.tensor(one([1, 1024, 1024, 15]));
     const input = t;
     for (let i = 0; i < 4; i++) t = c.op({ op: 'RESHAPE', inputs: [t], outputs: [c.tensor(one([1024, 1024, 15]))] });
     expect(load('total.tflite', c.spec([input], [t]))).toMatch(
-      /^total\.tflite: tensor 4 \(t4\): the model's tensors need more than the 256 MiB limit in total$/,
+      /^total\.tflite: the model's activations: 300 MiB, over the limit of 256 MiB for all activations \(raise it with --max-activation-bytes\)$/,
     );
     // A file over 512 MiB is refused from its size alone (a sparse file: nothing is read).
     const huge = join(dir, 'huge.tflite');
     closeSync(openSync(huge, 'w'));
-    truncateSync(huge, TFLITE_LIMITS.maxFileBytes + 1);
-    expect(errorOf(() => loadModel(huge)).message).toBe('huge.tflite: file is 536870913 bytes, over the 512 MiB limit for .tflite models');
+    truncateSync(huge, DEFAULT_BUDGET.maxFileBytes + 1);
+    expect(errorOf(() => loadModel(huge)).message).toBe(
+      'huge.tflite: the file: 512.0 MiB (536870913 bytes), over the limit of 512 MiB per file (raise it with --max-weight-bytes)',
+    );
   });
 
   it('bad shapes, dtypes, data and quantization', () => {

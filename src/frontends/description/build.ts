@@ -10,6 +10,7 @@ import { badInput } from '../../model/errors.js';
 import { descriptionForms } from '../../ops/registry.js';
 import type { DescriptionContext } from '../../ops/types.js';
 import type { ParamSource } from './params.js';
+import { BudgetTally, DEFAULT_BUDGET, type Budget } from '../../model/budget.js';
 import type { LayerDesc, LayersDesc, MobileNetV1Desc } from './schema.js';
 
 /** Batch-norm epsilon of TF-slim MobileNetV1 (and of every described layer). */
@@ -58,10 +59,23 @@ export function explicitLayers(d: LayersDesc): Network {
 }
 
 /** Builds the float graph. `file` prefixes errors; `params` supplies every constant in layer order. */
-export function buildGraph(net: Network, graphName: string, params: ParamSource, file: string): Graph {
+export function buildGraph(net: Network, graphName: string, params: ParamSource, file: string, budget: Budget = DEFAULT_BUDGET): Graph {
   const tensors: Tensor[] = [];
   const ops: Op[] = [];
+  const tally = new BudgetTally(budget, `${file}: `);
+  // Every size is checked before its array exists: parameters when taken, activations when shaped.
+  const take = (name: string, kind: Parameters<ParamSource['take']>[0], count: number, fanIn: number): Float32Array => {
+    tally.tensor(name, count, 4, true);
+    return params.take(kind, count, fanIn);
+  };
   const tensor = (name: string, shape: readonly number[], data?: TensorData): number => {
+    if (data === undefined)
+      tally.tensor(
+        name,
+        shape.reduce((a, d) => a * d, 1),
+        4,
+        false,
+      );
     const id = tensors.length;
     tensors.push(data ? { id, name, shape: [...shape], dtype: 'float32', data } : { id, name, shape: [...shape], dtype: 'float32' });
     return id;
@@ -76,7 +90,8 @@ export function buildGraph(net: Network, graphName: string, params: ParamSource,
   const outputs = new Map<string, number>([['input', x]]);
   const ambiguous = new Set<string>();
   const forms = new Map(descriptionForms().map((f) => [f.op, f]));
-  for (const l of net.layers) {
+  for (const [i, l] of net.layers.entries()) {
+    tally.ops(i + 1); // a layer is one op once its batch norm and activation are folded and fused
     const form = forms.get(l.desc.op);
     if (form === undefined) fail(l, `unknown layer op "${l.desc.op}"`);
     const lfail = (msg: string): never => fail(l, msg);
@@ -109,15 +124,15 @@ export function buildGraph(net: Network, graphName: string, params: ParamSource,
         return [oh, ow];
       },
       tensor,
-      param: (kind, count, fanIn) => params.take(kind, count, fanIn),
+      param: (kind, count, fanIn) => take(`${l.name}/${kind}`, kind, count, fanIn),
       push: (op) => ops.push(op as Op),
       tail(batchNorm, activation, y, channels) {
         // Batch norm and activation after a conv-like layer, as their own ops (the passes fold and fuse them).
         if (batchNorm) {
-          const g = tensor(`${l.name}/BatchNorm/gamma`, [channels], params.take('gamma', channels, 1));
-          const b = tensor(`${l.name}/BatchNorm/beta`, [channels], params.take('beta', channels, 1));
-          const m = tensor(`${l.name}/BatchNorm/moving_mean`, [channels], params.take('mean', channels, 1));
-          const v = tensor(`${l.name}/BatchNorm/moving_variance`, [channels], params.take('variance', channels, 1));
+          const g = tensor(`${l.name}/BatchNorm/gamma`, [channels], take(`${l.name}/BatchNorm/gamma`, 'gamma', channels, 1));
+          const b = tensor(`${l.name}/BatchNorm/beta`, [channels], take(`${l.name}/BatchNorm/beta`, 'beta', channels, 1));
+          const m = tensor(`${l.name}/BatchNorm/moving_mean`, [channels], take(`${l.name}/BatchNorm/mean`, 'mean', channels, 1));
+          const v = tensor(`${l.name}/BatchNorm/moving_variance`, [channels], take(`${l.name}/BatchNorm/variance`, 'variance', channels, 1));
           const out = tensor(`${l.name}/BatchNorm`, shapeOf(y));
           ops.push({ kind: 'batch_norm', name: `${l.name}/BatchNorm`, inputs: [y, g, b, m, v], outputs: [out], epsilon: BN_EPSILON });
           y = out;

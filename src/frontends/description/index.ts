@@ -6,7 +6,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { badInput } from '../../model/errors.js';
+import { badInput, MobilecError } from '../../model/errors.js';
+import { DEFAULT_BUDGET, overBudget, type Budget } from '../../model/budget.js';
 import { elementCount } from '../../model/ir.js';
 import type { Calibration, FrontendResult } from '../types.js';
 import { buildGraph, explicitLayers, mobilenetV1Layers, type Network } from './build.js';
@@ -29,20 +30,30 @@ export function sanitizeName(path: string): string {
 /** Default calibration when an int8 description names none. */
 export const DEFAULT_CALIBRATION = { seed: 0, count: 4 } as const;
 
-export function loadDescription(path: string): FrontendResult {
+export function loadDescription(path: string, budget: Budget = DEFAULT_BUDGET): FrontendResult {
   const file = basename(path);
   let text: string;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) throw badInput(`${file}: not a regular file`);
+    if (st.size > MAX_DESCRIPTION_BYTES)
+      overBudget({ ...budget, maxFileBytes: MAX_DESCRIPTION_BYTES }, 'maxFileBytes', st.size, `${file}: `, 'the description');
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof MobilecError) throw e;
     throw badInput(`${file}: cannot read the description (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return describeModel(text, path);
+  return describeModel(text, path, budget);
 }
 
+/** A description is structure, not weights (those go in a weights file): 16 MiB is 100,000s of layers. */
+export const MAX_DESCRIPTION_BYTES = 16 * 1024 * 1024;
+
 /** Like loadDescription, from the description's text; relative paths resolve against `path`'s directory. */
-export function describeModel(text: string, path: string): FrontendResult {
+export function describeModel(text: string, path: string, budget: Budget = DEFAULT_BUDGET): FrontendResult {
   const file = basename(path);
+  if (text.length > MAX_DESCRIPTION_BYTES)
+    overBudget({ ...budget, maxFileBytes: MAX_DESCRIPTION_BYTES }, 'maxFileBytes', text.length, `${file}: `, 'the description');
   let data: unknown;
   try {
     data = parseJson(text);
@@ -50,10 +61,13 @@ export function describeModel(text: string, path: string): FrontendResult {
     if (e instanceof JsonSyntaxError) throw badInput(`${file}: ${e.message}`);
     throw e;
   }
+  // The op budget before the schema check: a huge layer list fails here, before any expensive work.
+  const layerList = (data as { layers?: unknown } | null)?.layers;
+  if (Array.isArray(layerList) && layerList.length > budget.maxOps) overBudget(budget, 'maxOps', layerList.length, `${file}: /layers: `, 'the layer list');
   const desc = validateDescription(data, file);
   const net = networkOf(desc);
   const dir = dirname(resolve(path));
-  const graph = buildGraph(net, sanitizeName(path), paramSource(desc, net, file, dir), file);
+  const graph = buildGraph(net, sanitizeName(path), paramSource(desc, net, file, dir, budget), file, budget);
   if (desc.dtype === 'float32') {
     if (desc.calibration !== undefined) throw badInput(`${file}: /calibration: only allowed with "dtype": "int8" (got "float32")`);
     return { graph };
@@ -76,23 +90,35 @@ function networkOf(desc: Description): Network {
   }
 }
 
-function paramSource(desc: Description, net: Network, file: string, dir: string): ParamSource {
+function paramSource(desc: Description, net: Network, file: string, dir: string, budget: Budget): ParamSource {
   if (desc.weights.seed !== undefined) return new SeededParams(desc.weights.seed);
   const wfile = desc.weights.file!;
   const counter = new CountingParams();
-  buildGraph(net, 'sizing', counter, file);
+  buildGraph(net, 'sizing', counter, file, budget);
   const expected = counter.count * 4;
+  // A regular file of exactly the size the layers need, checked before reading (not a device, a FIFO or a directory).
+  const path = resolve(dir, wfile);
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw badInput(`${file}: /weights/file: "${wfile}" is not a regular file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof MobilecError) throw e;
+    throw badInput(`${file}: /weights/file: cannot read "${wfile}" (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const mismatch = (n: number) =>
+    badInput(
+      `${file}: /weights/file: "${wfile}" has ${n} bytes, expected ${expected} (${counter.count} float32 parameters in layer order, see docs/description-format.md)`,
+    );
+  if (size !== expected) throw mismatch(size);
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(resolve(dir, wfile));
+    bytes = readFileSync(path);
   } catch (e) {
     throw badInput(`${file}: /weights/file: cannot read "${wfile}" (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  if (bytes.byteLength !== expected) {
-    throw badInput(
-      `${file}: /weights/file: "${wfile}" has ${bytes.byteLength} bytes, expected ${expected} (${counter.count} float32 parameters in layer order, see docs/description-format.md)`,
-    );
-  }
+  if (bytes.byteLength !== expected) throw mismatch(bytes.byteLength);
   return new FileParams(float32FromLittleEndian(bytes));
 }
 
@@ -106,8 +132,11 @@ function calibrationOf(desc: Description, net: Network, file: string, dir: strin
       const p = resolve(dir, f);
       let size: number;
       try {
-        size = statSync(p).size;
+        const st = statSync(p);
+        if (!st.isFile()) throw badInput(`${file}: /calibration/files/${i}: "${f}" is not a regular file`);
+        size = st.size;
       } catch (e) {
+        if (e instanceof MobilecError) throw e;
         throw badInput(`${file}: /calibration/files/${i}: cannot read "${f}" (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
       if (size !== expected) {

@@ -13,6 +13,9 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/** Objects and arrays nested deeper than this are refused (a description needs 5 levels; the parser recurses per level). */
+export const MAX_JSON_DEPTH = 64;
+
 export function parseJson(text: string): unknown {
   let pos = 0;
   const fail = (detail: string, at = pos): never => {
@@ -63,9 +66,10 @@ export function parseJson(text: string): unknown {
       pos++;
     }
   };
-  const value = (): unknown => {
+  const value = (depth: number): unknown => {
     ws();
     const c = text[pos];
+    if ((c === '{' || c === '[') && depth >= MAX_JSON_DEPTH) fail(`objects and arrays nested more than ${MAX_JSON_DEPTH} deep`);
     if (c === '{') {
       pos++;
       const obj: Record<string, unknown> = {};
@@ -81,7 +85,7 @@ export function parseJson(text: string): unknown {
         const key = str();
         if (Object.hasOwn(obj, key)) fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
         expect(':', "':'");
-        obj[key] = value();
+        obj[key] = value(depth + 1);
         ws();
         if (text[pos] === ',') {
           pos++;
@@ -103,7 +107,7 @@ export function parseJson(text: string): unknown {
         return arr;
       }
       for (;;) {
-        arr.push(value());
+        arr.push(value(depth + 1));
         ws();
         if (text[pos] === ',') {
           pos++;
@@ -119,8 +123,10 @@ export function parseJson(text: string): unknown {
     if (c === '"') return str();
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(pos, pos + 400));
     if (m && m[0].length > 0 && m[0] !== '-') {
+      const n = Number(m[0]);
+      if (!Number.isFinite(n)) fail(`number ${m[0].length > 24 ? `${m[0].slice(0, 21)}...` : m[0]} is out of range`);
       pos += m[0].length;
-      return Number(m[0]);
+      return n;
     }
     for (const [word, v] of [
       ['true', true],
@@ -134,7 +140,7 @@ export function parseJson(text: string): unknown {
     }
     return fail(`unexpected ${show()}`);
   };
-  const v = value();
+  const v = value(0);
   ws();
   if (pos < text.length) fail(`unexpected ${show()} after the top-level value`);
   return v;

@@ -8,6 +8,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { BudgetTally, DEFAULT_BUDGET, overBudget, type Budget } from '../../model/budget.js';
 import { badInput, internalError, type MobilecError } from '../../model/errors.js';
 import {
   DTYPE_BYTES,
@@ -42,14 +43,8 @@ import {
   type TensorDef,
 } from './schema.js';
 
-const MiB = 1024 * 1024;
-
-export const TFLITE_LIMITS = {
-  maxFileBytes: 512 * MiB,
-  maxTensorBytes: 64 * MiB,
-  maxTotalBytes: 256 * MiB,
-  maxRank: 6,
-} as const;
+/** The .tflite format's own limit; the sizes come from the resource budget (src/model/budget.ts). */
+export const TFLITE_MAX_RANK = 6;
 
 /** The TFLite operators mobilec imports (the registry's mappings), in the order error messages list them. */
 export const SUPPORTED_TFLITE_OPS: readonly string[] = [...tfliteBuiltins().keys()].map(builtinName);
@@ -68,7 +63,7 @@ const ACTIVATIONS: ReadonlyMap<number, Activation> = new Map([
   [ActivationCode.RELU_N1_TO_1, 'relu_n1_to_1'],
 ]);
 
-export function loadTflite(path: string): FrontendResult {
+export function loadTflite(path: string, budget: Budget = DEFAULT_BUDGET): FrontendResult {
   const file = basename(path);
   let size: number;
   try {
@@ -76,26 +71,22 @@ export function loadTflite(path: string): FrontendResult {
   } catch (e) {
     throw badInput(`${file}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  if (size > TFLITE_LIMITS.maxFileBytes) {
-    throw badInput(`${file}: file is ${size} bytes, over the ${TFLITE_LIMITS.maxFileBytes / MiB} MiB limit for .tflite models`);
-  }
+  if (size > budget.maxFileBytes) overBudget(budget, 'maxFileBytes', size, `${file}: `, 'the file');
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw badInput(`${file}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return importTflite(bytes, path);
+  return importTflite(bytes, path, budget);
 }
 
 /** Like loadTflite, from the file's bytes; `path` names the model and its errors. */
-export function importTflite(bytes: Uint8Array, path: string): FrontendResult {
+export function importTflite(bytes: Uint8Array, path: string, budget: Budget = DEFAULT_BUDGET): FrontendResult {
   const file = basename(path);
-  if (bytes.byteLength > TFLITE_LIMITS.maxFileBytes) {
-    throw badInput(`${file}: file is ${bytes.byteLength} bytes, over the ${TFLITE_LIMITS.maxFileBytes / MiB} MiB limit for .tflite models`);
-  }
+  if (bytes.byteLength > budget.maxFileBytes) overBudget(budget, 'maxFileBytes', bytes.byteLength, `${file}: `, 'the file');
   const model = readModel(bytes, file);
-  return { graph: new Importer(bytes, file, model, sanitizeName(path)).graph() };
+  return { graph: new Importer(bytes, file, model, sanitizeName(path), budget).graph() };
 }
 
 /** An operator resolved to its builtin name, with its tensor operands checked. */
@@ -110,14 +101,16 @@ class Importer {
   private readonly sg: SubGraphDef;
   /** TFLite tensor index → IR tensor (only tensors the graph uses). */
   private readonly tensors = new Map<number, Tensor>();
-  private totalBytes = 0;
+  private readonly tally: BudgetTally;
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly file: string,
     private readonly model: ModelDef,
     private readonly name: string,
+    budget: Budget,
   ) {
+    this.tally = new BudgetTally(budget, `${file}: `);
     if (model.version !== 3) throw this.err(`schema version ${model.version} is not supported (expected 3)`);
     const sg = model.subgraphs[0];
     if (sg === undefined) throw this.err('model has no subgraphs');
@@ -130,6 +123,7 @@ class Importer {
 
   graph(): Graph {
     const sg = this.sg;
+    this.tally.ops(sg.operators.length);
     const refs = sg.operators.map((def, index) => this.resolve(def, index));
     sg.inputs.forEach((t, k) => {
       this.checkIndex(t, `subgraph input ${k}`);
@@ -250,20 +244,15 @@ class Importer {
     if (dtype === undefined) fail(`type ${tensorTypeName(def.type)} is not supported (${role}); supported: FLOAT32, INT8, UINT8, INT32`);
     if (def.hasSparsity) fail('sparse tensors are not supported');
     const shape = def.shape;
-    if (shape.length > TFLITE_LIMITS.maxRank) fail(`rank ${shape.length} is over the limit of ${TFLITE_LIMITS.maxRank}`);
-    let bytes = DTYPE_BYTES[dtype!];
+    if (shape.length > TFLITE_MAX_RANK) fail(`rank ${shape.length} is over the limit of ${TFLITE_MAX_RANK}`);
+    let elements = 1;
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 1) fail(`shape [${shape.join(', ')}] must have positive dimensions`);
-      bytes *= d;
-      if (bytes > TFLITE_LIMITS.maxTensorBytes) {
-        fail(`shape [${shape.join(', ')}] ${dtype} needs more than the ${TFLITE_LIMITS.maxTensorBytes / MiB} MiB limit per tensor`);
-      }
+      elements = Math.min(elements * d, Number.MAX_SAFE_INTEGER);
     }
-    this.totalBytes += bytes;
-    if (this.totalBytes > TFLITE_LIMITS.maxTotalBytes) {
-      fail(`the model's tensors need more than the ${TFLITE_LIMITS.maxTotalBytes / MiB} MiB limit in total`);
-    }
+    const bytes = elements * DTYPE_BYTES[dtype!];
     const buf = this.bufferOf(def, index);
+    this.tally.tensor(`${index} (${def.name}) [${shape.join(', ')}] ${dtype}`, elements, DTYPE_BYTES[dtype!], buf.length > 0);
     let data: TensorData | undefined;
     if (buf.length > 0) {
       if (buf.length !== bytes) fail(`buffer ${def.buffer} holds ${buf.length} bytes, shape [${shape.join(', ')}] ${dtype} needs ${bytes}`);
@@ -331,8 +320,7 @@ class Importer {
     };
     if (buf.length === 0) fail('must be a constant');
     const size = def.type === TensorType.INT32 ? 4 : def.type === TensorType.INT64 ? 8 : fail(`has type ${tensorTypeName(def.type)}, expected INT32 or INT64`);
-    if (def.shape.length > TFLITE_LIMITS.maxRank || def.shape.some((d) => !Number.isInteger(d) || d < 1))
-      fail(`has an invalid shape [${def.shape.join(', ')}]`);
+    if (def.shape.length > TFLITE_MAX_RANK || def.shape.some((d) => !Number.isInteger(d) || d < 1)) fail(`has an invalid shape [${def.shape.join(', ')}]`);
     const n = def.shape.reduce((a, b) => a * b, 1);
     if (n * size !== buf.length) fail(`holds ${buf.length} bytes, shape [${def.shape.join(', ')}] needs ${n * size}`);
     if (n > 64) fail(`has ${n} values, too many for a ${what}`);
