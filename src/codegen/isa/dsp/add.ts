@@ -61,7 +61,7 @@ function id(_layer: Layer, p: AddPlan): KernelId {
 }
 
 /** Four copies of an 8-bit bound as a C literal (the packed SEL clamp). */
-function bytes4(v: number): string {
+export function bytes4(v: number): string {
   const b = v & 0xff;
   return `(int32_t)0x${((b * 0x01010101) >>> 0).toString(16).padStart(8, '0')}u`;
 }

@@ -22,6 +22,7 @@ import { poolVariants } from './pool/index.js';
 import { convVariants } from './conv/index.js';
 import { softmaxVariants } from './softmax/index.js';
 import { addVariants } from './add/index.js';
+import { mulVariants } from './mul/index.js';
 
 /** rpi4 (aarch64) and rpi-armv7 (32-bit): NEON without dot product. */
 const NEON: readonly SimdVariant<any, any>[] = [
@@ -36,6 +37,8 @@ const NEON: readonly SimdVariant<any, any>[] = [
   ...softmaxVariants,
   addVariants.neon,
   addVariants.neon32,
+  mulVariants.neon,
+  mulVariants.neon32,
 ];
 
 /** rpi5: NEON with SDOT/UDOT (the depthwise and pooling kernels are plain NEON). */
@@ -48,6 +51,7 @@ const NEON_DOT: readonly SimdVariant<any, any>[] = [
   ...convVariants,
   ...softmaxVariants,
   addVariants.neon,
+  mulVariants.neon,
 ];
 
 export const neonKernels: IsaKernels = {
