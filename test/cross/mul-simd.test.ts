@@ -4,6 +4,7 @@
  * a per-channel vector, a scalar, the broadcast operand as input 0) with left, zero and right shifts,
  * a clamp narrower than the dtype, extreme zero points and constants at the dtype's ends; a
  * CONCATENATION joins them. Inputs include the dtype's ends. Every MUL layer must run the target's SIMD kernel.
+ * The SIMD ADD kernels' broadcast forms (flag bc) likewise.
  */
 import { describe, expect, it } from 'vitest';
 import { generateProject } from '../../src/codegen/index.js';
@@ -62,6 +63,46 @@ function mulForms(dtype: 'int8' | 'uint8'): Graph {
   return validateGraph(requantize(validateGraph({ name: `mulforms_${dtype}`, tensors, ops, inputs: [x], outputs: [y] })), 'internal');
 }
 
+/**
+ * ADD's broadcast forms in one graph of one dtype: a per-channel vector (a relu6 clamp narrower than the
+ * dtype), a 0-d scalar, a [1] scalar with the input scale far below the constant's (a zero-shift stage),
+ * the broadcast operand as input 0 (the mean of x plus a full constant), and an equal-shape add.
+ */
+function addForms(dtype: 'int8' | 'uint8'): Graph {
+  const lo = dtype === 'int8' ? -128 : 0;
+  const hi = lo + 255;
+  const C = 19;
+  const tensors: Tensor[] = [];
+  const t = (name: string, shape: number[], quant: Quantization, data?: TensorData) => {
+    const id = tensors.length;
+    tensors.push({ id, name, shape, dtype: dtype as DType, quant, ...(data && { data }) });
+    return id;
+  };
+  const rng = new Prng(dtype === 'int8' ? 5 : 6);
+  const consts = (n: number) => {
+    const a = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? lo : i % 7 === 1 ? hi : rng.int(lo, hi)));
+    return dtype === 'int8' ? Int8Array.from(a) : Uint8Array.from(a);
+  };
+  const full = [1, 3, 3, C];
+  const x = t('x', full, q(0.05, hi));
+  const ops: Graph['ops'][number][] = [];
+  const add = (name: string, a: number, b: number, out: Quantization, activation: 'none' | 'relu6' = 'none') => {
+    const y = t(name, full, out);
+    ops.push({ kind: 'add', name, inputs: [a, b], outputs: [y], activation });
+    return y;
+  };
+  const a1 = add('channel', x, t('c_chan', [1, 1, 1, C], q(0.03, lo + 40), consts(C)), q(0.06, lo + 20), 'relu6');
+  const a2 = add('scalar0d', x, t('c_s0', [], q(0.02, lo), consts(1)), q(0.1, hi - 30));
+  const a3 = add('scalar1', x, t('c_s1', [1], q(0.8, lo + 128), consts(1)), q(0.9, lo + 3));
+  const pooled = t('pooled', [1, 1, 1, C], q(0.04, lo + 9));
+  ops.push({ kind: 'mean', name: 'pooled', inputs: [x], outputs: [pooled], keepDims: true, axes: [1, 2] });
+  const a4 = add('swapped', pooled, t('c_full', full, q(0.07, lo + 200), consts(9 * C)), q(0.15, lo + 50));
+  const a5 = add('same', a1, a2, q(0.2, lo + 100));
+  const y = t('y', [1, 3, 3, 5 * C], q(0.1, lo + 128));
+  ops.push({ kind: 'concatenation', name: 'concat', inputs: [a1, a2, a3, a4, a5], outputs: [y], axis: -1 });
+  return validateGraph(requantize(validateGraph({ name: `addforms_${dtype}`, tensors, ops, inputs: [x], outputs: [y] })), 'internal');
+}
+
 /** Inputs: the dtype's ends, its zero point neighbourhood, and random values. */
 function inputs(dtype: 'int8' | 'uint8'): { seed: number; input: TensorData }[] {
   const lo = dtype === 'int8' ? -128 : 0;
@@ -99,6 +140,22 @@ describe.each(CASES)('%s (%s) SIMD MUL kernels', (name, isa, tuning) => {
       const mulKernels = g.ops.flatMap((op, i) => (op.kind === 'mul' ? [project.layers[i]!.kernel] : []));
       expect(mulKernels.map((k) => parseKernelName(k).isa)).toEqual(mulKernels.map(() => isa));
       expect(mulKernels.map((k) => parseKernelName(k).flags?.bc === true)).toEqual([false, true, true, true, false]);
+      const report = layersOnTarget(g, project, target, inputs(dtype));
+      expect(report.layers.filter((l) => l.mismatches > 0).map((l) => `${l.index} ${l.op} ${project.layers[l.index]!.kernel}`)).toEqual([]);
+      expect(report.layers.length).toBe(g.ops.length);
+    },
+    240_000,
+  );
+
+  it.skipIf(!available(name) && process.env.CI !== 'true').each(['int8', 'uint8'] as const)(
+    '%s: ADD broadcast forms bit-exact on the SIMD ADD kernel',
+    (dtype) => {
+      const g = addForms(dtype);
+      const target = targetByName(name);
+      const project = generateProject(g, { name: g.name, target, kernels: 'simd', tuning });
+      const addKernels = g.ops.flatMap((op, i) => (op.kind === 'add' ? [project.layers[i]!.kernel] : []));
+      expect(addKernels.map((k) => parseKernelName(k).isa)).toEqual(addKernels.map(() => isa));
+      expect(addKernels.map((k) => parseKernelName(k).flags?.bc === true)).toEqual([true, true, true, true, false]);
       const report = layersOnTarget(g, project, target, inputs(dtype));
       expect(report.layers.filter((l) => l.mismatches > 0).map((l) => `${l.index} ${l.op} ${project.layers[l.index]!.kernel}`)).toEqual([]);
       expect(report.layers.length).toBe(g.ops.length);

@@ -16,7 +16,7 @@
  * or total form; the input stages keep SMMLAR, exact for any 8-bit input.
  */
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { addKernelId, addOperands, addZeroShifts, inputSpan, quantAdd, type QuantAdd } from '../quantAdd.js';
+import { addKernelId, addOperands, addZeroShifts, bcParams, inputSpan, quantAdd, type QuantAdd } from '../quantAdd.js';
 import { cType, flagSwitch } from '../quantConv.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import { DSP_REQUANT_FN, dspRequant, needsRequantAny, smmlarRequant, type DspRequant } from './requant.js';
@@ -81,6 +81,7 @@ function emit(layer: Layer, p: AddPlan): OpEmission {
       fn: kernel,
       n: q.n,
       tail: q.n % 4 !== 0,
+      ...bcParams(q, 4),
       leftShift: q.rq.leftShift,
       shl: q.rq.leftShift + 1,
       t: cType(q.dtype),
