@@ -6,7 +6,11 @@
  * CONCATENATION joins them. Inputs include the dtype's ends. Every MUL layer must run the target's SIMD kernel.
  * The SIMD ADD kernels' broadcast forms (flag bc) likewise.
  */
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateProject } from '../../src/codegen/index.js';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
 import type { KernelTuning } from '../../src/codegen/types.js';
@@ -185,4 +189,63 @@ describe.each([
     },
     240_000,
   );
+});
+
+/** float32: MUL by a per-channel vector (relu6), ADD of a scalar, MUL of two activations, joined by CONCATENATION. */
+function floatForms(): Graph {
+  const C = 19;
+  const full = [1, 3, 3, C];
+  const tensors: Tensor[] = [];
+  const t = (name: string, shape: number[], data?: Float32Array) => {
+    const id = tensors.length;
+    tensors.push({ id, name, shape, dtype: 'float32', ...(data && { data }) });
+    return id;
+  };
+  const x = t('x', full);
+  const m = t('m', full);
+  const a = t('a', full);
+  const p = t('p', full);
+  const y = t('y', [1, 3, 3, 3 * C]);
+  const ops: Graph['ops'][number][] = [
+    {
+      kind: 'mul',
+      name: 'm',
+      inputs: [
+        x,
+        t(
+          'c',
+          [C],
+          Float32Array.from({ length: C }, (_, i) => i - 9),
+        ),
+      ],
+      outputs: [m],
+      activation: 'relu6',
+    },
+    { kind: 'add', name: 'a', inputs: [x, t('s', [], Float32Array.of(3))], outputs: [a], activation: 'none' },
+    { kind: 'mul', name: 'p', inputs: [m, a], outputs: [p], activation: 'none' },
+    { kind: 'concatenation', name: 'concat', inputs: [m, a, p], outputs: [y], axis: 3 },
+  ];
+  return validateGraph({ name: 'floatforms', tensors, ops, inputs: [x], outputs: [y] });
+}
+
+describe('MUL, broadcast ADD and CONCATENATION kernels compile warning-free (-std=c99 -Wall -Wextra -Werror -pedantic)', () => {
+  const STRICT = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
+  const work = mkdtempSync(join(tmpdir(), 'mobilec-mulwarn-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const names = ['cortex-m4', 'cortex-m55', 'rpi4', 'rpi-armv7', 'host'];
+  const hasCc = (name: string) => spawnSync(targetByName(name).cc, ['--version']).status === 0;
+  it.skipIf(!names.every(hasCc) && process.env.CI !== 'true').each(names)('%s', (name) => {
+    const target = targetByName(name);
+    for (const g of [mulForms('int8'), mulForms('uint8'), addForms('int8'), addForms('uint8'), floatForms()]) {
+      for (const kernels of ['simd', 'generic'] as const) {
+        const project = generateProject(g, { name: g.name, target, kernels });
+        const dir = mkdtempSync(join(work, `${name}-${kernels}-`));
+        for (const [f, c] of project.files) writeFileSync(join(dir, f), c);
+        const files = [`${g.name}.c`, ...[...project.files.keys()].filter((f) => f === `${g.name}_weights.S`)];
+        const r = spawnSync(target.cc, [...target.cflags, ...STRICT, '-I', '.', '-c', ...files], { cwd: dir, encoding: 'utf8' });
+        expect(r.stderr, `${name} ${g.name} ${kernels}`).toBe('');
+        expect(r.status).toBe(0);
+      }
+    }
+  });
 });
