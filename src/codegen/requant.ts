@@ -8,7 +8,7 @@
  * left shift applied before the rounding doubling high multiply, shift < 0 a
  * rounding (half away from zero) right shift after it.
  */
-import { dtypeRange, type AddOp, type Op } from '../model/ir.js';
+import { dtypeRange, type AddOp, type MulOp, type Op } from '../model/ir.js';
 import { badInput } from '../model/errors.js';
 import type { EmitContext } from './types.js';
 
@@ -81,6 +81,15 @@ export function addRequantTables(op: AddOp, ctx: EmitContext): AddRequantTables 
     out: buildTable([p.outputMultiplier], [p.outputShift], 1, 0, zp(op.outputs[0]!), p.actMin, p.actMax, y.dtype, {}),
     leftShift: p.leftShift,
   };
+}
+
+/** The requantization of a quantized MUL (its `mulQuant`): one stage on the product, input 0's zero point as xZp. */
+export function mulRequantTable(op: MulOp, ctx: EmitContext): RequantTable {
+  const p = op.mulQuant;
+  if (!p) throw badInput(`op ${op.name} (mul) is quantized but has no mul parameters; run the requantize pass`);
+  const x = ctx.tensor(op.inputs[0]!);
+  const y = ctx.tensor(op.outputs[0]!);
+  return buildTable([p.multiplier], [p.shift], 1, x.quant?.zeroPoint[0] ?? 0, y.quant?.zeroPoint[0] ?? 0, p.actMin, p.actMax, y.dtype, {});
 }
 
 function buildTable(

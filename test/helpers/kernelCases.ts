@@ -14,7 +14,7 @@ import { requantize, validateGraph } from '../../src/passes/index.js';
 import { Prng } from '../../src/util/prng.js';
 
 /** The op families a kernel variant can serve (`SimdVariant.ops` by op kind; pointwise is a 1x1 conv2d). */
-export const FAMILIES = ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary'] as const;
+export const FAMILIES = ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary', 'mul'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** Op kinds of each family, to match a variant's `ops`. */
@@ -29,6 +29,7 @@ export const FAMILY_OPS: Readonly<Record<Family, readonly Op['kind'][]>> = {
   add: ['add'],
   mean: ['mean'],
   unary: ['hard_swish', 'logistic', 'activation'],
+  mul: ['mul'],
 };
 
 export type CaseDType = 'float32' | 'int8' | 'uint8';
@@ -512,6 +513,48 @@ function add(name: string, r: Prng, dtype: CaseDType) {
   return { graph: finish(name, b, op, x, y), geometry: { shape, act }, quant };
 }
 
+/** MUL's broadcast forms: equal shapes, a per-channel vector, a scalar (0-d or [1]), the broadcast operand as input 0. */
+const MUL_FORMS = ['same', 'channel', 'scalar', 'scalar0d', 'swapped'] as const;
+
+/**
+ * Elementwise MUL of the input and a constant in one of MUL_FORMS (odd channel counts for the SIMD
+ * tails), with adversarial quantization: a real multiplier s1 · s2 / sOut from 2^-31 (multiplier 0 below
+ * it) to 2^14 (left shifts), zero points at both extremes, every activation clamp.
+ */
+function mul(name: string, r: Prng, dtype: CaseDType) {
+  const c = pick(r, CHANNELS);
+  const full = [1, r.int(1, 6), r.int(1, 6), c];
+  const form = pick(r, MUL_FORMS);
+  const small = { same: full, channel: [1, 1, 1, c], scalar: [1], scalar0d: [], swapped: [1, 1, 1, c] }[form];
+  const [xShape, cShape] = form === 'swapped' ? [small, full] : [full, small];
+  const b = builder();
+  const act = activation(r);
+  const s1 = scale(r, 0.005, 0.5);
+  const s2 = scale(r, 0.005, 0.5);
+  const real = 2 ** pick(r, [r.uniform(-31, -20), r.uniform(-14, -1), r.uniform(-1, 1), 0, r.uniform(1, 14)]);
+  const sOut = f32((s1 * s2) / real);
+  const q = (s: number) => (dtype === 'float32' ? undefined : perTensor(s, zeroPoint(r, dtype)));
+  const q1 = q(s1);
+  const q2 = q(s2);
+  const qOut = q(sOut);
+  const x = b.add({ name: 'x', shape: xShape, dtype, ...(q1 ? { quant: q1 } : {}) });
+  const k = b.add({
+    name: 'c',
+    shape: cShape,
+    dtype,
+    data: randomData(
+      r,
+      dtype,
+      cShape.reduce((a, v) => a * v, 1),
+    ),
+    ...(q2 ? { quant: q2 } : {}),
+  });
+  const y = b.add({ name: 'y', shape: full, dtype, ...(qOut ? { quant: qOut } : {}) });
+  const op: Op = { kind: 'mul', name: `${name}_op`, inputs: [x, k], outputs: [y], activation: act };
+  const quant = q1 ? { zp: [q1.zeroPoint[0], q2!.zeroPoint[0], qOut!.zeroPoint[0]], real } : {};
+  return { graph: finish(name, b, op, x, y), geometry: { form, shape: full, act }, quant };
+}
+
 /**
  * MEAN over H and W (TFLite's three paths): keep_dims with axes [1, 2] or
  * [2, 1] ('direct': int8 requantizes sIn / sOut in fixed point, uint8 in
@@ -602,6 +645,8 @@ export function kernelCase(name: string, family: Family, dtype: CaseDType, seed:
         return mean(name, r, dtype);
       case 'unary':
         return unary(name, r, dtype);
+      case 'mul':
+        return mul(name, r, dtype);
     }
   })();
   return { spec: { family, dtype, seed, geometry: made.geometry, quant: made.quant }, graph: made.graph };

@@ -16,17 +16,17 @@ import { CASES_PER_FAMILY, dtypeOf, FULL, profileOf, runnable, SEED, SIMD_TARGET
 /**
  * Families each target's provider runs as SIMD today (on some of the
  * generated cases). NEON: every family (softmax: aarch64 only);
- * DSP and Helium: the weighted ops, add, the pools, MEAN and the quantized unary ops (table lookup).
+ * DSP and Helium: the weighted ops, add, the pools, MEAN, MUL and the quantized unary ops (table lookup).
  */
 const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
-  rpi3: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary'],
-  rpi4: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary'],
-  rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary'],
-  'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary'],
-  'cortex-m4': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary'],
-  'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary'],
-  'cortex-m33': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary'],
-  'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary'],
+  rpi3: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary', 'mul'],
+  rpi4: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary', 'mul'],
+  rpi5: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary', 'mul'],
+  'rpi-armv7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
+  'cortex-m4': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
+  'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
+  'cortex-m33': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
+  'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
 };
 
 function summary(results: readonly CaseResult[]): string {

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateProject } from '../../src/codegen/index.js';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
+import { broadcastPlan, operandIndex } from '../../src/ops/shared/broadcast.js';
 import { describeModel } from '../../src/frontends/description/index.js';
 import { importTflite } from '../../src/frontends/tflite/import.js';
 import type { Activation, DType, Graph, TensorData } from '../../src/model/ir.js';
@@ -410,3 +411,57 @@ describe('squeeze-excite: a .tflite and a description through import, compile an
 });
 
 const elementCountOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+describe('broadcast plans: property tests', () => {
+  // TFLite's BroadcastBinaryFunction4DSlow: output index (b, h, w, c) reads each operand at the index clamped
+  // to its extent (dimension 1: index 0), shapes right-aligned to 4-D.
+  const tfliteIndex = (shape: readonly number[], out: readonly number[], i: number): number => {
+    const s4 = [...Array(4 - shape.length).fill(1), ...shape];
+    const o4 = [...Array(4 - out.length).fill(1), ...out];
+    let rem = i;
+    const idx = [0, 0, 0, 0];
+    for (let d = 3; d >= 0; d--) {
+      idx[d] = rem % o4[d]!;
+      rem = Math.floor(rem / o4[d]!);
+    }
+    return idx.reduce((acc, v, d) => acc * s4[d]! + (s4[d] === 1 ? 0 : v), 0);
+  };
+  const dims = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }));
+  const keep = fc.tuple(fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean());
+
+  it('every accepted plan reads the elements TFLite reads; refusals are the forms with both operands broadcast or a 1 inside the small one', () => {
+    let accepted = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(dims, keep, fc.integer({ min: 0, max: 4 }), fc.boolean(), (d, k, drop, swap) => {
+        const full = [...d];
+        const small = full.map((v, i) => (k[i] ? v : 1)).slice(drop === 4 ? 4 : drop);
+        const [a, b] = swap ? [small, full] : [full, small];
+        const plan = broadcastPlan(a, b);
+        if (typeof plan === 'string') {
+          refused++;
+          // refused only when the small operand has a 1 before a kept dimension (not a suffix)
+          const t = [...small];
+          while (t[0] === 1) t.shift();
+          expect(t.some((v, i) => v !== full[full.length - t.length + i])).toBe(true);
+          return;
+        }
+        accepted++;
+        expect(plan.shape).toEqual(full);
+        for (let i = 0; i < plan.n; i++) {
+          expect(operandIndex(plan, 0)(i)).toBe(tfliteIndex(a, full, i));
+          expect(operandIndex(plan, 1)(i)).toBe(tfliteIndex(b, full, i));
+        }
+      }),
+      { numRuns: 300, seed: 17 },
+    );
+    expect(accepted).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(10);
+  });
+
+  it('refuses shapes that do not broadcast and two broadcast operands', () => {
+    expect(broadcastPlan([1, 2, 3], [1, 4, 3])).toBe('shapes [1, 2, 3] and [1, 4, 3] do not broadcast');
+    expect(broadcastPlan([1, 1, 3], [1, 2, 1])).toMatch(/both broadcast/);
+    expect(broadcastPlan([1, 4, 4, 8], [1, 4, 1, 1])).toMatch(/is not a scalar or a suffix/);
+  });
+});

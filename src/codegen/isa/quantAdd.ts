@@ -1,6 +1,8 @@
 /**
  * What every SIMD ADD variant shares (templates/kernels/add_<isa>.c.hbs): the
- * layer as an 8-bit elementwise add of two same-shape operands, its three
+ * layer as an 8-bit elementwise add (equal shapes, or a broadcast second
+ * operand repeating every P values: a scalar, a per-channel vector; the
+ * kernels' `bc` branch runs rows of P, the same-shape code untouched), its three
  * requantization stages from the one table builder (requant.ts
  * addRequantTables), the bound of the rescaled sum, and the kernel name.
  *
@@ -10,7 +12,8 @@
  * Every variant takes every int8/uint8 ADD (shape and dtype only); the forms
  * of its epilogue are chosen from the tables, never a refusal.
  */
-import { elementCount, type AddOp, type Tensor } from '../../model/ir.js';
+import type { AddOp, Tensor } from '../../model/ir.js';
+import { broadcastPlan } from '../../ops/shared/broadcast.js';
 import { multiplyByQuantizedMultiplier } from '../../numerics/fixedpoint.js';
 import { ADD_LEFT_SHIFT } from '../../ops/add/index.js';
 import { formatKernelId, kernelDType, type KernelFlag, type KernelId, type KernelIsa } from '../kernelId.js';
@@ -20,11 +23,17 @@ import type { Layer } from '../types.js';
 
 export interface QuantAdd {
   readonly dtype: 'int8' | 'uint8';
+  /** The operands as the kernel takes them: with a broadcast operand, the full one first (x1), its stage in rq.in1. */
   readonly x1: Tensor;
   readonly x2: Tensor;
   readonly y: Tensor;
-  /** Elements. */
+  /** Output elements. */
   readonly n: number;
+  /** A broadcast operand (flag `bc`): x2 repeats every `period` values (1: a scalar); n otherwise. */
+  readonly bc: boolean;
+  readonly period: number;
+  /** The output shape tag of a broadcast kernel's name, `<output>_<period>`. */
+  readonly shapeTag: string;
   readonly rq: AddRequantTables;
   /** The largest |a + b| of the two rescaled inputs over every input value (< 2^29 for shifts <= 0). */
   readonly sumBound: number;
@@ -41,36 +50,44 @@ function stageBound(t: RequantTable, leftShift: number, dtype: 'int8' | 'uint8')
   return b;
 }
 
-/** The layer as an 8-bit ADD of same-shape operands, or null (float, other dtypes, broadcasting). */
+/**
+ * The layer as an 8-bit ADD, or null (float, other dtypes). Equal shapes as they are; a broadcast operand
+ * (src/ops/shared/broadcast.ts) second, the operands and their stages swapped when it is input 0 (ADD
+ * commutes exactly: each input keeps its own zero point and stage, the int32 sum is the same).
+ */
 export function quantAdd(layer: Layer): QuantAdd | null {
   const op = layer.op as AddOp;
   const { ctx } = layer;
   if (op.kind !== 'add') return null;
-  const x1 = ctx.tensor(op.inputs[0]!);
-  const x2 = ctx.tensor(op.inputs[1]!);
+  const t1 = ctx.tensor(op.inputs[0]!);
+  const t2 = ctx.tensor(op.inputs[1]!);
   const y = ctx.tensor(op.outputs[0]!);
-  const dtype = x1.dtype;
-  if ((dtype !== 'int8' && dtype !== 'uint8') || x2.dtype !== dtype || y.dtype !== dtype) return null;
-  const n = elementCount(x1.shape);
-  if (elementCount(x2.shape) !== n || elementCount(y.shape) !== n) return null;
-  const rq = addRequantTables(op, ctx);
+  const dtype = t1.dtype;
+  if ((dtype !== 'int8' && dtype !== 'uint8') || t2.dtype !== dtype || y.dtype !== dtype) return null;
+  const plan = broadcastPlan(t1.shape, t2.shape);
+  if (typeof plan === 'string') return null;
+  const bc = plan.form === 'suffix';
+  const swap = bc && plan.full === 1;
+  const tables = addRequantTables(op, ctx);
+  const rq = swap ? { ...tables, in1: tables.in2, in2: tables.in1 } : tables;
   // TFLite's left shift of 8-bit inputs, a constant (kernel names do not spell it).
   if (rq.leftShift !== ADD_LEFT_SHIFT) return null;
   const sumBound = stageBound(rq.in1, rq.leftShift, dtype) + stageBound(rq.in2, rq.leftShift, dtype);
-  return { dtype, x1, x2, y, n, rq, sumBound };
+  const [x1, x2] = swap ? [t2, t1] : [t1, t2];
+  return { dtype, x1, x2, y, n: plan.n, bc, period: plan.period, shapeTag: bc ? `${shapeTag(plan.shape)}_${plan.period}` : shapeTag(t1.shape), rq, sumBound };
 }
 
 /** The kernel name of an ADD variant: dtype, ISA, flags and the shape. */
 export function addKernelId(q: QuantAdd, isa: KernelIsa, flags: NonNullable<KernelId['flags']>): KernelId {
-  return { op: 'add', dtype: kernelDType(q.dtype), isa, flags, shape: shapeTag(q.x1.shape) };
+  return { op: 'add', dtype: kernelDType(q.dtype), isa, flags: { ...flags, ...(q.bc ? { bc: true as const } : {}) }, shape: q.shapeTag };
 }
 
 export const addKernelName = (q: QuantAdd, isa: KernelIsa, flags: Partial<Record<KernelFlag, true>>): string => formatKernelId(addKernelId(q, isa, flags));
 
-/** The operand pointers of the kernel call (the second input may be a constant). */
+/** The operand pointers of the kernel call (either may be a constant but the op's input 0). */
 export function addOperands(layer: Layer, q: QuantAdd): { x1: string; x2: string; y: string } {
   const { ctx } = layer;
-  return { x1: ctx.arena(q.x1.id, false), x2: operandPointer(ctx, q.x2.id), y: ctx.arena(q.y.id, true) };
+  return { x1: operandPointer(ctx, q.x1.id), x2: operandPointer(ctx, q.x2.id), y: ctx.arena(q.y.id, true) };
 }
 
 /** The inputs whose stage shifts by zero (flags `z1`, `z2`): SRDHM alone, no rounding step. */
@@ -107,4 +124,16 @@ export function addLaneArgs(layer: Layer, q: QuantAdd, table: string): string[] 
     int32Literal(out.actMax),
     ops.y,
   ];
+}
+
+/**
+ * The template parameters of a broadcast ADD kernel (flag `bc`): rows of `inner` values (the period, or
+ * every value for a scalar, which the kernel loads once), `outer` rows, the row tail past whole blocks of
+ * `lanes`; {} for equal shapes (the same-shape kernels render as they always have).
+ */
+export function bcParams(q: QuantAdd, lanes: number): Record<string, unknown> {
+  if (!q.bc) return {};
+  const scalar = q.period === 1;
+  const inner = scalar ? q.n : q.period;
+  return { bc: true, scalar, period: q.period, inner, outer: q.n / inner, bctail: inner % lanes };
 }

@@ -2,13 +2,15 @@ import { concatGeometry, type ConcatenationOp } from './index.js';
 import { badInput } from '../../model/errors.js';
 import { dtypeRange } from '../../model/ir.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
-import { cType, f32Literal, operandPointer, quantDType } from '../../codegen/ops/common.js';
+import { cType, operandPointer, quantDType } from '../../codegen/ops/common.js';
+import { rescaleTable } from './reference.js';
 import { formatKernelId, kernelDType } from '../../codegen/kernelId.js';
 
 /**
  * Concatenation along the last axis (templates/kernels/concat.c.hbs), named by the blocks and each
- * input's channels (`concat_s8_c_64_8x16`). Whether a quantized input is copied or rescaled, and its
- * float32 scale and bias, are call arguments (the code is the same).
+ * input's channels (`concat_s8_c_64_8x16`). A quantized input quantized like the output is copied
+ * (table argument 0); another is rescaled through a 256-entry table of TFLite's float32 rescale of
+ * every 8-bit value (reference.ts rescaleTable, a layer table `concat_rq<k>`): exact by construction.
  */
 export function emit(op: ConcatenationOp, ctx: EmitContext): OpEmission {
   const ts = op.inputs.map((id) => ctx.tensor(id));
@@ -26,19 +28,18 @@ export function emit(op: ConcatenationOp, ctx: EmitContext): OpEmission {
     args.push(k === 0 ? ctx.arena(t.id, false) : operandPointer(ctx, t.id));
     if (quant) {
       const p = cq!.inputs[k]!;
-      args.push(p.copy ? '0' : '1', f32Literal(p.scale), f32Literal(p.bias));
+      const table = rescaleTable(p.scale, p.bias, cq!.outputZeroPoint, dtypeRange(dtype));
+      args.push(p.copy ? '0' : ctx.table(`concat_rq${k}`, dtype === 'int8' ? Int8Array.from(table) : Uint8Array.from(table)));
     }
     const e = { k, c: channels[k]!, base };
     base += channels[k]!;
     return e;
   });
-  if (quant) args.push(String(cq!.outputZeroPoint));
   args.push(ctx.arena(yT.id, true));
-  const [qmin, qmax] = quant ? dtypeRange(dtype) : [0, 0];
   return {
     family: 'concat',
     kernel,
-    params: { fn: kernel, t: cType(dtype), dtype, quant, outer, total: base, inputs, qmin, qmax },
+    params: { fn: kernel, t: cType(dtype), dtype, quant, outer, total: base, inputs },
     call: `${kernel}(${args.join(', ')});`,
     macs: 0,
   };

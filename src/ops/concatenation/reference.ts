@@ -3,6 +3,21 @@ import { roundHalfAwayFromZero } from '../../numerics/fixedpoint.js';
 import type { TensorData } from '../../model/ir.js';
 import type { ConcatQuant } from './index.js';
 
+/** One rescaled value (see concatenate). */
+export function rescaleValue(v: number, scale: number, bias: number, outputZeroPoint: number, range: readonly [number, number]): number {
+  const t = Math.fround(Math.fround(v * scale) + bias);
+  return Math.min(range[1], Math.max(range[0], roundHalfAwayFromZero(t) + outputZeroPoint));
+}
+
+/**
+ * The rescale of every 8-bit input value as a 256-entry table indexed by the value's byte (x & 0xff):
+ * the generated kernel's lookup, equal to rescaleValue by construction.
+ */
+export function rescaleTable(scale: number, bias: number, outputZeroPoint: number, range: readonly [number, number]): number[] {
+  const signed = range[0] < 0;
+  return Array.from({ length: 256 }, (_, b) => rescaleValue(signed && b > 127 ? b - 256 : b, scale, bias, outputZeroPoint, range));
+}
+
 /**
  * Joins `inputs` (each `outer` blocks of `channels[k]` values) block by block. Quantized
  * (reference_ops::ConcatenationWithScaling): an input quantized like the output is copied; another is
@@ -26,10 +41,7 @@ export function concatenate(
       for (let i = 0; i < c; i++) {
         const v = x[o * c + i]!;
         let r = v;
-        if (p !== undefined && !p.copy) {
-          const t = Math.fround(Math.fround(v * p.scale) + p.bias);
-          r = Math.min(range[1], Math.max(range[0], roundHalfAwayFromZero(t) + q!.outputZeroPoint));
-        }
+        if (p !== undefined && !p.copy) r = rescaleValue(v, p.scale, p.bias, q!.outputZeroPoint, range);
         out[o * total + base + i] = r;
       }
     }

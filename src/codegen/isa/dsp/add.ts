@@ -16,7 +16,7 @@
  * or total form; the input stages keep SMMLAR, exact for any 8-bit input.
  */
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
-import { addKernelId, addOperands, addZeroShifts, inputSpan, quantAdd, type QuantAdd } from '../quantAdd.js';
+import { addKernelId, addOperands, addZeroShifts, bcParams, inputSpan, quantAdd, type QuantAdd } from '../quantAdd.js';
 import { cType, flagSwitch } from '../quantConv.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import { DSP_REQUANT_FN, dspRequant, needsRequantAny, smmlarRequant, type DspRequant } from './requant.js';
@@ -61,7 +61,7 @@ function id(_layer: Layer, p: AddPlan): KernelId {
 }
 
 /** Four copies of an 8-bit bound as a C literal (the packed SEL clamp). */
-function bytes4(v: number): string {
+export function bytes4(v: number): string {
   const b = v & 0xff;
   return `(int32_t)0x${((b * 0x01010101) >>> 0).toString(16).padStart(8, '0')}u`;
 }
@@ -81,6 +81,7 @@ function emit(layer: Layer, p: AddPlan): OpEmission {
       fn: kernel,
       n: q.n,
       tail: q.n % 4 !== 0,
+      ...bcParams(q, 4),
       leftShift: q.rq.leftShift,
       shl: q.rq.leftShift + 1,
       t: cType(q.dtype),

@@ -11,11 +11,12 @@ import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js
 import { dwconvVariants } from './dwconv.js';
 import { pointwiseVariants } from './pointwise.js';
 import { addVariants } from './add.js';
+import { mulVariants } from './mul.js';
 import { poolVariants } from './pool.js';
 import { lutVariants } from '../lut.js';
 
 /** In preference order. */
-const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants, ...addVariants, ...poolVariants, lutVariants.dsp];
+const VARIANTS: readonly SimdVariant<any, any>[] = [...pointwiseVariants, ...dwconvVariants, ...addVariants, ...mulVariants, ...poolVariants, lutVariants.dsp];
 
 export const dspKernels: IsaKernels = {
   isa: 'dsp',

@@ -10,7 +10,7 @@
  */
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
-import { addAnyLeft, addKernelId, addLaneArgs, addZeroShifts, quantAdd, type QuantAdd } from '../quantAdd.js';
+import { addAnyLeft, addKernelId, addLaneArgs, addZeroShifts, bcParams, quantAdd, type QuantAdd } from '../quantAdd.js';
 import { cType } from '../quantConv.js';
 
 const id = (_l: Layer, q: QuantAdd): KernelId =>
@@ -29,6 +29,7 @@ function emit(layer: Layer, q: QuantAdd): OpEmission {
       unsigned: q.dtype === 'uint8',
       n: q.n,
       tail: q.n % 4,
+      ...bcParams(q, 4),
       leftShift: q.rq.leftShift,
       left: addAnyLeft(q),
       rn: q.rq.out.allRight && !addAnyLeft(q),

@@ -23,6 +23,7 @@ import { convVariants } from './conv/index.js';
 import { softmaxVariants } from './softmax/index.js';
 import { addVariants } from './add/index.js';
 import { lutVariants } from '../lut.js';
+import { mulVariants } from './mul/index.js';
 
 /** rpi4 (aarch64) and rpi-armv7 (32-bit): NEON without dot product. */
 const NEON: readonly SimdVariant<any, any>[] = [
@@ -39,6 +40,8 @@ const NEON: readonly SimdVariant<any, any>[] = [
   addVariants.neon32,
   lutVariants.neon,
   lutVariants.neon32,
+  mulVariants.neon,
+  mulVariants.neon32,
 ];
 
 /** rpi5: NEON with SDOT/UDOT (the depthwise and pooling kernels are plain NEON). */
@@ -52,6 +55,7 @@ const NEON_DOT: readonly SimdVariant<any, any>[] = [
   ...softmaxVariants,
   addVariants.neon,
   lutVariants.neon,
+  mulVariants.neon,
 ];
 
 export const neonKernels: IsaKernels = {

@@ -10,7 +10,7 @@
 import type { KernelIsa } from '../../../kernelId.js';
 import { formatKernelId } from '../../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../../types.js';
-import { addAnyLeft, addKernelId, addLaneArgs, addZeroShifts, quantAdd, type QuantAdd } from '../../quantAdd.js';
+import { addAnyLeft, addKernelId, addLaneArgs, addZeroShifts, bcParams, quantAdd, type QuantAdd } from '../../quantAdd.js';
 import { cType } from '../../quantConv.js';
 import { common, neonIsa } from '../shared.js';
 
@@ -32,6 +32,7 @@ function emit(isa: KernelIsa, layer: Layer, q: QuantAdd): OpEmission {
       a32: isa === 'neon32',
       n: q.n,
       tail: q.n % 8,
+      ...bcParams(q, 8),
       leftShift: q.rq.leftShift,
       left: left ? 1 : 0,
       ...addZeroShifts(q),
