@@ -8,10 +8,14 @@
  * the input's), and long tensors whose random input reaches every byte, with
  * zero points at the extremes.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Activation, Graph, Op } from '../../src/model/ir.js';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
 import { GraphBuilder, q } from '../codegen/helpers.js';
+import { mobilec } from '../helpers/cli.js';
 import { describeFailures, KernelTester } from '../helpers/kernelTester.js';
 import { prepare } from '../ops/unary.js';
 import { runnable, SIMD_TARGETS } from './config.js';
@@ -54,4 +58,48 @@ describe.skipIf(targets.length === 0).each(targets.map((t) => [t.name, t] as con
     // Only `<isa>/lut/table` names a lut kernel with the ISA's tag.
     expect(run.results.filter((r) => !(r.simd && parseKernelName(r.kernel).op === 'lut' && parseKernelName(r.kernel).isa === isa)).map((r) => r.kernel)).toEqual([]);
   }, 600_000);
+});
+
+/**
+ * Instructions per value of the three unary layers of a 32x32x16 int8 model
+ * (16384 values each), counted under QEMU: NEON 11 per 16 values (LDR, 3 SUB,
+ * TBL, 3 TBX, STR, SUBS, B.NE), Helium 4 per 16 (VLDRB, gather, VSTRB, LE),
+ * the byte lookup about 4.25 per value (the generic C's count: the same code).
+ */
+const BOUNDS: Readonly<Record<string, { simd: number; generic: number }>> = {
+  rpi4: { simd: 0.7, generic: 4 },
+  'cortex-m55': { simd: 0.26, generic: 3.9 },
+  'cortex-m4': { simd: 4.3, generic: 4 },
+  'rpi-armv7': { simd: 4.3, generic: 4 },
+};
+const dir = mkdtempSync(join(tmpdir(), 'mobilec-lut-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const model = join(dir, 'unarynet.json');
+writeFileSync(
+  model,
+  JSON.stringify({
+    architecture: 'layers',
+    dtype: 'int8',
+    weights: { seed: 3 },
+    input: { height: 32, width: 32, channels: 16 },
+    layers: [{ op: 'hard_swish' }, { op: 'logistic' }, { op: 'relu6' }, { op: 'mean' }],
+  }),
+);
+const countTargets = targets.filter((t) => t.name in BOUNDS);
+
+describe.skipIf(countTargets.length === 0).each(countTargets.map((t) => [t.name] as const))('unary instructions per value on %s', (name) => {
+  it('the SIMD table lookup within its bound, the generic lookup at least its', () => {
+    const per = (kernels: string) => {
+      const r = mobilec(['run', model, '--target', name, '--kernels', kernels, '--seed', '1', '--profile', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const layers = (JSON.parse(r.stdout) as { layers: { op: string; instructions: number }[] }).layers.slice(0, 3);
+      expect(layers.map((l) => l.op)).toEqual(['hard_swish', 'logistic', 'activation']);
+      return layers.map((l) => l.instructions / 16384);
+    };
+    const simd = per('simd');
+    const generic = per('generic');
+    console.log(`${name}: instructions per value simd ${simd.map((v) => v.toFixed(3)).join(' ')}, generic ${generic.map((v) => v.toFixed(3)).join(' ')}`);
+    for (const v of simd) expect(v).toBeLessThanOrEqual(BOUNDS[name]!.simd);
+    for (const v of generic) expect(v).toBeGreaterThanOrEqual(BOUNDS[name]!.generic);
+  }, 300_000);
 });

@@ -27,10 +27,19 @@ function plan(isa: LutIsa, l: Layer): { kernel: string } | null {
 
 function emit(isa: LutIsa, l: Layer, p: { kernel: string }): OpEmission {
   const kernel = formatKernelId({ ...parseKernelName(p.kernel), isa });
+  const n = l.generic.params.n as number;
   return {
     ...l.generic,
     kernel,
-    params: { ...l.generic.params, fn: kernel, neon: isa === 'neon', mve: isa === 'mve', common: isa === 'neon' ? common() : '' },
+    params: {
+      ...l.generic.params,
+      fn: kernel,
+      neon: isa === 'neon',
+      mve: isa === 'mve',
+      common: isa === 'neon' ? common() : '',
+      blocks: Math.floor(n / 16),
+      tail: n % 16,
+    },
     call: l.generic.call!.replace(p.kernel, kernel),
   };
 }
