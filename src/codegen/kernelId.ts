@@ -23,7 +23,25 @@
 import { internalError } from '../model/errors.js';
 import type { DType } from '../model/ir.js';
 
-export const KERNEL_OPS = ['conv', 'pw', 'dw', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'softmax', 'pad', 'quantize', 'requantize', 'dequantize', 'lut', 'hardswish', 'logistic', 'act'] as const;
+export const KERNEL_OPS = [
+  'conv',
+  'pw',
+  'dw',
+  'fc',
+  'avgpool',
+  'maxpool',
+  'add',
+  'mean',
+  'softmax',
+  'pad',
+  'quantize',
+  'requantize',
+  'dequantize',
+  'lut',
+  'hardswish',
+  'logistic',
+  'act',
+] as const;
 export type KernelOp = (typeof KERNEL_OPS)[number];
 
 export const KERNEL_DTYPES = ['f32', 's8', 'u8'] as const;

@@ -25,7 +25,24 @@ import { hardSwish } from './hard_swish/index.js';
 import { logistic } from './logistic/index.js';
 
 /** Built on first use: op folders import stages (geometry, codegen helpers) that import this file. */
-const list = () => [conv2d, depthwiseConv2d, pool2d, fullyConnected, softmax, reshape, pad, quantize, dequantize, add, batchNorm, activation, mean, hardSwish, logistic] as const;
+const list = () =>
+  [
+    conv2d,
+    depthwiseConv2d,
+    pool2d,
+    fullyConnected,
+    softmax,
+    reshape,
+    pad,
+    quantize,
+    dequantize,
+    add,
+    batchNorm,
+    activation,
+    mean,
+    hardSwish,
+    logistic,
+  ] as const;
 
 type OpOf<D> = D extends OpDef<infer O> ? O : never;
 

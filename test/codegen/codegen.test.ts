@@ -133,6 +133,7 @@ describe('generateProject: structure', () => {
     const y = b.tensor('y', [1, 1, 1, 2], 'float32');
     // A batch norm must be folded (a standalone activation now has its own kernel).
     b.op({ kind: 'batch_norm', name: 'bn', inputs: [x, ...p], outputs: [y], epsilon: 1e-3 });
+    expect(() => gen(b.build('m', [x], [y]))).toThrow(MobilecError);
     expect(() => gen(b.build('m', [x], [y]))).toThrow(/must be folded or fused/);
     expect(() => gen(int8Graph(), 'bad-name')).toThrow(/not a C identifier/);
   });

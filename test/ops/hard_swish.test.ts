@@ -34,7 +34,9 @@ describe('hard_swish: the int16 primitives', () => {
     expect([saturatingRoundingDoublingHighMul16(-3, 16384), saturatingRoundingDoublingHighMul16(3, 16384)]).toEqual([-1, 2]);
     expect(saturatingRoundingDoublingHighMul16(-32768, -32768)).toBe(32767);
     // SDHM truncates toward zero: 27307 · 256 / 2^15 = 213.3 → 213; 10923 · −128 / 2^15 = −42.7 → −42.
-    expect([saturatingDoublingHighMul16(27307, 256), saturatingDoublingHighMul16(10923, -128), saturatingDoublingHighMul16(-32768, -32768)]).toEqual([213, -42, 32767]);
+    expect([saturatingDoublingHighMul16(27307, 256), saturatingDoublingHighMul16(10923, -128), saturatingDoublingHighMul16(-32768, -32768)]).toEqual([
+      213, -42, 32767,
+    ]);
     // RDBPOT: halves away from zero (±1.5 → ±2), −47/32 → −1; shifts of 16 or more see gemmlowp's int16 mask −1.
     expect([roundingDivideByPOT16(48, 5), roundingDivideByPOT16(-48, 5), roundingDivideByPOT16(-47, 5)]).toEqual([2, -2, -1]);
     expect([roundingDivideByPOT16(0, 16), roundingDivideByPOT16(300, 20), roundingDivideByPOT16(-300, 20)]).toEqual([1, 1, -1]);

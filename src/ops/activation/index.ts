@@ -84,8 +84,13 @@ export const activation = defineOp<ActivationOp>({
     if (op.activation === 'none') throw badInput(`op ${op.name} (activation): a standalone activation must be relu, relu6 or relu_n1_to_1`);
     if (dtype === 'float32') return floatUnaryEmission(op, ctx, { op: 'act', clamp: CLAMP_FLAG[op.activation] });
     const q = op.reluQuant;
-    if (q === undefined || (dtype !== 'int8' && dtype !== 'uint8')) throw badInput(`op ${op.name} (activation) is quantized but has no parameters; run the requantize pass`);
-    return lutEmission(op, ctx, byteTable(dtype, (x, out) => reluQuant(x, q, out)));
+    if (q === undefined || (dtype !== 'int8' && dtype !== 'uint8'))
+      throw badInput(`op ${op.name} (activation) is quantized but has no parameters; run the requantize pass`);
+    return lutEmission(
+      op,
+      ctx,
+      byteTable(dtype, (x, out) => reluQuant(x, q, out)),
+    );
   },
   tflite: {
     builtins: [{ code: 19 }, { code: 20 }, { code: 21 }], // RELU, RELU_N1_TO_1, RELU6
@@ -94,5 +99,8 @@ export const activation = defineOp<ActivationOp>({
       return { kind: 'activation', name: t.name, inputs: [t.input(0)], outputs: [t.output()], activation: TFLITE_CODES[t.code]! };
     },
   },
-  description: [form('relu', 'ReLU max(x, 0) as its own layer (fused into the layer before it where exact).'), form('relu6', 'ReLU6 min(max(x, 0), 6) as its own layer.')],
+  description: [
+    form('relu', 'ReLU max(x, 0) as its own layer (fused into the layer before it where exact).'),
+    form('relu6', 'ReLU6 min(max(x, 0), 6) as its own layer.'),
+  ],
 });

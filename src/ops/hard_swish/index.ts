@@ -75,9 +75,14 @@ export const hardSwish = defineOp<HardSwishOp>({
     const dtype = ctx.tensor(op.inputs[0]!).dtype;
     if (dtype === 'float32') return floatUnaryEmission(op, ctx, { op: 'hardswish' });
     const q = op.hardSwishQuant;
-    if (q === undefined || (dtype !== 'int8' && dtype !== 'uint8')) throw badInput(`op ${op.name} (hard_swish) is quantized but has no parameters; run the requantize pass`);
+    if (q === undefined || (dtype !== 'int8' && dtype !== 'uint8'))
+      throw badInput(`op ${op.name} (hard_swish) is quantized but has no parameters; run the requantize pass`);
     const [qmin, qmax] = dtypeRange(dtype);
-    return lutEmission(op, ctx, byteTable(dtype, (x, out) => hardSwishQuant(x, q, qmin, qmax, out)));
+    return lutEmission(
+      op,
+      ctx,
+      byteTable(dtype, (x, out) => hardSwishQuant(x, q, qmin, qmax, out)),
+    );
   },
   tflite: {
     builtins: [{ code: 117 }], // HARD_SWISH (HardSwishOptions is empty)

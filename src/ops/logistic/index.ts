@@ -73,9 +73,14 @@ export const logistic = defineOp<LogisticOp>({
     const dtype = ctx.tensor(op.inputs[0]!).dtype;
     if (dtype === 'float32') return floatUnaryEmission(op, ctx, { op: 'logistic' });
     const q = op.logisticQuant;
-    if (q === undefined || (dtype !== 'int8' && dtype !== 'uint8')) throw badInput(`op ${op.name} (logistic) is quantized but has no parameters; run the requantize pass`);
+    if (q === undefined || (dtype !== 'int8' && dtype !== 'uint8'))
+      throw badInput(`op ${op.name} (logistic) is quantized but has no parameters; run the requantize pass`);
     const [qmin, qmax] = dtypeRange(dtype);
-    return lutEmission(op, ctx, byteTable(dtype, (x, out) => logisticQuant(x, q, qmin, qmax, out)));
+    return lutEmission(
+      op,
+      ctx,
+      byteTable(dtype, (x, out) => logisticQuant(x, q, qmin, qmax, out)),
+    );
   },
   tflite: {
     builtins: [{ code: 14 }], // LOGISTIC

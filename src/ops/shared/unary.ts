@@ -29,7 +29,8 @@ export function lutEmission(op: AnyOp, ctx: EmitContext, table: Int8Array | Uint
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
   const dtype = xT.dtype;
-  if ((dtype !== 'int8' && dtype !== 'uint8') || yT.dtype !== dtype) throw badInput(`op ${op.name} (${op.kind}): table lookup from ${xT.dtype} to ${yT.dtype} is not supported`);
+  if ((dtype !== 'int8' && dtype !== 'uint8') || yT.dtype !== dtype)
+    throw badInput(`op ${op.name} (${op.kind}): table lookup from ${xT.dtype} to ${yT.dtype} is not supported`);
   const n = elementCount(xT.shape);
   const kernel = formatKernelId({ op: 'lut', dtype: kernelDType(dtype), isa, shape: shapeTag(xT.shape) });
   return {
