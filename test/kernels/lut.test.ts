@@ -99,6 +99,8 @@ describe.skipIf(countTargets.length === 0).each(countTargets.map((t) => [t.name]
       expect(layers.map((l) => l.op)).toEqual(['hard_swish', 'logistic', 'activation']);
       return layers.map((l) => l.instructions / 16384);
     };
+    // The three elementwise layers run in place: the arena is one 16384-byte tensor plus the mean's 16 bytes.
+    expect(JSON.parse(mobilec(['run', model, '--target', name, '--seed', '1', '--json']).stdout).arenaBytes).toBe(16400);
     const simd = per('simd');
     const generic = per('generic');
     console.log(`${name}: instructions per value simd ${simd.map((v) => v.toFixed(3)).join(' ')}, generic ${generic.map((v) => v.toFixed(3)).join(' ')}`);

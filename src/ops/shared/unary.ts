@@ -39,6 +39,7 @@ export function lutEmission(op: AnyOp, ctx: EmitContext, table: Int8Array | Uint
     params: { fn: kernel, t: cType(dtype), n, neon: false, mve: false, common: '', blocks: 0, tail: 0 },
     call: `${kernel}(${[ctx.arena(xT.id, false), ctx.table('lut', table), ctx.arena(yT.id, true)].join(', ')});`,
     macs: 0,
+    elementwise: true,
   };
 }
 
@@ -68,5 +69,6 @@ export function floatUnaryEmission(op: AnyOp, ctx: EmitContext, form: UnaryFloat
     },
     call: `${kernel}(${[ctx.arena(xT.id, false), ctx.arena(yT.id, true)].join(', ')});`,
     macs: 0,
+    elementwise: true,
   };
 }
