@@ -36,7 +36,7 @@ export function lutEmission(op: AnyOp, ctx: EmitContext, table: Int8Array | Uint
   return {
     family: 'lut',
     kernel,
-    params: { fn: kernel, t: cType(dtype), n, neon: false, mve: false, common: '', blocks: 0, tail: 0 },
+    params: { fn: kernel, t: cType(dtype), n, neon: false, mve: false, words: false, common: '', blocks: 0, tail: 0 },
     call: `${kernel}(${[ctx.arena(xT.id, false), ctx.table('lut', table), ctx.arena(yT.id, true)].join(', ')});`,
     macs: 0,
     elementwise: true,
