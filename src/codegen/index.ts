@@ -207,10 +207,15 @@ function poisonTables(graph: Graph, arena: ArenaPlan) {
 function overlapAllowances(graph: Graph, emitted: readonly { op: Op; em: OpEmission }[]): OverlapAllowance[] {
   const out: OverlapAllowance[] = [];
   emitted.forEach(({ op, em }, index) => {
-    if (!em.streaming) return;
-    if (!opDef(op).window) return;
     const x = graph.tensors[op.inputs[0]!]!;
     const y = graph.tensors[op.outputs[0]!]!;
+    if (em.elementwise) {
+      if (tensorBytes(x) !== tensorBytes(y)) throw internalError(`layer ${index}: an elementwise kernel with input and output of different sizes`);
+      out.push({ op: index, input: x.id, output: y.id, minDelta: 0 });
+      return;
+    }
+    if (!em.streaming) return;
+    if (!opDef(op).window) return;
     if (x.dtype !== y.dtype) return;
     const minDelta = streamingOverlap(windowGeometry(graph, op), DTYPE_BYTES[x.dtype], em.streaming.pixelBlock);
     out.push({ op: index, input: x.id, output: y.id, minDelta });

@@ -67,6 +67,13 @@ export interface OpEmission {
    * planner then places the output as far below the input as that allows.
    */
   readonly streaming?: { readonly pixelBlock: number };
+  /**
+   * Set when the kernel is elementwise (output i from input i alone, input
+   * and output of one size) and reads each block of x before it writes the
+   * same block of y, in ascending order: the output may then start at or
+   * below its input, overlapping it (in place when equal).
+   */
+  readonly elementwise?: true;
 }
 
 export type OpEmitter<O extends Op = Op> = (op: O, ctx: EmitContext) => OpEmission;

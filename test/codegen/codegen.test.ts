@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateProject, type GeneratedProject } from '../../src/codegen/index.js';
 import { OUTPUT_MARKER, writeProject } from '../../src/codegen/write.js';
-import type { MobilecError } from '../../src/model/errors.js';
+import { MobilecError } from '../../src/model/errors.js';
 import type { Graph, TensorData } from '../../src/model/ir.js';
 import { runGraph } from '../../src/reference/interpreter.js';
 import { prepareSoftmax } from '../../src/numerics/fixedpoint.js';
@@ -133,6 +133,7 @@ describe('generateProject: structure', () => {
     const y = b.tensor('y', [1, 1, 1, 2], 'float32');
     // A batch norm must be folded (a standalone activation now has its own kernel).
     b.op({ kind: 'batch_norm', name: 'bn', inputs: [x, ...p], outputs: [y], epsilon: 1e-3 });
+    expect(() => gen(b.build('m', [x], [y]))).toThrow(MobilecError);
     expect(() => gen(b.build('m', [x], [y]))).toThrow(/must be folded or fused/);
     expect(() => gen(int8Graph(), 'bad-name')).toThrow(/not a C identifier/);
   });

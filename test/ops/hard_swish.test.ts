@@ -73,6 +73,8 @@ describe('hard_swish: hand-computed TFLite values (reference and generated C)', 
     const r = runOnC(g, input);
     expect(r.project.layers[0]!.kernel).toBe('mobilec_lut_s8_c_2x2x2');
     expect(asValues(r.output, 'int8')).toEqual(want);
+    // Elementwise: the output runs in place over the input (one 16-byte block for both).
+    expect([r.project.arena.offsets.get(g.inputs[0]!), r.project.arena.offsets.get(g.outputs[0]!), r.project.arena.bytes]).toEqual([0, 0, 16]);
   });
 
   it('uint8 zero points at the extremes: input 255, output 255 and 0', () => {

@@ -88,9 +88,7 @@ describe('logistic: hand-computed TFLite values (reference and generated C)', ()
     expect(Math.abs(ref[1]! - 1 / (1 + Math.exp(-1)))).toBeLessThan(1e-7);
     const r = runOnC(g, input);
     expect(r.project.layers[0]!.kernel).toBe('mobilec_logistic_f32_c_5');
-    asValues(r.output, 'float32').forEach((v, i) => {
-      expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-6);
-    });
+    for (const [i, v] of asValues(r.output, 'float32').entries()) expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-6);
   });
 });
 

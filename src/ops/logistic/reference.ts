@@ -3,6 +3,7 @@ import { logisticFixed, multiplyByQuantizedMultiplier, roundingDivideByPOT } fro
 import type { QuantArray } from '../../reference/kernels/common.js';
 import type { LogisticQuant } from './index.js';
 
+/** TFLite's 16.619047164916992188f (a float32). */
 const CUTOFF_UPPER = Math.fround(16.619047164916992);
 
 /** TFLite's float logistic: 1 above 16.619047, exp(x) below −9, else 1 / (1 + exp(−x)), in float32. */

@@ -14,7 +14,7 @@ import { badInput } from '../../model/errors.js';
 import type { EmitContext, OpEmission } from '../../codegen/types.js';
 import { cType, shapeTag } from '../../codegen/ops/common.js';
 import type { AnyOp } from '../types.js';
-import { formatKernelId, kernelDType, type KernelFlag, type KernelIsa } from '../../codegen/kernelId.js';
+import { formatKernelId, kernelDType, type KernelFlag } from '../../codegen/kernelId.js';
 import type { QuantArray } from '../../reference/kernels/common.js';
 
 /** The 256 outputs of a quantized unary kernel, indexed by the input's byte (int8 −1 is byte 255). */
@@ -24,21 +24,22 @@ export function byteTable(dtype: 'int8' | 'uint8', kernel: (x: QuantArray, out: 
   return kernel(x, dtype === 'int8' ? new Int8Array(256) : new Uint8Array(256)) as Int8Array | Uint8Array;
 }
 
-/** The table-lookup emission of a quantized unary op under the kernel name of `isa` (the SIMD providers reuse it: src/codegen/isa/lut.ts). */
-export function lutEmission(op: AnyOp, ctx: EmitContext, table: Int8Array | Uint8Array, isa: KernelIsa = 'c'): OpEmission {
+/** The generic table-lookup emission of a quantized unary op (each SIMD provider renames it for its ISA: src/codegen/isa/lut.ts). */
+export function lutEmission(op: AnyOp, ctx: EmitContext, table: Int8Array | Uint8Array): OpEmission {
   const xT = ctx.tensor(op.inputs[0]!);
   const yT = ctx.tensor(op.outputs[0]!);
   const dtype = xT.dtype;
   if ((dtype !== 'int8' && dtype !== 'uint8') || yT.dtype !== dtype)
     throw badInput(`op ${op.name} (${op.kind}): table lookup from ${xT.dtype} to ${yT.dtype} is not supported`);
   const n = elementCount(xT.shape);
-  const kernel = formatKernelId({ op: 'lut', dtype: kernelDType(dtype), isa, shape: shapeTag(xT.shape) });
+  const kernel = formatKernelId({ op: 'lut', dtype: kernelDType(dtype), isa: 'c', shape: shapeTag(xT.shape) });
   return {
     family: 'lut',
     kernel,
-    params: { fn: kernel, t: cType(dtype), n, neon: false, mve: false, common: '' },
+    params: { fn: kernel, t: cType(dtype), n, neon: false, mve: false, words: false, common: '', blocks: 0, tail: 0 },
     call: `${kernel}(${[ctx.arena(xT.id, false), ctx.table('lut', table), ctx.arena(yT.id, true)].join(', ')});`,
     macs: 0,
+    elementwise: true,
   };
 }
 
@@ -68,5 +69,6 @@ export function floatUnaryEmission(op: AnyOp, ctx: EmitContext, form: UnaryFloat
     },
     call: `${kernel}(${[ctx.arena(xT.id, false), ctx.arena(yT.id, true)].join(', ')});`,
     macs: 0,
+    elementwise: true,
   };
 }
