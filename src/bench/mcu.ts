@@ -1,6 +1,6 @@
 /**
  * `npm run bench:mcu`: the shared TFLite models (person_detect,
- * mobilenet_v1_0.25_128_quant) and the int8 MobileNetV2 example on the Cortex-M4 and Cortex-M33 (DSP) and
+ * mobilenet_v1_0.25_128_quant) and the int8 MobileNetV2 and V3 examples on the Cortex-M4 and Cortex-M33 (DSP) and
  * Cortex-M55 (Helium) QEMU boards, SIMD kernels and plain-C kernels side by side:
  * instructions executed by one inference (exact, QEMU TCG plugin between
  * the bench markers), MACs per instruction, arena bytes and flash bytes
@@ -44,6 +44,7 @@ const MODELS = [
   { path: join(SHARED, 'models', 'person_detect.tflite'), input: 'person_detect.person.input.bin' },
   { path: join(SHARED, 'models', 'mobilenet_v1_0.25_128_quant.tflite'), input: 'mobilenet_v1_0.25_128_quant.bird.input.bin' },
   { path: join(PACKAGE_ROOT, 'examples', 'models', 'mobilenet_v2_0.35_96_int8.json'), input: '' },
+  { path: join(PACKAGE_ROOT, 'examples', 'models', 'mobilenet_v3_small_1.0_224_int8.json'), input: '' },
 ];
 const TARGETS = ['cortex-m4', 'cortex-m33', 'cortex-m55'];
 const KERNELS = ['simd', 'generic'] as const;

@@ -65,6 +65,7 @@ function main(): void {
     { label: 'mobilenet_v1_1.0_224_int8.json', path: join(examples, 'mobilenet_v1_1.0_224_int8.json'), quantized: true },
     { label: 'mobilenet_v1_0.25_96.json', path: join(examples, 'mobilenet_v1_0.25_96.json'), quantized: false },
     { label: 'mobilenet_v2_0.35_96_int8.json', path: join(examples, 'mobilenet_v2_0.35_96_int8.json'), quantized: true },
+    { label: 'mobilenet_v3_small_1.0_224_int8.json', path: join(examples, 'mobilenet_v3_small_1.0_224_int8.json'), quantized: true },
   ];
   if (existsSync(shared)) models.push({ label: 'mobilenet_v1_0.25_128_quant.tflite', path: shared, quantized: true });
   // Narrowing for kernel work: BENCH_MODELS / BENCH_TARGETS (comma lists), BENCH_GENERIC=0.

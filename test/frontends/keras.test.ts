@@ -19,7 +19,10 @@ import { Prng } from '../../src/util/prng.js';
 import { checkGraphOnTarget } from '../helpers/graphOnTarget.js';
 import { buildTflite } from '../helpers/tfliteBuilder.js';
 import { specFromGraph } from '../tflite/models.js';
-import { mobilec } from '../helpers/cli.js';
+import { EXAMPLES, mobilec } from '../helpers/cli.js';
+import { generateProject } from '../../src/codegen/index.js';
+import { loadModel } from '../../src/pipeline.js';
+import { TARGETS } from '../../src/targets/index.js';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -230,6 +233,21 @@ describe('a Keras-shaped MobileNetV3Small .tflite (squeeze-excite, hard swish, e
       if (name !== 'host') {
         const generic = r.project.layers.filter((l) => /_(hardswish|lut|mean)_/.test(l.kernel) && parseKernelName(l.kernel).isa === 'c');
         expect(generic).toEqual([]);
+      }
+    });
+  }
+});
+
+describe('the V2/V3 examples: every ADD, MEAN, HARD_SWISH and MUL on a SIMD kernel, the arena within 1.05x of its lower bound', () => {
+  const SIMD_TARGETS = [...TARGETS.values()].filter((t) => t.simd !== 'none');
+  for (const file of ['mobilenet_v2_0.35_96_int8.json', 'mobilenet_v3_small_1.0_224_int8.json']) {
+    it(file, () => {
+      const g = loadModel(join(EXAMPLES, file));
+      for (const t of SIMD_TARGETS) {
+        const p = generateProject(g, { name: 'm', target: t, kernels: 'simd' });
+        const generic = p.layers.filter((l) => ['add', 'mean', 'hard_swish', 'mul'].includes(g.ops[l.index]!.kind) && l.generic);
+        expect(generic.map((l) => `${t.name} ${l.index} ${l.kernel}`)).toEqual([]);
+        expect(p.arena.bytes / p.arena.lowerBound, t.name).toBeLessThanOrEqual(1.05);
       }
     });
   }
