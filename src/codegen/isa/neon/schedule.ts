@@ -56,8 +56,8 @@ function named(ops: readonly RowOp[]): Set<number> {
   for (const o of ops) {
     if (o.k === 'qld') s.add(o.x);
     if (o.k === 'wld') s.add(o.v);
-    if (o.k === 'pair' || o.k === 'hpair') [o.x0, o.x1, o.w0, o.w1].forEach((r) => s.add(r));
-    if (o.k === 'odd' || o.k === 'hodd') [o.x, o.w].forEach((r) => s.add(r));
+    if (o.k === 'pair' || o.k === 'hpair') for (const r of [o.x0, o.x1, o.w0, o.w1]) s.add(r);
+    if (o.k === 'odd' || o.k === 'hodd') for (const r of [o.x, o.w]) s.add(r);
     if (o.k === 'qbias' || o.k === 'qout' || o.k === 'pair' || o.k === 'odd' || o.k === 'hpair' || o.k === 'hodd') for (let i = 0; i < 4; i++) s.add(o.a + i);
   }
   return s;
@@ -98,19 +98,19 @@ function epilogue(a: number, f: RowFlags): RowOp[] {
   const acc = [0, 1, 2, 3].map((i) => a + i);
   if (f.hasLsh) {
     out.push({ k: 'rqld', t: 10, v: 28, n: 4 });
-    acc.forEach((r, i) => out.push({ k: 'rq', step: 'shift', a: r, m: 0, r: 0, l: 28 + i, t: 30 }));
+    out.push(...acc.map((r, i): RowOp => ({ k: 'rq', step: 'shift', a: r, m: 0, r: 0, l: 28 + i, t: 30 })));
   }
   out.push({ k: 'rqld', t: 9, v: 28, n: 4 });
-  acc.forEach((r, i) => out.push({ k: 'rq', step: 'mul', a: r, m: 28 + i, r: 0, l: 0, t: 30 }));
+  out.push(...acc.map((r, i): RowOp => ({ k: 'rq', step: 'mul', a: r, m: 28 + i, r: 0, l: 0, t: 30 })));
   if (f.rn) {
-    acc.forEach((r) => out.push({ k: 'rq', step: 'fix', a: r, m: 0, r: 0, l: 0, t: 30 }));
+    out.push(...acc.map((r): RowOp => ({ k: 'rq', step: 'fix', a: r, m: 0, r: 0, l: 0, t: 30 })));
     out.push({ k: 'rqld', t: 11, v: 28, n: 4 });
-    acc.forEach((r, i) => out.push({ k: 'rq', step: 'rshift', a: r, m: 0, r: 28 + i, l: 0, t: 30 }));
+    out.push(...acc.map((r, i): RowOp => ({ k: 'rq', step: 'rshift', a: r, m: 0, r: 28 + i, l: 0, t: 30 })));
   } else {
     out.push({ k: 'rqld', t: 11, v: 28, n: 2 });
-    acc.slice(0, 2).forEach((r, i) => out.push({ k: 'rq', step: 'round', a: r, m: 0, r: 28 + i, l: 0, t: 30 + i }));
+    out.push(...acc.slice(0, 2).map((r, i): RowOp => ({ k: 'rq', step: 'round', a: r, m: 0, r: 28 + i, l: 0, t: 30 + i })));
     out.push({ k: 'rqld', t: 12, v: 28, n: 2 });
-    acc.slice(2).forEach((r, i) => out.push({ k: 'rq', step: 'round', a: r, m: 0, r: 28 + i, l: 0, t: 30 + i }));
+    out.push(...acc.slice(2).map((r, i): RowOp => ({ k: 'rq', step: 'round', a: r, m: 0, r: 28 + i, l: 0, t: 30 + i })));
   }
   out.push(
     { k: 'nar', d: a, s: a, hi: false },
