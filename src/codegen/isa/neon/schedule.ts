@@ -271,8 +271,8 @@ export function scheduleRow(ops: readonly RowOp[], f: RowFlags): RowOp[] {
   const used = named(ops);
   used.add(f.zp);
   if (f.isU8) used.add(f.mask);
-  // products in turn: the registers no op names (v28-v31, v26, stride 2 also v17-v20)
-  const pool = [28, 29, 30, 31, 26, 17, 18, 19, 20].filter((r) => !used.has(r));
+  // products in turn: the registers no op names (v30, v31, v26, v28, v29, stride 2 also v17-v20)
+  const pool = [30, 31, 26, 28, 29, 17, 18, 19, 20].filter((r) => !used.has(r));
   const fine = expand(ops, f, pool);
   const out: RowOp[] = [];
   let region: Insn[] = [];
