@@ -52,9 +52,9 @@ describe.skipIf(skip)('llvm-mca table of the hot NEON loops (cortex-a53, cortex-
     // the pointwise loop on the A53: about one instruction per cycle (the loads' 4-cycle issue aside)
     expect(rows[0]!['cortex-a53'].cycles).toBeLessThan(1.25 * rows[0]!.instructions);
     // depthwise pair row and stem conv, scheduled for the A53 (schedule.ts; conv: weights one LDP
-    // group ahead, epilogue stage by stage): 523 and 362 cycles per iteration, 10% margin (before:
+    // group ahead, epilogue stage by stage): 511 and 362 cycles per iteration, 10% margin (before:
     // 1015 and 599); the A72 no worse than before the schedule (228 and 232) by more than 5%
-    expect(rows[1]!['cortex-a53'].cycles).toBeLessThan(1.1 * 523);
+    expect(rows[1]!['cortex-a53'].cycles).toBeLessThan(1.1 * 511);
     expect(rows[2]!['cortex-a53'].cycles).toBeLessThan(1.1 * 362);
     expect(rows[1]!['cortex-a72'].cycles).toBeLessThan(1.05 * 228);
     expect(rows[2]!['cortex-a72'].cycles).toBeLessThan(1.05 * 232);
