@@ -38,7 +38,17 @@ export type RowOp =
   | { k: 'wld'; v: number; off: number }
   | { k: 'fout' | 'qout'; a: number }
   | { k: 'loop'; n: number }
-  | { k: 'end' };
+  | { k: 'end' }
+  // one instruction each, the int8 programs after scheduling (schedule.ts scheduleRow)
+  | { k: 'mul'; m: 'smull' | 'smull2' | 'smlal' | 'smlal2'; p: number; x: number; w: number }
+  | { k: 'wid'; a: number; p: number; hi: boolean }
+  | { k: 'xld'; x: number; r: number }
+  | { k: 'xeor'; x: number }
+  | { k: 'rqld'; t: number; v: number; n: number }
+  | { k: 'rq'; step: 'shift' | 'mul' | 'fix' | 'rshift' | 'round'; a: number; m: number; r: number; l: number; t: number }
+  | { k: 'nar' | 'nar8'; d: number; s: number; hi: boolean }
+  | { k: 'zadd' | 'cmax' | 'cmin' | 'qst'; d: number }
+  | { k: 'cld' };
 
 /** A dtype's register file for row programs: column registers, accumulator sets, tap programs. */
 interface RowIsa {

@@ -188,6 +188,29 @@ function rowsParams(c: ConvLayer, s: LoopSpec, fn: string) {
   const yback = (s.nOcb - 1) * OCB * es;
   const shifts = s.sdot ? convSdotShifts(g, P) : [];
   const rowTaps = s.mla ? null : convRowTaps(g, P, Q, s.sdot ? 'sdot' : quant ? 'i16' : 'f32', 8, 8);
+  // int16 SMLAL rows: the weights of two registers' worth of taps (a group) by one LDP (LDR for a
+  // lone register) at an offset from the tile's weight pointer, into v8-v9 and v10-v11 in turn, each
+  // group loaded while the one before it multiplies (an in-order core does not wait for the load);
+  // where the offsets pass LDP's range, one post-incremented LD1 per tap as before
+  const tapRegs = Q / 2;
+  const gsz = 2 / tapRegs;
+  const wBlock = T * 16 * tapRegs;
+  const wldp = quant && !s.sdot && !s.mla && s.nOcb * wBlock - 32 <= 1008;
+  const groupLoad = (b: number, k: number) => {
+    const n = Math.min(2, (T - k * gsz) * tapRegs);
+    return { pair: n === 2, r0: 8 + 2 * (k % 2), off: b * wBlock + 32 * k };
+  };
+  const blockTaps = (b: number, ky: number) => {
+    const row = rowTaps?.[ky] ?? [];
+    if (!wldp) return row;
+    return row.map((tp, i) => {
+      const t = ky * row.length + i;
+      const k = Math.floor(t / gsz);
+      const w = 8 + 2 * (k % 2) + (t % gsz) * tapRegs;
+      const next = t % gsz === 0 && (k + 1) * gsz < T ? [groupLoad(b, k + 1)] : [];
+      return { ...tp, w, ld: next, macs: tp.macs.map((m) => ({ ...m, w: w + (m.q >> 1) })) };
+    });
+  };
   const bstride = quant ? (s.hasLsh ? 4 : 3) * OCB : OCB;
   const mOff = (s.hasLsh ? 2 : 1) * OCB;
   return {
@@ -212,6 +235,7 @@ function rowsParams(c: ConvLayer, s: LoopSpec, fn: string) {
     P,
     Q,
     yzpReg: s.mla ? 14 : 7,
+    wldp,
     bw: Q === 4 ? '16b' : '8b',
     q8: Q === 2,
     segLd: Math.ceil(segRegs / 2),
@@ -226,7 +250,8 @@ function rowsParams(c: ConvLayer, s: LoopSpec, fn: string) {
     blocks: Array.from({ length: s.nOcb }, (_, b) => ({
       last: b === s.nOcb - 1,
       ysub: b === s.nOcb - 1 ? yback : ysub,
-      rows: Array.from({ length: g.kH }, (_, ky) => ({ ky, taps: rowTaps?.[ky] ?? [], slots: s.mla ? convMlaRow(g, P, s.mla.order, s.mla.ends, b, ky) : [] })),
+      rows: Array.from({ length: g.kH }, (_, ky) => ({ ky, taps: blockTaps(b, ky), slots: s.mla ? convMlaRow(g, P, s.mla.order, s.mla.ends, b, ky) : [] })),
+      wpre: wldp ? [groupLoad(b, 0)] : [],
     })),
     accs: Array.from({ length: P * Q }, (_, k) => ({ a: 16 + k, q: k % Q })),
     pixels: Array.from({ length: P }, (_, p) => ({ a0: convAcc(Q, p, 0), a1: convAcc(Q, p, 1), a2: convAcc(Q, p, 2), a3: convAcc(Q, p, 3) })),

@@ -19,6 +19,7 @@ import {
   neonIsa,
 } from '../shared.js';
 import { rowKernel, type SplitTap } from '../regalloc.js';
+import { scheduleRow } from '../schedule.js';
 
 // ---------------------------------------------------------------- depthwise
 
@@ -365,6 +366,9 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
   const ncb = Math.floor(C / cb);
   const [oyLo, oyHi] = interior(g.outH, g.inH, g.strideH, g.padTop);
   const [oxLo, oxHi] = interior(g.outW, g.inW, g.strideW, g.padLeft);
+  // uint8: the 0x80 input mask in v27 and y_zp in v26 (stride 1), or the mask in the free v17 (stride 2)
+  const rowMask = g.strideW === 1 ? 27 : 17;
+  const rowZp = dtype === 'uint8' && g.strideW === 1 ? 26 : 27;
   return {
     common: common(),
     fn: kernel,
@@ -409,12 +413,14 @@ function params(l: DwLayer, p: DwPlan, kernel: string) {
           const K = p.split ? p.split.sigs[sg.sig]!.length : 0;
           // stride 2: the first four split taps' weights stay in v18-v20, v26 (regalloc int8RowIsa)
           const res = g.strideW === 2 ? Array.from({ length: Math.min(K, 4) }, (_, j) => ({ v: [18, 19, 20, 26][j]!, off: 16 * j })) : [];
-          return { nb: sg.nb, K, ops: v.progs[sg.sig]!, res };
+          const prog = v.progs[sg.sig]!;
+          // int8/uint8: one instruction per op, ordered for in-order issue (schedule.ts)
+          const ops = quant ? scheduleRow(prog, { hasLsh, rn: allNeg, clampLo, clampHi, isU8: dtype === 'uint8', zp: rowZp, mask: rowMask }) : prog;
+          return { nb: sg.nb, K, ops, res };
         }),
       })),
-      // uint8: the 0x80 input mask in v27 and y_zp in v26 (stride 1), or the mask in the free v17 (stride 2)
-      mask: g.strideW === 1 ? 27 : 17,
-      zp: dtype === 'uint8' && g.strideW === 1 ? 26 : 27,
+      mask: rowMask,
+      zp: rowZp,
       top: row.top,
       bottom: row.bottom,
       mid: row.mid,
