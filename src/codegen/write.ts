@@ -127,18 +127,23 @@ export function writeOutputDir(out: string, files: ReadonlyMap<string, string | 
     throw badInput(`${opts.flag} ${out}: cannot create ${parent} (${fsReason(e)})`);
   }
   if (!statSync(parent).isDirectory()) throw badInput(`${opts.flag} ${out}: ${parent} is not a directory`);
+  removeStrays(parent, basename(target));
+  deferSignals();
   const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     mkdirSync(tmp, { mode: 0o777 });
   } catch (e) {
     throw badInput(`${opts.flag} ${out}: cannot write in ${parent} (${fsReason(e)})`);
   }
+  // Tests stretch the write (MOBILEC_TEST_SLOW_WRITE_MS per file) to signal the process inside it.
+  const slow = Number(process.env.MOBILEC_TEST_SLOW_WRITE_MS ?? 0);
   try {
     for (const [file, content] of files) {
       const path = join(tmp, ...file.split('/'));
       if (!resolve(path).startsWith(tmp + sep)) throw badInput(`internal file name ${file} leaves the output directory`);
       mkdirSync(dirname(path), { recursive: true, mode: 0o777 });
       writeFileSync(path, content);
+      if (slow > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slow);
     }
     writeFileSync(join(tmp, OUTPUT_MARKER), markerText(opts.kind));
     if (existsSync(target)) {
@@ -160,6 +165,63 @@ export function writeOutputDir(out: string, files: ReadonlyMap<string, string | 
     throw badInput(`${opts.flag} ${out}: cannot write the output (${fsReason(e)})`);
   }
   return target;
+}
+
+/**
+ * From here on SIGINT and SIGTERM end the process only once the current
+ * synchronous work is done: the temporary directory is then either renamed
+ * into place (a complete output) or removed, never left half-written. Before
+ * the first write, a signal kills the process at once, with nothing on disk.
+ */
+let signalsDeferred = false;
+function deferSignals(): void {
+  if (signalsDeferred) return;
+  signalsDeferred = true;
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.on(sig, () => process.exit(code));
+  }
+}
+
+/**
+ * Removes what a killed mobilec left beside `name` in `parent`: its
+ * `.<name>.tmp-<pid>-*` and `.<name>.old-<pid>-*` directories whose process
+ * no longer runs (SIGKILL, a power cut). Another live compile's are kept.
+ */
+export function removeStrays(parent: string, name: string): string[] {
+  const prefix = `.${name}.`;
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    if (!e.startsWith(prefix)) continue;
+    const m = /^(tmp|old)-(\d+)-[0-9a-f]{8}$/.exec(e.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    try {
+      rmSync(join(parent, e), { recursive: true, force: true });
+      removed.push(e);
+    } catch {
+      // not ours to remove (permissions): leave it
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Writes a generated C project as `--out` (see writeOutputDir). */
