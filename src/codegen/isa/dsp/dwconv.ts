@@ -20,7 +20,8 @@ import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission } from '../../types.js';
-import { cType, flagSwitch, kernelDType, depthwiseVariants, quantConv, type DwForm, type QuantConv } from '../quantConv.js';
+import { cType, flagSwitch, kernelDType, depthwiseVariants, dwForm, layerGeometry, quantConv, type DwForm, type QuantConv } from '../quantConv.js';
+import type { SimdVariant } from '../../types.js';
 import { DSP_REQUANT_FN, dspBlockParams, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
 import { windowParams } from '../../ops/common.js';
@@ -136,4 +137,114 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   };
 }
 
-export const dwconvVariants = depthwiseVariants<DwPlan>('dsp', 'c4', plan, id, emit);
+/** The row form's geometry: planes of kh rows of `pw2` words (columns in pairs, the last pair's high column past the window). */
+function rowLayout(g: WindowGeometry) {
+  const oc4 = Math.ceil(g.outC / 4) * 4;
+  const pw = (g.outW - 1) * g.strideW + 3;
+  return { oc4, pw2: Math.ceil((pw + 1) / 2) };
+}
+
+function rowId(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
+  return { ...id(layer, p), tile: '1x2' };
+}
+
+/**
+ * `dsp/dwconv/row`: multiplier 1, a window 3 wide of stride 1 or 2
+ * (templates/kernels/dwconv_dsp.c.hbs, `row`): the input widened into
+ * channel-planar rows, one channel at a time over two output pixels,
+ * adjacent taps paired in SMLAD / SMLADX.
+ */
+function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
+  const { ctx, op } = layer;
+  const { g, q } = p;
+  const { dbl } = p.rq;
+  const { kH: kh, outC: oc } = g;
+  const { oc4, pw2 } = rowLayout(g);
+  const scale = dbl ? 2 : 1;
+  const nw = 2 * kh;
+  // Per channel: [w0 w1] of each row as an int16 pair, then w2 of each row as an int32, (w - wZp) doubled when dbl.
+  const w16 = new Int16Array(oc * nw * 2);
+  const wt = (c: number, ky: number, kx: number) => (q.wData[(ky * 3 + kx) * oc + c]! - q.wZp) * scale;
+  for (let c = 0; c < oc; c++) {
+    for (let r = 0; r < kh; r++) {
+      w16[(c * nw + r) * 2] = wt(c, r, 0);
+      w16[(c * nw + r) * 2 + 1] = wt(c, r, 1);
+      const w2 = wt(c, r, 2);
+      w16[(c * nw + kh + r) * 2] = w2;
+      w16[(c * nw + kh + r) * 2 + 1] = w2 < 0 ? -1 : 0;
+    }
+  }
+  const bias = new Int32Array(oc);
+  bias.set(dbl ? q.bias.slice(0, oc).map((b) => 2 * b) : q.bias.slice(0, oc));
+  const wSym = ctx.table('dsp_w', new Int32Array(w16.buffer));
+  const bSym = ctx.table('dsp_b', bias);
+  const rqSym = ctx.table('dsp_rq', p.rq.consts);
+  const kernel = formatKernelId(rowId(layer, p));
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, negPair(q.rq.xZp), ...dspArgs(q), ctx.arena(q.y.id, true)];
+  const keep = Math.max(0, kh - g.strideH);
+  const plane = kh * pw2;
+  const jA = Math.ceil(g.padLeft / 2);
+  const jB = Math.max(jA, Math.min(pw2, Math.floor((g.inW + g.padLeft - 2) / 2) + 1));
+  return {
+    family: 'dwconv_dsp',
+    kernel,
+    params: {
+      row: true,
+      fn: kernel,
+      t: cType(q.dtype),
+      dtype: q.dtype,
+      unsigned: q.dtype === 'uint8',
+      sat: q.rq.saturating,
+      padding: op.padding,
+      ...windowParams(g),
+      oc4,
+      s2: g.strideW === 2,
+      pw2,
+      R: kh,
+      keep,
+      rotk: g.padTop + kh * g.outH * g.strideH,
+      slotk: kh * Math.ceil(g.padTop / kh),
+      plane,
+      bufw: oc4 * plane,
+      jA,
+      jB,
+      inner: jB > jA,
+      borders: Array.from({ length: pw2 }, (_, j) => j)
+        .filter((j) => j < jA || j >= jB)
+        .map((j) => {
+          const ia = 2 * j - g.padLeft;
+          const ok = (ix: number) => ix >= 0 && ix < g.inW;
+          return { j, ia, ib: ia + 1, a: ok(ia), b: ok(ia + 1) };
+        }),
+      ctail: g.inC % 4 !== 0,
+      icf: g.inC - (g.inC % 4),
+      nw,
+      rows: Array.from({ length: kh }, (_, r) => ({ r, off: r * pw2, h: r & 1 ? 't' : 'b', w2: r >> 1 })),
+      w2s: Array.from({ length: Math.ceil(kh / 2) }, (_, i) => ({ i, lo: 2 * i, hi: 2 * i + 1, pair: 2 * i + 1 < kh })),
+      ow2: g.outW - (g.outW % 2),
+      odd: g.outW % 2 === 1,
+      anyRq: needsRequantAny(p.rq.form),
+      rqfn: DSP_REQUANT_FN[p.rq.form],
+      ...dspBlockParams(p.rq.form),
+    },
+    call: `${kernel}(${args.join(', ')});`,
+    macs: g.outH * g.outW * oc * kh * 3,
+    // Input rows are read (widened into the planes) before the output row that needs them, never after.
+    streaming: { pixelBlock: 1 },
+  };
+}
+
+const rowVariant: SimdVariant<DwPlan, DepthwiseConv2DOp> = {
+  key: 'dsp/dwconv/row',
+  isa: 'dsp',
+  ops: ['depthwise_conv2d'],
+  applies(layer) {
+    const g = layerGeometry(layer);
+    if (!g || dwForm(g) !== 'channels' || g.kW !== 3 || (g.strideW !== 1 && g.strideW !== 2)) return null;
+    return plan(layer, g, 'channels');
+  },
+  id: rowId,
+  emit: emitRow,
+};
+
+export const dwconvVariants: readonly SimdVariant<DwPlan, DepthwiseConv2DOp>[] = [rowVariant, ...depthwiseVariants<DwPlan>('dsp', 'c4', plan, id, emit)];
