@@ -140,8 +140,9 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
 /** The row form's geometry: planes of kh rows of `pw2` words (columns in pairs, the last pair's high column past the window). */
 function rowLayout(g: WindowGeometry) {
   const oc4 = Math.ceil(g.outC / 4) * 4;
-  const pw = (g.outW - 1) * g.strideW + 3;
-  return { oc4, pw2: Math.ceil((pw + 1) / 2) };
+  // The words the loops read: stride 1 up to word ow / 2 (odd ow: (ow + 1) / 2), stride 2 up to word ow.
+  const pw2 = g.strideW === 1 ? Math.floor(g.outW / 2) + 1 + (g.outW % 2) : g.outW + 1;
+  return { oc4, pw2 };
 }
 
 function rowId(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
@@ -183,8 +184,6 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, negPair(q.rq.xZp), ...dspArgs(q), ctx.arena(q.y.id, true)];
   const keep = Math.max(0, kh - g.strideH);
   const plane = kh * pw2;
-  const jA = Math.ceil(g.padLeft / 2);
-  const jB = Math.max(jA, Math.min(pw2, Math.floor((g.inW + g.padLeft - 2) / 2) + 1));
   return {
     family: 'dwconv_dsp',
     kernel,
@@ -206,18 +205,7 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       slotk: kh * Math.ceil(g.padTop / kh),
       plane,
       bufw: oc4 * plane,
-      jA,
-      jB,
-      inner: jB > jA,
-      borders: Array.from({ length: pw2 }, (_, j) => j)
-        .filter((j) => j < jA || j >= jB)
-        .map((j) => {
-          const ia = 2 * j - g.padLeft;
-          const ok = (ix: number) => ix >= 0 && ix < g.inW;
-          return { j, ia, ib: ia + 1, a: ok(ia), b: ok(ia + 1) };
-        }),
-      ctail: g.inC % 4 !== 0,
-      icf: g.inC - (g.inC % 4),
+      zpw: `(int32_t)0x${((((q.rq.xZp & 0xff) * 0x01010101) >>> 0).toString(16).padStart(8, '0'))}u`,
       nw,
       rows: Array.from({ length: kh }, (_, r) => ({ r, off: r * pw2, h: r & 1 ? 't' : 'b', w2: r >> 1 })),
       w2s: Array.from({ length: Math.ceil(kh / 2) }, (_, i) => ({ i, lo: 2 * i, hi: 2 * i + 1, pair: 2 * i + 1 < kh })),
