@@ -56,9 +56,9 @@ const SHAPES: readonly Shape[] = [
 
 /** The variant each target's provider must pick for a depthwise of multiplier `dm` and `cin` input channels. */
 function expectedKey(target: string, s: DepthwiseSpec): RegExp {
-  // multiplier 1: windows 3 wide of stride 1 or 2 on the row form, the rest 4 channels at a time
+  // windows 3 wide of stride 1 or 2 on the row form (any multiplier), the rest 4 channels at a time
   if (target === 'cortex-m4' || target === 'cortex-m33')
-    return s.dm === 1 ? (s.kW === 3 && s.sW <= 2 ? /^dsp\/dwconv\/row$/ : /^dsp\/dwconv\/c4$/) : s.cin === 1 ? /^dsp\/dwconv\/dm$/ : /^dsp\/dwconv\/c4dm$/;
+    return s.kW === 3 && s.sW <= 2 ? /^dsp\/dwconv\/row$/ : s.dm === 1 ? /^dsp\/dwconv\/c4$/ : s.cin === 1 ? /^dsp\/dwconv\/dm$/ : /^dsp\/dwconv\/c4dm$/;
   if (target === 'cortex-m55') return s.dm === 1 ? /^mve\/dwconv\/c8$/ : s.cin === 1 ? /^mve\/dwconv\/dm$/ : /^mve\/dwconv\/c8dm$/;
   const isa = target === 'rpi-armv7' ? 'neon32' : 'neon';
   // the 3x3 stride-1/2 kernels keep what they take (8+ channels, multiplier 1)

@@ -137,13 +137,11 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   };
 }
 
-/** The row form's geometry: planes of kh rows of `pw2` words (columns in pairs, the last pair's high column past the window). */
-function rowLayout(g: WindowGeometry) {
-  const oc4 = Math.ceil(g.outC / 4) * 4;
-  // The words the loops read: stride 1 up to word ow / 2 (odd ow: (ow + 1) / 2), stride 2 up to word ow.
-  const pw2 = g.strideW === 1 ? Math.floor(g.outW / 2) + 1 + (g.outW % 2) : g.outW + 1;
-  return { oc4, pw2 };
-}
+/**
+ * The row form's words per plane row (columns in pairs): the loops read stride 1 up to word ow / 2 (odd ow:
+ * (ow + 1) / 2), stride 2 up to word ow.
+ */
+const rowWords = (g: WindowGeometry): number => (g.strideW === 1 ? Math.floor(g.outW / 2) + 1 + (g.outW % 2) : g.outW + 1);
 
 function rowId(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
   return { ...id(layer, p), tile: '1x2' };
@@ -160,7 +158,7 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const { g, q } = p;
   const { dbl } = p.rq;
   const { kH: kh, outC: oc } = g;
-  const { oc4, pw2 } = rowLayout(g);
+  const pw2 = rowWords(g);
   const scale = dbl ? 2 : 1;
   const nw = 2 * kh;
   // Per channel: [w0 w1] of each row as an int16 pair, then w2 of each row as an int32, (w - wZp) doubled when dbl.
@@ -196,7 +194,6 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       sat: q.rq.saturating,
       padding: op.padding,
       ...windowParams(g),
-      oc4,
       s2: g.strideW === 2,
       pw2,
       R: kh,
@@ -204,12 +201,16 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       rotk: g.padTop + kh * g.outH * g.strideH,
       slotk: kh * Math.ceil(g.padTop / kh),
       plane,
-      bufw: oc4 * plane,
+      bufw: Math.ceil(g.inC / 4) * 4 * plane,
+      dm: g.depthMultiplier,
+      dmul: g.depthMultiplier > 1,
       zpw: `(int32_t)0x${((((q.rq.xZp & 0xff) * 0x01010101) >>> 0).toString(16).padStart(8, '0'))}u`,
       nw,
       rows: Array.from({ length: kh }, (_, r) => ({ r, off: r * pw2, h: r & 1 ? 't' : 'b', w2: r >> 1 })),
       w2s: Array.from({ length: Math.ceil(kh / 2) }, (_, i) => ({ i, lo: 2 * i, hi: 2 * i + 1, pair: 2 * i + 1 < kh })),
       ow2: g.outW - (g.outW % 2),
+      quad: g.strideW === 1 && g.outW >= 8,
+      ow4: g.outW - (g.outW % 4),
       odd: g.outW % 2 === 1,
       anyRq: needsRequantAny(p.rq.form),
       rqfn: DSP_REQUANT_FN[p.rq.form],
@@ -228,8 +229,8 @@ const rowVariant: SimdVariant<DwPlan, DepthwiseConv2DOp> = {
   ops: ['depthwise_conv2d'],
   applies(layer) {
     const g = layerGeometry(layer);
-    if (!g || dwForm(g) !== 'channels' || g.kW !== 3 || (g.strideW !== 1 && g.strideW !== 2)) return null;
-    return plan(layer, g, 'channels');
+    if (!g || g.kW !== 3 || (g.strideW !== 1 && g.strideW !== 2)) return null;
+    return plan(layer, g, dwForm(g));
   },
   id: rowId,
   emit: emitRow,
