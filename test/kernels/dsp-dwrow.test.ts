@@ -87,7 +87,11 @@ describe('DSP depthwise row form on adversarial values', () => {
   type Edit = (c: number, m: number, s: number) => [number, number];
   /** Per channel (multiplier, shift) edits: each DSP epilogue form in turn (dsp/requant.ts). */
   const EDITS: readonly { label: string; edit: Edit; yZp?: number; x64?: boolean; flags: Record<string, true | undefined> }[] = [
-    { label: 'mixed (right, left, zero, 31 right, multiplier 0, left 30)', edit: (c, m, sh) => [[m, sh] as [number, number], [m, 1], [m, 0], [m, -31], [0, sh], [m, 30]][c % 6] as [number, number], flags: { mix: true, ls: true } },
+    {
+      label: 'mixed (right, left, zero, 31 right, multiplier 0, left 30)',
+      edit: (c, m, sh) => [[m, sh] as [number, number], [m, 1], [m, 0], [m, -31], [0, sh], [m, 30]][c % 6] as [number, number],
+      flags: { mix: true, ls: true },
+    },
     { label: 'every channel left 1..4', edit: (c, m) => [m, 1 + (c % 4)], flags: { ls: true } },
     { label: 'every channel shift 0', edit: (_c, m) => [m, 0], flags: {} },
     { label: 'every channel left 30 (the total form)', edit: (_c, m) => [m, 30], flags: { x64: true, ls: true } },
@@ -95,39 +99,54 @@ describe('DSP depthwise row form on adversarial values', () => {
     { label: 'SMLAL everywhere (dsp.smmlar false)', edit: (_c, m, sh) => [m, sh], x64: true, flags: { rn: true, x64: true } },
   ];
 
-  it.each(TARGETS.slice(0, 1).map((t) => [t.name, t] as const))('%s: every epilogue form of the row form, exact', async (name, target) => {
-    const tester = new KernelTester(target, `dwrq_${name.replace(/-/g, '_')}_`);
-    let seed = 7500;
-    for (const e of EDITS) {
-      for (const [dtype, sw] of [
-        ['int8', 1],
-        ['uint8', 2],
-      ] as const) {
-        seed++;
-        const spec: DepthwiseSpec = { h: 6, w: 7, kH: 3, kW: 3, sH: sw, sW: sw, padding: 'same', cin: 12, dm: 1, zps: dtype === 'uint8' ? { y: e.yZp ?? 3 } : {} };
-        const g = depthwiseCase(`dwq${seed}`, spec, dtype, seed, 'plain').graph;
-        const op = g.ops[0]! as Op & { requant: { multiplier: number[]; shift: number[] } };
-        const one = op.requant.multiplier.length === 1;
-        const pairs = Array.from({ length: 12 }, (_, c) => e.edit(c, op.requant.multiplier[one ? 0 : c]!, op.requant.shift[one ? 0 : c]!));
-        (op as { requant: unknown }).requant = { ...op.requant, multiplier: pairs.map((p) => p[0]), shift: pairs.map((p) => p[1]) };
-        if (e.yZp !== undefined && dtype === 'int8') continue;
-        const switches = e.x64 ? { 'dsp.smmlar': false } : undefined;
-        const added = tester.add({ family: 'depthwise', dtype, seed, graph: g, switches });
-        const id = parseKernelName(added.kernel);
-        expect([e.label, dtype, id.tile, id.flags?.rn, id.flags?.x64, id.flags?.mix, id.flags?.ls]).toEqual([
-          e.label,
-          dtype,
-          '1x2',
-          e.flags.rn,
-          e.flags.x64,
-          e.flags.mix,
-          e.flags.ls,
-        ]);
+  it.each(TARGETS.slice(0, 1).map((t) => [t.name, t] as const))(
+    '%s: every epilogue form of the row form, exact',
+    async (name, target) => {
+      const tester = new KernelTester(target, `dwrq_${name.replace(/-/g, '_')}_`);
+      let seed = 7500;
+      for (const e of EDITS) {
+        for (const [dtype, sw] of [
+          ['int8', 1],
+          ['uint8', 2],
+        ] as const) {
+          seed++;
+          const spec: DepthwiseSpec = {
+            h: 6,
+            w: 7,
+            kH: 3,
+            kW: 3,
+            sH: sw,
+            sW: sw,
+            padding: 'same',
+            cin: 12,
+            dm: 1,
+            zps: dtype === 'uint8' ? { y: e.yZp ?? 3 } : {},
+          };
+          const g = depthwiseCase(`dwq${seed}`, spec, dtype, seed, 'plain').graph;
+          const op = g.ops[0]! as Op & { requant: { multiplier: number[]; shift: number[] } };
+          const one = op.requant.multiplier.length === 1;
+          const pairs = Array.from({ length: 12 }, (_, c) => e.edit(c, op.requant.multiplier[one ? 0 : c]!, op.requant.shift[one ? 0 : c]!));
+          (op as { requant: unknown }).requant = { ...op.requant, multiplier: pairs.map((p) => p[0]), shift: pairs.map((p) => p[1]) };
+          if (e.yZp !== undefined && dtype === 'int8') continue;
+          const switches = e.x64 ? { 'dsp.smmlar': false } : undefined;
+          const added = tester.add({ family: 'depthwise', dtype, seed, graph: g, switches });
+          const id = parseKernelName(added.kernel);
+          expect([e.label, dtype, id.tile, id.flags?.rn, id.flags?.x64, id.flags?.mix, id.flags?.ls]).toEqual([
+            e.label,
+            dtype,
+            '1x2',
+            e.flags.rn,
+            e.flags.x64,
+            e.flags.mix,
+            e.flags.ls,
+          ]);
+        }
       }
-    }
-    const run = await tester.run();
-    expect(run.results.length).toBeGreaterThanOrEqual(EDITS.length * 2 - 1);
-    expect(describeFailures(run.results)).toEqual([]);
-    for (const r of run.results) expect([r.name, r.elements > 0, r.mismatches]).toEqual([r.name, true, 0]);
-  }, 600_000);
+      const run = await tester.run();
+      expect(run.results.length).toBeGreaterThanOrEqual(EDITS.length * 2 - 1);
+      expect(describeFailures(run.results)).toEqual([]);
+      for (const r of run.results) expect([r.name, r.elements > 0, r.mismatches]).toEqual([r.name, true, 0]);
+    },
+    600_000,
+  );
 });
