@@ -147,10 +147,23 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
 }
 
 /**
- * The row form's words per plane row (columns in pairs): the loops read stride 1 up to word ow / 2 (odd ow:
- * (ow + 1) / 2), stride 2 up to word ow.
+ * Whether the last (odd) output's third column is right padding (0 after the zero point): the kernel then skips that
+ * tap, and the planes need not hold the column.
  */
-const rowWords = (g: WindowGeometry): number => (g.strideW === 1 ? Math.floor(g.outW / 2) + 1 + (g.outW % 2) : g.outW + 1);
+const rowSkip = (g: WindowGeometry): boolean => g.outW % 2 === 1 && (g.strideW === 1 ? g.outW + 1 : 2 * g.outW) - g.padLeft >= g.inW;
+
+/**
+ * The row form's words per plane row (columns in pairs): one past the last word the loops read. Stride 1: the pairs
+ * up to word ow2 / 2, the odd last output words (ow - 1) / 2 and the next (unless skipped); stride 2: up to word ow2,
+ * the odd last output words ow - 1 and ow (unless skipped).
+ */
+function rowWords(g: WindowGeometry): number {
+  const ow = g.outW;
+  const ow2 = ow - (ow % 2);
+  const pairs = ow2 === 0 ? -1 : g.strideW === 1 ? ow2 / 2 : ow2;
+  const single = ow % 2 === 0 ? -1 : (g.strideW === 1 ? (ow - 1) / 2 : ow - 1) + (rowSkip(g) ? 0 : 1);
+  return Math.max(pairs, single) + 1;
+}
 
 function rowId(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
   return { ...id(layer, p), tile: '1x2' };
@@ -221,6 +234,7 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       quad: g.strideW === 1 && g.outW >= 8,
       ow4: g.outW - (g.outW % 4),
       odd: g.outW % 2 === 1,
+      skip2: rowSkip(g),
       anyRq: needsRequantAny(p.rq.form),
       rqfn: DSP_REQUANT_FN[p.rq.form],
       ...dspBlockParams(p.rq.form),
