@@ -9,8 +9,8 @@
  *   per channel, its weights and epilogue constants loaded once, 2 pixels
  *   at a time (4 for stride 1 from 8 outputs wide) with adjacent taps paired
  *   in SMLAD / SMLADX: 6 MACs in 4 multiplies. Measured on the 0.25/96
- *   example (cortex-m4 cycle model): 2.8-3.8 cycles per MAC at stride 1,
- *   4.2-5.5 at stride 2, against 5.2-5.5 and 6.6-6.8 for c4.
+ *   example (cortex-m4 cycle model): 2.8-4.0 cycles per MAC at stride 1,
+ *   4.2-5.1 at stride 2, against 5.2-5.7 and 6.6-6.8 for c4.
  * The others keep a ring of widened, zero-padded input rows, all channels
  * interleaved; per 4 channels and tap four 16x16 MACs (SMLABB / SMLATT) on
  * weights re-packed as (w - wZp) int16 pairs [c0 c2][c1 c3]:
