@@ -39,7 +39,7 @@ const T32_BRANCH = /^(?:b(?:eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)?
 /** The loops: the function holding it and an instruction only the wanted loop has. */
 export const LOOPS = [
   { loop: 'pointwise DSP 3x2 (3 px x 2 ch, 16 of K 128 per iter)', fn: 'mobilec_pw_s8_dsp_t3x2_rn_6x6x128_128', must: /^smlad\b/ },
-  { loop: 'depthwise DSP t4 (3x3 s1 + requant, 4 ch/iter)', fn: 'mobilec_dw_s8_dsp_t4_rn_k3s1same_24x24x32', must: /^smmlar\b/ },
+  { loop: 'depthwise DSP row 1x4 (3x3 s1 + requant, 1 ch x 4 px/iter)', fn: 'mobilec_dw_s8_dsp_t1x2_rn_k3s1same_24x24x32', must: /^smmlar\b/ },
   { loop: 'stem conv im2col 3x2 (3x3 s2, 3->8 ch, all 27 of K per iter)', fn: 'mobilec_conv_s8_dsp_t3x2_rn_w16_k3s2same_96x96x3_8', must: /^smlad\b/ },
 ];
 

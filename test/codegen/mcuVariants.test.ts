@@ -66,6 +66,7 @@ describe('DSP and Helium variants', () => {
       'dsp/pointwise/px1',
       'dsp/pointwise/px2',
       'dsp/pointwise/im2col',
+      'dsp/dwconv/row',
       'dsp/dwconv/c4',
       'dsp/dwconv/dm',
       'dsp/dwconv/c4dm',
@@ -91,12 +92,15 @@ describe('DSP and Helium variants', () => {
 
   it('cortex-m4: each layer gets its variant, named by the grammar', () => {
     const got = ids(STACK, 'cortex-m4').filter((x) => x !== null);
-    expect(got.map(summary)).toEqual(['conv/3x2', 'dw/4', 'pw/3x2', 'fc/1x4']);
+    expect(got.map(summary)).toEqual(['conv/3x2', 'dw/1x2', 'pw/3x2', 'fc/1x4']);
     expect(got.every((id) => id!.dtype === 's8' && id!.flags?.rn === true && id!.flags?.x64 === undefined)).toBe(true);
     expect(got[0]!.window).toEqual({ kH: 3, kW: 3, sH: 2, sW: 2, padding: 'same' });
     expect(got[2]!.shape).toBe('6x6x8_16');
     const dm = ids(DM, 'cortex-m4')[0]!;
-    expect([summary(dm), dm.flags?.dm, dm.shape]).toEqual(['dw/4', 4, '8x8x1']);
+    expect([summary(dm), dm.flags?.dm, dm.shape]).toEqual(['dw/1x2', 4, '8x8x1']);
+    // the 4-channel form when the row form is not allowed (3x3 windows of stride 1 or 2 take the row form)
+    const c4 = ids(DM, 'cortex-m4', { only: ['dsp/dwconv/dm'] })[0]!;
+    expect([summary(c4), c4.flags?.dm]).toEqual(['dw/4', 4]);
   });
 
   it('cortex-m4 uint8: 1x1 convs on the 3x2 block (weights widened up to 8 KB, w16; int8 w - 128 past it, w8), a one-row FC on 1x4; dsp.px3 off: 2x2', () => {
@@ -115,7 +119,7 @@ describe('DSP and Helium variants', () => {
       ids(STACK, 'cortex-m4', { switches: { 'dsp.px3': false } })
         .filter((x) => x !== null)
         .map(summary),
-    ).toEqual(['conv/2x2', 'dw/4', 'pw/2x2', 'fc/1x4']);
+    ).toEqual(['conv/2x2', 'dw/1x2', 'pw/2x2', 'fc/1x4']);
     const x64 = ids(STACK, 'cortex-m4', { switches: { 'dsp.smmlar': false } }).filter((x) => x !== null);
     expect(x64.length).toBe(4);
     expect(x64.every((id) => id!.flags?.x64 === true)).toBe(true);

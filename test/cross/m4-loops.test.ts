@@ -3,9 +3,9 @@
  * cycles=m4, measured under qemu-system-arm on the loop itself) against llvm-mca -mcpu=cortex-m4 on
  * the hot DSP loops of examples/models/mobilenet_v1_0.25_96_int8.json.
  *
- * Measured (plugin / llvm-mca cycles per iteration): pointwise 3x2 118 / 92.01, depthwise t4
- * 151 / 129.01, stem conv 195 / 151.01: the plugin is 17-29% above llvm-mca, more than a 15%
- * margin, and the gap is fully explained by how LLVM's Cortex-M4 model (ARMScheduleM4.td) differs
+ * Measured (plugin / llvm-mca cycles per iteration): pointwise 3x2 118 / 92.01, depthwise row 1x4
+ * 78 / 71.01, stem conv 195 / 151.01: the plugin is 10-29% above llvm-mca, more than a 15%
+ * margin on two loops, and the gap is fully explained by how LLVM's Cortex-M4 model (ARMScheduleM4.td) differs
  * from the TRM timing table the plugin uses: there every load issues in 1 cycle with a result
  * latency of 2, so (1) LDRD/STRD cost 1 issue cycle, not the TRM's 3; (2) a single LDR not
  * following another costs 1, not the TRM's 2; (3) no pipeline refill P after the taken loop
@@ -14,8 +14,9 @@
  * assertions: exactly, plugin = llvm-mca's issue cycles (Block RThroughput: both charge every
  * other instruction of these loops 1) + those three differences; and within 15%,
  * plugin ≈ llvm-mca cycles + the three differences, the residual being llvm-mca's load-use
- * stalls (measured 7%, 8% and 13%: the stem loop has 35 LDRD, most feeding an SMLAD at once).
- * The raw ratio is pinned to 1.1..1.35, so a change of either model shows here. The stem loop runs
+ * stalls (measured 7%, 6% and 13%: the stem loop has 35 LDRD, most feeding an SMLAD at once).
+ * The raw ratio is pinned to 1.05..1.35, so a change of either model shows here (the depthwise row
+ * loop, 1.098, has no LDRD and its loads mostly in pairs: the TRM differences are 11 of its 78 cycles). The stem loop runs
  * once per entry (its K of 27 is unrolled): its "per iteration" includes the P added back for the
  * exit, as if the branch were taken, to describe the same steady state as llvm-mca. The script
  * imports dist/ (prepareModel, buildMcuImage): run after the build, as `npm test` does.
@@ -59,15 +60,16 @@ describe.skipIf(skip)('Cortex-M4 cycle model: plugin against llvm-mca on the hot
     const rows = JSON.parse(r.stdout) as Row[];
     expect(rows.map((x) => [x.fn, x.found])).toEqual([
       ['mobilec_pw_s8_dsp_t3x2_rn_6x6x128_128', true],
-      ['mobilec_dw_s8_dsp_t4_rn_k3s1same_24x24x32', true],
+      ['mobilec_dw_s8_dsp_t1x2_rn_k3s1same_24x24x32', true],
       ['mobilec_conv_s8_dsp_t3x2_rn_w16_k3s2same_96x96x3_8', true],
     ]);
     // pointwise: 4 unrolled K steps x (4 LDRD, 4 SXTB16, 12 SMLAD) + LDR, CMP, BNE
-    expect(rows.map((x) => x.instructions)).toEqual([4 * 20 + 3, 116, 122]);
-    // entries x iterations: 5 layers x 12 tiles x 64 channel pairs x 8; 576 x 8 channel quads; 3072 x 1
+    // depthwise row: 3 rows x (3 LDR, 2 PKHBT, 4 SMLAD/X, 4 SMLAxy) + 4 x (ADD, SMMLAR, ASR, SSAT, STRB) + spills and loop
+    expect(rows.map((x) => x.instructions)).toEqual([4 * 20 + 3, 67, 122]);
+    // entries x iterations: 5 layers x 12 tiles x 64 channel pairs x 8; 24 rows x 32 channels x 6 pixel quads; 3072 x 1
     expect(rows.map((x) => [x.windows, x.iterations])).toEqual([
       [3840, 30720],
-      [576, 4608],
+      [768, 4608],
       [3072, 3072],
     ]);
     for (const x of rows) {
@@ -78,7 +80,7 @@ describe.skipIf(skip)('Cortex-M4 cycle model: plugin against llvm-mca on the hot
       expect(x.iterations).toBeGreaterThanOrEqual(x.windows);
       expect(x.plugin, x.loop).toBeCloseTo(x.mcaIssue + x.trmDifference, 6);
       expect(Math.abs(x.ratioTrm - 1), x.loop).toBeLessThanOrEqual(MARGIN);
-      expect(x.ratio, x.loop).toBeGreaterThan(1.1);
+      expect(x.ratio, x.loop).toBeGreaterThan(1.05);
       expect(x.ratio, x.loop).toBeLessThan(1.35);
       expect(x.mcaStalls).toBeGreaterThan(0);
     }

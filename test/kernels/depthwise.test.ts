@@ -39,6 +39,11 @@ const SHAPES: readonly Shape[] = [
   { label: 'dm8, 3 channels', h: 6, w: 5, ...win(3, 1), cin: 3, dm: 8, dtypes: ['int8'] },
   { label: 'dm16, 2 channels, 1x1', h: 4, w: 4, ...win(1, 1), cin: 2, dm: 16, dtypes: ['uint8'] },
   { label: 'dm5, 4 channels, stride 3 valid', h: 10, w: 8, ...win(3, 3, 'valid'), cin: 4, dm: 5, dtypes: ['int8'] },
+  // the DSP row form (windows 3 wide, stride 1 or 2): odd widths, valid padding, channel tails, taller windows
+  { label: '3x3 s2 valid, odd width, 13 channels', h: 9, w: 11, ...win(3, 2, 'valid'), cin: 13, dm: 1, dtypes: ['int8', 'uint8'] },
+  { label: '3x3 s1 valid, width 5, 6 channels', h: 6, w: 5, ...win(3, 1, 'valid'), cin: 6, dm: 1, dtypes: ['int8'] },
+  { label: '5x3 s2x1, 10 channels', h: 9, w: 7, kH: 5, kW: 3, sH: 2, sW: 1, padding: 'same', cin: 10, dm: 1, dtypes: ['uint8'] },
+  { label: '3x3 s2, 8x8, 5 channels, uint8 zps 0 / 255 / 0', h: 8, w: 8, ...win(3, 2), cin: 5, dm: 1, zps: { x: 0, y: 255, w: 0 }, dtypes: ['uint8'] },
   // int8 weights with a zero point (per-tensor or per-channel all equal: the importer accepts both)
   { label: 'int8 weight zp -128, 3x3 s1, 24 channels', h: 6, w: 7, ...win(3, 1), cin: 24, dm: 1, zps: { w: -128 }, dtypes: ['int8'] },
   { label: 'int8 weight zp 127, 5x5, 10 channels', h: 7, w: 7, ...win(5, 1), cin: 10, dm: 1, zps: { w: 127 }, dtypes: ['int8'] },
@@ -51,7 +56,9 @@ const SHAPES: readonly Shape[] = [
 
 /** The variant each target's provider must pick for a depthwise of multiplier `dm` and `cin` input channels. */
 function expectedKey(target: string, s: DepthwiseSpec): RegExp {
-  if (target === 'cortex-m4' || target === 'cortex-m33') return s.dm === 1 ? /^dsp\/dwconv\/c4$/ : s.cin === 1 ? /^dsp\/dwconv\/dm$/ : /^dsp\/dwconv\/c4dm$/;
+  // windows 3 wide of stride 1 or 2 on the row form (any multiplier), the rest 4 channels at a time
+  if (target === 'cortex-m4' || target === 'cortex-m33')
+    return s.kW === 3 && s.sW <= 2 ? /^dsp\/dwconv\/row$/ : s.dm === 1 ? /^dsp\/dwconv\/c4$/ : s.cin === 1 ? /^dsp\/dwconv\/dm$/ : /^dsp\/dwconv\/c4dm$/;
   if (target === 'cortex-m55') return s.dm === 1 ? /^mve\/dwconv\/c8$/ : s.cin === 1 ? /^mve\/dwconv\/dm$/ : /^mve\/dwconv\/c8dm$/;
   const isa = target === 'rpi-armv7' ? 'neon32' : 'neon';
   // the 3x3 stride-1/2 kernels keep what they take (8+ channels, multiplier 1)
