@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/pipeline.js';
 import { graphMacs } from '../../src/model/cost.js';
-import { EXAMPLES } from '../helpers/cli.js';
+import { EXAMPLES, mobilec } from '../helpers/cli.js';
 import { divergences, verifyGraph } from '../helpers/models.js';
 
 describe('example models through the addon', () => {
@@ -66,6 +66,23 @@ describe('MobileNetV3 examples through the addon', () => {
     // Seeded weights without training let hard swish grow activations into the hundreds: the bound is relative.
     expect(report.layers.filter((l) => l.maxAbsDiff > 0.1 * l.tolerance)).toEqual([]);
   });
+});
+
+describe('the MobileNetV2/V3 examples on cortex-m55 and rpi5, every layer (verify --layers)', () => {
+  for (const file of [
+    'mobilenet_v2_0.35_96_int8.json',
+    'mobilenet_v2_1.0_224.json',
+    'mobilenet_v3_small_1.0_224_int8.json',
+    'mobilenet_v3_large_1.0_224.json',
+  ]) {
+    for (const target of ['cortex-m55', 'rpi5']) {
+      it(`${file} on ${target}`, () => {
+        const r = mobilec(['verify', join(EXAMPLES, file), '--target', target, '--layers', '--inputs', '1']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toContain(`verify: OK, the C on ${target} matches the reference on every layer`);
+      }, 300_000);
+    }
+  }
 });
 
 describe('verify catches a wrong C', () => {
