@@ -71,9 +71,11 @@ describe('DSP and Helium variants', () => {
       'dsp/dwconv/dm',
       'dsp/dwconv/c4dm',
       'dsp/add/any',
+      'dsp/mul/any',
       'dsp/avgpool/any',
       'dsp/maxpool/any',
       'dsp/mean/any',
+      'dsp/lut/table',
     ]);
     expect(heliumKernels.variants.map((v) => v.key)).toEqual([
       'mve/pointwise/px',
@@ -82,9 +84,11 @@ describe('DSP and Helium variants', () => {
       'mve/dwconv/dm',
       'mve/dwconv/c8dm',
       'mve/add/any',
+      'mve/mul/any',
       'mve/avgpool/any',
       'mve/maxpool/any',
       'mve/mean/any',
+      'mve/lut/table',
     ]);
     const all = allSimdVariants();
     for (const v of [...dspKernels.variants, ...heliumKernels.variants]) expect(all.get(v.key)).toBe(v);
