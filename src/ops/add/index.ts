@@ -6,10 +6,9 @@
 import type { Activation, OpBase, Tensor } from '../../model/ir.js';
 import { badInput, internalError } from '../../model/errors.js';
 import { activationRange, quantizeMultiplier } from '../../numerics/fixedpoint.js';
-import { dtypeOfData } from '../../util/tensors.js';
 import { defineOp } from '../types.js';
-import { broadcastPlan, operandIndex, type BroadcastPlan } from '../shared/broadcast.js';
-import { binaryDescription, binaryTfliteInputs } from '../shared/binary.js';
+import { broadcastPlan, type BroadcastPlan } from '../shared/broadcast.js';
+import { binaryDescription, binaryTflite, runBinary } from '../shared/binary.js';
 import { addFloat, addQuant } from './reference.js';
 import { emit } from './emit.js';
 
@@ -111,39 +110,9 @@ export const add = defineOp<AddOp>({
     q.setAct(op.outputs[0]!, q.rangeQuant(op.outputs[0]!));
   },
   requantize: (op, r) => ({ ...op, addQuant: prepareAdd(op, r.scaleOf(r.x), r.scaleOf(r.graph.tensors[op.inputs[1]!]!), r.y) }),
-  run(op, k) {
-    const x2T = k.graph.tensors[op.inputs[1]!]!;
-    const x2 = k.read(1);
-    const plan = broadcastPlan(k.xT.shape, x2T.shape);
-    if (typeof plan === 'string' || dtypeOfData(x2) !== dtypeOfData(k.x) || k.out.length !== plan.n) {
-      throw badInput(`op ${op.name} (add): operands must have one dtype and broadcast to the output`);
-    }
-    const [i1, i2] = [operandIndex(plan, 0), operandIndex(plan, 1)];
-    if (k.quantized) {
-      if (op.addQuant === undefined) throw internalError(`quantized op ${op.name} (add) has no addQuant parameters`);
-      return addQuant(
-        k.quantData(k.x, 'input 1'),
-        k.quantData(x2, 'input 2'),
-        k.perTensor(k.xT, 'input 1').zeroPoint,
-        k.perTensor(x2T, 'input 2').zeroPoint,
-        k.perTensor(k.yT, 'output').zeroPoint,
-        op.addQuant,
-        k.out as Int8Array | Uint8Array,
-        i1,
-        i2,
-      );
-    }
-    return addFloat(k.expect(k.x, Float32Array, 'input 1'), k.expect(x2, Float32Array, 'input 2'), op.activation, k.out as Float32Array, i1, i2);
-  },
+  run: (op, k) => runBinary(op, k, op.addQuant, addQuant, addFloat),
   emit,
-  tflite: {
-    builtins: [{ code: 0, options: { type: 11, name: 'AddOptions' } }], // ADD
-    convert(t) {
-      t.arity(2, 2);
-      const act = t.options()?.i8(0, 'fused_activation_function') ?? 0;
-      return { kind: 'add', name: t.name, inputs: binaryTfliteInputs(t), outputs: [t.output()], activation: t.activation(act) };
-    },
-  },
+  tflite: binaryTflite<AddOp>('add', { code: 0, options: { type: 11, name: 'AddOptions' } }), // ADD
   description: [
     binaryDescription(
       'add',

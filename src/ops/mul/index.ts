@@ -5,12 +5,11 @@
  * broadcast one, the second may be a constant (an imported constant first operand is swapped: MUL commutes).
  */
 import type { Activation, OpBase } from '../../model/ir.js';
-import { badInput, internalError } from '../../model/errors.js';
+import { badInput } from '../../model/errors.js';
 import { activationRange, quantizeMultiplier } from '../../numerics/fixedpoint.js';
-import { dtypeOfData } from '../../util/tensors.js';
 import { defineOp } from '../types.js';
-import { broadcastPlan, operandIndex, type BroadcastPlan } from '../shared/broadcast.js';
-import { binaryDescription, binaryTfliteInputs } from '../shared/binary.js';
+import { broadcastPlan, type BroadcastPlan } from '../shared/broadcast.js';
+import { binaryDescription, binaryTflite, runBinary } from '../shared/binary.js';
 import { mulFloat, mulQuant } from './reference.js';
 import { emit } from './emit.js';
 
@@ -65,39 +64,9 @@ export const mul = defineOp<MulOp>({
     const [actMin, actMax] = activationRange(op.activation, r.scaleOf(r.y), r.y.quant!.zeroPoint[0]!, r.dtype);
     return { ...op, mulQuant: { multiplier: m.multiplier, shift: m.shift, actMin, actMax } };
   },
-  run(op, k) {
-    const x2T = k.graph.tensors[op.inputs[1]!]!;
-    const x2 = k.read(1);
-    const plan = broadcastPlan(k.xT.shape, x2T.shape);
-    if (typeof plan === 'string' || dtypeOfData(x2) !== dtypeOfData(k.x) || k.out.length !== plan.n) {
-      throw badInput(`op ${op.name} (mul): operands must have one dtype and broadcast to the output`);
-    }
-    const [i1, i2] = [operandIndex(plan, 0), operandIndex(plan, 1)];
-    if (k.quantized) {
-      if (op.mulQuant === undefined) throw internalError(`quantized op ${op.name} (mul) has no mulQuant parameters`);
-      return mulQuant(
-        k.quantData(k.x, 'input 1'),
-        k.quantData(x2, 'input 2'),
-        k.perTensor(k.xT, 'input 1').zeroPoint,
-        k.perTensor(x2T, 'input 2').zeroPoint,
-        k.perTensor(k.yT, 'output').zeroPoint,
-        op.mulQuant,
-        k.out as Int8Array | Uint8Array,
-        i1,
-        i2,
-      );
-    }
-    return mulFloat(k.expect(k.x, Float32Array, 'input 1'), k.expect(x2, Float32Array, 'input 2'), op.activation, k.out as Float32Array, i1, i2);
-  },
+  run: (op, k) => runBinary(op, k, op.mulQuant, mulQuant, mulFloat),
   emit,
-  tflite: {
-    builtins: [{ code: 18, options: { type: 21, name: 'MulOptions' } }], // MUL
-    convert(t) {
-      t.arity(2, 2);
-      const act = t.options()?.i8(0, 'fused_activation_function') ?? 0;
-      return { kind: 'mul', name: t.name, inputs: binaryTfliteInputs(t), outputs: [t.output()], activation: t.activation(act) };
-    },
-  },
+  tflite: binaryTflite<MulOp>('mul', { code: 18, options: { type: 21, name: 'MulOptions' } }), // MUL
   description: [
     binaryDescription(
       'mul',

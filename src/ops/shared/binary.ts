@@ -1,7 +1,11 @@
-/** What the binary elementwise ops (add, mul) share: their TFLite operands and their description form. */
-import type { Activation } from '../../model/ir.js';
-import type { AnyOp, DescriptionForm, TfliteContext } from '../types.js';
-import { broadcastPlan } from './broadcast.js';
+/** What the binary elementwise ops (add, mul) share: their TFLite mapping, reference run and description form. */
+import type { Activation, TensorData } from '../../model/ir.js';
+import { badInput, internalError } from '../../model/errors.js';
+import { dtypeOfData } from '../../util/tensors.js';
+import type { QuantArray } from '../../reference/kernels/common.js';
+import type { AnyOp, DescriptionForm, RunContext, TfliteBuiltin, TfliteContext, TfliteMapping } from '../types.js';
+import { broadcastPlan, operandIndex } from './broadcast.js';
+import type { OperandIndex } from '../add/reference.js';
 
 /**
  * The IR inputs of a commutative binary builtin (ADD, MUL): the TFLite operands in order, swapped when
@@ -16,6 +20,50 @@ export function binaryTfliteInputs(t: TfliteContext): [number, number] {
 
 interface BinaryOp extends AnyOp {
   readonly activation: Activation;
+}
+
+/** The TFLite mapping of ADD or MUL: one builtin with a fused activation in its options. */
+export function binaryTflite<O extends BinaryOp>(kind: O['kind'], builtin: TfliteBuiltin): TfliteMapping<O> {
+  return {
+    builtins: [builtin],
+    convert(t) {
+      t.arity(2, 2);
+      const act = t.options()?.i8(0, 'fused_activation_function') ?? 0;
+      return { kind, name: t.name, inputs: binaryTfliteInputs(t), outputs: [t.output()], activation: t.activation(act) } as unknown as O;
+    },
+  };
+}
+
+/** The reference run of ADD or MUL: the broadcast plan, then the op's quantized kernel (with its parameters) or float kernel. */
+export function runBinary<P>(
+  op: BinaryOp,
+  k: RunContext,
+  params: P | undefined,
+  quant: (x1: QuantArray, x2: QuantArray, zp1: number, zp2: number, zpOut: number, p: P, out: QuantArray, i1: OperandIndex, i2: OperandIndex) => QuantArray,
+  float: (x1: Float32Array, x2: Float32Array, activation: Activation, out: Float32Array, i1: OperandIndex, i2: OperandIndex) => Float32Array,
+): TensorData {
+  const x2T = k.graph.tensors[op.inputs[1]!]!;
+  const x2 = k.read(1);
+  const plan = broadcastPlan(k.xT.shape, x2T.shape);
+  if (typeof plan === 'string' || dtypeOfData(x2) !== dtypeOfData(k.x) || k.out.length !== plan.n) {
+    throw badInput(`op ${op.name} (${op.kind}): operands must have one dtype and broadcast to the output`);
+  }
+  const [i1, i2] = [operandIndex(plan, 0), operandIndex(plan, 1)];
+  if (k.quantized) {
+    if (params === undefined) throw internalError(`quantized op ${op.name} (${op.kind}) has no quantization parameters`);
+    return quant(
+      k.quantData(k.x, 'input 1'),
+      k.quantData(x2, 'input 2'),
+      k.perTensor(k.xT, 'input 1').zeroPoint,
+      k.perTensor(x2T, 'input 2').zeroPoint,
+      k.perTensor(k.yT, 'output').zeroPoint,
+      params,
+      k.out as Int8Array | Uint8Array,
+      i1,
+      i2,
+    );
+  }
+  return float(k.expect(k.x, Float32Array, 'input 1'), k.expect(x2, Float32Array, 'input 2'), op.activation, k.out as Float32Array, i1, i2);
 }
 
 /**
