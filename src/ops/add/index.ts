@@ -7,8 +7,7 @@ import type { Activation, OpBase, Tensor } from '../../model/ir.js';
 import { badInput, internalError } from '../../model/errors.js';
 import { activationRange, quantizeMultiplier } from '../../numerics/fixedpoint.js';
 import { defineOp } from '../types.js';
-import { broadcastPlan, type BroadcastPlan } from '../shared/broadcast.js';
-import { binaryDescription, binaryTflite, runBinary } from '../shared/binary.js';
+import { binaryDescription, binaryTflite, quantizeBinary, runBinary, validateBinary } from '../shared/binary.js';
 import { addFloat, addQuant } from './reference.js';
 import { emit } from './emit.js';
 
@@ -86,29 +85,8 @@ export function prepareAdd(op: AddOp, s1: number, s2: number, y: Tensor): AddQua
 export const add = defineOp<AddOp>({
   kinds: ['add'],
   operands: [2, 2],
-  validate(op, v) {
-    const { x, y } = v;
-    const x2 = v.graph.tensors[op.inputs[1]!]!;
-    if (x2.dtype !== x.dtype) v.fail(`input 1 ${x2.name} has dtype ${x2.dtype}, input 0 ${x.dtype}`);
-    const plan = broadcastPlan(x.shape, x2.shape);
-    if (typeof plan === 'string') v.fail(plan);
-    v.expectShape(y, (plan as BroadcastPlan).shape, 'output');
-    if (v.quant) {
-      v.perTensor(x, 'input 0');
-      v.perTensor(x2, 'input 1');
-      v.perTensor(y, 'output');
-    }
-  },
-  quantize(op, q) {
-    const x2 = op.inputs[1]!;
-    if (!q.isQuantized(x2)) {
-      if (q.graph.tensors[x2]!.data === undefined) {
-        throw badInput(`post-training quantization: op ${q.index} (${op.name}, add): input 1 is not quantized`);
-      }
-      q.quantizeConstant(x2);
-    }
-    q.setAct(op.outputs[0]!, q.rangeQuant(op.outputs[0]!));
-  },
+  validate: validateBinary,
+  quantize: quantizeBinary,
   requantize: (op, r) => ({ ...op, addQuant: prepareAdd(op, r.scaleOf(r.x), r.scaleOf(r.graph.tensors[op.inputs[1]!]!), r.y) }),
   run: (op, k) => runBinary(op, k, op.addQuant, addQuant, addFloat),
   emit,

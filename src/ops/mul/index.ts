@@ -5,11 +5,9 @@
  * broadcast one, the second may be a constant (an imported constant first operand is swapped: MUL commutes).
  */
 import type { Activation, OpBase } from '../../model/ir.js';
-import { badInput } from '../../model/errors.js';
 import { activationRange, quantizeMultiplier } from '../../numerics/fixedpoint.js';
 import { defineOp } from '../types.js';
-import { broadcastPlan, type BroadcastPlan } from '../shared/broadcast.js';
-import { binaryDescription, binaryTflite, runBinary } from '../shared/binary.js';
+import { binaryDescription, binaryTflite, quantizeBinary, runBinary, validateBinary } from '../shared/binary.js';
 import { mulFloat, mulQuant } from './reference.js';
 import { emit } from './emit.js';
 
@@ -34,29 +32,8 @@ export interface MulOp extends OpBase {
 export const mul = defineOp<MulOp>({
   kinds: ['mul'],
   operands: [2, 2],
-  validate(op, v) {
-    const { x, y } = v;
-    const x2 = v.graph.tensors[op.inputs[1]!]!;
-    if (x2.dtype !== x.dtype) v.fail(`input 1 ${x2.name} has dtype ${x2.dtype}, input 0 ${x.dtype}`);
-    const plan = broadcastPlan(x.shape, x2.shape);
-    if (typeof plan === 'string') v.fail(plan);
-    v.expectShape(y, (plan as BroadcastPlan).shape, 'output');
-    if (v.quant) {
-      v.perTensor(x, 'input 0');
-      v.perTensor(x2, 'input 1');
-      v.perTensor(y, 'output');
-    }
-  },
-  quantize(op, q) {
-    const x2 = op.inputs[1]!;
-    if (!q.isQuantized(x2)) {
-      if (q.graph.tensors[x2]!.data === undefined) {
-        throw badInput(`post-training quantization: op ${q.index} (${op.name}, mul): input 1 is not quantized`);
-      }
-      q.quantizeConstant(x2);
-    }
-    q.setAct(op.outputs[0]!, q.rangeQuant(op.outputs[0]!));
-  },
+  validate: validateBinary,
+  quantize: quantizeBinary,
   requantize(op, r) {
     const x2 = r.graph.tensors[op.inputs[1]!]!;
     // double(s1) · double(s2) / double(sOut): the scales are float32 values held exactly in doubles.

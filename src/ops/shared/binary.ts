@@ -3,7 +3,7 @@ import type { Activation, TensorData } from '../../model/ir.js';
 import { badInput, internalError } from '../../model/errors.js';
 import { dtypeOfData } from '../../util/tensors.js';
 import type { QuantArray } from '../../reference/kernels/common.js';
-import type { AnyOp, DescriptionForm, RunContext, TfliteBuiltin, TfliteContext, TfliteMapping } from '../types.js';
+import type { AnyOp, DescriptionForm, QuantizeContext, RunContext, TfliteBuiltin, TfliteContext, TfliteMapping, ValidateContext } from '../types.js';
 import { broadcastPlan, operandIndex } from './broadcast.js';
 import type { OperandIndex } from '../add/reference.js';
 
@@ -20,6 +20,33 @@ export function binaryTfliteInputs(t: TfliteContext): [number, number] {
 
 interface BinaryOp extends AnyOp {
   readonly activation: Activation;
+}
+
+/** Validation of ADD or MUL: one dtype, shapes that broadcast to the output's, per-tensor quantization. */
+export function validateBinary(op: BinaryOp, v: ValidateContext): void {
+  const { x, y } = v;
+  const x2 = v.graph.tensors[op.inputs[1]!]!;
+  if (x2.dtype !== x.dtype) v.fail(`input 1 ${x2.name} has dtype ${x2.dtype}, input 0 ${x.dtype}`);
+  const plan = broadcastPlan(x.shape, x2.shape);
+  if (typeof plan === 'string') v.fail(plan);
+  v.expectShape(y, (plan as Exclude<typeof plan, string>).shape, 'output');
+  if (v.quant) {
+    v.perTensor(x, 'input 0');
+    v.perTensor(x2, 'input 1');
+    v.perTensor(y, 'output');
+  }
+}
+
+/** Post-training quantization of ADD or MUL: a constant second operand gets its own per-tensor quantization, the output its range. */
+export function quantizeBinary(op: BinaryOp, q: QuantizeContext): void {
+  const x2 = op.inputs[1]!;
+  if (!q.isQuantized(x2)) {
+    if (q.graph.tensors[x2]!.data === undefined) {
+      throw badInput(`post-training quantization: op ${q.index} (${op.name}, ${op.kind}): input 1 is not quantized`);
+    }
+    q.quantizeConstant(x2);
+  }
+  q.setAct(op.outputs[0]!, q.rangeQuant(op.outputs[0]!));
 }
 
 /** The TFLite mapping of ADD or MUL: one builtin with a fused activation in its options. */
