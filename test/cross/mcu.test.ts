@@ -131,12 +131,12 @@ describe.skipIf(skip)('cortex-m4: mobilenet_v1_0.25_96_int8', () => {
 
 describe.skipIf(skip)('board limits', () => {
   it('a model whose arena overflows the board RAM is bad input (exit 2), not an environment error', () => {
-    const target = targetByName('cortex-m55'); // 512 KB DTCM holds .bss
+    const target = targetByName('cortex-m4'); // mps2-an386: 4 MB of SSRAM2/3 hold .bss
     const g = loadDescriptionObject(
       {
         name: 'too big',
         architecture: 'layers',
-        input: { height: 256, width: 256, channels: 3 },
+        input: { height: 512, width: 512, channels: 3 },
         dtype: 'float32',
         weights: { seed: 1 },
         layers: [{ op: 'conv', filters: 8, kernel: 3, stride: 1, padding: 'same', activation: 'relu' }],
