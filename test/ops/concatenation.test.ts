@@ -1,32 +1,16 @@
 /** CONCATENATION on the channel axis: hand-computed ConcatenationWithScaling values, generated C = reference on random cases, a .tflite with CONCATENATION. */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { generateProject } from '../../src/codegen/index.js';
+import { describe, expect, it } from 'vitest';
 import { importTflite } from '../../src/frontends/tflite/import.js';
 import type { DType, Graph, TensorData } from '../../src/model/ir.js';
 import { prepareGraph } from '../../src/passes/index.js';
-import { requantize } from '../../src/passes/requantize.js';
-import { validateGraph } from '../../src/passes/validate.js';
 import { runGraph } from '../../src/reference/interpreter.js';
-import { host } from '../../src/targets/host.js';
 import { Prng } from '../../src/util/prng.js';
-import { GraphBuilder, asFloat32, buildAndRun, bytesOf, hasCompiler, q, removeDir, tempDir, writeFiles } from '../codegen/helpers.js';
+import { GraphBuilder, asFloat32, bytesOf, q } from '../codegen/helpers.js';
 import { intData } from '../codegen/graphs.js';
 import { buildTflite, type ModelSpec } from '../helpers/tfliteBuilder.js';
 
-const COMPILERS = ['gcc', 'clang'].filter(hasCompiler);
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
-
-const prepare = (g: Graph): Graph => validateGraph(requantize(validateGraph(g)), 'internal');
-
-function runOnC(g: Graph, input: TensorData, cc = COMPILERS[0]!) {
-  const p = generateProject(g, { target: host, kernels: 'generic' });
-  const dir = tempDir('concat');
-  dirs.push(dir);
-  writeFiles(dir, p);
-  return { ...buildAndRun(dir, p, bytesOf(input), cc), project: p };
-}
+import { COMPILERS, prepare, runOnC } from './helpers.js';
 
 type QP = [number, number];
 

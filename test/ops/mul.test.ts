@@ -3,7 +3,7 @@
  * scales, zero points and broadcast forms, a squeeze-excite block as a .tflite and as a description.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateProject } from '../../src/codegen/index.js';
 import { parseKernelName } from '../../src/codegen/kernelId.js';
 import { broadcastPlan, operandIndex } from '../../src/ops/shared/broadcast.js';
@@ -11,28 +11,14 @@ import { describeModel } from '../../src/frontends/description/index.js';
 import { importTflite } from '../../src/frontends/tflite/import.js';
 import type { Activation, DType, Graph, TensorData } from '../../src/model/ir.js';
 import { prepareGraph } from '../../src/passes/index.js';
-import { requantize } from '../../src/passes/requantize.js';
-import { validateGraph } from '../../src/passes/validate.js';
 import { runGraph } from '../../src/reference/interpreter.js';
 import { host } from '../../src/targets/host.js';
 import { Prng } from '../../src/util/prng.js';
-import { GraphBuilder, asFloat32, buildAndRun, bytesOf, hasCompiler, q, removeDir, tempDir, writeFiles } from '../codegen/helpers.js';
+import { GraphBuilder, asFloat32, bytesOf, q } from '../codegen/helpers.js';
 import { intData } from '../codegen/graphs.js';
 import { buildTflite, type ModelSpec } from '../helpers/tfliteBuilder.js';
 
-const COMPILERS = ['gcc', 'clang'].filter(hasCompiler);
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
-
-const prepare = (g: Graph): Graph => validateGraph(requantize(validateGraph(g)), 'internal');
-
-function runOnC(g: Graph, input: TensorData, cc = COMPILERS[0]!) {
-  const p = generateProject(g, { target: host, kernels: 'generic' });
-  const dir = tempDir('mul');
-  dirs.push(dir);
-  writeFiles(dir, p);
-  return { ...buildAndRun(dir, p, bytesOf(input), cc), project: p };
-}
+import { COMPILERS, prepare, runOnC } from './helpers.js';
 
 type QDType = 'int8' | 'uint8';
 type QP = [number, number];

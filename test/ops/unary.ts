@@ -1,19 +1,12 @@
 /** Shared by the unary op tests (hard_swish, logistic, relu): one-op graphs, every input byte, the generated C on the host. */
-import { afterAll } from 'vitest';
-import { generateProject } from '../../src/codegen/index.js';
-import type { DType, Graph, Op, TensorData } from '../../src/model/ir.js';
-import { requantize } from '../../src/passes/requantize.js';
-import { validateGraph } from '../../src/passes/validate.js';
-import { host } from '../../src/targets/host.js';
-import { GraphBuilder, buildAndRun, bytesOf, hasCompiler, q, removeDir, tempDir, writeFiles } from '../codegen/helpers.js';
+import type { DType, Graph, Op } from '../../src/model/ir.js';
+import { GraphBuilder, q } from '../codegen/helpers.js';
 
-export const COMPILERS = ['gcc', 'clang'].filter(hasCompiler);
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(removeDir));
+import { prepare } from './helpers.js';
+
+export { COMPILERS, prepare, runOnC } from './helpers.js';
 
 export type QDType = 'int8' | 'uint8';
-
-export const prepare = (g: Graph): Graph => validateGraph(requantize(validateGraph(g)), 'internal');
 
 /** x → op → y, shape [1, n] or 4-D, requantized and validated. */
 export function unaryGraph(
@@ -33,14 +26,6 @@ export function unaryGraph(
 /** Every byte once, in order: int8 −128..127 or uint8 0..255. */
 export const allBytes = (dtype: QDType): Int8Array | Uint8Array =>
   dtype === 'int8' ? Int8Array.from({ length: 256 }, (_, i) => i - 128) : Uint8Array.from({ length: 256 }, (_, i) => i);
-
-export function runOnC(g: Graph, input: TensorData, cc = COMPILERS[0]!) {
-  const p = generateProject(g, { target: host, kernels: 'generic' });
-  const dir = tempDir('unary');
-  dirs.push(dir);
-  writeFiles(dir, p);
-  return { ...buildAndRun(dir, p, bytesOf(input), cc), project: p };
-}
 
 /** The C output as values of `dtype`. */
 export function asValues(b: Uint8Array, dtype: DType): number[] {
