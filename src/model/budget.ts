@@ -65,10 +65,16 @@ export class BudgetTally {
     private readonly where: string,
   ) {}
 
-  /** Bytes of one tensor about to be made; `constant` for weights. */
-  tensor(name: string, elements: number, elementBytes: number, constant: boolean): void {
+  /** One tensor against the per-tensor limit only. */
+  check(name: string, elements: number, elementBytes: number): void {
     const bytes = elements * elementBytes;
     if (!Number.isFinite(bytes) || bytes > this.budget.maxTensorBytes) overBudget(this.budget, 'maxTensorBytes', bytes, this.where, `tensor ${name}`);
+  }
+
+  /** Bytes of one tensor about to be made, added to the weights' or the activations' sum (`constant`: weights). */
+  tensor(name: string, elements: number, elementBytes: number, constant: boolean): void {
+    this.check(name, elements, elementBytes);
+    const bytes = elements * elementBytes;
     if (constant) {
       this.weights += bytes;
       if (this.weights > this.budget.maxWeightBytes) overBudget(this.budget, 'maxWeightBytes', this.weights, this.where, "the model's weights");

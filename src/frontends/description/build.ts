@@ -68,14 +68,11 @@ export function buildGraph(net: Network, graphName: string, params: ParamSource,
     tally.tensor(name, count, 4, true);
     return params.take(kind, count, fanIn);
   };
+  const elements = (shape: readonly number[]) => shape.reduce((a, d) => a * d, 1);
   const tensor = (name: string, shape: readonly number[], data?: TensorData): number => {
-    if (data === undefined)
-      tally.tensor(
-        name,
-        shape.reduce((a, d) => a * d, 1),
-        4,
-        false,
-      );
+    // Each tensor against the per-tensor limit; the activations' sum counts layer outputs only (a layer's
+    // batch norm and activation tensors fold into it).
+    if (data === undefined) tally.check(name, elements(shape), 4);
     const id = tensors.length;
     tensors.push(data ? { id, name, shape: [...shape], dtype: 'float32', data } : { id, name, shape: [...shape], dtype: 'float32' });
     return id;
@@ -85,6 +82,7 @@ export function buildGraph(net: Network, graphName: string, params: ParamSource,
   };
 
   let x = tensor('input', net.input);
+  tally.tensor('input', elements(net.input), 4, false);
   const shapeOf = (id: number) => tensors[id]!.shape;
   // Each layer's output by layer name, for `input` and the binary layers' second operand ("input" is the model input).
   const outputs = new Map<string, number>([['input', x]]);
@@ -150,6 +148,7 @@ export function buildGraph(net: Network, graphName: string, params: ParamSource,
       },
     };
     form!.build(l.desc as unknown as Record<string, unknown>, ctx);
+    tally.tensor(l.name, elements(shapeOf(x)), 4, false);
     if (outputs.has(l.name)) ambiguous.add(l.name);
     outputs.set(l.name, x);
   }
