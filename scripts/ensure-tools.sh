@@ -33,6 +33,12 @@ for pair in $NEED; do
   esac
 done
 
+# clang's sanitizer runtimes (test/sanitize: -fsanitize=address,undefined) are a package of their own.
+if [ "${1:-}" != "host" ] && command -v clang >/dev/null 2>&1 &&
+  ! [ -e "$(clang -print-resource-dir)/lib/linux/libclang_rt.asan-$(uname -m).a" ]; then
+  missing="$missing libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
+fi
+
 if [ -z "$missing" ]; then
   exit 0
 fi

@@ -1,0 +1,72 @@
+/**
+ * Sanitizer builds on the Linux cross targets (issue 15): the SIMD kernels
+ * (NEON, NEON with dot product, armv7 NEON) built at the target's flags with
+ * -fsanitize=undefined -fsanitize-undefined-trap-on-error (no runtime
+ * library: a finding is a trap, and the program dies of SIGILL / SIGTRAP
+ * under qemu-user), run on the host tests' inputs: no trap, every output
+ * equal to the build without sanitizers, every layer as the reference.
+ *
+ * `npm test` runs a sample per target (one float32 and one int8 example, a
+ * zoo model rotating across the targets, the shared models split between
+ * them); KERNEL_TESTER_FULL=1 runs every model on every target.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { targetByName } from '../../src/targets/index.js';
+import { toBytes } from '../../src/util/tensors.js';
+import { buildSanitized, crossPlain, crossSanitizer, extremeInputs, finding, missingTools, sanitizerProblems, type SanitizerExe } from '../helpers/sanitize.js';
+import { ALL_EXAMPLES, example, FULL, type NamedGraph, randomStacks, rotate, sharedModels, zooModels } from './models.js';
+
+const TARGETS = ['rpi4', 'rpi5', 'rpi-armv7', ...(FULL ? ['rpi3'] : [])] as const;
+const zoo = zooModels();
+const shared = sharedModels();
+const stacks = randomStacks(FULL ? 8 : 0);
+
+const SAMPLE_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
+  rpi4: ['tiny_layers.json', 'mobilenet_v1_0.25_96_int8.json'],
+  rpi5: ['tiny_layers.json', 'mobilenet_v2_0.35_96_int8.json'],
+  'rpi-armv7': ['tiny_layers.json', 'mobilenet_v1_0.25_96_int8.json'],
+};
+
+function modelsFor(name: string, ti: number): NamedGraph[] {
+  // The 1.0_224 float32 models take many minutes each under QEMU: the full run only.
+  if (FULL) return [...ALL_EXAMPLES.map(example), ...shared, ...zoo, ...stacks];
+  return [...SAMPLE_EXAMPLES[name]!.map(example), ...rotate(zoo, 8, ti * 3), ...(ti < 2 ? rotate(shared, 2, ti) : [])];
+}
+
+describe.each(TARGETS.map((t, i) => [t, i] as const))('UBSan (trap) on %s', (name, ti) => {
+  const target = targetByName(name);
+  const missing = missingTools(crossSanitizer(target));
+  const skip = missing.length > 0 && process.env.CI !== 'true';
+  if (skip) console.warn(`test/sanitize: skipping ${name}: missing ${missing.join(', ')}`);
+
+  it.skipIf(skip).each(modelsFor(name, ti).map((m) => [m.label, m] as const))(
+    '%s: no trap, outputs as the non-sanitized build and the reference',
+    async (_, m) => {
+      const problems = await sanitizerProblems(m.graph, target, crossSanitizer(target), crossPlain(target), extremeInputs(m.graph));
+      expect(problems).toEqual([]);
+    },
+    60 * 60_000,
+  );
+
+  // The test must be able to fail: a signed overflow planted in the invoke traps.
+  const exes: SanitizerExe[] = [];
+  afterAll(() => {
+    for (const e of exes) e.dispose();
+  });
+  it.skipIf(skip)('a planted signed overflow traps', async () => {
+    const m = example('tiny_layers.json');
+    const id = m.graph.name.replace(/[^A-Za-z0-9_]/g, '_');
+    const exe = await buildSanitized(m.graph, target, crossSanitizer(target), {
+      patch: (file, text) =>
+        file === `${id}.c`
+          ? text.replace(
+              '    MOBILEC_POISON(0);\n',
+              `    MOBILEC_POISON(0);\n    { volatile int mobilec_big = 2147483647; mobilec_big = mobilec_big + (mobilec_${id}_b[0] | 1); }\n`,
+            )
+          : text,
+    });
+    exes.push(exe);
+    const r = await exe.run([toBytes(extremeInputs(m.graph)[0]!.data)]);
+    expect(finding(r)).toMatch(/uncaught target signal (4|5)/);
+  });
+});
