@@ -79,7 +79,11 @@ export interface McuImage extends CrossBuildInfo {
 }
 
 /** Builds (or reuses, by content hash) the firmware image of a project for an MCU target. */
-export function buildMcuImage(project: GeneratedProject, target: Target, opts: { layers: boolean; profile?: boolean }): McuImage {
+export function buildMcuImage(
+  project: GeneratedProject,
+  target: Target,
+  opts: { layers: boolean; profile?: boolean; /** Extra compile flags (the sanitizer tests' -fsanitize=undefined in trap mode). */ cflags?: readonly string[] },
+): McuImage {
   const emu = systemEmulator(target);
   const name = project.name;
   const boardScript = `${emu.machine}.ld`;
@@ -95,7 +99,7 @@ export function buildMcuImage(project: GeneratedProject, target: Target, opts: {
   // boundary, as the host verify does: a wrong plan then shows as a mismatch.
   // The profile image closes and reopens the counting window at every layer boundary.
   const debug = opts.profile ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_PROFILE_LAYERS'] : opts.layers ? ['-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD'] : [];
-  const cflags = [...target.cflags, ...COMPILE_FLAGS, '-I', '.', ...debug];
+  const cflags = [...target.cflags, ...COMPILE_FLAGS, '-I', '.', ...debug, ...(opts.cflags ?? [])];
   // No heap: the harness never calls malloc, so the board's RAM is the model's.
   const ldflags = ['-nostartfiles', '--specs=nano.specs', '-T', boardScript, '-Wl,--gc-sections', '-Wl,--defsym=__heap_size=0', '-Wl,-Map=fw.map'];
   const key = contentKey({ RECIPE_VERSION, cc: target.cc, cflags, ldflags }, files);
@@ -151,7 +155,7 @@ export function qemuSystemArgs(emu: { readonly machine: string; readonly cpu?: s
  * Boots an image once for all inputs. Emulation is slow per MAC, so the
  * timeout grows with the work; MOBILEC_QEMU_TIMEOUT_MS overrides it.
  */
-function runImage(
+export function runImage(
   image: McuImage,
   project: GeneratedProject,
   target: Target,

@@ -23,6 +23,7 @@ import { delimiter, join } from 'node:path';
 import { generateProject, type GeneratedProject } from '../../src/codegen/index.js';
 import { render } from '../../src/codegen/templates.js';
 import { parseLayers } from '../../src/cross/elf.js';
+import { buildMcuImage, runImage } from '../../src/cross/mcu.js';
 import { elementCount, type Graph, type TensorData } from '../../src/model/ir.js';
 import type { Target } from '../../src/targets/index.js';
 import { allocate, seededInput, toBytes } from '../../src/util/tensors.js';
@@ -269,30 +270,37 @@ export function sameBytes(a: Uint8Array, b: Uint8Array, float: boolean): boolean
 }
 
 /**
- * Runs a graph's sanitized build and its non-sanitized twin on the inputs
- * and returns the problems found (empty: clean): sanitizer findings; an
- * output that differs from the non-sanitized build's (inputs with
- * `compare`); for quantized graphs on seeded inputs, any layer that is not
- * bit-exact with the reference.
+ * Runs a graph's sanitized build on the inputs and returns the problems
+ * found (empty: clean): sanitizer findings; every layer against the
+ * reference (seeded inputs; the extremes too when the input is quantized,
+ * where every quantized layer is bit-exact); and when the graph computes in
+ * float32 anywhere (where the reference is only within a tolerance), the
+ * output against the non-sanitized twin build's, bit for bit (NaNs equal;
+ * inputs with `compare` only).
  */
 export async function sanitizerProblems(graph: Graph, target: Target, san: SanitizerBuild, plain: SanitizerBuild, inputs: readonly NamedInput[]): Promise<string[]> {
   const problems: string[] = [];
-  const [exe, twin] = await Promise.all([buildSanitized(graph, target, san), buildSanitized(graph, target, plain)]);
+  const float = graph.ops.some((op) => op.outputs.some((t) => graph.tensors[t]!.dtype === 'float32'));
+  const [exe, twin] = await Promise.all([buildSanitized(graph, target, san), float ? buildSanitized(graph, target, plain) : null]);
   try {
     const bytes = inputs.map((i) => toBytes(i.data));
     const r = await exe.run(bytes);
     const f = finding(r);
     if (f !== null) problems.push(`${san.label} ${graph.name}, input '${inputs[r.outputs.length]?.name ?? '?'}': ${f}`);
-    const p = await twin.run(bytes.filter((_, k) => inputs[k]!.compare));
-    if (finding(p) !== null) problems.push(`${plain.label} ${graph.name}: ${finding(p)}`);
-    const float = graph.tensors[graph.outputs[0]!]!.dtype === 'float32';
-    let j = 0;
-    inputs.forEach((inp, k) => {
-      if (!inp.compare) return;
-      const mine = r.outputs[k];
-      const theirs = p.outputs[j++];
-      if (mine && theirs && !sameBytes(mine, theirs, float)) problems.push(`${san.label} ${graph.name}, input '${inp.name}': output differs from the non-sanitized build`);
-    });
+    if (twin) {
+      const p = await twin.run(bytes.filter((_, k) => inputs[k]!.compare));
+      if (finding(p) !== null) problems.push(`${plain.label} ${graph.name}: ${finding(p)}`);
+      const floatOut = graph.tensors[graph.outputs[0]!]!.dtype === 'float32';
+      let j = 0;
+      inputs.forEach((inp, k) => {
+        if (!inp.compare) return;
+        const mine = r.outputs[k];
+        const theirs = p.outputs[j++];
+        if (mine && theirs && !sameBytes(mine, theirs, floatOut)) {
+          problems.push(`${san.label} ${graph.name}, input '${inp.name}': output differs from the non-sanitized build`);
+        }
+      });
+    }
     // The reference: every layer on the seeded inputs (float32 layers within the verify tolerance, on the C's
     // own inputs), and on the extremes too when the input is quantized (bit-exact all through).
     const floatIn = graph.tensors[graph.inputs[0]!]!.dtype === 'float32';
@@ -308,7 +316,41 @@ export async function sanitizerProblems(graph: Graph, target: Target, san: Sanit
     }
   } finally {
     exe.dispose();
-    twin.dispose();
+    twin?.dispose();
   }
   return problems;
+}
+
+/** UBSan in trap mode for the Cortex-M firmware: a finding is a UDF, i.e. a HardFault, and the firmware exits non-zero. */
+export const MCU_TRAP_FLAGS = ['-fsanitize=undefined', '-fsanitize=float-cast-overflow', '-fsanitize-undefined-trap-on-error'] as const;
+
+/**
+ * A graph on a Cortex-M board (qemu-system-arm) with UBSan in trap mode
+ * (src/cross/mcu.ts's firmware image, layer dumps on): the problems found,
+ * as `sanitizerProblems` (no twin build: the boards' float graphs are
+ * compared with the reference on seeded inputs only).
+ */
+export function mcuSanitizerProblems(graph: Graph, target: Target, inputs: readonly NamedInput[]): string[] {
+  const name = graph.name.replace(/[^A-Za-z0-9_]/g, '_');
+  const project = generateProject(graph, { name, target, kernels: 'simd' });
+  const image = buildMcuImage(project, target, { layers: true, cflags: MCU_TRAP_FLAGS });
+  let results: { layers: Uint8Array[] | null }[];
+  try {
+    results = runImage(
+      image,
+      project,
+      target,
+      inputs.map((i) => toBytes(i.data)),
+      { layers: true, plugin: null },
+    ) as { layers: Uint8Array[] | null }[];
+  } catch (e) {
+    return [`${target.name}-ubsan-trap ${graph.name}: ${(e as Error).message}`];
+  }
+  const floatIn = graph.tensors[graph.inputs[0]!]!.dtype === 'float32';
+  const refRuns = inputs.flatMap((inp, k) =>
+    inp.compare && (inp.seed !== null || !floatIn) ? [{ seed: inp.seed ?? -(k + 1), input: inp.data, c: { layers: results[k]!.layers! } }] : [],
+  );
+  return compareWithReference(graph, project, refRuns)
+    .layers.filter((l) => l.mismatches > 0)
+    .map((l) => `${target.name}-ubsan-trap ${graph.name}: layer ${l.index} ${l.op} ${l.dtype} differs from the reference (${l.mismatches} mismatches)`);
 }

@@ -19,6 +19,7 @@ import { host, targetByName } from '../../src/targets/index.js';
 import { mobilec } from '../helpers/cli.js';
 import { crossPlain, crossSanitizer, extremeInputs, hostPlain, hostSanitizer, missingTools, sanitizerProblems } from '../helpers/sanitize.js';
 import { buildTflite, type ModelSpec } from '../helpers/tfliteBuilder.js';
+import { FULL } from './models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mobilec-san-acc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,7 +117,8 @@ describe('accumulator bound under the sanitizers', () => {
   const builds = [
     { name: 'host gcc', target: host, san: hostSanitizer('gcc'), plain: hostPlain('gcc') },
     { name: 'host clang', target: host, san: hostSanitizer('clang'), plain: hostPlain('clang') },
-    ...['rpi4', 'rpi5', 'rpi-armv7'].map((t) => {
+    // npm test: the host compilers and rpi5 (dot product); the full run: every Linux cross target.
+    ...(FULL ? ['rpi4', 'rpi5', 'rpi-armv7', 'rpi3'] : ['rpi5']).map((t) => {
       const target = targetByName(t);
       return { name: t, target, san: crossSanitizer(target), plain: crossPlain(target) };
     }),
