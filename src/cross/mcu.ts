@@ -82,7 +82,7 @@ export interface McuImage extends CrossBuildInfo {
 export function buildMcuImage(
   project: GeneratedProject,
   target: Target,
-  opts: { layers: boolean; profile?: boolean; /** Extra compile flags (the sanitizer tests' -fsanitize=undefined in trap mode). */ cflags?: readonly string[] },
+  opts: { layers: boolean; profile?: boolean /** Extra compile flags (the sanitizer tests' -fsanitize=undefined in trap mode). */; cflags?: readonly string[] },
 ): McuImage {
   const emu = systemEmulator(target);
   const name = project.name;

@@ -1,7 +1,8 @@
 /**
  * Sanitizer builds of generated C (issue 15): a project's model C, its
- * constants as C arrays (`weights: 'c'`, so each array is its own object and
- * AddressSanitizer puts a red zone around it) and the Linux harness
+ * constants (on the host as C arrays, `weights: 'c'`, so each array is its
+ * own object and AddressSanitizer puts a red zone around it; on the cross
+ * targets the shipped `.incbin` blob) and the Linux harness
  * (templates/harness/linux_main.c.hbs, with the layer hooks and dead-byte
  * poisoning) become one executable built with a compiler and sanitizer
  * flags, run on input files; the result carries the output and every
@@ -44,17 +45,22 @@ export interface SanitizerBuild {
   readonly runner: readonly string[];
   /** True when the build carries sanitizers (a non-zero exit is then a finding). */
   readonly sanitized: boolean;
+  /**
+   * How the constants are built in: C arrays (each its own object, with ASan red zones around it) on the host,
+   * the shipped default `.incbin` blob on the cross targets (so UBSan's alignment checks see its layout).
+   */
+  readonly weights: 'c' | 'incbin';
 }
 
 /** -fsanitize=address,undefined, nothing recoverable; gcc also checks float → int conversions (clang's `undefined` already does). */
 export function hostSanitizer(cc: 'gcc' | 'clang'): SanitizerBuild {
   const san = ['-fsanitize=address,undefined', ...(cc === 'gcc' ? ['-fsanitize=float-cast-overflow'] : []), '-fno-sanitize-recover=all'];
-  return { label: `${cc}-asan-ubsan`, cc, cflags: [...san, '-fno-omit-frame-pointer', '-g', '-O1'], ldflags: san, runner: [], sanitized: true };
+  return { label: `${cc}-asan-ubsan`, cc, cflags: [...san, '-fno-omit-frame-pointer', '-g', '-O1'], ldflags: san, runner: [], sanitized: true, weights: 'c' };
 }
 
 /** The same compiler without sanitizers, at the host target's level: the non-sanitized build to compare with. */
 export function hostPlain(cc: 'gcc' | 'clang'): SanitizerBuild {
-  return { label: `${cc}-plain`, cc, cflags: ['-O2'], ldflags: [], runner: [], sanitized: false };
+  return { label: `${cc}-plain`, cc, cflags: ['-O2'], ldflags: [], runner: [], sanitized: false, weights: 'c' };
 }
 
 function userEmulator(target: Target): string[] {
@@ -75,11 +81,20 @@ export function crossSanitizer(target: Target): SanitizerBuild {
     ldflags: ['-static'],
     runner: userEmulator(target),
     sanitized: true,
+    weights: 'incbin',
   };
 }
 
 export function crossPlain(target: Target): SanitizerBuild {
-  return { label: `${target.name}-plain`, cc: target.cc, cflags: [...target.cflags], ldflags: ['-static'], runner: userEmulator(target), sanitized: false };
+  return {
+    label: `${target.name}-plain`,
+    cc: target.cc,
+    cflags: [...target.cflags],
+    ldflags: ['-static'],
+    runner: userEmulator(target),
+    sanitized: false,
+    weights: 'incbin',
+  };
 }
 
 function onPath(cmd: string): boolean {
@@ -156,18 +171,19 @@ export async function buildSanitized(
   opts: { kernels?: 'simd' | 'generic'; patch?: (file: string, text: string) => string } = {},
 ): Promise<SanitizerExe> {
   const name = graph.name.replace(/[^A-Za-z0-9_]/g, '_');
-  const project = generateProject(graph, { name, target, kernels: opts.kernels ?? 'simd', weights: 'c' });
+  const project = generateProject(graph, { name, target, kernels: opts.kernels ?? 'simd', weights: b.weights });
   const dir = mkdtempSync(join(tmpdir(), `mobilec-san-${b.label}-`));
   try {
-    for (const f of [`${name}.h`, `${name}.c`, `${name}_weights.c`, 'mobilec_runtime.h']) {
+    const weights = b.weights === 'c' ? [`${name}_weights.c`] : [`${name}_weights.S`, `${name}_weights.bin`];
+    for (const f of [`${name}.h`, `${name}.c`, ...weights, 'mobilec_runtime.h']) {
       const content = project.files.get(f);
       if (content === undefined) throw new Error(`generated project ${name} has no ${f}`);
       writeFileSync(join(dir, f), opts.patch && typeof content === 'string' ? opts.patch(f, content) : content);
     }
     writeFileSync(join(dir, 'harness.c'), render('harness/linux_main.c.hbs', { name, NAME: name.toUpperCase() }));
     const flags = [...b.cflags, ...STRICT, '-DMOBILEC_LAYER_HOOKS', '-DMOBILEC_POISON_DEAD', '-I', '.'];
-    const srcs = [`${name}.c`, `${name}_weights.c`, 'harness.c'];
-    const objs = srcs.map((src) => src.replace(/\.c$/, '.o'));
+    const srcs = [`${name}.c`, weights[0]!, 'harness.c'];
+    const objs = srcs.map((src) => src.replace(/\.[cS]$/, '.o'));
     await Promise.all(srcs.map((src, i) => must(b.cc, [...flags, '-c', src, '-o', objs[i]!], dir, `compiling ${src} (${b.label})`)));
     await must(b.cc, [...b.ldflags, ...objs, '-lm', '-o', 'harness'], dir, `linking ${name} (${b.label})`);
   } catch (e) {
@@ -235,7 +251,12 @@ export function extremeInputs(graph: Graph, seeds = 1): NamedInput[] {
     d.fill(v as never);
     return d;
   };
-  const ins: NamedInput[] = Array.from({ length: seeds }, (_, k) => ({ name: `seed ${k + 1}`, data: seededInput(t.dtype, n, k + 1), seed: k + 1, compare: true }));
+  const ins: NamedInput[] = Array.from({ length: seeds }, (_, k) => ({
+    name: `seed ${k + 1}`,
+    data: seededInput(t.dtype, n, k + 1),
+    seed: k + 1,
+    compare: true,
+  }));
   const range: Record<string, [number, number]> = { int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1] };
   if (t.dtype === 'float32') {
     const FLT_MAX = 3.4028234663852886e38;
@@ -278,7 +299,13 @@ export function sameBytes(a: Uint8Array, b: Uint8Array, float: boolean): boolean
  * output against the non-sanitized twin build's, bit for bit (NaNs equal;
  * inputs with `compare` only).
  */
-export async function sanitizerProblems(graph: Graph, target: Target, san: SanitizerBuild, plain: SanitizerBuild, inputs: readonly NamedInput[]): Promise<string[]> {
+export async function sanitizerProblems(
+  graph: Graph,
+  target: Target,
+  san: SanitizerBuild,
+  plain: SanitizerBuild,
+  inputs: readonly NamedInput[],
+): Promise<string[]> {
   const problems: string[] = [];
   const float = graph.ops.some((op) => op.outputs.some((t) => graph.tensors[t]!.dtype === 'float32'));
   const [exe, twin] = await Promise.all([buildSanitized(graph, target, san), float ? buildSanitized(graph, target, plain) : null]);
@@ -310,7 +337,9 @@ export async function sanitizerProblems(graph: Graph, target: Target, san: Sanit
     if (refRuns.length > 0) {
       for (const l of compareWithReference(graph, exe.project, refRuns).layers) {
         if (l.mismatches > 0) {
-          problems.push(`${san.label} ${graph.name}: layer ${l.index} ${l.op} ${l.dtype} differs from the reference (${l.mismatches} mismatches, max diff ${l.maxAbsDiff})`);
+          problems.push(
+            `${san.label} ${graph.name}: layer ${l.index} ${l.op} ${l.dtype} differs from the reference (${l.mismatches} mismatches, max diff ${l.maxAbsDiff})`,
+          );
         }
       }
     }

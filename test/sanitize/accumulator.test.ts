@@ -83,7 +83,9 @@ function model(kind: Kind, q: QType, over = 0): ModelSpec {
       },
       { name: 'y', shape: output, type, quant: { scale: [(2 ** 31 * xScale * wScale) / 100], zeroPoint: [int8 ? 0 : 128] } },
     ],
-    operators: [{ op: { conv2d: 'CONV_2D', depthwise_conv2d: 'DEPTHWISE_CONV_2D', fully_connected: 'FULLY_CONNECTED' }[kind], inputs: [0, 1, 2], outputs: [3], options }],
+    operators: [
+      { op: { conv2d: 'CONV_2D', depthwise_conv2d: 'DEPTHWISE_CONV_2D', fully_connected: 'FULLY_CONNECTED' }[kind], inputs: [0, 1, 2], outputs: [3], options },
+    ],
     inputs: [0],
     outputs: [3],
   };
