@@ -308,7 +308,13 @@ export async function sanitizerProblems(
 ): Promise<string[]> {
   const problems: string[] = [];
   const float = graph.ops.some((op) => op.outputs.some((t) => graph.tensors[t]!.dtype === 'float32'));
-  const [exe, twin] = await Promise.all([buildSanitized(graph, target, san), float ? buildSanitized(graph, target, plain) : null]);
+  const built = await Promise.allSettled([buildSanitized(graph, target, san), float ? buildSanitized(graph, target, plain) : null]);
+  const failed = built.find((b) => b.status === 'rejected');
+  if (failed) {
+    for (const b of built) if (b.status === 'fulfilled') b.value?.dispose();
+    throw failed.reason;
+  }
+  const [exe, twin] = built.map((b) => (b as PromiseFulfilledResult<SanitizerExe | null>).value) as [SanitizerExe, SanitizerExe | null];
   try {
     const bytes = inputs.map((i) => toBytes(i.data));
     const r = await exe.run(bytes);

@@ -48,15 +48,17 @@ export function sharedModels(): NamedGraph[] {
   return [PERSON_DETECT, MOBILENET_QUANT].map((p) => ({ label: `shared ${p.split('/').pop()}`, graph: loadModel(p) }));
 }
 
-/** The torture zoo's models (written as .tflite and read back through the importer). */
-export function zooModels(): NamedGraph[] {
+/** The torture zoo's models (written as .tflite and read back through the importer); only those at `indices` when given. */
+export function zooModels(indices?: readonly number[]): NamedGraph[] {
   const dir = mkdtempSync(join(tmpdir(), 'mobilec-san-zoo-'));
   try {
-    return torturZoo().map((m) => {
-      const path = join(dir, `${m.name}.tflite`);
-      writeFileSync(path, buildTflite(m.spec));
-      return { label: `zoo ${m.name}`, graph: loadModel(path) };
-    });
+    return torturZoo()
+      .filter((_, i) => indices === undefined || indices.includes(i))
+      .map((m) => {
+        const path = join(dir, `${m.name}.tflite`);
+        writeFileSync(path, buildTflite(m.spec));
+        return { label: `zoo ${m.name}`, graph: loadModel(path) };
+      });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
