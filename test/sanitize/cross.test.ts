@@ -17,7 +17,7 @@ import { buildSanitized, crossPlain, crossSanitizer, extremeInputs, finding, mis
 import { ALL_EXAMPLES, example, FULL, type NamedGraph, randomStacks, sharedModels, zooModels } from './models.js';
 
 const TARGETS = ['rpi4', 'rpi5', 'rpi-armv7', ...(FULL ? ['rpi3'] : [])] as const;
-/** The zoo models of the sample, one per target: int8 shape 0, uint8 shape 1, int8 shape 2. */
+/** The zoo models of the sample, one per target (in index order): int8 shape 0 on rpi4, int8 shape 2 on rpi5, uint8 shape 1 on rpi-armv7. */
 const zoo = zooModels(FULL ? undefined : [0, 5, 2]);
 const shared = sharedModels();
 const stacks = randomStacks(FULL ? 8 : 0);
