@@ -5,9 +5,9 @@
  * exactly 2^31 − 1 (conv, depthwise and fully connected; int8 and uint8;
  * channels alternating between +2^31 − 1 and −(2^31 − 1) at the all-max
  * input) compile and run bit-exact with the reference with no UBSan finding
- * on the host (gcc, clang) and no trap on the Linux cross targets (their
- * SIMD kernels); one more in one channel's bias is refused with exit 2
- * naming the layer.
+ * on the host (gcc, clang), no trap on the Linux cross targets and no fault
+ * on the Cortex-M boards (their SIMD kernels); one more in one channel's
+ * bias is refused with exit 2 naming the layer.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,17 @@ import { loadModel } from '../../src/pipeline.js';
 import { runGraph } from '../../src/reference/interpreter.js';
 import { host, targetByName } from '../../src/targets/index.js';
 import { mobilec } from '../helpers/cli.js';
-import { crossPlain, crossSanitizer, extremeInputs, hostPlain, hostSanitizer, missingTools, sanitizerProblems } from '../helpers/sanitize.js';
+import {
+  crossPlain,
+  crossSanitizer,
+  extremeInputs,
+  hostPlain,
+  hostSanitizer,
+  mcuSanitizerProblems,
+  missingTools,
+  sanitizerProblems,
+} from '../helpers/sanitize.js';
+import { mcuToolsAvailable } from '../../src/cross/mcu.js';
 import { buildTflite, type ModelSpec } from '../helpers/tfliteBuilder.js';
 import { FULL } from './models.js';
 
@@ -125,6 +135,20 @@ describe('accumulator bound under the sanitizers', () => {
       return { name: t, target, san: crossSanitizer(target), plain: crossPlain(target) };
     }),
   ];
+  // The Cortex-M boards (firmware with UBSan in trap mode): npm test cortex-m4 (DSP), the full run every Cortex-M.
+  for (const name of FULL ? ['cortex-m3', 'cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55'] : ['cortex-m4']) {
+    const target = targetByName(name);
+    const skip = !mcuToolsAvailable(target) && process.env.CI !== 'true';
+    it.skipIf(skip)(`${name}: layers at exactly 2^31 − 1 run bit-exact with no fault`, () => {
+      const problems: string[] = [];
+      for (const [kind, q] of CASES) {
+        const graph = loadModel(write(`edge_${kind}_${q}`, model(kind, q)));
+        problems.push(...mcuSanitizerProblems(graph, target, extremeInputs(graph, 2)));
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+
   for (const b of builds) {
     const missing = missingTools(b.san);
     const skip = missing.length > 0 && process.env.CI !== 'true';
