@@ -95,8 +95,8 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     left: rq.left,
     rn: rq.rn,
   };
-  const call = (syms: string[]) =>
-    `${kernel}(${[ctx.arena(q.x.id, false), ...syms, String(q.rq.xZp), String(q.rq.yZp), ...clampArgs(q.rq), ctx.arena(q.y.id, true)].join(', ')});`;
+  const call = (syms: string[], scratch: string[] = []) =>
+    `${kernel}(${[ctx.arena(q.x.id, false), ...syms, String(q.rq.xZp), String(q.rq.yZp), ...clampArgs(q.rq), ...scratch, ctx.arena(q.y.id, true)].join(', ')});`;
   const macs = g.outH * g.outW * oc * ntaps;
   if (p.bcast) {
     const w16 = new Int16Array(ntaps * cp);
@@ -126,6 +126,10 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     if (rq.left) consts[base + 16] = rq.ls[i]!;
     consts[base + 8 * (rows - 1)] = rq.rs[i]!;
   });
+  // The row ring: kh padded rows of pw pixels (+ 16 bytes of slack for the last whole-vector store), in arena
+  // scratch (it scales with the width and the channels: 32 KB for a 5x5 layer of 576 channels at 7x7).
+  const pw = (g.outW - 1) * g.strideW + kw;
+  const rowBytes = pw * oc + 16;
   const wg = new Int16Array(ntaps * cp);
   for (let c = 0; c < oc; c++) for (let tp = 0; tp < ntaps; tp++) wg[((c >> 3) * ntaps + tp) * 8 + (c & 7)] = q.wData[tp * oc + c]! - q.wZp;
   return {
@@ -140,28 +144,32 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       c8: cp,
       tail: oc % 8 !== 0,
       vs: q.dtype === 'int8' ? 's8' : 'u8',
-      pw: (g.outW - 1) * g.strideW + kw,
-      rowBytes: ((g.outW - 1) * g.strideW + kw) * oc + 16,
+      pw,
+      rowBytes,
       crow: 8 * rows,
       ntaps8: 8 * ntaps,
       xstep: g.strideW * oc,
       taps: taps(g, 8).map((tp) => ({ ...tp, xoff: tp.kx * oc })),
     },
-    call: call([
-      ctx.table('mve_w', wg),
-      ctx.table('mve_q', consts),
-      // repeat: per output channel (padded to 8), the input channel it reads (past the channels: the last)
-      ...(p.repeat
-        ? [
-            ctx.table(
-              'mve_off',
-              Int16Array.from({ length: cp }, (_, c) => Math.floor(Math.min(c, oc - 1) / g.depthMultiplier)),
-            ),
-          ]
-        : []),
-    ]),
+    call: call(
+      [
+        ctx.table('mve_w', wg),
+        ctx.table('mve_q', consts),
+        // repeat: per output channel (padded to 8), the input channel it reads (past the channels: the last)
+        ...(p.repeat
+          ? [
+              ctx.table(
+                'mve_off',
+                Int16Array.from({ length: cp }, (_, c) => Math.floor(Math.min(c, oc - 1) / g.depthMultiplier)),
+              ),
+            ]
+          : []),
+      ],
+      [ctx.scratch(cType(q.dtype), kh * rowBytes)],
+    ),
     macs,
-    streaming: { pixelBlock: 1 },
+    // the kernel reads its input only into the row ring, an output row's rows before it writes the row
+    streaming: { pixelBlock: 1, rowsCopied: true },
   };
 }
 
