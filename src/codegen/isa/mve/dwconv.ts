@@ -19,7 +19,7 @@ import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import { foldInputZeroPoint } from '../../requant.js';
 import type { Layer, OpEmission } from '../../types.js';
-import { clampArgs, cType, kernelDType, depthwiseVariants, quantConv, type DwForm, type QuantConv } from '../quantConv.js';
+import { clampArgs, cType, kernelDType, depthwiseVariants, im2colPlan, quantConv, type DwForm, type QuantConv } from '../quantConv.js';
 import { mveFlags, mveRequant, type MveRequant } from './requant.js';
 
 interface DwPlan {
@@ -126,10 +126,16 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     if (rq.left) consts[base + 16] = rq.ls[i]!;
     consts[base + 8 * (rows - 1)] = rq.rs[i]!;
   });
-  // The row ring: kh padded rows of pw pixels (+ 16 bytes of slack for the last whole-vector store), in arena
-  // scratch (it scales with the width and the channels: 32 KB for a 5x5 layer of 576 channels at 7x7).
+  // A multiplier of several input channels gathers its input into a row ring: kh padded rows of pw pixels
+  // (+ 16 bytes of slack for the last whole-vector store), in arena scratch (it scales with the width and the
+  // channels). Otherwise the taps read the input in place (no buffer), a border pixel's padding taps the zero
+  // point from `zrow`, a constant.
+  const ring = p.repeat;
   const pw = (g.outW - 1) * g.strideW + kw;
   const rowBytes = pw * oc + 16;
+  const im = im2colPlan(g);
+  const border = im.oyLo > 0 || im.oyHi < g.outH || im.oxLo > 0 || im.oxHi < g.outW;
+  const zrow = q.dtype === 'uint8' ? new Uint8Array(cp).fill(q.rq.xZp) : new Int8Array(cp).fill(q.rq.xZp);
   const wg = new Int16Array(ntaps * cp);
   for (let c = 0; c < oc; c++) for (let tp = 0; tp < ntaps; tp++) wg[((c >> 3) * ntaps + tp) * 8 + (c & 7)] = q.wData[tp * oc + c]! - q.wZp;
   return {
@@ -144,12 +150,16 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       c8: cp,
       tail: oc % 8 !== 0,
       vs: q.dtype === 'int8' ? 's8' : 'u8',
+      ring,
+      border: !ring && border,
+      im,
+      ntaps,
       pw,
       rowBytes,
       crow: 8 * rows,
       ntaps8: 8 * ntaps,
       xstep: g.strideW * oc,
-      taps: taps(g, 8).map((tp) => ({ ...tp, xoff: tp.kx * oc })),
+      taps: taps(g, 8).map((tp) => ({ ...tp, xoff: tp.kx * oc, soff: (tp.ky * g.inW + tp.kx) * oc })),
     },
     call: call(
       [
@@ -164,12 +174,13 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
               ),
             ]
           : []),
+        ...(!ring && border ? [ctx.table('mve_zrow', zrow)] : []),
       ],
-      [ctx.scratch(cType(q.dtype), kh * rowBytes)],
+      ring ? [ctx.scratch(cType(q.dtype), kh * rowBytes)] : [],
     ),
     macs,
-    // the kernel reads its input only into the row ring, an output row's rows before it writes the row
-    streaming: { pixelBlock: 1, rowsCopied: true },
+    // a ring kernel reads its input only into the ring, an output row's rows before it writes the row
+    streaming: { pixelBlock: 1, ...(ring ? { rowsCopied: true } : {}) },
   };
 }
 
