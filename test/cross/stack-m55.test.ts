@@ -102,7 +102,13 @@ describe('cortex-m55: no Helium kernel keeps a large local array', () => {
   it('a stem, an im2col conv over 144-byte windows, a 5x5 depthwise and a multiplier-3 ring: scratch passed as arguments', () => {
     const graph = loadDescriptionObject(FORMS, 'm55_forms');
     const project = generateProject(graph, { name: 'm55_forms', target: TARGET, kernels: 'simd' });
-    expect(project.layers.map((l) => l.variantKey)).toEqual(['mve/pointwise/im2col', 'mve/pointwise/im2col', 'mve/dwconv/c8', 'mve/dwconv/c8dm', 'mve/pointwise/px']);
+    expect(project.layers.map((l) => l.variantKey)).toEqual([
+      'mve/pointwise/im2col',
+      'mve/pointwise/im2col',
+      'mve/dwconv/c8',
+      'mve/dwconv/c8dm',
+      'mve/pointwise/px',
+    ]);
     check('m55 forms', project.files);
     const src = [...project.files.values()].filter((v): v is string => typeof v === 'string').join('\n');
     // the two im2col layers and the ring take a scratch pointer; the in-place depthwise takes the zero-point row
@@ -110,7 +116,9 @@ describe('cortex-m55: no Helium kernel keeps a large local array', () => {
     expect(src).toMatch(/int8_t \*rows, int8_t \*y\)/);
     expect(src).toMatch(/const int8_t \*zrow,/);
     // and the local-array check sees a stack buffer where there is one
-    expect(localArrays('    int8_t rows[5][2000];\n    uint8_t patch[2 + 1][368];\n    const int8_t *tp[25];\n').map((a) => a.bytes)).toEqual([10000, 1104, 100]);
+    expect(localArrays('    int8_t rows[5][2000];\n    uint8_t patch[2 + 1][368];\n    const int8_t *tp[25];\n').map((a) => a.bytes)).toEqual([
+      10000, 1104, 100,
+    ]);
   });
 
   it.each(['mobilenet_v1_0.25_96_int8', 'mobilenet_v2_0.35_96_int8', 'mobilenet_v3_small_1.0_224_int8'])('%s', (name) => {

@@ -4,15 +4,19 @@
  * Variants, in preference order:
  * - `mve/dwconv/c8` (templates/kernels/dwconv_mve.c.hbs): depth multiplier
  *   1, 8 channels per step on int16 lanes (VMULLB / VMULLT to two int32
- *   accumulators), rows copied into a ring padded with the input zero point,
- *   which is folded into the bias; per 8 channels one block of constants
- *   [bias][m][(ls)][rs] in lane order (even channels, then odd).
+ *   accumulators), the taps read in place (no buffer: nothing on the stack,
+ *   no scratch): a row's interior pixels at fixed offsets, border pixels
+ *   through a tap-pointer table whose padding taps point at a constant row
+ *   of the input zero point, which is folded into the bias; per 8 channels
+ *   one block of constants [bias][m][(ls)][rs] in lane order (even channels,
+ *   then odd).
  * - `mve/dwconv/dm` (templates/kernels/dwconvdm_mve.c.hbs): any multiplier of
  *   one input channel, 4 output channels per VMLA.
  * - `mve/dwconv/c8dm` (dwconv_mve.c.hbs): any multiplier of several input
- *   channels: the row ring holds each input channel repeated into the output
- *   channels it feeds (VLDRB gather by a per-output-channel offset table),
- *   then the c8 loop over output channels.
+ *   channels: a ring of kH rows padded with the zero point (arena scratch,
+ *   planned with `streaming.rowsCopied`) holds each input channel repeated
+ *   into the output channels it feeds (VLDRB gather by a per-output-channel
+ *   offset table), then the c8 loop over output channels.
  */
 import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
