@@ -4,12 +4,14 @@
  * Variants, in preference order:
  * - `mve/dwconv/c8` (templates/kernels/dwconv_mve.c.hbs): depth multiplier
  *   1, 8 channels per step on int16 lanes (VMULLB / VMULLT to two int32
- *   accumulators), the taps read in place (no buffer: nothing on the stack,
- *   no scratch): a row's interior pixels at fixed offsets, border pixels
- *   through a tap-pointer table whose padding taps point at a constant row
- *   of the input zero point, which is folded into the bias; per 8 channels
+ *   accumulators); the input zero point folded into the bias; per 8 channels
  *   one block of constants [bias][m][(ls)][rs] in lane order (even channels,
- *   then odd).
+ *   then odd). Stride-1 layers of at most RING_MAX_ROWS output rows copy
+ *   their rows into a ring padded with the zero point (arena scratch), the
+ *   others read the taps in place (nothing on the stack, no scratch): a
+ *   row's interior pixels at fixed offsets, border pixels through a
+ *   tap-pointer table whose padding taps point at a constant row of the zero
+ *   point.
  * - `mve/dwconv/dm` (templates/kernels/dwconvdm_mve.c.hbs): any multiplier of
  *   one input channel, 4 output channels per VMLA.
  * - `mve/dwconv/c8dm` (dwconv_mve.c.hbs): any multiplier of several input
@@ -73,6 +75,17 @@ const taps = (g: WindowGeometry, stride: number) => {
   return out;
 };
 
+/**
+ * Multiplier 1: the row ring (arena scratch, streaming with rowsCopied) for stride-1 layers of at most this many
+ * output rows, the taps in place otherwise. In place needs no scratch but carries a second copy of the tap loop
+ * (border pixels through a tap-pointer table): it costs code and, on wide layers of few channels, about 5% more
+ * instructions (48x48x8), while the ring's scratch lands on the arena peak in stride-2 layers (their input is the
+ * expansion that sets it: +7 KB on mobilenet_v2_0.35_96, +12 KB on v3_small) and in the wide first layers
+ * (+1.2 KB on mobilenet_v1_0.25_96). At 24 rows: arena as before on every example model but
+ * mobilenet_v1_0.25_96_int8 (+304 B), instructions 0.5-2.5% fewer, person_detect's code within 16 KB.
+ */
+const RING_MAX_ROWS = 24;
+
 function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const { ctx, op } = layer;
   const { g, q, rq, cp } = p;
@@ -130,11 +143,11 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     if (rq.left) consts[base + 16] = rq.ls[i]!;
     consts[base + 8 * (rows - 1)] = rq.rs[i]!;
   });
-  // A multiplier of several input channels gathers its input into a row ring: kh padded rows of pw pixels
-  // (+ 16 bytes of slack for the last whole-vector store), in arena scratch (it scales with the width and the
-  // channels). Otherwise the taps read the input in place (no buffer), a border pixel's padding taps the zero
-  // point from `zrow`, a constant.
-  const ring = p.repeat;
+  // The row ring: kh padded rows of pw pixels (+ 16 bytes of slack for the last whole-vector store), in arena
+  // scratch (it scales with the width and the channels); a multiplier of several input channels gathers into
+  // it. Otherwise the taps read the input in place (no buffer), a border pixel's padding taps the zero point
+  // from `zrow`, a constant (see RING_MAX_ROWS for the choice).
+  const ring = p.repeat || (g.strideH === 1 && g.strideW === 1 && g.outH <= RING_MAX_ROWS);
   const pw = (g.outW - 1) * g.strideW + kw;
   const rowBytes = pw * oc + 16;
   const im = im2colPlan(g);
