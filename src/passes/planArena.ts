@@ -269,7 +269,7 @@ function alignDown(n: number): number {
  * start, while the input is still needed from `neededStart(q)`; the output
  * may start `max(writeEnd − neededStart)` bytes below the input.
  */
-export function streamingOverlap(g: WindowGeometry, elementBytes: number, pixelBlock: number): number {
+export function streamingOverlap(g: WindowGeometry, elementBytes: number, pixelBlock: number, rowsCopied = false): number {
   const pixels = g.outH * g.outW;
   const outPixel = g.outC * elementBytes;
   const inPixel = g.inC * elementBytes;
@@ -277,8 +277,10 @@ export function streamingOverlap(g: WindowGeometry, elementBytes: number, pixelB
   for (let q0 = 0; q0 < pixels; q0 += pixelBlock) {
     const oy = Math.floor(q0 / g.outW);
     const ox = q0 % g.outW;
-    const row = Math.max(0, oy * g.strideH - g.padTop);
-    const col = Math.max(0, ox * g.strideW - g.padLeft);
+    // rowsCopied: the kernel copies an output row's kH input rows out (a row ring) before it writes the row,
+    // and reads the input nowhere else: while it writes row oy it needs the input from row oy*sH - pT + kH on.
+    const row = Math.max(0, oy * g.strideH - g.padTop + (rowsCopied ? g.kH : 0));
+    const col = rowsCopied ? 0 : Math.max(0, ox * g.strideW - g.padLeft);
     const neededStart = Math.min(row * g.inW + col, g.inH * g.inW) * inPixel;
     const writeEnd = Math.min(q0 + pixelBlock, pixels) * outPixel;
     delta = Math.max(delta, writeEnd - neededStart);
