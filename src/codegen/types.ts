@@ -66,7 +66,15 @@ export interface OpEmission {
    * block's windows touch, and does not declare x / y `restrict`. The
    * planner then places the output as far below the input as that allows.
    */
-  readonly streaming?: { readonly pixelBlock: number };
+  readonly streaming?: {
+    readonly pixelBlock: number;
+    /**
+     * A depthwise kernel that keeps its window's input rows widened in a ring: it writes output row oy only after
+     * reading input rows up to oy * strideH - padTop + kH - 1, and from then on reads only the rows after those.
+     * The output may then start closer under its input (streamingOverlap `ring`); pixelBlock is ignored.
+     */
+    readonly ring?: true;
+  };
   /**
    * Set when the kernel is elementwise (output i from input i alone, input
    * and output of one size) and reads each block of x before it writes the
