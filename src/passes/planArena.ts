@@ -200,7 +200,7 @@ export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] 
     }
   }
   // And the three orders with the scratch blocks last: the tensors settle first, each op's scratch then takes
-  // whatever room is left around its op's tensors (last, so that a tie keeps the plans above).
+  // whatever room is left around its op's tensors (after the others, so that a tie keeps the plans above).
   if (scratch.length > 0) {
     const isScratch = (b: Block) => b.root >= graph.tensors.length;
     for (const o of [bySize, byTime, byTimeReversed]) orders.push([...o.filter((b) => !isScratch(b)), ...o.filter(isScratch)]);

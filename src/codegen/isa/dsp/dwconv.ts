@@ -101,7 +101,9 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const rqSym = ctx.table('dsp_rq', p.rq.consts);
   const kernel = formatKernelId(id(layer, p));
   const xZp = q.rq.xZp;
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, bcast ? String(xZp) : negPair(xZp), ...dspArgs(q), ctx.arena(q.y.id, true)];
+  // The ring of kh widened rows (whole 16-byte copies: one spare quad) in arena scratch.
+  const rowsw = (Math.ceil((kh * rw) / 4) + 1) * 4;
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, bcast ? String(xZp) : negPair(xZp), ...dspArgs(q), ctx.arena(q.y.id, true), ctx.scratch('int32_t', 4 * rowsw)];
   return {
     family: 'dwconv_dsp',
     kernel,
@@ -130,7 +132,6 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       taps,
       keep: g.strideH < kh,
       keepq4: Math.ceil((Math.max(0, kh - g.strideH) * rw) / 4),
-      rowsw: (Math.ceil((kh * rw) / 4) + 1) * 4,
       rw,
       xo: bcast ? 0 : 1,
       dbl,
