@@ -73,7 +73,10 @@ interface Block {
 }
 
 /** Alias roots and lifetimes of the graph's non-constant tensors (and of the scratch blocks). */
-function lifetimes(graph: Graph, scratch: readonly ScratchRequest[]): { root: Map<number, number>; blocks: Map<number, Block>; rootOf: (id: number) => number } {
+function lifetimes(
+  graph: Graph,
+  scratch: readonly ScratchRequest[],
+): { root: Map<number, number>; blocks: Map<number, Block>; rootOf: (id: number) => number } {
   const nOps = graph.ops.length;
   // Alias root of each non-constant tensor.
   const root = new Map<number, number>();

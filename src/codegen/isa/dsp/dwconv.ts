@@ -19,6 +19,10 @@
  * - `dsp/dwconv/c4dm`: any multiplier of several input channels: the row
  *   buffer holds each input channel repeated into the output channels it
  *   feeds (gathered while widening), then the c4 loop over output channels.
+ * Every form keeps its rows in arena scratch (ctx.scratch), not on the
+ * stack; the row form, where its ring of all channels would raise the
+ * arena's peak (shared.ts scratchRoom), works in channel blocks (flag `cb`,
+ * switch `dsp.dwcb`): a block's rows widened afresh per output row.
  * All four read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
  * false forces the exact 64-bit epilogue (flag `x64`). Every requantization
  * table is taken, its epilogue form chosen per channel (dsp/requant.ts):
@@ -29,7 +33,18 @@ import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission } from '../../types.js';
-import { cType, flagSwitch, numberSwitch, kernelDType, depthwiseVariants, dwForm, layerGeometry, quantConv, type DwForm, type QuantConv } from '../quantConv.js';
+import {
+  cType,
+  flagSwitch,
+  numberSwitch,
+  kernelDType,
+  depthwiseVariants,
+  dwForm,
+  layerGeometry,
+  quantConv,
+  type DwForm,
+  type QuantConv,
+} from '../quantConv.js';
 import type { SimdVariant } from '../../types.js';
 import { DSP_REQUANT_FN, dspBlockParams, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
 import { dspArgs, dspFlags, inputSpan, negPair, scratchRoom } from './shared.js';
@@ -103,7 +118,16 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const xZp = q.rq.xZp;
   // The ring of kh widened rows (whole 16-byte copies: one spare quad) in arena scratch.
   const rowsw = (Math.ceil((kh * rw) / 4) + 1) * 4;
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, bcast ? String(xZp) : negPair(xZp), ...dspArgs(q), ctx.arena(q.y.id, true), ctx.scratch('int32_t', 4 * rowsw)];
+  const args = [
+    ctx.arena(q.x.id, false),
+    wSym,
+    bSym,
+    rqSym,
+    bcast ? String(xZp) : negPair(xZp),
+    ...dspArgs(q),
+    ctx.arena(q.y.id, true),
+    ctx.scratch('int32_t', 4 * rowsw),
+  ];
   return {
     family: 'dwconv_dsp',
     kernel,

@@ -209,7 +209,16 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const xqw = px1 ? ic4 / 2 : px3 ? (ic4 / 4) * 6 : ic4;
   const xqBytes = 4 * xqw + (conv ? ic4 : 0);
   const xqArg = xqBytes > XQ_STACK_BYTES;
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...dspArgs(q), ctx.arena(q.y.id, true), ...(xqArg ? [ctx.scratch('int32_t', xqBytes)] : [])];
+  const args = [
+    ctx.arena(q.x.id, false),
+    wSym,
+    bSym,
+    rqSym,
+    ...zps,
+    ...dspArgs(q),
+    ctx.arena(q.y.id, true),
+    ...(xqArg ? [ctx.scratch('int32_t', xqBytes)] : []),
+  ];
   return {
     family: 'pointwise_dsp',
     kernel,
