@@ -62,10 +62,12 @@ describe("the README's explanations of per-target sizes quote inspect", () => {
     const r = mobilec(['inspect', model, '--target', 'cortex-m4', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const { stackBytes, arenaBytes } = JSON.parse(r.stdout).memory as { stackBytes: number; arenaBytes: number };
-    // The DSP row form's planes for the widest 3x3 row, 5x5x512: kh rows of W + 1 int16 columns per channel (the
-    // right padding column of the odd last output is not kept), plus the kernel's own locals.
-    expect(stackBytes - 3 * 6 * 512 * 2).toBeGreaterThan(0);
-    expect(stackBytes - 3 * 6 * 512 * 2).toBeLessThan(512);
+    // The DSP row form's planes (kh rows of W + 1 int16 columns per channel, 18,432 B for the widest 3x3 row,
+    // 5x5x512) live in arena scratch: the stack is the kernels' own frames, within the 2 KB bound
+    // (test/cross/stack.test.ts), and the arena holds the planes.
+    expect(stackBytes).toBeGreaterThan(100);
+    expect(stackBytes).toBeLessThanOrEqual(2048);
+    expect(arenaBytes).toBeGreaterThan(3 * 6 * 512 * 2);
     expect(README.replace(/\s+/g, ' ')).toContain(
       `hence \`inspect --target cortex-m4\` reports ${stackBytes.toLocaleString('en-US')} B of stack (arena ${arenaBytes.toLocaleString('en-US')} B)`,
     );

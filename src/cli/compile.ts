@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { OUTPUT_FORMATS } from '../codegen/formats/index.js';
 import { checkOutputDir, isSameOrAncestor, writeOutputDir } from '../codegen/write.js';
+import { boardMemory, boardMisfits } from '../cross/board.js';
 import { badInput, internalError } from '../model/errors.js';
-import { targetByName } from '../targets/index.js';
+import { targetByName, type Target } from '../targets/index.js';
 import { bindingPackage, hostPlatform } from '../verify/package.js';
 import type { FormatChoice, KernelChoice, WeightsChoice } from './options.js';
 import { prepareModel } from './prepare.js';
@@ -38,6 +39,23 @@ function checkBinding(binding: string, opts: CompileOptions): void {
   }
 }
 
+/**
+ * A Cortex-M target's C is compiled for a board: warn (stderr, exit code
+ * unchanged) when the arena alone exceeds its RAM or the weights alone its
+ * flash. Stack and code need a build; `inspect --target` measures them and
+ * `run` refuses a model that does not fit.
+ */
+function warnBoardFit(name: string, target: Target, arenaBytes: number, weightBytes: number): void {
+  const board = boardMemory(target);
+  if (!board) return;
+  const misfits = boardMisfits(board, { arenaBytes, weightBytes, stackBytes: null, codeBytes: null });
+  for (const m of misfits) {
+    process.stderr.write(
+      `mobilec: warning: model ${name} does not fit target ${target.name}: it needs ${m} (stack and code come on top; \`mobilec inspect --target ${target.name}\` measures them)\n`,
+    );
+  }
+}
+
 export function compileCommand(model: string, opts: CompileOptions): void {
   const t0 = performance.now();
   const format = OUTPUT_FORMATS.get(opts.format);
@@ -62,6 +80,7 @@ export function compileCommand(model: string, opts: CompileOptions): void {
     const pkgDir = writeOutputDir(opts.binding!, pkg.files, { ...bindingGuard, kind: 'npm-package' });
     report += `wrote ${pkgDir}: npm package ${pkg.packageName} for ${pkg.builtFor} (${[...pkg.files.keys()].sort().join(', ')})\n`;
   }
+  warnBoardFit(project.name, target, project.arena.bytes, project.weightBytes);
   process.stdout.write(
     report +
       `model ${project.name}: ${project.layers.length} layers, ${project.macs.toLocaleString('en-US')} MACs, ` +

@@ -217,7 +217,7 @@ function overlapAllowances(graph: Graph, emitted: readonly { op: Op; em: OpEmiss
     if (!em.streaming) return;
     if (!opDef(op).window) return;
     if (x.dtype !== y.dtype) return;
-    const minDelta = streamingOverlap(windowGeometry(graph, op), DTYPE_BYTES[x.dtype], em.streaming.pixelBlock);
+    const minDelta = streamingOverlap(windowGeometry(graph, op), DTYPE_BYTES[x.dtype], em.streaming.pixelBlock, em.streaming.rowsCopied);
     out.push({ op: index, input: x.id, output: y.id, minDelta });
   });
   return out;

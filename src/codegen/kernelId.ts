@@ -89,6 +89,7 @@ export const KERNEL_FLAGS = {
   split:
     'pair kernels: taps whose weights pass +-127 in some channel block are split into int8 parts (extra taps of that block); the value hashes the per-block split taps (split2166136261)',
   dm: 'depth multiplier > 1 (a flag with a value, which follows: dm2)',
+  cb: 'channels in blocks of the value (cb8): the working buffer holds one block, its input re-read per block (a smaller arena scratch)',
   rows: 'one assembly loop runs whole output rows (else one call per register tile)',
   gather: 'the taps of each pixel gathered by TBL into consecutive SDOT groups',
   mla: 'int16 MLA tap groups widened at group ends; the value hashes the weights-derived grouping the code spells (mla612158423)',
@@ -168,7 +169,7 @@ export function parseKernelName(name: string): KernelId {
       flags[tok as KernelFlag] = true;
       continue;
     }
-    const m = /^(dm|mla|tbl|split)(\d+)$/.exec(tok);
+    const m = /^(dm|cb|mla|tbl|split)(\d+)$/.exec(tok);
     if (!m) break;
     flags[m[1] as KernelFlag] = Number(m[2]);
   }

@@ -65,8 +65,10 @@ export interface OpEmission {
    * pixels at a time, never reads input before the first pixel the current
    * block's windows touch, and does not declare x / y `restrict`. The
    * planner then places the output as far below the input as that allows.
+   * `rowsCopied`: before it writes an output row the kernel has copied the kH input rows the row needs out
+   * of the input (a row ring in scratch) and reads the input nowhere else, so the output may come closer.
    */
-  readonly streaming?: { readonly pixelBlock: number };
+  readonly streaming?: { readonly pixelBlock: number; readonly rowsCopied?: boolean };
   /**
    * Set when the kernel is elementwise (output i from input i alone, input
    * and output of one size) and reads each block of x before it writes the

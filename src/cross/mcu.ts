@@ -14,7 +14,7 @@ import { render } from '../codegen/templates.js';
 import { badInput, environmentError, internalError, MobilecError } from '../model/errors.js';
 import type { Target } from '../targets/index.js';
 import { execTool } from '../util/exec.js';
-import { PACKAGE_ROOT } from '../util/paths.js';
+import { checkFitsBoard, FIRMWARE_DIR } from './board.js';
 import { cachedBuild, contentKey } from '../util/buildCache.js';
 import { parseLayers, symbolAddress, textBytes, worstStack } from './elf.js';
 
@@ -22,7 +22,7 @@ export { worstStack } from './elf.js';
 import { cycleModelOf, ensureInsnCountPlugin, parseWindowCounts } from './plugin.js';
 import type { CrossBuildInfo, CrossRunner, CrossRunResult } from './types.js';
 
-export const FIRMWARE_DIR = join(PACKAGE_ROOT, 'examples', 'firmware');
+export { FIRMWARE_DIR } from './board.js';
 
 /** Files of examples/firmware/ every harness image links, besides the board's linker script. */
 const FIRMWARE_RUNTIME = ['startup.c', 'semihosting.c', 'semihosting.h', 'sections.ld'] as const;
@@ -114,10 +114,19 @@ export function buildMcuImage(
     } catch (e) {
       // The board's memory is a resource limit of the model, not a broken toolchain.
       const m = e instanceof MobilecError ? /region `?(\w+)'? overflowed by (\d+) bytes/.exec(e.message) : null;
-      if (m)
+      if (m) {
+        // Name what the model needs against what the board has, when the figures show it.
+        const nm = (args: string[]): string => execTool(`${target.cc.replace(/gcc$/, '')}nm`, args, { cwd: tmp, what: 'reading symbols' }).stdout;
+        checkFitsBoard(target, name, {
+          arenaBytes: project.arena.bytes,
+          weightBytes: project.weightBytes,
+          stackBytes: worstStack(readFileSync(join(tmp, `${name}.ci`), 'utf8'), `mobilec_${name}_invoke`),
+          codeBytes: textBytes(nm(['-S', '--size-sort', `${name}.o`])),
+        });
         throw badInput(
           `model ${name} does not fit the ${emu.machine} board of target ${target.name}: memory region ${m[1]} overflowed by ${m[2]} bytes (see ${FIRMWARE_DIR}/${boardScript})`,
         );
+      }
       throw e;
     }
     const nm = (args: string[]): string => execTool(`${target.cc.replace(/gcc$/, '')}nm`, args, { cwd: tmp, what: 'reading symbols' }).stdout;
@@ -234,6 +243,8 @@ export const mcuRunner: CrossRunner = {
     // land inside the counted window.
     const plain = buildMcuImage(project, target, { layers: false });
     const build = { codeBytes: plain.codeBytes, stackBytes: plain.stackBytes };
+    // The emulated board runs only what would fit the real one: arena + stack in RAM, weights + code in flash.
+    checkFitsBoard(target, project.name, { arenaBytes: project.arena.bytes, weightBytes: project.weightBytes, ...build });
     if (inputs.length === 0) return { results: [], build };
     const plugin = opts.countInstructions || opts.profileLayers ? ensureInsnCountPlugin() : null;
     let results = opts.layers

@@ -72,7 +72,11 @@ interface Block {
   offset: number;
 }
 
-export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] = [], scratch: readonly ScratchRequest[] = []): ArenaPlan {
+/** Alias roots and lifetimes of the graph's non-constant tensors (and of the scratch blocks). */
+function lifetimes(
+  graph: Graph,
+  scratch: readonly ScratchRequest[],
+): { root: Map<number, number>; blocks: Map<number, Block>; rootOf: (id: number) => number } {
   const nOps = graph.ops.length;
   // Alias root of each non-constant tensor.
   const root = new Map<number, number>();
@@ -92,7 +96,6 @@ export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] 
     if (!t) throw internalError(`planArena: no tensor ${id}`);
     return !isConstant(t);
   };
-
   for (const id of graph.inputs) {
     if (!isVar(id) || root.has(id)) continue;
     root.set(id, id);
@@ -123,6 +126,47 @@ export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] 
     root.set(r.id, r.id);
     blocks.set(r.id, { root: r.id, size: alignUp(r.bytes), start: r.op, end: r.op, offset: -1 });
   }
+  return { root, blocks, rootOf };
+}
+
+/**
+ * An estimate of the bytes live at each op before any scratch, for kernels
+ * that size their working memory by the room the arena has anyway: the
+ * (aligned) bytes of every tensor live at the op, except that an op which
+ * `inPlace` says may stream its output over its first input, where that op
+ * is the input's last use, counts the pair as the larger of the two.
+ * `peak` is the largest entry, so `peak - live[i]` is about the room op i
+ * has without growing the arena (the planner may still place worse).
+ */
+export function opLiveBytes(graph: Graph, inPlace: (op: Graph['ops'][number]) => boolean): { live: number[]; peak: number } {
+  const nOps = graph.ops.length;
+  const { blocks, rootOf } = lifetimes(graph, []);
+  const diff = new Array<number>(nOps + 1).fill(0);
+  for (const b of blocks.values()) {
+    const size = alignUp(b.size);
+    diff[Math.max(0, b.start)]! += size;
+    if (b.end + 1 < nOps) diff[b.end + 1]! -= size;
+  }
+  const live: number[] = [];
+  let run = 0;
+  graph.ops.forEach((op, i) => {
+    run += diff[i]!;
+    let v = run;
+    const x = op.inputs[0];
+    const y = op.outputs[0];
+    if (x !== undefined && y !== undefined && !isAliasOp(op) && inPlace(op) && !isConstant(graph.tensors[x]!) && !isConstant(graph.tensors[y]!)) {
+      const bx = blocks.get(rootOf(x))!;
+      const by = blocks.get(rootOf(y))!;
+      if (bx !== by && bx.end === i && by.start === i) v -= Math.min(alignUp(bx.size), alignUp(by.size));
+    }
+    live.push(v);
+  });
+  return { live, peak: live.reduce((a, b) => Math.max(a, b), 0) };
+}
+
+export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] = [], scratch: readonly ScratchRequest[] = []): ArenaPlan {
+  const nOps = graph.ops.length;
+  const { root, blocks, rootOf } = lifetimes(graph, scratch);
 
   // An allowance holds only where the op is the input's last use and the
   // output's first: then nothing else can read the bytes it overwrites.
@@ -157,6 +201,12 @@ export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] 
       }
       orders.push(o);
     }
+  }
+  // And the three orders with the scratch blocks last: the tensors settle first, each op's scratch then takes
+  // whatever room is left around its op's tensors (after the others, so that a tie keeps the plans above).
+  if (scratch.length > 0) {
+    const isScratch = (b: Block) => b.root >= graph.tensors.length;
+    for (const o of [bySize, byTime, byTimeReversed]) orders.push([...o.filter((b) => !isScratch(b)), ...o.filter(isScratch)]);
   }
   const plans = orders.map((order) => place(order, below));
   const best = plans.reduce((a, b) => (b.total < a.total ? b : a));
@@ -267,9 +317,12 @@ function alignDown(n: number): number {
  * reads input before the first pixel that block's windows touch. So after
  * writing up to pixel q the output reaches `writeEnd(q)` bytes past its
  * start, while the input is still needed from `neededStart(q)`; the output
- * may start `max(writeEnd − neededStart)` bytes below the input.
+ * may start `max(writeEnd − neededStart)` bytes below the input. A kernel
+ * with a row ring (OpEmission.streaming.rowsCopied) reads whole window rows
+ * ahead of each output row: neededStart is then the row after the last one
+ * that output row read.
  */
-export function streamingOverlap(g: WindowGeometry, elementBytes: number, pixelBlock: number): number {
+export function streamingOverlap(g: WindowGeometry, elementBytes: number, pixelBlock: number, rowsCopied = false): number {
   const pixels = g.outH * g.outW;
   const outPixel = g.outC * elementBytes;
   const inPixel = g.inC * elementBytes;
@@ -277,8 +330,10 @@ export function streamingOverlap(g: WindowGeometry, elementBytes: number, pixelB
   for (let q0 = 0; q0 < pixels; q0 += pixelBlock) {
     const oy = Math.floor(q0 / g.outW);
     const ox = q0 % g.outW;
-    const row = Math.max(0, oy * g.strideH - g.padTop);
-    const col = Math.max(0, ox * g.strideW - g.padLeft);
+    // rowsCopied: the kernel copies an output row's kH input rows out (a row ring) before it writes the row,
+    // and reads the input nowhere else: while it writes row oy it needs the input from row oy*sH - pT + kH on.
+    const row = Math.max(0, oy * g.strideH - g.padTop + (rowsCopied ? g.kH : 0));
+    const col = rowsCopied ? 0 : Math.max(0, ox * g.strideW - g.padLeft);
     const neededStart = Math.min(row * g.inW + col, g.inH * g.inW) * inPixel;
     const writeEnd = Math.min(q0 + pixelBlock, pixels) * outPixel;
     delta = Math.max(delta, writeEnd - neededStart);

@@ -41,6 +41,20 @@ describe('streamingOverlap', () => {
     expect(streamingOverlap(g, 1, 1)).toBe(9314);
   });
 
+  it('rowsCopied (a row ring, the Helium c8dm depthwise): 3x3 s1 SAME 48x48x8 runs fully in place, stride 2 likewise', () => {
+    // While it writes row y the kernel has copied input rows up to y + 1 and needs rows from y + 2 on:
+    // (y + 1)·48·8 − (y + 2)·48·8 < 0, and 0 at the last row (its input all copied): delta 0.
+    const g = geometry({ inH: 48, inW: 48, inC: 8, outH: 48, outW: 48, outC: 8, kH: 3, kW: 3, padTop: 1, padLeft: 1 });
+    expect(streamingOverlap(g, 1, 1, true)).toBe(0);
+    // stride 2 (no top padding): row y written needs input from row 2y + 3 on: (y + 1)·24·16 − min(2y + 3, 48)·48·16,
+    // largest at the end of row 0: 384 − 2304 (the output may start above the input)
+    const g2 = geometry({ inH: 48, inW: 48, inC: 16, outH: 24, outW: 24, outC: 16, kH: 3, kW: 3, strideH: 2, strideW: 2 });
+    expect(streamingOverlap(g2, 1, 1, true)).toBe(-1920);
+    // without the ring the same layers keep 400 and 16 bytes
+    expect(streamingOverlap(g, 1, 1)).toBe(400);
+    expect(streamingOverlap(g2, 1, 1)).toBe(16);
+  });
+
   it('float32 elements and 4-pixel blocks scale the distance', () => {
     const g = geometry({ inH: 4, inW: 4, inC: 2, outH: 4, outW: 4, outC: 2 });
     // Blocks of 4 pixels: written 4·2·4 = 32 bytes while the input is needed from pixel q0.

@@ -52,6 +52,11 @@ const SHAPES: readonly Shape[] = [
   // extreme activation zero points
   { label: 'x zp min, y zp max, 5x5, 11 channels', h: 7, w: 6, ...win(5, 1), cin: 11, dm: 1, zps: { x: -128, y: 127 }, dtypes: ['int8'] },
   { label: 'uint8 zps 255 / 0 / 255, dm3, 3 channels', h: 6, w: 6, ...win(3, 1), cin: 3, dm: 3, zps: { x: 255, y: 0, w: 255 }, dtypes: ['uint8'] },
+  // Helium c8 in place (stride 2, stride 1 over 24 rows): border pixels' padding taps read the zero-point row,
+  // a channel tail predicated
+  { label: 'uint8 zps 255 / 0 / 255, 5x5 s2, 19 channels', h: 9, w: 8, ...win(5, 2), cin: 19, dm: 1, zps: { x: 255, y: 0, w: 255 }, dtypes: ['uint8'] },
+  { label: 'x zp max, 3x3 s1, 27x3 (one interior column), 24 channels', h: 27, w: 3, ...win(3, 1), cin: 24, dm: 1, zps: { x: 127, y: -128 }, dtypes: ['int8'] },
+  { label: 'x zp min, 5x5 s1, 25x6, 13 channels', h: 25, w: 6, ...win(5, 1), cin: 13, dm: 1, zps: { x: -128, y: 127 }, dtypes: ['int8', 'uint8'] },
 ];
 
 /** The variant each target's provider must pick for a depthwise of multiplier `dm` and `cin` input channels. */

@@ -5,8 +5,9 @@
  * only, the maximum only, or a mix of both (the tester's last round; the first two rounds random). Shapes
  * the form specializes on: strides 1 and 2, odd and even widths (the 4-, 2- and 1-pixel blocks), same and
  * valid padding (border words read the zero point's bytes), channel tails, one input channel (the
- * 4-pixel widening), multipliers of several channels, a 5-row window. Each case must run on the row form
- * and equal the reference bit for bit.
+ * 4-pixel widening), multipliers of several channels, a 5-row window, channel blocks (flag cb, switch
+ * dsp.dwcb) with tails of 1, 2 and 5 channels. Each case must run on the row form and equal the reference
+ * bit for bit.
  */
 import { describe, expect, it } from 'vitest';
 import { generateProject } from '../../src/codegen/index.js';
@@ -19,7 +20,7 @@ import { runnable } from './config.js';
 
 /** A window k rows by 3 columns, stride s. */
 const win = (k: number, s: number, padding: 'same' | 'valid' = 'same') => ({ kH: k, kW: 3, sH: s, sW: s, padding });
-const SHAPES: readonly (DepthwiseSpec & { readonly label: string })[] = [
+const SHAPES: readonly (DepthwiseSpec & { readonly label: string; readonly cb?: number })[] = [
   { label: '3x3 s1 same, width 9 (4 + 4 + 1 pixels), 5 channels', h: 6, w: 9, ...win(3, 1), cin: 5, dm: 1 },
   { label: '3x3 s1 valid, width 8, 8 channels', h: 5, w: 8, ...win(3, 1, 'valid'), cin: 8, dm: 1 },
   { label: '3x3 s2 same, 8x9, 13 channels', h: 8, w: 9, ...win(3, 2), cin: 13, dm: 1 },
@@ -27,6 +28,11 @@ const SHAPES: readonly (DepthwiseSpec & { readonly label: string })[] = [
   { label: 'one channel x 8, s2 same (the stem)', h: 9, w: 11, ...win(3, 2), cin: 1, dm: 8 },
   { label: 'multiplier 3 of 3 channels, s1', h: 5, w: 7, ...win(3, 1), cin: 3, dm: 3 },
   { label: '5x3 s1, 6 channels', h: 7, w: 6, ...win(5, 1), cin: 6, dm: 1 },
+  // channel blocks (switch dsp.dwcb; chosen where the ring would raise the arena): every block's rows widened afresh
+  { label: '3x3 s1 same, width 9, 13 channels in blocks of 4 (a tail of 1)', h: 6, w: 9, ...win(3, 1), cin: 13, dm: 1, cb: 4 },
+  { label: '3x3 s2 same, 8x9, 13 channels in blocks of 8 (a tail of 5)', h: 8, w: 9, ...win(3, 2), cin: 13, dm: 1, cb: 8 },
+  { label: '3x3 s2 valid, width 10, 6 channels in blocks of 4 (a tail of 2)', h: 7, w: 10, ...win(3, 2, 'valid'), cin: 6, dm: 1, cb: 4 },
+  { label: '5x3 s1, 8 channels in blocks of 4', h: 7, w: 6, ...win(5, 1), cin: 8, dm: 1, cb: 4 },
 ];
 
 /** Zero points (x, y, w) at the ends of each dtype's range. */
@@ -66,11 +72,12 @@ describe('DSP depthwise row form on adversarial values', () => {
             for (const extremesMax of [0, 1, 0.5]) {
               seed++;
               const graph = extremeWeights(depthwiseCase(`dwr${seed}`, { ...s, zps }, dtype, seed, seed % 2 ? 'edge' : 'plain').graph, dtype);
-              const added = tester.add({ family: 'depthwise', dtype, seed, graph, extremesMax });
-              const layer = generateProject(graph, { name: 'probe', target, kernels: 'simd' }).layers[0]!;
+              const switches = { 'dsp.dwcb': s.cb ?? 0 };
+              const added = tester.add({ family: 'depthwise', dtype, seed, graph, extremesMax, switches });
+              const layer = generateProject(graph, { name: 'probe', target, kernels: 'simd', tuning: { switches } }).layers[0]!;
               expect([s.label, dtype, layer.variantKey]).toEqual([s.label, dtype, 'dsp/dwconv/row']);
               const id = parseKernelName(added.kernel);
-              expect([s.label, id.tile, id.flags?.dm ?? 1]).toEqual([s.label, '1x2', s.dm]);
+              expect([s.label, id.tile, id.flags?.dm ?? 1, id.flags?.cb]).toEqual([s.label, '1x2', s.dm, s.cb]);
             }
           }
         }

@@ -48,6 +48,7 @@ const targets = runnable(testedTargets());
 const SWITCH_SETTINGS: Readonly<Record<string, boolean | number>> = {
   'dsp.smmlar': false,
   'dsp.px3': false,
+  'dsp.dwcb': 4,
   'mve.pointwiseBlock': 3,
   'mve.pointwiseBlockNarrow': 5,
   'mve.convBlock': 1,

@@ -19,6 +19,10 @@
  * - `dsp/dwconv/c4dm`: any multiplier of several input channels: the row
  *   buffer holds each input channel repeated into the output channels it
  *   feeds (gathered while widening), then the c4 loop over output channels.
+ * Every form keeps its rows in arena scratch (ctx.scratch), not on the
+ * stack; the row form, where its ring of all channels would raise the
+ * arena's peak (shared.ts scratchRoom), works in channel blocks (flag `cb`,
+ * switch `dsp.dwcb`): a block's rows widened afresh per output row.
  * All four read the tuning switch `dsp.smmlar` (default true; dsp/requant.ts):
  * false forces the exact 64-bit epilogue (flag `x64`). Every requantization
  * table is taken, its epilogue form chosen per channel (dsp/requant.ts):
@@ -29,10 +33,21 @@ import type { WindowGeometry } from '../../../model/geometry.js';
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission } from '../../types.js';
-import { cType, flagSwitch, kernelDType, depthwiseVariants, dwForm, layerGeometry, quantConv, type DwForm, type QuantConv } from '../quantConv.js';
+import {
+  cType,
+  flagSwitch,
+  numberSwitch,
+  kernelDType,
+  depthwiseVariants,
+  dwForm,
+  layerGeometry,
+  quantConv,
+  type DwForm,
+  type QuantConv,
+} from '../quantConv.js';
 import type { SimdVariant } from '../../types.js';
 import { DSP_REQUANT_FN, dspBlockParams, dspRequant, needsRequantAny, type DspRequant } from './requant.js';
-import { dspArgs, dspFlags, inputSpan, negPair } from './shared.js';
+import { dspArgs, dspFlags, inputSpan, negPair, scratchRoom } from './shared.js';
 import { windowParams } from '../../ops/common.js';
 
 interface DwPlan {
@@ -101,7 +116,18 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const rqSym = ctx.table('dsp_rq', p.rq.consts);
   const kernel = formatKernelId(id(layer, p));
   const xZp = q.rq.xZp;
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, bcast ? String(xZp) : negPair(xZp), ...dspArgs(q), ctx.arena(q.y.id, true)];
+  // The ring of kh widened rows (whole 16-byte copies: one spare quad) in arena scratch.
+  const rowsw = (Math.ceil((kh * rw) / 4) + 1) * 4;
+  const args = [
+    ctx.arena(q.x.id, false),
+    wSym,
+    bSym,
+    rqSym,
+    bcast ? String(xZp) : negPair(xZp),
+    ...dspArgs(q),
+    ctx.arena(q.y.id, true),
+    ctx.scratch('int32_t', 4 * rowsw),
+  ];
   return {
     family: 'dwconv_dsp',
     kernel,
@@ -130,7 +156,6 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       taps,
       keep: g.strideH < kh,
       keepq4: Math.ceil((Math.max(0, kh - g.strideH) * rw) / 4),
-      rowsw: (Math.ceil((kh * rw) / 4) + 1) * 4,
       rw,
       xo: bcast ? 0 : 1,
       dbl,
@@ -141,8 +166,8 @@ function emit(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * oc * ntaps,
-    // Input rows are read (widened into the window buffer) before the output row that needs them, never after.
-    streaming: { pixelBlock: 1 },
+    // Input rows are read (widened into the window buffer) before the output row that needs them, never after: a ring.
+    streaming: { pixelBlock: 1, rowsCopied: true },
   };
 }
 
@@ -165,8 +190,26 @@ function rowWords(g: WindowGeometry): number {
   return Math.max(pairs, single) + 1;
 }
 
-function rowId(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): KernelId {
-  return { ...id(layer, p), tile: '1x2' };
+function rowId(layer: Layer<DepthwiseConv2DOp>, p: DwPlan, cb = 0): KernelId {
+  const base = id(layer, p);
+  return { ...base, tile: '1x2', ...(cb ? { flags: { ...base.flags, cb } } : {}) };
+}
+
+/**
+ * The row form's channel block: 0 (the ring of all channels, each input row widened once) when its buffer fits the
+ * room the arena has at this layer anyway (dsp/shared.ts scratchRoom), else the most channels (a multiple of 4, at
+ * least 4) whose buffer fits, each block widening its window rows afresh (up to kh / stride times the widening for a
+ * buffer of cb instead of all channels). Depth multiplier 1 only. The switch `dsp.dwcb` forces a block (0: the ring).
+ */
+function rowBlock(layer: Layer<DepthwiseConv2DOp>, g: WindowGeometry): number {
+  if (g.depthMultiplier !== 1 || g.inC <= 4) return 0;
+  const forced = numberSwitch(layer.ctx, 'dsp.dwcb', -1);
+  if (forced >= 0) return forced === 0 || forced >= g.inC ? 0 : Math.max(4, Math.floor(forced / 4) * 4);
+  const planeBytes = 4 * g.kH * rowWords(g);
+  const room = scratchRoom(layer.ctx);
+  if (Math.ceil(g.inC / 4) * 4 * planeBytes <= room) return 0;
+  const cb = Math.max(4, Math.floor(room / (4 * planeBytes)) * 4);
+  return cb >= g.inC ? 0 : cb;
 }
 
 /**
@@ -200,10 +243,12 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
   const wSym = ctx.table('dsp_w', new Int32Array(w16.buffer));
   const bSym = ctx.table('dsp_b', bias);
   const rqSym = ctx.table('dsp_rq', p.rq.consts);
-  const kernel = formatKernelId(rowId(layer, p));
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, negPair(q.rq.xZp), ...dspArgs(q), ctx.arena(q.y.id, true)];
   const keep = Math.max(0, kh - g.strideH);
   const plane = kh * pw2;
+  const cb = rowBlock(layer, g);
+  const kernel = formatKernelId(rowId(layer, p, cb));
+  const bufw = Math.ceil((cb || g.inC) / 4) * 4 * plane;
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, negPair(q.rq.xZp), ...dspArgs(q), ctx.arena(q.y.id, true), ctx.scratch('int32_t', 4 * bufw)];
   return {
     family: 'dwconv_dsp',
     kernel,
@@ -223,7 +268,7 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       rotk: g.padTop + kh * g.outH * g.strideH,
       slotk: kh * Math.ceil(g.padTop / kh),
       plane,
-      bufw: Math.ceil(g.inC / 4) * 4 * plane,
+      cb,
       dm: g.depthMultiplier,
       dmul: g.depthMultiplier > 1,
       zpw: `(int32_t)0x${(((q.rq.xZp & 0xff) * 0x01010101) >>> 0).toString(16).padStart(8, '0')}u`,
@@ -241,8 +286,9 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: g.outH * g.outW * oc * kh * 3,
-    // Input rows are read (widened into the planes) before the output row that needs them, never after.
-    streaming: { pixelBlock: 1 },
+    // Input rows are read (widened into the planes) before the output row that needs them, never after; in channel
+    // blocks, a block re-reads the row's input after the blocks before it wrote the row (pixelBlock: the row).
+    streaming: cb ? { pixelBlock: g.outW } : { pixelBlock: 1, rowsCopied: true },
   };
 }
 
@@ -256,7 +302,7 @@ const rowVariant: SimdVariant<DwPlan, DepthwiseConv2DOp> = {
     if (g.kW !== 3 || (g.strideW !== 1 && g.strideW !== 2)) return null;
     return plan(layer, g, dwForm(g));
   },
-  id: rowId,
+  id: (layer, p) => rowId(layer, p, rowBlock(layer, p.g)),
   emit: emitRow,
 };
 

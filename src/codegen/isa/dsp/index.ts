@@ -24,6 +24,8 @@ export const dspKernels: IsaKernels = {
   switches: {
     'dsp.smmlar': 'true (default): the one-instruction SMMLAR requantization where it is proven exact; false: the exact 64-bit form everywhere',
     'dsp.px3': 'true (default): int8 pointwise in 3x2 pixel blocks; false: 2x2 blocks',
+    'dsp.dwcb':
+      'channels per block of the depthwise row form (a multiple of 4; 0: the ring of all channels); default: the ring when its scratch fits the room the arena has at the layer, else the largest block that fits',
   },
   select: (op, ctx, generic) => selectVariant(VARIANTS, { op, ctx, generic }),
 };

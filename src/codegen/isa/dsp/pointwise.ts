@@ -150,6 +150,9 @@ function id(layer: Layer, p: PwPlan): KernelId {
   };
 }
 
+/** The most bytes of working buffer a pointwise kernel keeps on the stack; more go to arena scratch. */
+const XQ_STACK_BYTES = 256;
+
 function emit(layer: Layer, p: PwPlan): OpEmission {
   const { ctx, op } = layer;
   const { g, q, conv, px3, px1, w8, wide } = p;
@@ -201,7 +204,21 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const unroll1 = steps4 % 4 === 0 ? 4 : steps4 % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
   const zps = [negPair(q.rq.xZp), ...(conv ? [String(q.rq.xZp)] : []), ...(wUnsigned ? [negPair(wZpStored)] : []), ...(w8 ? [String(s * d)] : [])];
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, rqSym, ...zps, ...dspArgs(q), ctx.arena(q.y.id, true)];
+  // The widened block (and an im2col layer's border patch) in arena scratch when it passes XQ_STACK_BYTES, else on
+  // the stack: the kernel's frame stays small whatever the channels.
+  const xqw = px1 ? ic4 / 2 : px3 ? (ic4 / 4) * 6 : ic4;
+  const xqBytes = 4 * xqw + (conv ? ic4 : 0);
+  const xqArg = xqBytes > XQ_STACK_BYTES;
+  const args = [
+    ctx.arena(q.x.id, false),
+    wSym,
+    bSym,
+    rqSym,
+    ...zps,
+    ...dspArgs(q),
+    ctx.arena(q.y.id, true),
+    ...(xqArg ? [ctx.scratch('int32_t', xqBytes)] : []),
+  ];
   return {
     family: 'pointwise_dsp',
     kernel,
@@ -239,6 +256,8 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
       unroll1,
       wide,
       unroll3,
+      xqArg,
+      xqw,
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * ic * oc,

@@ -1,5 +1,8 @@
 /** What the DSP families share: input range, zero-point literals, name flags and clamp arguments. */
-import { dtypeRange } from '../../../model/ir.js';
+import { dtypeRange, tensorBytes, type Graph } from '../../../model/ir.js';
+import { opLiveBytes } from '../../../passes/planArena.js';
+import { opDef } from '../../../ops/registry.js';
+import type { EmitContext } from '../../types.js';
 import type { KernelId } from '../../kernelId.js';
 import { clampArgs, type QuantConv } from '../quantConv.js';
 import type { RequantTable } from '../../requant.js';
@@ -39,4 +42,26 @@ export function dspFlags(t: RequantTable, rq: DspRequant): NonNullable<KernelId[
 /** The clamp arguments, when the clamp is narrower than the dtype (else the kernel saturates). */
 export function dspArgs(q: QuantConv): string[] {
   return q.rq.saturating ? [] : clampArgs(q.rq);
+}
+
+const LIVE = new WeakMap<Graph, { live: number[]; peak: number }>();
+
+/**
+ * About how many bytes of arena scratch layer `ctx.index` can take without raising the arena's peak: the most bytes
+ * live at any op less those live at this one (planArena.ts opLiveBytes; windowed ops and same-size elementwise ops
+ * counted in place). Computed once per graph.
+ */
+export function scratchRoom(ctx: EmitContext): number {
+  let r = LIVE.get(ctx.graph);
+  if (!r) {
+    const g = ctx.graph;
+    r = opLiveBytes(g, (op) => {
+      if (opDef(op).window) return true;
+      const x = g.tensors[op.inputs[0]!];
+      const y = g.tensors[op.outputs[0]!];
+      return x !== undefined && y !== undefined && x.dtype === y.dtype && tensorBytes(x) === tensorBytes(y);
+    });
+    LIVE.set(g, r);
+  }
+  return r.peak - r.live[ctx.index]!;
 }

@@ -95,7 +95,9 @@ function emit(layer: Layer, p: PwPlan): OpEmission {
   const unroll = full % 4 === 0 ? 4 : full % 2 === 0 ? 2 : 1;
   const kernel = formatKernelId(id(layer, p));
   const zps = [...(conv ? [String(q.rq.xZp)] : []), ...(wzp ? [String(q.wZp)] : []), String(q.rq.yZp)];
-  const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rqSyms, ...zps, ...clampArgs(q.rq), ctx.arena(q.y.id, true)];
+  // im2col: the block's windows (+ a window of slack) in arena scratch, kk a multiple of 16 (aligned windows)
+  const patch = conv ? [ctx.scratch(cType(q.dtype), (pb + 1) * kk)] : [];
+  const args = [ctx.arena(q.x.id, false), wSym, bSym, ...rqSyms, ...zps, ...clampArgs(q.rq), ...patch, ctx.arena(q.y.id, true)];
   const vs = unsigned ? 'u8' : 's8';
   return {
     family: 'pointwise_mve',
