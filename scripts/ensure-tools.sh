@@ -33,11 +33,16 @@ for pair in $NEED; do
   esac
 done
 
-# clang's sanitizer runtimes (test/sanitize: -fsanitize=address,undefined) are a package of their own.
-if [ "${1:-}" != "host" ] && command -v clang >/dev/null 2>&1 &&
-  ! [ -e "$(clang -print-resource-dir)/lib/linux/libclang_rt.asan-$(uname -m).a" ]; then
-  missing="$missing libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
-fi
+# clang's sanitizer runtimes (test/sanitize: -fsanitize=address,undefined) are a
+# package of their own, named after clang's major version: known only once clang is.
+clang_rt() {
+  [ "${1:-}" != "host" ] && command -v clang >/dev/null 2>&1 &&
+    ! [ -e "$(clang -print-resource-dir)/lib/linux/libclang_rt.asan-$(uname -m).a" ] &&
+    echo "libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
+  return 0
+}
+rt=$(clang_rt "${1:-}")
+[ -n "$rt" ] && missing="$missing $rt"
 
 if [ -z "$missing" ]; then
   exit 0
@@ -49,6 +54,10 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq >/dev/null
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  # clang may have come just now: then its sanitizer runtime comes next.
+  rt=$(clang_rt "${1:-}")
+  # shellcheck disable=SC2086
+  [ -n "$rt" ] && apt-get install -y -qq --no-install-recommends $rt >/dev/null
   exit 0
 fi
 
