@@ -89,6 +89,19 @@ describe('hostile descriptions: one line, exit 2, in seconds', () => {
       ),
       /^mobilec: h\.json: the model's activations: .* over the limit of 256 MiB for all activations \(raise it with --max-activation-bytes\)$/,
     ],
+    [
+      // Found by the fuzzer (npm run fuzz): the float activations overflow to -Infinity at layer 254, which once ended in exit 4.
+      'an int8 stack of 400 layers whose float activations overflow',
+      {
+        ...layers(
+          { height: 1, width: 1, channels: 4 },
+          Array.from({ length: 400 }, () => ({ op: 'pointwise', filters: 8 })),
+        ),
+        dtype: 'int8',
+        calibration: { seed: 1, count: 1 },
+      },
+      /^mobilec: \S*h\.json: calibration: tensor pointwise_254\/BatchNorm takes the value -Infinity on a calibration input \(float32 overflow\); .* cannot be quantized to int8$/,
+    ],
   ];
   for (const [what, content, re] of cases) {
     it(what, () => {

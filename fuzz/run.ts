@@ -1,0 +1,300 @@
+/**
+ * The fuzz run: cases compiled in a pool of worker threads (each with a
+ * heap limit and a wall-clock limit), every `runEvery`-th successful compile
+ * then built and run on the host against the reference, and a summary of
+ * the outcomes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type CaseInput, type CaseResult, FAILURES, type Outcome, runCase } from './case.js';
+import { hostRun } from './hostrun.js';
+import { type InputKind, makeCase } from './mutate.js';
+
+export interface FuzzOptions {
+  readonly seed: number;
+  readonly cases: number;
+  readonly inputs: InputKind | 'all';
+  /** Only these case indices (replay); default 0..cases-1. */
+  readonly only?: readonly number[];
+  /** Worker threads (0: compile in this thread, the time limit then checked after the fact). */
+  readonly workers: number;
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+  /** One in this many successful compiles is built and run on the host (0: none). */
+  readonly runEvery: number;
+  /** Graphs with more work (MACs + tensor elements) or more ops than this are not run on the host. */
+  readonly maxRunWork: number;
+  readonly maxRunOps: number;
+  /** Progress lines (e.g. to stderr). */
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_OPTIONS: Omit<FuzzOptions, 'seed' | 'cases'> = {
+  inputs: 'all',
+  workers: 2,
+  timeoutMs: 5_000,
+  memoryMb: 512,
+  runEvery: 20,
+  maxRunWork: 50_000_000,
+  maxRunOps: 400,
+};
+
+export type HostOutcome = 'host-match' | 'host-mismatch' | 'host-error' | 'run-skipped';
+export const HOST_FAILURES: readonly HostOutcome[] = ['host-mismatch', 'host-error'];
+
+export interface CaseRecord {
+  readonly index: number;
+  readonly kind: InputKind;
+  readonly mutator: string;
+  readonly from: string;
+  readonly target: string;
+  readonly bytes: number;
+  readonly result: CaseResult;
+  /** Set when a first attempt timed out and the case was tried again in a fresh worker. */
+  readonly retried?: boolean;
+  host?: { outcome: HostOutcome; message: string; ms: number };
+}
+
+export interface Failure {
+  readonly index: number;
+  readonly kind: InputKind;
+  readonly mutator: string;
+  readonly from: string;
+  readonly target: string;
+  readonly outcome: Outcome | HostOutcome;
+  readonly message: string;
+  readonly stack?: string;
+  readonly replay: string;
+}
+
+export interface Summary {
+  readonly seed: number;
+  readonly cases: number;
+  readonly inputs: string;
+  readonly wallMs: number;
+  readonly peakRssMb: number;
+  readonly outcomes: Record<string, number>;
+  /** kind/mutator → outcome → count. */
+  readonly byMutator: Record<string, Record<string, number>>;
+  readonly exitCodes: Record<string, number>;
+  readonly host: Record<HostOutcome, number>;
+  readonly slowest: { index: number; ms: number; kind: string; mutator: string }[];
+  readonly retriedAfterTimeout: number;
+  readonly failures: Failure[];
+}
+
+type Limits = Pick<FuzzOptions, 'timeoutMs' | 'memoryMb'>;
+
+/** One worker thread, replaced after a timeout, a crash or an out-of-memory kill. */
+class Slot {
+  private worker: Worker | undefined;
+  private served = 0;
+  constructor(
+    private readonly url: URL,
+    private readonly limits: Limits,
+  ) {}
+
+  private spawn(): Worker {
+    return new Worker(this.url, {
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb, maxYoungGenerationSizeMb: 64, stackSizeMb: 4 },
+      stdout: true,
+      stderr: true,
+    });
+  }
+
+  run(input: CaseInput): Promise<CaseResult> {
+    // A fresh worker every 500 cases, so nothing builds up across cases.
+    if (this.worker && this.served >= 500) this.close();
+    if (!this.worker) this.worker = this.spawn();
+    const w = this.worker;
+    this.served++;
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (r: CaseResult, kill: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        w.off('message', onMessage);
+        w.off('error', onError);
+        w.off('exit', onExit);
+        if (kill) this.close();
+        resolve(r);
+      };
+      const ms = () => performance.now() - t0;
+      const timer = setTimeout(
+        () => finish({ outcome: 'hang', exitCode: -1, message: `no result within ${this.limits.timeoutMs} ms`, ms: ms() }, true),
+        this.limits.timeoutMs,
+      );
+      const onMessage = (m: { result: CaseResult }) => finish(m.result, false);
+      const onError = (e: Error & { code?: string }) =>
+        finish(
+          e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? { outcome: 'oom', exitCode: -1, message: `over the ${this.limits.memoryMb} MB heap limit: ${e.message}`, ms: ms() }
+            : { outcome: 'crash', exitCode: -1, message: `worker error: ${e.message}`, stack: e.stack, ms: ms() },
+          true,
+        );
+      const onExit = (code: number) => finish({ outcome: 'crash', exitCode: -1, message: `worker exited with code ${code}`, ms: ms() }, true);
+      w.on('message', onMessage);
+      w.on('error', onError);
+      w.on('exit', onExit);
+      w.postMessage({ id: this.served, input });
+    });
+  }
+
+  close(): void {
+    if (this.worker) void this.worker.terminate();
+    this.worker = undefined;
+    this.served = 0;
+  }
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export async function fuzz(opts: FuzzOptions): Promise<Summary> {
+  const t0 = performance.now();
+  const log = opts.log ?? (() => {});
+  const scratch = mkdtempSync(join(tmpdir(), 'mobilec-fuzz-'));
+  const indices = opts.only ?? Array.from({ length: opts.cases }, (_, k) => k);
+  const records: CaseRecord[] = new Array(indices.length);
+  const limits: Limits = { timeoutMs: opts.timeoutMs, memoryMb: opts.memoryMb };
+  const slots = Array.from({ length: opts.workers }, () => new Slot(WORKER_URL, limits));
+  let next = 0;
+  let finished = 0;
+
+  const compile = async (slot: Slot | undefined, dir: string, pos: number): Promise<void> => {
+    const c = makeCase(opts.seed, indices[pos]!, opts.inputs);
+    const input: CaseInput = { kind: c.kind, target: c.target, bytes: c.bytes, dir };
+    let result: CaseResult;
+    let retried = false;
+    if (slot) {
+      result = await slot.run(input);
+      // A timeout on a busy machine is tried once more, alone in a fresh worker; two timeouts make a hang.
+      if (result.outcome === 'hang') {
+        retried = true;
+        const fresh = new Slot(WORKER_URL, limits);
+        result = await fresh.run(input);
+        fresh.close();
+      }
+    } else {
+      result = runCase(input);
+      if (result.ms > opts.timeoutMs) result = { ...result, outcome: 'hang', message: `took ${Math.round(result.ms)} ms (limit ${opts.timeoutMs} ms)` };
+    }
+    const { bytes, ...meta } = c;
+    records[pos] = { index: meta.index, kind: meta.kind, mutator: meta.mutator, from: meta.from, target: meta.target, bytes: bytes.length, result, retried };
+    finished++;
+    if (finished % 250 === 0) log(`fuzz: ${finished}/${indices.length} cases (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  };
+
+  try {
+    if (slots.length === 0) {
+      for (let pos = 0; pos < indices.length; pos++) await compile(undefined, join(scratch, 'w0'), pos);
+    } else {
+      await Promise.all(
+        slots.map(async (slot, w) => {
+          for (let pos = next++; pos < indices.length; pos = next++) await compile(slot, join(scratch, `w${w}`), pos);
+        }),
+      );
+    }
+    for (const s of slots) s.close();
+
+    // Host runs: one in every `runEvery` successful compiles, in case order.
+    if (opts.runEvery > 0) {
+      const oks = records.filter((r) => r.result.outcome === 'ok');
+      for (let j = 0; j < oks.length; j += opts.runEvery) {
+        const r = oks[j]!;
+        const c = makeCase(opts.seed, r.index, opts.inputs);
+        if ((r.result.work ?? 0) > opts.maxRunWork || (r.result.ops ?? 0) > opts.maxRunOps) {
+          r.host = { outcome: 'run-skipped', message: `work ${r.result.work}, ${r.result.ops} ops`, ms: 0 };
+          continue;
+        }
+        const h = await hostRun(c, join(scratch, 'host'));
+        r.host = { outcome: h.outcome === 'match' ? 'host-match' : h.outcome === 'mismatch' ? 'host-mismatch' : 'host-error', message: h.message, ms: h.ms };
+      }
+    }
+  } finally {
+    for (const s of slots) s.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return summarize(opts, records, performance.now() - t0);
+}
+
+function bump(m: Record<string, number>, k: string): void {
+  m[k] = (m[k] ?? 0) + 1;
+}
+
+function summarize(opts: FuzzOptions, records: CaseRecord[], wallMs: number): Summary {
+  const outcomes: Record<string, number> = {};
+  const byMutator: Record<string, Record<string, number>> = {};
+  const exitCodes: Record<string, number> = {};
+  const host: Record<HostOutcome, number> = { 'host-match': 0, 'host-mismatch': 0, 'host-error': 0, 'run-skipped': 0 };
+  const failures: Failure[] = [];
+  const replay = (i: number) => `npm run fuzz -- --seed ${opts.seed} --inputs ${opts.inputs} --case ${i}`;
+  for (const r of records) {
+    const key = `${r.kind}/${r.mutator}`;
+    bump(outcomes, r.result.outcome);
+    if (!byMutator[key]) byMutator[key] = {};
+    bump(byMutator[key], r.result.outcome);
+    if (r.result.exitCode >= 0) bump(exitCodes, String(r.result.exitCode));
+    const base = { index: r.index, kind: r.kind, mutator: r.mutator, from: r.from, target: r.target, replay: replay(r.index) };
+    if (FAILURES.includes(r.result.outcome)) {
+      failures.push({ ...base, outcome: r.result.outcome, message: r.result.message ?? '', ...(r.result.stack !== undefined && { stack: r.result.stack }) });
+    }
+    if (r.host) {
+      host[r.host.outcome]++;
+      bump(byMutator[key]!, r.host.outcome);
+      if (HOST_FAILURES.includes(r.host.outcome)) failures.push({ ...base, outcome: r.host.outcome, message: r.host.message });
+    }
+  }
+  const slowest = [...records]
+    .sort((a, b) => b.result.ms - a.result.ms)
+    .slice(0, 5)
+    .map((r) => ({ index: r.index, ms: Math.round(r.result.ms), kind: r.kind, mutator: r.mutator }));
+  return {
+    seed: opts.seed,
+    cases: records.length,
+    inputs: opts.inputs,
+    wallMs: Math.round(wallMs),
+    // maxRSS is in kilobytes, for the whole process (worker threads included).
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    outcomes,
+    byMutator,
+    exitCodes,
+    host,
+    slowest,
+    retriedAfterTimeout: records.filter((r) => r.retried).length,
+    failures,
+  };
+}
+
+/** The summary as a few tables. */
+export function formatSummary(s: Summary): string {
+  const cols: string[] = ['ok', 'rejected', ...FAILURES, ...(['host-match', ...HOST_FAILURES, 'run-skipped'] as const)];
+  const rows = Object.keys(s.byMutator)
+    .sort()
+    .map((k) => [k, ...cols.map((c) => String(s.byMutator[k]![c] ?? 0))]);
+  const total = ['total', ...cols.map((c) => String(c in s.host ? s.host[c as HostOutcome] : (s.outcomes[c] ?? 0)))];
+  const all = [['input/mutator', ...cols], ...rows, total];
+  const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const lines = [line(all[0]!), ...all.slice(1).map(line)];
+  lines.push(
+    `exit codes: ${Object.entries(s.exitCodes)
+      .sort()
+      .map(([c, n]) => `${c}: ${n}`)
+      .join(', ')}`,
+  );
+  lines.push(`slowest: ${s.slowest.map((x) => `case ${x.index} (${x.kind}/${x.mutator}) ${x.ms} ms`).join(', ')}`);
+  if (s.retriedAfterTimeout > 0) lines.push(`${s.retriedAfterTimeout} case(s) timed out once and were tried again`);
+  lines.push(
+    `fuzz: seed ${s.seed}, ${s.cases} cases (${s.inputs}), ${s.failures.length} failure(s); peak RSS ${s.peakRssMb} MB; wall ${(s.wallMs / 1000).toFixed(1)} s`,
+  );
+  for (const f of s.failures) {
+    lines.push(`FAIL case ${f.index} (${f.kind}/${f.mutator} from ${f.from}, target ${f.target}): ${f.outcome}: ${f.message}`);
+    lines.push(`  replay: ${f.replay}`);
+    if (f.stack) lines.push(...f.stack.split('\n').map((l) => `  ${l}`));
+  }
+  return lines.join('\n');
+}
