@@ -2,7 +2,7 @@
  * One fuzz case: the mutated file compiled as `mobilec compile` does (load,
  * passes, codegen, output directory written), and the way it ended.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareModel } from '../src/cli/prepare.js';
 import { OUTPUT_FORMATS } from '../src/codegen/formats/index.js';
@@ -34,14 +34,51 @@ export interface CaseResult {
   /** For failures: the stack trace, when there was one. */
   stack?: string;
   ms: number;
+  /** CPU time of the compiling thread (Linux; else the process's), which other load on the machine does not inflate. */
+  cpuMs?: number;
   /** ok: MACs plus tensor elements of the prepared graph (what a host run would cost). */
   work?: number;
   /** ok: ops of the prepared graph. */
   ops?: number;
 }
 
+/** /proc/<pid>/task/<tid>/stat of the calling thread (Linux), so another thread can read its CPU time. */
+export function threadStatPath(): string | undefined {
+  try {
+    return `/proc/${readlinkSync('/proc/thread-self')}/stat`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU milliseconds of the thread whose stat file this is (clock ticks of 10 ms). */
+export function threadCpuMs(statPath: string | undefined): number | undefined {
+  if (!statPath) return undefined;
+  try {
+    const fields = readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
+    // After "pid (comm) ": state is field 3, utime 14, stime 15.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Compiles the file; never throws. */
 export function runCase(input: CaseInput): CaseResult {
+  const stat = threadStatPath();
+  const cpu0 = threadCpuMs(stat);
+  const u0 = process.cpuUsage();
+  const cpuMs = () => {
+    const c = threadCpuMs(stat);
+    if (c !== undefined && cpu0 !== undefined) return c - cpu0;
+    const u = process.cpuUsage(u0);
+    return (u.user + u.system) / 1000;
+  };
+  const result = compileCase(input);
+  return { ...result, cpuMs: cpuMs() };
+}
+
+function compileCase(input: CaseInput): CaseResult {
   const t0 = performance.now();
   const model = join(input.dir, input.kind === 'tflite' ? 'case.tflite' : 'case.json');
   const out = join(input.dir, 'out');

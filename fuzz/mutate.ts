@@ -89,18 +89,20 @@ function builtTflite(): SeedFile[] {
 
 let cached: Corpus | undefined;
 
-/** examples/models descriptions, models built with the test builder, and ../shared/models when present. */
+/** examples/models descriptions, models built with the test builder, and ../shared/models when present (a case's bytes depend on which). */
 export function loadCorpus(): Corpus {
   if (cached) return cached;
   const examples = join(PACKAGE_ROOT, 'examples', 'models');
   const json = JSON_SEEDS.filter((f) => existsSync(join(examples, f))).map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(examples, f))) }));
   const shared = join(PACKAGE_ROOT, '..', 'shared', 'models');
-  const real = existsSync(shared)
-    ? readdirSync(shared)
-        .filter((f) => SHARED_MODELS.includes(f))
-        .sort()
-        .map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(shared, f))) }))
-    : [];
+  // MOBILEC_FUZZ_SHARED=0 leaves them out: the corpus of a clone without ../shared.
+  const real =
+    existsSync(shared) && process.env.MOBILEC_FUZZ_SHARED !== '0'
+      ? readdirSync(shared)
+          .filter((f) => SHARED_MODELS.includes(f))
+          .sort()
+          .map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(shared, f))) }))
+      : [];
   cached = { tflite: [...builtTflite(), ...real], json };
   return cached;
 }
@@ -360,7 +362,17 @@ function serialize(v: Json): string {
 
 const OPS = ['conv', 'depthwise', 'pointwise', 'maxpool', 'avgpool', 'fc', 'softmax', 'add', 'relu', 'flatten', 'dropout', 'bogus'];
 
+/** Mostly a layer that keeps its input's height and width (so long lists stay valid), sometimes any layer, valid or not. */
 function randomLayer(rng: Prng): Json {
+  const act = () => pick(rng, ['relu', 'relu6', 'none']);
+  if (rng.next() < 0.9) {
+    return pick(rng, [
+      () => ({ op: 'depthwise', kernel: 3, padding: 'same', activation: act() }),
+      () => ({ op: 'pointwise', filters: rng.int(1, 8), activation: act() }),
+      () => ({ op: pick(rng, ['relu', 'relu6', 'hard_swish', 'logistic']) }),
+      () => ({ op: pick(rng, ['add', 'mul']), scalar: 0.5 }),
+    ])();
+  }
   const op = pick(rng, OPS);
   const l: { [k: string]: Json } = { op };
   if (op === 'conv' || op === 'pointwise') l.filters = rng.int(1, 8);

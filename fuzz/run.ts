@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type CaseInput, type CaseResult, FAILURES, type Outcome, runCase } from './case.js';
+import { type CaseInput, type CaseResult, FAILURES, type Outcome, runCase, threadCpuMs } from './case.js';
 import { hostRun } from './hostrun.js';
 import { type InputKind, makeCase } from './mutate.js';
 
@@ -80,7 +80,7 @@ export interface Summary {
   readonly byMutator: Record<string, Record<string, number>>;
   readonly exitCodes: Record<string, number>;
   readonly host: Record<HostOutcome, number>;
-  readonly slowest: { index: number; ms: number; kind: string; mutator: string }[];
+  readonly slowest: { index: number; ms: number; cpuMs?: number; kind: string; mutator: string }[];
   readonly retriedAfterTimeout: number;
   readonly failures: Failure[];
 }
@@ -96,12 +96,24 @@ class Slot {
     private readonly limits: Limits,
   ) {}
 
+  /** The worker thread's /proc stat file, once it has said it (undefined: not Linux, or not yet). */
+  private stat: string | undefined;
+  /** Its CPU time when it was ready (module loading done). */
+  private readyCpu: number | undefined;
+
   private spawn(): Worker {
-    return new Worker(this.url, {
+    const w = new Worker(this.url, {
       resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb, maxYoungGenerationSizeMb: 64, stackSizeMb: 4 },
       stdout: true,
       stderr: true,
     });
+    this.stat = undefined;
+    this.readyCpu = undefined;
+    w.once('message', (m: { stat?: string }) => {
+      this.stat = m.stat;
+      this.readyCpu = threadCpuMs(m.stat);
+    });
+    return w;
   }
 
   run(input: CaseInput): Promise<CaseResult> {
@@ -124,11 +136,26 @@ class Slot {
         resolve(r);
       };
       const ms = () => performance.now() - t0;
-      const timer = setTimeout(
-        () => finish({ outcome: 'hang', exitCode: -1, message: `no result within ${this.limits.timeoutMs} ms`, ms: ms() }, true),
-        this.limits.timeoutMs,
-      );
-      const onMessage = (m: { result: CaseResult }) => finish(m.result, false);
+      // The limit is the worker thread's CPU time where /proc tells it (other load on the machine then does not
+      // count), with wall time capped at WALL_FACTOR times the limit; elsewhere wall time.
+      const limit = this.limits.timeoutMs;
+      let cpu0: number | undefined;
+      const cpu = () => {
+        const c = threadCpuMs(this.stat);
+        const base = cpu0 ?? this.readyCpu; // a case sent before the worker was ready counts from then
+        return c === undefined || base === undefined ? undefined : c - base;
+      };
+      const check = () => {
+        const c = cpu();
+        if (c === undefined || c >= limit || ms() >= WALL_FACTOR * limit) {
+          const spent = c === undefined ? `${Math.round(ms())} ms` : `${Math.round(c)} ms of CPU time (${Math.round(ms())} ms wall)`;
+          finish({ outcome: 'hang', exitCode: -1, message: `no result after ${spent}; the limit is ${limit} ms`, ms: ms() }, true);
+        } else timer = setTimeout(check, Math.max(50, limit - c));
+      };
+      let timer = setTimeout(check, limit);
+      const onMessage = (m: { result?: CaseResult }) => {
+        if (m.result) finish(m.result, false);
+      };
       const onError = (e: Error & { code?: string }) =>
         finish(
           e.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -141,6 +168,7 @@ class Slot {
       w.on('error', onError);
       w.on('exit', onExit);
       w.postMessage({ id: this.served, input });
+      cpu0 = threadCpuMs(this.stat);
     });
   }
 
@@ -152,6 +180,8 @@ class Slot {
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** Wall-clock cap of a case, in multiples of its CPU-time limit. */
+const WALL_FACTOR = 6;
 
 export async function fuzz(opts: FuzzOptions): Promise<Summary> {
   const t0 = performance.now();
@@ -180,7 +210,8 @@ export async function fuzz(opts: FuzzOptions): Promise<Summary> {
       }
     } else {
       result = runCase(input);
-      if (result.ms > opts.timeoutMs) result = { ...result, outcome: 'hang', message: `took ${Math.round(result.ms)} ms (limit ${opts.timeoutMs} ms)` };
+      const spent = result.cpuMs ?? result.ms;
+      if (spent > opts.timeoutMs) result = { ...result, outcome: 'hang', message: `took ${Math.round(spent)} ms of CPU time (limit ${opts.timeoutMs} ms)` };
     }
     const { bytes, ...meta } = c;
     records[pos] = { index: meta.index, kind: meta.kind, mutator: meta.mutator, from: meta.from, target: meta.target, bytes: bytes.length, result, retried };
@@ -200,16 +231,21 @@ export async function fuzz(opts: FuzzOptions): Promise<Summary> {
     }
     for (const s of slots) s.close();
 
-    // Host runs: one in every `runEvery` successful compiles, in case order.
+    // Host runs: one in every `runEvery` successful compiles, in case order; when that one is too big to
+    // run (counted run-skipped), the next small enough one runs in its place.
     if (opts.runEvery > 0) {
       const oks = records.filter((r) => r.result.outcome === 'ok');
-      for (let j = 0; j < oks.length; j += opts.runEvery) {
+      let due = false;
+      for (let j = 0; j < oks.length; j++) {
+        if (j % opts.runEvery === 0) due = true;
+        if (!due) continue;
         const r = oks[j]!;
-        const c = makeCase(opts.seed, r.index, opts.inputs);
         if ((r.result.work ?? 0) > opts.maxRunWork || (r.result.ops ?? 0) > opts.maxRunOps) {
           r.host = { outcome: 'run-skipped', message: `work ${r.result.work}, ${r.result.ops} ops`, ms: 0 };
           continue;
         }
+        due = false;
+        const c = makeCase(opts.seed, r.index, opts.inputs);
         const h = await hostRun(c, join(scratch, 'host'));
         r.host = { outcome: h.outcome === 'match' ? 'host-match' : h.outcome === 'mismatch' ? 'host-mismatch' : 'host-error', message: h.message, ms: h.ms };
       }
@@ -249,9 +285,15 @@ function summarize(opts: FuzzOptions, records: CaseRecord[], wallMs: number): Su
     }
   }
   const slowest = [...records]
-    .sort((a, b) => b.result.ms - a.result.ms)
+    .sort((a, b) => (b.result.cpuMs ?? b.result.ms) - (a.result.cpuMs ?? a.result.ms))
     .slice(0, 5)
-    .map((r) => ({ index: r.index, ms: Math.round(r.result.ms), kind: r.kind, mutator: r.mutator }));
+    .map((r) => ({
+      index: r.index,
+      ms: Math.round(r.result.ms),
+      ...(r.result.cpuMs !== undefined && { cpuMs: Math.round(r.result.cpuMs) }),
+      kind: r.kind,
+      mutator: r.mutator,
+    }));
   return {
     seed: opts.seed,
     cases: records.length,
@@ -286,7 +328,7 @@ export function formatSummary(s: Summary): string {
       .map(([c, n]) => `${c}: ${n}`)
       .join(', ')}`,
   );
-  lines.push(`slowest: ${s.slowest.map((x) => `case ${x.index} (${x.kind}/${x.mutator}) ${x.ms} ms`).join(', ')}`);
+  lines.push(`slowest (CPU time): ${s.slowest.map((x) => `case ${x.index} (${x.kind}/${x.mutator}) ${x.cpuMs ?? '?'} ms CPU, ${x.ms} ms wall`).join('; ')}`);
   if (s.retriedAfterTimeout > 0) lines.push(`${s.retriedAfterTimeout} case(s) timed out once and were tried again`);
   lines.push(
     `fuzz: seed ${s.seed}, ${s.cases} cases (${s.inputs}), ${s.failures.length} failure(s); peak RSS ${s.peakRssMb} MB; wall ${(s.wallMs / 1000).toFixed(1)} s`,
