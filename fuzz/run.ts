@@ -82,6 +82,8 @@ export interface Summary {
   readonly host: Record<HostOutcome, number>;
   readonly slowest: { index: number; ms: number; cpuMs?: number; kind: string; mutator: string }[];
   readonly retriedAfterTimeout: number;
+  /** The most frequent rejection messages, numbers and paths masked. */
+  readonly topMessages: { message: string; count: number }[];
   readonly failures: Failure[];
 }
 
@@ -284,6 +286,16 @@ function summarize(opts: FuzzOptions, records: CaseRecord[], wallMs: number): Su
       if (HOST_FAILURES.includes(r.host.outcome)) failures.push({ ...base, outcome: r.host.outcome, message: r.host.message });
     }
   }
+  const messages = new Map<string, number>();
+  for (const r of records) {
+    if (r.result.outcome !== 'rejected') continue;
+    const m = (r.result.message ?? '').replace(/\S*case\.(tflite|json)/g, '<file>').replace(/-?\d+(\.\d+)?(e[-+]?\d+)?/g, '#');
+    messages.set(m, (messages.get(m) ?? 0) + 1);
+  }
+  const topMessages = [...messages.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 12)
+    .map(([message, count]) => ({ message, count }));
   const slowest = [...records]
     .sort((a, b) => (b.result.cpuMs ?? b.result.ms) - (a.result.cpuMs ?? a.result.ms))
     .slice(0, 5)
@@ -307,6 +319,7 @@ function summarize(opts: FuzzOptions, records: CaseRecord[], wallMs: number): Su
     host,
     slowest,
     retriedAfterTimeout: records.filter((r) => r.retried).length,
+    topMessages,
     failures,
   };
 }
@@ -329,6 +342,7 @@ export function formatSummary(s: Summary): string {
       .join(', ')}`,
   );
   lines.push(`slowest (CPU time): ${s.slowest.map((x) => `case ${x.index} (${x.kind}/${x.mutator}) ${x.cpuMs ?? '?'} ms CPU, ${x.ms} ms wall`).join('; ')}`);
+  lines.push('most frequent rejections:', ...s.topMessages.map((m) => `  ${String(m.count).padStart(5)}  ${m.message.length > 150 ? `${m.message.slice(0, 150)}...` : m.message}`));
   if (s.retriedAfterTimeout > 0) lines.push(`${s.retriedAfterTimeout} case(s) timed out once and were tried again`);
   lines.push(
     `fuzz: seed ${s.seed}, ${s.cases} cases (${s.inputs}), ${s.failures.length} failure(s); peak RSS ${s.peakRssMb} MB; wall ${(s.wallMs / 1000).toFixed(1)} s`,

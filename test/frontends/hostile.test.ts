@@ -38,6 +38,12 @@ describe('hostile descriptions: one line, exit 2, in seconds', () => {
       /^mobilec: h\.json: tensor conv_0\/filter: 221184 MiB, over the limit of 64 MiB per tensor \(raise it with --max-tensor-bytes\)$/,
     ],
     [
+      // Found by the fuzzer: the size was shown as "Infinity MiB (Infinity bytes)".
+      'kernel 1e300',
+      layers(small, [{ op: 'conv', filters: 8, kernel: 1e300 }]),
+      /^mobilec: h\.json: tensor conv_0\/filter: more than 2\^53 bytes, over the limit of 64 MiB per tensor \(raise it with --max-tensor-bytes\)$/,
+    ],
+    [
       '100,000 levels of nesting',
       `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
       /^mobilec: h\.json: invalid JSON at line 1 column 65: objects and arrays nested more than 64 deep$/,
