@@ -102,6 +102,8 @@ class Slot {
   private stat: string | undefined;
   /** Its CPU time when it was ready (module loading done). */
   private readyCpu: number | undefined;
+  /** It has loaded its modules and said so. */
+  private ready = false;
 
   private spawn(): Worker {
     const w = new Worker(this.url, {
@@ -111,7 +113,9 @@ class Slot {
     });
     this.stat = undefined;
     this.readyCpu = undefined;
+    this.ready = false;
     w.once('message', (m: { stat?: string }) => {
+      this.ready = true;
       this.stat = m.stat;
       this.readyCpu = threadCpuMs(m.stat);
     });
@@ -149,6 +153,11 @@ class Slot {
       };
       const check = () => {
         const c = cpu();
+        // A worker still loading its modules on a busy machine: its case has not started.
+        if (!this.ready && ms() < WALL_FACTOR * limit) {
+          timer = setTimeout(check, 100);
+          return;
+        }
         if (c === undefined || c >= limit || ms() >= WALL_FACTOR * limit) {
           const spent = c === undefined ? `${Math.round(ms())} ms` : `${Math.round(c)} ms of CPU time (${Math.round(ms())} ms wall)`;
           finish({ outcome: 'hang', exitCode: -1, message: `no result after ${spent}; the limit is ${limit} ms`, ms: ms() }, true);
@@ -342,7 +351,10 @@ export function formatSummary(s: Summary): string {
       .join(', ')}`,
   );
   lines.push(`slowest (CPU time): ${s.slowest.map((x) => `case ${x.index} (${x.kind}/${x.mutator}) ${x.cpuMs ?? '?'} ms CPU, ${x.ms} ms wall`).join('; ')}`);
-  lines.push('most frequent rejections:', ...s.topMessages.map((m) => `  ${String(m.count).padStart(5)}  ${m.message.length > 150 ? `${m.message.slice(0, 150)}...` : m.message}`));
+  lines.push(
+    'most frequent rejections:',
+    ...s.topMessages.map((m) => `  ${String(m.count).padStart(5)}  ${m.message.length > 150 ? `${m.message.slice(0, 150)}...` : m.message}`),
+  );
   if (s.retriedAfterTimeout > 0) lines.push(`${s.retriedAfterTimeout} case(s) timed out once and were tried again`);
   lines.push(
     `fuzz: seed ${s.seed}, ${s.cases} cases (${s.inputs}), ${s.failures.length} failure(s); peak RSS ${s.peakRssMb} MB; wall ${(s.wallMs / 1000).toFixed(1)} s`,
