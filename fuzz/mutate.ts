@@ -26,6 +26,8 @@ export const TFLITE_MUTATORS = [
   'cyclic-tensor',
   'dangling-buffer',
   'bad-shape',
+  'bad-options',
+  'bad-quant',
   'huge-graph',
 ] as const;
 export const JSON_MUTATORS = [
@@ -215,6 +217,34 @@ function mutatedSpec(rng: Prng, mutator: Mutator): ModelSpec {
         else if (t.shape.length > 0) t.shape[rng.int(0, t.shape.length - 1)] = v;
         break;
       }
+      case 'bad-options': {
+        // Strides, dilations, pool windows, depth multipliers, activations and padding out of range.
+        const o = op.options as Record<string, unknown> | undefined;
+        if (!o) break;
+        const v = () => pick(rng, [0, -1, 2, 3, 7, 65536, INT32_MAX, INT32_MIN]);
+        const field = pick(rng, ['stride', 'dilation', 'filter', 'depthMultiplier', 'activation', 'padding', 'beta'] as const);
+        if (field === 'stride' || field === 'dilation' || field === 'filter') o[field] = [v(), rng.next() < 0.5 ? 1 : v()];
+        else if (field === 'depthMultiplier') o[field] = v();
+        else if (field === 'activation') o[field] = pick(rng, ['tanh', 'sign_bit', 'relu_n1_to_1', 'relu']);
+        else if (field === 'padding') o[field] = rng.next() < 0.5 ? 'valid' : 'same';
+        else o[field] = pick(rng, [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e-30, 1e30]);
+        break;
+      }
+      case 'bad-quant': {
+        // Scales zero, negative, NaN, denormal or huge; zero points out of their dtype; axes out of range; lengths that disagree.
+        const withQ = spec.tensors.filter((t) => t.quant);
+        if (withQ.length === 0) break;
+        const q = pick(rng, withQ).quant!;
+        const r = rng.next();
+        if (r < 0.35) q.scale[rng.int(0, q.scale.length - 1)] = pick(rng, [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1e-45, 1e-30, 1e30, 2 ** 31]);
+        else if (r < 0.6) {
+          q.zeroPoint ??= q.scale.map(() => 0);
+          q.zeroPoint[rng.int(0, q.zeroPoint.length - 1)] = pick(rng, [-129, 128, 255, 256, -1, INT32_MAX, INT32_MIN]);
+        } else if (r < 0.8) q.quantizedDimension = pick(rng, [-1, 1, 2, 3, 4, 100]);
+        else if (rng.next() < 0.5) q.scale = q.scale.concat([0.5]);
+        else q.zeroPoint = [];
+        break;
+      }
       default:
         throw new Error(`mutatedSpec: ${mutator}`);
     }
@@ -250,7 +280,7 @@ function longGraph(rng: Prng): ModelSpec {
 }
 
 export function mutateTflite(rng: Prng, mutator: Mutator, seeds: readonly SeedFile[]): { from: string; bytes: Uint8Array } {
-  if (['dangling-tensor', 'cyclic-tensor', 'dangling-buffer', 'bad-shape', 'huge-graph'].includes(mutator)) {
+  if (['dangling-tensor', 'cyclic-tensor', 'dangling-buffer', 'bad-shape', 'bad-options', 'bad-quant', 'huge-graph'].includes(mutator)) {
     return { from: 'generated', bytes: buildTflite(mutatedSpec(rng, mutator)) };
   }
   const seed = pick(rng, seeds);
