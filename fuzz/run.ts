@@ -212,11 +212,12 @@ export async function fuzz(opts: FuzzOptions): Promise<Summary> {
     let retried = false;
     if (slot) {
       result = await slot.run(input);
-      // A timeout on a busy machine is tried once more, alone in a fresh worker; two timeouts make a hang.
+      // A case over the time limit is tried once more in a fresh worker (its own directory: the old worker
+      // may still be stopping); two timeouts make a hang.
       if (result.outcome === 'hang') {
         retried = true;
         const fresh = new Slot(WORKER_URL, limits);
-        result = await fresh.run(input);
+        result = await fresh.run({ ...input, dir: `${dir}-retry` });
         fresh.close();
       }
     } else {
@@ -242,30 +243,42 @@ export async function fuzz(opts: FuzzOptions): Promise<Summary> {
     }
     for (const s of slots) s.close();
 
-    // Host runs: one in every `runEvery` successful compiles, in case order; when that one is too big to
-    // run (counted run-skipped), the next small enough one runs in its place.
-    if (opts.runEvery > 0) {
-      const oks = records.filter((r) => r.result.outcome === 'ok');
-      let due = false;
-      for (let j = 0; j < oks.length; j++) {
-        if (j % opts.runEvery === 0) due = true;
-        if (!due) continue;
-        const r = oks[j]!;
-        if ((r.result.work ?? 0) > opts.maxRunWork || (r.result.ops ?? 0) > opts.maxRunOps) {
-          r.host = { outcome: 'run-skipped', message: `work ${r.result.work}, ${r.result.ops} ops`, ms: 0 };
-          continue;
-        }
-        due = false;
-        const c = makeCase(opts.seed, r.index, opts.inputs);
-        const h = await hostRun(c, join(scratch, 'host'));
-        r.host = { outcome: h.outcome === 'match' ? 'host-match' : h.outcome === 'mismatch' ? 'host-mismatch' : 'host-error', message: h.message, ms: h.ms };
-      }
+    // The host libraries go to a build cache in the scratch directory, not the user's.
+    const userCache = process.env.MOBILEC_CACHE_DIR;
+    process.env.MOBILEC_CACHE_DIR = join(scratch, 'cache');
+    try {
+      await hostRuns(opts, records, scratch);
+    } finally {
+      if (userCache === undefined) delete process.env.MOBILEC_CACHE_DIR;
+      else process.env.MOBILEC_CACHE_DIR = userCache;
     }
   } finally {
     for (const s of slots) s.close();
     rmSync(scratch, { recursive: true, force: true });
   }
   return summarize(opts, records, performance.now() - t0);
+}
+
+/**
+ * Host runs: one in every `runEvery` successful compiles, in case order; when that one is too big to
+ * run (counted run-skipped), the next small enough one runs in its place.
+ */
+async function hostRuns(opts: FuzzOptions, records: CaseRecord[], scratch: string): Promise<void> {
+  if (opts.runEvery <= 0) return;
+  const oks = records.filter((r) => r.result.outcome === 'ok');
+  let due = false;
+  for (let j = 0; j < oks.length; j++) {
+    if (j % opts.runEvery === 0) due = true;
+    if (!due) continue;
+    const r = oks[j]!;
+    if ((r.result.work ?? 0) > opts.maxRunWork || (r.result.ops ?? 0) > opts.maxRunOps) {
+      r.host = { outcome: 'run-skipped', message: `work ${r.result.work}, ${r.result.ops} ops`, ms: 0 };
+      continue;
+    }
+    due = false;
+    const h = await hostRun(makeCase(opts.seed, r.index, opts.inputs), join(scratch, 'host'));
+    r.host = { outcome: h.outcome === 'match' ? 'host-match' : h.outcome === 'mismatch' ? 'host-mismatch' : 'host-error', message: h.message, ms: h.ms };
+  }
 }
 
 function bump(m: Record<string, number>, k: string): void {
