@@ -46,7 +46,15 @@ export function budgetWith(over: Partial<Pick<Budget, 'maxTensorBytes' | 'maxWei
   return { ...b, maxFileBytes: Math.max(DEFAULT_BUDGET.maxFileBytes, 2 * b.maxWeightBytes) };
 }
 
-const human = (n: number) => (n >= MiB && n % MiB === 0 ? `${n / MiB} MiB` : n >= MiB ? `${(n / MiB).toFixed(1)} MiB (${n} bytes)` : `${n} bytes`);
+const human = (n: number) =>
+  // A size past 2^53 (a product of huge dimensions, up to Infinity) has no exact byte count to show.
+  !(n <= Number.MAX_SAFE_INTEGER)
+    ? 'more than 2^53 bytes'
+    : n >= MiB && n % MiB === 0
+      ? `${n / MiB} MiB`
+      : n >= MiB
+        ? `${(n / MiB).toFixed(1)} MiB (${n} bytes)`
+        : `${n} bytes`;
 
 /** Throws the one-line error for a value over its limit (`what` says what was measured, `where` prefixes it). */
 export function overBudget(budget: Budget, key: keyof Budget, value: number, where: string, what: string): never {

@@ -59,6 +59,8 @@ export interface ScratchRequest {
 
 const ALIGN = 16;
 const SHUFFLES = 64;
+/** Blocks placed over all the shuffled orders, at most. */
+const SHUFFLE_BLOCKS = 32_000;
 
 function alignUp(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
@@ -191,9 +193,12 @@ export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] 
   // In-place constraints chain tensors together, and no single order sees
   // every chain; a few seeded shuffles of the size order find tighter plans
   // (deterministic: the same graph always gets the same plan).
+  // Shuffles cost a placement of every block each: a long graph gets fewer (a
+  // 10,000-op chain 3), so compile time stays linear in the graph's size.
+  const shuffles = Math.min(SHUFFLES, Math.floor(SHUFFLE_BLOCKS / Math.max(1, all.length)));
   if (below.size > 0) {
     const rng = new Prng(all.length * 7919 + below.size);
-    for (let k = 0; k < SHUFFLES; k++) {
+    for (let k = 0; k < shuffles; k++) {
       const o = [...bySize];
       for (let i = o.length - 1; i > 0; i--) {
         const j = rng.int(0, i);

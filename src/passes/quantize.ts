@@ -4,7 +4,7 @@
  * graph with int8 input and output, per-channel symmetric int8 weights and
  * int32 biases. Requant parameters are left to the requantize pass.
  */
-import { internalError } from '../model/errors.js';
+import { badInput, internalError } from '../model/errors.js';
 import type { Graph, Quantization, Tensor } from '../model/ir.js';
 import { roundHalfAwayFromZero } from '../numerics/fixedpoint.js';
 import { runGraph } from '../reference/interpreter.js';
@@ -15,9 +15,14 @@ export interface Range {
   max: number;
 }
 
-/** Per activation tensor, min/max over every calibration run, widened to include 0. */
+/**
+ * Per activation tensor, min/max over every calibration run, widened to include 0.
+ * A value that is not finite (a float32 overflow, e.g. deep in a long stack of
+ * seeded layers) has no int8 scale: a bad-input error naming the first such tensor.
+ */
 export function calibrate(graph: Graph, inputs: readonly Float32Array[]): Map<number, Range> {
   const ranges = new Map<number, Range>();
+  let nonFinite: { id: number; value: number } | undefined;
   const see = (id: number, d: ArrayLike<number>) => {
     let r = ranges.get(id);
     if (!r) {
@@ -28,12 +33,19 @@ export function calibrate(graph: Graph, inputs: readonly Float32Array[]): Map<nu
       const v = d[i]!;
       if (v < r.min) r.min = v;
       if (v > r.max) r.max = v;
+      if (v - v !== 0 && !nonFinite) nonFinite = { id, value: v }; // the values come in op order: the first is the earliest
     }
   };
   for (const x of inputs) {
     const { values } = runGraph(graph, [x]);
     see(graph.inputs[0]!, x);
     for (const [id, d] of values) see(id, d);
+  }
+  if (nonFinite) {
+    const t = graph.tensors[nonFinite.id]!;
+    throw badInput(
+      `calibration: tensor ${t.name} takes the value ${nonFinite.value} on a calibration input (float32 overflow); a model whose float activations are not finite cannot be quantized to int8`,
+    );
   }
   return ranges;
 }

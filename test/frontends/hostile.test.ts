@@ -38,6 +38,12 @@ describe('hostile descriptions: one line, exit 2, in seconds', () => {
       /^mobilec: h\.json: tensor conv_0\/filter: 221184 MiB, over the limit of 64 MiB per tensor \(raise it with --max-tensor-bytes\)$/,
     ],
     [
+      // Found by the fuzzer: the size was shown as "Infinity MiB (Infinity bytes)".
+      'kernel 1e300',
+      layers(small, [{ op: 'conv', filters: 8, kernel: 1e300 }]),
+      /^mobilec: h\.json: tensor conv_0\/filter: more than 2\^53 bytes, over the limit of 64 MiB per tensor \(raise it with --max-tensor-bytes\)$/,
+    ],
+    [
       '100,000 levels of nesting',
       `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
       /^mobilec: h\.json: invalid JSON at line 1 column 65: objects and arrays nested more than 64 deep$/,
@@ -88,6 +94,19 @@ describe('hostile descriptions: one line, exit 2, in seconds', () => {
         Array.from({ length: 5 }, () => ({ op: 'depthwise', kernel: 1, batchNorm: false })),
       ),
       /^mobilec: h\.json: the model's activations: .* over the limit of 256 MiB for all activations \(raise it with --max-activation-bytes\)$/,
+    ],
+    [
+      // Found by the fuzzer (npm run fuzz): the float activations overflow to -Infinity at layer 254, which once ended in exit 4.
+      'an int8 stack of 400 layers whose float activations overflow',
+      {
+        ...layers(
+          { height: 1, width: 1, channels: 4 },
+          Array.from({ length: 400 }, () => ({ op: 'pointwise', filters: 8 })),
+        ),
+        dtype: 'int8',
+        calibration: { seed: 1, count: 1 },
+      },
+      /^mobilec: \S*h\.json: calibration: tensor pointwise_254\/BatchNorm takes the value -Infinity on a calibration input \(float32 overflow\); .* cannot be quantized to int8$/,
     ],
   ];
   for (const [what, content, re] of cases) {

@@ -1,0 +1,54 @@
+/**
+ * The mutation fuzzer (fuzz/, `npm run fuzz`) on a few hundred cases, in
+ * this process: every case ends in a compile or a one-line MobilecError
+ * within the time limit, every mutator runs, and a case is the same bytes
+ * every time it is made.
+ */
+import { describe, expect, it } from 'vitest';
+import { FAILURES } from '../../fuzz/case.js';
+import { JSON_MUTATORS, makeCase, TFLITE_MUTATORS } from '../../fuzz/mutate.js';
+import { DEFAULT_OPTIONS, formatSummary, fuzz } from '../../fuzz/run.js';
+
+describe('fuzz: mutators', () => {
+  it('case k of seed S is the same file every time, and another case is another file', () => {
+    for (const k of [0, 1, 7, 42, 123]) {
+      const a = makeCase(5, k, 'all');
+      const b = makeCase(5, k, 'all');
+      expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
+      expect([a.kind, a.mutator, a.from, a.target]).toEqual([b.kind, b.mutator, b.from, b.target]);
+    }
+    expect(Buffer.from(makeCase(5, 1, 'tflite').bytes).equals(Buffer.from(makeCase(6, 1, 'tflite').bytes))).toBe(false);
+  });
+
+  it('--inputs picks the kind', () => {
+    for (let k = 0; k < 20; k++) {
+      expect(makeCase(3, k, 'json').kind).toBe('json');
+      expect(makeCase(3, k, 'tflite').kind).toBe('tflite');
+    }
+  });
+});
+
+describe('fuzz: 300 cases', () => {
+  it('no exit 4, stack trace, multi-line message, hang or host mismatch; every mutator exercised', async () => {
+    const s = await fuzz({ ...DEFAULT_OPTIONS, seed: 20261207, cases: 300, inputs: 'all', workers: 0 });
+    console.log(formatSummary(s));
+    expect(s.cases).toBe(300);
+    expect(s.failures).toEqual([]);
+    for (const f of FAILURES) expect(s.outcomes[f] ?? 0).toBe(0);
+    for (const m of TFLITE_MUTATORS)
+      expect(
+        Object.values(s.byMutator[`tflite/${m}`] ?? {}).reduce((a, b) => a + b, 0),
+        `tflite/${m}`,
+      ).toBeGreaterThan(0);
+    for (const m of JSON_MUTATORS)
+      expect(
+        Object.values(s.byMutator[`json/${m}`] ?? {}).reduce((a, b) => a + b, 0),
+        `json/${m}`,
+      ).toBeGreaterThan(0);
+    // Both ends are reached: some files compile, most are rejected with exit 2, and some compiles ran on the host and matched.
+    expect(s.outcomes.ok).toBeGreaterThan(30);
+    expect(s.outcomes.rejected).toBeGreaterThan(150);
+    expect(s.exitCodes['2']).toBe(s.outcomes.rejected);
+    expect(s.host['host-match']).toBeGreaterThan(0);
+  }, 300_000);
+});
