@@ -21,6 +21,14 @@ export function validateGraph(graph: Graph, kind: 'bad-input' | 'internal' = 'ba
       throw err(`${where}: holds ${t.data.length} values, shape ${fmt(t.shape)} needs ${elementCount(t.shape)}`);
     }
     if (isQuantizedDType(t.dtype) && !t.quant) throw err(`${where}: ${t.dtype} tensor without quantization parameters`);
+    // A NaN or infinite weight has no defined result (C and the reference would each propagate it their own way).
+    if (t.data && t.dtype === 'float32') {
+      const d = t.data as Float32Array;
+      for (let k = 0; k < d.length; k++) {
+        // Bad input in either mode: after the passes, a folded batch norm can overflow what the model gave.
+        if (!Number.isFinite(d[k]!)) throw badInput(`model ${graph.name}: ${where}: constant value ${k} is ${d[k]} (float32 constants must be finite)`);
+      }
+    }
   });
   const inRange = (id: number) => Number.isInteger(id) && id >= 0 && id < T.length;
   for (const id of [...graph.inputs, ...graph.outputs]) if (!inRange(id)) throw err(`graph input/output ${id} is not a tensor`);

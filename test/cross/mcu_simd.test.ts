@@ -108,6 +108,19 @@ describe.skipIf(skipTools).each(Object.entries(SIMD))('%s: fixed small graphs', 
   }, 60_000);
 });
 
+describe.skipIf(skipTools).each(Object.entries(SIMD))('%s: one kernel body for layers that differ only in values', (name) => {
+  // Found by npm run fuzz: two identical depthwise layers whose input zero points differ (0 after a ReLU6, -128 at
+  // the input) named one DSP row kernel but baked two zero points into its body (exit 4, "two different bodies").
+  it('two depthwise 3x3 layers of one shape and different input zero points share a kernel and match the reference', async () => {
+    const target = targetByName(name);
+    const dw = { op: 'depthwise', kernel: 3, padding: 'same', activation: 'relu6' } as Layer;
+    const g = tryLoad(description({ height: 16, width: 12, channels: 3 }, [dw, dw], 'int8', 1))!;
+    const r = await checkGraphOnTarget(g, target, 'simd', 2);
+    expect(r.divergences).toEqual([]);
+    expect(new Set(r.project.layers.map((l) => l.kernel)).size).toBe(1);
+  }, 60_000);
+});
+
 function run(model: string, target: Target, input: Uint8Array): Int8Array | Uint8Array {
   const g = loadModel(model);
   const project = generateProject(g, { name: model.includes('person') ? 'person_detect' : 'mobilenet_quant', target, kernels: 'simd' });

@@ -131,6 +131,27 @@ describe('hostile descriptions: one line, exit 2, in seconds', () => {
   });
 });
 
+describe('non-finite float weights', () => {
+  // Found by the fuzzer (an overwritten .tflite weight): C and the reference each propagated a NaN their own way.
+  for (const [what, value, shown] of [
+    ['NaN', Number.NaN, 'NaN'],
+    ['+Inf', Number.POSITIVE_INFINITY, 'Infinity'],
+    ['-Inf', Number.NEGATIVE_INFINITY, '-Infinity'],
+  ] as const) {
+    it(`a ${what} weight is refused, naming the tensor and the element`, () => {
+      const w = new Float32Array([1, 2, 3, 4, value, 6]);
+      writeFileSync(join(dir, 'nan.bin'), new Uint8Array(w.buffer));
+      const p = write('nan.json', {
+        ...layers(small, [{ op: 'conv', filters: 2, kernel: 1, batchNorm: false, bias: false }]),
+        weights: { file: 'nan.bin' },
+      });
+      const r = mobilec(['compile', p, '--out', join(dir, 'nan-out')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`mobilec: ${p}: model nan: tensor 1 (conv_0/weights): constant value 4 is ${shown} (float32 constants must be finite)\n`);
+    });
+  }
+});
+
 describe('compile time is linear in the layer count', () => {
   it('10,000 layers compile within 20 s, 20,000 within 2.5x that', () => {
     // CPU seconds of the compile (bash's `time`: user + sys), so other work on the machine does not skew the ratio.

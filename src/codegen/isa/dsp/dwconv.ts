@@ -271,7 +271,6 @@ function emitRow(layer: Layer<DepthwiseConv2DOp>, p: DwPlan): OpEmission {
       cb,
       dm: g.depthMultiplier,
       dmul: g.depthMultiplier > 1,
-      zpw: `(int32_t)0x${(((q.rq.xZp & 0xff) * 0x01010101) >>> 0).toString(16).padStart(8, '0')}u`,
       nw,
       rows: Array.from({ length: kh }, (_, r) => ({ r, off: r * pw2, h: r & 1 ? 't' : 'b', w2: r >> 1 })),
       w2s: Array.from({ length: Math.ceil(kh / 2) }, (_, i) => ({ i, lo: 2 * i, hi: 2 * i + 1, pair: 2 * i + 1 < kh })),
