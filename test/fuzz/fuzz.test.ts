@@ -4,8 +4,11 @@
  * within the time limit, every mutator runs, and a case is the same bytes
  * every time it is made.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAILURES } from '../../fuzz/case.js';
+import { FAILURES, runCase } from '../../fuzz/case.js';
 import { JSON_MUTATORS, makeCase, TFLITE_MUTATORS } from '../../fuzz/mutate.js';
 import { DEFAULT_OPTIONS, formatSummary, fuzz } from '../../fuzz/run.js';
 
@@ -51,4 +54,24 @@ describe('fuzz: 300 cases', () => {
     expect(s.exitCodes['2']).toBe(s.outcomes.rejected);
     expect(s.host['host-match']).toBeGreaterThan(0);
   }, 300_000);
+});
+
+describe('fuzz: cases the 10,000-case runs found, replayed', () => {
+  // seed 15 case 2801: a .tflite whose uint8 softmax input scale was ~1e-34 (an offset moved past the file's
+  // quantization table) gave exit 4 from the softmax scaling; TFLite itself refuses such a scale.
+  it('seed 15, case 2801: a rejection (exit 2), not exit 4', () => {
+    const c = makeCase(15, 2801, 'all');
+    const dir = mkdtempSync(join(tmpdir(), 'mobilec-fuzz-replay-'));
+    try {
+      const r = runCase({ kind: c.kind, target: c.target, bytes: c.bytes, dir });
+      expect(FAILURES).not.toContain(r.outcome);
+      // With ../shared in the corpus the case numbering can pick another seed file; this one is the finding.
+      if (c.from === 'tiny_uint8_conv_fc.tflite') {
+        expect([r.outcome, r.exitCode]).toEqual(['rejected', 2]);
+        expect(r.message).toMatch(/\(softmax\): beta 1 x input scale [\d.e-]+ is at most 2\^-26 \(TFLite's quantized softmax needs/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

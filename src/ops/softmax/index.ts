@@ -1,7 +1,7 @@
 /** softmax over the last axis (TFLite's gemmlowp fixed-point version for int8/uint8). */
 import type { OpBase } from '../../model/ir.js';
 import { badInput, internalError } from '../../model/errors.js';
-import { prepareSoftmax } from '../../numerics/fixedpoint.js';
+import { prepareSoftmax, SOFTMAX_SCALED_DIFF_INTEGER_BITS } from '../../numerics/fixedpoint.js';
 import type { QuantArray } from '../../reference/kernels/common.js';
 import { defineOp } from '../types.js';
 import { softmaxFloat, softmaxQuant } from './reference.js';
@@ -29,7 +29,17 @@ export const softmax = defineOp<SoftmaxOp>({
   operands: [1, 1],
   validate: (_op, v) => v.expectShape(v.y, v.x.shape, 'output'),
   quantize: (op, q) => q.setAct(op.outputs[0]!, { scale: [1 / 256], zeroPoint: [-128], axis: 0 }),
-  requantize: (op, r) => ({ ...op, softmaxQuant: prepareSoftmax(op.beta, r.scaleOf(r.x)) }),
+  requantize: (op, r) => {
+    // TFLite's PreprocessSoftmaxScaling needs beta * input scale * 2^26 > 1 (it aborts otherwise): a model
+    // whose softmax input scale is that small is refused, not run.
+    const scale = r.scaleOf(r.x);
+    if (!(Math.fround(op.beta) * Math.fround(scale) * 2 ** (31 - SOFTMAX_SCALED_DIFF_INTEGER_BITS) > 1)) {
+      throw badInput(
+        `op ${op.name} (softmax): beta ${op.beta} x input scale ${scale} is at most 2^-${31 - SOFTMAX_SCALED_DIFF_INTEGER_BITS} (TFLite's quantized softmax needs beta x scale x 2^${31 - SOFTMAX_SCALED_DIFF_INTEGER_BITS} > 1)`,
+      );
+    }
+    return { ...op, softmaxQuant: prepareSoftmax(op.beta, scale) };
+  },
   run(op, k) {
     const { xT, yT } = k;
     const depth = xT.shape[xT.shape.length - 1] ?? 1;
