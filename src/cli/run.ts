@@ -12,6 +12,7 @@ import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 import type { KernelTuning } from '../codegen/types.js';
 import { table } from '../inspect/inspect.js';
+import { layerProfile, type ProfileLayer } from '../bench/profile.js';
 
 export interface RunOptions {
   target: string;
@@ -32,16 +33,7 @@ export interface RunOptions {
   clockMhz?: number;
 }
 
-/** One layer of `run --profile`. */
-export interface ProfileLayer {
-  readonly index: number;
-  readonly op: string;
-  readonly variant: string;
-  readonly macs: number;
-  readonly instructions: number;
-  /** Estimated cycles of the layer, null where the target has no cycle model. */
-  readonly cycles: number | null;
-}
+export type { ProfileLayer } from '../bench/profile.js';
 
 export interface TopEntry {
   readonly index: number;
@@ -77,7 +69,7 @@ export function readLabels(path: string): string[] {
 }
 
 /** Writes beside and renames, so a failed run never leaves a torn file. */
-function writeAtomically(flag: string, path: string, bytes: Uint8Array): void {
+export function writeAtomically(flag: string, path: string, bytes: Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, bytes);
@@ -154,18 +146,7 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
     output = fromBytes(outT.dtype, results[0]!.output);
     instructions = results[0]!.instructions;
     cycles = results[0]!.cycles ?? null;
-    const perLayer = results[0]!.layerInstructions;
-    const perLayerCycles = results[0]!.layerCycles ?? null;
-    if (opts.profile && perLayer) {
-      profile = project.layers.map((l, i) => ({
-        index: i,
-        op: l.op,
-        variant: l.kernel,
-        macs: l.macs,
-        instructions: perLayer[i]!,
-        cycles: perLayerCycles ? perLayerCycles[i]! : null,
-      }));
-    }
+    if (opts.profile) profile = layerProfile(project, results[0]!);
     codeBytes = build.codeBytes;
     stackBytes = build.stackBytes;
   }

@@ -22,6 +22,8 @@ export interface InspectLayer {
   readonly paramBytes: number;
   readonly activationBytes: number;
   readonly arenaOffset: number | null;
+  /** Id of the layer's output tensor (plan.blocks names tensors by id). */
+  readonly outputTensor: number;
   /** The kernel that runs the layer (its name spells the configuration, docs/ARCHITECTURE.md), `view` for a reshape. */
   readonly variant: string;
   /** Registry key of its SIMD variant (`--tune only=<key>`), null for generic C and views. */
@@ -73,13 +75,60 @@ export interface InspectMemory {
   readonly flashBytes: number | null;
 }
 
+/** One block of the arena: a tensor (with the views sharing it) or a layer's scratch. */
+export interface InspectPlanBlock {
+  /** `t<tensor id>` or `s<layer index>`: unique in the plan. */
+  readonly id: string;
+  readonly kind: 'tensor' | 'scratch';
+  /** The tensor's name, or `scratch of layer <i>`. */
+  readonly name: string;
+  /** The tensor id, null for scratch. */
+  readonly tensor: number | null;
+  /** Tensors that are views of it (reshape outputs): same bytes, same offset. */
+  readonly views: number[];
+  /** The layer producing the tensor (null for the graph input), or using the scratch. */
+  readonly layer: number | null;
+  readonly offset: number;
+  /** Bytes reserved (aligned): offset + bytes is where the next block may start. */
+  readonly bytes: number;
+  /** Bytes of data (the tensor's, or the scratch the kernel asked for). */
+  readonly dataBytes: number;
+  /** Lifetime in op indices, inclusive: -1 = before layer 0 (the graph input), layers.length = after the last layer (the graph output). */
+  readonly firstOp: number;
+  readonly lastOp: number;
+  /** The tensor whose bytes it overwrites in place (a streaming or elementwise kernel), else null. */
+  readonly inPlaceOf: number | null;
+}
+
+/** The arena as planned (src/passes/planArena.ts): max(offset + bytes) over the blocks is arenaBytes. */
+export interface InspectPlan {
+  readonly arenaBytes: number;
+  readonly lowerBound: number;
+  readonly alignment: number;
+  readonly blocks: InspectPlanBlock[];
+}
+
+/** The graph input or output: what the caller feeds or reads. */
+export interface InspectIo {
+  readonly tensor: number;
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  /** Quantization (the first channel's, for a per-channel tensor); null for float32. */
+  readonly scale: number | null;
+  readonly zeroPoint: number | null;
+}
+
 export interface InspectReport {
   readonly model: string;
   readonly target: string;
+  readonly input: InspectIo;
+  readonly output: InspectIo;
   readonly layers: InspectLayer[];
   readonly totals: { macs: number; paramBytes: number; arenaBytes: number };
   readonly blocks: InspectBlock[];
   readonly memory: InspectMemory;
+  readonly plan: InspectPlan;
 }
 
 function kernelOf(graph: Graph, op: Op): [number, number] | null {
@@ -195,6 +244,7 @@ export function inspectGraph(
       paramBytes: paramBytes(graph, op),
       activationBytes: tensorBytes(y),
       arenaOffset: plan.offsets.get(y.id) ?? null,
+      outputTensor: y.id,
       variant: kernels[index]!.kernel,
       variantKey: kernels[index]!.variantKey,
       generic: kernels[index]!.generic,
@@ -214,7 +264,42 @@ export function inspectGraph(
     codeBytes: build.codeBytes,
     flashBytes: build.codeBytes === null ? null : build.weightBytes + build.codeBytes,
   };
-  return { model: graph.name, target, layers, totals, blocks: depthwiseBlocks(graph), memory };
+  const io = (id: number): InspectIo => {
+    const t = graph.tensors[id]!;
+    return { tensor: id, name: t.name, shape: t.shape, dtype: t.dtype, scale: t.quant?.scale[0] ?? null, zeroPoint: t.quant?.zeroPoint[0] ?? null };
+  };
+  return {
+    model: graph.name,
+    target,
+    input: io(graph.inputs[0]!),
+    output: io(graph.outputs[0]!),
+    layers,
+    totals,
+    blocks: depthwiseBlocks(graph),
+    memory,
+    plan: planOf(graph, plan),
+  };
+}
+
+function planOf(graph: Graph, plan: ArenaPlan): InspectPlan {
+  const blocks = plan.blocks.map((b): InspectPlanBlock => {
+    const scratch = b.scratchOp !== null;
+    return {
+      id: scratch ? `s${b.scratchOp}` : `t${b.id}`,
+      kind: scratch ? 'scratch' : 'tensor',
+      name: scratch ? `scratch of layer ${b.scratchOp}` : graph.tensors[b.id]!.name,
+      tensor: scratch ? null : b.id,
+      views: [...b.views],
+      layer: scratch ? b.scratchOp : b.start >= 0 ? b.start : null,
+      offset: b.offset,
+      bytes: b.bytes,
+      dataBytes: b.dataBytes,
+      firstOp: b.start,
+      lastOp: b.end,
+      inPlaceOf: b.inPlaceOf,
+    };
+  });
+  return { arenaBytes: plan.bytes, lowerBound: plan.lowerBound, alignment: plan.alignment, blocks };
 }
 
 const fmtShape = (s: readonly number[]) => s.join('x');

@@ -40,6 +40,35 @@ export interface ArenaPlan {
    * can occupy (max(Y, minDelta + X): Y starts at least minDelta below X).
    */
   readonly lowerBound: number;
+  /**
+   * Every block the arena holds, as placed: one per non-constant tensor that
+   * is not a view (its views share it) and one per scratch request, in
+   * lifetime order (first op, then id). max(offset + bytes) = `bytes`.
+   */
+  readonly blocks: readonly PlannedBlock[];
+}
+
+/** One placed block of the arena (ArenaPlan.blocks). */
+export interface PlannedBlock {
+  /** The tensor id (the alias root; its views share the block), or the scratch request's synthetic id. */
+  readonly id: number;
+  /** Tensor ids sharing the block besides `id` (reshape outputs), ascending. */
+  readonly views: readonly number[];
+  /** The op whose working memory it is, for a scratch block; null for a tensor. */
+  readonly scratchOp: number | null;
+  readonly offset: number;
+  /** Bytes reserved: the data rounded up to the alignment (offsets are aligned too). */
+  readonly bytes: number;
+  /** Bytes of data: the largest of its tensors, or the scratch asked for. */
+  readonly dataBytes: number;
+  /** First and last op it is live at: -1 for a graph input (before op 0), the op count for a graph output (after the last op). */
+  readonly start: number;
+  readonly end: number;
+  /**
+   * The tensor it overwrites in place: an op streaming its output over an
+   * input it has finished with, where the placement made them overlap.
+   */
+  readonly inPlaceOf: number | null;
 }
 
 /** Op `op` may place output `output` at least `minDelta` bytes below input `input`, overlapping it. */
@@ -72,6 +101,9 @@ interface Block {
   start: number;
   end: number;
   offset: number;
+  /** A scratch block: the bytes asked for and the op asking. */
+  scratchBytes?: number;
+  scratchOp?: number;
 }
 
 /** Alias roots and lifetimes of the graph's non-constant tensors (and of the scratch blocks). */
@@ -126,7 +158,7 @@ function lifetimes(
   for (const r of scratch) {
     if (graph.tensors[r.id] || root.has(r.id)) throw internalError(`planArena: scratch id ${r.id} is taken`);
     root.set(r.id, r.id);
-    blocks.set(r.id, { root: r.id, size: alignUp(r.bytes), start: r.op, end: r.op, offset: -1 });
+    blocks.set(r.id, { root: r.id, size: alignUp(r.bytes), start: r.op, end: r.op, offset: -1, scratchBytes: r.bytes, scratchOp: r.op });
   }
   return { root, blocks, rootOf };
 }
@@ -220,7 +252,34 @@ export function planArena(graph: Graph, allowances: readonly OverlapAllowance[] 
 
   const offsets = new Map<number, number>();
   for (const [id, r] of root) offsets.set(id, blocks.get(r)!.offset);
-  return { bytes: alignUp(total), alignment: ALIGN, offsets, lowerBound: lowerBound(all, below, nOps) };
+  return { bytes: alignUp(total), alignment: ALIGN, offsets, lowerBound: lowerBound(all, below, nOps), blocks: placedBlocks(all, root, below) };
+}
+
+/** ArenaPlan.blocks from the placed blocks: views gathered, in-place pairs that overlap in the placement named. */
+function placedBlocks(all: readonly Block[], root: ReadonlyMap<number, number>, below: ReadonlyMap<string, number>): PlannedBlock[] {
+  const views = new Map<number, number[]>();
+  for (const [id, r] of root) if (id !== r) views.set(r, [...(views.get(r) ?? []), id]);
+  const byRoot = new Map(all.map((b) => [b.root, b]));
+  const inPlaceOf = new Map<number, number>();
+  for (const key of below.keys()) {
+    const [y, x] = key.split(':').map(Number) as [number, number];
+    const yb = byRoot.get(y)!;
+    const xb = byRoot.get(x)!;
+    if (yb.offset < xb.offset + xb.size && xb.offset < yb.offset + yb.size) inPlaceOf.set(y, x);
+  }
+  return [...all]
+    .sort((a, b) => a.start - b.start || a.root - b.root)
+    .map((b) => ({
+      id: b.root,
+      views: (views.get(b.root) ?? []).sort((p, q) => p - q),
+      scratchOp: b.scratchOp ?? null,
+      offset: b.offset,
+      bytes: alignUp(b.size),
+      dataBytes: b.scratchBytes ?? b.size,
+      start: b.start,
+      end: b.end,
+      inPlaceOf: inPlaceOf.get(b.root) ?? null,
+    }));
 }
 
 /**

@@ -147,6 +147,7 @@ describe('inspect', () => {
         'activation',
         'activationBytes',
         'arenaOffset',
+        'outputTensor',
         'index',
         'inputShape',
         'kernel',

@@ -2,7 +2,10 @@
  * `inspect --json` against its documented schema (docs/inspect.schema.json,
  * no field left out or undocumented), and its figures against each other:
  * one layer per op, the MACs and parameter bytes summing to the totals,
- * blocks naming real layers, RAM = arena + stack and flash = weights + code.
+ * blocks naming real layers, RAM = arena + stack and flash = weights + code,
+ * and the arena plan: its blocks end at arenaBytes at most, one of them at
+ * exactly arenaBytes, every layer's output in one, lifetimes within the ops,
+ * blocks live at the same op never overlapping unless one is in place of the other.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,11 +22,49 @@ const Ajv: AjvClass = ((AjvModule as unknown as { default?: AjvClass }).default 
 const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'docs', 'inspect.schema.json'), 'utf8')) as object;
 const validate = new Ajv({ allErrors: true, strictTypes: false }).compile(schema);
 
+interface PlanBlock {
+  id: string;
+  kind: 'tensor' | 'scratch';
+  tensor: number | null;
+  views: number[];
+  layer: number | null;
+  offset: number;
+  bytes: number;
+  dataBytes: number;
+  firstOp: number;
+  lastOp: number;
+  inPlaceOf: number | null;
+}
+
+interface Io {
+  tensor: number;
+  shape: number[];
+  dtype: string;
+  scale: number | null;
+  zeroPoint: number | null;
+}
+
 interface Inspect {
-  layers: { index: number; macs: number; paramBytes: number; variant: string; generic: boolean; variantKey: string | null }[];
+  input: Io;
+  output: Io;
+  layers: {
+    index: number;
+    op: string;
+    inputShape: number[];
+    outputShape: number[];
+    macs: number;
+    paramBytes: number;
+    activationBytes: number;
+    arenaOffset: number | null;
+    outputTensor: number;
+    variant: string;
+    generic: boolean;
+    variantKey: string | null;
+  }[];
   totals: { macs: number; paramBytes: number; arenaBytes: number };
   blocks: { layers: number[]; separableMacs: number; expansionMacs: number; depthwiseMacs: number; projectionMacs: number }[];
   memory: Record<string, number | null>;
+  plan: { arenaBytes: number; lowerBound: number; alignment: number; blocks: PlanBlock[] };
 }
 
 function inspect(model: string, target?: string): Inspect {
@@ -48,6 +89,63 @@ function consistent(j: Inspect): void {
   const { stackBytes, codeBytes, ramBytes, flashBytes, arenaBytes, weightBytes } = j.memory;
   expect(ramBytes).toBe(stackBytes === null ? null : arenaBytes! + stackBytes);
   expect(flashBytes).toBe(codeBytes === null ? null : weightBytes! + codeBytes);
+  consistentPlan(j);
+}
+
+/** The arena plan against the layers and against itself. */
+function consistentPlan(j: Inspect): void {
+  const { plan } = j;
+  const n = j.layers.length;
+  expect(plan.arenaBytes).toBe(j.memory.arenaBytes);
+  expect(plan.lowerBound).toBe(j.memory.arenaLowerBound);
+  // The peak: the highest block end is the arena's size.
+  expect(Math.max(...plan.blocks.map((b) => b.offset + b.bytes))).toBe(plan.arenaBytes);
+  expect(new Set(plan.blocks.map((b) => b.id)).size).toBe(plan.blocks.length);
+  const byTensor = new Map<number, PlanBlock>();
+  for (const b of plan.blocks) {
+    expect(b.offset % plan.alignment).toBe(0);
+    expect(b.bytes % plan.alignment).toBe(0);
+    expect(b.dataBytes).toBeLessThanOrEqual(b.bytes);
+    expect(b.bytes - b.dataBytes).toBeLessThan(plan.alignment);
+    expect(b.firstOp).toBeGreaterThanOrEqual(-1);
+    expect(b.lastOp).toBeLessThanOrEqual(n);
+    expect(b.firstOp).toBeLessThanOrEqual(b.lastOp);
+    if (b.kind === 'scratch') {
+      expect([b.tensor, b.views, b.firstOp, b.lastOp, b.id]).toEqual([null, [], b.layer, b.layer, `s${b.layer}`]);
+    } else {
+      expect(b.id).toBe(`t${b.tensor}`);
+      expect(b.layer).toBe(b.firstOp >= 0 ? b.firstOp : null);
+      for (const t of [b.tensor!, ...b.views]) byTensor.set(t, b);
+    }
+  }
+  // Every layer's output lives in a block, at the layer's arena offset, from that layer on.
+  for (const l of j.layers) {
+    const b = byTensor.get(l.outputTensor);
+    expect(b, `layer ${l.index} output t${l.outputTensor}`).toBeDefined();
+    expect(b!.offset).toBe(l.arenaOffset);
+    expect(b!.dataBytes).toBeGreaterThanOrEqual(l.activationBytes);
+    if (l.op !== 'reshape') expect([b!.firstOp, b!.layer]).toEqual([l.index, l.index]);
+    expect(b!.lastOp).toBeGreaterThanOrEqual(l.index);
+  }
+  // Blocks live at a common op never share bytes, except an output written in place over its input at the op
+  // where the input dies and the output is born.
+  for (const a of plan.blocks) {
+    for (const b of plan.blocks) {
+      if (a === b || a.lastOp < b.firstOp || b.lastOp < a.firstOp) continue;
+      if (a.offset + a.bytes <= b.offset || b.offset + b.bytes <= a.offset) continue;
+      const [y, x] = a.inPlaceOf !== null && a.inPlaceOf === b.tensor ? [a, b] : [b, a];
+      expect(y.inPlaceOf, `${a.id} and ${b.id} overlap`).toBe(x.tensor);
+      expect([x.lastOp, y.firstOp]).toEqual([y.firstOp, x.lastOp]);
+    }
+    if (a.inPlaceOf !== null) expect(byTensor.get(a.inPlaceOf)!.lastOp).toBe(a.firstOp);
+  }
+  // The graph input is live from before the first layer, the output to after the last.
+  expect(j.input.shape).toEqual(j.layers[0]!.inputShape);
+  expect(j.output.shape).toEqual(j.layers.at(-1)!.outputShape);
+  expect(j.output.tensor).toBe(j.layers.at(-1)!.outputTensor);
+  expect(byTensor.get(j.input.tensor)!.firstOp).toBe(-1);
+  expect(byTensor.get(j.output.tensor)!.lastOp).toBe(n);
+  for (const io of [j.input, j.output]) expect(io.scale === null).toBe(io.dtype === 'float32');
 }
 
 describe('inspect --json: the documented schema, and figures that add up', () => {
@@ -71,12 +169,35 @@ describe('inspect --json: the documented schema, and figures that add up', () =>
     for (const b of v1.blocks) expect(b.layers).toHaveLength(2);
   });
 
+  it('the plan of MobileNetV1 0.25 on the host: one block per tensor, streaming convs in place', () => {
+    const j = inspect(join(EXAMPLES, 'mobilenet_v1_0.25_96_int8.json'));
+    // The input and one tensor per layer but the reshape (a view of its input): no scratch on the host.
+    const views = j.layers.filter((l) => l.op === 'reshape').length;
+    expect(j.plan.blocks.filter((b) => b.kind === 'tensor')).toHaveLength(1 + j.layers.length - views);
+    expect(j.plan.blocks.filter((b) => b.kind === 'scratch')).toHaveLength(0);
+    const input = j.plan.blocks[0]!;
+    expect([input.firstOp, input.layer, input.dataBytes]).toEqual([-1, null, 96 * 96 * 3]);
+    expect(j.plan.blocks.at(-1)!.lastOp).toBe(j.layers.length);
+    // Streaming convs write over the input they have finished with (the plan places 9 of them so): each such
+    // block overlaps the block of the tensor it names, which dies at the layer where it is born.
+    const inPlace = j.plan.blocks.filter((b) => b.inPlaceOf !== null);
+    expect(inPlace).toHaveLength(9);
+    for (const y of inPlace) {
+      expect(['conv2d', 'depthwise_conv2d']).toContain(j.layers[y.layer!]!.op);
+      const x = j.plan.blocks.find((b) => b.tensor === y.inPlaceOf)!;
+      expect(y.offset < x.offset + x.bytes && x.offset < y.offset + y.bytes).toBe(true);
+      expect(x.lastOp).toBe(y.firstOp);
+    }
+  });
+
   const m4 = targetByName('cortex-m4');
   it.skipIf((!mcuToolsAvailable(m4) || skipShared) && process.env.CI !== 'true')('person_detect on cortex-m4: stack and code measured', () => {
     const j = inspect(PERSON_DETECT, 'cortex-m4');
     consistent(j);
     expect(j.memory.stackBytes).toBeGreaterThan(0);
     expect(j.memory.codeBytes).toBeGreaterThan(0);
+    // The DSP kernels' working memory is arena scratch, planned with the tensors.
+    expect(j.plan.blocks.filter((b) => b.kind === 'scratch').length).toBeGreaterThan(0);
   });
 
   it('the schema refuses a field it does not list', () => {
@@ -84,5 +205,8 @@ describe('inspect --json: the documented schema, and figures that add up', () =>
     expect(validate({ ...j, extra: 1 })).toBe(false);
     const layers = j.layers as Record<string, unknown>[];
     expect(validate({ ...j, layers: [{ ...layers[0], cycles: 1 }, ...layers.slice(1)] })).toBe(false);
+    const plan = j.plan as { blocks: Record<string, unknown>[] };
+    expect(validate({ ...j, plan: { ...plan, blocks: [{ ...plan.blocks[0], color: 'red' }] } })).toBe(false);
+    expect(validate({ ...j, plan: { ...plan, blocks: [] } })).toBe(false);
   });
 });
