@@ -4,7 +4,8 @@
 # Under CI=true a missing tool is a failure, never a skip.
 set -eu
 
-# command (or absolute path of a file) -> Debian package (llvm-mca: test/cross/a53-loops). The cross C
+# command (or absolute path of a file) -> Debian package (llvm-mca: test/cross/a53-loops; chromium:
+# test/report, which drives /usr/bin/chromium through playwright-core). The cross C
 # libraries are only "Recommends" of the cross compilers, and apt-get below
 # skips recommends, so static linking needs them named explicitly.
 HOST="cc:gcc c++:g++ cmake:cmake make:make"
@@ -13,7 +14,7 @@ qemu-aarch64:qemu-user qemu-arm:qemu-user
 aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf
 /usr/aarch64-linux-gnu/lib/libc.a:libc6-dev-arm64-cross /usr/arm-linux-gnueabihf/lib/libc.a:libc6-dev-armhf-cross
 arm-none-eabi-gcc:gcc-arm-none-eabi qemu-system-arm:qemu-system-arm /usr/lib/arm-none-eabi/newlib/libc_nano.a:libnewlib-arm-none-eabi
-llvm-mca:llvm"
+llvm-mca:llvm /usr/bin/chromium:chromium"
 
 # `ensure-tools.sh host`: only what the host path (compile, verify, run on
 # this machine) needs, for the demo; the tests need everything.

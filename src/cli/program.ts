@@ -9,6 +9,7 @@ import { TARGETS } from '../targets/index.js';
 import { MOBILEC_VERSION } from '../util/version.js';
 import { compileCommand } from './compile.js';
 import { inspectCommand } from './inspect.js';
+import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
 import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt, positiveNumber, finiteNumber, targetName, tuneItem } from './options.js';
@@ -124,6 +125,19 @@ export function buildProgram(): Command {
     .addOption(targetOption())
     .option('--json', 'print JSON (docs/CONTRACT.md, inspect --json)', false)
     .action(inspectCommand);
+
+  program
+    .command('report')
+    .description(
+      'write one self-contained HTML page: model summary, sortable layer table, block costs, the memory plan and per-layer charts; ' +
+        'profiled per layer on an emulated --target, verified per layer with --verify',
+    )
+    .argument('<model>', MODEL_ARG_HELP)
+    .addOption(targetOption())
+    .option('--verify', 'also verify every layer against the reference on the target (3 seeded inputs) and show the result', false)
+    .option('--out <file>', 'the HTML file to write (written atomically)', 'report.html')
+    .option('--quiet', 'no progress lines on stderr', false)
+    .action(reportCommand);
 
   for (const c of program.commands) withBudget(c);
   return program;
