@@ -61,6 +61,56 @@ describe('planArena', () => {
     });
     expect(plan.offsets.has(w)).toBe(false);
     expect(plan.offsets.has(wd)).toBe(false);
+    // The blocks as placed: t4 is a view of t3; lifetimes from -1 (the input) to 6 (the output, after the last op).
+    const block = (id: number, offset: number, dataBytes: number, start: number, end: number, views: number[] = []) => ({
+      id,
+      views,
+      scratchOp: null,
+      offset,
+      bytes: Math.ceil(dataBytes / 16) * 16,
+      dataBytes,
+      start,
+      end,
+      inPlaceOf: null,
+    });
+    expect(plan.blocks).toEqual([
+      block(x0, 0, 1024, -1, 0),
+      block(t1, 1024, 2048, 0, 1),
+      block(t2, 0, 512, 1, 2),
+      block(t3, 512, 32, 2, 4, [t4]),
+      block(t5, 0, 40, 4, 5),
+      block(t6, 48, 40, 5, 6),
+    ]);
+  });
+
+  it('names in-place reuse and scratch in its blocks, the peak the highest block end', () => {
+    // x (2048 B) → relu → a → relu → y: each op may write its output over its input (an elementwise kernel),
+    // and op 1 asks for 20 bytes of scratch.
+    const b = new GraphBuilder();
+    const x = b.tensor('x', [1, 8, 8, 8], 'float32');
+    const a = b.tensor('a', [1, 8, 8, 8], 'float32');
+    const y = b.tensor('y', [1, 8, 8, 8], 'float32');
+    b.op({ kind: 'activation', name: 'r0', inputs: [x], outputs: [a], activation: 'relu' });
+    b.op({ kind: 'activation', name: 'r1', inputs: [a], outputs: [y], activation: 'relu' });
+    const g = b.build('relus', [x], [y]);
+    expect(planArena(g).bytes).toBe(4096);
+    const s = g.tensors.length + 1;
+    const plan = planArena(
+      g,
+      [
+        { op: 0, input: x, output: a, minDelta: 0 },
+        { op: 1, input: a, output: y, minDelta: 0 },
+      ],
+      [{ op: 1, id: s, bytes: 20 }],
+    );
+    const byId = new Map(plan.blocks.map((bl) => [bl.id, bl]));
+    expect(plan.blocks.map((bl) => bl.id)).toEqual([x, a, s, y].sort((p, q) => byId.get(p)!.start - byId.get(q)!.start || p - q));
+    expect([byId.get(x)!.inPlaceOf, byId.get(a)!.inPlaceOf, byId.get(y)!.inPlaceOf]).toEqual([null, x, a]);
+    expect(byId.get(s)).toMatchObject({ scratchOp: 1, bytes: 32, dataBytes: 20, start: 1, end: 1, views: [], inPlaceOf: null });
+    expect([byId.get(x)!.start, byId.get(y)!.end]).toEqual([-1, 2]);
+    // In place, the three tensors share 2048 bytes; the scratch sits beside them.
+    expect(plan.bytes).toBe(2048 + 32);
+    expect(Math.max(...plan.blocks.map((bl) => bl.offset + bl.bytes))).toBe(plan.bytes);
   });
 
   it('never overlaps tensors whose lifetimes intersect', () => {
