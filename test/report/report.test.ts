@@ -14,6 +14,8 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcuToolsAvailable } from '../../src/cross/mcu.js';
+import type { InspectReport } from '../../src/inspect/inspect.js';
+import { embedJson, renderReport, type ReportData } from '../../src/report/report.js';
 import { targetByName } from '../../src/targets/index.js';
 import { EXAMPLES, mobilec } from '../helpers/cli.js';
 
@@ -135,6 +137,15 @@ describe('report: bad input', () => {
     expect([rb.code, rb.stderr]).toEqual([0, '']);
     expect(ra.stdout.replace(a, b)).toBe(rb.stdout);
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+});
+
+describe('report: the embedded data', () => {
+  it('no string in the model can close the script element; JSON.parse reads back the same value', () => {
+    const v = { name: '</script><script>alert(1)</script><!-- & \u2028\u2029 >', n: [1.5, 0, 1e-7] };
+    const text = embedJson(v);
+    expect(text).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(text)).toEqual(v);
   });
 });
 
@@ -262,6 +273,42 @@ describe.skipIf(!haveChromium && !CI)('report in headless Chromium', () => {
     },
     120_000,
   );
+
+  it('a diverging layer is flagged, and a hostile tensor name stays text', async () => {
+    const j = inspectJson('host');
+    const hostile = '</script><img src="http://127.0.0.1:9/evil.png">';
+    const inspect = { ...j, plan: { ...j.plan, blocks: j.plan.blocks.map((b, k) => (k === 1 ? { ...b, name: hostile } : b)) } };
+    const data: ReportData = {
+      generator: 'mobilec test',
+      inspect: inspect as unknown as InspectReport,
+      profile: null,
+      verify: {
+        inputs: 3,
+        layers: j.layers.map((l) => ({
+          index: l.index,
+          dtype: 'int8',
+          elements: 10,
+          maxAbsDiff: l.index === 5 ? 3 : 0,
+          mismatches: l.index === 5 ? 7 : 0,
+          tolerance: 0,
+        })),
+        firstDivergence: { layer: 5, name: j.layers[5]!.name, op: 'depthwise_conv2d', input: 2 },
+      },
+    };
+    const file = join(work, 'diverged.html');
+    writeFileSync(file, renderReport(data));
+    const { page, errors, blocked } = await open(file);
+    expect(await page.$$eval('#layers tbody tr.fail', (trs) => trs.map((tr) => tr.getAttribute('data-index')))).toEqual(['5']);
+    expect(await page.textContent('#layers tbody tr[data-index="5"] td[data-col="mismatches"]')).toBe('7 / 30');
+    expect(await page.textContent('#verify-verdict')).toBe(
+      `1 of ${j.layers.length} layers differ from the reference on host; first: layer 5 (${j.layers[5]!.name}, depthwise_conv2d) on input seed 2.`,
+    );
+    expect(await page.textContent(`#memory-plan rect[data-block="${j.plan.blocks[1]!.id}"] title`)).toContain(hostile);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(blocked()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 
   it('--verify on the host: every layer passes, bit-exact', async () => {
     const j = inspectJson('host');
