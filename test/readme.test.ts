@@ -68,6 +68,10 @@ const CASES: Record<string, (cwd: string) => void> = {
     expect(stdout).toMatch(/verify: OK, the C on host matches the reference on every layer/);
     expect(readFileSync(join(cwd, 'in.bin')).length).toBe(96 * 96 * 3);
     expect(readFileSync(join(cwd, 'out.bin')).length).toBe(2);
+    const html = readFileSync(join(cwd, 'report.html'), 'utf8');
+    expect(stdout).toMatch(/^wrote report\.html: /m);
+    expect(html).toMatch(/<script type="application\/json" id="report-data">/);
+    expect(html).not.toMatch(/\b(?:src|href)="https?:/);
   },
   arduino: (cwd) => {
     runBlocks('arduino', cwd);
