@@ -12,6 +12,7 @@ import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 import type { KernelTuning } from '../codegen/types.js';
 import { table } from '../inspect/inspect.js';
+import { withProgress } from './progress.js';
 
 export interface RunOptions {
   target: string;
@@ -30,6 +31,7 @@ export interface RunOptions {
   json: boolean;
   profile?: boolean;
   clockMhz?: number;
+  quiet?: boolean;
 }
 
 /** One layer of `run --profile`. */
@@ -146,11 +148,15 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
     medianMs = median(binding.bench(input, opts.repeat));
   } else {
     // Emulated: QEMU has no timing model, so the work is counted, not timed.
-    const { results, build } = runnerFor(prepared.target).run(project, prepared.target, [toBytes(input)], {
-      layers: false,
-      countInstructions: true,
-      profileLayers: opts.profile === true,
-    });
+    // Emulation is the slow path: its builds and QEMU sessions show progress on stderr (the host path is quick and silent).
+    const { results, build } = await withProgress({ quiet: opts.quiet }, (progress) =>
+      runnerFor(prepared.target).run(project, prepared.target, [toBytes(input)], {
+        layers: false,
+        countInstructions: true,
+        profileLayers: opts.profile === true,
+        progress,
+      }),
+    );
     output = fromBytes(outT.dtype, results[0]!.output);
     instructions = results[0]!.instructions;
     cycles = results[0]!.cycles ?? null;
