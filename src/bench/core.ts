@@ -22,10 +22,12 @@ import { host } from '../targets/index.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { seededInput } from '../util/tensors.js';
 import { buildAndLoad, verifyOnHost } from '../verify/verify.js';
+import { benchProgress } from './progress.js';
 
 const EXAMPLES = join(PACKAGE_ROOT, 'examples', 'models');
 const SHARED_MODELS = resolve(PACKAGE_ROOT, '..', 'shared', 'models');
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
+const progress = benchProgress();
 
 function fmt(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`;
@@ -34,7 +36,9 @@ function fmt(ms: number): string {
 async function figures(path: string, work: string): Promise<string> {
   const name = defaultModelName(path);
   const compileMs: number[] = [];
+  progress.step(`compile ${name} (load, passes, codegen, write)`);
   for (let i = 0; i < REPEAT; i++) {
+    progress.tick(i, REPEAT);
     const t0 = performance.now();
     const g = loadModel(path);
     writeProject(join(work, `${name}-c${i}`), generateProject(g, { name, target: host, kernels: 'generic' }), { force: true });
@@ -43,7 +47,9 @@ async function figures(path: string, work: string): Promise<string> {
 
   const graph = loadModel(path);
   const verifyMs: number[] = [];
+  progress.step(`verify ${name} with a cold build cache`);
   for (let i = 0; i < REPEAT; i++) {
+    progress.tick(i, REPEAT);
     process.env.MOBILEC_CACHE_DIR = join(work, `cache-${name}-${i}`);
     const t0 = performance.now();
     const p = generateProject(graph, { name, target: host, kernels: 'generic' });
@@ -53,6 +59,7 @@ async function figures(path: string, work: string): Promise<string> {
   }
   delete process.env.MOBILEC_CACHE_DIR;
 
+  progress.step(`time one inference of ${name}: C -O3 and the TypeScript reference`);
   const project = generateProject(graph, { name, target: host, kernels: 'generic' });
   const { binding } = await buildAndLoad(graph, project, { layerHooks: false, optimize: '-O3' });
   const inT = graph.tensors[graph.inputs[0]!]!;
@@ -82,8 +89,13 @@ async function main(): Promise<void> {
   ];
   const work = mkdtempSync(join(tmpdir(), 'mobilec-bench-'));
   try {
-    for (const m of models) process.stdout.write(`${await figures(m, work)}\n`);
+    for (const m of models) {
+      const figs = await figures(m, work);
+      progress.done();
+      process.stdout.write(`${figs}\n`);
+    }
   } finally {
+    progress.done();
     rmSync(work, { recursive: true, force: true });
   }
 }

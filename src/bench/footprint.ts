@@ -17,6 +17,7 @@ import { basename, join, resolve } from 'node:path';
 import { defaultModelName } from '../pipeline.js';
 import { targetByName } from '../targets/index.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
+import { benchProgress } from './progress.js';
 
 const SHARED_MODELS = resolve(PACKAGE_ROOT, '..', 'shared', 'models');
 const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
@@ -69,6 +70,7 @@ function main(): void {
   const work = mkdtempSync(join(tmpdir(), 'mobilec-footprint-'));
   const rows: string[] = [];
   const detail: string[] = [];
+  const progress = benchProgress();
   try {
     for (const model of models) {
       if (!existsSync(model)) throw new Error(`no model ${model} (BENCH_MODELS, or ../shared/models)`);
@@ -78,6 +80,7 @@ function main(): void {
         if (target.platform === 'host') throw new Error('bench:footprint measures cross targets (cortex-m…, rpi…)');
         const name = defaultModelName(model);
         const dir = join(work, `${name}-${t}`);
+        progress.step(`inspect and compile ${name} for ${t}`);
         const inspect = JSON.parse(sh(process.execPath, [CLI, 'inspect', model, '--target', t, '--json'], work)).memory as {
           arenaBytes: number;
           stackBytes: number;
@@ -88,6 +91,7 @@ function main(): void {
         };
         sh(process.execPath, [CLI, 'compile', model, '--target', t, '--name', name, '--out', join(dir, 'model')], work);
         const example = join(PACKAGE_ROOT, 'examples', mcu ? 'firmware' : 'rpi');
+        progress.step(`build examples/${mcu ? 'firmware' : 'rpi'} with ${name} for ${t} (CMake) and measure it`);
         const toolchain = join(example, 'toolchains', `${t}.cmake`);
         sh(
           'cmake',
@@ -122,6 +126,7 @@ function main(): void {
       }
     }
   } finally {
+    progress.done();
     rmSync(work, { recursive: true, force: true });
   }
   console.log(

@@ -18,6 +18,7 @@ import { targetByName } from '../targets/index.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { seededInput, toBytes } from '../util/tensors.js';
 import { BENCH_LAYERS, printLayerProfile } from './profile.js';
+import { benchProgress } from './progress.js';
 
 const SHARED = resolve(PACKAGE_ROOT, '..', 'shared');
 
@@ -62,6 +63,7 @@ interface Row {
 }
 
 const n = (v: number): string => v.toLocaleString('en-US');
+const progress = benchProgress();
 
 function measure(path: string, inputFile: string, target: string, kernels: 'simd' | 'generic'): Row {
   const file = path.split('/').pop()!;
@@ -73,7 +75,7 @@ function measure(path: string, inputFile: string, target: string, kernels: 'simd
   const inT = g.tensors[g.inputs[0]!]!;
   const input = inputFile !== '' && existsSync(inPath) ? new Uint8Array(readFileSync(inPath)) : toBytes(seededInput(inT.dtype, elementCount(inT.shape), 1));
   const profileLayers = BENCH_LAYERS && kernels === 'simd';
-  const run = mcuRunner.run(project, t, [input], { layers: false, countInstructions: true, profileLayers });
+  const run = mcuRunner.run(project, t, [input], { layers: false, countInstructions: true, profileLayers, progress });
   const perLayer = run.results[0]!.layerInstructions;
   if (profileLayers && perLayer) printLayerProfile(`${file} on ${target}`, project, perLayer);
   return {
@@ -101,6 +103,7 @@ function main(): void {
     }
     for (const target of TARGETS) {
       for (const k of KERNELS) {
+        progress.step(`${m.path.split('/').pop()} on ${target}, ${k} kernels`);
         try {
           rows.push(measure(m.path, m.input, target, k));
         } catch (e) {
@@ -111,6 +114,7 @@ function main(): void {
       }
     }
   }
+  progress.done();
   const header = ['model', 'target', 'kernels', 'instructions', 'MACs/instr', 'vs generic', 'arena B', 'code B', 'weights B', 'flash B'];
   const body = rows.map((r) => {
     const generic = rows.find((g) => g.model === r.model && g.target === r.target && g.kernels === 'generic');

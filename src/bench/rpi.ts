@@ -15,6 +15,7 @@ import { targetByName } from '../targets/index.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { seededInput, toBytes } from '../util/tensors.js';
 import { BENCH_LAYERS, printLayerProfile } from './profile.js';
+import { benchProgress } from './progress.js';
 
 /**
  * Peer figures: measured under qemu-aarch64 -cpu cortex-a72 (so shown on the
@@ -43,6 +44,7 @@ interface Row {
 }
 
 const M = (n: number) => `${(n / 1e6).toFixed(2)} M`;
+const progress = benchProgress();
 
 function count(path: string, targetName: string, kernels: 'simd' | 'generic'): { macs: number; instructions: number } {
   const graph = loadModel(path);
@@ -51,7 +53,8 @@ function count(path: string, targetName: string, kernels: 'simd' | 'generic'): {
   const inT = graph.tensors[graph.inputs[0]!]!;
   const input = seededInput(inT.dtype, elementCount(inT.shape), 1);
   const profileLayers = BENCH_LAYERS && kernels === 'simd';
-  const { results } = runnerFor(target).run(project, target, [toBytes(input)], { layers: false, countInstructions: true, profileLayers });
+  progress.step(`${path.split('/').pop()} on ${targetName}, ${kernels} kernels`);
+  const { results } = runnerFor(target).run(project, target, [toBytes(input)], { layers: false, countInstructions: true, profileLayers, progress });
   const r = results[0]!;
   if (profileLayers && r.layerInstructions) printLayerProfile(`${path.split('/').pop()} on ${targetName}`, project, r.layerInstructions);
   return { macs: project.macs, instructions: r.instructions! };
@@ -84,6 +87,7 @@ function main(): void {
       console.error(`${row.model} ${t}: simd ${M(row.simd)}, generic ${M(row.generic)}`);
     }
   }
+  progress.done();
   const lines = [
     '| model | target | MACs | NEON insns | per MAC | generic insns | per MAC | generic/NEON | ncnn | ONNX Runtime | goal |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

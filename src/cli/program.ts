@@ -90,6 +90,7 @@ export function buildProgram(): Command {
     .option('--inputs <n>', 'number of seeded inputs', positiveInt('--inputs'), 3)
     .option('--layers', 'compare every layer (always on for host)', false)
     .option('--json', 'print the per-layer report as JSON', false)
+    .option('--quiet', 'no progress on stderr (builds, emulator runs, comparison)', false)
     .action(verifyCommand);
 
   program
@@ -116,6 +117,7 @@ export function buildProgram(): Command {
       'also print the estimated milliseconds per inference at this core clock (targets with a cycle model)',
       positiveNumber('--clock-mhz'),
     )
+    .option('--quiet', 'no progress on stderr (emulated targets: builds and QEMU runs)', false)
     .action(runCommand);
 
   program

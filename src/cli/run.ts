@@ -13,6 +13,7 @@ import { prepareModel } from './prepare.js';
 import type { KernelTuning } from '../codegen/types.js';
 import { table } from '../inspect/inspect.js';
 import { layerProfile, type ProfileLayer } from '../bench/profile.js';
+import { withProgress } from './progress.js';
 
 export interface RunOptions {
   target: string;
@@ -31,6 +32,7 @@ export interface RunOptions {
   json: boolean;
   profile?: boolean;
   clockMhz?: number;
+  quiet?: boolean;
 }
 
 export type { ProfileLayer } from '../bench/profile.js';
@@ -138,11 +140,15 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
     medianMs = median(binding.bench(input, opts.repeat));
   } else {
     // Emulated: QEMU has no timing model, so the work is counted, not timed.
-    const { results, build } = runnerFor(prepared.target).run(project, prepared.target, [toBytes(input)], {
-      layers: false,
-      countInstructions: true,
-      profileLayers: opts.profile === true,
-    });
+    // Emulation is the slow path: its builds and QEMU sessions show progress on stderr (the host path is quick and silent).
+    const { results, build } = await withProgress({ quiet: opts.quiet }, (progress) =>
+      runnerFor(prepared.target).run(project, prepared.target, [toBytes(input)], {
+        layers: false,
+        countInstructions: true,
+        profileLayers: opts.profile === true,
+        progress,
+      }),
+    );
     output = fromBytes(outT.dtype, results[0]!.output);
     instructions = results[0]!.instructions;
     cycles = results[0]!.cycles ?? null;

@@ -5,6 +5,7 @@ import { verifyOnHost, verifyOnTarget, type VerifyReport } from '../verify/verif
 import type { KernelChoice } from './options.js';
 import { prepareModel } from './prepare.js';
 import type { KernelTuning } from '../codegen/types.js';
+import { withProgress } from './progress.js';
 
 export interface VerifyOptions {
   target: string;
@@ -13,6 +14,7 @@ export interface VerifyOptions {
   inputs: number;
   layers: boolean;
   json: boolean;
+  quiet?: boolean;
 }
 
 function formatDiff(d: number): string {
@@ -32,10 +34,12 @@ export function formatVerify(r: VerifyReport): string {
 export async function verifyCommand(model: string, opts: VerifyOptions): Promise<void> {
   const prepared = prepareModel(model, opts);
   const { graph, project, target } = prepared;
-  const report =
+  // Progress (stderr) ends before the report is printed (stdout).
+  const report = await withProgress({ quiet: opts.quiet }, (progress) =>
     target.emulator.kind === 'addon'
-      ? await verifyOnHost(graph, project, { inputs: opts.inputs })
-      : verifyOnTarget(graph, project, target, runnerFor(target), { inputs: opts.inputs, layers: opts.layers });
+      ? verifyOnHost(graph, project, { inputs: opts.inputs, progress })
+      : verifyOnTarget(graph, project, target, runnerFor(target), { inputs: opts.inputs, layers: opts.layers, progress }),
+  );
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatVerify(report)}\n`);
   const d = report.firstDivergence;
   if (d) {

@@ -178,23 +178,39 @@ export const linuxRunner: CrossRunner = {
     let outputs: Uint8Array[];
     let layers: Uint8Array[][] | null = null;
     let counts: number[] | null = null;
+    const step = (label: string) => opts.progress?.step(label);
+    const emu = userEmulator(target);
+    const under = `under ${emu.command} -cpu ${emu.cpu}`;
+    const what = inputs.length === 1 ? 'one input' : `${inputs.length} inputs`;
     if (opts.layers) {
+      step(`build ${project.name} for ${target.name} with layer hooks`);
       const hooked = buildLinux(project, target, 'layers');
       info = hooked;
+      step(`run ${what} ${under}, every layer`);
       ({ outputs, layers } = runSession(hooked, target, inputs, false, project.layers.length));
       // Counts always come from the executable without hooks: the hooks'
       // file writes would otherwise land inside the counted window.
-      if (opts.countInstructions) counts = runSession(buildLinux(project, target, 'plain'), target, inputs, true, null).counts;
+      if (opts.countInstructions) {
+        step(`build ${project.name} for ${target.name}`);
+        const plain = buildLinux(project, target, 'plain');
+        step(`count instructions of ${what} ${under}`);
+        counts = runSession(plain, target, inputs, true, null).counts;
+      }
     } else {
+      step(`build ${project.name} for ${target.name}`);
       const plain = buildLinux(project, target, 'plain');
       info = plain;
+      step(`run ${what} ${under}${opts.countInstructions ? ', counting instructions' : ''}`);
       ({ outputs, counts } = runSession(plain, target, inputs, opts.countInstructions, null));
     }
     let perLayer: number[][] | null = null;
     if (opts.profileLayers) {
       // One window per layer, then the short tail from the last hook to the stop marker.
       const n = project.layers.length + 1;
-      const windows = runSession(buildLinux(project, target, 'profile'), target, inputs, true, null, n).counts!;
+      step(`build ${project.name} for ${target.name} with profile hooks`);
+      const profile = buildLinux(project, target, 'profile');
+      step(`profile ${what} layer by layer ${under}`);
+      const windows = runSession(profile, target, inputs, true, null, n).counts!;
       perLayer = inputs.map((_, k) => windows.slice(k * n, k * n + n - 1));
     }
     const results: CrossRunResult[] = outputs.map((output, k) => ({

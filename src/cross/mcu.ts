@@ -241,22 +241,37 @@ export const mcuRunner: CrossRunner = {
     // Code and stack are those of the image without hooks (what a product
     // ships), and so are the counts: the hooks' file writes would otherwise
     // land inside the counted window.
+    const step = (label: string) => opts.progress?.step(label);
+    const emu = systemEmulator(target);
+    const under = `under ${emu.command} -M ${emu.machine}`;
+    const what = inputs.length === 1 ? 'one input' : `${inputs.length} inputs`;
+    step(`build ${project.name} for ${target.name}`);
     const plain = buildMcuImage(project, target, { layers: false });
     const build = { codeBytes: plain.codeBytes, stackBytes: plain.stackBytes };
     // The emulated board runs only what would fit the real one: arena + stack in RAM, weights + code in flash.
     checkFitsBoard(target, project.name, { arenaBytes: project.arena.bytes, weightBytes: project.weightBytes, ...build });
     if (inputs.length === 0) return { results: [], build };
     const plugin = opts.countInstructions || opts.profileLayers ? ensureInsnCountPlugin() : null;
-    let results = opts.layers
-      ? runImage(buildMcuImage(project, target, { layers: true }), project, target, inputs, { layers: true, plugin: null })
-      : runImage(plain, project, target, inputs, { layers: false, plugin: opts.countInstructions ? plugin : null });
+    let results: CrossRunResult[];
+    if (opts.layers) {
+      step(`build ${project.name} for ${target.name} with layer hooks`);
+      const hooked = buildMcuImage(project, target, { layers: true });
+      step(`run ${what} ${under}, every layer`);
+      results = runImage(hooked, project, target, inputs, { layers: true, plugin: null });
+    } else {
+      step(`run ${what} ${under}${opts.countInstructions ? ', counting instructions' : ''}`);
+      results = runImage(plain, project, target, inputs, { layers: false, plugin: opts.countInstructions ? plugin : null });
+    }
     if (opts.layers && opts.countInstructions) {
+      step(`count instructions of ${what} ${under}`);
       const counted = runImage(plain, project, target, inputs, { layers: false, plugin });
       results = results.map((r, i) => ({ ...r, instructions: counted[i]!.instructions, cycles: counted[i]!.cycles }));
     }
     if (opts.profileLayers) {
       // One window per layer, then the short tail from the last hook to the stop marker.
+      step(`build ${project.name} for ${target.name} with profile hooks`);
       const image = buildMcuImage(project, target, { layers: false, profile: true });
+      step(`profile ${what} layer by layer ${under}`);
       const profiled = runImage(image, project, target, inputs, { layers: false, plugin, windows: project.layers.length + 1 });
       results = results.map((r, i) => ({ ...r, layerInstructions: profiled[i]!.layerInstructions, layerCycles: profiled[i]!.layerCycles }));
     }

@@ -5,6 +5,7 @@
  */
 import type { GeneratedProject } from '../codegen/index.js';
 import type { Target } from '../targets/index.js';
+import type { Progress } from '../cli/progress.js';
 
 export interface CrossRunOptions {
   /** Build with MOBILEC_LAYER_HOOKS and return every layer's output too. */
@@ -16,6 +17,8 @@ export interface CrossRunOptions {
    * closes one counting window and opens the next), on every emulated target.
    */
   readonly profileLayers?: boolean;
+  /** Where the builds and emulator sessions are announced (stderr progress); none: silent. */
+  readonly progress?: Progress;
 }
 
 export interface CrossRunResult {

@@ -15,6 +15,7 @@ import { buildVerificationLibrary, type BuildOptions, type BuiltModel } from './
 import { compareTensor } from './compare.js';
 import { modelSignature } from './signature.js';
 import { internalError } from '../model/errors.js';
+import type { Progress } from '../cli/progress.js';
 
 export interface LayerReport {
   readonly index: number;
@@ -74,12 +75,17 @@ export function compareWithReference(
   graph: Graph,
   project: GeneratedProject,
   runs: readonly { seed: number; input: TensorData; c: COutputs }[],
+  progress?: Progress,
 ): Pick<VerifyReport, 'layers' | 'firstDivergence'> {
+  if (runs.length > 0) {
+    progress?.step('layers' in runs[0]!.c ? 'compare layer by layer with the reference' : 'compare the output with the reference');
+  }
   const outputId = graph.outputs[0]!;
   const acc = new Map<number, LayerReport & { maxAbsDiff: number; mismatches: number; tolerance: number }>();
   let firstDivergence: VerifyReport['firstDivergence'] = null;
   const layerOf = new Map(project.layers.map((l) => [l.outputTensor, l.index]));
-  for (const { seed, input, c } of runs) {
+  for (const [k, { seed, input, c }] of runs.entries()) {
+    progress?.tick(k, runs.length);
     const ref = runGraph(graph, [input]);
     /**
      * A float32 layer is checked on the C's own inputs for it: the reference op
@@ -132,18 +138,28 @@ export function verifyInputs(graph: Graph, count: number, firstSeed = 1): { seed
   return Array.from({ length: count }, (_, k) => ({ seed: firstSeed + k, input: seededInput(t.dtype, elementCount(t.shape), firstSeed + k) }));
 }
 
-export async function verifyOnHost(graph: Graph, project: GeneratedProject, opts: { inputs: number; firstSeed?: number }): Promise<VerifyReport> {
+export async function verifyOnHost(
+  graph: Graph,
+  project: GeneratedProject,
+  opts: { inputs: number; firstSeed?: number; progress?: Progress },
+): Promise<VerifyReport> {
   // Dead arena bytes are poisoned at every layer boundary: a plan or kernel
   // that reads bytes it does not own then shows up as a mismatch.
+  opts.progress?.step(`build ${project.name} for host (Node addon, layer hooks)`);
   const { built, binding, buildMs } = await buildAndLoad(graph, project, { layerHooks: true, optimize: '-O2', poison: true });
   const invokeLayers = binding.invokeLayers;
   if (!invokeLayers) throw internalError(`the verification build of ${project.name} has no layer hooks`);
   const t0 = performance.now();
-  const runs = verifyInputs(graph, opts.inputs, opts.firstSeed).map((r) => ({ ...r, c: { layers: invokeLayers(r.input) } }));
+  const inputs = verifyInputs(graph, opts.inputs, opts.firstSeed);
+  opts.progress?.step(`run ${inputs.length === 1 ? 'one input' : `${inputs.length} inputs`} through the C, every layer`);
+  const runs = inputs.map((r, k) => {
+    opts.progress?.tick(k, inputs.length);
+    return { ...r, c: { layers: invokeLayers(r.input) } };
+  });
   return {
     model: project.name,
     inputs: opts.inputs,
-    ...compareWithReference(graph, project, runs),
+    ...compareWithReference(graph, project, runs, opts.progress),
     buildMs,
     cached: !built.fresh,
     runMs: performance.now() - t0,
@@ -159,7 +175,7 @@ export function verifyOnTarget(
   project: GeneratedProject,
   target: Target,
   runner: CrossRunner,
-  opts: { inputs: number; firstSeed?: number; layers: boolean },
+  opts: { inputs: number; firstSeed?: number; layers: boolean; progress?: Progress },
 ): VerifyReport {
   const t0 = performance.now();
   const inputs = verifyInputs(graph, opts.inputs, opts.firstSeed);
@@ -167,7 +183,7 @@ export function verifyOnTarget(
     project,
     target,
     inputs.map((r) => toBytes(r.input)),
-    { layers: opts.layers, countInstructions: false },
+    { layers: opts.layers, countInstructions: false, progress: opts.progress },
   );
   const t1 = performance.now();
   const runs = inputs.map((r, i) => {
@@ -177,7 +193,7 @@ export function verifyOnTarget(
   return {
     model: project.name,
     inputs: opts.inputs,
-    ...compareWithReference(graph, project, runs),
+    ...compareWithReference(graph, project, runs, opts.progress),
     buildMs: t1 - t0,
     cached: false,
     runMs: performance.now() - t1,
