@@ -121,10 +121,10 @@ describe('bad output paths and model paths are usage errors (exit 2)', () => {
     expect(r.stderr).toMatch(/^Usage: mobilec \[options\] \[command\]/);
   });
 
-  it('every command help names both model formats', () => {
+  it('every command help names the model formats', () => {
     for (const cmd of ['compile', 'verify', 'run', 'inspect']) {
       const help = mobilec([cmd, '--help']).stdout.replace(/\s+/g, ' ');
-      expect(help).toContain('model model file: a TensorFlow Lite model (.tflite) or a JSON description (.json)');
+      expect(help).toContain('model model file: a TensorFlow Lite model (.tflite), an ONNX model (.onnx, float32) or a JSON description (.json)');
     }
   });
 });
