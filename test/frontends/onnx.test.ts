@@ -330,6 +330,37 @@ describe('ONNX ops against ONNX Runtime (reference)', () => {
   });
 });
 
+describe('ONNX external data', () => {
+  it('reads weights from a file next to the model (offset, length) and matches ONNX Runtime', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mobilec-onnx-'));
+    dirs.push(dir);
+    const w = randomInput([6, 4, 3, 3], 3);
+    const bytes = opModel(S, (b, x) => [
+      b.node('Conv', [x, b.external('w', [6, 4, 3, 3], 'weights.bin', 16, w.byteLength)], { pads: attr.ints([1, 1, 1, 1]) }),
+      [1, 6, 9, 9],
+    ]);
+    const data = new Uint8Array(16 + w.byteLength);
+    data.set(new Uint8Array(w.buffer), 16);
+    writeFileSync(join(dir, 'weights.bin'), data);
+    const path = join(dir, 'ext.onnx');
+    writeFileSync(path, bytes);
+    const input = randomInput(S, 9);
+    const session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const want = (await session.run({ x: new ort.Tensor('float32', input, S) }))[session.outputNames[0]!]!.data as Float32Array;
+    const graph = prepareGraph(importOnnx(bytes, path));
+    const got = toNchw(runGraph(graph, [toNhwc(input, S)]).outputs[0] as Float32Array, [1, 6, 9, 9]);
+    expect(relErr(got, want)).toBeLessThan(TOL);
+    // Past the end of the file, outside the model's directory, over the budget: refused before reading.
+    const short = opModel(S, (b, x) => [b.node('Conv', [x, b.external('w', [6, 4, 3, 3], 'weights.bin', 32, w.byteLength)]), [1, 6, 7, 7]]);
+    expect(() => importOnnx(short, path)).toThrow(/external data 'weights.bin' is shorter than offset 32/);
+    const outside = opModel(S, (b, x) => [b.node('Conv', [x, b.external('w', [6, 4, 3, 3], '../weights.bin', 0, w.byteLength)]), [1, 6, 7, 7]]);
+    expect(() => importOnnx(outside, path)).toThrow(/external data '..\/weights.bin' is outside the model's directory/);
+    expect(() => importOnnx(bytes, path, { ...budgetSmall, maxTensorBytes: 1 << 20, maxWeightBytes: 800 })).toThrow(
+      /^ext\.onnx: the model's weights: 864 bytes, over the limit of 800 bytes for all weights/,
+    );
+  });
+});
+
 describe('ONNX refusals', () => {
   const refuse = (bytes: Uint8Array): string => {
     try {
@@ -381,6 +412,11 @@ describe('ONNX refusals', () => {
     expect(refuse(b2)).toBe("bad.onnx: node 0 'c4' (Clip): range [0, 4] is not supported; supported: [0, 6], [0, inf), [-1, 1]");
     const b3 = opModel(S, (b, x) => [b.conv(x, 4, 4, 3, { group: 2, pads: [1, 1, 1, 1] }), S]);
     expect(refuse(b3)).toMatch(/\(Conv\): group 2 is not supported/);
+    const b5 = opModel(S, (b, x) => {
+      const c = b.conv(x, 4, 4, 3, { pads: [1, 1, 1, 1], bias: false });
+      return [b.node('Add', [b.bn(b.node('Identity', [c]), 4), c]), S];
+    });
+    expect(refuse(b5)).toMatch(/\(BatchNormalization\): is supported only right after a Conv whose output nothing else reads/);
     const b4 = opModel(S, (b, x) => [b.node('MaxPool', [x], { kernel_shape: attr.ints([3, 3]), pads: attr.ints([0, 0, 2, 2]) }), S]);
     expect(refuse(b4)).toMatch(/\(MaxPool\): pads \[0, 0, 2, 2\] are not supported here/);
   });

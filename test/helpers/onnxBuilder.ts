@@ -69,6 +69,22 @@ export class OnnxBuilder {
     return name;
   }
 
+  /** A FLOAT initializer whose data lives in another file (`location`, at `offset`): the caller writes that file. */
+  external(name: string, dims: number[], location: string, offset: number, length: number): string {
+    this.inits.push({
+      name,
+      dims,
+      dataType: OnnxDataType.FLOAT,
+      dataLocation: 1,
+      externalData: [
+        { key: 'location', value: location },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(length) },
+      ],
+    });
+    return name;
+  }
+
   int64(name: string, dims: number[], data: number[]): string {
     this.inits.push(tensorProto(name, dims, data, 'int64'));
     return name;

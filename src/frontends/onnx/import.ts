@@ -71,6 +71,34 @@ export const SUPPORTED_ONNX_OPS: readonly string[] = [
   'Unsqueeze',
 ];
 
+/** The most inputs each operator takes (ONNX's schemas); Concat takes any number. */
+const MAX_INPUTS: Readonly<Record<string, number>> = {
+  Conv: 3,
+  BatchNormalization: 5,
+  Relu: 1,
+  Clip: 3,
+  HardSigmoid: 1,
+  HardSwish: 1,
+  Sigmoid: 1,
+  Add: 2,
+  Mul: 2,
+  GlobalAveragePool: 1,
+  AveragePool: 1,
+  MaxPool: 1,
+  Gemm: 3,
+  MatMul: 2,
+  Flatten: 1,
+  Reshape: 2,
+  Pad: 4,
+  Identity: 1,
+  Dropout: 3,
+  Softmax: 1,
+  Constant: 0,
+  Shape: 1,
+  Gather: 2,
+  Unsqueeze: 2,
+};
+
 /** The largest rank the frontend reads (tensors and constants). */
 const MAX_RANK = 6;
 /** Integer constants (shapes, pads, indices) are small; a bigger one is refused before it is read. */
@@ -157,6 +185,8 @@ class Importer {
   private readonly uses = new Map<string, number>();
   /** Nodes already mapped as part of an earlier node (MatMul's Add). */
   private readonly absorbed = new Set<number>();
+  /** Each BatchNormalization and the IR tensor it reads (its conv's output, which nothing else may read). */
+  private readonly batchNorms: { r: NodeRef; x: number }[] = [];
 
   constructor(
     model: ModelProto,
@@ -217,6 +247,11 @@ class Importer {
       outputShapes.push([...v.shape]);
     }
     if (outputs.length === 0) throw this.err('the graph has no output');
+    // Through Identity or Dropout, a conv's output may have other readers than its BatchNormalization: not foldable.
+    for (const { r, x } of this.batchNorms) {
+      const readers = this.ops.filter((op) => op.inputs.includes(x)).length + outputs.filter((o) => o === x).length;
+      if (readers !== 1) throw this.nodeErr(r, 'is supported only right after a Conv whose output nothing else reads (it is folded into the Conv)');
+    }
     const graph: Graph = {
       name: this.name,
       tensors: this.tensors,
@@ -419,6 +454,8 @@ class Importer {
     if (node.domain !== '' && node.domain !== 'ai.onnx') {
       throw this.err(`node ${r.index} '${node.name}' (${node.domain}.${node.opType}) is not supported; supported: ${SUPPORTED_ONNX_OPS.join(', ')}`);
     }
+    const most = Object.hasOwn(MAX_INPUTS, node.opType) ? MAX_INPUTS[node.opType] : undefined;
+    if (most !== undefined && node.input.length > most) throw this.nodeErr(r, `has ${node.input.length} inputs; at most ${most}`);
     switch (node.opType) {
       case 'Conv':
         this.conv(r);
@@ -645,6 +682,7 @@ class Importer {
       if (p.floats.length !== c) throw this.nodeErr(r, `${what} has shape ${fmt(p.shape)}, expected [${c}]`);
       return this.newConst(p.name, [c], Float32Array.from(p.floats));
     });
+    this.batchNorms.push({ r, x: x.id });
     const y = this.out(r, x.shape);
     this.push({ kind: 'batch_norm', name: this.opName(r), inputs: [x.id, ...params], outputs: [y.id], epsilon: a.float('epsilon', 1e-5) });
   }
