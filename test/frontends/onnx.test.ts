@@ -7,7 +7,8 @@
  * outputs transposed NCHW ↔ NHWC here. Float32 within 1e-4 relative
  * (max |a − b| / max(1, max |b|)). Refusals: one line, exit 2, naming the node.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import AjvModule from 'ajv';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -19,10 +20,17 @@ import type { Graph } from '../../src/model/ir.js';
 import { prepareGraph } from '../../src/passes/index.js';
 import { runGraph } from '../../src/reference/interpreter.js';
 import { host } from '../../src/targets/host.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { Prng } from '../../src/util/prng.js';
 import { mobilec } from '../helpers/cli.js';
 import { attr, OnnxBuilder, toNchw, toNhwc } from '../helpers/onnxBuilder.js';
 import { asFloat32, buildAndRun, bytesOf, removeDir, tempDir, writeFiles } from '../codegen/helpers.js';
+
+type AjvClass = typeof AjvModule.default;
+const Ajv: AjvClass = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as AjvClass;
+const validateInspect = new Ajv({ allErrors: true, strictTypes: false }).compile(
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'docs', 'inspect.schema.json'), 'utf8')) as object,
+);
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -182,6 +190,11 @@ describe('ONNX MobileNets against ONNX Runtime', () => {
     const r = mobilec(['verify', path]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    const inspect = mobilec(['inspect', path, '--json']);
+    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(validateInspect(JSON.parse(inspect.stdout)), JSON.stringify(validateInspect.errors)).toBe(true);
+    const run = mobilec(['run', path, '--seed', '1']);
+    expect(run.code, run.stderr).toBe(0);
   });
 });
 

@@ -683,8 +683,14 @@ class Importer {
       return this.newConst(p.name, [c], Float32Array.from(p.floats));
     });
     this.batchNorms.push({ r, x: x.id });
+    const epsilon = a.float('epsilon', 1e-5);
+    if (!(epsilon >= 0 && Number.isFinite(epsilon))) throw this.nodeErr(r, `epsilon ${epsilon} must be finite and non-negative`);
+    const variance = this.tensors[params[3]!]!.data as Float32Array;
+    variance.forEach((v, k) => {
+      if (!(v + epsilon > 0)) throw this.nodeErr(r, `var[${k}] + epsilon = ${v + epsilon} must be positive`);
+    });
     const y = this.out(r, x.shape);
-    this.push({ kind: 'batch_norm', name: this.opName(r), inputs: [x.id, ...params], outputs: [y.id], epsilon: a.float('epsilon', 1e-5) });
+    this.push({ kind: 'batch_norm', name: this.opName(r), inputs: [x.id, ...params], outputs: [y.id], epsilon });
   }
 
   private activation(r: NodeRef, activation: Activation): void {
