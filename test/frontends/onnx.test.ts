@@ -291,6 +291,11 @@ describe('ONNX ops against ONNX Runtime (reference)', () => {
       opModel(S, (b, x) => [b.node('Mul', [x, b.node('HardSigmoid', [x], { alpha: attr.f(1 / 6), beta: attr.f(0.5) })]), S]),
       S,
     ],
+    [
+      'x times HardSigmoid(conv(x); 1/6, 1/2): not a hardswish, stays decomposed',
+      opModel(S, (b, x) => [b.node('Mul', [x, b.node('HardSigmoid', [b.conv(x, 4, 4, 1)], { alpha: attr.f(1 / 6), beta: attr.f(0.5) })]), S]),
+      S,
+    ],
     ['Sigmoid', opModel(S, (b, x) => [b.node('Sigmoid', [x]), S]), S],
     [
       'Add and Mul by per-channel and scalar constants',
@@ -340,6 +345,13 @@ describe('ONNX ops against ONNX Runtime (reference)', () => {
     expect(kinds(opModel(S, (b, x) => [b.conv(x, 4, 6, 3, { stride: 2, pads: [1, 1, 1, 1] }), [1, 6, 5, 5]]))).toEqual(['conv2d:same']);
     expect(kinds(opModel([1, 4, 8, 8], (b, x) => [b.conv(x, 4, 6, 3, { stride: 2, pads: [1, 1, 1, 1] }), [1, 6, 4, 4]]))).toEqual(['pad', 'conv2d:valid']);
     expect(kinds(opModel(S, (b, x) => [b.conv(x, 4, 6, 3), [1, 6, 7, 7]]))).toEqual(['conv2d:valid']);
+  });
+
+  it('maps x · HardSigmoid(x; 1/6, 1/2) onto hard_swish, other HardSigmoids onto mul, add + relu6, mul', () => {
+    const kinds = (bytes: Uint8Array) => prepareGraph(importOnnx(bytes, 'm.onnx')).ops.map((o) => o.kind);
+    const hs = (alpha: number) => opModel(S, (b, x) => [b.node('Mul', [b.node('HardSigmoid', [x], { alpha: attr.f(alpha), beta: attr.f(0.5) }), x]), S]);
+    expect(kinds(hs(1 / 6))).toEqual(['hard_swish']);
+    expect(kinds(hs(0.2))).toEqual(['mul', 'add', 'mul', 'mul']);
   });
 });
 

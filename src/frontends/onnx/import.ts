@@ -722,6 +722,29 @@ class Importer {
     const beta = a.float('beta', 0.5);
     const x = this.act(r, 0);
     const name = r.node.output[0] ?? '';
+    // PyTorch's Hardswish before opset 14: x · HardSigmoid(x; 1/6, 1/2) is one hard_swish.
+    if (Math.fround(alpha) === Math.fround(1 / 6) && beta === 0.5 && (this.uses.get(name) ?? 0) === 1) {
+      const next = this.g.node.findIndex((n, i) => i > r.index && n.input.includes(name));
+      const mul = this.g.node[next];
+      const xName = r.node.input[0]!;
+      if (
+        mul &&
+        mul.opType === 'Mul' &&
+        (mul.domain === '' || mul.domain === 'ai.onnx') &&
+        mul.attribute.length === 0 &&
+        mul.input.length === 2 &&
+        mul.input.includes(xName) &&
+        mul.output.length === 1 &&
+        mul.output[0]
+      ) {
+        this.absorbed.add(next);
+        const y = this.newAct(mul.output[0], x.shape);
+        if (this.values.has(mul.output[0])) throw this.nodeErr({ node: mul, index: next }, `output '${mul.output[0]}' is already defined (a duplicate write)`);
+        this.values.set(mul.output[0], y);
+        this.push({ kind: 'hard_swish', name: this.opName(r), inputs: [x.id], outputs: [y.id] });
+        return;
+      }
+    }
     const k = (v: number, what: string) => this.newConst(`${name}_${what}`, [1], Float32Array.of(v));
     const t1 = this.newAct(`${name}_scaled`, x.shape);
     this.push({ kind: 'mul', name: this.opName(r, '_mul'), inputs: [x.id, k(6 * alpha, 'alpha6')], outputs: [t1.id], activation: 'none' });
