@@ -110,7 +110,10 @@ describe('bad output paths and model paths are usage errors (exit 2)', () => {
   });
 
   it('compile <a directory> says it is a directory', () => {
-    expectOneLine(mobilec(['compile', EXAMPLES, '--out', join(work, 'never')]), /examples\/models: is a directory; give a model file \(\.json, \.tflite\)/);
+    expectOneLine(
+      mobilec(['compile', EXAMPLES, '--out', join(work, 'never')]),
+      /examples\/models: is a directory; give a model file \(\.json, \.tflite, \.onnx\)/,
+    );
     expect(existsSync(join(work, 'never'))).toBe(false);
   });
 
