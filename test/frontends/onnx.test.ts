@@ -326,6 +326,26 @@ describe('ONNX ops against ONNX Runtime (reference)', () => {
       opModel([1, 1, 3, 3], (b, x) => [b.node('Reshape', [b.node('Flatten', [x]), b.int64('s', [4], [1, 9, 1, 1])]), [1, 9, 1, 1]]),
       [1, 1, 3, 3],
     ],
+    [
+      'Flatten of [1, 6, 4, 5] into Gemm (weights permuted to NHWC order)',
+      opModel([1, 3, 4, 5], (b, x) => [
+        b.node('Gemm', [b.node('Flatten', [b.conv(x, 3, 6, 3, { pads: [1, 1, 1, 1] })]), b.random('w', [7, 120]), b.random('c', [7])], { transB: attr.i(1) }),
+        [1, 7],
+      ]),
+      [1, 3, 4, 5],
+      true,
+    ],
+    [
+      'Reshape of [1, 6, 4, 5] to [1, -1] into MatMul + Add',
+      opModel([1, 3, 4, 5], (b, x) => [
+        b.node('Add', [
+          b.node('MatMul', [b.node('Reshape', [b.conv(x, 3, 6, 3, { pads: [1, 1, 1, 1] }), b.int64('s', [2], [1, -1])]), b.random('w', [120, 7])]),
+          b.random('c', [7]),
+        ]),
+        [1, 7],
+      ]),
+      [1, 3, 4, 5],
+    ],
     ['Softmax on channels (opset 13, rank 4)', opModel(S, (b, x) => [b.node('Softmax', [x], { axis: attr.i(1) }), S]), S],
     ['Softmax (opset 11, rank 2)', opModel([2, 7], (b, x) => [b.node('Softmax', [x]), [2, 7]], 11), [2, 7]],
   ];
@@ -425,7 +445,7 @@ describe('ONNX refusals', () => {
     expect(refuse(computed)).toMatch(/^bad\.onnx: node 1 'cast_1' \(Cast\) is not supported/);
     const dyn = opModel(S, (b, x) => [b.node('Reshape', [x, b.node('Shape', [b.node('Relu', [x])])], {}, 1, 'rs'), S]);
     expect(() => importOnnx(dyn, 'ok.onnx')).not.toThrow(); // a shape known at import folds
-    const reorder = opModel(S, (b, x) => [b.node('Reshape', [x, b.int64('s', [2], [1, -1])], {}, 1, 'rs'), [1, 324]]);
+    const reorder = opModel(S, (b, x) => [b.node('Relu', [b.node('Reshape', [x, b.int64('s', [2], [1, -1])], {}, 1, 'rs')]), [1, 324]]);
     expect(refuse(reorder)).toBe(
       "bad.onnx: node 0 'rs' (Reshape): reshaping [1, 4, 9, 9] to [1, 324] would reorder a channels-first tensor; supported when its spatial size or channels are 1",
     );

@@ -185,6 +185,8 @@ class Importer {
   private readonly uses = new Map<string, number>();
   /** Nodes already mapped as part of an earlier node (MatMul's Add). */
   private readonly absorbed = new Set<number>();
+  /** IR tensors that are an NCHW value flattened in NHWC order ([C, H, W] of the value): only a Gemm / MatMul reads them. */
+  private readonly flattenedNchw = new Map<number, [number, number, number]>();
   /** Each BatchNormalization and the IR tensor it reads (its conv's output, which nothing else may read). */
   private readonly batchNorms: { r: NodeRef; x: number }[] = [];
 
@@ -837,6 +839,14 @@ class Importer {
   private fc(r: NodeRef, x: Act, o: number, w: Float32Array, wName: string, bias: Float32Array | undefined, bName: string, outName?: string): void {
     const k = x.shape[1]!;
     this.tally.check(`'${wName}'`, o * k, 4);
+    const chw = this.flattenedNchw.get(x.id);
+    if (chw !== undefined) {
+      // Column c·H·W + p of the ONNX weights reads what the IR's flattened NHWC holds at p·C + c.
+      const [c, h, ww] = chw;
+      const hw = h * ww;
+      const src = Float32Array.from(w);
+      for (let i = 0; i < o; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < hw; p++) w[i * k + p * c + ch] = src[i * k + ch * hw + p]!;
+    }
     const wid = this.newConst(wName, [o, k], w);
     const inputs = [x.id, wid];
     if (bias) inputs.push(this.newConst(bName, [o], bias));
@@ -915,6 +925,14 @@ class Importer {
       this.define(r, x);
       return;
     }
+    if (!sameOrder(x.shape) && shape.length === 2 && shape[0] === x.shape[0] && this.readByWeights(r)) {
+      // [N, C, H, W] flattened for a Gemm / MatMul by constant weights: the IR flattens NHWC ([N, H·W·C])
+      // and the weights' columns are permuted to match (fc()), so no activation moves.
+      const y = this.out(r, shape);
+      this.push({ kind: 'reshape', name: this.opName(r), inputs: [x.id], outputs: [y.id] });
+      this.flattenedNchw.set(y.id, [x.shape[1]!, x.shape[2]!, x.shape[3]!]);
+      return;
+    }
     if (!sameOrder(x.shape) || !sameOrder(shape)) {
       throw this.nodeErr(
         r,
@@ -923,6 +941,20 @@ class Importer {
     }
     const y = this.out(r, shape);
     this.push({ kind: 'reshape', name: this.opName(r), inputs: [x.id], outputs: [y.id] });
+  }
+
+  /** The node's one output is read by one Gemm or MatMul, as its input 0 (whose weights must be constants). */
+  private readByWeights(r: NodeRef): boolean {
+    const out = r.node.output[0] ?? '';
+    if ((this.uses.get(out) ?? 0) !== 1 || this.g.output.some((o) => o.name === out)) return false;
+    const reader = this.g.node.find((n, i) => i > r.index && n.input.includes(out));
+    return (
+      reader !== undefined &&
+      (reader.domain === '' || reader.domain === 'ai.onnx') &&
+      (reader.opType === 'Gemm' || reader.opType === 'MatMul') &&
+      reader.input[0] === out &&
+      reader.input[1] !== out
+    );
   }
 
   private flatten(r: NodeRef): void {
