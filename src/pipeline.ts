@@ -9,10 +9,11 @@ import type { Graph } from './model/ir.js';
 import { badInput, MobilecError } from './model/errors.js';
 import { loadDescription } from './frontends/description/index.js';
 import { loadTflite } from './frontends/tflite/import.js';
+import { loadOnnx } from './frontends/onnx/import.js';
 import { prepareGraph } from './passes/index.js';
 import { DEFAULT_BUDGET, type Budget } from './model/budget.js';
 
-export const SUPPORTED_MODEL_EXTENSIONS = ['.json', '.tflite'] as const;
+export const SUPPORTED_MODEL_EXTENSIONS = ['.json', '.tflite', '.onnx'] as const;
 
 /** The default C identifier for a model file: its base name with every char outside [A-Za-z0-9_] → '_'. */
 export function defaultModelName(path: string): string {
@@ -48,6 +49,8 @@ export function loadModel(path: string, budget: Budget = DEFAULT_BUDGET): Graph 
       return prepareIn(path, loadDescription(path, budget));
     case '.tflite':
       return prepareIn(path, loadTflite(path, budget));
+    case '.onnx':
+      return prepareIn(path, loadOnnx(path, budget));
     default:
       throw badInput(`${path}: unknown model format '${ext || '(no extension)'}'; supported: ${SUPPORTED_MODEL_EXTENSIONS.join(', ')}`);
   }

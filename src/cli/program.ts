@@ -15,7 +15,7 @@ import { verifyCommand } from './verify.js';
 import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt, positiveNumber, finiteNumber, targetName, tuneItem } from './options.js';
 
 /** Every command's `<model>`: the formats loadModel accepts. */
-const MODEL_ARG_HELP = `model file: a TensorFlow Lite model (.tflite) or a JSON description (.json)`;
+const MODEL_ARG_HELP = `model file: a TensorFlow Lite model (.tflite), an ONNX model (.onnx, float32) or a JSON description (.json)`;
 
 function targetOption(): Option {
   return new Option('--target <target>', `target to compile for: ${[...TARGETS.keys()].join(', ')}`).default('host').argParser(targetName);

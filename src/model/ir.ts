@@ -97,6 +97,18 @@ export type { ConcatenationOp, ConcatQuant } from '../ops/concatenation/index.js
 import type { Op } from '../ops/registry.js';
 import type { ReshapeOp } from '../ops/reshape/index.js';
 
+/**
+ * What the model file looked like, for what a user sees (set by frontends whose layout differs from the
+ * IR's NHWC): an ONNX model's layout and its inputs' and outputs' shapes in that layout. For now only
+ * recorded; the user-facing side (run's raw tensors, the header's shapes) still uses the IR's NHWC.
+ */
+export interface ModelSource {
+  readonly format: 'onnx';
+  readonly layout: 'NCHW';
+  readonly inputShapes: readonly (readonly number[])[];
+  readonly outputShapes: readonly (readonly number[])[];
+}
+
 export interface Graph {
   /** Model name, used for C identifiers (already sanitized to [A-Za-z0-9_]). */
   readonly name: string;
@@ -105,6 +117,8 @@ export interface Graph {
   readonly ops: readonly Op[];
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
+  /** The model file's own layout and shapes, when they differ from the IR's (ONNX). */
+  readonly source?: ModelSource;
 }
 
 export function elementCount(shape: readonly number[]): number {

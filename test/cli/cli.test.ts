@@ -99,7 +99,8 @@ describe('bad models: one line naming the file and field, exit 2, nothing writte
   });
 
   it('an unsupported model format', () => {
-    expectOneLineError(mobilec(['inspect', write('m.onnx', 'x')]), /m\.onnx: unknown model format '\.onnx'; supported: \.json/);
+    expectOneLineError(mobilec(['inspect', write('m.pb', 'x')]), /m\.pb: unknown model format '\.pb'; supported: \.json, \.tflite, \.onnx$/);
+    expectOneLineError(mobilec(['inspect', write('m.onnx', 'x')]), /m\.onnx: not a valid ONNX model/);
   });
 });
 

@@ -110,7 +110,10 @@ describe('bad output paths and model paths are usage errors (exit 2)', () => {
   });
 
   it('compile <a directory> says it is a directory', () => {
-    expectOneLine(mobilec(['compile', EXAMPLES, '--out', join(work, 'never')]), /examples\/models: is a directory; give a model file \(\.json, \.tflite\)/);
+    expectOneLine(
+      mobilec(['compile', EXAMPLES, '--out', join(work, 'never')]),
+      /examples\/models: is a directory; give a model file \(\.json, \.tflite, \.onnx\)/,
+    );
     expect(existsSync(join(work, 'never'))).toBe(false);
   });
 
@@ -121,10 +124,10 @@ describe('bad output paths and model paths are usage errors (exit 2)', () => {
     expect(r.stderr).toMatch(/^Usage: mobilec \[options\] \[command\]/);
   });
 
-  it('every command help names both model formats', () => {
+  it('every command help names the model formats', () => {
     for (const cmd of ['compile', 'verify', 'run', 'inspect']) {
       const help = mobilec([cmd, '--help']).stdout.replace(/\s+/g, ' ');
-      expect(help).toContain('model model file: a TensorFlow Lite model (.tflite) or a JSON description (.json)');
+      expect(help).toContain('model model file: a TensorFlow Lite model (.tflite), an ONNX model (.onnx, float32) or a JSON description (.json)');
     }
   });
 });
