@@ -188,7 +188,7 @@ describe('ONNX MobileNets against ONNX Runtime', () => {
     dirs.push(dir);
     const path = join(dir, 'v2.onnx');
     writeFileSync(path, mobilenetV2());
-    const r = mobilec(['verify', path]);
+    const r = mobilec(['verify', path, '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const inspect = mobilec(['inspect', path, '--json']);
