@@ -561,3 +561,108 @@ describe('ONNX QDQ refusals (one line, exit 2, naming the node)', () => {
     expect(r.stderr).toContain("node 1 'dq_float' (DequantizeLinear): input 0 ('relu_0') is not a QuantizeLinear's output");
   });
 });
+
+describe('ONNX QLinearConv and QLinearMatMul against ONNX Runtime', () => {
+  /** A QLinearConv: int8 weights (per channel along O when `perChannel`), an int32 bias at x_scale × w_scale. */
+  const qlinearConv = (b: OnnxBuilder, x: string, xp: QParams, yp: QParams, cin: number, cout: number, group: number, stride: number, perChannel: boolean) => {
+    const k = b.rng.int(0, 1_000_000);
+    const dims = [cout, cin / group, 3, 3];
+    const w = b.values(
+      dims.reduce((a, c) => a * c, 1),
+      -0.6,
+      0.6,
+    );
+    const per = cout;
+    const inner = w.length / per;
+    const scales = Array.from({ length: perChannel ? per : 1 }, (_, c) => {
+      let m = 0;
+      for (let i = 0; i < w.length; i++) if (!perChannel || Math.floor(i / inner) === c) m = Math.max(m, Math.abs(w[i]!));
+      return Math.fround(m / 127);
+    });
+    const wq = Array.from(w, (v, i) => Math.round(v / scales[perChannel ? Math.floor(i / inner) : 0]!));
+    const bias = Array.from({ length: cout }, () => b.rng.int(-3000, 3000));
+    const sDims = perChannel ? [per] : [];
+    return b.node(
+      'QLinearConv',
+      [
+        x,
+        b.init(`xs${k}`, [], [xp.scale]),
+        b.ints(`xz${k}`, [], [xp.zp], xp.type),
+        b.ints(`w${k}`, dims, wq, 'int8'),
+        b.init(`ws${k}`, sDims, scales),
+        b.ints(`wz${k}`, sDims, new Array<number>(scales.length).fill(0), 'int8'),
+        b.init(`ys${k}`, [], [yp.scale]),
+        b.ints(`yz${k}`, [], [yp.zp], yp.type),
+        b.ints(`b${k}`, [cout], bias, 'int32'),
+      ],
+      { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]), strides: attr.ints([stride, stride]), group: attr.i(group) },
+    );
+  };
+
+  const compare = async (bytes: Uint8Array, shape: number[], out: QParams, kinds: string[]) => {
+    const g = prepareGraph(importOnnx(bytes, 'qlinear.onnx'));
+    expect(g.ops.map((o) => o.kind)).toEqual(kinds);
+    const s = await session(bytes);
+    let max = 0;
+    let exact = 0;
+    let n = 0;
+    for (let k = 0; k < 5; k++) {
+      const input = randomInput(shape, 70 + k);
+      const o = (await runOrt(s, input, shape)).y!;
+      const want = o.data as Float32Array;
+      let got = runGraph(g, [nhwc(input, shape)]).outputs[0] as Float32Array;
+      if (o.dims.length === 4) got = toNchw(got, o.dims);
+      for (let i = 0; i < want.length; i++) {
+        const d = Math.round(Math.abs(want[i]! - got[i]!) / out.scale);
+        max = Math.max(max, d);
+        if (d === 0) exact++;
+        n++;
+      }
+      if (k === 0) {
+        expect(new Set(want).size).toBeGreaterThan(Math.min(10, want.length / 2));
+        const p = generateProject(g, { target: host, kernels: 'simd' });
+        const dir = tempDir('onnx_qlinear');
+        dirs.push(dir);
+        writeFiles(dir, p);
+        const c = asFloat32(buildAndRun(dir, p, bytesOf(nhwc(input, shape))).output);
+        expect([...c]).toEqual([...(runGraph(g, [nhwc(input, shape)]).outputs[0] as Float32Array)]);
+      }
+    }
+    expect(max).toBeLessThanOrEqual(1);
+    expect(exact / n).toBeGreaterThan(0.9);
+  };
+
+  it('QLinearConv (per-channel), then a depthwise QLinearConv s2 (per-tensor): within 1 LSB, C bit-exact', async () => {
+    const b = new OnnxBuilder(17);
+    const p1: QParams = { scale: 0.05, zp: -3, type: 'int8' };
+    const p2: QParams = { scale: 0.04, zp: 7, type: 'int8' };
+    let x = b.quantize(b.input('x', S), P_IN);
+    x = qlinearConv(b, x, P_IN, p1, 4, 6, 1, 1, true);
+    x = qlinearConv(b, x, p1, p2, 6, 6, 6, 2, false);
+    b.dequantize(x, p2, 'y');
+    b.output('y', [1, 6, 5, 5]);
+    await compare(b.build(13), S, p2, ['quantize', 'conv2d', 'depthwise_conv2d', 'dequantize']);
+  });
+
+  it('QLinearMatMul (int8, per-tensor): within 1 LSB, C bit-exact', async () => {
+    const b = new OnnxBuilder(18);
+    const shape = [1, 16];
+    const xp: QParams = { scale: 2 / 255, zp: 0, type: 'int8' };
+    const yp: QParams = { scale: 0.03, zp: 2, type: 'int8' };
+    const x = b.quantize(b.input('x', shape), xp);
+    const wq = Array.from({ length: 16 * 8 }, () => b.rng.int(-127, 127));
+    const y = b.node('QLinearMatMul', [
+      x,
+      b.init('as', [], [xp.scale]),
+      b.ints('az', [], [xp.zp], 'int8'),
+      b.ints('bw', [16, 8], wq, 'int8'),
+      b.init('bs', [], [0.004]),
+      b.ints('bz', [], [0], 'int8'),
+      b.init('ys', [], [yp.scale]),
+      b.ints('yz', [], [yp.zp], 'int8'),
+    ]);
+    b.dequantize(y, yp, 'y');
+    b.output('y', [1, 8]);
+    await compare(b.build(13), shape, yp, ['quantize', 'fully_connected', 'dequantize']);
+  });
+});

@@ -71,6 +71,8 @@ export const SUPPORTED_ONNX_OPS: readonly string[] = [
   'Unsqueeze',
   'QuantizeLinear',
   'DequantizeLinear',
+  'QLinearConv',
+  'QLinearMatMul',
 ];
 
 /** The most inputs each operator takes (ONNX's schemas); Concat takes any number. */
@@ -101,6 +103,8 @@ const MAX_INPUTS: Readonly<Record<string, number>> = {
   Unsqueeze: 2,
   QuantizeLinear: 3,
   DequantizeLinear: 3,
+  QLinearConv: 9,
+  QLinearMatMul: 8,
 };
 
 /** The largest rank the frontend reads (tensors and constants). */
@@ -530,7 +534,7 @@ class Importer {
     }
     const most = Object.hasOwn(MAX_INPUTS, node.opType) ? MAX_INPUTS[node.opType] : undefined;
     if (most !== undefined && node.input.length > most) throw this.nodeErr(r, `has ${node.input.length} inputs; at most ${most}`);
-    if (node.opType !== 'QuantizeLinear' && node.opType !== 'DequantizeLinear') {
+    if (!['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul'].includes(node.opType)) {
       node.input.forEach((name, k) => {
         const v = this.values.get(name);
         if (v?.kind === 'act' && !v.dq && this.actQuant.has(v.id))
@@ -545,6 +549,12 @@ class Importer {
         return;
       case 'DequantizeLinear':
         this.dequantizeLinear(r);
+        return;
+      case 'QLinearConv':
+        this.qlinear(r, 'Conv');
+        return;
+      case 'QLinearMatMul':
+        this.qlinear(r, 'MatMul');
         return;
       case 'Conv':
         this.conv(r);
@@ -1169,9 +1179,9 @@ class Importer {
    * A QuantizeLinear's or DequantizeLinear's scale (input 1) and zero point (input 2): constants, per tensor or
    * along `axis` (length `n`). The zero point's type is the integer type (absent: `def`).
    */
-  private qdqParams(r: NodeRef, def: number, axisLen: number | undefined) {
-    const sv = this.value(r, 1);
-    if (sv.kind !== 'const' || sv.floats === undefined) throw this.nodeErr(r, 'the scale (input 1) must be a FLOAT constant');
+  private qdqParams(r: NodeRef, def: number, axisLen: number | undefined, k = 1) {
+    const sv = this.value(r, k);
+    if (sv.kind !== 'const' || sv.floats === undefined) throw this.nodeErr(r, `the scale (input ${k}) must be a FLOAT constant`);
     const scale = [...sv.floats];
     if (scale.length !== 1 && (axisLen === undefined || scale.length !== axisLen || sv.shape.length !== 1))
       throw this.nodeErr(
@@ -1185,9 +1195,10 @@ class Importer {
     });
     let type = def;
     let zp = scale.map(() => 0);
-    if (this.has(r, 2)) {
-      const zv = this.value(r, 2);
-      if (zv.kind !== 'const' || zv.ints === undefined || zv.type === undefined) throw this.nodeErr(r, 'the zero point (input 2) must be an integer constant');
+    if (this.has(r, k + 1)) {
+      const zv = this.value(r, k + 1);
+      if (zv.kind !== 'const' || zv.ints === undefined || zv.type === undefined)
+        throw this.nodeErr(r, `the zero point (input ${k + 1}) must be an integer constant`);
       if (Q_DTYPES[zv.type] === undefined) throw this.nodeErr(r, `the zero point has type ${dataTypeName(zv.type)}; supported: INT8, UINT8 (INT32 for a bias)`);
       if (zv.ints.length !== scale.length) throw this.nodeErr(r, `the zero point has shape ${fmt(zv.shape)}, the scale ${fmt(sv.shape)}`);
       type = zv.type;
@@ -1268,18 +1279,8 @@ class Importer {
     if (x.kind === 'const') {
       if (x.ints === undefined || x.type === undefined || Q_DTYPES[x.type] === undefined)
         throw this.nodeErr(r, `input 0 ('${x.name}') must be an INT8, UINT8 or INT32 constant`);
-      const p = this.qdqParams(r, x.type, x.shape[axis]); // per axis only where the axis exists
-
-      if (p.type !== x.type) throw this.nodeErr(r, `the zero point's type ${dataTypeName(p.type)} differs from the input's ${dataTypeName(x.type)}`);
-      const n = p.scale.length;
-      const inner = n === 1 ? 1 : product(x.shape.slice(axis + 1));
-      const floats = Float32Array.from(x.ints, (q, i) => {
-        const c = n === 1 ? 0 : Math.floor(i / inner) % n;
-        return Math.fround((q - p.zp[c]!) * p.scale[c]!);
-      });
       const name = r.node.output[0] ?? '';
-      this.define(r, { kind: 'const', name, shape: x.shape, floats });
-      this.dqConsts.set(name, { dtype: p.dtype, scale: p.scale, zp: p.zp, axis: n === 1 ? 0 : axis, ints: x.ints });
+      this.define(r, this.dqConst(r, x, axis, 1, name));
       return;
     }
     const src = this.actQuant.get(x.id);
@@ -1293,6 +1294,67 @@ class Importer {
         `scale ${q.scale} and zero point ${q.zp} (${q.dtype}) differ from its QuantizeLinear's ${src.scale} and ${src.zp} (${src.dtype}); supported: the same`,
       );
     this.define(r, { kind: 'act', id: x.id, shape: x.shape, dq: true });
+  }
+
+  /** An integer constant dequantized with the scale and zero point at inputs k, k + 1 (per tensor or along `axis`); its integers kept. */
+  private dqConst(r: NodeRef, x: Const, axis: number, k: number, name: string): Const {
+    if (x.ints === undefined || x.type === undefined || Q_DTYPES[x.type] === undefined)
+      throw this.nodeErr(r, `'${x.name}' must be an INT8, UINT8 or INT32 constant`);
+    const p = this.qdqParams(r, x.type, x.shape[axis], k); // per axis only where the axis exists
+    if (p.type !== x.type) throw this.nodeErr(r, `the zero point's type ${dataTypeName(p.type)} differs from '${x.name}''s ${dataTypeName(x.type)}`);
+    const n = p.scale.length;
+    const inner = n === 1 ? 1 : product(x.shape.slice(axis + 1));
+    const floats = Float32Array.from(x.ints, (q, i) => {
+      const c = n === 1 ? 0 : Math.floor(i / inner) % n;
+      return Math.fround((q - p.zp[c]!) * p.scale[c]!);
+    });
+    this.dqConsts.set(name, { dtype: p.dtype, scale: p.scale, zp: p.zp, axis: n === 1 ? 0 : axis, ints: x.ints });
+    return { kind: 'const', name, shape: x.shape, floats };
+  }
+
+  /**
+   * QLinearConv / QLinearMatMul: read as DequantizeLinear (input, weights, the int32 bias at x_scale × w_scale)
+   * → Conv / MatMul → QuantizeLinear, so the same lowering takes them. The input must be a QuantizeLinear's
+   * (or another QLinear op's) output with the parameters the node gives it.
+   */
+  private qlinear(r: NodeRef, as: 'Conv' | 'MatMul'): void {
+    const out = r.node.output[0] ?? '';
+    const x = this.value(r, 0);
+    const xq = x.kind === 'act' && !x.dq ? this.actQuant.get(x.id) : undefined;
+    if (x.kind !== 'act' || xq === undefined)
+      throw this.nodeErr(r, `input 0 ('${r.node.input[0]}') must be a quantized tensor (a QuantizeLinear's or QLinear op's output)`);
+    const xp = this.qdqParams(r, OnnxDataType.UINT8, undefined, 1);
+    if (xp.dtype === 'int32' || !sameQ({ dtype: xp.dtype, scale: xp.scale[0]!, zp: xp.zp[0]! }, xq))
+      throw this.nodeErr(r, `x_scale ${xp.scale[0]} and x_zero_point ${xp.zp[0]} differ from input 0's ${xq.scale} and ${xq.zp}; supported: the same`);
+    const w = this.value(r, 3);
+    if (w.kind !== 'const') throw this.nodeErr(r, 'the weights (input 3) must be a constant');
+    const wc = this.dqConst(r, w, as === 'Conv' ? 0 : 1, 4, `${out}::w`);
+    const yp = this.qdqParams(r, OnnxDataType.UINT8, undefined, 6);
+    if (yp.dtype === 'int32') throw this.nodeErr(r, 'the output type INT32 is not supported; supported: INT8, UINT8');
+    this.values.set(`${out}::x`, { ...x, dq: true });
+    this.values.set(`${out}::w`, wc);
+    const inputs = [`${out}::x`, `${out}::w`];
+    if (as === 'Conv' && this.has(r, 8)) {
+      const b = this.value(r, 8);
+      if (b.kind !== 'const' || b.ints === undefined || b.type !== OnnxDataType.INT32) throw this.nodeErr(r, 'the bias (input 8) must be an INT32 constant');
+      const ws = this.dqConsts.get(`${out}::w`)!.scale;
+      const o = w.shape[0] ?? 0;
+      if (b.ints.length !== o) throw this.nodeErr(r, `the bias has shape ${fmt(b.shape)}, expected [${o}]`);
+      const scale = Array.from({ length: o }, (_, c) => Math.fround(xq.scale * ws[ws.length === 1 ? 0 : c]!));
+      this.dqConsts.set(`${out}::b`, { dtype: 'int32', scale, zp: scale.map(() => 0), axis: 0, ints: b.ints });
+      const floats = Float32Array.from(b.ints, (v, c) => Math.fround(v * scale[c]!));
+      this.values.set(`${out}::b`, { kind: 'const', name: `${out}::b`, shape: b.shape, floats });
+      inputs.push(`${out}::b`);
+    }
+    const node = { ...r.node, opType: as, input: inputs, output: [`${out}::y`], attribute: as === 'Conv' ? r.node.attribute : [] };
+    if (as === 'Conv') this.conv({ node, index: r.index });
+    else {
+      this.attrs(r, []);
+      this.matmul({ node, index: r.index });
+    }
+    const y = this.values.get(`${out}::y`) as Act;
+    this.actQuant.set(y.id, { dtype: yp.dtype, scale: yp.scale[0]!, zp: yp.zp[0]! });
+    this.define(r, { kind: 'act', id: y.id, shape: y.shape });
   }
 
   /**
