@@ -405,6 +405,19 @@ describe('ONNX QDQ ops against ONNX Runtime (reference and C)', () => {
       1,
     ],
     [
+      'Mul of two computed tensors, then a zero Pad (same parameters)',
+      qdqModel((b, x) => {
+        const pa: QParams = { scale: 0.03, zp: 5, type: 'int8' };
+        const a = qConv(b, x, P_IN.scale, 4, 4, pa);
+        const pm: QParams = { scale: 0.02, zp: -20, type: 'int8' };
+        const m = b.dequantize(b.quantize(b.node('Mul', [a, x]), pm), pm);
+        const pad = b.node('Pad', [m, b.int64('pads', [8], [0, 0, 1, 2, 0, 0, 2, 1])], { mode: attr.s('constant') });
+        return [b.dequantize(b.quantize(pad, pm), pm), [1, 4, 12, 12], pm];
+      }),
+      ['quantize', 'conv2d', 'mul', 'pad', 'dequantize'],
+      1,
+    ],
+    [
       'uint8 activations and per-tensor uint8 weights (zero point 131)',
       qdqModel(
         (b, x) => {
