@@ -137,7 +137,8 @@ function v1(mode: Mode, head: 'probs' | 'features' | 'logits'): { bytes: Uint8Ar
   }
   x = b.node('Softmax', [x], { axis: attr.i(1) });
   if (mode.kind === 'qdq') {
-    const sm: QParams = { scale: 1 / 256, zp: -128, type: 'int8' };
+    const u8 = mode.params.get('in')!.type === 'uint8';
+    const sm: QParams = { scale: 1 / 256, zp: u8 ? 0 : -128, type: u8 ? 'uint8' : 'int8' };
     x = b.dequantize(b.quantize(x, sm), sm);
   }
   b.node('Identity', [x], {}, ['probs']);
@@ -338,6 +339,24 @@ function qConv(b: OnnxBuilder, x: string, sIn: number, cin: number, cout: number
   return b.dequantize(b.quantize(y, p), p);
 }
 
+describe("ONNX QDQ MobileNetV1-like with uint8 activations (onnxruntime's U8S8) against ONNX Runtime", () => {
+  it('runs as int8; logits within 1 LSB on >= 99 %, the same top-1', async () => {
+    const params = await calibrate('uint8');
+    const bytes = v1({ kind: 'qdq', params }, 'logits').bytes;
+    const g = prepareGraph(importOnnx(bytes, 'qdq_v1_u8.onnx'));
+    for (const op of g.ops.slice(1, -1)) expect(g.tensors[op.outputs[0]!]!.dtype).toBe('int8');
+    const a = await agreement(bytes, g, params.get('fc')!.scale, 40, true);
+    console.log(`QDQ v1 U8S8 logits vs ORT: ${a.within1}/${a.elements} within 1 LSB (${a.exact} exact), max ${a.maxLsb} LSB, top-1 ${a.top1Same}/${a.runs}`);
+    expect(a.within1 / a.elements).toBeGreaterThanOrEqual(0.99);
+    expect(a.top1Same).toBe(a.runs);
+    const probs = v1({ kind: 'qdq', params }, 'probs').bytes;
+    const p = await agreement(probs, prepareGraph(importOnnx(probs, 'qdq_v1_u8p.onnx')), 1 / 256, 40, true);
+    console.log(`QDQ v1 U8S8 probs vs ORT: ${p.within1}/${p.elements} within 1 LSB (${p.exact} exact), max ${p.maxLsb} LSB, top-1 ${p.top1Same}/${p.runs}`);
+    expect(p.top1Same).toBe(p.runs);
+    expect(p.maxLsb).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('ONNX QDQ ops against ONNX Runtime (reference and C)', () => {
   const P8: QParams = { scale: 0.02, zp: -10, type: 'int8' };
   const cases: [string, { bytes: Uint8Array; out: QParams }, string[], number][] = [
@@ -441,6 +460,21 @@ describe('ONNX QDQ ops against ONNX Runtime (reference and C)', () => {
       1,
     ],
     [
+      "uint8 activations with int8 per-channel weights (onnxruntime's U8S8) run as int8 (zero points − 128)",
+      qdqModel(
+        (b, x) => {
+          const pu: QParams = { scale: 0.02, zp: 40, type: 'uint8' };
+          const y = qConv(b, x, 2 / 255, 4, 6, pu, 'Relu');
+          const pp = b.dequantize(b.quantize(b.node('AveragePool', [y], { kernel_shape: attr.ints([3, 3]), strides: attr.ints([2, 2]) }), pu), pu);
+          const ps: QParams = { scale: 1 / 256, zp: 0, type: 'uint8' };
+          return [b.dequantize(b.quantize(b.node('Softmax', [pp], { axis: attr.i(1) }), ps), ps), [1, 6, 4, 4], ps];
+        },
+        { scale: 2 / 255, zp: 128, type: 'uint8' },
+      ),
+      ['quantize', 'conv2d', 'average_pool2d', 'softmax', 'dequantize'],
+      1,
+    ],
+    [
       'an op without a quantized form here (Sigmoid) runs in float32 between a dequantize and a quantize',
       qdqModel((b, x) => {
         const ps: QParams = { scale: 1 / 256, zp: -128, type: 'int8' };
@@ -454,6 +488,8 @@ describe('ONNX QDQ ops against ONNX Runtime (reference and C)', () => {
     it(name, async () => {
       const g = prepareGraph(importOnnx(bytes, 'op.onnx'));
       expect(g.ops.map((o) => o.kind)).toEqual(kinds);
+      // uint8 activations stay uint8 only beside uint8 weights.
+      expect(g.tensors[g.ops[0]!.outputs[0]!]!.dtype).toBe(name.startsWith('uint8 activations and per-tensor uint8') ? 'uint8' : 'int8');
       const s = await session(bytes);
       let max = 0;
       let within = 0;

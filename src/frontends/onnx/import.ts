@@ -1370,6 +1370,16 @@ class Importer {
     const T = this.tensors;
     const aq = this.actQuant;
     const isConst = (id: number) => T[id]!.data !== undefined;
+    // uint8 activations run as int8 (q − 128 with zero point − 128: the same real values), so int8 weights
+    // (onnxruntime's U8S8) and every int8 kernel apply; they stay uint8 where uint8 constants (legacy uint8
+    // weights) or a uint8 graph output ask for it.
+    if (
+      [...aq.values()].some((q) => q.dtype === 'uint8') &&
+      ![...this.dqConsts.values()].some((c) => c.dtype === 'uint8') &&
+      outputs.every((id, k) => floatOut[k] || aq.get(id)?.dtype !== 'uint8')
+    ) {
+      for (const [id, q] of aq) if (q.dtype === 'uint8') aq.set(id, { dtype: 'int8', scale: q.scale, zp: q.zp - 128 });
+    }
     // Views and zero pads of a quantized tensor are quantized alike.
     for (const op of this.ops)
       if ((op.kind === 'reshape' || op.kind === 'pad') && aq.has(op.inputs[0]!) && !aq.has(op.outputs[0]!)) aq.set(op.outputs[0]!, aq.get(op.inputs[0]!)!);
