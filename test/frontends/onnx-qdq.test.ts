@@ -715,3 +715,39 @@ describe('ONNX QLinearConv and QLinearMatMul against ONNX Runtime', () => {
     await compare(b.build(13), shape, yp, ['quantize', 'fully_connected', 'dequantize']);
   });
 });
+
+describe('damaged QDQ ONNX files', () => {
+  it('import either succeeds or refuses with one line (exit 2): truncations, bit flips, overwritten words and bytes', async () => {
+    const params = await calibrate('int8');
+    const seeds = [v1({ kind: 'qdq', params }, 'probs').bytes, v1({ kind: 'qdq', params: await calibrate('uint8') }, 'features').bytes];
+    const rng = new Prng(23);
+    const outcomes = { ok: 0, refused: 0 };
+    const cases = Number(process.env.QDQ_DAMAGE_CASES ?? 400);
+    for (let k = 0; k < cases; k++) {
+      const src = seeds[k % 2]!;
+      const b = Uint8Array.from(src);
+      const form = k % 4;
+      let bytes: Uint8Array = b;
+      if (form === 0) bytes = b.subarray(0, rng.int(0, b.length - 1));
+      else if (form === 1) for (let j = 0; j < 4; j++) b[rng.int(0, b.length - 1)]! ^= 1 << rng.int(0, 7);
+      else if (form === 2) {
+        const at = rng.int(0, b.length - 4);
+        new DataView(b.buffer).setUint32(at, [0, 0xffffffff, 0x7fffffff, 0x80000000][rng.int(0, 3)]!, true);
+      } else for (let j = 0; j < 3; j++) b[rng.int(0, b.length - 1)] = rng.int(0, 255);
+      try {
+        const g = prepareGraph(
+          importOnnx(bytes, 'm.onnx', { maxTensorBytes: 1 << 20, maxWeightBytes: 4 << 20, maxActivationBytes: 8 << 20, maxOps: 1000, maxFileBytes: 8 << 20 }),
+        );
+        runGraph(g, [randomInput(g.tensors[g.inputs[0]!]!.shape, 1)]);
+        outcomes.ok++;
+      } catch (e) {
+        if (!(e instanceof MobilecError) || e.exitCode !== 2) throw new Error(`case ${k} (form ${form}): ${e instanceof Error ? e.stack : String(e)}`);
+        expect(e.message).not.toContain('\n');
+        outcomes.refused++;
+      }
+    }
+    console.log(`damaged QDQ ONNX files: ${outcomes.ok} imported, ${outcomes.refused} refused`);
+    expect(outcomes.refused).toBeGreaterThan(cases / 8);
+    expect(outcomes.ok).toBeGreaterThan(cases / 40);
+  });
+});
