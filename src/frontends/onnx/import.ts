@@ -1183,6 +1183,7 @@ class Importer {
     const sv = this.value(r, k);
     if (sv.kind !== 'const' || sv.floats === undefined) throw this.nodeErr(r, `the scale (input ${k}) must be a FLOAT constant`);
     const scale = [...sv.floats];
+    if (scale.length === 0) throw this.nodeErr(r, `the scale (input ${k}) is empty`);
     if (scale.length !== 1 && (axisLen === undefined || scale.length !== axisLen || sv.shape.length !== 1))
       throw this.nodeErr(
         r,
