@@ -1,5 +1,6 @@
 /**
- * The `.onnx` frontend (float32 models): an ONNX ModelProto, parsed with
+ * The `.onnx` frontend (float32 models, and quantized ones in QDQ form or with
+ * QLinearConv / QLinearMatMul: see lowerQdq): an ONNX ModelProto, parsed with
  * protobufjs and the public onnx.proto's field numbers (./proto.ts), → an IR
  * graph. ONNX activations are NCHW, the IR's are NHWC: every rank-4 value
  * lives in the IR transposed ([N, C, H, W] → [N, H, W, C]), filters are
