@@ -247,7 +247,7 @@ describe('ONNX QDQ MobileNetV1-like (int8, per-channel weights) against ONNX Run
   it('logits (Gemm, int8): within 1 LSB of ORT on >= 99 % of elements, the same top-1', async () => {
     const bytes = model('logits');
     const g = prepareGraph(importOnnx(bytes, 'qdq_v1l.onnx'));
-    const a = await agreement(bytes, g, params.get('fc')!.scale, 40, true);
+    const a = await agreement(bytes, g, params.get('fc')!.scale, 200, true);
     console.log(`QDQ v1 logits vs ORT: ${a.within1}/${a.elements} within 1 LSB (${a.exact} exact), max ${a.maxLsb} LSB, top-1 ${a.top1Same}/${a.runs}`);
     expect(a.within1 / a.elements).toBeGreaterThanOrEqual(0.99);
     expect(a.top1Same).toBe(a.runs);
@@ -255,15 +255,32 @@ describe('ONNX QDQ MobileNetV1-like (int8, per-channel weights) against ONNX Run
     expect(a.exact / a.elements).toBeGreaterThan(0.8);
   });
 
-  it('softmax output (1/256): the same top-1, within 2 LSB; 1 LSB on >= 97 % (a logit LSB moves a probability by up to 2)', async () => {
-    // A 1-LSB logit difference (scale ~0.031) changes p by p(1 − p) · 0.031 <= 0.0077, i.e. up to 2 LSB of 1/256.
+  it('softmax output (1/256): the same top-1, within 3 LSB, 1 LSB on >= 98.5 %; within 1 LSB wherever the logits agree', async () => {
+    // A 1-LSB logit difference (scale ~0.031) changes p by up to p(1 − p) · 0.031 <= 0.0077, 2 LSB of 1/256 (a few
+    // logits off at once: 3); where ORT's logits equal the reference's, the softmax (TFLite's fixed point vs ORT's
+    // float) agrees within 1 LSB.
     const bytes = model('probs');
     const g = prepareGraph(importOnnx(bytes, 'qdq_v1.onnx'));
-    const a = await agreement(bytes, g, 1 / 256, 40, true);
+    const a = await agreement(bytes, g, 1 / 256, 200, true);
     console.log(`QDQ v1 probs vs ORT: ${a.within1}/${a.elements} within 1 LSB (${a.exact} exact), max ${a.maxLsb} LSB, top-1 ${a.top1Same}/${a.runs}`);
-    expect(a.within1 / a.elements).toBeGreaterThanOrEqual(0.97);
+    expect(a.within1 / a.elements).toBeGreaterThanOrEqual(0.985);
     expect(a.top1Same).toBe(a.runs);
-    expect(a.maxLsb).toBeLessThanOrEqual(2);
+    expect(a.maxLsb).toBeLessThanOrEqual(3);
+    const lb = model('logits');
+    const gl = prepareGraph(importOnnx(lb, 'qdq_v1l.onnx'));
+    const [sl, sp] = [await session(lb), await session(bytes)];
+    let agreeing = 0;
+    for (let k = 0; k < 60; k++) {
+      const input = randomInput(IN_SHAPE, 500 + k);
+      const ol = (await runOrt(sl, input, IN_SHAPE)).logits!.data as Float32Array;
+      const rl = runGraph(gl, [nhwc(input, IN_SHAPE)]).outputs[0] as Float32Array;
+      if (!ol.every((v, i) => v === rl[i])) continue;
+      agreeing++;
+      const op = (await runOrt(sp, input, IN_SHAPE)).probs!.data as Float32Array;
+      const rp = runGraph(g, [nhwc(input, IN_SHAPE)]).outputs[0] as Float32Array;
+      op.forEach((v, i) => expect(Math.abs(v - rp[i]!) * 256).toBeLessThanOrEqual(1));
+    }
+    expect(agreeing).toBeGreaterThan(10);
   });
 
   it('feature map (2,048 int8 values): within 1 LSB on >= 99 % of elements', async () => {
