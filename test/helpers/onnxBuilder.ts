@@ -42,6 +42,25 @@ const valueInfo = (name: string, shape: (number | string)[]) => ({
   type: { tensorType: { elemType: OnnxDataType.FLOAT, shape: { dim: shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
 });
 
+export type QType = 'int8' | 'uint8';
+
+/** An activation's quantization: real = scale · (q − zp). */
+export interface QParams {
+  readonly scale: number;
+  readonly zp: number;
+  readonly type: QType;
+}
+
+/** Asymmetric parameters covering [min, max] (widened to include 0), as a calibration would choose. */
+export function rangeParams(min: number, max: number, type: QType = 'int8'): QParams {
+  const lo = Math.min(min, 0);
+  const hi = Math.max(max, 0);
+  const scale = Math.fround((hi - lo) / 255 || 1);
+  const base = type === 'int8' ? -128 : 0;
+  const zp = Math.max(base, Math.min(base + 255, Math.round(base - lo / scale)));
+  return { scale, zp, type };
+}
+
 export class OnnxBuilder {
   private readonly nodes: object[] = [];
   private readonly inits: object[] = [];
@@ -148,6 +167,94 @@ export class OnnxBuilder {
   relu6(x: string): string {
     const k = this.count;
     return this.node('Clip', [x, this.init(`clip_min${k}`, [], [0]), this.init(`clip_max${k}`, [], [6])]);
+  }
+
+  /** An INT8, UINT8 or INT32 initializer (raw_data). */
+  ints(name: string, dims: number[], data: readonly number[], type: QType | 'int32'): string {
+    const bytes =
+      type === 'int8' ? new Uint8Array(Int8Array.from(data).buffer) : type === 'uint8' ? Uint8Array.from(data) : new Uint8Array(Int32Array.from(data).buffer);
+    const dataType = type === 'int8' ? OnnxDataType.INT8 : type === 'uint8' ? OnnxDataType.UINT8 : OnnxDataType.INT32;
+    this.inits.push({ name, dims, dataType, rawData: bytes });
+    return name;
+  }
+
+  /** A QuantizeLinear with constant scale and zero point (scalars: per tensor). */
+  quantize(x: string, q: QParams, name?: string): string {
+    const k = this.count;
+    return this.node(
+      'QuantizeLinear',
+      [x, this.init(`${name ?? `q${k}`}_scale`, [], [q.scale]), this.ints(`${name ?? `q${k}`}_zp`, [], [q.zp], q.type)],
+      {},
+      name ? [name] : 1,
+      name,
+    );
+  }
+
+  /** A DequantizeLinear of a computed tensor. */
+  dequantize(x: string, q: QParams, name?: string): string {
+    const k = this.count;
+    return this.node(
+      'DequantizeLinear',
+      [x, this.init(`${name ?? `dq${k}`}_scale`, [], [q.scale]), this.ints(`${name ?? `dq${k}`}_zp`, [], [q.zp], q.type)],
+      {},
+      name ? [name] : 1,
+      name,
+    );
+  }
+
+  /** QuantizeLinear then DequantizeLinear: the float view of `x` quantized with `q`. */
+  qdq(x: string, q: QParams): string {
+    return this.dequantize(this.quantize(x, q), q);
+  }
+
+  /**
+   * Weights as onnxruntime's quantize_static stores them: int8 symmetric (zero point 0), per tensor or per
+   * channel along `axis` (scale max|w| / 127), read through a DequantizeLinear. Returns its output and the scales.
+   */
+  qWeights(name: string, dims: number[], w: Float32Array, axis: number | undefined): { name: string; scales: number[] } {
+    const channels = axis === undefined ? 1 : dims[axis]!;
+    const inner = axis === undefined ? w.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const ch = (i: number) => (axis === undefined ? 0 : Math.floor(i / inner) % channels);
+    const max = new Array<number>(channels).fill(0);
+    w.forEach((v, i) => {
+      max[ch(i)] = Math.max(max[ch(i)]!, Math.abs(v));
+    });
+    const scales = max.map((m) => Math.fround(m > 0 ? m / 127 : 1));
+    const q = Array.from(w, (v, i) => Math.max(-127, Math.min(127, Math.round(v / scales[ch(i)]!))));
+    const sDims = axis === undefined ? [] : [channels];
+    const out = this.node(
+      'DequantizeLinear',
+      [
+        this.ints(`${name}_q`, dims, q, 'int8'),
+        this.init(`${name}_scale`, sDims, scales),
+        this.ints(`${name}_zp`, sDims, new Array<number>(channels).fill(0), 'int8'),
+      ],
+      axis === undefined ? {} : { axis: attr.i(axis) },
+      [name],
+    );
+    return { name: out, scales };
+  }
+
+  /** An int32 bias at input scale × weight scale (per channel when the weights are), through a DequantizeLinear. */
+  qBias(name: string, b: Float32Array, inScale: number, wScales: readonly number[]): string {
+    const scales = Array.from(b, (_, c) => Math.fround(inScale * wScales[wScales.length === 1 ? 0 : c]!));
+    const q = Array.from(b, (v, c) => Math.round(v / scales[c]!));
+    const per = wScales.length > 1;
+    return this.node(
+      'DequantizeLinear',
+      [
+        this.ints(`${name}_q`, [b.length], q, 'int32'),
+        this.init(`${name}_scale`, per ? [b.length] : [], per ? scales : [scales[0]!]),
+        this.ints(`${name}_zp`, per ? [b.length] : [], per ? new Array<number>(b.length).fill(0) : [0], 'int32'),
+      ],
+      per ? { axis: attr.i(0) } : {},
+      [name],
+    );
+  }
+
+  /** Uniform random float32 values (not an initializer). */
+  values(n: number, lo = -0.5, hi = 0.5): Float32Array {
+    return Float32Array.from({ length: n }, () => this.rng.uniform(lo, hi));
   }
 
   build(opset = 13): Uint8Array {

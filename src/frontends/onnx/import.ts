@@ -1,5 +1,6 @@
 /**
- * The `.onnx` frontend (float32 models): an ONNX ModelProto, parsed with
+ * The `.onnx` frontend (float32 models, and quantized ones in QDQ form or with
+ * QLinearConv / QLinearMatMul: see lowerQdq): an ONNX ModelProto, parsed with
  * protobufjs and the public onnx.proto's field numbers (./proto.ts), → an IR
  * graph. ONNX activations are NCHW, the IR's are NHWC: every rank-4 value
  * lives in the IR transposed ([N, C, H, W] → [N, H, W, C]), filters are
@@ -69,6 +70,10 @@ export const SUPPORTED_ONNX_OPS: readonly string[] = [
   'Shape',
   'Gather',
   'Unsqueeze',
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'QLinearConv',
+  'QLinearMatMul',
 ];
 
 /** The most inputs each operator takes (ONNX's schemas); Concat takes any number. */
@@ -97,6 +102,10 @@ const MAX_INPUTS: Readonly<Record<string, number>> = {
   Shape: 1,
   Gather: 2,
   Unsqueeze: 2,
+  QuantizeLinear: 3,
+  DequantizeLinear: 3,
+  QLinearConv: 9,
+  QLinearMatMul: 8,
 };
 
 /** The largest rank the frontend reads (tensors and constants). */
@@ -109,16 +118,58 @@ interface Act {
   readonly kind: 'act';
   readonly id: number;
   readonly shape: readonly number[];
+  /** The float view of a quantized tensor through DequantizeLinear (the IR tensor is the quantized one). */
+  readonly dq?: boolean;
 }
 
-/** A constant known at import: float32 data or integers (INT64 / INT32), in ONNX's layout. */
+/** A constant known at import: float32 data or integers (INT64 / INT32 / INT8 / UINT8, `type` says which), in ONNX's layout. */
 interface Const {
   readonly kind: 'const';
   readonly name: string;
   readonly shape: readonly number[];
   readonly floats?: Float32Array;
   readonly ints?: readonly number[];
+  readonly type?: number;
 }
+
+/** A quantized activation's per-tensor parameters (from its QuantizeLinear). */
+interface QParams {
+  readonly dtype: 'int8' | 'uint8';
+  readonly scale: number;
+  readonly zp: number;
+}
+
+/** A constant read through DequantizeLinear: its integers (ONNX layout), scales and zero points along ONNX axis `axis`. */
+interface ConstQuant {
+  readonly dtype: 'int8' | 'uint8' | 'int32';
+  readonly scale: readonly number[];
+  readonly zp: readonly number[];
+  readonly axis: number;
+  readonly ints: readonly number[];
+}
+
+const Q_DTYPES: Readonly<Record<number, 'int8' | 'uint8' | 'int32'>> = {
+  [OnnxDataType.INT8]: 'int8',
+  [OnnxDataType.UINT8]: 'uint8',
+  [OnnxDataType.INT32]: 'int32',
+};
+const sameQ = (a: QParams, b: QParams) => a.dtype === b.dtype && a.scale === b.scale && a.zp === b.zp;
+/** IR ops with a quantized form the QDQ lowering maps onto (src/ops). */
+const QUANTIZABLE = new Set<string>([
+  'conv2d',
+  'depthwise_conv2d',
+  'fully_connected',
+  'average_pool2d',
+  'max_pool2d',
+  'mean',
+  'add',
+  'mul',
+  'concatenation',
+  'reshape',
+  'pad',
+  'softmax',
+  'activation',
+]);
 
 type Value = Act | Const;
 
@@ -189,6 +240,11 @@ class Importer {
   private readonly flattenedNchw = new Map<number, [number, number, number]>();
   /** Each BatchNormalization and the IR tensor it reads (its conv's output, which nothing else may read). */
   private readonly batchNorms: { r: NodeRef; x: number }[] = [];
+  /** QDQ: IR activation tensors quantized by a QuantizeLinear (or a view / activation of one), lowered at the end. */
+  private readonly actQuant = new Map<number, QParams>();
+  /** QDQ: each DequantizeLinear output that is a constant, by name; `constQuant` the IR constants made from them. */
+  private readonly dqConsts = new Map<string, ConstQuant>();
+  private readonly constQuant = new Map<number, ConstQuant>();
 
   constructor(
     model: ModelProto,
@@ -234,6 +290,7 @@ class Importer {
     });
     const outputs: number[] = [];
     const outputShapes: number[][] = [];
+    const floatOut: boolean[] = [];
     for (const vi of g.output) {
       const v = this.values.get(vi.name);
       if (v === undefined) throw this.err(`graph output '${vi.name}' is never computed`);
@@ -247,6 +304,7 @@ class Importer {
       }
       outputs.push(v.id);
       outputShapes.push([...v.shape]);
+      floatOut.push(v.dq === true || !this.actQuant.has(v.id));
     }
     if (outputs.length === 0) throw this.err('the graph has no output');
     // Through Identity or Dropout, a conv's output may have other readers than its BatchNormalization: not foldable.
@@ -254,6 +312,7 @@ class Importer {
       const readers = this.ops.filter((op) => op.inputs.includes(x)).length + outputs.filter((o) => o === x).length;
       if (readers !== 1) throw this.nodeErr(r, 'is supported only right after a Conv whose output nothing else reads (it is folded into the Conv)');
     }
+    if (this.actQuant.size > 0) this.lowerQdq(outputs, floatOut);
     const graph: Graph = {
       name: this.name,
       tensors: this.tensors,
@@ -294,6 +353,8 @@ class Importer {
   private newConst(name: string, shape: readonly number[], data: Float32Array): number {
     const id = this.tensors.length;
     this.tensors.push({ id, name, shape: [...shape], dtype: 'float32', data });
+    const cq = this.dqConsts.get(name);
+    if (cq) this.constQuant.set(id, cq);
     return id;
   }
 
@@ -307,9 +368,11 @@ class Importer {
     if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`shape ${fmt(shape)} must have non-negative dimensions`);
     const n = product(shape);
     const type = t.dataType;
-    const size = type === OnnxDataType.FLOAT || type === OnnxDataType.INT32 ? 4 : type === OnnxDataType.INT64 ? 8 : 0;
-    if (size === 0) fail(`type ${dataTypeName(type)} is not supported; supported: FLOAT, INT64, INT32`);
-    if (type !== OnnxDataType.FLOAT && n > MAX_INT_CONSTANT) fail(`${n} integers, over the limit of ${MAX_INT_CONSTANT} for an integer constant`);
+    const bytes1 = type === OnnxDataType.INT8 || type === OnnxDataType.UINT8;
+    const size = type === OnnxDataType.FLOAT || type === OnnxDataType.INT32 ? 4 : type === OnnxDataType.INT64 ? 8 : bytes1 ? 1 : 0;
+    if (size === 0) fail(`type ${dataTypeName(type)} is not supported; supported: FLOAT, INT64, INT32, INT8, UINT8`);
+    // Quantized weights and biases (INT8, UINT8, INT32 read by DequantizeLinear) are bounded by the budget alone.
+    if (type === OnnxDataType.INT64 && n > MAX_INT_CONSTANT) fail(`${n} integers, over the limit of ${MAX_INT_CONSTANT} for an integer constant`);
     this.tally.tensor(`'${t.name}' ${fmt(shape)} ${dataTypeName(type)}`, n, type === OnnxDataType.FLOAT ? 4 : size, true);
     let raw: Uint8Array | undefined;
     if (t.dataLocation === 1) raw = this.external(t, n * size, fail);
@@ -323,13 +386,27 @@ class Importer {
         return { kind: 'const', name: t.name, shape, floats };
       }
       const ints: number[] = [];
-      for (let i = 0; i < n; i++) ints.push(size === 4 ? view.getInt32(4 * i, true) : Number(view.getBigInt64(8 * i, true)));
-      return { kind: 'const', name: t.name, shape, ints };
+      for (let i = 0; i < n; i++)
+        ints.push(
+          type === OnnxDataType.INT8
+            ? view.getInt8(i)
+            : type === OnnxDataType.UINT8
+              ? view.getUint8(i)
+              : size === 4
+                ? view.getInt32(4 * i, true)
+                : Number(view.getBigInt64(8 * i, true)),
+        );
+      return { kind: 'const', name: t.name, shape, ints, type };
     }
-    const have = type === OnnxDataType.FLOAT ? t.floatData.length : type === OnnxDataType.INT32 ? t.int32Data.length : t.int64Data.length;
+    const int32Field = type === OnnxDataType.INT32 || bytes1; // ONNX keeps INT8 / UINT8 in int32_data
+    const have = type === OnnxDataType.FLOAT ? t.floatData.length : int32Field ? t.int32Data.length : t.int64Data.length;
     if (have !== n) fail(`holds ${have} values, shape ${fmt(shape)} needs ${n}`);
     if (type === OnnxDataType.FLOAT) return { kind: 'const', name: t.name, shape, floats: Float32Array.from(t.floatData) };
-    return { kind: 'const', name: t.name, shape, ints: type === OnnxDataType.INT32 ? [...t.int32Data] : t.int64Data.map(int64) };
+    if (bytes1) {
+      const [lo, hi] = type === OnnxDataType.INT8 ? [-128, 127] : [0, 255];
+      if (t.int32Data.some((v) => v < lo || v > hi)) fail(`holds a value outside the ${dataTypeName(type)} range [${lo}, ${hi}]`);
+    }
+    return { kind: 'const', name: t.name, shape, ints: int32Field ? [...t.int32Data] : t.int64Data.map(int64), type };
   }
 
   /** External data (location, offset, length) from a file next to the model, never outside its directory. */
@@ -458,7 +535,28 @@ class Importer {
     }
     const most = Object.hasOwn(MAX_INPUTS, node.opType) ? MAX_INPUTS[node.opType] : undefined;
     if (most !== undefined && node.input.length > most) throw this.nodeErr(r, `has ${node.input.length} inputs; at most ${most}`);
+    if (!['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul'].includes(node.opType)) {
+      node.input.forEach((name, k) => {
+        const v = this.values.get(name);
+        if (v?.kind === 'act' && !v.dq && this.actQuant.has(v.id))
+          throw this.nodeErr(r, `input ${k} ('${name}') is a QuantizeLinear's integer output; supported: read through DequantizeLinear`);
+        if (v?.kind === 'const' && v.type !== undefined && v.type !== OnnxDataType.INT64 && v.type !== OnnxDataType.INT32)
+          throw this.nodeErr(r, `input ${k} ('${name}') is a ${dataTypeName(v.type)} constant; supported: read through DequantizeLinear`);
+      });
+    }
     switch (node.opType) {
+      case 'QuantizeLinear':
+        this.quantizeLinear(r);
+        return;
+      case 'DequantizeLinear':
+        this.dequantizeLinear(r);
+        return;
+      case 'QLinearConv':
+        this.qlinear(r, 'Conv');
+        return;
+      case 'QLinearMatMul':
+        this.qlinear(r, 'MatMul');
+        return;
       case 'Conv':
         this.conv(r);
         return;
@@ -632,6 +730,7 @@ class Importer {
     } else if (group !== c || ig !== 1 || o % c !== 0) {
       throw this.nodeErr(r, `group ${group} is not supported with weights ${fmt(w.shape)} on ${c} channels; supported: 1, or the input's channels (depthwise)`);
     }
+    this.weightAxis(r, w.name, 0, 'OIHW axis 0 (the output channels)');
     const ks = a.ints('kernel_shape', [kh, kw]);
     if (ks.length !== 2 || ks[0] !== kh || ks[1] !== kw) throw this.nodeErr(r, `kernel_shape ${fmt(ks)} differs from the weights' ${fmt([kh, kw])}`);
     let bias: number | undefined;
@@ -667,6 +766,13 @@ class Importer {
       activation: 'none' as const,
     };
     this.push(depthwise ? { kind: 'depthwise_conv2d', ...common, depthMultiplier: o / c } : { kind: 'conv2d', ...common });
+  }
+
+  /** Per-channel quantized weights (through DequantizeLinear) must be quantized along the output axis. */
+  private weightAxis(r: NodeRef, name: string, axis: number, what: string): void {
+    const cq = this.dqConsts.get(name);
+    if (cq && cq.scale.length > 1 && cq.axis !== axis)
+      throw this.nodeErr(r, `weights '${name}' are quantized per channel along axis ${cq.axis}; supported: per tensor, or ${what}`);
   }
 
   private batchNorm(r: NodeRef): void {
@@ -867,6 +973,13 @@ class Importer {
     if (k !== x.shape[1]) throw this.nodeErr(r, `B ${fmt(b.shape)} (transB ${transB ? 1 : 0}) does not multiply an input of shape ${fmt(x.shape)}`);
     const alpha = a.float('alpha', 1);
     const beta = a.float('beta', 1);
+    this.weightAxis(r, b.name, transB ? 0 : 1, `axis ${transB ? 0 : 1} (the outputs, transB ${transB ? 1 : 0})`);
+    if (alpha !== 1 && this.dqConsts.has(b.name)) throw this.nodeErr(r, `alpha ${alpha} with quantized weights is not supported; supported: 1`);
+    const cName = r.node.input[2] ?? '';
+    if (this.dqConsts.has(cName)) {
+      if (beta !== 1) throw this.nodeErr(r, `beta ${beta} with a quantized C is not supported; supported: 1`);
+      if (this.dqConsts.get(cName)!.ints.length !== o) throw this.nodeErr(r, `a quantized C must hold one value per output (${o})`);
+    }
     const w = new Float32Array(o * k);
     for (let i = 0; i < o; i++) for (let j = 0; j < k; j++) w[i * k + j] = alpha * b.floats[transB ? i * k + j : j * o + i]!;
     let bias: Float32Array | undefined;
@@ -892,6 +1005,7 @@ class Importer {
     if (b.shape.length !== 2 || b.shape[0] !== x.shape[1])
       throw this.nodeErr(r, `B of shape ${fmt(b.shape)} does not multiply an input of shape ${fmt(x.shape)}`);
     const [k, o] = b.shape as [number, number];
+    this.weightAxis(r, b.name, 1, 'axis 1 (the outputs)');
     const w = new Float32Array(o * k);
     for (let i = 0; i < o; i++) for (let j = 0; j < k; j++) w[i * k + j] = b.floats[j * o + i]!;
     const out = r.node.output[0] ?? '';
@@ -900,18 +1014,29 @@ class Importer {
       const add = this.g.node[next];
       if (add && add.input.length === 2 && add.attribute.length === 0 && (add.domain === '' || add.domain === 'ai.onnx')) {
         const other = add.input[0] === out ? add.input[1]! : add.input[0]!;
+        this.earlyDequantize(other, r.index);
         const init = this.initializers.get(other);
         const c = this.values.get(other) ?? (init ? this.readTensor(init, `initializer '${other}'`) : undefined);
         const shapeOk = c?.kind === 'const' && c.floats !== undefined && c.floats.length === o && c.shape[c.shape.length - 1] === o;
         if (shapeOk && add.output[0]) {
           this.absorbed.add(next);
           this.fc(r, x, o, w, b.name, Float32Array.from((c as Const).floats!), (c as Const).name, add.output[0]);
-          this.values.set(out, this.values.get(add.output[0])!); // (unread: its one reader was the Add)
           return;
         }
       }
     }
     this.fc(r, x, o, w, b.name, undefined, '');
+  }
+
+  /** A bias read through a DequantizeLinear of initializers that comes later in the node list: converted now. */
+  private earlyDequantize(name: string, after: number): void {
+    if (this.values.has(name)) return;
+    const k = this.g.node.findIndex((n, i) => i > after && n.output[0] === name);
+    const n = this.g.node[k];
+    if (n?.opType !== 'DequantizeLinear' || (n.domain !== '' && n.domain !== 'ai.onnx') || this.absorbed.has(k)) return;
+    if (!n.input.every((i) => i === '' || this.initializers.has(i))) return;
+    this.absorbed.add(k);
+    this.convert({ node: n, index: k });
   }
 
   /** A reshape the IR can do as a view: the element order is the same in NCHW and NHWC on both sides. */
@@ -1047,6 +1172,373 @@ class Importer {
     if (!ok) throw this.nodeErr(r, `axis ${axis} on shape ${fmt(x.shape)} is not supported; supported: the channels`);
     const y = this.out(r, x.shape);
     this.push({ kind: 'softmax', name: this.opName(r), inputs: [x.id], outputs: [y.id], beta: 1 });
+  }
+
+  // ---- QDQ: QuantizeLinear / DequantizeLinear ---------------------------------------------------
+
+  /**
+   * A QuantizeLinear's or DequantizeLinear's scale (input 1) and zero point (input 2): constants, per tensor or
+   * along `axis` (length `n`). The zero point's type is the integer type (absent: `def`).
+   */
+  private qdqParams(r: NodeRef, def: number, axisLen: number | undefined, k = 1) {
+    const sv = this.value(r, k);
+    if (sv.kind !== 'const' || sv.floats === undefined) throw this.nodeErr(r, `the scale (input ${k}) must be a FLOAT constant`);
+    const scale = [...sv.floats];
+    if (scale.length === 0) throw this.nodeErr(r, `the scale (input ${k}) is empty`);
+    if (scale.length !== 1 && (axisLen === undefined || scale.length !== axisLen || sv.shape.length !== 1))
+      throw this.nodeErr(
+        r,
+        axisLen === undefined
+          ? `the scale has shape ${fmt(sv.shape)}; supported: a scalar (per tensor) for a computed tensor`
+          : `the scale has shape ${fmt(sv.shape)}; supported: a scalar or [${axisLen}] (the axis)`,
+      );
+    scale.forEach((s) => {
+      if (!(s > 0) || !Number.isFinite(s)) throw this.nodeErr(r, `scale ${s} must be positive and finite`);
+    });
+    let type = def;
+    let zp = scale.map(() => 0);
+    if (this.has(r, k + 1)) {
+      const zv = this.value(r, k + 1);
+      if (zv.kind !== 'const' || zv.ints === undefined || zv.type === undefined)
+        throw this.nodeErr(r, `the zero point (input ${k + 1}) must be an integer constant`);
+      if (Q_DTYPES[zv.type] === undefined) throw this.nodeErr(r, `the zero point has type ${dataTypeName(zv.type)}; supported: INT8, UINT8 (INT32 for a bias)`);
+      if (zv.ints.length !== scale.length) throw this.nodeErr(r, `the zero point has shape ${fmt(zv.shape)}, the scale ${fmt(sv.shape)}`);
+      type = zv.type;
+      zp = [...zv.ints];
+    }
+    const dtype = Q_DTYPES[type];
+    if (dtype === undefined) throw this.nodeErr(r, `type ${dataTypeName(type)} is not supported; supported: INT8, UINT8 (INT32 for a bias)`);
+    const [lo, hi] = dtype === 'int8' ? [-128, 127] : dtype === 'uint8' ? [0, 255] : [0, 0];
+    zp.forEach((z) => {
+      if (!(z >= lo && z <= hi))
+        throw this.nodeErr(r, `zero point ${z} is outside [${lo}, ${hi}] for ${dtype}${dtype === 'int32' ? ' (an INT32 zero point must be 0)' : ''}`);
+    });
+    return { scale: scale.map((v) => Math.fround(v)), zp, dtype, type };
+  }
+
+  /** The axis attribute of a QuantizeLinear / DequantizeLinear on a value of rank `rank`. */
+  private qdqAxis(r: NodeRef, rank: number): number {
+    const a = this.attrs(r, r.node.opType === 'QuantizeLinear' ? ['axis', 'saturate'] : ['axis']);
+    const axis = a.int('axis', 1);
+    const norm = axis < 0 ? axis + rank : axis;
+    return norm;
+  }
+
+  /**
+   * QuantizeLinear: of a float value computed by one op and read by nothing else, that op's output becomes the
+   * quantized tensor (lowerQdq gives the op its quantized form); otherwise (a graph input, a value read elsewhere
+   * too) a quantize op. Of a DequantizeLinear's view: a requantization (a quantize op), or the same tensor when
+   * the parameters agree. Of a float constant: folded (a quantized constant for a DequantizeLinear to read).
+   */
+  private quantizeLinear(r: NodeRef): void {
+    const x = this.value(r, 0);
+    const axis = this.qdqAxis(r, x.shape.length);
+    if (x.kind === 'const') {
+      if (x.floats === undefined) throw this.nodeErr(r, `input 0 ('${x.name}') must be FLOAT`);
+      const p = this.qdqParams(r, OnnxDataType.UINT8, x.shape[axis]);
+      if (p.dtype === 'int32') throw this.nodeErr(r, 'the output type INT32 is not supported; supported: INT8, UINT8');
+      const [lo, hi] = p.dtype === 'int8' ? [-128, 127] : [0, 255];
+      const inner = p.scale.length === 1 ? 1 : product(x.shape.slice(axis + 1));
+      const n = p.scale.length;
+      const ints = [...x.floats].map((f, i) => {
+        const c = n === 1 ? 0 : Math.floor(i / inner) % n;
+        const v = Math.fround(f / p.scale[c]!);
+        const fl = Math.floor(v);
+        const rounded = v - fl === 0.5 ? (fl % 2 === 0 ? fl : fl + 1) : Math.round(v); // half to even, as ONNX
+        return Math.min(hi, Math.max(lo, rounded + p.zp[c]!));
+      });
+      this.define(r, { kind: 'const', name: r.node.output[0] ?? '', shape: x.shape, ints, type: p.type });
+      return;
+    }
+    const p = this.qdqParams(r, OnnxDataType.UINT8, undefined);
+    if (p.dtype === 'int32') throw this.nodeErr(r, 'the output type INT32 is not supported; supported: INT8, UINT8');
+    const q: QParams = { dtype: p.dtype, scale: p.scale[0]!, zp: p.zp[0]! };
+    const src = this.actQuant.get(x.id);
+    if (src !== undefined && !x.dq) throw this.nodeErr(r, `input 0 ('${r.node.input[0]}') is already quantized`);
+    if (src !== undefined && sameQ(src, q)) {
+      this.define(r, { kind: 'act', id: x.id, shape: x.shape });
+      return;
+    }
+    const readers = [...this.values].filter(([, v]) => v.kind === 'act' && v.id === x.id).reduce((n, [name]) => n + (this.uses.get(name) ?? 0), 0);
+    if (src === undefined && this.producer.has(x.id) && readers === 1 && !this.g.output.some((o) => this.values.get(o.name) === x)) {
+      this.actQuant.set(x.id, q);
+      this.define(r, { kind: 'act', id: x.id, shape: x.shape });
+      return;
+    }
+    const y = this.out(r, x.shape);
+    this.actQuant.set(y.id, q);
+    this.push({ kind: 'quantize', name: this.opName(r), inputs: [x.id], outputs: [y.id] });
+  }
+
+  /**
+   * DequantizeLinear: of a QuantizeLinear's output, a float view of the same quantized tensor (its parameters
+   * must be the QuantizeLinear's); of an integer constant, the dequantized constant, its integers and
+   * parameters kept for lowerQdq (weights per tensor or per channel, int32 biases).
+   */
+  private dequantizeLinear(r: NodeRef): void {
+    const x = this.value(r, 0);
+    const axis = this.qdqAxis(r, x.shape.length);
+    if (x.kind === 'const') {
+      if (x.ints === undefined || x.type === undefined || Q_DTYPES[x.type] === undefined)
+        throw this.nodeErr(r, `input 0 ('${x.name}') must be an INT8, UINT8 or INT32 constant`);
+      const name = r.node.output[0] ?? '';
+      this.define(r, this.dqConst(r, x, axis, 1, name));
+      return;
+    }
+    const src = this.actQuant.get(x.id);
+    if (src === undefined || x.dq)
+      throw this.nodeErr(r, `input 0 ('${r.node.input[0]}') is not a QuantizeLinear's output; supported: QuantizeLinear → DequantizeLinear`);
+    const p = this.qdqParams(r, OnnxDataType.UINT8, undefined);
+    const q = { dtype: p.dtype, scale: p.scale[0]!, zp: p.zp[0]! };
+    if (!sameQ(q as QParams, src))
+      throw this.nodeErr(
+        r,
+        `scale ${q.scale} and zero point ${q.zp} (${q.dtype}) differ from its QuantizeLinear's ${src.scale} and ${src.zp} (${src.dtype}); supported: the same`,
+      );
+    this.define(r, { kind: 'act', id: x.id, shape: x.shape, dq: true });
+  }
+
+  /** An integer constant dequantized with the scale and zero point at inputs k, k + 1 (per tensor or along `axis`); its integers kept. */
+  private dqConst(r: NodeRef, x: Const, axis: number, k: number, name: string): Const {
+    if (x.ints === undefined || x.type === undefined || Q_DTYPES[x.type] === undefined)
+      throw this.nodeErr(r, `'${x.name}' must be an INT8, UINT8 or INT32 constant`);
+    const p = this.qdqParams(r, x.type, x.shape[axis], k); // per axis only where the axis exists
+    if (p.type !== x.type) throw this.nodeErr(r, `the zero point's type ${dataTypeName(p.type)} differs from '${x.name}''s ${dataTypeName(x.type)}`);
+    const n = p.scale.length;
+    const inner = n === 1 ? 1 : product(x.shape.slice(axis + 1));
+    const floats = Float32Array.from(x.ints, (q, i) => {
+      const c = n === 1 ? 0 : Math.floor(i / inner) % n;
+      return Math.fround((q - p.zp[c]!) * p.scale[c]!);
+    });
+    this.dqConsts.set(name, { dtype: p.dtype, scale: p.scale, zp: p.zp, axis: n === 1 ? 0 : axis, ints: x.ints });
+    return { kind: 'const', name, shape: x.shape, floats };
+  }
+
+  /**
+   * QLinearConv / QLinearMatMul: read as DequantizeLinear (input, weights, the int32 bias at x_scale × w_scale)
+   * → Conv / MatMul → QuantizeLinear, so the same lowering takes them. The input must be a QuantizeLinear's
+   * (or another QLinear op's) output with the parameters the node gives it.
+   */
+  private qlinear(r: NodeRef, as: 'Conv' | 'MatMul'): void {
+    const out = r.node.output[0] ?? '';
+    const x = this.value(r, 0);
+    const xq = x.kind === 'act' && !x.dq ? this.actQuant.get(x.id) : undefined;
+    if (x.kind !== 'act' || xq === undefined)
+      throw this.nodeErr(r, `input 0 ('${r.node.input[0]}') must be a quantized tensor (a QuantizeLinear's or QLinear op's output)`);
+    const xp = this.qdqParams(r, OnnxDataType.UINT8, undefined, 1);
+    if (xp.dtype === 'int32' || !sameQ({ dtype: xp.dtype, scale: xp.scale[0]!, zp: xp.zp[0]! }, xq))
+      throw this.nodeErr(r, `x_scale ${xp.scale[0]} and x_zero_point ${xp.zp[0]} differ from input 0's ${xq.scale} and ${xq.zp}; supported: the same`);
+    const w = this.value(r, 3);
+    if (w.kind !== 'const') throw this.nodeErr(r, 'the weights (input 3) must be a constant');
+    const wc = this.dqConst(r, w, as === 'Conv' ? 0 : 1, 4, `${out}::w`);
+    const yp = this.qdqParams(r, OnnxDataType.UINT8, undefined, 6);
+    if (yp.dtype === 'int32') throw this.nodeErr(r, 'the output type INT32 is not supported; supported: INT8, UINT8');
+    this.values.set(`${out}::x`, { ...x, dq: true });
+    this.values.set(`${out}::w`, wc);
+    const inputs = [`${out}::x`, `${out}::w`];
+    if (as === 'Conv' && this.has(r, 8)) {
+      const b = this.value(r, 8);
+      if (b.kind !== 'const' || b.ints === undefined || b.type !== OnnxDataType.INT32) throw this.nodeErr(r, 'the bias (input 8) must be an INT32 constant');
+      const ws = this.dqConsts.get(`${out}::w`)!.scale;
+      const o = w.shape[0] ?? 0;
+      if (b.ints.length !== o) throw this.nodeErr(r, `the bias has shape ${fmt(b.shape)}, expected [${o}]`);
+      const scale = Array.from({ length: o }, (_, c) => Math.fround(xq.scale * ws[ws.length === 1 ? 0 : c]!));
+      this.dqConsts.set(`${out}::b`, { dtype: 'int32', scale, zp: scale.map(() => 0), axis: 0, ints: b.ints });
+      const floats = Float32Array.from(b.ints, (v, c) => Math.fround(v * scale[c]!));
+      this.values.set(`${out}::b`, { kind: 'const', name: `${out}::b`, shape: b.shape, floats });
+      inputs.push(`${out}::b`);
+    }
+    const node = { ...r.node, opType: as, input: inputs, output: [`${out}::y`], attribute: as === 'Conv' ? r.node.attribute : [] };
+    if (as === 'Conv') this.conv({ node, index: r.index });
+    else {
+      this.attrs(r, []);
+      this.matmul({ node, index: r.index });
+    }
+    const y = this.values.get(`${out}::y`) as Act;
+    this.actQuant.set(y.id, { dtype: yp.dtype, scale: yp.scale[0]!, zp: yp.zp[0]! });
+    this.define(r, { kind: 'act', id: y.id, shape: y.shape });
+  }
+
+  /**
+   * Gives the quantized tensors their dtype and parameters and each op the form that reads and writes them:
+   * an op whose output is quantized, whose activation inputs are all quantized and which has a quantized form
+   * (QUANTIZABLE; weights and biases through DequantizeLinear) becomes that form, with its output in its own
+   * parameters where the op fixes them (views, pads and pools keep their input's; softmax 1/256) and a quantize
+   * (requantization) to the QuantizeLinear's after it. Any other op runs in float32, with a dequantize in front
+   * of each quantized input and a quantize after it when its output is quantized (the ONNX meaning, no
+   * approximation). A graph output that the model gives as float gets a dequantize.
+   */
+  private lowerQdq(outputs: number[], floatOut: readonly boolean[]): void {
+    const T = this.tensors;
+    const aq = this.actQuant;
+    const isConst = (id: number) => T[id]!.data !== undefined;
+    // uint8 activations run as int8 (q − 128 with zero point − 128: the same real values), so int8 weights
+    // (onnxruntime's U8S8) and every int8 kernel apply; they stay uint8 where uint8 constants (legacy uint8
+    // weights) or a uint8 graph output ask for it.
+    if (
+      [...aq.values()].some((q) => q.dtype === 'uint8') &&
+      ![...this.dqConsts.values()].some((c) => c.dtype === 'uint8') &&
+      outputs.every((id, k) => floatOut[k] || aq.get(id)?.dtype !== 'uint8')
+    ) {
+      for (const [id, q] of aq) if (q.dtype === 'uint8') aq.set(id, { dtype: 'int8', scale: q.scale, zp: q.zp - 128 });
+    }
+    // Views and zero pads of a quantized tensor are quantized alike.
+    for (const op of this.ops)
+      if ((op.kind === 'reshape' || op.kind === 'pad') && aq.has(op.inputs[0]!) && !aq.has(op.outputs[0]!)) aq.set(op.outputs[0]!, aq.get(op.inputs[0]!)!);
+    // Conv → Relu / Clip → QuantizeLinear: the op before the activation writes the activation's parameters.
+    const uses = new Array<number>(T.length).fill(0);
+    for (const op of this.ops) for (const i of op.inputs) uses[i]!++;
+    for (const o of outputs) uses[o]!++;
+    for (let i = this.ops.length - 1; i >= 0; i--) {
+      const op = this.ops[i]!;
+      const x = op.inputs[0]!;
+      if (op.kind === 'activation' && aq.has(op.outputs[0]!) && !aq.has(x) && uses[x] === 1 && this.producer.has(x)) aq.set(x, aq.get(op.outputs[0]!)!);
+    }
+    const fresh = (like: number, suffix: string): number => {
+      const t = T[like]!;
+      const id = T.length;
+      T.push({ id, name: `${t.name}_${suffix}`, shape: [...t.shape], dtype: 'float32' });
+      return id;
+    };
+    const ops: Op[] = [];
+    const deq = new Map<number, number>();
+    const dequantized = (id: number): number => {
+      let f = deq.get(id);
+      if (f === undefined) {
+        f = fresh(id, 'dequantized');
+        ops.push({ kind: 'dequantize', name: `${T[id]!.name}_dequantize`, inputs: [id], outputs: [f] });
+        deq.set(id, f);
+      }
+      return f;
+    };
+    for (const op of this.ops) {
+      const out = op.outputs[0]!;
+      const q = aq.get(out);
+      if (op.kind === 'quantize') {
+        ops.push(op);
+        continue;
+      }
+      const acts = op.inputs.filter((id) => !isConst(id));
+      if (q && QUANTIZABLE.has(op.kind) && acts.every((id) => aq.get(id)?.dtype === q.dtype) && this.quantizeConstants(op, q)) {
+        const x = aq.get(op.inputs[0]!)!;
+        const fixed: QParams | undefined =
+          op.kind === 'reshape' || op.kind === 'pad' || op.kind === 'max_pool2d' || op.kind === 'average_pool2d'
+            ? x
+            : op.kind === 'softmax'
+              ? { dtype: q.dtype, scale: 1 / 256, zp: q.dtype === 'int8' ? -128 : 0 }
+              : undefined;
+        if (fixed && !sameQ(fixed, q)) {
+          const t = fresh(out, 'q');
+          aq.set(t, fixed);
+          ops.push({ ...op, outputs: [t] } as Op);
+          ops.push({ kind: 'quantize', name: `${op.name}_requantize`, inputs: [t], outputs: [out] });
+        } else ops.push(op);
+        continue;
+      }
+      const inputs = op.inputs.map((id) => (aq.has(id) ? dequantized(id) : id));
+      if (q) {
+        const t = fresh(out, 'float');
+        ops.push({ ...op, inputs, outputs: [t] } as Op);
+        ops.push({ kind: 'quantize', name: `${op.name}_quantize`, inputs: [t], outputs: [out] });
+      } else ops.push({ ...op, inputs } as Op);
+    }
+    outputs.forEach((id, k) => {
+      if (floatOut[k] && aq.has(id)) outputs[k] = dequantized(id);
+    });
+    for (const [id, q] of aq) T[id] = { ...T[id]!, dtype: q.dtype, quant: { scale: [q.scale], zeroPoint: [q.zp], axis: 0 } };
+    this.ops.length = 0;
+    this.ops.push(...ops);
+  }
+
+  /** The node an IR op came from (its name starts with the node's index). */
+  private nodeOf(op: Op): NodeRef {
+    const index = Number.parseInt(op.name, 10);
+    return { node: this.g.node[index]!, index };
+  }
+
+  /**
+   * A quantized op's constants in integers: weights (through DequantizeLinear) int8 symmetric, per tensor or
+   * per output channel, or uint8 per tensor under uint8 activations; the bias int32 at input scale × weight
+   * scale (an int32 DequantizeLinear at that scale, or float32 rounded to it); a constant operand of add / mul
+   * quantized per tensor in the activations' type. False when a constant has no quantized form here (the op
+   * then runs in float32); throws on quantized constants no kernel takes.
+   */
+  private quantizeConstants(op: Op, q: QParams): boolean {
+    const T = this.tensors;
+    const consts = op.inputs.map((id, k) => [id, k] as const).filter(([id]) => T[id]!.data !== undefined);
+    if (consts.length === 0) return true;
+    if (op.kind === 'add' || op.kind === 'mul') {
+      const [id] = consts[0]!;
+      const cq = this.constQuant.get(id);
+      if (!cq || cq.dtype !== q.dtype || cq.scale.length !== 1) return false;
+      const t = T[id]!;
+      T[id] = {
+        ...t,
+        dtype: q.dtype,
+        data: q.dtype === 'int8' ? Int8Array.from(cq.ints) : Uint8Array.from(cq.ints),
+        quant: { scale: cq.scale, zeroPoint: cq.zp, axis: 0 },
+      };
+      return true;
+    }
+    if (op.kind !== 'conv2d' && op.kind !== 'depthwise_conv2d' && op.kind !== 'fully_connected') return false;
+    const fail = (msg: string): never => {
+      throw this.nodeErr(this.nodeOf(op), msg);
+    };
+    const wid = op.inputs[1]!;
+    const w = T[wid]!;
+    const wq = this.constQuant.get(wid);
+    if (!wq) return false;
+    const perChannel = wq.scale.length > 1;
+    if (wq.dtype === 'int32') fail('INT32 weights are not supported; supported: INT8, UINT8');
+    if (wq.dtype === 'int8' && wq.zp.some((z) => z !== 0))
+      fail(`int8 weights with zero point ${wq.zp.find((z) => z !== 0)} are not supported; supported: 0 (symmetric int8 weights)`);
+    if (wq.dtype !== q.dtype && !(wq.dtype === 'int8' && q.dtype === 'int8'))
+      fail(`${wq.dtype} weights under ${q.dtype} activations are not supported; supported: int8 weights with int8 activations, uint8 with uint8`);
+    if (wq.dtype === 'uint8' && perChannel) fail('uint8 weights quantized per channel are not supported; supported: per tensor');
+    const axis = op.kind === 'depthwise_conv2d' ? 3 : 0;
+    const oc = w.shape[axis]!;
+    const scales = perChannel ? wq.scale : [wq.scale[0]!];
+    const zps = perChannel ? wq.zp : [wq.zp[0]!];
+    if (perChannel && scales.length !== oc) fail(`weights have ${scales.length} scales for ${oc} output channels`);
+    const f = w.data as Float32Array;
+    const inner = f.length / oc;
+    const ints = Int32Array.from(f, (v, i) => {
+      const c = perChannel ? (axis === 0 ? Math.floor(i / inner) : i % oc) : 0;
+      return Math.round(v / scales[c]!) + zps[c]!; // exact: v = fround((q − zp) · s), |q − zp| ≤ 255
+    });
+    T[wid] = {
+      ...w,
+      dtype: wq.dtype,
+      data: wq.dtype === 'int8' ? Int8Array.from(ints) : Uint8Array.from(ints),
+      quant: { scale: scales, zeroPoint: zps, axis },
+    };
+    const bid = op.inputs[2];
+    if (bid !== undefined) {
+      const b = T[bid]!;
+      const sIn = this.actQuant.get(op.inputs[0]!)!.scale;
+      const want = Array.from({ length: oc }, (_, c) => Math.fround(sIn * scales[perChannel ? c : 0]!));
+      const bq = this.constQuant.get(bid);
+      let data: Int32Array;
+      if (bq) {
+        if (bq.dtype !== 'int32') fail(`a ${bq.dtype} bias is not supported; supported: INT32`);
+        bq.scale.forEach((s, c) => {
+          const ws = want[bq.scale.length === 1 ? 0 : c]!;
+          if (Math.abs(s - ws) > 1e-6 * ws)
+            fail(`the bias scale ${s} differs from input scale × weight scale ${ws}${bq.scale.length > 1 ? ` (channel ${c})` : ''}; supported: equal`);
+        });
+        if (bq.scale.length === 1 && perChannel && want.some((v) => v !== want[0])) fail('a per-tensor bias scale under per-channel weights is not supported');
+        data = Int32Array.from(bq.ints);
+      } else {
+        const bf = b.data as Float32Array;
+        data = Int32Array.from(bf, (v, c) => {
+          const n = Math.round(v / want[c]!);
+          if (!(Math.abs(n) <= 2147483647)) fail(`bias ${v} is outside int32 at scale ${want[c]}`);
+          return n;
+        });
+      }
+      T[bid] = { ...b, dtype: 'int32', data, quant: { scale: want, zeroPoint: want.map(() => 0), axis: 0 } };
+    }
+    return true;
   }
 
   // ---- constants folded at import ---------------------------------------------------------------
