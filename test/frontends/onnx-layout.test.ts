@@ -21,6 +21,8 @@ import { host } from '../../src/targets/host.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { Prng } from '../../src/util/prng.js';
 import { loadModel } from '../../src/pipeline.js';
+import { generateBinding } from '../../src/verify/binding.js';
+import { modelSignature } from '../../src/verify/signature.js';
 import { channelMappings } from '../../src/image/toTensor.js';
 import { finiteNumberList } from '../../src/cli/options.js';
 import { MobilecError } from '../../src/model/errors.js';
@@ -178,6 +180,7 @@ describe('ONNX NCHW model: the C boundary and run speak NCHW', () => {
     const macros = Object.fromEntries([...h.matchAll(/#define MOBILEC_SPATIAL_((?:INPUT|OUTPUT)_\w+) (.+)/g)].map((m) => [m[1], m[2]]));
     expect(macros).toMatchObject({
       INPUT_LAYOUT: '"NCHW"',
+      INPUT_NCHW: '1',
       INPUT_DIMS: '4',
       INPUT_DIM0: '1',
       INPUT_DIM1: '3',
@@ -188,6 +191,7 @@ describe('ONNX NCHW model: the C boundary and run speak NCHW', () => {
       INPUT_W: '10',
       INPUT_ELEMENTS: '240',
       OUTPUT_LAYOUT: '"NCHW"',
+      OUTPUT_NCHW: '1',
       OUTPUT_DIM1: '5',
       OUTPUT_DIM2: '4',
       OUTPUT_DIM3: '5',
@@ -199,6 +203,12 @@ describe('ONNX NCHW model: the C boundary and run speak NCHW', () => {
     // The generated C on its own (strict flags, a C main): NCHW in, NCHW out, as ONNX Runtime.
     const g = prepareGraph(importOnnx(spatialBytes, 'spatial.onnx'));
     const p = generateProject(g, { target: host, kernels: 'simd' });
+    // The Node binding (run's and compile --binding's) states the same shapes.
+    const sig = modelSignature(g, p.name, p.arena.bytes);
+    expect([sig.input.shape, sig.input.layout, sig.output.shape, sig.output.layout]).toEqual([[...SPATIAL_IN], 'NCHW', [...SPATIAL_OUT], 'NCHW']);
+    const binding = generateBinding(sig, { addon: { beside: 'a.node' }, library: { beside: 'l.so' }, layerHooks: false }).ts;
+    expect(binding).toContain('Object.freeze([1, 3, 8, 10])');
+    expect(binding).toContain("The input tensor's shape (NCHW)");
     const cdir = tempDir('onnx_layout_c');
     dirs.push(cdir);
     writeFiles(cdir, p);
