@@ -21,6 +21,8 @@ import { host } from '../../src/targets/host.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { Prng } from '../../src/util/prng.js';
 import { loadModel } from '../../src/pipeline.js';
+import { missingLinuxTools } from '../../src/cross/linux.js';
+import { targetByName } from '../../src/targets/index.js';
 import { generateBinding } from '../../src/verify/binding.js';
 import { modelSignature } from '../../src/verify/signature.js';
 import { channelMappings } from '../../src/image/toTensor.js';
@@ -32,6 +34,10 @@ import { attr, OnnxBuilder, toNchw, toNhwc } from '../helpers/onnxBuilder.js';
 
 type AjvClass = typeof AjvModule.default;
 const Ajv: AjvClass = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as AjvClass;
+
+const missingCross = missingLinuxTools(targetByName('rpi4'));
+const crossSkip = missingCross.length > 0 && process.env.CI !== 'true';
+if (crossSkip) console.warn(`skipping the rpi4 case: missing ${missingCross.join(', ')} (see scripts/ensure-tools.sh)`);
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -240,6 +246,19 @@ describe('ONNX NCHW model: the C boundary and run speak NCHW', () => {
       ['input_nchw', j.input.tensor, -1, -1, 960],
       ['output_nchw', j.output.tensor, j.layers.length, j.layers.length, 400],
     ]);
+  });
+
+  it.skipIf(crossSkip)('on rpi4 (QEMU): verify (the final output, transposed back) passes and run --input gives the NCHW output of ONNX Runtime', async () => {
+    const rng = new Prng(6);
+    const input = Float32Array.from({ length: 240 }, () => rng.uniform(-1, 1));
+    const inPath = join(dir, 'in_rpi4.bin');
+    writeFileSync(inPath, bytesOf(input));
+    const v = mobilec(['verify', spatialPath, '--target', 'rpi4', '--quiet']);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain('matches the reference on the final output');
+    const out = join(dir, 'out_rpi4.bin');
+    expect(mobilec(['run', spatialPath, '--target', 'rpi4', '--quiet', '--input', inPath, '--output', out]).code).toBe(0);
+    expect(relErr(f32(out), (await runOrt(spatialBytes, input, SPATIAL_IN)).data)).toBeLessThan(1e-4);
   });
 
   it('run --image: decoded, laid out NCHW, per-channel --mean/--std = ONNX Runtime on the hand-made tensor', async () => {
