@@ -19,7 +19,8 @@
  * mapped as `mobilec run --image` does: uint8 q = p, int8 q = p - 128,
  * float32 x = (p - 127.5) / 127.5. (mobilec run --image also area-filters
  * when shrinking, as PIL does; for bit-identical preprocessing feed the raw
- * tensor --save-input writes.)
+ * tensor --save-input writes.) The tensor is laid out as the model's input
+ * is: NHWC, or NCHW for an NCHW (ONNX) model.
  */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
@@ -45,6 +46,13 @@
 #define IN_H MODEL_MACRO(_INPUT_H)
 #define IN_W MODEL_MACRO(_INPUT_W)
 #define IN_C MODEL_MACRO(_INPUT_C)
+/* 1 for a model whose input is NCHW (an ONNX model: channel planes, one after
+ * the other); an NHWC model's header does not define it (0 in #if). */
+#if MODEL_MACRO(_INPUT_NCHW)
+#define IN_INDEX(y, x, c) (((c) * (size_t)IN_H + (y)) * (size_t)IN_W + (x))
+#else
+#define IN_INDEX(y, x, c) (((y) * (size_t)IN_W + (x)) * (size_t)IN_C + (c))
+#endif
 #define IN_BYTES MODEL_MACRO(_INPUT_BYTES)
 #define OUT_ELEMENTS MODEL_MACRO(_OUTPUT_ELEMENTS)
 #define OUT_BYTES MODEL_MACRO(_OUTPUT_BYTES)
@@ -152,7 +160,7 @@ static void load_image(const char *path, model_input_t *in)
                 {
                     double top = v[0] + (v[1] - v[0]) * fx, bottom = v[2] + (v[3] - v[2]) * fx;
                     double p = floor(top + (bottom - top) * fy + 0.5);
-                    in[(y * (size_t)IN_W + x) * (size_t)IN_C + c] = (model_input_t)map_pixel(p);
+                    in[IN_INDEX(y, x, c)] = (model_input_t)map_pixel(p);
                 }
             }
         }

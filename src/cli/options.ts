@@ -26,6 +26,18 @@ export function finiteNumber(name: string) {
   };
 }
 
+/** One number or a comma-separated list of them (`--mean 123.675,116.28,103.53`: one per channel). */
+export function finiteNumberList(name: string) {
+  return (value: string): number[] => {
+    const parts = value.split(',');
+    const nums = parts.map((p) => Number(p));
+    if (parts.some((p) => p.trim() === '') || nums.some((n) => !Number.isFinite(n))) {
+      throw new InvalidArgumentError(`${name} must be a number or a comma-separated list of numbers, one per channel (got '${value}')`);
+    }
+    return nums;
+  };
+}
+
 export function positiveNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -12,7 +12,7 @@ import { inspectCommand } from './inspect.js';
 import { reportCommand } from './report.js';
 import { runCommand } from './run.js';
 import { verifyCommand } from './verify.js';
-import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt, positiveNumber, finiteNumber, targetName, tuneItem } from './options.js';
+import { formatChoice, kernelChoice, weightsChoice, nonNegativeInt, positiveInt, positiveNumber, finiteNumberList, targetName, tuneItem } from './options.js';
 
 /** Every command's `<model>`: the formats loadModel accepts. */
 const MODEL_ARG_HELP = `model file: a TensorFlow Lite model (.tflite), an ONNX model (.onnx, float32) or a JSON description (.json)`;
@@ -108,8 +108,8 @@ export function buildProgram(): Command {
     .option('--labels <file>', 'one label per line, index 0 first')
     .option('--top <k>', 'how many classes to print', positiveInt('--top'), 5)
     .option('--repeat <n>', 'time this many inferences (median)', positiveInt('--repeat'), 1)
-    .option('--mean <m>', 'image mapping x = (p - m) / s', finiteNumber('--mean'))
-    .option('--std <s>', 'image mapping x = (p - m) / s', finiteNumber('--std'))
+    .option('--mean <m>', 'image mapping x = (p - m) / s; one value, or one per channel (123.675,116.28,103.53)', finiteNumberList('--mean'))
+    .option('--std <s>', 'image mapping x = (p - m) / s; one value, or one per channel (58.395,57.12,57.375)', finiteNumberList('--std'))
     .option('--json', 'print one JSON object (docs/CONTRACT.md, run --json)', false)
     .option('--profile', 'also count instructions layer by layer (emulated targets): a table, or layers in --json', false)
     .option(

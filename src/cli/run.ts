@@ -4,6 +4,7 @@ import { badInput } from '../model/errors.js';
 import { decodeImage } from '../image/decode.js';
 import { imageToTensor } from '../image/toTensor.js';
 import { elementCount, tensorBytes, type Tensor, type TensorData } from '../model/ir.js';
+import { boundaryTensor, toUserLayout, type BoundaryTensor } from '../model/layout.js';
 import { fromBytes, seededInput, toBytes } from '../util/tensors.js';
 import { buildAndLoad } from '../verify/verify.js';
 import { runnerFor } from '../cross/index.js';
@@ -27,8 +28,9 @@ export interface RunOptions {
   labels?: string;
   top: number;
   repeat: number;
-  mean?: number;
-  std?: number;
+  /** One value, or one per input channel. */
+  mean?: number[];
+  std?: number[];
   json: boolean;
   profile?: boolean;
   clockMhz?: number;
@@ -43,7 +45,9 @@ export interface TopEntry {
   readonly score: number;
 }
 
-function readRawInput(path: string, t: Tensor): TensorData {
+/** The raw input file, in the model's own layout (NCHW for an NCHW model). */
+function readRawInput(path: string, b: BoundaryTensor): TensorData {
+  const t = b.tensor;
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -52,7 +56,7 @@ function readRawInput(path: string, t: Tensor): TensorData {
   }
   const want = tensorBytes(t);
   if (bytes.length !== want) {
-    throw badInput(`--input ${path}: ${bytes.length} bytes, the model input ${t.dtype}[${t.shape.join(',')}] needs exactly ${want}`);
+    throw badInput(`--input ${path}: ${bytes.length} bytes, the model input ${t.dtype}[${b.shape.join(',')}] needs exactly ${want}`);
   }
   return fromBytes(t.dtype, bytes);
 }
@@ -110,16 +114,20 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
       `run --clock-mhz converts estimated cycles to milliseconds: give a target with a cycle model (cortex-m3, cortex-m4, cortex-m33), not ${prepared.target.name}`,
     );
   }
-  const inT = graph.tensors[graph.inputs[0]!]!;
-  const outT = graph.tensors[graph.outputs[0]!]!;
+  // What the user sees is in the model's own layout (NCHW for an NCHW model): the raw files, the image's tensor,
+  // the output. The C takes and returns that layout (invoke transposes at the boundary).
+  const inB = boundaryTensor(graph, 'input');
+  const outB = boundaryTensor(graph, 'output');
+  const inT = inB.tensor;
+  const outT = outB.tensor;
   let input: TensorData;
-  if (opts.input !== undefined) input = readRawInput(opts.input, inT);
+  if (opts.input !== undefined) input = readRawInput(opts.input, inB);
   else if (opts.seed !== undefined) input = seededInput(inT.dtype, elementCount(inT.shape), opts.seed);
-  else input = imageToTensor(decodeImage(opts.image!), inT, { mean: opts.mean, std: opts.std });
+  else input = toUserLayout(inB, imageToTensor(decodeImage(opts.image!), inT, { mean: opts.mean, std: opts.std }));
   // The exact tensor the model gets, for firmware or an app to be fed the same input.
   if (opts.saveInput !== undefined) writeAtomically('--save-input', opts.saveInput, toBytes(input));
   const labels = opts.labels !== undefined ? readLabels(opts.labels) : null;
-  const classes = outT.shape[outT.shape.length - 1] ?? 1;
+  const classes = outB.shape[outB.shape.length - 1] ?? 1;
   if (labels !== null && labels.length !== classes) {
     process.stderr.write(
       `mobilec: warning: --labels ${opts.labels} has ${labels.length} labels but the output of model ${project.name} has ${classes} classes; the names shown may not match\n`,
@@ -166,7 +174,7 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
       model: project.name,
       target: prepared.target.name,
       kernels: prepared.kernels,
-      outputShape: outT.shape,
+      outputShape: outB.shape,
       outputDtype: outT.dtype,
       output: Array.from(output, Number),
       scores,
@@ -185,7 +193,7 @@ export async function runCommand(model: string, opts: RunOptions): Promise<void>
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
-  const lines = [`model ${project.name} on ${prepared.target.name} (${prepared.kernels}): output ${outT.dtype}[${outT.shape.join(',')}]`];
+  const lines = [`model ${project.name} on ${prepared.target.name} (${prepared.kernels}): output ${outT.dtype}[${outB.shape.join(',')}]`];
   if (output.length <= 16) lines.push(`output: [${Array.from(output, Number).join(', ')}]`);
   lines.push(`top-${top.length}:`);
   for (const t of top) lines.push(`  ${String(t.index).padStart(5)}  ${t.score.toFixed(6)}  ${t.label ?? ''}`.trimEnd());

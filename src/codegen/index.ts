@@ -19,6 +19,7 @@ import { checkTuning, isaKernelsFor } from './isa/index.js';
 import { cType } from './ops/common.js';
 import { opDef } from '../ops/registry.js';
 import { weightsCSource } from './weightsC.js';
+import { boundaryTensor, type BoundaryTensor } from '../model/layout.js';
 
 /** How the constants reach the compiler: a GNU `.incbin` of a binary blob, or C arrays. */
 export type WeightsForm = 'incbin' | 'c';
@@ -127,11 +128,13 @@ function scaleLiteral(v: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
-function ioInfo(t: Tensor, offset: number) {
-  const named: { key: string; value: number }[] = t.shape.map((d, i) => ({ key: `DIM${i}`, value: d }));
-  if (t.shape.length === 4) {
-    named.push({ key: 'H', value: t.shape[1]! }, { key: 'W', value: t.shape[2]! }, { key: 'C', value: t.shape[3]! });
-  }
+/** The input's or output's facts in the model's own layout (`b.shape`: NCHW for an NCHW model). */
+function ioInfo(b: BoundaryTensor, offset: number) {
+  const t = b.tensor;
+  const shape = b.shape;
+  const named: { key: string; value: number }[] = shape.map((d, i) => ({ key: `DIM${i}`, value: d }));
+  if (b.layout === 'NHWC') named.push({ key: 'H', value: shape[1]! }, { key: 'W', value: shape[2]! }, { key: 'C', value: shape[3]! });
+  if (b.layout === 'NCHW') named.push({ key: 'C', value: shape[1]! }, { key: 'H', value: shape[2]! }, { key: 'W', value: shape[3]! });
   return {
     ctype: cType(t.dtype),
     dtype: t.dtype,
@@ -139,8 +142,10 @@ function ioInfo(t: Tensor, offset: number) {
     zeroPoint: String(t.quant?.zeroPoint[0] ?? 0),
     elements: elementCount(t.shape),
     bytes: tensorBytes(t),
-    rank: t.shape.length,
-    last: t.shape[t.shape.length - 1] ?? 1,
+    rank: shape.length,
+    last: shape[shape.length - 1] ?? 1,
+    // Stated in the header only where it is not the IR's NHWC (other models' headers stay as they were).
+    layout: b.layout === 'NCHW' ? b.layout : null,
     named,
     offset,
   };
@@ -328,7 +333,14 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
 
   // Scratch of a layer whose final emission does not use it is dropped.
   const used = scratch.filter((r) => emitted[r.op]!.em.call?.includes(placeholder(r.id)));
-  const arena = planArena(graph, overlapAllowances(graph, emitted), used);
+  // An NCHW model's input and output buffers (the C API's) are blocks of their own, transposed at the boundary:
+  // the input's live before the first layer only (invoke transposes it first), the output's after the last.
+  const inB = boundaryTensor(graph, 'input');
+  const outB = boundaryTensor(graph, 'output');
+  const nOps = graph.ops.length;
+  const layoutIn: ScratchRequest | null = inB.transposed ? { op: -1, id: graph.tensors.length + nOps, bytes: tensorBytes(inB.tensor) } : null;
+  const layoutOut: ScratchRequest | null = outB.transposed ? { op: nOps, id: graph.tensors.length + nOps + 1, bytes: tensorBytes(outB.tensor) } : null;
+  const arena = planArena(graph, overlapAllowances(graph, emitted), [...used, ...(layoutIn ? [layoutIn] : []), ...(layoutOut ? [layoutOut] : [])]);
   const offsetOf = (id: number): number => {
     const o = arena.offsets.get(id);
     if (o === undefined) throw internalError(`tensor ${id} has no arena offset`);
@@ -369,10 +381,23 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     return b;
   };
 
-  const inT = tensor(graph.inputs[0]!);
-  const outT = tensor(graph.outputs[0]!);
-  const input = ioInfo(inT, offsetOf(inT.id));
-  const output = ioInfo(outT, offsetOf(outT.id));
+  const inT = inB.tensor;
+  const outT = outB.tensor;
+  const input = ioInfo(inB, offsetOf(layoutIn?.id ?? inT.id));
+  const output = ioInfo(outB, offsetOf(layoutOut?.id ?? outT.id));
+  // The boundary transposes: NCHW [rows][cols] ↔ NHWC [cols][rows] per batch (see templates/kernels/layout.c.hbs).
+  const transposeCall = (b: BoundaryTensor, fn: string, from: number, to: number) => {
+    const [n, c, h, w] = b.shape as [number, number, number, number];
+    const [rows, cols] = fn === 'to_nhwc' ? [h * w, c] : [c, h * w];
+    const ctype = cType(b.tensor.dtype);
+    const kernel = `mobilec_${name}_${fn}`;
+    kernels.set(kernel, render('kernels/layout.c.hbs', { kernel, ctype, n, rows, cols }));
+    return `${kernel}(MOBILEC_${NAME}_AT(const ${ctype}, ${from}), MOBILEC_${NAME}_AT(${ctype}, ${to}));`;
+  };
+  const layoutCalls = {
+    layoutIn: layoutIn ? transposeCall(inB, 'to_nhwc', offsetOf(layoutIn.id), offsetOf(inT.id)) : null,
+    layoutOut: layoutOut ? transposeCall(outB, 'to_nchw', offsetOf(outT.id), offsetOf(layoutOut.id)) : null,
+  };
   const weightsForm = options.weights ?? 'incbin';
   const common: ProjectParams = {
     name,
@@ -399,7 +424,15 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     [`${name}.h`, render('model.h.hbs', common)],
     [
       `${name}.c`,
-      render('model.c.hbs', { ...common, constants: constList, kernelSources: [...kernels.values()], calls, needsMath, poison: poisonTables(graph, arena) }),
+      render('model.c.hbs', {
+        ...common,
+        constants: constList,
+        kernelSources: [...kernels.values()],
+        calls,
+        ...layoutCalls,
+        needsMath,
+        poison: poisonTables(graph, arena),
+      }),
     ],
     ...(weightsForm === 'c'
       ? ([[`${name}_weights.c`, weightsCSource(common, placed)]] as const)

@@ -6,7 +6,9 @@
  *   int8    q = p − 128
  *   float32 x = (p − 127.5) / 127.5
  *   with mean/std: x = (p − mean) / std, quantized with the input's scale and
- *   zero point (round half away from zero, clamped) for integer inputs.
+ *   zero point (round half away from zero, clamped) for integer inputs; mean
+ *   and std are one value for every channel or one per channel (PyTorch's
+ *   `--mean 123.675,116.28,103.53 --std 58.395,57.12,57.375`, channel order).
  */
 
 import { badInput } from '../model/errors.js';
@@ -15,16 +17,37 @@ import type { RgbImage } from './decode.js';
 import { convertChannels, resizeBilinear } from './resize.js';
 
 export interface ImageMapping {
-  mean?: number;
-  std?: number;
+  /** One value for every channel, or one per channel. */
+  mean?: number | readonly number[];
+  std?: number | readonly number[];
 }
 
 function roundHalfAwayFromZero(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
-/** The value each pixel p ∈ [0, 255] maps to, as a 256-entry table. */
-export function pixelMapping(input: Tensor, opts: ImageMapping = {}): number[] {
+/**
+ * The value each pixel p ∈ [0, 255] of each of `channels` channels maps to: one 256-entry table per channel.
+ * A list of means or stds must hold one value or `channels` values (else exit 2 naming the flag).
+ */
+export function channelMappings(input: Tensor, channels: number, opts: ImageMapping = {}): number[][] {
+  const list = (flag: string, v: number | readonly number[] | undefined): readonly (number | undefined)[] => {
+    if (v === undefined || typeof v === 'number') return Array.from({ length: channels }, () => v as number | undefined);
+    if (v.length === 1) return Array.from({ length: channels }, () => v[0]);
+    if (v.length !== channels) {
+      throw badInput(
+        `${flag} ${v.join(',')}: ${v.length} values, but input tensor '${input.name}' has ${channels} channel${channels === 1 ? '' : 's'}; give one value or ${channels}`,
+      );
+    }
+    return v;
+  };
+  const means = list('--mean', opts.mean);
+  const stds = list('--std', opts.std);
+  return means.map((mean, k) => pixelMapping(input, { mean, std: stds[k] }));
+}
+
+/** The value each pixel p ∈ [0, 255] maps to, as a 256-entry table (one mean and std). */
+export function pixelMapping(input: Tensor, opts: { mean?: number; std?: number } = {}): number[] {
   const { mean, std } = opts;
   const dtype = input.dtype;
   if ((mean === undefined) !== (std === undefined)) throw badInput('image mapping: --mean and --std go together');
@@ -70,10 +93,11 @@ export function imageToTensor(img: RgbImage, input: Tensor, opts: ImageMapping =
   if (input.dtype !== 'uint8' && input.dtype !== 'int8' && input.dtype !== 'float32') {
     throw badInput(`input tensor '${input.name}' is ${input.dtype}; --image supports uint8, int8 and float32 inputs`);
   }
-  const table = pixelMapping(input, opts);
+  const tables = channelMappings(input, c, opts);
   const sized = resizeBilinear(convertChannels(img, c), w!, h!);
   const px = sized.data;
   const out = input.dtype === 'uint8' ? new Uint8Array(px.length) : input.dtype === 'int8' ? new Int8Array(px.length) : new Float32Array(px.length);
-  for (let i = 0; i < px.length; i++) out[i] = table[px[i]!]!;
+  // Interleaved (NHWC): element i is channel i mod C.
+  for (let i = 0; i < px.length; i++) out[i] = tables[i % c]![px[i]!]!;
   return out;
 }

@@ -75,14 +75,17 @@ export interface InspectMemory {
   readonly flashBytes: number | null;
 }
 
-/** One block of the arena: a tensor (with the views sharing it) or a layer's scratch. */
+/**
+ * One block of the arena: a tensor (with the views sharing it), a layer's scratch, or (an NCHW model) the C
+ * API's input or output buffer in the model's layout, which invoke transposes from / to the NHWC tensor.
+ */
 export interface InspectPlanBlock {
-  /** `t<tensor id>` or `s<layer index>`: unique in the plan. */
+  /** `t<tensor id>`, `s<layer index>`, `input_nchw` or `output_nchw`: unique in the plan. */
   readonly id: string;
-  readonly kind: 'tensor' | 'scratch';
-  /** The tensor's name, or `scratch of layer <i>`. */
+  readonly kind: 'tensor' | 'scratch' | 'layout';
+  /** The tensor's name, `scratch of layer <i>`, or `<tensor name> (NCHW)`. */
   readonly name: string;
-  /** The tensor id, null for scratch. */
+  /** The tensor id (for a layout block: the NHWC tensor it holds transposed), null for scratch. */
   readonly tensor: number | null;
   /** Tensors that are views of it (reshape outputs): same bytes, same offset. */
   readonly views: number[];
@@ -282,7 +285,27 @@ export function inspectGraph(
 }
 
 function planOf(graph: Graph, plan: ArenaPlan): InspectPlan {
+  const n = graph.ops.length;
   const blocks = plan.blocks.map((b): InspectPlanBlock => {
+    if (b.scratchOp === -1 || b.scratchOp === n) {
+      // The boundary buffers codegen plans for an NCHW model (before the first layer, after the last).
+      const side = b.scratchOp === -1 ? 'input' : 'output';
+      const tensor = side === 'input' ? graph.inputs[0]! : graph.outputs[0]!;
+      return {
+        id: `${side}_nchw`,
+        kind: 'layout',
+        name: `${graph.tensors[tensor]!.name} (NCHW)`,
+        tensor,
+        views: [],
+        layer: null,
+        offset: b.offset,
+        bytes: b.bytes,
+        dataBytes: b.dataBytes,
+        firstOp: b.start,
+        lastOp: b.end,
+        inPlaceOf: null,
+      };
+    }
     const scratch = b.scratchOp !== null;
     return {
       id: scratch ? `s${b.scratchOp}` : `t${b.id}`,

@@ -99,8 +99,9 @@ import type { ReshapeOp } from '../ops/reshape/index.js';
 
 /**
  * What the model file looked like, for what a user sees (set by frontends whose layout differs from the
- * IR's NHWC): an ONNX model's layout and its inputs' and outputs' shapes in that layout. For now only
- * recorded; the user-facing side (run's raw tensors, the header's shapes) still uses the IR's NHWC.
+ * IR's NHWC): an ONNX model's layout and its inputs' and outputs' shapes in that layout. The user-facing
+ * side keeps it (src/model/layout.ts): the generated C's input and output buffers (invoke transposes at
+ * the boundary), the header's shapes, run's raw tensors and images.
  */
 export interface ModelSource {
   readonly format: 'onnx';

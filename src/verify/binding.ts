@@ -12,6 +12,8 @@ import type { DType } from '../model/ir.js';
 
 export interface TensorSignature {
   readonly shape: readonly number[];
+  /** Set for a model whose file is NCHW (ONNX): the shape and the data are NCHW; else a 4-D tensor is NHWC. */
+  readonly layout?: 'NCHW';
   readonly dtype: DType;
   readonly scale: number;
   readonly zeroPoint: number;
@@ -97,7 +99,7 @@ function exportConst(file: SourceFile, name: string, type: string, initializer: 
 function addTensorConstants(file: SourceFile, prefix: 'INPUT' | 'OUTPUT', t: TensorSignature): void {
   const what = prefix.toLowerCase();
   const quantized = t.dtype !== 'float32';
-  const layout = prefix === 'INPUT' && t.shape.length === 4 ? ' (NHWC)' : '';
+  const layout = t.layout === 'NCHW' ? ' (NCHW)' : prefix === 'INPUT' && t.shape.length === 4 ? ' (NHWC)' : '';
   exportConst(
     file,
     `${prefix}_SHAPE`,

@@ -97,6 +97,7 @@ export function bindingPackage(graph: Graph, project: GeneratedProject): Binding
   const tensor = (t: typeof sig.input) => ({
     dtype: t.dtype,
     shape: `[${t.shape.join(', ')}]`,
+    layout: t.layout ?? null,
     scale: t.scale,
     zeroPoint: t.zeroPoint,
     quantized: t.dtype !== 'float32',

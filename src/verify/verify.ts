@@ -10,7 +10,8 @@ import type { GeneratedProject } from '../codegen/index.js';
 import { fromBytes, seededInput, toBytes } from '../util/tensors.js';
 import type { CrossRunner } from '../cross/types.js';
 import type { Target } from '../targets/index.js';
-import { elementCount } from '../model/ir.js';
+import { elementCount, tensorBytes } from '../model/ir.js';
+import { boundaryTensor, fromUserLayout, toUserLayout } from '../model/layout.js';
 import { buildVerificationLibrary, type BuildOptions, type BuiltModel } from './build.js';
 import { compareTensor } from './compare.js';
 import { modelSignature } from './signature.js';
@@ -152,9 +153,11 @@ export async function verifyOnHost(
   const t0 = performance.now();
   const inputs = verifyInputs(graph, opts.inputs, opts.firstSeed);
   opts.progress?.step(`run ${inputs.length === 1 ? 'one input' : `${inputs.length} inputs`} through the C, every layer`);
+  // The C takes the input in the model's layout (NCHW for an NCHW model); its layers (the hooks) are NHWC.
+  const inB = boundaryTensor(graph, 'input');
   const runs = inputs.map((r, k) => {
     opts.progress?.tick(k, inputs.length);
-    return { ...r, c: { layers: invokeLayers(r.input) } };
+    return { ...r, c: { layers: invokeLayers(toUserLayout(inB, r.input)) } };
   });
   return {
     model: project.name,
@@ -179,16 +182,22 @@ export function verifyOnTarget(
 ): VerifyReport {
   const t0 = performance.now();
   const inputs = verifyInputs(graph, opts.inputs, opts.firstSeed);
+  // The C's input and output are in the model's layout (NCHW for an NCHW model); the reference's are NHWC.
+  const inB = boundaryTensor(graph, 'input');
+  const outB = boundaryTensor(graph, 'output');
   const { results } = runner.run(
     project,
     target,
-    inputs.map((r) => toBytes(r.input)),
+    inputs.map((r) => toBytes(toUserLayout(inB, r.input))),
     { layers: opts.layers, countInstructions: false, progress: opts.progress },
   );
   const t1 = performance.now();
   const runs = inputs.map((r, i) => {
     const res = results[i]!;
-    return { ...r, c: res.layers ? { layers: res.layers } : { output: res.output } };
+    // (An output of the wrong size is compared as it is: the comparison reports it.)
+    const output = () =>
+      res.output.length === tensorBytes(outB.tensor) ? toBytes(fromUserLayout(outB, fromBytes(outB.tensor.dtype, res.output))) : res.output;
+    return { ...r, c: res.layers ? { layers: res.layers } : { output: output() } };
   });
   return {
     model: project.name,

@@ -24,7 +24,7 @@ const validate = new Ajv({ allErrors: true, strictTypes: false }).compile(schema
 
 interface PlanBlock {
   id: string;
-  kind: 'tensor' | 'scratch';
+  kind: 'tensor' | 'scratch' | 'layout';
   tensor: number | null;
   views: number[];
   layer: number | null;
@@ -112,6 +112,10 @@ function consistentPlan(j: Inspect): void {
     expect(b.firstOp).toBeLessThanOrEqual(b.lastOp);
     if (b.kind === 'scratch') {
       expect([b.tensor, b.views, b.firstOp, b.lastOp, b.id]).toEqual([null, [], b.layer, b.layer, `s${b.layer}`]);
+    } else if (b.kind === 'layout') {
+      // An NCHW model's input buffer (before layer 0) or output buffer (after the last layer).
+      const input = b.id === 'input_nchw';
+      expect([b.tensor, b.views, b.layer, b.firstOp, b.lastOp]).toEqual([input ? j.input.tensor : j.output.tensor, [], null, input ? -1 : n, input ? -1 : n]);
     } else {
       expect(b.id).toBe(`t${b.tensor}`);
       expect(b.layer).toBe(b.firstOp >= 0 ? b.firstOp : null);

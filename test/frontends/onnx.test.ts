@@ -3,8 +3,8 @@
  * MobileNetV1- and V2-like float32 models (unfused BatchNormalization, Clip,
  * depthwise, residual Add, PyTorch's flatten chain) and small per-op graphs
  * run in onnxruntime-node, in mobilec's reference interpreter and (the
- * MobileNets and a few op graphs) as generated C on the host; inputs and
- * outputs transposed NCHW ↔ NHWC here. Float32 within 1e-4 relative
+ * MobileNets and a few op graphs) as generated C on the host; the reference's
+ * inputs and outputs transposed NCHW ↔ NHWC here (the C takes and returns NCHW). Float32 within 1e-4 relative
  * (max |a − b| / max(1, max |b|)). Refusals: one line, exit 2, naming the node;
  * damaged files import or refuse cleanly (400 mutations; 6,000 ran clean once).
  */
@@ -81,8 +81,9 @@ async function crossCheck(bytes: Uint8Array, name: string, shape: readonly numbe
     const dir = tempDir(`onnx_${name}`);
     dirs.push(dir);
     writeFiles(dir, p);
-    const out = asFloat32(buildAndRun(dir, p, bytesOf(nhwc(input, shape))).output);
-    cErr = relErr(fromIr(out), want.data);
+    // The C's input() and output() are in the model's layout (NCHW): invoke transposes at the boundary.
+    const out = asFloat32(buildAndRun(dir, p, bytesOf(input)).output);
+    cErr = relErr(out, want.data);
   }
   return { graph, refErr, cErr, want };
 }

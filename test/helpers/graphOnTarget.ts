@@ -8,6 +8,7 @@
  * between real neighbours, whole models); single kernels and every
  * registered SIMD variant are checked by the kernel tester (kernelTester.ts).
  */
+import { boundaryTensor, toUserLayout } from '../../src/model/layout.js';
 import fc from 'fast-check';
 import { generateProject, type GeneratedProject } from '../../src/codegen/index.js';
 import { runnerFor } from '../../src/cross/index.js';
@@ -113,10 +114,12 @@ export function layersOnTarget(
   target: Target,
   ins: readonly { seed: number; input: TensorData }[],
 ): Pick<VerifyReport, 'layers' | 'firstDivergence'> {
+  // The C takes the input in the model's layout (NCHW for an ONNX model); the layers it dumps are NHWC.
+  const inB = boundaryTensor(graph, 'input');
   const { results } = runnerFor(target).run(
     project,
     target,
-    ins.map((r) => toBytes(r.input)),
+    ins.map((r) => toBytes(toUserLayout(inB, r.input))),
     { layers: true, countInstructions: false },
   );
   return compareWithReference(

@@ -9,8 +9,9 @@
  * ONNX shape next to its IR tensor, and refuses what would need a real
  * transpose of activations (a flatten or reshape of a tensor whose spatial
  * size and channels both exceed 1). The model's own layout and shapes are
- * recorded on the graph (`Graph.source`) for the user-facing side, a later
- * step.
+ * recorded on the graph (`Graph.source`): the user-facing side (the C's
+ * input and output buffers, run's raw tensors and images, the header's
+ * shapes) keeps them (src/model/layout.ts).
  *
  * Some ONNX nodes become several IR ops or none (BatchNormalization → the
  * IR's batch_norm, folded into its conv by the passes; HardSigmoid → mul,
