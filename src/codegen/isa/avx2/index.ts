@@ -11,8 +11,9 @@
  */
 import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js';
 import { gemmF32Variant } from './pointwise.js';
+import { dwF32Variant } from './dwconv.js';
 
-const AVX2: readonly SimdVariant<any, any>[] = [gemmF32Variant];
+const AVX2: readonly SimdVariant<any, any>[] = [gemmF32Variant, dwF32Variant];
 
 export const avx2Kernels: IsaKernels = {
   isa: 'avx2',
