@@ -3,7 +3,8 @@
  * kernel tester, natively: every case forced onto one variant
  * (`tuning.only`) over random geometries of its families, plus fixed shapes
  * the random sample rarely reaches (pointwise past one pixel chunk, depthwise
- * without interior pixels, stride 2 on one axis), checked against the
+ * without interior pixels, stride 2 on one axis, a stem conv over several
+ * chunks), checked against the
  * reference within the float tolerance (FMA rounds once per multiply-add).
  * Also: the variants never apply where the target is not x86-64, and the
  * generated model states the AVX2 + FMA requirement and checks the CPU (a
@@ -31,6 +32,7 @@ const skip = provider?.isa !== 'avx2';
 const WANT: Readonly<Record<string, Partial<Record<Family, number>>>> = {
   'avx2/gemm/f32': { pointwise: FULL ? 120 : 24, fc: FULL ? 60 : 8, conv: FULL ? 10 : 2 },
   'avx2/dw/f32-3x3': { depthwise: FULL ? 120 : 24 },
+  'avx2/conv/f32': { conv: FULL ? 60 : 12 },
 };
 
 describe.skipIf(skip)('AVX2 float32 kernels on the host (native)', () => {
@@ -78,6 +80,17 @@ describe.skipIf(skip)('AVX2 float32 kernels on the host (native)', () => {
       const graph = reshapeDepthwise(base.graph, h, w, c, sH, sW, padding);
       expect(tester.addIfSelected({ family: 'depthwise', dtype: 'float32', seed: SEED + 50 + i, graph, variant: dw })).toBe(true);
     }
+    // A 3x3 stride-2 SAME stem over several patch chunks (its output 15x15 = 225 pixels, K = 27, chunks of 606: one;
+    // 64x64 -> 32x32 = 1024 pixels: two), and a 5x3 VALID conv with a 16 + 3 channel tail.
+    const conv = provider!.variants.find((v) => v.key === 'avx2/conv/f32')!;
+    const fixedConv = [
+      { h: 64, w: 64, cin: 3, cout: 32, kH: 3, kW: 3, sH: 2, sW: 2, padding: 'same' as const },
+      { h: 9, w: 7, cin: 5, cout: 19, kH: 5, kW: 3, sH: 1, sW: 2, padding: 'valid' as const },
+    ];
+    for (const [i, shape] of fixedConv.entries()) {
+      const graph = convCase(`kavxcv${i}`, 'float32', SEED + 70 + i, shape).graph;
+      expect(tester.addIfSelected({ family: 'conv', dtype: 'float32', seed: SEED + 70 + i, graph, variant: conv })).toBe(true);
+    }
     const run = await tester.run();
     console.log(`avx2 on host: ${run.results.length} cases in ${run.builds} build(s) (${run.cached} cached), ${(run.ms / 1000).toFixed(1)} s`);
     expect(describeFailures(run.results)).toEqual([]);
@@ -95,7 +108,7 @@ describe.skipIf(skip)('AVX2 float32 kernels on the host (native)', () => {
     expect(dws.some((r) => dgeo(r).padding === 'valid')).toBe(true);
     for (const r of run.results) {
       const id = parseKernelName(r.kernel);
-      expect([id.isa, id.tile]).toEqual(['avx2', r.variant === 'avx2/gemm/f32' ? '6x16' : '4x8']);
+      expect([id.isa, id.tile]).toEqual(['avx2', r.variant === 'avx2/dw/f32-3x3' ? '4x8' : '6x16']);
     }
   }, 600_000);
 

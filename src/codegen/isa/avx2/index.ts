@@ -1,7 +1,8 @@
 /**
  * AVX2 + FMA kernels (<immintrin.h> intrinsics) for the host target on an
  * x86-64 machine (`simd: 'avx2'`, `arch: 'x86-64'`): float32 pointwise / fully
- * connected (`avx2/gemm/f32`) and depthwise 3×3 (`avx2/dw/f32-3x3`). Each
+ * connected (`avx2/gemm/f32`), depthwise 3×3 (`avx2/dw/f32-3x3`) and any other
+ * convolution (`avx2/conv/f32`: window patches of a pixel chunk, then the GEMM tiles). Each
  * family's C is one template (`templates/kernels/<family>_avx2.c.hbs`, partials
  * under templates/partials/avx2/); the functions carry
  * `__attribute__((target("avx2,fma")))`, so the generated C builds with the
@@ -12,8 +13,10 @@
 import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js';
 import { gemmF32Variant } from './pointwise.js';
 import { dwF32Variant } from './dwconv.js';
+import { convF32Variant } from './conv.js';
 
-const AVX2: readonly SimdVariant<any, any>[] = [gemmF32Variant, dwF32Variant];
+/** Preference order: a 1×1 stride-1 conv2d is the GEMM, any other conv2d the patch form. */
+const AVX2: readonly SimdVariant<any, any>[] = [gemmF32Variant, dwF32Variant, convF32Variant];
 
 export const avx2Kernels: IsaKernels = {
   isa: 'avx2',

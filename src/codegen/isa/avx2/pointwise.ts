@@ -21,6 +21,7 @@
  * FMA rounds once per multiply-add (the reference rounds twice) and the sums
  * run in another order: within the float tolerance, not bit-equal.
  */
+import type { Activation } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { OpEmission, SimdVariant } from '../../types.js';
 import { GEMM_OPS, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from '../neon/gemm/shape.js';
@@ -46,9 +47,9 @@ export function packPanels(w: (oc: number, k: number) => number, K: number, cout
   return out;
 }
 
-/** Pixels per chunk: a multiple of the tile, inputs within CHUNK_BYTES, at least one tile. */
-export function chunkPixels(K: number, npix: number): number {
-  const byBytes = Math.floor(CHUNK_BYTES / (4 * K) / TILE_PIXELS) * TILE_PIXELS;
+/** Pixels per chunk: a multiple of the tile, inputs within `bytes`, at least one tile. */
+export function chunkPixels(K: number, npix: number, bytes: number): number {
+  const byBytes = Math.floor(bytes / (4 * K) / TILE_PIXELS) * TILE_PIXELS;
   return Math.max(TILE_PIXELS, Math.min(byBytes, Math.ceil(npix / TILE_PIXELS) * TILE_PIXELS));
 }
 
@@ -64,16 +65,18 @@ const id = (l: GemmLayer, p: GemmPlan): KernelId => ({
   shape: p.shape,
 });
 
-function emit(l: GemmLayer, p: GemmPlan): OpEmission {
-  const { ctx, op } = l;
-  const { K, cout, npix } = p;
-  const kernel = formatKernelId(id(l, p));
+/**
+ * The tile and driver parameters of the GEMM over `npix` rows of K (pw_avx2 and conv_avx2 share them,
+ * with partials/avx2/pw_tile.hbs): which tiles exist (6 or the last npix mod 6 pixels, full or tail panel),
+ * their names, the panel counts, the chunk, the bias padded to whole panels.
+ */
+export function gemmTiles(kernel: string, K: number, cout: number, npix: number, act: Activation, bv: ArrayLike<number>, mc: number) {
   const nb = Math.floor(cout / PANEL);
   const tw = tailWidth(cout);
   const tailC = cout % PANEL;
   const r = npix % TILE_PIXELS;
   const full = npix >= TILE_PIXELS;
-  const act = actParams(op.activation);
+  const ap = actParams(act);
   const tile = (name: string, mr: number, pw: number, channels: number) => ({
     name,
     mr,
@@ -85,7 +88,7 @@ function emit(l: GemmLayer, p: GemmPlan): OpEmission {
     cout,
     mask: channels % 8 !== 0,
     maskLanes: maskLanes(channels % 8),
-    ...act,
+    ...ap,
   });
   const names = {
     tileFull: `${kernel}_p${TILE_PIXELS}`,
@@ -101,16 +104,11 @@ function emit(l: GemmLayer, p: GemmPlan): OpEmission {
   ];
   const panels = nb + (tw > 0 ? 1 : 0);
   const bias = new Float32Array(panels * PANEL);
-  for (let c = 0; c < cout; c++) bias[c] = p.bv[c]!;
-  const mc = chunkPixels(K, npix);
-  const args = [ctx.arena(p.xT.id, false), ctx.table('xw', packPanels(p.W, K, cout)), ctx.table('xbias', bias), ctx.arena(p.yT.id, true)];
+  for (let c = 0; c < cout; c++) bias[c] = bv[c]!;
   return {
-    family: 'pw_avx2',
-    kernel,
+    bias,
     params: {
-      common: common(),
       fn: kernel,
-      family: p.op === 'pw' ? 'pointwise 1x1' : 'fully connected',
       npix,
       k: K,
       cout,
@@ -126,8 +124,22 @@ function emit(l: GemmLayer, p: GemmPlan): OpEmission {
       full,
       tiles,
       ...names,
-      act: op.activation,
+      act,
     },
+  };
+}
+
+function emit(l: GemmLayer, p: GemmPlan): OpEmission {
+  const { ctx, op } = l;
+  const { K, cout, npix } = p;
+  const kernel = formatKernelId(id(l, p));
+  const mc = chunkPixels(K, npix, CHUNK_BYTES);
+  const g = gemmTiles(kernel, K, cout, npix, op.activation, p.bv, mc);
+  const args = [ctx.arena(p.xT.id, false), ctx.table('xw', packPanels(p.W, K, cout)), ctx.table('xbias', g.bias), ctx.arena(p.yT.id, true)];
+  return {
+    family: 'pw_avx2',
+    kernel,
+    params: { common: common(), family: p.op === 'pw' ? 'pointwise 1x1' : 'fully connected', ...g.params },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * cout * K,
     // Each chunk of `mc` pixels reads only its own inputs, before and while it writes its outputs.
