@@ -20,8 +20,8 @@ import { actFlags, common, isX86 } from './shared.js';
 
 type ConvLayer = Layer<Conv2DOp>;
 
-/** Patch bytes of one chunk (arena scratch). */
-export const CONV_CHUNK_BYTES = 64 * 1024;
+/** Patch bytes of one chunk (arena scratch; written and read back within L1). */
+export const CONV_CHUNK_BYTES = 16 * 1024;
 
 function plan(l: ConvLayer) {
   const { op, ctx } = l;

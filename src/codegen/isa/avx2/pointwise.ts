@@ -15,8 +15,9 @@
  *
  * Pixels run in chunks (`chunkPixels`): every panel passes over the chunk's
  * inputs (at most CHUNK_BYTES) while they are in L2, so a layer whose weights
- * exceed the caches reads them once per chunk, not once per tile. The chunk
- * is the kernel's streaming block: it reads only its own pixels' inputs.
+ * exceed RESIDENT_WEIGHT_BYTES reads them once per chunk, not once per tile;
+ * smaller weights stay in L2 anyway and the chunk is one tile. The chunk is
+ * the kernel's streaming block: it reads only its own pixels' inputs.
  *
  * FMA rounds once per multiply-add (the reference rounds twice) and the sums
  * run in another order: within the float tolerance, not bit-equal.
@@ -32,6 +33,12 @@ export const TILE_PIXELS = 6;
 export const PANEL = 16;
 /** Input bytes of one chunk of pixels (kept in the 2 MB L2 with a panel beside it). */
 export const CHUNK_BYTES = 256 * 1024;
+/**
+ * Weights up to this many bytes stay in L2 whatever the order: such a layer runs one tile of
+ * pixels per chunk (every panel over 6 pixels, then the next 6), which keeps its streaming block,
+ * hence the room its in-place output needs in the arena, one tile.
+ */
+export const RESIDENT_WEIGHT_BYTES = 512 * 1024;
 
 /** Width of the last panel: 16, or 8 when at most 8 channels remain (0: no tail panel). */
 export const tailWidth = (cout: number): number => (cout % PANEL === 0 ? 0 : cout % PANEL <= 8 ? 8 : PANEL);
@@ -133,7 +140,7 @@ function emit(l: GemmLayer, p: GemmPlan): OpEmission {
   const { ctx, op } = l;
   const { K, cout, npix } = p;
   const kernel = formatKernelId(id(l, p));
-  const mc = chunkPixels(K, npix, CHUNK_BYTES);
+  const mc = 4 * K * cout <= RESIDENT_WEIGHT_BYTES ? TILE_PIXELS : chunkPixels(K, npix, CHUNK_BYTES);
   const g = gemmTiles(kernel, K, cout, npix, op.activation, p.bv, mc);
   const args = [ctx.arena(p.xT.id, false), ctx.table('xw', packPanels(p.W, K, cout)), ctx.table('xbias', g.bias), ctx.arena(p.yT.id, true)];
   return {
