@@ -82,6 +82,8 @@ export interface ProjectParams {
   /** mobilec's version and the model file, stamped into the header. */
   readonly version: string;
   readonly source: ModelSource;
+  /** Some kernel is an AVX2 + FMA one: the header states the requirement and invoke checks the CPU once. */
+  readonly avx2: boolean;
 }
 
 export interface GeneratedProject {
@@ -417,6 +419,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     weightsForm,
     weightsC: weightsForm === 'c',
     weightsSource: weightsForm === 'c' ? `${name}_weights.c` : `${name}_weights.S`,
+    avx2: emitted.some(({ em }) => em.family?.endsWith('_avx2') ?? false),
   };
   const constList = placed.map(({ symbol, ctype, count, bytes, offset }) => ({ symbol, ctype, count, bytes, offset }));
 

@@ -6,7 +6,8 @@
  * - op:     what the kernel computes (KERNEL_OPS)
  * - dtype:  activation type: f32, s8, u8
  * - isa:    c (generic C), dsp (Armv7E-M), mve (Helium), neon (aarch64),
- *           neon32 (Armv7-A NEON), neondot (aarch64 with SDOT/UDOT)
+ *           neon32 (Armv7-A NEON), neondot (aarch64 with SDOT/UDOT), avx2 (x86-64
+ *           AVX2 + FMA)
  * - tile:   the register/pixel block of the inner loop, e.g. `t4x16`
  * - flags:  configuration switches from the closed vocabulary KERNEL_FLAGS,
  *           always in vocabulary order, each with one meaning everywhere
@@ -57,7 +58,7 @@ export function kernelDType(d: DType): KernelDType {
   throw internalError(`no kernel dtype for ${d} activations`);
 }
 
-export const KERNEL_ISAS = ['c', 'dsp', 'mve', 'neon', 'neon32', 'neondot'] as const;
+export const KERNEL_ISAS = ['c', 'dsp', 'mve', 'neon', 'neon32', 'neondot', 'avx2'] as const;
 export type KernelIsa = (typeof KERNEL_ISAS)[number];
 
 /**

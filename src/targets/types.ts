@@ -3,10 +3,13 @@
  * flags, which SIMD extension the `simd` kernels may use, and how the result
  * runs here. Declarative: no behaviour lives here.
  */
-export type SimdExtension = 'none' | 'neon' | 'neon-dotprod' | 'dsp' | 'helium';
+export type SimdExtension = 'none' | 'neon' | 'neon-dotprod' | 'dsp' | 'helium' | 'avx2';
 
-/** The instruction set the target's code runs on (the kernels' inline assembly is written per architecture); `native`: whatever this machine is (generic C only). */
-export type Arch = 'native' | 'aarch64' | 'armv7-a' | 'armv7-m' | 'armv7e-m' | 'armv8-m.main' | 'armv8.1-m';
+/**
+ * The instruction set the target's code runs on (the kernels' inline assembly is written per architecture);
+ * `x86-64`: the host on an x86-64 machine (AVX2 + FMA kernels); `native`: any other host (generic C only).
+ */
+export type Arch = 'native' | 'x86-64' | 'aarch64' | 'armv7-a' | 'armv7-m' | 'armv7e-m' | 'armv8-m.main' | 'armv8.1-m';
 
 /** How a target's programs run on this machine. */
 export type Emulator =

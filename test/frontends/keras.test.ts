@@ -239,7 +239,8 @@ describe('a Keras-shaped MobileNetV3Small .tflite (squeeze-excite, hard swish, e
 });
 
 describe('the V2/V3 examples: every ADD, MEAN, HARD_SWISH and MUL on a SIMD kernel, the arena within 1.05x of its lower bound', () => {
-  const SIMD_TARGETS = [...TARGETS.values()].filter((t) => t.simd !== 'none');
+  // the host's AVX2 provider (x86-64) is float32-only: these int8 models stay generic C there
+  const SIMD_TARGETS = [...TARGETS.values()].filter((t) => t.simd !== 'none' && t.simd !== 'avx2');
   for (const file of ['mobilenet_v2_0.35_96_int8.json', 'mobilenet_v3_small_1.0_224_int8.json']) {
     it(file, () => {
       const g = loadModel(join(EXAMPLES, file));

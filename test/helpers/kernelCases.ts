@@ -371,7 +371,7 @@ export interface ConvShape {
  * quantization and data random from `seed` as in `kernelCase`; `xZp` pins
  * the input zero point (e.g. an extreme of the range, the padding value).
  */
-export function convCase(name: string, dtype: 'int8' | 'uint8', seed: number, shape: ConvShape, profile?: QuantProfile): KernelCase {
+export function convCase(name: string, dtype: CaseDType, seed: number, shape: ConvShape, profile?: QuantProfile): KernelCase {
   const r = new Prng(seed);
   const { h, w, cin, cout, kH, kW, sH, sW, padding } = shape;
   const oh = outputExtent(h, kH, sH, padding);
@@ -384,7 +384,7 @@ export function convCase(name: string, dtype: 'int8' | 'uint8', seed: number, sh
     b.tensors[x] = { ...t, quant: { ...t.quant!, zeroPoint: [shape.xZp] } };
   }
   const op: Op = { kind: 'conv2d', name: `${name}_op`, inputs: [x, wt, bias], outputs: [y], strideH: sH, strideW: sW, padding, activation: act };
-  const quantOut = { ...quant, xZp: b.tensors[x]!.quant!.zeroPoint[0] };
+  const quantOut = { ...quant, xZp: b.tensors[x]!.quant?.zeroPoint[0] };
   return { spec: { family: 'conv', dtype, seed, geometry: { ...shape, act }, quant: quantOut }, graph: finish(name, b, op, x, y) };
 }
 

@@ -4,7 +4,8 @@
  * onto one registered SIMD variant with `tuning.only` — links many of them
  * (each its own model name, so their symbols never clash) into ONE program
  * per build, runs it once (QEMU user mode for the Raspberry Pi targets,
- * qemu-system-arm for the Cortex-M boards, several inputs per case: random
+ * qemu-system-arm for the Cortex-M boards, natively for the host's AVX2
+ * kernels on x86-64; several inputs per case: random
  * and saturating), and compares every case's output with the reference
  * interpreter: int8/uint8 bit for bit, float32 within FLOAT_TOLERANCE
  * relative to the largest reference magnitude (src/verify/compare.ts).
@@ -268,7 +269,8 @@ async function runProgram(
       const args = qemuSystemArgs(emu, exe);
       r = await run(emu.command, args, work, 20 * 60_000);
     } else {
-      throw new Error(`kernel tester: target ${target.name} has no emulator (the host runs no SIMD provider)`);
+      // the host (x86-64: the AVX2 kernels) runs the program natively
+      r = await run(exe, ['kt_in.bin', 'kt_out.bin'], work, 20 * 60_000);
     }
     const outPath = join(work, 'kt_out.bin');
     const out = existsSync(outPath) ? new Uint8Array(readFileSync(outPath)) : new Uint8Array(0);

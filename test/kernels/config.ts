@@ -28,7 +28,15 @@ export const CANDIDATES_PER_VARIANT = FULL ? 400 : 80;
  */
 export const SIMD_TARGETS: readonly Target[] = [...TARGETS.values()].filter((t) => t.emulator.kind !== 'addon' && isaKernelsFor(t) !== null);
 
+/**
+ * The host when it has a provider (x86-64: the AVX2 float32 kernels), run natively. Kept apart from
+ * SIMD_TARGETS: its provider covers float32 GEMM and depthwise only, not the quantized families the
+ * per-family tests (add, lut, pool) expect on every SIMD target.
+ */
+export const NATIVE_SIMD_TARGETS: readonly Target[] = [...TARGETS.values()].filter((t) => t.emulator.kind === 'addon' && isaKernelsFor(t) !== null);
+
 export function toolsAvailable(t: Target): boolean {
+  if (t.emulator.kind === 'addon') return true;
   return t.emulator.kind === 'user' ? missingLinuxTools(t).length === 0 : mcuToolsAvailable(t);
 }
 

@@ -11,12 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { FLOAT_TOLERANCE } from '../../src/verify/compare.js';
 import { FAMILIES, type Family } from '../helpers/kernelCases.js';
 import { describeFailures, KernelTester, type CaseResult } from '../helpers/kernelTester.js';
-import { CASES_PER_FAMILY, dtypeOf, FULL, profileOf, runnable, SEED, SIMD_TARGETS } from './config.js';
+import { CASES_PER_FAMILY, dtypeOf, FULL, NATIVE_SIMD_TARGETS, profileOf, runnable, SEED, SIMD_TARGETS } from './config.js';
 
 /**
  * Families each target's provider runs as SIMD today (on some of the
  * generated cases). NEON: every family (softmax: aarch64 only);
- * DSP and Helium: the weighted ops, add, the pools, MEAN, MUL and the quantized unary ops (table lookup).
+ * DSP and Helium: the weighted ops, add, the pools, MEAN, MUL and the quantized unary ops (table lookup);
+ * the host on x86-64 (AVX2): float32 conv, pointwise, FC and depthwise 3x3.
  */
 const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
   rpi3: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary', 'mul'],
@@ -27,6 +28,8 @@ const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
   'cortex-m7': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
   'cortex-m33': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
   'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
+  // x86-64 AVX2: the float32 cases of these families (natively; the sample's float32 depthwise case is not 3x3)
+  host: ['conv', 'pointwise', 'fc'],
 };
 
 function summary(results: readonly CaseResult[]): string {
@@ -42,7 +45,7 @@ function summary(results: readonly CaseResult[]): string {
 /** The sample: every family in one build per target. The full sweep: one build (or more) per family. */
 const GROUPS: readonly (readonly Family[])[] = FULL ? FAMILIES.map((f) => [f]) : [FAMILIES];
 
-const targets = runnable(SIMD_TARGETS);
+const targets = runnable([...SIMD_TARGETS, ...NATIVE_SIMD_TARGETS]);
 
 describe.skipIf(targets.length === 0).each(targets.map((t) => [t.name, t] as const))('kernel tester on %s (provider’s choice)', (name, target) => {
   it.each(GROUPS.map((g) => [g.join('+'), g] as const))(

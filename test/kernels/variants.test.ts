@@ -18,14 +18,14 @@ import type { SimdVariant } from '../../src/codegen/types.js';
 import type { Target } from '../../src/targets/index.js';
 import { FAMILIES, FAMILY_OPS, type Family } from '../helpers/kernelCases.js';
 import { describeFailures, KernelTester, variantCoverage, type CaseResult } from '../helpers/kernelTester.js';
-import { CANDIDATES_PER_VARIANT, CASES_PER_VARIANT, dtypeOf, FULL, profileOf, runnable, SEED, SIMD_TARGETS } from './config.js';
+import { CANDIDATES_PER_VARIANT, CASES_PER_VARIANT, dtypeOf, FULL, NATIVE_SIMD_TARGETS, profileOf, runnable, SEED, SIMD_TARGETS } from './config.js';
 
 const registered = allSimdVariants();
 
-/** One target per (provider, architecture): a variant's code differs by both, not by the board. */
+/** One target per (provider, architecture): a variant's code differs by both, not by the board. The host's AVX2 variants run natively. */
 function testedTargets(): Target[] {
   const seen = new Set<string>();
-  return SIMD_TARGETS.filter((t) => {
+  return [...SIMD_TARGETS, ...NATIVE_SIMD_TARGETS].filter((t) => {
     const p = isaKernelsFor(t);
     const k = `${p?.isa}/${t.arch}`;
     if (!p || p.variants.length === 0 || seen.has(k)) return false;

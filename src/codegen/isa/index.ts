@@ -1,8 +1,8 @@
 /**
  * SIMD kernel providers by instruction-set extension. `--kernels simd` asks
  * the target's provider first for each op; whatever it declines runs the
- * generic C kernels. A target without a provider (host, cortex-m3) is all
- * generic.
+ * generic C kernels. A target without a provider (cortex-m3, the host on a
+ * machine other than x86-64) is all generic.
  */
 import type { Target } from '../../targets/types.js';
 import type { IsaKernels, KernelTuning, SimdVariant } from '../types.js';
@@ -10,8 +10,9 @@ import { badInput } from '../../model/errors.js';
 import { neonDotprodKernels, neonKernels } from './neon/index.js';
 import { dspKernels } from './dsp/index.js';
 import { heliumKernels } from './mve/index.js';
+import { avx2Kernels } from './avx2/index.js';
 
-const PROVIDERS: readonly IsaKernels[] = [dspKernels, heliumKernels, neonKernels, neonDotprodKernels];
+const PROVIDERS: readonly IsaKernels[] = [dspKernels, heliumKernels, neonKernels, neonDotprodKernels, avx2Kernels];
 
 export function isaKernelsFor(target: Target): IsaKernels | null {
   return PROVIDERS.find((p) => p.isa === target.simd) ?? null;

@@ -1,0 +1,35 @@
+/**
+ * What the AVX2 kernel families share: the common C (guard, <immintrin.h>, the
+ * function attribute), the activation clamp as template data and as a kernel-name
+ * flag, and whether a layer's target is x86-64 at all.
+ */
+import type { Activation } from '../../../model/ir.js';
+import type { KernelFlag } from '../../kernelId.js';
+import { render } from '../../templates.js';
+import type { EmitContext } from '../../types.js';
+
+let commonSource: string | undefined;
+export function common(): string {
+  commonSource ??= render('kernels/avx2_common.c.hbs', {});
+  return commonSource;
+}
+
+/** The AVX2 variants apply only where the target is declared x86-64 (the host on an x86-64 machine). */
+export const isX86 = (ctx: EmitContext): boolean => ctx.target.arch === 'x86-64';
+
+/** The activation applied in code, as a kernel-name flag. */
+export const ACT_FLAG: Readonly<Record<Activation, KernelFlag | null>> = { none: null, relu: 'relu', relu6: 'relu6', relu_n1_to_1: 'relun1' };
+
+export function actFlags(act: Activation): Partial<Record<KernelFlag, true>> {
+  const f = ACT_FLAG[act];
+  return f ? { [f]: true } : {};
+}
+
+/** The template parameters of the activation clamp (partials/avx2/act_consts.hbs): which bounds exist, as C floats. */
+export function actParams(act: Activation) {
+  const [lo, hi] = act === 'relu6' ? [0, 6] : act === 'relu' ? [0, null] : act === 'relu_n1_to_1' ? [-1, 1] : [null, null];
+  return { act, lo: lo !== null, hi: hi !== null, actLo: (lo ?? 0).toFixed(1), actHi: (hi ?? 0).toFixed(1) };
+}
+
+/** `_mm256_setr_epi32` lanes storing the first `n` of 8 floats. */
+export const maskLanes = (n: number): string => Array.from({ length: 8 }, (_, i) => (i < n ? '-1' : '0')).join(', ');
