@@ -22,9 +22,10 @@
  * (exit 2). Every size is checked against the resource budget before it is
  * allocated.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { BudgetTally, DEFAULT_BUDGET, overBudget, type Budget } from '../../model/budget.js';
+import { readModelFile } from '../modelFile.js';
 import { badInput, type MobilecError } from '../../model/errors.js';
 import { paddingBefore } from '../../model/geometry.js';
 import type { Activation, Graph, Op, Padding, Tensor } from '../../model/ir.js';
@@ -188,21 +189,7 @@ function sameOrder(shape: readonly number[]): boolean {
 }
 
 export function loadOnnx(path: string, budget: Budget = DEFAULT_BUDGET): FrontendResult {
-  const file = basename(path);
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (e) {
-    throw badInput(`${file}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  if (size > budget.maxFileBytes) overBudget(budget, 'maxFileBytes', size, `${file}: `, 'the file');
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw badInput(`${file}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return importOnnx(bytes, path, budget);
+  return importOnnx(readModelFile(path, budget), path, budget);
 }
 
 /** Like loadOnnx, from the file's bytes; `path` names the model, its errors and the directory of external data. */

@@ -6,9 +6,9 @@
  * requested. Every size is checked against TFLITE_LIMITS before anything is
  * allocated for it.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BudgetTally, DEFAULT_BUDGET, overBudget, type Budget } from '../../model/budget.js';
+import { readModelFile } from '../modelFile.js';
 import { badInput, internalError, type MobilecError } from '../../model/errors.js';
 import {
   DTYPE_BYTES,
@@ -64,21 +64,7 @@ const ACTIVATIONS: ReadonlyMap<number, Activation> = new Map([
 ]);
 
 export function loadTflite(path: string, budget: Budget = DEFAULT_BUDGET): FrontendResult {
-  const file = basename(path);
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (e) {
-    throw badInput(`${file}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  if (size > budget.maxFileBytes) overBudget(budget, 'maxFileBytes', size, `${file}: `, 'the file');
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw badInput(`${file}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return importTflite(bytes, path, budget);
+  return importTflite(readModelFile(path, budget), path, budget);
 }
 
 /** Like loadTflite, from the file's bytes; `path` names the model and its errors. */
