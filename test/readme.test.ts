@@ -3,12 +3,12 @@
  * a line `<!-- readme-test: <id> [file=<path>] -->` belongs to test <id>:
  * `sh` blocks run in bash (set -euo pipefail) in a sandbox that looks like a
  * fresh checkout after `npm ci` (every top-level entry of the repository
- * linked, the working directory its root); a block with `file=` is written
+ * linked but dist/, which is copied; the working directory its root); a block with `file=` is written
  * to that path first, so code a user is told to save is compiled as shown.
  * Every tagged id must have a case below, and every case a block.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,13 @@ describe('README commands run as written', () => {
     }
   });
   for (const [id, check] of Object.entries(CASES)) {
-    it(id, () => check(id === 'npm-link' ? work : sandbox(id)));
+    it(id, () => {
+      // Other test files run the CLI from dist/ at the same time: a README
+      // command must never rebuild it (the first `npx mobilec` in a new
+      // directory runs the package's prepare script).
+      const built = statSync(join(PACKAGE_ROOT, 'dist', 'cli', 'main.js')).mtimeMs;
+      check(id === 'npm-link' ? work : sandbox(id));
+      expect(statSync(join(PACKAGE_ROOT, 'dist', 'cli', 'main.js')).mtimeMs, `${id} rewrote dist/`).toBe(built);
+    });
   }
 });

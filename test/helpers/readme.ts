@@ -4,7 +4,7 @@
  * them exactly as written, in a sandbox that looks like the checkout after
  * `npm ci` (every top-level entry of the repository linked).
  */
-import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 
@@ -49,12 +49,19 @@ export function readmeFile(id: string, file: string): string {
   return `${b.text}\n`;
 }
 
-/** A directory that looks like the checkout after `npm ci`: every top-level entry linked; outputs land in it. */
+/**
+ * A directory that looks like the checkout after `npm ci`: every top-level
+ * entry linked, except `dist/`, which is copied: the first `npx mobilec` in a
+ * directory npm has not seen installs the project into its npx cache and runs
+ * its `prepare` script (a `tsc` build), which must not rewrite the dist/ that
+ * concurrent tests are running. Outputs land in the sandbox.
+ */
 export function sandboxCheckout(dir: string): string {
   mkdirSync(dir, { recursive: true });
   for (const e of readdirSync(PACKAGE_ROOT)) {
     if (e === '.git' || e === 'out') continue;
-    symlinkSync(join(PACKAGE_ROOT, e), join(dir, e));
+    if (e === 'dist') cpSync(join(PACKAGE_ROOT, e), join(dir, e), { recursive: true });
+    else symlinkSync(join(PACKAGE_ROOT, e), join(dir, e));
   }
   return dir;
 }
