@@ -42,6 +42,8 @@ interface Io {
   dtype: string;
   scale: number | null;
   zeroPoint: number | null;
+  modelShape: number[];
+  layout: 'NCHW' | 'NHWC' | null;
 }
 
 interface Inspect {
@@ -150,6 +152,8 @@ function consistentPlan(j: Inspect): void {
   expect(byTensor.get(j.input.tensor)!.firstOp).toBe(-1);
   expect(byTensor.get(j.output.tensor)!.lastOp).toBe(n);
   for (const io of [j.input, j.output]) expect(io.scale === null).toBe(io.dtype === 'float32');
+  // TFLite and descriptions are NHWC on both sides of the C API.
+  for (const io of [j.input, j.output]) expect([io.modelShape, io.layout]).toEqual([io.shape, io.shape.length === 4 ? 'NHWC' : null]);
 }
 
 describe('inspect --json: the documented schema, and figures that add up', () => {

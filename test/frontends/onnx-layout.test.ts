@@ -236,7 +236,11 @@ describe('ONNX NCHW model: the C boundary and run speak NCHW', () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
     const i = mobilec(['inspect', spatialPath, '--json']);
     expect(i.code, i.stderr).toBe(0);
-    const j = JSON.parse(i.stdout) as { input: { tensor: number }; output: { tensor: number }; layers: unknown[]; plan: { blocks: Record<string, unknown>[] } };
+    type Io = { tensor: number; shape: number[]; modelShape: number[]; layout: string | null };
+    const j = JSON.parse(i.stdout) as { input: Io; output: Io; layers: unknown[]; plan: { blocks: Record<string, unknown>[] } };
+    // The IR's NHWC shape, and the shape and layout of the caller's buffers: the model's NCHW.
+    expect([j.input.shape, j.input.modelShape, j.input.layout]).toEqual([[1, 8, 10, 3], [...SPATIAL_IN], 'NCHW']);
+    expect([j.output.shape, j.output.modelShape, j.output.layout]).toEqual([[1, 4, 5, 5], [...SPATIAL_OUT], 'NCHW']);
     const validate = new Ajv({ allErrors: true, strictTypes: false }).compile(
       JSON.parse(readFileSync(join(PACKAGE_ROOT, 'docs', 'inspect.schema.json'), 'utf8')) as object,
     );
