@@ -5,7 +5,8 @@
  */
 import type { Activation } from '../../model/ir.js';
 import type { Ctx } from './context.js';
-import { fmt, product, type Act, type NodeRef } from './values.js';
+import { broadcastPlan } from '../../ops/shared/broadcast.js';
+import { fmt, irShape, product, type Act, type NodeRef } from './values.js';
 
 export function relu(cx: Ctx, r: NodeRef): void {
   cx.attrs(r, []);
@@ -110,6 +111,14 @@ export function binary(cx: Ctx, r: NodeRef): void {
   let shape: readonly number[];
   if (b.kind === 'act') {
     if (b.shape.length !== x.shape.length) throw cx.nodeErr(r, `inputs of shapes ${fmt(x.shape)} and ${fmt(b.shape)} differ in rank`);
+    // The IR broadcasts one operand that is a scalar or a suffix of the other's (NHWC) shape: [1, C, 1, 1] (per
+    // channel) against [1, C, H, W], either way round; others ([1, 1, H, W], both broadcast) are refused here.
+    const plan = b.shape.every((d, k) => d === x.shape[k] || d === 1 || x.shape[k] === 1) ? broadcastPlan(irShape(x.shape), irShape(b.shape)) : 'no';
+    if (typeof plan === 'string')
+      throw cx.nodeErr(
+        r,
+        `inputs of shapes ${fmt(x.shape)} and ${fmt(b.shape)} are not supported; supported: equal shapes, or one a scalar or one value per channel (${x.shape.length === 4 ? '[1, C, 1, 1]' : 'the last axis'})`,
+      );
     other = b.id;
     shape = x.shape.map((d, k) => Math.max(d, b.shape[k]!));
   } else {

@@ -154,6 +154,9 @@ function buildGraph(cx: Ctx): Graph {
     const v = cx.values.get(vi.name);
     if (v === undefined) throw cx.err(`graph output '${vi.name}' is never computed`);
     if (v.kind !== 'act') throw cx.err(`graph output '${vi.name}' is a constant`);
+    const input = inputs.indexOf(v.id);
+    if (input >= 0)
+      throw cx.err(`graph output '${vi.name}' is graph input '${g.input.filter((i) => !cx.initializers.has(i.name))[input]!.name}' (no node computes it)`);
     const declared = vi.type?.tensorType?.shape?.dim;
     if (declared && declared.length > 0) {
       const d = declared.map((x) => (x.dimValue !== undefined && x.dimValue !== null ? int64(x.dimValue) : -1));
