@@ -81,6 +81,7 @@ describe('ONNX conformance: supported cases give ONNX Runtime’s answer', () =>
     const { bytes, input } = model(c);
     const want = await oracle(bytes, input, c.shape);
     const graph = prepareGraph(importOnnx(bytes, fileOf(c)));
+    expect(graph.source?.outputShapes[0]).toEqual(want.dims); // the model's output shape, as ORT computes it
     const ref = runGraph(graph, [nhwc(input, c.shape)]).outputs[0]!;
     const got = fromIr(ref as ArrayLike<number>, want.dims);
     const tol = c.lsb === undefined ? 1e-4 : 1.001;

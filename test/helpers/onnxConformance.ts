@@ -215,6 +215,12 @@ export const CASES: readonly ConformanceCase[] = [
   { name: 'matmul_2d by constant weights', shape: [1, 6], build: (b, x) => b.node('MatMul', [x, w(b, [6, 4])]), want: 'ok' },
   { name: 'matmul + Add bias', shape: [1, 6], build: (b, x) => b.node('Add', [b.node('MatMul', [x, w(b, [6, 4])]), w(b, [4])]), want: 'ok' },
   {
+    name: 'matmul + Add bias [1, 1, O] (a rank-3 sum)',
+    shape: [1, 6],
+    build: (b, x) => b.node('Add', [b.node('MatMul', [x, w(b, [6, 4])]), w(b, [1, 1, 4])]),
+    want: 'Add',
+  },
+  {
     name: 'matmul of two activations',
     shape: [1, 6],
     build: (b, x) => b.node('MatMul', [b.node('Relu', [x]), b.node('Reshape', [x, i64(b, [6, 1])])]),
@@ -629,7 +635,24 @@ export const CASES: readonly ConformanceCase[] = [
     want: 'Conv',
   },
   { name: 'flatten axis 1 → Gemm, batch 2', shape: [2, 3, 4, 5], build: (b, x) => b.node('Gemm', [b.node('Flatten', [x]), w(b, [60, 4])]), want: 'ok' },
-  { name: 'conv batch 2', shape: [2, 3, 5, 5], build: (b, x) => conv(b, x, 3, 2, 3, { pads: ints([1, 1, 1, 1]) }), want: 'ok' },
+  { name: 'conv batch 2 (the C runs one image)', shape: [2, 3, 5, 5], build: (b, x) => conv(b, x, 3, 2, 3, { pads: ints([1, 1, 1, 1]) }), want: 'Conv' },
+  { name: 'maxpool batch 2', shape: [2, 3, 5, 5], build: (b, x) => pool('MaxPool', b, x, 2), want: 'MaxPool' },
+  {
+    name: 'globalaveragepool, relu, pad, concat, softmax batch 2',
+    shape: [2, 3, 5, 5],
+    build: (b, x) =>
+      b.node(
+        'Softmax',
+        [
+          b.node('Concat', [b.node('Pad', [b.node('Relu', [x]), i64(b, [0, 0, 1, 1, 0, 0, 1, 1])]), b.node('Pad', [x, i64(b, [0, 0, 1, 1, 0, 0, 1, 1])])], {
+            axis: attr.i(1),
+          }),
+        ],
+        { axis: attr.i(1) },
+      ),
+    want: 'ok',
+    c: true,
+  },
   {
     name: 'QDQ conv → Q → DQ → Relu → Q (other parameters)',
     shape: S,

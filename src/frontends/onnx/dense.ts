@@ -93,7 +93,8 @@ export function matmul(cx: Ctx, r: NodeRef): void {
       earlyDequantize(cx, other, r.index);
       const init = cx.initializers.get(other);
       const c = cx.values.get(other) ?? (init ? readTensor(cx, init, `initializer '${other}'`) : undefined);
-      const shapeOk = c?.kind === 'const' && c.floats !== undefined && c.floats.length === o && c.shape[c.shape.length - 1] === o;
+      // A bias of higher rank than the product ([1, 1, O]) broadcasts the sum to that rank: not folded (the Add refuses it).
+      const shapeOk = c?.kind === 'const' && c.floats !== undefined && c.floats.length === o && c.shape[c.shape.length - 1] === o && c.shape.length <= 2;
       if (shapeOk && add.output[0]) {
         cx.absorbed.add(next);
         fc(cx, r, x, o, w, b.name, Float32Array.from((c as Const).floats!), (c as Const).name, add.output[0]);

@@ -14,6 +14,8 @@ import { fmt, type Act, type Attrs, type NodeRef } from './values.js';
  * extent and leading pad) or explicit pads for a PAD op in front.
  */
 export function window(cx: Ctx, r: NodeRef, a: Attrs, x: Act, k: readonly [number, number], ceil = false) {
+  // The IR's windowed ops run one image (their C kernels have no batch loop).
+  if (x.shape[0] !== 1) throw cx.nodeErr(r, `input 0 has shape ${fmt(x.shape)}, batch ${x.shape[0]}; supported: batch 1`);
   const strides = a.ints('strides', [1, 1]);
   if (strides.length !== 2 || strides.some((s) => !Number.isSafeInteger(s) || s < 1))
     throw cx.nodeErr(r, `strides ${fmt(strides)} must be two positive integers`);
