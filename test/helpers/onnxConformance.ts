@@ -725,4 +725,50 @@ export const CASES: readonly ConformanceCase[] = [
     build: (b, x) => b.node('Add', [x, b.node('MatMul', [x, w(b, [6, 1])])]),
     want: 'Add',
   },
+  // ---- Div, Cast, Slice (test_div*, test_cast_*, test_slice*) ----
+  { name: 'div by a scalar constant', shape: S, build: (b, x) => b.node('Div', [x, init(b, [], [6])]), want: 'ok' },
+  { name: 'div by a per-channel constant [C, 1, 1]', shape: S, build: (b, x) => b.node('Div', [x, init(b, [3, 1, 1], [2, -0.5, 3])]), want: 'ok' },
+  { name: 'div by zero', shape: S, build: (b, x) => b.node('Div', [x, init(b, [], [0])]), want: 'Div' },
+  { name: 'div of two activations', shape: S, build: (b, x) => b.node('Div', [x, b.node('Sigmoid', [x])]), want: 'Div' },
+  { name: 'div of a constant by an activation', shape: S, build: (b, x) => b.node('Div', [init(b, [], [1]), b.node('Sigmoid', [x])]), want: 'Div' },
+  {
+    name: 'hardswish as Paddle exports it: x · Clip(x + 3, 0, 6) / 6 (opset 9)',
+    shape: S,
+    opset: 9,
+    range: 5,
+    build: (b, x) =>
+      b.node('Div', [b.node('Mul', [x, b.node('Clip', [b.node('Add', [x, init(b, [], [3])])], { min: attr.f(0), max: attr.f(6) })]), init(b, [], [6])]),
+    want: 'ok',
+  },
+  {
+    name: 'QDQ div by a quantized constant (float between dequantize and quantize)',
+    shape: S,
+    build: (b, x) => b.qdq(b.node('Div', [b.qdq(x, P_IN), b.qdq(init(b, [], [0.5]), P_IN)]), rangeParams(-2, 2)),
+    want: 'ok',
+    lsb: rangeParams(-2, 2).scale,
+  },
+  { name: 'cast of an activation', shape: S, build: (b, x) => b.node('Cast', [x], { to: attr.i(1) }), want: 'Cast' },
+  {
+    name: 'Paddle flatten chain: Shape → Cast → Slice (opset 9 attributes) → Cast → Concat → Reshape',
+    shape: S,
+    opset: 9,
+    build: (b, x) => {
+      const g = b.node('GlobalAveragePool', [x]);
+      const n = b.node('Slice', [b.node('Cast', [b.node('Shape', [g])], { to: attr.i(6) })], { axes: ints([0]), starts: ints([0]), ends: ints([1]) });
+      const spec = b.node('Concat', [b.node('Cast', [n], { to: attr.i(7) }), i64(b, [-1])], { axis: attr.i(0) });
+      return b.node('Add', [b.node('MatMul', [b.node('Reshape', [g, spec]), w(b, [3, 4])]), w(b, [4])]);
+    },
+    want: 'ok',
+  },
+  {
+    name: 'slice (opset 13 inputs, negative start, step -1) of a shape',
+    shape: S,
+    build: (b, x) => {
+      const g = b.node('GlobalAveragePool', [x]);
+      const sh = b.node('Slice', [b.node('Shape', [g]), i64(b, [-3]), i64(b, [-5]), i64(b, [0]), i64(b, [-1])]); // [C, 1]
+      return b.node('Reshape', [g, b.node('Concat', [i64(b, [1]), sh], { axis: attr.i(0) })]);
+    },
+    want: 'ok',
+  },
+  { name: 'slice of an activation', shape: [1, 6], build: (b, x) => b.node('Slice', [x, i64(b, [1]), i64(b, [3]), i64(b, [1])]), want: 'Slice' },
 ];

@@ -6,7 +6,7 @@
 import type { Activation } from '../../model/ir.js';
 import type { Ctx } from './context.js';
 import { broadcastPlan } from '../../ops/shared/broadcast.js';
-import { fmt, irShape, product, type Act, type NodeRef } from './values.js';
+import { fmt, irShape, product, type Act, type Const, type NodeRef } from './values.js';
 
 export function relu(cx: Ctx, r: NodeRef): void {
   cx.attrs(r, []);
@@ -122,22 +122,7 @@ export function binary(cx: Ctx, r: NodeRef): void {
     other = b.id;
     shape = x.shape.map((d, k) => Math.max(d, b.shape[k]!));
   } else {
-    const c = b;
-    if (c.floats === undefined) throw cx.nodeErr(r, `constant '${c.name}' must be FLOAT`);
-    const dims = [...c.shape];
-    while (dims.length > 0 && dims[0] === 1) dims.shift();
-    const n = c.floats.length;
-    let irDims: number[];
-    if (n === 1) irDims = [1];
-    else if (x.shape.length === 4 && dims.length === 3 && dims[0] === x.shape[1] && dims[1] === 1 && dims[2] === 1) irDims = [n];
-    else if (x.shape.length !== 4 && c.shape.length <= x.shape.length && dims.every((d, k) => d === x.shape[x.shape.length - dims.length + k])) irDims = dims;
-    else
-      throw cx.nodeErr(
-        r,
-        `constant '${c.name}' of shape ${fmt(c.shape)} is not supported with input ${fmt(x.shape)}; supported: a scalar or one value per channel`,
-      );
-    if (c.shape.length > x.shape.length) throw cx.nodeErr(r, `constant '${c.name}' of shape ${fmt(c.shape)} has a higher rank than the input ${fmt(x.shape)}`);
-    other = cx.newConst(c.name, irDims, Float32Array.from(c.floats));
+    other = constOperand(cx, r, x, b);
     shape = x.shape;
   }
   const y = cx.out(r, shape);
@@ -157,4 +142,39 @@ export function softmax(cx: Ctx, r: NodeRef): void {
   if (!ok) throw cx.nodeErr(r, `axis ${axis} on shape ${fmt(x.shape)} is not supported; supported: the channels`);
   const y = cx.out(r, x.shape);
   cx.push({ kind: 'softmax', name: cx.opName(r), inputs: [x.id], outputs: [y.id], beta: 1 });
+}
+
+/** The IR constant for a constant operand of add / mul: a scalar or one value per channel (the last axis below rank 4). */
+function constOperand(cx: Ctx, r: NodeRef, x: Act, c: Const): number {
+  if (c.floats === undefined) throw cx.nodeErr(r, `constant '${c.name}' must be FLOAT`);
+  const dims = [...c.shape];
+  while (dims.length > 0 && dims[0] === 1) dims.shift();
+  const n = c.floats.length;
+  let irDims: number[];
+  if (n === 1) irDims = [1];
+  else if (x.shape.length === 4 && dims.length === 3 && dims[0] === x.shape[1] && dims[1] === 1 && dims[2] === 1) irDims = [n];
+  else if (x.shape.length !== 4 && c.shape.length <= x.shape.length && dims.every((d, k) => d === x.shape[x.shape.length - dims.length + k])) irDims = dims;
+  else
+    throw cx.nodeErr(
+      r,
+      `constant '${c.name}' of shape ${fmt(c.shape)} is not supported with input ${fmt(x.shape)}; supported: a scalar or one value per channel`,
+    );
+  if (c.shape.length > x.shape.length) throw cx.nodeErr(r, `constant '${c.name}' of shape ${fmt(c.shape)} has a higher rank than the input ${fmt(x.shape)}`);
+  return cx.newConst(c.name, irDims, Float32Array.from(c.floats));
+}
+
+/** Div of a computed tensor by a constant: a mul by the reciprocal (x · fround(1 / c) is within 2 ulp of x / c). */
+export function div(cx: Ctx, r: NodeRef): void {
+  cx.attrs(r, []);
+  const x = cx.value(r, 0);
+  const c = cx.value(r, 1);
+  if (x.kind !== 'act' || c.kind !== 'const') throw cx.nodeErr(r, 'supported only as a computed tensor divided by a constant');
+  if (c.floats === undefined) throw cx.nodeErr(r, `constant '${c.name}' must be FLOAT`);
+  const reciprocal = Float32Array.from(c.floats, (v) => 1 / v);
+  if (reciprocal.some((v) => !Number.isFinite(v) || v === 0))
+    throw cx.nodeErr(r, `constant '${c.name}' holds a divisor whose reciprocal is not a finite non-zero float32`);
+  // Its own name: a divisor read through DequantizeLinear must not lend the mul its integers (lower.ts reads them by name).
+  const other = constOperand(cx, r, x, { ...c, name: `${c.name}_reciprocal`, floats: reciprocal });
+  const y = cx.out(r, x.shape);
+  cx.push({ kind: 'mul', name: cx.opName(r), inputs: [x.id, other], outputs: [y.id], activation: 'none' });
 }

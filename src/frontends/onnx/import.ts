@@ -16,10 +16,10 @@
  * Some ONNX nodes become several IR ops or none (BatchNormalization → the
  * IR's batch_norm, folded into its conv by the passes; HardSigmoid → mul,
  * add with relu6, mul; MatMul + Add → one fully_connected; Identity and
- * Dropout → nothing; Shape, Gather, Unsqueeze, Concat and Constant on
- * constants → folded at import). Anything else is refused with one line
- * naming the file, the node (index, name, op type) and the supported list
- * (exit 2). Every size is checked against the resource budget before it is
+ * Dropout → nothing; Div by a constant → a mul by its reciprocal; Shape,
+ * Gather, Unsqueeze, Cast, Slice, Concat and Constant on constants → folded
+ * at import). Anything else is refused with one line naming the file, the
+ * node (index, name, op type) and the supported list (exit 2). Every size is checked against the resource budget before it is
  * allocated.
  */
 import { DEFAULT_BUDGET, overBudget, type Budget } from '../../model/budget.js';
@@ -32,11 +32,11 @@ import type { FrontendResult } from '../types.js';
 import { basename, dirname, resolve } from 'node:path';
 import { Ctx } from './context.js';
 import { gemm, matmul } from './dense.js';
-import { clip, hardSigmoid, binary, identity, relu, softmax, unary } from './elementwise.js';
+import { binary, clip, div, hardSigmoid, identity, relu, softmax, unary } from './elementwise.js';
 import { lowerQdq } from './lower.js';
 import { OnnxDataType, dataTypeName, decodeModel, int64, type ModelProto, type ValueInfoProto } from './proto.js';
 import { dequantizeLinear, qlinear, quantizeLinear } from './qdq.js';
-import { concat, constant, flatten, gather, pad, reshape, shapeOf, unsqueeze } from './shapes.js';
+import { cast, concat, constant, flatten, gather, pad, reshape, shapeOf, slice, unsqueeze } from './shapes.js';
 import { batchNorm, conv, globalAveragePool, pool } from './spatial.js';
 import { fmt, type NodeRef } from './values.js';
 
@@ -59,6 +59,7 @@ const OPS: Readonly<Record<string, { readonly maxInputs?: number; readonly map: 
   Sigmoid: { maxInputs: 1, map: unary },
   Add: { maxInputs: 2, map: binary },
   Mul: { maxInputs: 2, map: binary },
+  Div: { maxInputs: 2, map: div },
   GlobalAveragePool: { maxInputs: 1, map: globalAveragePool },
   AveragePool: { maxInputs: 1, map: pool },
   MaxPool: { maxInputs: 1, map: pool },
@@ -75,6 +76,8 @@ const OPS: Readonly<Record<string, { readonly maxInputs?: number; readonly map: 
   Shape: { maxInputs: 1, map: shapeOf },
   Gather: { maxInputs: 2, map: gather },
   Unsqueeze: { maxInputs: 2, map: unsqueeze },
+  Cast: { maxInputs: 1, map: cast },
+  Slice: { maxInputs: 5, map: slice },
   QuantizeLinear: { maxInputs: 3, map: quantizeLinear },
   DequantizeLinear: { maxInputs: 3, map: dequantizeLinear },
   QLinearConv: { maxInputs: 9, map: (cx, r) => qlinear(cx, r, 'Conv') },

@@ -4,6 +4,7 @@
  * constants (Constant, Shape, Gather, Unsqueeze, Concat of shape lists: PyTorch's flatten chain).
  */
 import type { Ctx } from './context.js';
+import { OnnxDataType, dataTypeName } from './proto.js';
 import { readTensor } from './tensors.js';
 import { MAX_RANK, fmt, product, sameOrder, type Act, type Const, type NodeRef, type Value } from './values.js';
 
@@ -171,4 +172,43 @@ export function unsqueeze(cx: Ctx, r: NodeRef): void {
   let k = 0;
   for (let i = 0; i < rank; i++) shape.push(norm.includes(i) ? 1 : x.shape[k++]!);
   cx.define(r, { ...x, name: r.node.output[0] ?? '', shape });
+}
+
+/** Cast of a constant (a shape being computed: INT64 ↔ INT32, or to FLOAT); of a computed tensor it is refused. */
+export function cast(cx: Ctx, r: NodeRef): void {
+  const a = cx.attrs(r, ['to', 'saturate']);
+  const x = cx.value(r, 0);
+  if (x.kind !== 'const') throw cx.nodeErr(r, 'supported only on constants (a shape being computed)');
+  const to = a.int('to', 0);
+  const name = r.node.output[0] ?? '';
+  const values = x.floats ? [...x.floats] : x.ints!;
+  if (to === OnnxDataType.FLOAT) cx.define(r, { kind: 'const', name, shape: x.shape, floats: Float32Array.from(values) });
+  else if (to === OnnxDataType.INT64 || to === OnnxDataType.INT32) {
+    if (values.some((v) => !Number.isSafeInteger(Math.trunc(v)))) throw cx.nodeErr(r, 'a value does not fit the integer type');
+    cx.define(r, { kind: 'const', name, shape: x.shape, ints: values.map((v) => Math.trunc(v)), type: to });
+  } else throw cx.nodeErr(r, `to ${dataTypeName(to)} is not supported; supported: FLOAT, INT32, INT64`);
+}
+
+/** Slice of a 1-D integer constant (a shape being computed), ONNX's index clamping; starts / ends / axes / steps as attributes (opset < 10) or inputs. */
+export function slice(cx: Ctx, r: NodeRef): void {
+  const a = cx.attrs(r, ['starts', 'ends', 'axes']);
+  const data = cx.ints(r, 0, 'the data');
+  if (data.shape.length !== 1) throw cx.nodeErr(r, 'supported only on a 1-D integer constant (a shape)');
+  const list = (k: number, attr: string, what: string, def?: number[]): readonly number[] | undefined =>
+    cx.has(r, k) ? cx.ints(r, k, what).ints : a.has(attr) ? a.ints(attr, []) : def;
+  const starts = list(1, 'starts', 'starts');
+  const ends = list(2, 'ends', 'ends');
+  const axes = list(3, 'axes', 'axes', [0])!;
+  const steps = list(4, '', 'steps', [1])!;
+  if (starts?.length !== 1 || ends?.length !== 1 || axes.length !== 1 || (axes[0] !== 0 && axes[0] !== -1) || steps.length !== 1 || steps[0] === 0)
+    throw cx.nodeErr(r, 'supported only along axis 0 of a 1-D constant, one start, end and non-zero step');
+  const n = data.ints.length;
+  const step = steps[0]!;
+  const norm = (v: number) => (v < 0 ? v + n : v);
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  const from = step > 0 ? clamp(norm(starts[0]!), 0, n) : clamp(norm(starts[0]!), 0, n - 1);
+  const to = step > 0 ? clamp(norm(ends[0]!), 0, n) : clamp(norm(ends[0]!), -1, n - 1);
+  const ints: number[] = [];
+  for (let i = from; step > 0 ? i < to : i > to; i += step) ints.push(data.ints[i]!);
+  cx.define(r, { kind: 'const', name: r.node.output[0] ?? '', shape: [ints.length], ints, type: data.type });
 }
