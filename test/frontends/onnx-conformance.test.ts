@@ -1,7 +1,7 @@
 /**
  * Held-out ONNX operator conformance (issue 17: "ONNX's own operator test cases, held out, must give the
  * right answer or a clean refusal, never a wrong answer"). ONNX's backend test data cannot be fetched
- * here, so test/helpers/onnxConformance.ts re-creates the attribute combinations ONNX's node tests cover
+ * here, so test/helpers/onnxConformance*.ts re-create the attribute combinations ONNX's node tests cover
  * (conv pads / auto_pad / strides, pools with pads, ceil_mode, count_include_pad, dilations, Gemm's
  * alpha / beta / transA / transB / bias broadcasts, Flatten axes, Reshape 0 / -1 / allowzero, Pad modes,
  * Concat and Softmax axes, Clip defaults, HardSigmoid, BatchNormalization epsilon, broadcasting Add / Mul,
@@ -25,7 +25,9 @@ import { Prng } from '../../src/util/prng.js';
 import { asFloat32, buildAndRun, bytesOf, removeDir, tempDir, writeFiles } from '../codegen/helpers.js';
 import { mobilec } from '../helpers/cli.js';
 import { OnnxBuilder, toNchw } from '../helpers/onnxBuilder.js';
-import { CASES, type ConformanceCase } from '../helpers/onnxConformance.js';
+import type { ConformanceCase } from '../helpers/onnxConformance.js';
+import { FLOAT_CASES } from '../helpers/onnxConformanceFloat.js';
+import { QDQ_CASES } from '../helpers/onnxConformanceQdq.js';
 import { nhwc, ortSession, refusal, runSession } from '../helpers/onnxRuntime.js';
 
 const dirs: string[] = [];
@@ -66,6 +68,7 @@ function error(got: ArrayLike<number>, want: readonly number[], lsb: number | un
 const fromIr = (d: ArrayLike<number>, dims: readonly number[]) =>
   dims.length === 4 && d instanceof Float32Array ? toNchw(d, dims) : dims.length === 4 ? toNchw(Float32Array.from(d), dims) : d;
 
+const CASES = [...FLOAT_CASES, ...QDQ_CASES];
 const supported = CASES.filter((c) => c.want === 'ok');
 const refused = CASES.filter((c) => c.want !== 'ok');
 
