@@ -17,7 +17,7 @@ import { CASES_PER_FAMILY, dtypeOf, FULL, NATIVE_SIMD_TARGETS, profileOf, runnab
  * Families each target's provider runs as SIMD today (on some of the
  * generated cases). NEON: every family (softmax: aarch64 only);
  * DSP and Helium: the weighted ops, add, the pools, MEAN, MUL and the quantized unary ops (table lookup);
- * the host on x86-64 (AVX2): float32 conv, pointwise, FC and depthwise 3x3.
+ * the host on x86-64 (AVX2): float32 conv, pointwise, FC and depthwise 3x3; int8 / uint8 pointwise and FC.
  */
 const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
   rpi3: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary', 'mul'],
