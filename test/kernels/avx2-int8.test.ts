@@ -1,5 +1,6 @@
 /**
- * The host's quantized AVX2 kernels (src/codegen/isa/avx2: `avx2/gemm/s8`)
+ * The host's quantized AVX2 kernels (src/codegen/isa/avx2: `avx2/gemm/s8`,
+ * `avx2/dw/s8-3x3`)
  * and their one requantization, natively on x86-64:
  *
  * - the requantization (`mobilec_avx2_mbqm`, `mobilec_avx2_narrow16` of
@@ -16,7 +17,8 @@
  *   values (zero points at both ends, weights at −128 / 127, inputs at the
  *   extremes), asserting exact int8 / uint8 outputs;
  * - the variants a real model gets: every pointwise and FC layer of the int8
- *   MobileNetV1 0.25 on `avx2/gemm/s8`.
+ *   MobileNetV1 0.25 on `avx2/gemm/s8`, every depthwise layer on
+ *   `avx2/dw/s8-3x3`, and the model clean under clang's ASan + UBSan.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,10 +33,11 @@ import type { Graph } from '../../src/model/ir.js';
 import { INT32_MAX, INT32_MIN, multiplyByQuantizedMultiplier } from '../../src/numerics/fixedpoint.js';
 import { host } from '../../src/targets/index.js';
 import { avx2HarnessSource, type Avx2RqCase, encodeAvx2Cases, expectedAvx2Lane, RECORD_OUT } from '../helpers/avx2RequantHarness.js';
-import { convCase, kernelCase, type Family } from '../helpers/kernelCases.js';
+import { convCase, depthwiseCase, kernelCase, type Family } from '../helpers/kernelCases.js';
 import { describeFailures, KernelTester } from '../helpers/kernelTester.js';
 import { EDGE_ACCS, EDGE_MULTS, NARROWINGS, rng } from '../helpers/requantCases.js';
 import { FULL, SEED } from './config.js';
+import { extremeInputs, hostPlain, hostSanitizer, sanitizerProblems } from '../helpers/sanitize.js';
 
 const provider = isaKernelsFor(host);
 const skip = provider?.isa !== 'avx2';
@@ -184,6 +187,7 @@ describe.skipIf(skip)('AVX2 requantization on edge values (native)', () => {
 /** Taken cases per variant and family (candidates: int8 random geometries, plain and edge quantization). */
 const WANT: Readonly<Record<string, Partial<Record<Family, number>>>> = {
   'avx2/gemm/s8': { pointwise: FULL ? 160 : 24, fc: FULL ? 80 : 10 },
+  'avx2/dw/s8-3x3': { depthwise: FULL ? 120 : 20 },
 };
 
 /** A graph's weights replaced by `f(i)` (same dtype; the requantization depends on scales only). */
@@ -261,14 +265,69 @@ describe.skipIf(skip)('AVX2 int8 kernels on the host (native)', () => {
         }
       }
     }
+    // Depthwise: every channel block form (16, 8, the tail of 1..7 through tap buffers), no interior pixel, stride 2 on
+    // one axis, VALID, and adversarial zero points / weights / constant inputs.
+    const dw = provider!.variants.find((v) => v.key === 'avx2/dw/s8-3x3')!;
+    const fixedDw: [number, number, number, number, number, 'same' | 'valid'][] = [
+      [2, 2, 13, 1, 1, 'same'],
+      [7, 10, 37, 1, 2, 'same'],
+      [8, 9, 24, 2, 1, 'valid'],
+      [5, 21, 3, 2, 2, 'same'],
+      [9, 6, 8, 1, 1, 'valid'],
+      [6, 6, 16, 2, 2, 'same'],
+      [1, 1, 7, 1, 1, 'same'],
+    ];
+    for (const [i, [h, w, cin, sH, sW, padding]] of fixedDw.entries()) {
+      for (const profile of ['plain', 'edge'] as const) {
+        const seed = SEED + 500 + 2 * i + (profile === 'edge' ? 1 : 0);
+        const graph = depthwiseCase(`kavqdw${n}`, { h, w, kH: 3, kW: 3, sH, sW, padding, cin, dm: 1 }, 'int8', seed, profile).graph;
+        expect(tester.addIfSelected({ family: 'depthwise', dtype: 'int8', seed, graph, variant: dw })).toBe(true);
+        n++;
+      }
+    }
+    for (const [ai, a] of adversarial.entries()) {
+      for (const [ei, extremesMax] of [0, 1, undefined].entries()) {
+        const seed = SEED + 600 + 3 * ai + ei;
+        const spec = {
+          h: 5 + ai,
+          w: 4 + ei,
+          kH: 3,
+          kW: 3,
+          sH: 1 + (ai % 2),
+          sW: 1 + (ei % 2),
+          padding: ai % 3 === 0 ? ('valid' as const) : ('same' as const),
+          cin: [24, 13, 16, 5, 40][ai % 5]!,
+          dm: 1,
+        };
+        const base = depthwiseCase(
+          `kavqdwadv${n}`,
+          { ...spec, zps: { x: a.x, y: a.y, ...(a.w !== undefined ? { w: a.w } : {}) } },
+          'int8',
+          seed,
+          ai % 2 === 0 ? 'plain' : 'edge',
+        );
+        const graph = withWeights(base.graph, a.weights);
+        expect(
+          tester.addIfSelected({ family: 'depthwise', dtype: 'int8', seed, graph, variant: dw, ...(extremesMax !== undefined ? { extremesMax } : {}) }),
+          `adversarial dw ${ai}`,
+        ).toBe(true);
+        n++;
+      }
+    }
     const run = await tester.run();
     console.log(`avx2 int8 on host: ${run.results.length} cases in ${run.builds} build(s) (${run.cached} cached), ${(run.ms / 1000).toFixed(1)} s`);
     expect(describeFailures(run.results)).toEqual([]);
     expect(run.results.every((r) => r.isa === 'avx2' && r.spec.dtype === 'int8' && r.tolerance === 0 && r.elements > 0)).toBe(true);
-    for (const r of run.results) expect(parseKernelName(r.kernel).tile).toBe('4x16');
+    for (const r of run.results) expect(parseKernelName(r.kernel).tile).toBe(r.spec.family === 'depthwise' ? '1x16' : '4x16');
     // The sample reaches the tails and forms it must.
     const geo = (r: (typeof run.results)[number]) => r.spec.geometry as { h?: number; w?: number; cin?: number; cout?: number; k?: number };
     const pw = run.results.filter((r) => r.spec.family === 'pointwise' && r.spec.geometry.fixed === undefined);
+    const dws = run.results.filter((r) => r.spec.family === 'depthwise');
+    expect(dws.length).toBe(WANT['avx2/dw/s8-3x3']!.depthwise! + 2 * fixedDw.length + 3 * adversarial.length);
+    const dgeo = (r: (typeof dws)[number]) => r.spec.geometry as { cin?: number; sH?: number; padding?: string };
+    expect(dws.some((r) => dgeo(r).cin! % 8 !== 0 && dgeo(r).cin! > 16)).toBe(true);
+    expect(dws.some((r) => dgeo(r).sH === 2)).toBe(true);
+    expect(dws.some((r) => dgeo(r).padding === 'valid')).toBe(true);
     expect(pw.some((r) => (geo(r).h! * geo(r).w!) % 4 !== 0 && geo(r).h! * geo(r).w! > 4)).toBe(true);
     expect(pw.some((r) => geo(r).cout! % 16 > 0 && geo(r).cout! % 16 <= 8)).toBe(true);
     expect(pw.some((r) => geo(r).cout! % 16 > 8)).toBe(true);
@@ -288,14 +347,19 @@ describe.skipIf(skip)('AVX2 int8 kernels on the host (native)', () => {
       if (op.kind !== 'conv2d' && op.kind !== 'depthwise_conv2d' && op.kind !== 'fully_connected') continue;
       const k = l.variantKey ?? `generic ${op.kind}`;
       byVariant.set(k, (byVariant.get(k) ?? 0) + 1);
-      if (op.kind === 'conv2d' && g.tensors[op.inputs[1]!]!.shape[1] === 1) {
-        expect(l.variantKey, `layer ${l.index}`).toBe('avx2/gemm/s8');
-        expect(parseKernelName(l.kernel).isa).toBe('avx2');
-      }
+      if (op.kind === 'conv2d' && g.tensors[op.inputs[1]!]!.shape[1] === 1) expect(l.variantKey, `layer ${l.index}`).toBe('avx2/gemm/s8');
+      if (op.kind === 'depthwise_conv2d') expect(l.variantKey, `layer ${l.index}`).toBe('avx2/dw/s8-3x3');
+      if (l.variantKey) expect(parseKernelName(l.kernel).isa).toBe('avx2');
     }
-    // 13 pointwise layers and the 1x1 classifier conv; the stem and the 13 depthwise layers keep generic C.
-    expect(Object.fromEntries(byVariant)).toEqual({ 'avx2/gemm/s8': 14, 'generic conv2d': 1, 'generic depthwise_conv2d': 13 });
+    // 13 pointwise layers and the 1x1 classifier conv on the GEMM, the 13 depthwise layers on the 3x3 kernel; the stem keeps generic C.
+    expect(Object.fromEntries(byVariant)).toEqual({ 'avx2/gemm/s8': 14, 'avx2/dw/s8-3x3': 13, 'generic conv2d': 1 });
     expect(p.params.avx2).toBe(true);
     expect(p.files.get('m.h')).toContain('Requires an x86-64 CPU with AVX2 and FMA');
   });
+
+  it('MobileNetV1 0.25 int8 built by clang under ASan + UBSan: no finding, every layer bit-exact on seeded and extreme inputs', async () => {
+    // (gcc: test/sanitize/host.test.ts's sample; the int8 torture zoo: test/acceptance/zoo.test.ts on host)
+    const g = loadModel('examples/models/mobilenet_v1_0.25_96_int8.json');
+    expect(await sanitizerProblems(g, host, hostSanitizer('clang'), hostPlain('clang'), extremeInputs(g))).toEqual([]);
+  }, 300_000);
 });
