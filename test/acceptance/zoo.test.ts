@@ -119,13 +119,13 @@ describe.each(TARGETS)('torture zoo on %s', (name) => {
 
 /**
  * The host on x86-64 (AVX2): not a SIMD target of issue 12 (its pools, add and mean run generic C), but its
- * quantized AVX2 kernels (int8 pointwise / FC `avx2/gemm/s8`, depthwise 3x3 `avx2/dw/s8-3x3`) take the zoo's
+ * quantized AVX2 kernels (int8 pointwise / FC `avx2/gemm/s8`, depthwise 3x3 `avx2/dw/s8-3x3`, conv `avx2/conv/s8`) take the zoo's
  * int8 layers of those shapes: every int8 zoo model runs natively (gcc, ASan + UBSan and plain), every layer bit-exact on
  * seeded and extreme inputs.
  */
 describe.skipIf(targetByName('host').arch !== 'x86-64')('torture zoo on host (AVX2)', () => {
   const target = targetByName('host');
-  it('every int8 1x1 conv, FC and 3x3 depthwise (multiplier 1, stride <= 2) on an AVX2 kernel; every int8 model bit-exact', async () => {
+  it('every int8 conv, FC and 3x3 depthwise (multiplier 1, stride <= 2) on an AVX2 kernel; every int8 model bit-exact', async () => {
     const generic: string[] = [];
     const divergences: string[] = [];
     let avx2 = 0;
@@ -137,7 +137,7 @@ describe.skipIf(targetByName('host').arch !== 'x86-64')('torture zoo on host (AV
         const int8 = m.graph.tensors[op.inputs[0]!]!.dtype === 'int8';
         const gemm = op.kind === 'fully_connected' || (op.kind === 'conv2d' && w?.shape[1] === 1 && w?.shape[2] === 1 && op.strideH === 1 && op.strideW === 1);
         const dw3 = op.kind === 'depthwise_conv2d' && w?.shape[1] === 3 && w?.shape[2] === 3 && op.depthMultiplier === 1 && op.strideH <= 2 && op.strideW <= 2;
-        if (int8 && (gemm || dw3)) {
+        if (int8 && (gemm || dw3 || op.kind === 'conv2d')) {
           if (l.variantKey?.startsWith('avx2/')) avx2++;
           else generic.push(`${m.name} layer ${l.index} ${l.op}: ${l.kernel}`);
         }

@@ -1,6 +1,6 @@
 /**
  * The host's quantized AVX2 kernels (src/codegen/isa/avx2: `avx2/gemm/s8`,
- * `avx2/dw/s8-3x3`)
+ * `avx2/dw/s8-3x3`, `avx2/conv/s8`)
  * and their one requantization, natively on x86-64:
  *
  * - the requantization (`mobilec_avx2_mbqm`, `mobilec_avx2_narrow16` of
@@ -18,7 +18,8 @@
  *   extremes), asserting exact int8 / uint8 outputs;
  * - the variants a real model gets: every pointwise and FC layer of the int8
  *   MobileNetV1 0.25 on `avx2/gemm/s8`, every depthwise layer on
- *   `avx2/dw/s8-3x3`, and the model clean under clang's ASan + UBSan.
+ *   `avx2/dw/s8-3x3`, the stem on `avx2/conv/s8`, and the model clean under
+ *   clang's ASan + UBSan.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -188,6 +189,7 @@ describe.skipIf(skip)('AVX2 requantization on edge values (native)', () => {
 const WANT: Readonly<Record<string, Partial<Record<Family, number>>>> = {
   'avx2/gemm/s8': { pointwise: FULL ? 160 : 24, fc: FULL ? 80 : 10 },
   'avx2/dw/s8-3x3': { depthwise: FULL ? 120 : 20 },
+  'avx2/conv/s8': { conv: FULL ? 60 : 10 },
 };
 
 /** A graph's weights replaced by `f(i)` (same dtype; the requantization depends on scales only). */
@@ -314,6 +316,29 @@ describe.skipIf(skip)('AVX2 int8 kernels on the host (native)', () => {
         n++;
       }
     }
+    // Convolution: a 3x3 stride-2 SAME stem (K = 27, odd), a 5x3 VALID conv with a 16 + 3 channel tail, a 2x2 stride-1
+    // SAME conv of 8 channels into 40, and adversarial values on a 3x3 conv.
+    const conv = provider!.variants.find((v) => v.key === 'avx2/conv/s8')!;
+    const fixedConv = [
+      { h: 32, w: 32, cin: 3, cout: 8, kH: 3, kW: 3, sH: 2, sW: 2, padding: 'same' as const },
+      { h: 9, w: 7, cin: 5, cout: 19, kH: 5, kW: 3, sH: 1, sW: 2, padding: 'valid' as const },
+      { h: 6, w: 5, cin: 8, cout: 40, kH: 2, kW: 2, sH: 1, sW: 1, padding: 'same' as const },
+    ];
+    for (const [i, shape] of fixedConv.entries()) {
+      for (const profile of ['plain', 'edge'] as const) {
+        const seed = SEED + 700 + 2 * i + (profile === 'edge' ? 1 : 0);
+        const graph = convCase(`kavqcv${n}`, 'int8', seed, shape, profile).graph;
+        expect(tester.addIfSelected({ family: 'conv', dtype: 'int8', seed, graph, variant: conv })).toBe(true);
+        n++;
+      }
+    }
+    for (const [ai, a] of adversarial.entries()) {
+      const seed = SEED + 800 + ai;
+      const shape = { h: 7, w: 6, cin: 3 + ai, cout: 9 + 3 * ai, kH: 3, kW: 3, sH: 1 + (ai % 2), sW: 2, padding: 'same' as const, xZp: a.x };
+      const graph = withWeights(convCase(`kavqcvadv${n}`, 'int8', seed, shape, ai % 2 === 0 ? 'plain' : 'edge').graph, a.weights);
+      expect(tester.addIfSelected({ family: 'conv', dtype: 'int8', seed, graph, variant: conv, extremesMax: ai % 2 })).toBe(true);
+      n++;
+    }
     const run = await tester.run();
     console.log(`avx2 int8 on host: ${run.results.length} cases in ${run.builds} build(s) (${run.cached} cached), ${(run.ms / 1000).toFixed(1)} s`);
     expect(describeFailures(run.results)).toEqual([]);
@@ -351,8 +376,9 @@ describe.skipIf(skip)('AVX2 int8 kernels on the host (native)', () => {
       if (op.kind === 'depthwise_conv2d') expect(l.variantKey, `layer ${l.index}`).toBe('avx2/dw/s8-3x3');
       if (l.variantKey) expect(parseKernelName(l.kernel).isa).toBe('avx2');
     }
-    // 13 pointwise layers and the 1x1 classifier conv on the GEMM, the 13 depthwise layers on the 3x3 kernel; the stem keeps generic C.
-    expect(Object.fromEntries(byVariant)).toEqual({ 'avx2/gemm/s8': 14, 'avx2/dw/s8-3x3': 13, 'generic conv2d': 1 });
+    // 13 pointwise layers and the 1x1 classifier conv on the GEMM, the 13 depthwise layers on the 3x3 kernel, the stem on
+    // the patch conv: no int8 conv, depthwise or pointwise layer on generic C.
+    expect(Object.fromEntries(byVariant)).toEqual({ 'avx2/gemm/s8': 14, 'avx2/dw/s8-3x3': 13, 'avx2/conv/s8': 1 });
     expect(p.params.avx2).toBe(true);
     expect(p.files.get('m.h')).toContain('Requires an x86-64 CPU with AVX2 and FMA');
   });

@@ -33,7 +33,8 @@
  * streaming block).
  */
 import { formatKernelId, type KernelId } from '../../kernelId.js';
-import type { OpEmission, SimdVariant } from '../../types.js';
+import type { Layer, OpEmission, SimdVariant } from '../../types.js';
+import type { Op } from '../../../model/ir.js';
 import { GEMM_OPS, gemmPlan, type GemmOp, type GemmPlan } from '../neon/gemm/shape.js';
 import { foldInputZeroPoint } from '../../requant.js';
 import { PANEL, RESIDENT_WEIGHT_BYTES, tailWidth } from './pointwise.js';
@@ -88,7 +89,7 @@ export function chunkPixelsQ(K: number, cout: number, npix: number): number {
 const unrollFor = (pairs: number): number => (pairs % 4 === 0 ? 4 : pairs % 2 === 0 ? 2 : 1);
 
 /** Every `w − w_zp` fits int8: the weights are stored as int8 (flag `w8`), else as int16 (`w16`). */
-const fitsInt8 = (p: GemmPlan): boolean => !p.wv.w.some((v) => v < -128 || v > 127);
+const fitsInt8 = (p: GemmPlan): boolean => valuesFitInt8(p.wv.w);
 
 const id = (l: GemmLayer, p: GemmPlan): KernelId => ({
   op: p.op,
@@ -99,10 +100,28 @@ const id = (l: GemmLayer, p: GemmPlan): KernelId => ({
   shape: p.shape,
 });
 
-function emit(l: GemmLayer, p: GemmPlan): OpEmission {
+/** Every `w − w_zp` fits int8 (values as numbers). */
+export const valuesFitInt8 = (w: ArrayLike<number>): boolean => {
+  for (let i = 0; i < w.length; i++) if (w[i]! < -128 || w[i]! > 127) return false;
+  return true;
+};
+
+/**
+ * The int8 GEMM over `npix` rows of K (pw_s8_avx2 and conv_s8_avx2 share it, with partials/avx2/pw_s8_tile.hbs and
+ * gemm_s8_panels.hbs): the registered tables (weights, folded bias, requantization), the call arguments after the
+ * input, and the template parameters (tiles, panels, chunk).
+ */
+export function gemmS8Tiles(
+  l: Layer<Op>,
+  kernel: string,
+  K: number,
+  cout: number,
+  npix: number,
+  W: (oc: number, k: number) => number,
+  bv: ArrayLike<number>,
+  w8: boolean,
+) {
   const { ctx, op } = l;
-  const { K, cout, npix } = p;
-  const kernel = formatKernelId(id(l, p));
   const kp = evenK(K);
   const kp2 = kp / 2;
   const nb = Math.floor(cout / PANEL);
@@ -114,9 +133,8 @@ function emit(l: GemmLayer, p: GemmPlan): OpEmission {
   const full = npix >= mr;
   const mc = chunkPixelsQ(K, cout, npix);
   const q = avx2Requant(op, ctx, cout, panels * PANEL);
-  const bias = foldInputZeroPoint(p.bv, p.W, K, cout, panels * PANEL, q.table.xZp);
+  const bias = foldInputZeroPoint(bv, W, K, cout, panels * PANEL, q.table.xZp);
   const ctype = 'int8_t';
-  const w8 = fitsInt8(p);
   const wtype = w8 ? 'int8_t' : 'int16_t';
   const tile = (name: string, rows: number, pw: number, channels: number) => ({
     name,
@@ -145,23 +163,14 @@ function emit(l: GemmLayer, p: GemmPlan): OpEmission {
     ...(tw > 0 && full ? [tile(names.tileFullTail, mr, tw, tailC)] : []),
     ...(tw > 0 && r > 0 ? [tile(names.tileRestTail, r, tw, tailC)] : []),
   ];
-  const args = [
-    ctx.arena(p.xT.id, false),
-    ctx.table('xw', packPairPanels(p.W, K, cout, w8)),
-    ctx.table('xbias', bias),
-    q.rq,
-    ...q.args,
-    ctx.scratch('int32_t', 4 * kp2 * Math.min(mc, npix)),
-    ctx.arena(p.yT.id, true),
-  ];
   return {
-    family: 'pw_s8_avx2',
-    kernel,
+    q,
+    mc,
+    /** After the input pointer: weights, bias, rq, yZp, actMin, actMax, the scratch, then the output. */
+    args: [ctx.table('xw', packPairPanels(W, K, cout, w8)), ctx.table('xbias', bias), q.rq, ...q.args, ctx.scratch('int32_t', 4 * kp2 * Math.min(mc, npix))],
     params: {
       common: common(),
       fn: kernel,
-      family: p.op === 'pw' ? 'pointwise 1x1' : 'fully connected',
-      dtype: p.dtype,
       ctype,
       wtype,
       npix,
@@ -183,10 +192,23 @@ function emit(l: GemmLayer, p: GemmPlan): OpEmission {
       tiles,
       ...names,
     },
+  };
+}
+
+function emit(l: GemmLayer, p: GemmPlan): OpEmission {
+  const { ctx } = l;
+  const { K, cout, npix } = p;
+  const kernel = formatKernelId(id(l, p));
+  const t = gemmS8Tiles(l, kernel, K, cout, npix, p.W, p.bv, fitsInt8(p));
+  const args = [ctx.arena(p.xT.id, false), ...t.args, ctx.arena(p.yT.id, true)];
+  return {
+    family: 'pw_s8_avx2',
+    kernel,
+    params: { ...t.params, family: p.op === 'pw' ? 'pointwise 1x1' : 'fully connected', dtype: p.dtype },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * cout * K,
     // Each chunk of `mc` pixels widens its own inputs into scratch before it writes an output.
-    ...(p.op === 'pw' ? { streaming: { pixelBlock: mc } } : {}),
+    ...(p.op === 'pw' ? { streaming: { pixelBlock: t.mc } } : {}),
   };
 }
 
