@@ -279,10 +279,19 @@ describe.skipIf(skip)('AVX2 int8 kernels on the host (native)', () => {
       [6, 6, 16, 2, 2, 'same'],
       [1, 1, 7, 1, 1, 'same'],
     ];
-    for (const [i, [h, w, cin, sH, sW, padding]] of fixedDw.entries()) {
+    // One input channel into dm outputs (person_detect's stem: 96x96x1, dm 8, stride 2), with 16 + 8 + tail blocks.
+    const fixedBcast: [number, number, number, number, number, 'same' | 'valid'][] = [
+      [12, 12, 8, 2, 2, 'same'],
+      [7, 5, 29, 1, 1, 'same'],
+      [6, 9, 3, 2, 1, 'valid'],
+      [5, 5, 16, 1, 2, 'same'],
+    ];
+    for (const [i, [h, w, c, sH, sW, padding]] of [...fixedDw, ...fixedBcast].entries()) {
+      const bcast = i >= fixedDw.length;
       for (const profile of ['plain', 'edge'] as const) {
         const seed = SEED + 500 + 2 * i + (profile === 'edge' ? 1 : 0);
-        const graph = depthwiseCase(`kavqdw${n}`, { h, w, kH: 3, kW: 3, sH, sW, padding, cin, dm: 1 }, 'int8', seed, profile).graph;
+        const spec = { h, w, kH: 3, kW: 3, sH, sW, padding, cin: bcast ? 1 : c, dm: bcast ? c : 1 };
+        const graph = depthwiseCase(`kavqdw${n}`, spec, 'int8', seed, profile).graph;
         expect(tester.addIfSelected({ family: 'depthwise', dtype: 'int8', seed, graph, variant: dw })).toBe(true);
         n++;
       }
@@ -348,7 +357,8 @@ describe.skipIf(skip)('AVX2 int8 kernels on the host (native)', () => {
     const geo = (r: (typeof run.results)[number]) => r.spec.geometry as { h?: number; w?: number; cin?: number; cout?: number; k?: number };
     const pw = run.results.filter((r) => r.spec.family === 'pointwise' && r.spec.geometry.fixed === undefined);
     const dws = run.results.filter((r) => r.spec.family === 'depthwise');
-    expect(dws.length).toBe(WANT['avx2/dw/s8-3x3']!.depthwise! + 2 * fixedDw.length + 3 * adversarial.length);
+    expect(dws.length).toBe(WANT['avx2/dw/s8-3x3']!.depthwise! + 2 * (fixedDw.length + fixedBcast.length) + 3 * adversarial.length);
+    expect(dws.filter((r) => Number(parseKernelName(r.kernel).flags?.dm ?? 1) > 1).length).toBeGreaterThanOrEqual(2 * fixedBcast.length);
     const dgeo = (r: (typeof dws)[number]) => r.spec.geometry as { cin?: number; sH?: number; padding?: string };
     expect(dws.some((r) => dgeo(r).cin! % 8 !== 0 && dgeo(r).cin! > 16)).toBe(true);
     expect(dws.some((r) => dgeo(r).sH === 2)).toBe(true);

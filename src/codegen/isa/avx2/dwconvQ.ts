@@ -4,10 +4,12 @@
  * templates/kernels/dwconv_s8_avx2.c.hbs, partials/avx2/dw_s8_block.hbs and
  * dw_s8_taps.hbs).
  *
- * Stride 1 or 2 on each axis, any padding, depth multiplier 1. Channels in
+ * Stride 1 or 2 on each axis, any padding, depth multiplier 1, or any
+ * multiplier of one input channel (a stem such as person_detect's: each tap
+ * byte broadcast to every output channel, flag `dm<N>`). Channels in
  * blocks of 16 (two int32 accumulators), then one block of 8 where 8 to 15
- * remain, then the last C mod 8 channels through per-pixel tap buffers (the
- * tail). The 9 taps run as 5 pairs (the ninth paired with a zero weight):
+ * remain, then the last C mod 8 channels (the tail: stored through a buffer,
+ * its taps read through per-pixel tap buffers unless broadcast). The 9 taps run as 5 pairs (the ninth paired with a zero weight):
  * the two taps' bytes interleaved (PUNPCKLBW / PUNPCKHBW), widened to int16
  * and multiplied by the pair's weights `w − w_zp` with VPMADDWD; the pair
  * weights of a block stay in registers over an output row. The bias folds
@@ -37,7 +39,7 @@ function plan(l: DwLayer) {
   const { op, ctx } = l;
   if (!isX86(ctx)) return null;
   const g = windowGeometry(ctx.graph, op);
-  if (g.kH !== 3 || g.kW !== 3 || g.depthMultiplier !== 1 || g.strideH > 2 || g.strideW > 2) return null;
+  if (g.kH !== 3 || g.kW !== 3 || (g.depthMultiplier !== 1 && g.inC !== 1) || g.strideH > 2 || g.strideW > 2) return null;
   const ops = weightedOperands(op, ctx, g.outC);
   if (ops?.dtype !== 'int8' || ops.wv.w.length !== 9 * g.outC) return null;
   return { g, ...ops };
@@ -49,7 +51,11 @@ const id = (l: DwLayer, p: Plan): KernelId => ({
   dtype: 's8',
   isa: 'avx2',
   tile: '1x16',
-  flags: { ...(anyLeftShift(l.op, l.ctx, p.g.outC) ? { ls: true as const } : {}), w16: true },
+  flags: {
+    ...(anyLeftShift(l.op, l.ctx, p.g.outC) ? { ls: true as const } : {}),
+    w16: true,
+    ...(p.g.depthMultiplier > 1 ? { dm: p.g.depthMultiplier } : {}),
+  },
   window: { kH: 3, kW: 3, sH: p.g.strideH, sW: p.g.strideW, padding: l.op.padding },
   shape: `${p.g.inH}x${p.g.inW}x${p.g.inC}`,
 });
@@ -81,14 +87,29 @@ function emit(l: DwLayer, p: Plan): OpEmission {
   const n16 = Math.floor(c / 16);
   const b8 = c % 16 >= 8;
   const tailC = c % 8;
-  const off = (t: number) => (Math.floor(t / 3) * g.inW + (t % 3)) * c;
+  const bcast = g.inC === 1 && c > 1;
+  const off = (t: number) => (Math.floor(t / 3) * g.inW + (t % 3)) * g.inC;
   const pairs = (addr: (t: number) => string) =>
     Array.from({ length: 5 }, (_, i) => ({ p: i, a0: addr(2 * i), a1: addr(Math.min(2 * i + 1, 8)), self: i === 4 }));
-  const geo = { sH: g.strideH, sW: g.strideW, padTop: g.padTop, padLeft: g.padLeft, inH: g.inH, inW: g.inW, outW: g.outW, c, ls: q.ls ? 1 : 0, tailC };
+  const geo = {
+    sH: g.strideH,
+    sW: g.strideW,
+    padTop: g.padTop,
+    padLeft: g.padLeft,
+    inH: g.inH,
+    inW: g.inW,
+    outW: g.outW,
+    c,
+    cin: g.inC,
+    ls: q.ls ? 1 : 0,
+    tailC,
+    bcast,
+  };
   const block = (name: string, nv: number, tail: boolean) => ({
     name,
     nv,
     tail,
+    tb: tail && !bcast,
     ...geo,
     pairsIn: pairs((t) => `xp + ${off(t)}`),
     pairsTp: pairs((t) => `tp[${t}]`),
@@ -116,7 +137,7 @@ function emit(l: DwLayer, p: Plan): OpEmission {
       fn: kernel,
       blocks,
       ...geo,
-      inC: g.inC,
+      dm: g.depthMultiplier,
       outH: g.outH,
       n16,
       b8,
@@ -131,7 +152,7 @@ function emit(l: DwLayer, p: Plan): OpEmission {
   };
 }
 
-/** int8 depthwise 3×3, stride 1 or 2, multiplier 1, any padding, zero points and requantization. */
+/** int8 depthwise 3×3, stride 1 or 2, multiplier 1 (or one input channel, any multiplier), any padding, zero points and requantization. */
 export const dwS8Variant: SimdVariant<Plan, DepthwiseConv2DOp> = {
   key: 'avx2/dw/s8-3x3',
   isa: 'avx2',
