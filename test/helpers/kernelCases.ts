@@ -14,7 +14,7 @@ import { requantize, validateGraph } from '../../src/passes/index.js';
 import { Prng } from '../../src/util/prng.js';
 
 /** The op families a kernel variant can serve (`SimdVariant.ops` by op kind; pointwise is a 1x1 conv2d). */
-export const FAMILIES = ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary', 'mul'] as const;
+export const FAMILIES = ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary', 'mul', 'quantize'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** Op kinds of each family, to match a variant's `ops`. */
@@ -30,6 +30,7 @@ export const FAMILY_OPS: Readonly<Record<Family, readonly Op['kind'][]>> = {
   mean: ['mean'],
   unary: ['hard_swish', 'logistic', 'activation'],
   mul: ['mul'],
+  quantize: ['quantize'],
 };
 
 export type CaseDType = 'float32' | 'int8' | 'uint8';
@@ -588,6 +589,26 @@ function mean(name: string, r: Prng, dtype: CaseDType) {
 }
 
 /**
+ * float32 → int8 / uint8 quantization (a float model's or a QDQ model's
+ * input): lengths around the 8-value SIMD step (tails of 1..7), scales from
+ * 2^-9 (the uniform [-1, 1) input saturates at both ends) to 2 (most values
+ * round to the zero point, ties at ±0.5 · scale included when the scale is a
+ * power of two and the input has few mantissa bits), zero points at both
+ * extremes. The case dtype is the output's (a float32 case quantizes to int8).
+ */
+function quantize(name: string, r: Prng, dtype: CaseDType) {
+  const out: 'int8' | 'uint8' = dtype === 'uint8' ? 'uint8' : 'int8';
+  const shape = chance(r, 0.5) ? [1, pick(r, [8, 9, 15, 16, 17, 31, 64, 255, 300])] : [1, r.int(1, 6), r.int(1, 6), pick(r, CHANNELS)];
+  const b = builder();
+  const s = chance(r, 0.4) ? 2 ** r.int(-9, 1) : scale(r, 0.002, 2);
+  const qOut = perTensor(s, zeroPoint(r, out));
+  const x = b.add({ name: 'x', shape, dtype: 'float32' });
+  const y = b.add({ name: 'y', shape, dtype: out, quant: qOut });
+  const op: Op = { kind: 'quantize', name: `${name}_op`, inputs: [x], outputs: [y] };
+  return { graph: finish(name, b, op, x, y), geometry: { shape }, quant: { zp: [qOut.zeroPoint[0]], scale: [s] } };
+}
+
+/**
  * An elementwise unary op (HARD_SWISH, LOGISTIC, standalone RELU / RELU6 /
  * RELU_N1_TO_1): lengths around the 16-value SIMD blocks (tails of 1..15),
  * input scales from tiny to large, output scales 2^-6.5 .. 2^4.3 times the
@@ -647,6 +668,8 @@ export function kernelCase(name: string, family: Family, dtype: CaseDType, seed:
         return unary(name, r, dtype);
       case 'mul':
         return mul(name, r, dtype);
+      case 'quantize':
+        return quantize(name, r, dtype);
     }
   })();
   return { spec: { family, dtype, seed, geometry: made.geometry, quant: made.quant }, graph: made.graph };

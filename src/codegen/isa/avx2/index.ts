@@ -10,7 +10,7 @@
  * (`__builtin_cpu_supports`), returning -1 on a CPU without AVX2 and FMA.
  * int8 pointwise and FC run `avx2/gemm/s8` (pointwiseQ.ts), int8 depthwise 3×3 `avx2/dw/s8-3x3`
  * (dwconvQ.ts), any other int8 conv `avx2/conv/s8` (convQ.ts: window patches, then the int8 GEMM tiles),
- * with the one requantization of quant.ts;
+ * with the one requantization of quant.ts; float32 → int8/uint8 quantization `avx2/quantize/f32` (quantize.ts);
  * other quantized layers and every other op run the generic C kernels.
  */
 import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js';
@@ -20,9 +20,10 @@ import { dwF32Variant } from './dwconv.js';
 import { dwS8Variant } from './dwconvQ.js';
 import { convF32Variant } from './conv.js';
 import { convS8Variant } from './convQ.js';
+import { quantizeF32Variant } from './quantize.js';
 
 /** Preference order: a 1×1 stride-1 conv2d is the GEMM, any other conv2d the patch form. */
-const AVX2: readonly SimdVariant<any, any>[] = [gemmF32Variant, gemmS8Variant, dwF32Variant, dwS8Variant, convF32Variant, convS8Variant];
+const AVX2: readonly SimdVariant<any, any>[] = [gemmF32Variant, gemmS8Variant, dwF32Variant, dwS8Variant, convF32Variant, convS8Variant, quantizeF32Variant];
 
 export const avx2Kernels: IsaKernels = {
   isa: 'avx2',
