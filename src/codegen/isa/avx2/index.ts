@@ -8,8 +8,6 @@
  * `__attribute__((target("avx2,fma")))`, so the generated C builds with the
  * target's plain flags, and the model's invoke checks the CPU once
  * (`__builtin_cpu_supports`), returning -1 on a CPU without AVX2 and FMA.
- * The GEMM families also carry an AVX-512F body (flag `x512`) that invoke's
- * check selects where the CPU has AVX-512F (-DMOBILEC_NO_AVX512: left out).
  * Quantized layers and every other op run the generic C kernels.
  */
 import { selectVariant, type IsaKernels, type SimdVariant } from '../../types.js';
