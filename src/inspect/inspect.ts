@@ -3,6 +3,7 @@
  * and for each depthwise-separable block the cost of the standard
  * convolution it replaces (docs/CONTRACT.md, `inspect --json`).
  */
+import { type BoundarySide, boundaryTensor } from '../model/layout.js';
 import { tensorBytes, type Graph, type Op } from '../model/ir.js';
 import { convMacs, opMacs } from '../model/cost.js';
 import type { ArenaPlan } from '../passes/planArena.js';
@@ -120,6 +121,10 @@ export interface InspectIo {
   /** Quantization (the first channel's, for a per-channel tensor); null for float32. */
   readonly scale: number | null;
   readonly zeroPoint: number | null;
+  /** The shape the caller's buffer has (the model file's: NCHW for an ONNX image model); `shape` is the IR's (NHWC). */
+  readonly modelShape: readonly number[];
+  /** The layout of a rank-4 `modelShape` ('NCHW' or 'NHWC'), null for other ranks. */
+  readonly layout: 'NCHW' | 'NHWC' | null;
 }
 
 export interface InspectReport {
@@ -267,15 +272,25 @@ export function inspectGraph(
     codeBytes: build.codeBytes,
     flashBytes: build.codeBytes === null ? null : build.weightBytes + build.codeBytes,
   };
-  const io = (id: number): InspectIo => {
-    const t = graph.tensors[id]!;
-    return { tensor: id, name: t.name, shape: t.shape, dtype: t.dtype, scale: t.quant?.scale[0] ?? null, zeroPoint: t.quant?.zeroPoint[0] ?? null };
+  const io = (side: BoundarySide): InspectIo => {
+    const b = boundaryTensor(graph, side);
+    const t = b.tensor;
+    return {
+      tensor: side === 'input' ? graph.inputs[0]! : graph.outputs[0]!,
+      name: t.name,
+      shape: t.shape,
+      dtype: t.dtype,
+      scale: t.quant?.scale[0] ?? null,
+      zeroPoint: t.quant?.zeroPoint[0] ?? null,
+      modelShape: b.shape,
+      layout: b.layout,
+    };
   };
   return {
     model: graph.name,
     target,
-    input: io(graph.inputs[0]!),
-    output: io(graph.outputs[0]!),
+    input: io('input'),
+    output: io('output'),
     layers,
     totals,
     blocks: depthwiseBlocks(graph),

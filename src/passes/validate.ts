@@ -85,6 +85,8 @@ export function validateGraph(graph: Graph, kind: 'bad-input' | 'internal' = 'ba
     };
     const window = (kh: number, kw: number, sh: number, sw: number, padding: 'same' | 'valid', channels: number) => {
       if (sh < 1 || sw < 1) fail(`stride ${sh}x${sw} must be >= 1`);
+      // The C kernels of windowed ops (conv, depthwise, pools: templates/kernels and the SIMD variants) run one image.
+      if (x.shape[0] !== 1) fail(`input ${x.name} has batch ${x.shape[0]} (shape ${fmt(x.shape)}); supported: 1`);
       const oh = outputExtent(x.shape[1]!, kh, sh, padding);
       const ow = outputExtent(x.shape[2]!, kw, sw, padding);
       if (oh < 1 || ow < 1) fail(`window ${kh}x${kw} does not fit input ${fmt(x.shape)} with padding ${padding}`);

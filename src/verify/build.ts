@@ -17,6 +17,8 @@ export interface BuildOptions {
   readonly optimize: string;
   /** Compile with MOBILEC_POISON_DEAD: dead arena bytes are overwritten at every layer boundary. */
   readonly poison?: boolean;
+  /** More compiler flags, e.g. ['-march=native'] in a benchmark (never in verification). */
+  readonly extraFlags?: readonly string[];
 }
 
 export interface BuiltModel {
@@ -40,6 +42,7 @@ export function buildVerificationLibrary(files: ReadonlyMap<string, string | Uin
   const flags = ['-std=c99', opts.optimize, '-fPIC', '-shared', '-Wall', '-Wextra', '-I', '.'];
   if (opts.layerHooks) flags.push('-DMOBILEC_LAYER_HOOKS');
   if (opts.poison) flags.push('-DMOBILEC_POISON_DEAD');
+  flags.push(...(opts.extraFlags ?? []));
   // The binding embeds the addon path, so a checkout elsewhere gets its own build.
   const key = contentKey({ RECIPE_VERSION, cc, flags, sig, addon: ADDON_PATH }, files);
   ensureAddonBuilt();

@@ -26,6 +26,7 @@ import { EXAMPLES } from '../helpers/cli.js';
 import { layersOnTarget } from '../helpers/graphOnTarget.js';
 import { type QDType, shiftedChannels, torturZoo, ZOO_PROPERTIES, zooCensus } from '../helpers/zoo.js';
 import { seededInput } from '../tflite/models.js';
+import { extremeInputs, hostPlain, hostSanitizer, sanitizerProblems } from '../helpers/sanitize.js';
 
 /** The SIMD targets (issue 12): every one must take every listed layer kind. */
 const TARGETS = ['cortex-m4', 'cortex-m7', 'cortex-m33', 'cortex-m55', 'rpi4', 'rpi5', 'rpi-armv7', 'rpi3'] as const;
@@ -114,6 +115,42 @@ describe.each(TARGETS)('torture zoo on %s', (name) => {
       expect(divergences).toEqual([]);
     },
   );
+});
+
+/**
+ * The host on x86-64 (AVX2): not a SIMD target of issue 12 (its pools, add and mean run generic C), but its
+ * quantized AVX2 kernels (int8 pointwise / FC `avx2/gemm/s8`, depthwise 3x3 `avx2/dw/s8-3x3`, conv `avx2/conv/s8`) take the zoo's
+ * int8 layers of those shapes: every int8 zoo model runs natively (gcc, ASan + UBSan and plain), every layer bit-exact on
+ * seeded and extreme inputs.
+ */
+describe.skipIf(targetByName('host').arch !== 'x86-64')('torture zoo on host (AVX2)', () => {
+  const target = targetByName('host');
+  it('every int8 conv, FC and 3x3 depthwise (multiplier 1, stride <= 2) on an AVX2 kernel; every int8 model bit-exact', async () => {
+    const generic: string[] = [];
+    const divergences: string[] = [];
+    let avx2 = 0;
+    for (const m of zoo) {
+      const project = generateProject(m.graph, { name: m.name, target, kernels: 'simd' });
+      for (const l of project.layers) {
+        const op = m.graph.ops[l.index]!;
+        const w = op.inputs[1] !== undefined ? m.graph.tensors[op.inputs[1]]! : undefined;
+        const int8 = m.graph.tensors[op.inputs[0]!]!.dtype === 'int8';
+        const gemm = op.kind === 'fully_connected' || (op.kind === 'conv2d' && w?.shape[1] === 1 && w?.shape[2] === 1 && op.strideH === 1 && op.strideW === 1);
+        const dw3 = op.kind === 'depthwise_conv2d' && w?.shape[1] === 3 && w?.shape[2] === 3 && op.depthMultiplier === 1 && op.strideH <= 2 && op.strideW <= 2;
+        if (int8 && (gemm || dw3 || op.kind === 'conv2d')) {
+          if (l.variantKey?.startsWith('avx2/')) avx2++;
+          else generic.push(`${m.name} layer ${l.index} ${l.op}: ${l.kernel}`);
+        }
+      }
+      if (m.dtype !== 'int8') continue;
+      // Built by gcc under ASan + UBSan and without: no finding, both builds' outputs equal, every layer equal to the
+      // reference on seeded and extreme inputs.
+      divergences.push(...(await sanitizerProblems(m.graph, target, hostSanitizer('gcc'), hostPlain('gcc'), extremeInputs(m.graph, 2))));
+    }
+    expect(generic).toEqual([]);
+    expect(avx2).toBeGreaterThan(10);
+    expect(divergences).toEqual([]);
+  });
 });
 
 /**

@@ -176,10 +176,14 @@ describe('inspect', () => {
       standardMacs: 3 * 3 * 8 * 16 * 48 * 48,
       separableMacs: 3 * 3 * 8 * 48 * 48 + 8 * 16 * 48 * 48,
     });
-    // In place: the largest tensor (48x48x16 = 36,864) plus 32 bytes, not input + output side by side.
-    expect(j.totals.arenaBytes).toBe(36_896);
-    // No plan can do better than the most bytes live at one op (48x48x16 + the in-place depthwise's 16-byte lead).
-    expect(j.memory.arenaLowerBound).toBe(36_880);
+    // In place: the largest tensor (48x48x16 = 36,864) plus 32 bytes, not input + output side by side. On x86-64 the
+    // host's AVX2 int8 kernels stream by output row (depthwise) or 4-pixel chunk (GEMM, stem) and take a little scratch:
+    // 384 bytes more.
+    const x86 = TARGETS.get('host')!.arch === 'x86-64';
+    expect(j.totals.arenaBytes).toBe(x86 ? 37_280 : 36_896);
+    // No plan can do better than the most bytes live at one op (48x48x16 + the in-place depthwise's 16-byte lead; on
+    // x86-64 its lead of one output row).
+    expect(j.memory.arenaLowerBound).toBe(x86 ? 37_248 : 36_880);
   });
 
   it('prints the table with totals', () => {

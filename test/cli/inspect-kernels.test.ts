@@ -1,4 +1,5 @@
 /** `inspect` shows the kernel each layer runs: `variant`, `variantKey`, `generic` (docs/CONTRACT.md, inspect --json). */
+import { targetByName } from '../../src/targets/index.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allSimdVariants } from '../../src/codegen/isa/index.js';
@@ -17,13 +18,19 @@ const model = join(EXAMPLES, 'mobilenet_v1_0.25_96_int8.json');
 const inspect = (target: string) => JSON.parse(mobilec(['inspect', model, '--target', target, '--json']).stdout) as { layers: Layer[] };
 
 describe('inspect shows the kernel choice', () => {
-  it('on the host every layer with a kernel is generic C', () => {
+  it('on the host the weighted layers run AVX2 on x86-64 (else generic C), every other layer with a kernel generic C', () => {
     const { layers } = inspect('host');
+    const x86 = targetByName('host').arch === 'x86-64';
     expect(layers).toHaveLength(31);
+    const avx2 = new Set<string>();
     for (const l of layers) {
       if (l.variant === 'view') expect([l.op, l.generic, l.variantKey]).toEqual(['reshape', false, null]);
-      else expect([parseKernelName(l.variant).isa, l.generic, l.variantKey]).toEqual(['c', true, null]);
+      else if (x86 && (l.op === 'conv2d' || l.op === 'depthwise_conv2d')) {
+        expect([parseKernelName(l.variant).isa, l.generic]).toEqual(['avx2', false]);
+        avx2.add(l.variantKey!);
+      } else expect([parseKernelName(l.variant).isa, l.generic, l.variantKey]).toEqual(['c', true, null]);
     }
+    expect(avx2).toEqual(new Set(x86 ? ['avx2/conv/s8', 'avx2/dw/s8-3x3', 'avx2/gemm/s8'] : []));
   });
 
   it('on rpi4 the weighted layers name their NEON variant, and generic agrees with the name', () => {

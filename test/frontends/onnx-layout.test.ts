@@ -9,7 +9,6 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import AjvModule from 'ajv';
 import { generateProject } from '../../src/codegen/index.js';
@@ -31,6 +30,7 @@ import { MobilecError } from '../../src/model/errors.js';
 import { asFloat32, buildAndRun, bytesOf, removeDir, tempDir, writeFiles } from '../codegen/helpers.js';
 import { EXAMPLES, mobilec } from '../helpers/cli.js';
 import { attr, OnnxBuilder, toNchw, toNhwc } from '../helpers/onnxBuilder.js';
+import { relErr, runOrt } from '../helpers/onnxRuntime.js';
 
 type AjvClass = typeof AjvModule.default;
 const Ajv: AjvClass = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as AjvClass;
@@ -43,24 +43,6 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
 const dir = tempDir('onnx_layout');
 dirs.push(dir);
-
-/** max |a − b| / max(1, max |b|) */
-function relErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  let m = 1;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
-
-async function runOrt(bytes: Uint8Array, input: Float32Array, shape: readonly number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const out = (await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, shape) }))[session.outputNames[0]!]!;
-  return { data: out.data as Float32Array, dims: out.dims };
-}
 
 const f32 = (path: string) => {
   const b = readFileSync(path);
@@ -236,7 +218,11 @@ describe('ONNX NCHW model: the C boundary and run speak NCHW', () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
     const i = mobilec(['inspect', spatialPath, '--json']);
     expect(i.code, i.stderr).toBe(0);
-    const j = JSON.parse(i.stdout) as { input: { tensor: number }; output: { tensor: number }; layers: unknown[]; plan: { blocks: Record<string, unknown>[] } };
+    type Io = { tensor: number; shape: number[]; modelShape: number[]; layout: string | null };
+    const j = JSON.parse(i.stdout) as { input: Io; output: Io; layers: unknown[]; plan: { blocks: Record<string, unknown>[] } };
+    // The IR's NHWC shape, and the shape and layout of the caller's buffers: the model's NCHW.
+    expect([j.input.shape, j.input.modelShape, j.input.layout]).toEqual([[1, 8, 10, 3], [...SPATIAL_IN], 'NCHW']);
+    expect([j.output.shape, j.output.modelShape, j.output.layout]).toEqual([[1, 4, 5, 5], [...SPATIAL_OUT], 'NCHW']);
     const validate = new Ajv({ allErrors: true, strictTypes: false }).compile(
       JSON.parse(readFileSync(join(PACKAGE_ROOT, 'docs', 'inspect.schema.json'), 'utf8')) as object,
     );

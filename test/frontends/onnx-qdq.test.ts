@@ -11,7 +11,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateProject } from '../../src/codegen/index.js';
 import { importOnnx } from '../../src/frontends/onnx/import.js';
@@ -22,26 +21,12 @@ import { runGraph } from '../../src/reference/interpreter.js';
 import { host } from '../../src/targets/host.js';
 import { Prng } from '../../src/util/prng.js';
 import { mobilec } from '../helpers/cli.js';
-import { attr, OnnxBuilder, rangeParams, toNchw, toNhwc, type QParams, type QType } from '../helpers/onnxBuilder.js';
+import { attr, OnnxBuilder, rangeParams, toNchw, type QParams, type QType } from '../helpers/onnxBuilder.js';
+import { nhwc, ortSession, randomInput, refusal, runSession } from '../helpers/onnxRuntime.js';
 import { asFloat32, buildAndRun, bytesOf, removeDir, tempDir, writeFiles } from '../codegen/helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
-
-function randomInput(shape: readonly number[], seed: number): Float32Array {
-  const rng = new Prng(seed);
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1));
-}
-
-async function session(bytes: Uint8Array): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-}
-
-async function runOrt(s: ort.InferenceSession, input: Float32Array, shape: readonly number[]): Promise<Record<string, ort.Tensor>> {
-  return s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', input, shape) });
-}
-
-const nhwc = (data: Float32Array, shape: readonly number[]) => (shape.length === 4 ? toNhwc(data, shape) : data);
 
 /** The model's layers, built as float32 (each quantization point an Identity graph output, for calibration) or as QDQ. */
 type Mode = { kind: 'float' } | { kind: 'qdq'; params: ReadonlyMap<string, QParams> };
@@ -149,11 +134,11 @@ function v1(mode: Mode, head: 'probs' | 'features' | 'logits'): { bytes: Uint8Ar
 /** Calibrates the float twin in ORT over a few inputs: each point's [min, max] → asymmetric parameters. */
 async function calibrate(type: QType): Promise<Map<string, QParams>> {
   const { bytes, points } = v1({ kind: 'float' }, 'probs');
-  const s = await session(bytes);
+  const s = await ortSession(bytes);
   const lo = new Map<string, number>();
   const hi = new Map<string, number>();
   for (let k = 0; k < 6; k++) {
-    const out = await runOrt(s, randomInput(IN_SHAPE, 100 + k), IN_SHAPE);
+    const out = await runSession(s, randomInput(IN_SHAPE, 100 + k), IN_SHAPE);
     for (const p of points) {
       const d = out[p]!.data as Float32Array;
       lo.set(p, Math.min(lo.get(p) ?? 0, ...d));
@@ -180,11 +165,11 @@ interface Agreement {
 
 /** ORT's output vs mobilec's reference on `n` inputs, in LSBs of the output's scale. */
 async function agreement(bytes: Uint8Array, graph: Graph, outScale: number, n: number, top1: boolean): Promise<Agreement> {
-  const s = await session(bytes);
+  const s = await ortSession(bytes);
   const a: Agreement = { elements: 0, within1: 0, exact: 0, maxLsb: 0, top1Same: 0, runs: n };
   for (let k = 0; k < n; k++) {
     const input = randomInput(IN_SHAPE, 500 + k);
-    const o = (await runOrt(s, input, IN_SHAPE))[s.outputNames[0]!]!;
+    const o = (await runSession(s, input, IN_SHAPE))[s.outputNames[0]!]!;
     const want = o.data as Float32Array;
     let got = runGraph(graph, [nhwc(input, IN_SHAPE)]).outputs[0] as Float32Array;
     if (o.dims.length === 4) got = toNchw(got, o.dims);
@@ -268,15 +253,15 @@ describe('ONNX QDQ MobileNetV1-like (int8, per-channel weights) against ONNX Run
     expect(a.maxLsb).toBeLessThanOrEqual(3);
     const lb = model('logits');
     const gl = prepareGraph(importOnnx(lb, 'qdq_v1l.onnx'));
-    const [sl, sp] = [await session(lb), await session(bytes)];
+    const [sl, sp] = [await ortSession(lb), await ortSession(bytes)];
     let agreeing = 0;
     for (let k = 0; k < 60; k++) {
       const input = randomInput(IN_SHAPE, 500 + k);
-      const ol = (await runOrt(sl, input, IN_SHAPE)).logits!.data as Float32Array;
+      const ol = (await runSession(sl, input, IN_SHAPE)).logits!.data as Float32Array;
       const rl = runGraph(gl, [nhwc(input, IN_SHAPE)]).outputs[0] as Float32Array;
       if (!ol.every((v, i) => v === rl[i])) continue;
       agreeing++;
-      const op = (await runOrt(sp, input, IN_SHAPE)).probs!.data as Float32Array;
+      const op = (await runSession(sp, input, IN_SHAPE)).probs!.data as Float32Array;
       const rp = runGraph(g, [nhwc(input, IN_SHAPE)]).outputs[0] as Float32Array;
       for (let i = 0; i < op.length; i++) expect(Math.abs(op[i]! - rp[i]!) * 256).toBeLessThanOrEqual(1);
     }
@@ -305,7 +290,7 @@ describe('ONNX QDQ MobileNetV1-like (int8, per-channel weights) against ONNX Run
     const c = asFloat32(buildAndRun(dir, p, bytesOf(input)).output);
     const ref = runGraph(g, [nhwc(input, IN_SHAPE)]).outputs[0] as Float32Array;
     expect([...c]).toEqual([...ref]);
-    const want = (await runOrt(await session(bytes), input, IN_SHAPE)).probs!.data as Float32Array;
+    const want = (await runSession(await ortSession(bytes), input, IN_SHAPE)).probs!.data as Float32Array;
     for (let i = 0; i < want.length; i++) expect(Math.abs(want[i]! - c[i]!) * 256).toBeLessThanOrEqual(2);
   });
 
@@ -508,13 +493,13 @@ describe('ONNX QDQ ops against ONNX Runtime (reference and C)', () => {
       expect(g.ops.map((o) => o.kind)).toEqual(kinds);
       // uint8 activations stay uint8 only beside uint8 weights.
       expect(g.tensors[g.ops[0]!.outputs[0]!]!.dtype).toBe(name.startsWith('uint8 activations and per-tensor uint8') ? 'uint8' : 'int8');
-      const s = await session(bytes);
+      const s = await ortSession(bytes);
       let max = 0;
       let within = 0;
       let n = 0;
       for (let k = 0; k < 5; k++) {
         const input = randomInput(S, 40 + k);
-        const o = (await runOrt(s, input, S)).y!;
+        const o = (await runSession(s, input, S)).y!;
         const want = o.data as Float32Array;
         let got = runGraph(g, [nhwc(input, S)]).outputs[0] as Float32Array;
         if (o.dims.length === 4) got = toNchw(got, o.dims);
@@ -544,17 +529,7 @@ describe('ONNX QDQ ops against ONNX Runtime (reference and C)', () => {
 });
 
 describe('ONNX QDQ refusals (one line, exit 2, naming the node)', () => {
-  const refuse = (bytes: Uint8Array): string => {
-    try {
-      prepareGraph(importOnnx(bytes, 'bad.onnx'));
-    } catch (e) {
-      expect(e).toBeInstanceOf(MobilecError);
-      expect((e as MobilecError).exitCode).toBe(2);
-      expect((e as MobilecError).message).not.toContain('\n');
-      return (e as MobilecError).message;
-    }
-    throw new Error('accepted');
-  };
+  const refuse = (bytes: Uint8Array): string => refusal(() => prepareGraph(importOnnx(bytes, 'bad.onnx')));
   const model = (f: (b: OnnxBuilder, x: string) => string, shape = S): Uint8Array => {
     const b = new OnnxBuilder(3);
     const y = f(b, b.input('x', shape));
@@ -670,13 +645,13 @@ describe('ONNX QLinearConv and QLinearMatMul against ONNX Runtime', () => {
   const compare = async (bytes: Uint8Array, shape: number[], out: QParams, kinds: string[]) => {
     const g = prepareGraph(importOnnx(bytes, 'qlinear.onnx'));
     expect(g.ops.map((o) => o.kind)).toEqual(kinds);
-    const s = await session(bytes);
+    const s = await ortSession(bytes);
     let max = 0;
     let exact = 0;
     let n = 0;
     for (let k = 0; k < 5; k++) {
       const input = randomInput(shape, 70 + k);
-      const o = (await runOrt(s, input, shape)).y!;
+      const o = (await runSession(s, input, shape)).y!;
       const want = o.data as Float32Array;
       let got = runGraph(g, [nhwc(input, shape)]).outputs[0] as Float32Array;
       if (o.dims.length === 4) got = toNchw(got, o.dims);

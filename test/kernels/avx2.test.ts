@@ -122,8 +122,12 @@ describe.skipIf(skip)('AVX2 float32 kernels on the host (native)', () => {
     const other = generateProject(g, { name: 'm', target: { ...host, arch: 'native' }, kernels: 'simd' });
     expect([other.layers[0]!.generic, other.params.avx2]).toEqual([true, false]);
     expect(other.files.get('m.c')).not.toContain('__builtin_cpu_supports');
-    const q = generateProject(kernelCase('m', 'pointwise', 'int8', SEED).graph, { name: 'm', target: host, kernels: 'simd' });
-    expect([q.layers[0]!.generic, q.params.avx2]).toEqual([true, false]);
+    // int8 layers take the quantized AVX2 GEMM (test/kernels/avx2-int8.test.ts) on x86-64 only.
+    const qg = kernelCase('m', 'pointwise', 'int8', SEED).graph;
+    const q = generateProject(qg, { name: 'm', target: host, kernels: 'simd' });
+    expect([q.layers[0]!.variantKey, q.params.avx2]).toEqual(['avx2/gemm/s8', true]);
+    const qOther = generateProject(qg, { name: 'm', target: { ...host, arch: 'native' }, kernels: 'simd' });
+    expect([qOther.layers[0]!.generic, qOther.params.avx2]).toEqual([true, false]);
   });
 
   it('invoke returns -1 when the CPU lacks AVX2 or FMA, 0 when it has them (gcc and clang, strict flags)', () => {

@@ -29,9 +29,9 @@ export const CANDIDATES_PER_VARIANT = FULL ? 400 : 80;
 export const SIMD_TARGETS: readonly Target[] = [...TARGETS.values()].filter((t) => t.emulator.kind !== 'addon' && isaKernelsFor(t) !== null);
 
 /**
- * The host when it has a provider (x86-64: the AVX2 float32 kernels), run natively. Kept apart from
- * SIMD_TARGETS: its provider covers float32 GEMM and depthwise only, not the quantized families the
- * per-family tests (add, lut, pool) expect on every SIMD target.
+ * The host when it has a provider (x86-64: the AVX2 kernels), run natively. Kept apart from
+ * SIMD_TARGETS: its provider covers the float32 and int8 conv, GEMM and depthwise 3x3 only, not the
+ * quantized families the per-family tests (add, lut, pool) expect on every SIMD target.
  */
 export const NATIVE_SIMD_TARGETS: readonly Target[] = [...TARGETS.values()].filter((t) => t.emulator.kind === 'addon' && isaKernelsFor(t) !== null);
 

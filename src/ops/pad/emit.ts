@@ -41,7 +41,11 @@ export function emit(op: PadOp, ctx: EmitContext): OpEmission {
       oh: outShape[1],
       ow: outShape[2],
       oc: outShape[3],
-      outElements: elementCount(outShape),
+      rowElements: outShape[2]! * outShape[3]!,
+      inRowElements: inShape[2]! * inShape[3]!,
+      leftElements: before[2]! * outShape[3]!,
+      // No channel padding: an input row is one contiguous span of its output row.
+      denseRows: before[3] === 0 && after[3] === 0,
     },
     call: `${kernel}(${[ctx.arena(xT.id, false), padValue, ctx.arena(yT.id, true)].join(', ')});`,
     macs: 0,
