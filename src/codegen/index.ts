@@ -19,6 +19,7 @@ import { checkTuning, isaKernelsFor } from './isa/index.js';
 import { cType } from './ops/common.js';
 import { opDef } from '../ops/registry.js';
 import { weightsCSource } from './weightsC.js';
+import { parseKernelName } from './kernelId.js';
 import { boundaryTensor, type BoundaryTensor } from '../model/layout.js';
 
 /** How the constants reach the compiler: a GNU `.incbin` of a binary blob, or C arrays. */
@@ -84,6 +85,8 @@ export interface ProjectParams {
   readonly source: ModelSource;
   /** Some kernel is an AVX2 + FMA one: the header states the requirement and invoke checks the CPU once. */
   readonly avx2: boolean;
+  /** Some AVX2 kernel has an AVX-512F body (flag x512): invoke's CPU check also asks for AVX-512F. */
+  readonly avx512: boolean;
 }
 
 export interface GeneratedProject {
@@ -420,6 +423,7 @@ export function generateProject(graph: Graph, options: CodegenOptions): Generate
     weightsC: weightsForm === 'c',
     weightsSource: weightsForm === 'c' ? `${name}_weights.c` : `${name}_weights.S`,
     avx2: emitted.some(({ em }) => em.family?.endsWith('_avx2') ?? false),
+    avx512: emitted.some(({ em }) => (em.family?.endsWith('_avx2') ?? false) && em.kernel !== null && parseKernelName(em.kernel).flags?.x512 === true),
   };
   const constList = placed.map(({ symbol, ctype, count, bytes, offset }) => ({ symbol, ctype, count, bytes, offset }));
 

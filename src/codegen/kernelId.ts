@@ -95,6 +95,7 @@ export const KERNEL_FLAGS = {
   gather: 'the taps of each pixel gathered by TBL into consecutive SDOT groups',
   mla: 'int16 MLA tap groups widened at group ends; the value hashes the weights-derived grouping the code spells (mla612158423)',
   tbl: 'TBL lookup table: the value lists the 64-entry chunks per table plane the code reads (tbl431)',
+  x512: 'an AVX-512F body beside the AVX2 one, chosen at run time where the CPU has AVX-512F (x86-64)',
   // algorithm of an op with several exact forms
   exptab: 'softmax: exp of every difference to the row maximum read from a compile-time table (at most 256 int32 entries) instead of computed',
   avg: 'mean: the truncating integer average (input and output quantized alike)',

@@ -1,13 +1,14 @@
 /**
  * float32 convolution (any window, stride and padding; a MobileNet's 3×3
  * stride-2 stem) on x86-64 AVX2 + FMA: variant `avx2/conv/f32`
- * (`mobilec_conv_f32_avx2_t6x16_relu6_k3s2same_224x224x3_32`,
+ * (`mobilec_conv_f32_avx2_t6x16_relu6_x512_k3s2same_224x224x3_32`,
  * templates/kernels/conv_avx2.c.hbs). Per chunk of output pixels the
  * kernel copies each pixel's window (kH·kW·cin floats, zero outside the
  * input) into arena scratch and runs the pointwise GEMM's tiles
  * (partials/avx2/pw_tile.hbs, `gemmTiles`) over those patches with K =
  * kH·kW·cin; the weights `[cout][kH][kW][cin]` are already in patch order
- * and are packed into the same panels. 1×1 stride-1 layers take
+ * and are packed into the same panels (the AVX-512F tiles too, flag `x512`,
+ * where the CPU has AVX-512F). 1×1 stride-1 layers take
  * `avx2/gemm/f32` first.
  */
 import type { Conv2DOp } from '../../../model/ir.js';
@@ -43,7 +44,7 @@ const id = (l: ConvLayer, p: Plan): KernelId => ({
   dtype: 'f32',
   isa: 'avx2',
   tile: `${TILE_PIXELS}x${PANEL}`,
-  flags: actFlags(l.op.activation),
+  flags: { ...actFlags(l.op.activation), x512: true },
   window: { kH: p.g.kH, kW: p.g.kW, sH: p.g.strideH, sW: p.g.strideW, padding: l.op.padding },
   shape: `${p.g.inH}x${p.g.inW}x${p.g.inC}_${p.g.outC}`,
 });

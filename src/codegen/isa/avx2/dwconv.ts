@@ -1,7 +1,7 @@
 /**
  * float32 depthwise 3×3 on x86-64 AVX2 + FMA: variant `avx2/dw/f32-3x3`
  * (`mobilec_dw_f32_avx2_t4x8_relu6_k3s2same_112x112x32`,
- * templates/kernels/dwconv_avx2.c.hbs, partials/avx2/dw_*_group.hbs).
+ * templates/kernels/dwconv_avx2.c.hbs, partials/avx2/dw_px_group.hbs, dw_blk.hbs).
  *
  * Stride 1 or 2 on each axis, any padding, depth multiplier 1 (other
  * multipliers and windows keep the generic kernel). 8 channels per ymm; the
@@ -9,10 +9,12 @@
  * zero-padded, so the weight loads of the last (partial) channel group are
  * whole vectors and only its input loads and stores are masked. The output
  * pixels whose 9 taps all lie inside the input (rows `oyLo..oyHi`, columns
- * `oxLo..oxHi`, computed here) run the row form: per channel group the 9
- * weights stay in registers and 4 pixels share them (4 accumulators, no
- * bounds tests); the border pixels run one at a time, skipping the taps
- * outside. FMA and the tap order make it equal the reference within the
+ * `oxLo..oxHi`, computed here) run the row form (partials/avx2/dw_blk.hbs):
+ * blocks of 4 pixels (4 accumulators, no bounds tests, each tap's weights
+ * loaded once for the 4), every channel group of a block before the next
+ * block, so the block's windows (3 rows of 4·stride + 2 pixels × C) are read
+ * while in L1 rather than once per channel group across the whole row; the
+ * border pixels run one at a time, skipping the taps outside. FMA and the tap order make it equal the reference within the
  * float tolerance, not bit for bit.
  */
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';

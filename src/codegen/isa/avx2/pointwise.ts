@@ -1,6 +1,6 @@
 /**
  * float32 pointwise 1×1 convolution and fully connected on x86-64 AVX2 + FMA:
- * variant `avx2/gemm/f32` (`mobilec_pw_f32_avx2_t6x16_relu6_112x112x32_64`,
+ * variant `avx2/gemm/f32` (`mobilec_pw_f32_avx2_t6x16_relu6_x512_112x112x32_64`,
  * templates/kernels/pw_avx2.c.hbs, tile partials/avx2/pw_tile.hbs).
  *
  * A register-blocked GEMM: a tile holds 6 pixels × 16 output channels in 12
@@ -19,8 +19,14 @@
  * smaller weights stay in L2 anyway and the chunk is one tile. The chunk is
  * the kernel's streaming block: it reads only its own pixels' inputs.
  *
+ * The kernel also has an AVX-512F body (flag `x512`, partials/avx2/pw_tile512.hbs,
+ * `zmmTiles`), run where invoke's CPU check found AVX-512F: 6 pixels × 4 panels
+ * (64 channels) in 24 zmm accumulators over the same panels, then one rest tile
+ * of the remaining panels and the tail panel; -DMOBILEC_NO_AVX512 compiles it out.
+ *
  * FMA rounds once per multiply-add (the reference rounds twice) and the sums
- * run in another order: within the float tolerance, not bit-equal.
+ * run in another order: within the float tolerance, not bit-equal (both bodies
+ * sum each output in the same order).
  */
 import type { Activation } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
@@ -68,9 +74,65 @@ const id = (l: GemmLayer, p: GemmPlan): KernelId => ({
   dtype: 'f32',
   isa: 'avx2',
   tile: `${TILE_PIXELS}x${PANEL}`,
-  flags: actFlags(l.op.activation),
+  flags: { ...actFlags(l.op.activation), x512: true },
   shape: p.shape,
 });
+
+/** Panels (of 16 channels) per register tile of the AVX-512F body: 6 pixels x 64 channels, 24 zmm accumulators. */
+export const ZMM_PANELS = 4;
+
+/** `__mmask16` of the first `n` of 16 lanes, as a C constant. */
+const mask16 = (n: number): string => `0x${((1 << n) - 1).toString(16).toUpperCase()}`;
+
+/**
+ * The AVX-512F body's tiles (partials/avx2/pw_tile512.hbs) over the same packed panels as the AVX2 body:
+ * groups of ZMM_PANELS full panels (one zmm per panel row), then one rest group of the remaining full
+ * panels and the tail panel (its row 8 or 16 floats, read by a masked load when 8; its channels stored
+ * under a `__mmask16`); 6 pixels or the last npix mod 6, as the AVX2 tiles.
+ */
+function zmmTiles(kernel: string, K: number, cout: number, npix: number, act: Activation) {
+  const nb = Math.floor(cout / PANEL);
+  const tw = tailWidth(cout);
+  const tailC = cout % PANEL;
+  const r = npix % TILE_PIXELS;
+  const full = npix >= TILE_PIXELS;
+  const groups = Math.floor(nb / ZMM_PANELS);
+  const restFull = nb % ZMM_PANELS;
+  const rest = restFull + (tw > 0 ? 1 : 0);
+  const ap = actParams(act);
+  const tile = (name: string, mr: number, nz: number, withTail: boolean) => ({
+    name,
+    mr,
+    nz,
+    k: K,
+    unroll: unrollFor(K),
+    cout,
+    channels: (withTail ? nz - 1 : nz) * PANEL + (withTail ? tailC : 0),
+    panels: Array.from({ length: nz }, (_, j) => {
+      const isTail = withTail && j === nz - 1;
+      const pw = isTail ? tw : PANEL;
+      return { j, off: j * PANEL * K, pw, half: pw === 8, store: isTail ? mask16(tailC) : null, yOff: j * PANEL };
+    }),
+    ...ap,
+  });
+  const names = { zFull: `${kernel}_z${TILE_PIXELS}`, zRest: `${kernel}_z${r}`, zFullRest: `${kernel}_z${TILE_PIXELS}r`, zRestRest: `${kernel}_z${r}r` };
+  const tiles512 = [
+    ...(groups > 0 && full ? [tile(names.zFull, TILE_PIXELS, ZMM_PANELS, false)] : []),
+    ...(groups > 0 && r > 0 ? [tile(names.zRest, r, ZMM_PANELS, false)] : []),
+    ...(rest > 0 && full ? [tile(names.zFullRest, TILE_PIXELS, rest, tw > 0)] : []),
+    ...(rest > 0 && r > 0 ? [tile(names.zRestRest, r, rest, tw > 0)] : []),
+  ];
+  return {
+    tiles512,
+    groups,
+    rest: rest > 0,
+    groupFloats: ZMM_PANELS * PANEL * K,
+    groupChannels: ZMM_PANELS * PANEL,
+    restWOff: groups * ZMM_PANELS * PANEL * K,
+    restCOff: groups * ZMM_PANELS * PANEL,
+    ...names,
+  };
+}
 
 /**
  * The tile and driver parameters of the GEMM over `npix` rows of K (pw_avx2 and conv_avx2 share them,
@@ -110,6 +172,7 @@ export function gemmTiles(kernel: string, K: number, cout: number, npix: number,
     ...(tw > 0 && r > 0 ? [tile(names.tileRestTail, r, tw, tailC)] : []),
   ];
   const panels = nb + (tw > 0 ? 1 : 0);
+  const z = zmmTiles(kernel, K, cout, npix, act);
   const bias = new Float32Array(panels * PANEL);
   for (let c = 0; c < cout; c++) bias[c] = bv[c]!;
   return {
@@ -132,6 +195,7 @@ export function gemmTiles(kernel: string, K: number, cout: number, npix: number,
       tiles,
       ...names,
       act,
+      ...z,
     },
   };
 }
