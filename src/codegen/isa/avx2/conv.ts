@@ -17,7 +17,7 @@ import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { biasValues, weightValues } from '../neon/shared.js';
 import { chunkPixels, gemmTiles, packPanels, PANEL, TILE_PIXELS } from './pointwise.js';
-import { actFlags, common, isX86 } from './shared.js';
+import { actFlags, common, isX86, windowParams } from './shared.js';
 
 type ConvLayer = Layer<Conv2DOp>;
 
@@ -71,17 +71,7 @@ function emit(l: ConvLayer, p: Plan): OpEmission {
     params: {
       common: common(),
       ...t.params,
-      kH: g.kH,
-      kW: g.kW,
-      sH: g.strideH,
-      sW: g.strideW,
-      padTop: g.padTop,
-      padLeft: g.padLeft,
-      inH: g.inH,
-      inW: g.inW,
-      cin: g.inC,
-      outH: g.outH,
-      outW: g.outW,
+      ...windowParams(g),
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * g.outC * K,

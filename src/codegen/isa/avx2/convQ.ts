@@ -21,7 +21,7 @@ import { weightedOperands } from '../neon/shared.js';
 import { PANEL } from './pointwise.js';
 import { gemmS8Tiles, TILE_PIXELS_Q, valuesFitInt8 } from './pointwiseQ.js';
 import { anyLeftShift } from './quant.js';
-import { isX86 } from './shared.js';
+import { isX86, windowParams } from './shared.js';
 
 type ConvLayer = Layer<Conv2DOp>;
 
@@ -57,17 +57,7 @@ function emit(l: ConvLayer, p: Plan): OpEmission {
     kernel,
     params: {
       ...t.params,
-      kH: g.kH,
-      kW: g.kW,
-      sH: g.strideH,
-      sW: g.strideW,
-      padTop: g.padTop,
-      padLeft: g.padLeft,
-      inH: g.inH,
-      inW: g.inW,
-      cin: g.inC,
-      outH: g.outH,
-      outW: g.outW,
+      ...windowParams(g),
     },
     call: `${kernel}(${args.join(', ')});`,
     macs: npix * g.outC * K,

@@ -32,7 +32,7 @@ import type { Activation } from '../../../model/ir.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { OpEmission, SimdVariant } from '../../types.js';
 import { GEMM_OPS, gemmPlan, type GemmLayer, type GemmOp, type GemmPlan } from '../neon/gemm/shape.js';
-import { actFlags, actParams, common, isX86, maskLanes } from './shared.js';
+import { actFlags, actParams, common, gemmTileSet, isX86, maskLanes } from './shared.js';
 
 /** Pixels and output channels of the main tile. */
 export const TILE_PIXELS = 6;
@@ -159,18 +159,7 @@ export function gemmTiles(kernel: string, K: number, cout: number, npix: number,
     maskLanes: maskLanes(channels % 8),
     ...ap,
   });
-  const names = {
-    tileFull: `${kernel}_p${TILE_PIXELS}`,
-    tileRest: `${kernel}_p${r}`,
-    tileFullTail: `${kernel}_p${TILE_PIXELS}t`,
-    tileRestTail: `${kernel}_p${r}t`,
-  };
-  const tiles = [
-    ...(nb > 0 && full ? [tile(names.tileFull, TILE_PIXELS, PANEL, PANEL)] : []),
-    ...(nb > 0 && r > 0 ? [tile(names.tileRest, r, PANEL, PANEL)] : []),
-    ...(tw > 0 && full ? [tile(names.tileFullTail, TILE_PIXELS, tw, tailC)] : []),
-    ...(tw > 0 && r > 0 ? [tile(names.tileRestTail, r, tw, tailC)] : []),
-  ];
+  const { names, tiles } = gemmTileSet(kernel, { mr: TILE_PIXELS, npix, nb, tw, tailC, panel: PANEL }, tile);
   const panels = nb + (tw > 0 ? 1 : 0);
   const z = zmmTiles(kernel, K, cout, npix, act);
   const bias = new Float32Array(panels * PANEL);

@@ -39,7 +39,7 @@ import { GEMM_OPS, gemmPlan, type GemmOp, type GemmPlan } from '../neon/gemm/sha
 import { foldInputZeroPoint } from '../../requant.js';
 import { PANEL, RESIDENT_WEIGHT_BYTES, tailWidth } from './pointwise.js';
 import { anyLeftShift, avx2Requant, RQ_GROUP } from './quant.js';
-import { common, isX86 } from './shared.js';
+import { common, gemmTileSet, isX86 } from './shared.js';
 import type { GemmLayer } from '../neon/gemm/shape.js';
 
 /** Pixels of the main tile (16 output channels each: 2 accumulators per pixel). */
@@ -151,18 +151,7 @@ export function gemmS8Tiles(
     ctype,
     store: channels === 16 ? 'v16' : channels === 8 ? 'v8' : 'part',
   });
-  const names = {
-    tileFull: `${kernel}_p${mr}`,
-    tileRest: `${kernel}_p${r}`,
-    tileFullTail: `${kernel}_p${mr}t`,
-    tileRestTail: `${kernel}_p${r}t`,
-  };
-  const tiles = [
-    ...(nb > 0 && full ? [tile(names.tileFull, mr, PANEL, PANEL)] : []),
-    ...(nb > 0 && r > 0 ? [tile(names.tileRest, r, PANEL, PANEL)] : []),
-    ...(tw > 0 && full ? [tile(names.tileFullTail, mr, tw, tailC)] : []),
-    ...(tw > 0 && r > 0 ? [tile(names.tileRestTail, r, tw, tailC)] : []),
-  ];
+  const { names, tiles } = gemmTileSet(kernel, { mr, npix, nb, tw, tailC, panel: PANEL }, tile);
   return {
     q,
     mc,

@@ -4,6 +4,7 @@
  * flag, and whether a layer's target is x86-64 at all.
  */
 import type { Activation } from '../../../model/ir.js';
+import type { WindowGeometry } from '../../../model/geometry.js';
 import type { KernelFlag } from '../../kernelId.js';
 import { render } from '../../templates.js';
 import type { EmitContext } from '../../types.js';
@@ -33,3 +34,47 @@ export function actParams(act: Activation) {
 
 /** `_mm256_setr_epi32` lanes storing the first `n` of 8 floats. */
 export const maskLanes = (n: number): string => Array.from({ length: 8 }, (_, i) => (i < n ? '-1' : '0')).join(', ');
+
+/**
+ * The GEMM tile set both AVX2 GEMMs (float32 and int8) emit: `mr` pixels or the last
+ * npix mod mr, over whole panels (`nb`) or the tail panel (`tw` wide, `tailC` channels);
+ * `tile(name, rows, panelWidth, channels)` makes each tile's template data.
+ */
+export function gemmTileSet<T>(
+  kernel: string,
+  o: { mr: number; npix: number; nb: number; tw: number; tailC: number; panel: number },
+  tile: (name: string, rows: number, pw: number, channels: number) => T,
+) {
+  const r = o.npix % o.mr;
+  const full = o.npix >= o.mr;
+  const names = {
+    tileFull: `${kernel}_p${o.mr}`,
+    tileRest: `${kernel}_p${r}`,
+    tileFullTail: `${kernel}_p${o.mr}t`,
+    tileRestTail: `${kernel}_p${r}t`,
+  };
+  const tiles = [
+    ...(o.nb > 0 && full ? [tile(names.tileFull, o.mr, o.panel, o.panel)] : []),
+    ...(o.nb > 0 && r > 0 ? [tile(names.tileRest, r, o.panel, o.panel)] : []),
+    ...(o.tw > 0 && full ? [tile(names.tileFullTail, o.mr, o.tw, o.tailC)] : []),
+    ...(o.tw > 0 && r > 0 ? [tile(names.tileRestTail, r, o.tw, o.tailC)] : []),
+  ];
+  return { names, tiles };
+}
+
+/** A convolution's window and extents as the conv templates read them. */
+export function windowParams(g: WindowGeometry) {
+  return {
+    kH: g.kH,
+    kW: g.kW,
+    sH: g.strideH,
+    sW: g.strideW,
+    padTop: g.padTop,
+    padLeft: g.padLeft,
+    inH: g.inH,
+    inW: g.inW,
+    cin: g.inC,
+    outH: g.outH,
+    outW: g.outW,
+  };
+}
