@@ -17,7 +17,7 @@ import { CASES_PER_FAMILY, dtypeOf, FULL, NATIVE_SIMD_TARGETS, profileOf, runnab
  * Families each target's provider runs as SIMD today (on some of the
  * generated cases). NEON: every family (softmax: aarch64 only);
  * DSP and Helium: the weighted ops, add, the pools, MEAN, MUL and the quantized unary ops (table lookup);
- * the host on x86-64 (AVX2): float32 and int8 conv, pointwise, FC and depthwise 3x3 (uint8: generic C).
+ * the host on x86-64 (AVX2): float32 and int8 conv, pointwise, FC and depthwise 3x3 (uint8: generic C), float32 → 8-bit quantize.
  */
 const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
   rpi3: ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'softmax', 'add', 'mean', 'unary', 'mul'],
@@ -29,7 +29,7 @@ const SIMD_FAMILIES: Readonly<Record<string, readonly Family[]>> = {
   'cortex-m33': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
   'cortex-m55': ['conv', 'pointwise', 'depthwise', 'fc', 'avgpool', 'maxpool', 'add', 'mean', 'unary', 'mul'],
   // x86-64 AVX2: the float32 and int8 cases of these families (natively; the sample's depthwise cases are not all 3x3)
-  host: ['conv', 'pointwise', 'fc'],
+  host: ['conv', 'pointwise', 'fc', 'quantize'],
 };
 
 function summary(results: readonly CaseResult[]): string {
