@@ -22,7 +22,7 @@ import { host } from '../../src/targets/host.js';
 import { Prng } from '../../src/util/prng.js';
 import { mobilec } from '../helpers/cli.js';
 import { attr, OnnxBuilder, rangeParams, toNchw, type QParams, type QType } from '../helpers/onnxBuilder.js';
-import { nhwc, ortSession, randomInput, refusal, runSession } from '../helpers/onnxRuntime.js';
+import { damageOnnx, nhwc, ortSession, randomInput, refusal, runSession } from '../helpers/onnxRuntime.js';
 import { asFloat32, buildAndRun, bytesOf, removeDir, tempDir, writeFiles } from '../codegen/helpers.js';
 
 const dirs: string[] = [];
@@ -720,16 +720,9 @@ describe('damaged QDQ ONNX files', () => {
     const outcomes = { ok: 0, refused: 0 };
     const cases = Number(process.env.QDQ_DAMAGE_CASES ?? 400);
     for (let k = 0; k < cases; k++) {
-      const src = seeds[k % 2]!;
-      const b = Uint8Array.from(src);
-      const form = k % 4;
-      let bytes: Uint8Array = b;
-      if (form === 0) bytes = b.subarray(0, rng.int(0, b.length - 1));
-      else if (form === 1) for (let j = 0; j < 4; j++) b[rng.int(0, b.length - 1)]! ^= 1 << rng.int(0, 7);
-      else if (form === 2) {
-        const at = rng.int(0, b.length - 4);
-        new DataView(b.buffer).setUint32(at, [0, 0xffffffff, 0x7fffffff, 0x80000000][rng.int(0, 3)]!, true);
-      } else for (let j = 0; j < 3; j++) b[rng.int(0, b.length - 1)] = rng.int(0, 255);
+      const bytes = damageOnnx(seeds[k % 2]!, k, rng, (b) => {
+        for (let j = 0; j < 3; j++) b[rng.int(0, b.length - 1)] = rng.int(0, 255);
+      });
       try {
         const g = prepareGraph(
           importOnnx(bytes, 'm.onnx', { maxTensorBytes: 1 << 20, maxWeightBytes: 4 << 20, maxActivationBytes: 8 << 20, maxOps: 1000, maxFileBytes: 8 << 20 }),
@@ -737,7 +730,7 @@ describe('damaged QDQ ONNX files', () => {
         runGraph(g, [randomInput(g.tensors[g.inputs[0]!]!.shape, 1)]);
         outcomes.ok++;
       } catch (e) {
-        if (!(e instanceof MobilecError) || e.exitCode !== 2) throw new Error(`case ${k} (form ${form}): ${e instanceof Error ? e.stack : String(e)}`);
+        if (!(e instanceof MobilecError) || e.exitCode !== 2) throw new Error(`case ${k} (form ${k % 4}): ${e instanceof Error ? e.stack : String(e)}`);
         expect(e.message).not.toContain('\n');
         outcomes.refused++;
       }

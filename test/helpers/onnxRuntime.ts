@@ -59,3 +59,19 @@ export function refusal(f: () => unknown): string {
   }
   throw new Error('accepted');
 }
+
+/**
+ * Damage `k` of an ONNX file the way the damaged-file tests do, by form k mod 4: a truncation, 4 bit flips, one
+ * 32-bit word overwritten with 0 / all ones / INT32_MAX / INT32_MIN, or `overwrite` (a test's own byte overwrites).
+ */
+export function damageOnnx(src: Uint8Array, k: number, rng: Prng, overwrite: (b: Uint8Array) => void): Uint8Array {
+  const b = Uint8Array.from(src);
+  const form = k % 4;
+  if (form === 0) return b.subarray(0, rng.int(0, b.length - 1));
+  if (form === 1) for (let j = 0; j < 4; j++) b[rng.int(0, b.length - 1)]! ^= 1 << rng.int(0, 7);
+  else if (form === 2) {
+    const at = rng.int(0, b.length - 4);
+    new DataView(b.buffer).setUint32(at, [0, 0xffffffff, 0x7fffffff, 0x80000000][rng.int(0, 3)]!, true);
+  } else overwrite(b);
+  return b;
+}
