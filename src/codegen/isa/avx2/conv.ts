@@ -12,12 +12,11 @@
  * `avx2/gemm/f32` first.
  */
 import type { Conv2DOp } from '../../../model/ir.js';
-import { windowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { biasValues, weightValues } from '../neon/shared.js';
 import { chunkPixels, gemmTiles, packPanels, PANEL, TILE_PIXELS } from './pointwise.js';
-import { actFlags, common, isX86, windowParams } from './shared.js';
+import { actFlags, common, f32Window, windowParams } from './shared.js';
 
 type ConvLayer = Layer<Conv2DOp>;
 
@@ -26,11 +25,9 @@ export const CONV_CHUNK_BYTES = 16 * 1024;
 
 function plan(l: ConvLayer) {
   const { op, ctx } = l;
-  if (!isX86(ctx)) return null;
-  const g = windowGeometry(ctx.graph, op);
-  const xT = ctx.tensor(op.inputs[0]!);
-  const yT = ctx.tensor(op.outputs[0]!);
-  if (xT.dtype !== 'float32' || yT.dtype !== 'float32') return null;
+  const f = f32Window(l);
+  if (!f) return null;
+  const { g, xT, yT } = f;
   const K = g.kH * g.kW * g.inC;
   const wv = weightValues(op, ctx, 'float32');
   const bv = biasValues(op, ctx, g.outC, false);

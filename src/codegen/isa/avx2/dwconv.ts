@@ -18,11 +18,11 @@
  * float tolerance, not bit for bit.
  */
 import type { DepthwiseConv2DOp } from '../../../model/ir.js';
-import { windowGeometry, type WindowGeometry } from '../../../model/geometry.js';
+import type { WindowGeometry } from '../../../model/geometry.js';
 import { formatKernelId, type KernelId } from '../../kernelId.js';
 import type { Layer, OpEmission, SimdVariant } from '../../types.js';
 import { biasValues, weightValues } from '../neon/shared.js';
-import { actFlags, actParams, common, isX86, maskLanes } from './shared.js';
+import { actFlags, actParams, common, f32Window, maskLanes } from './shared.js';
 
 type DwLayer = Layer<DepthwiseConv2DOp>;
 
@@ -35,11 +35,9 @@ function interior(size: number, out: number, stride: number, pad: number): [numb
 
 function plan(l: DwLayer) {
   const { op, ctx } = l;
-  if (!isX86(ctx)) return null;
-  const g = windowGeometry(ctx.graph, op);
-  const xT = ctx.tensor(op.inputs[0]!);
-  const yT = ctx.tensor(op.outputs[0]!);
-  if (xT.dtype !== 'float32' || yT.dtype !== 'float32') return null;
+  const f = f32Window(l);
+  if (!f) return null;
+  const { g, xT, yT } = f;
   if (g.kH !== 3 || g.kW !== 3 || g.depthMultiplier !== 1 || g.strideH > 2 || g.strideW > 2) return null;
   const wv = weightValues(op, ctx, 'float32');
   const bv = biasValues(op, ctx, g.outC, false);

@@ -3,11 +3,11 @@
  * function attribute), the activation clamp as template data and as a kernel-name
  * flag, and whether a layer's target is x86-64 at all.
  */
-import type { Activation } from '../../../model/ir.js';
-import type { WindowGeometry } from '../../../model/geometry.js';
+import type { Activation, Conv2DOp, DepthwiseConv2DOp } from '../../../model/ir.js';
+import { windowGeometry, type WindowGeometry } from '../../../model/geometry.js';
 import type { KernelFlag } from '../../kernelId.js';
 import { render } from '../../templates.js';
-import type { EmitContext } from '../../types.js';
+import type { EmitContext, Layer } from '../../types.js';
 
 let commonSource: string | undefined;
 export function common(): string {
@@ -77,4 +77,14 @@ export function windowParams(g: WindowGeometry) {
     outH: g.outH,
     outW: g.outW,
   };
+}
+
+/** A float32 conv or depthwise layer on x86-64: its window geometry and tensors, else null (the float variants' common gate). */
+export function f32Window(l: Layer<Conv2DOp | DepthwiseConv2DOp>) {
+  const { op, ctx } = l;
+  if (!isX86(ctx)) return null;
+  const xT = ctx.tensor(op.inputs[0]!);
+  const yT = ctx.tensor(op.outputs[0]!);
+  if (xT.dtype !== 'float32' || yT.dtype !== 'float32') return null;
+  return { g: windowGeometry(ctx.graph, op), xT, yT };
 }
